@@ -1,0 +1,34 @@
+"""Shared fixtures: the service switches and the agreements shipped with gsomia."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("GSOMIA_REQUIRE_SERVICES") == "1"
+
+
+def need_service(env_var: str, what: str) -> str:
+    """The URL of a service a test needs, from ``env_var``.
+
+    Without it the test is skipped with a reason, unless ``GSOMIA_REQUIRE_SERVICES=1`` (set
+    by ``.ci/run``), in which case it fails: in CI a missing service is a failure.
+    """
+    url = os.environ.get(env_var)
+    if url:
+        return url
+    message = f"{what} not configured: set {env_var} to run this test"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (GSOMIA_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return need_service("GSOMIA_TEST_POSTGRES_URL", "PostgreSQL")
+
+
+@pytest.fixture
+def nats_url() -> str:
+    return need_service("GSOMIA_TEST_NATS_URL", "NATS JetStream")
