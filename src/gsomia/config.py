@@ -1,0 +1,1 @@
+"""Node settings (pydantic-settings): read from a TOML file or the environment."""
