@@ -9,7 +9,7 @@ The tree::
     ├── PolicyDenied            a rule of the agreement forbids the act (rule ids + one sentence)
     ├── IntegrityError          a signature, MAC, proof, ciphertext or chain did not verify
     │   └── WitnessAlarm        a partner's checkpoint forks or rolls back its log
-    ├── ConflictError           the act clashes with stored state (a replay, a duplicate, a stale version)
+    ├── ConflictError           a replay, a duplicate or a stale version
     ├── ConfigError             settings are missing, default or unsafe; the node refuses to start
     ├── StorageError            the database failed; the unit of work was rolled back
     └── TransportError          a peer or the bus could not be reached; the message stays queued

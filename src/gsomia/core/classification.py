@@ -134,7 +134,7 @@ def make_scheme(party: str, specs: Iterable[LevelSpec]) -> type[Level]:
             if key in seen:
                 raise InputError(f"scheme {party}: the name {key!r} is used twice")
             seen.add(key)
-    scheme: Any = Level(  # type: ignore[call-overload]
+    scheme: Any = Level(  # type: ignore[call-arg]
         f"{party}Level", [(s.code, s) for s in spec_list]
     )
     scheme.__scheme_party__ = party
@@ -172,7 +172,9 @@ class SchemeRegistry:
         try:
             return self.schemes[party]
         except KeyError:
-            raise UnknownName(kind="classification scheme", name=party, known=self.schemes) from None
+            raise UnknownName(
+                kind="classification scheme", name=party, known=self.schemes
+            ) from None
 
     def __iter__(self) -> Iterator[type[Level]]:
         return iter(self.schemes.values())
@@ -309,7 +311,11 @@ _KOR = (
 
 _USA = (
     LevelSpec(
-        code="TOP_SECRET", native="TOP SECRET", romanised="TOP SECRET", english="TOP SECRET", rank=30
+        code="TOP_SECRET",
+        native="TOP SECRET",
+        romanised="TOP SECRET",
+        english="TOP SECRET",
+        rank=30,
     ),
     LevelSpec(code="SECRET", native="SECRET", romanised="SECRET", english="SECRET", rank=20),
     LevelSpec(

@@ -100,15 +100,14 @@ def ecef_to_enu(r: ArrayLike, origin: ArrayLike, rotation: ArrayLike) -> Array:
     """ECEF point(s) to ENU relative to ``origin`` (ECEF) with ``rotation`` from
     :func:`enu_rotation`."""
     d = np.asarray(r, dtype=float) - np.asarray(origin, dtype=float)
-    return np.einsum("...ij,...j->...i", np.asarray(rotation, dtype=float), d)
+    return np.asarray(np.einsum("...ij,...j->...i", np.asarray(rotation, dtype=float), d))
 
 
 def enu_to_ecef(enu: ArrayLike, origin: ArrayLike, rotation: ArrayLike) -> Array:
     """Inverse of :func:`ecef_to_enu`."""
     rot = np.asarray(rotation, dtype=float)
-    return np.einsum("...ji,...j->...i", rot, np.asarray(enu, dtype=float)) + np.asarray(
-        origin, dtype=float
-    )
+    back = np.einsum("...ji,...j->...i", rot, np.asarray(enu, dtype=float))
+    return np.asarray(back + np.asarray(origin, dtype=float))
 
 
 def enu_to_aer(enu: ArrayLike) -> tuple[Array, Array, Array]:
