@@ -1,0 +1,442 @@
+"""Agreement files: TOML on disk to validated :class:`~gsomia.core.agreements.Agreement` values.
+
+The format (``gsomia/agreement-v1``) is documented in ``docs/formats/agreement-v1.md``. A bad
+file is reported with its path, the dotted field that is wrong and what is wrong with it
+(:class:`~gsomia.errors.AgreementFileError`); nothing half-loaded is returned. A user adds an
+agreement by dropping a file in a directory on ``GSOMIA_AGREEMENTS_PATH``; no code changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gsomia.core.agreements import (
+    Agreement,
+    AgreementEvent,
+    Boundary,
+    EquivalenceRow,
+    EventKind,
+    LegalNature,
+    Party,
+    Route,
+    Term,
+)
+from gsomia.core.classification import (
+    ENGLISH_TIERS,
+    Level,
+    LevelSpec,
+    SchemeRegistry,
+    builtin_schemes,
+    make_scheme,
+)
+from gsomia.core.lifecycle import notice_termination
+from gsomia.errors import AgreementFileError, GsomiaError, UnknownName
+
+__all__ = ["AgreementLibrary", "builtin_agreements_dir", "load_agreement", "load_library"]
+
+_logger = logging.getLogger(__name__)
+
+FORMAT = "gsomia/agreement-v1"
+_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
+_PARTY = r"^[A-Z]{3}$"
+_RULE = r"^[A-Z]{2,4}-[A-Za-z0-9._-]{1,24}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a UTC offset, e.g. 2016-11-23T00:00:00+09:00")
+    return value
+
+
+AwareTime = Annotated[datetime, Field()]
+
+
+class _PartyModel(_Model):
+    code: str = Field(pattern=_PARTY)
+    name: str = Field(min_length=1)
+    competent_authority: str = Field(min_length=1)
+
+
+class _LevelModel(_Model):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,39}$")
+    native: str = Field(min_length=1)
+    romanised: str = Field(min_length=1)
+    english: Literal["TOP SECRET", "SECRET", "CONFIDENTIAL"]
+    rank: int = Field(ge=1, le=1000)
+    aliases: list[str] = []
+
+
+class _SchemeModel(_Model):
+    party: str = Field(pattern=_PARTY)
+    levels: list[_LevelModel] = Field(min_length=1)
+
+
+class _ScopeModel(_Model):
+    topics: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]] = []
+    description: str = ""
+
+
+class _RouteModel(_Model):
+    kind: Literal["direct", "hub"]
+    hub: str | None = Field(default=None, pattern=_PARTY)
+    consent_required: bool = False
+    realtime: bool = False
+
+
+class _TermModel(_Model):
+    entry_into_force: datetime
+    initial_years: int = Field(default=1, ge=1, le=100)
+    automatic_renewal: bool = True
+    notice_days: int = Field(default=90, ge=0, le=3650)
+    indefinite: bool = False
+    renewal_boundary: str = ""
+
+    _aware = field_validator("entry_into_force")(_aware)
+
+
+class _BoundaryModel(_Model):
+    at: datetime
+    source: str = Field(min_length=1)
+
+    _aware = field_validator("at")(_aware)
+
+
+class _EventModel(_Model):
+    id: str = Field(pattern=_ID)
+    kind: EventKind
+    by: str = Field(pattern=_PARTY)
+    at: datetime
+    note: str = ""
+    of: list[str] | str = []
+    terminates_at: datetime | None = None
+    terminates_at_source: str = "recorded in the agreement file"
+    terminates_at_alternatives: list[_BoundaryModel] = []
+
+    _aware = field_validator("at", "terminates_at")(_aware)
+
+
+class _PayloadModel(_Model):
+    fields: list[str] = []
+    strip_sensor_identity: bool = False
+
+
+class _AgreementModel(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    format: Literal["gsomia/agreement-v1"]
+    id: str = Field(pattern=_ID)
+    version: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    title: str = Field(min_length=1)
+    short_name: str = Field(min_length=1)
+    kind: Literal["gsomia", "arrangement", "mechanism"]
+    legal_nature: LegalNature
+    timezone: str = Field(pattern=r"^[+-](0\d|1[0-4]):[0-5]\d$")
+    rule_prefix: str = Field(pattern=r"^[A-Z]{2,4}$")
+    basis: list[str] = []
+    schemes: list[_SchemeModel] = []
+    parties: list[_PartyModel] = Field(min_length=2)
+    equivalence: list[dict[str, Any]] = Field(min_length=1)
+    scope: _ScopeModel = _ScopeModel()
+    route: _RouteModel
+    payload: _PayloadModel = _PayloadModel()
+    term: _TermModel
+    rules: dict[str, Annotated[str, Field(pattern=_RULE)]]
+    events: list[_EventModel] = []
+
+
+def builtin_agreements_dir() -> Path:
+    """The directory of agreement files shipped with gsomia."""
+    packaged = Path(__file__).parent / "_data" / "agreements"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "agreements"
+
+
+def load_agreement(path: Path, *, schemes: SchemeRegistry | None = None) -> Agreement:
+    """Load and validate one agreement file.
+
+    Raises :class:`AgreementFileError` naming the file, the field and the problem.
+    """
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AgreementFileError(
+            path=where, field="(file)", problem=exc.strerror or str(exc)
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise AgreementFileError(path=where, field="(syntax)", problem=str(exc)) from None
+    try:
+        model = _AgreementModel.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise AgreementFileError(path=where, field=field, problem=first["msg"]) from None
+    return _Builder(model, where, schemes or builtin_schemes()).build()
+
+
+class _Builder:
+    """Turns a validated model into an :class:`Agreement`, checking cross-references."""
+
+    def __init__(self, model: _AgreementModel, path: str, schemes: SchemeRegistry) -> None:
+        self.m = model
+        self.path = path
+        self.schemes = schemes
+
+    def fail(self, field: str, problem: str) -> AgreementFileError:
+        return AgreementFileError(path=self.path, field=field, problem=problem)
+
+    def build(self) -> Agreement:
+        m = self.m
+        self._add_schemes()
+        parties = tuple(Party(**p.model_dump()) for p in m.parties)
+        codes = [p.code for p in parties]
+        if len(set(codes)) != len(codes):
+            raise self.fail("parties", "a party code appears twice")
+        for code in codes:
+            if code not in self.schemes.schemes:
+                raise self.fail("parties", f"no classification scheme for {code}; add [[schemes]]")
+        self._check_route(codes)
+        agreement = Agreement(
+            id=m.id,
+            version=m.version,
+            title=m.title,
+            short_name=m.short_name,
+            kind=m.kind,
+            legal_nature=m.legal_nature,
+            tz=_offset(m.timezone),
+            rule_prefix=m.rule_prefix,
+            parties=parties,
+            equivalence=self._equivalence(codes),
+            scope_topics=tuple(m.scope.topics),
+            scope_description=m.scope.description,
+            route=Route(**m.route.model_dump()),
+            term=self._term(),
+            events=self._events(codes),
+            rule_ids=MappingProxyType(dict(m.rules)),
+            schemes=self.schemes,
+            basis=tuple(m.basis),
+            payload_fields=tuple(m.payload.fields),
+            source_path=self.path,
+        )
+        self._check_notices(agreement)
+        return agreement
+
+    def _add_schemes(self) -> None:
+        for i, scheme in enumerate(self.m.schemes):
+            specs = [
+                LevelSpec(**lv.model_dump(exclude={"aliases"}), aliases=tuple(lv.aliases))
+                for lv in scheme.levels
+            ]
+            try:
+                self.schemes = self.schemes.with_scheme(make_scheme(scheme.party, specs))
+            except GsomiaError as exc:
+                raise self.fail(f"schemes.{i}", str(exc)) from None
+
+    def _check_route(self, codes: list[str]) -> None:
+        route = self.m.route
+        if route.kind == "hub" and route.hub not in codes:
+            raise self.fail("route.hub", "a hub route needs a hub that is one of the parties")
+        if route.kind == "direct" and route.hub is not None:
+            raise self.fail("route.hub", "a direct route has no hub")
+
+    def _equivalence(self, codes: list[str]) -> tuple[EquivalenceRow, ...]:
+        rows: list[EquivalenceRow] = []
+        seen: set[str] = set()
+        for i, raw in enumerate(self.m.equivalence):
+            english = raw.get("english")
+            if english not in ENGLISH_TIERS:
+                raise self.fail(
+                    f"equivalence.{i}.english", f"must be one of {', '.join(ENGLISH_TIERS)}"
+                )
+            levels: dict[str, tuple[Level, ...]] = {}
+            for party, names in raw.items():
+                if party == "english":
+                    continue
+                if party not in codes:
+                    raise self.fail(f"equivalence.{i}.{party}", "not a party to this agreement")
+                levels[party] = self._levels(f"equivalence.{i}.{party}", party, names, seen)
+            if len(levels) < 2:
+                raise self.fail(
+                    f"equivalence.{i}", "a row needs the levels of at least two parties"
+                )
+            rows.append(EquivalenceRow(english=str(english), levels=MappingProxyType(levels)))
+        return tuple(rows)
+
+    def _levels(self, field: str, party: str, names: Any, seen: set[str]) -> tuple[Level, ...]:
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise self.fail(field, "must be a non-empty list of level names")
+        out: list[Level] = []
+        for name in names:
+            try:
+                level = self.schemes.parse(name, party=party)
+            except GsomiaError as exc:
+                raise self.fail(field, str(exc)) from None
+            if level.ref in seen:
+                raise self.fail(field, f"{level.ref} appears in two rows")
+            seen.add(level.ref)
+            out.append(level)
+        return tuple(out)
+
+    def _term(self) -> Term:
+        t = self.m.term
+        if t.indefinite and t.automatic_renewal and "automatic_renewal" in t.model_fields_set:
+            raise self.fail("term", "an indefinite term has no automatic renewal")
+        return Term(
+            entry_into_force=t.entry_into_force.astimezone(_offset(self.m.timezone)),
+            initial_years=t.initial_years,
+            automatic_renewal=t.automatic_renewal and not t.indefinite,
+            notice_days=t.notice_days,
+            indefinite=t.indefinite,
+            renewal_boundary=t.renewal_boundary,
+        )
+
+    def _events(self, codes: list[str]) -> tuple[AgreementEvent, ...]:
+        events: list[AgreementEvent] = []
+        ids: set[str] = set()
+        for i, e in enumerate(self.m.events):
+            if e.id in ids:
+                raise self.fail(f"events.{i}.id", f"{e.id!r} is used twice")
+            if e.by not in codes:
+                raise self.fail(f"events.{i}.by", f"{e.by} is not a party")
+            of = (e.of,) if isinstance(e.of, str) else tuple(e.of)
+            for ref in of:
+                if ref not in ids:
+                    raise self.fail(f"events.{i}.of", f"{ref!r} is not an earlier event")
+            if e.kind is not EventKind.NOTICE and (e.terminates_at or e.terminates_at_alternatives):
+                raise self.fail(f"events.{i}.terminates_at", "only a notice terminates")
+            ids.add(e.id)
+            events.append(self._event(e, of))
+        return tuple(sorted(events, key=lambda ev: ev.at))
+
+    def _event(self, e: _EventModel, of: tuple[str, ...]) -> AgreementEvent:
+        tz = _offset(self.m.timezone)
+        ends = None
+        if e.terminates_at is not None:
+            ends = Boundary(at=e.terminates_at.astimezone(tz), source=e.terminates_at_source)
+        return AgreementEvent(
+            id=e.id,
+            kind=e.kind,
+            by=e.by,
+            at=e.at.astimezone(tz),
+            note=e.note,
+            of=of,
+            terminates_at=ends,
+            alternatives=tuple(
+                Boundary(at=b.at.astimezone(tz), source=b.source)
+                for b in e.terminates_at_alternatives
+            ),
+        )
+
+    def _check_notices(self, agreement: Agreement) -> None:
+        for i, event in enumerate(agreement.events):
+            if event.kind is EventKind.NOTICE:
+                try:
+                    ends = notice_termination(agreement, event).at
+                except GsomiaError as exc:
+                    raise self.fail(f"events.{i}.terminates_at", str(exc)) from None
+                if ends <= event.at:
+                    raise self.fail(f"events.{i}.terminates_at", "must be after the notice")
+
+
+def _offset(text: str) -> timezone:
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = (int(x) for x in text[1:].split(":"))
+    if (hours, minutes) == (0, 0):
+        return UTC
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementLibrary:
+    """The agreements a node knows, by id; loaded once, immutable."""
+
+    agreements: Mapping[str, Agreement]
+
+    def get(self, agreement_id: str) -> Agreement:
+        """The agreement ``agreement_id``; raises :class:`UnknownName`."""
+        try:
+            return self.agreements[agreement_id]
+        except KeyError:
+            raise UnknownName(kind="agreement", name=agreement_id, known=self.agreements) from None
+
+    def __iter__(self) -> Iterator[Agreement]:
+        return iter(sorted(self.agreements.values(), key=lambda a: a.term.entry_into_force))
+
+    def __len__(self) -> int:
+        return len(self.agreements)
+
+    def between(self, a: str, b: str) -> tuple[Agreement, ...]:
+        """Agreements to which both parties ``a`` and ``b`` belong."""
+        return tuple(x for x in self if a in x.party_codes and b in x.party_codes)
+
+    def replace(self, agreement: Agreement) -> AgreementLibrary:
+        """A new library in which ``agreement`` takes the place of the one with its id."""
+        merged = dict(self.agreements)
+        merged[agreement.id] = agreement
+        return AgreementLibrary(MappingProxyType(merged))
+
+
+def load_library(dirs: Iterable[Path] | None = None) -> AgreementLibrary:
+    """Load every ``*.toml`` agreement in the built-in directory and in ``dirs``.
+
+    Without ``dirs``, the directories on ``GSOMIA_AGREEMENTS_PATH`` (os.pathsep-separated)
+    are added. A later file with the same id as an earlier one is refused. Raises
+    :class:`AgreementFileError` for the first bad file.
+    """
+    if dirs is None:
+        env = os.environ.get("GSOMIA_AGREEMENTS_PATH", "")
+        dirs = [Path(p) for p in env.split(os.pathsep) if p]
+    found: dict[str, Agreement] = {}
+    schemes = builtin_schemes()
+    for directory in [builtin_agreements_dir(), *dirs]:
+        for path in sorted(Path(directory).glob("*.toml")):
+            agreement = load_agreement(path, schemes=schemes)
+            if agreement.id in found:
+                raise AgreementFileError(
+                    path=str(path),
+                    field="id",
+                    problem=f"{agreement.id!r} is already defined in "
+                    f"{found[agreement.id].source_path}",
+                )
+            found[agreement.id] = agreement
+            schemes = agreement.schemes
+    _check_basis(found)
+    _logger.debug("loaded %d agreements", len(found))
+    return AgreementLibrary(MappingProxyType(found))
+
+
+def _check_basis(found: Mapping[str, Agreement]) -> None:
+    for agreement in found.values():
+        for basis in agreement.basis:
+            if basis not in found:
+                raise AgreementFileError(
+                    path=agreement.source_path,
+                    field="basis",
+                    problem=f"{basis!r} is not a known agreement",
+                )
+
+
+def parse_instant(text: str, *, tz: timezone, end_of_day: bool = True) -> datetime:
+    """Parse ``2019-11-23`` or an ISO 8601 instant. A bare date means the end of that day in
+    ``tz`` (the close of business on that date); raises ValueError."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        day = datetime.fromisoformat(text.strip()).replace(tzinfo=tz)
+        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
+    parsed = datetime.fromisoformat(text.strip())
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)

@@ -1,0 +1,226 @@
+"""Agreements as values: parties, equivalence tables, scope, route, term and dated events.
+
+An :class:`Agreement` is built from a TOML file by :mod:`gsomia.agreement_files` and never
+changes afterwards; its status on a date is computed by :mod:`gsomia.core.lifecycle`. The
+rules engine reads it through the small questions it answers here: which levels are covered,
+what a level's equivalent is for another party, whether a topic is in scope, which route
+items take, and which rule id an agreement gives each generic rule.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from gsomia.core.classification import Level, SchemeRegistry
+from gsomia.errors import InputError, PolicyDenied, UnknownName
+
+__all__ = [
+    "Agreement",
+    "AgreementEvent",
+    "Boundary",
+    "EquivalenceRow",
+    "EventKind",
+    "LegalNature",
+    "Party",
+    "Route",
+    "Term",
+]
+
+
+class LegalNature(enum.StrEnum):
+    """Whether the instrument binds under international law (TISA does not: TI-7)."""
+
+    BINDING = "binding"
+    NON_BINDING = "non-binding"
+
+
+class EventKind(enum.StrEnum):
+    """A dated act on the agreement itself, made by diplomatic note."""
+
+    NOTICE = "notice"  # written notice of intention to terminate (JK-21.1)
+    SUSPENSION = "suspension"  # the notice's effect suspended (2019-11-22; no treaty basis)
+    RESUMPTION = "resumption"  # a suspended notice takes effect again
+    WITHDRAWAL = "withdrawal"  # notices withdrawn (2023-03-21)
+    AMENDMENT = "amendment"  # amended by mutual written consent (JK-21.3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Party:
+    """A party to an agreement and its competent authority (Art. 2(d))."""
+
+    code: str
+    name: str
+    competent_authority: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EquivalenceRow:
+    """One row of an equivalence table: the levels of each party that correspond."""
+
+    english: str
+    levels: Mapping[str, tuple[Level, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """How items travel: ``direct`` between the parties, or through a ``hub`` party."""
+
+    kind: str
+    hub: str | None = None
+    consent_required: bool = False
+    realtime: bool = False
+
+    def path(self, originator: str, recipient: str) -> tuple[str, ...]:
+        """The parties an item passes through, originator first (TI-2)."""
+        if self.kind == "hub" and self.hub not in (None, originator, recipient):
+            return (originator, str(self.hub), recipient)
+        return (originator, recipient)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Term:
+    """Duration clause: entry into force, initial term, automatic renewal and notice period.
+
+    ``indefinite`` agreements run until terminated and have no renewal anniversaries.
+    """
+
+    entry_into_force: datetime
+    initial_years: int = 1
+    automatic_renewal: bool = True
+    notice_days: int = 90
+    indefinite: bool = False
+    renewal_boundary: str = ""
+
+    def anniversary(self, n: int) -> datetime:
+        """The ``n``-th anniversary of entry into force, in the agreement's own wall time."""
+        start = self.entry_into_force
+        try:
+            return start.replace(year=start.year + n * self.initial_years)
+        except ValueError:  # 29 February
+            return start.replace(year=start.year + n * self.initial_years, day=28)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Boundary:
+    """An instant and the source that gives it, kept where sources disagree (spec §7.4)."""
+
+    at: datetime
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgreementEvent:
+    """A dated act on the agreement (notice, suspension, withdrawal, amendment)."""
+
+    id: str
+    kind: EventKind
+    by: str
+    at: datetime
+    note: str = ""
+    of: tuple[str, ...] = ()
+    terminates_at: Boundary | None = None
+    alternatives: tuple[Boundary, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agreement:
+    """One agreement, arrangement or mechanism, exactly as its file states it."""
+
+    id: str
+    version: str
+    title: str
+    short_name: str
+    kind: str
+    legal_nature: LegalNature
+    tz: timezone
+    rule_prefix: str
+    parties: tuple[Party, ...]
+    equivalence: tuple[EquivalenceRow, ...]
+    scope_topics: tuple[str, ...]
+    scope_description: str
+    route: Route
+    term: Term
+    events: tuple[AgreementEvent, ...]
+    rule_ids: Mapping[str, str]
+    schemes: SchemeRegistry
+    basis: tuple[str, ...] = ()
+    payload_fields: tuple[str, ...] = ()
+    source_path: str = ""
+    _index: dict[str, tuple[int, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for i, row in enumerate(self.equivalence):
+            for party, levels in row.levels.items():
+                for level in levels:
+                    self._index[level.ref] = (i, party)
+
+    @property
+    def party_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.parties)
+
+    def party(self, code: str) -> Party:
+        """The party with ``code``; raises :class:`UnknownName`."""
+        for p in self.parties:
+            if p.code == code:
+                return p
+        raise UnknownName(kind=f"party of {self.id}", name=code, known=self.party_codes)
+
+    def rule_id(self, key: str) -> str:
+        """The rule id this agreement gives the generic rule ``key`` (``level_covered``)."""
+        return self.rule_ids.get(key, f"{self.rule_prefix}-{key}")
+
+    def covered_levels(self, party: str) -> tuple[Level, ...]:
+        """The levels of ``party``'s scheme the agreement covers (JK-4.1), highest first."""
+        levels = [lv for row in self.equivalence for lv in row.levels.get(party, ())]
+        return tuple(sorted(levels, key=lambda lv: -lv.rank))
+
+    def covers(self, level: Level) -> bool:
+        """Whether ``level`` is one of the covered levels of its own party."""
+        return level.ref in self._index
+
+    def equivalent(self, level: Level, *, for_party: str) -> Level:
+        """The level of ``for_party``'s scheme that corresponds to ``level`` (JK-4.2).
+
+        The first level of the row is the canonical one (特定秘密 shares 極秘's row).
+        Raises :class:`PolicyDenied` (citing the marking rule) when the table has none.
+        """
+        hit = self._index.get(level.ref)
+        if level.party == for_party and hit is not None:
+            return level
+        row = self.equivalence[hit[0]] if hit is not None else None
+        targets = row.levels.get(for_party, ()) if row is not None else ()
+        if not targets:
+            raise PolicyDenied(
+                rule_ids=(self.rule_id("marking"),),
+                reason=(
+                    f"{self.short_name} has no {for_party} equivalent for {level} "
+                    f"({level.ref}); the level is not covered"
+                ),
+            )
+        return targets[0]
+
+    def in_scope(self, topic: str) -> bool:
+        """Whether ``topic`` is within scope; an empty topic list means any defence topic."""
+        return not self.scope_topics or topic in self.scope_topics
+
+    def event(self, event_id: str) -> AgreementEvent:
+        """The event with ``event_id``; raises :class:`UnknownName`."""
+        for e in self.events:
+            if e.id == event_id:
+                return e
+        raise UnknownName(
+            kind=f"event of {self.id}", name=event_id, known=[e.id for e in self.events]
+        )
+
+    def local(self, at: datetime) -> datetime:
+        """``at`` in the agreement's own time zone; naive times are refused."""
+        if at.tzinfo is None:
+            raise InputError("times must be timezone-aware")
+        return at.astimezone(self.tz)
+
+    def notice_deadline(self, anniversary: datetime) -> datetime:
+        """The last instant a notice can be given to end the agreement at ``anniversary``."""
+        return anniversary - timedelta(days=self.term.notice_days)

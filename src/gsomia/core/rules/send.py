@@ -1,0 +1,165 @@
+"""Rules for providing an item to a partner (JK-4.1, JK-9.1, JK-21.1, TI-1, TI-2, TI-5, TI-7)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import ClassVar
+
+from gsomia.core.agreements import LegalNature
+from gsomia.core.decisions import Decision
+from gsomia.core.lifecycle import status
+from gsomia.core.rules.requests import SendRequest
+
+__all__ = [
+    "BasisInForce",
+    "InForce",
+    "LevelCovered",
+    "PartiesToAgreement",
+    "RouteFollowed",
+    "TopicInScope",
+]
+
+_ACT = "send"
+
+
+class InForce:
+    """Nothing new is provided unless the agreement is in force on that date (JK-21.1)."""
+
+    key: ClassVar[str] = "in_force"
+    article: ClassVar[str] = "agreement in force on the date of provision"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        s = status(a, at=request.at)
+        rule = a.rule_id(self.key)
+        if s.in_force:
+            return Decision.allow(
+                _ACT, rule, f"{a.short_name} is {s.summary} on {request.at.date()}"
+            )
+        return Decision.deny(
+            _ACT,
+            rule,
+            f"{a.short_name} is {s.summary} on {request.at.date()}; nothing new may be provided",
+        )
+
+
+class PartiesToAgreement:
+    """Originator and recipient must both be parties (JK-9.1: official channels only)."""
+
+    key: ClassVar[str] = "parties"
+    article: ClassVar[str] = "originator and recipient are parties"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        outside = [p for p in (request.originator, request.recipient) if p not in a.party_codes]
+        if outside:
+            return Decision.deny(
+                _ACT, rule, f"{', '.join(outside)} is not a party to {a.short_name}"
+            )
+        if request.originator == request.recipient:
+            return Decision.deny(_ACT, rule, "an item is provided to another party, not to oneself")
+        return Decision.allow(
+            _ACT,
+            rule,
+            f"{request.originator} and {request.recipient} are parties to {a.short_name}",
+        )
+
+
+class LevelCovered:
+    """Only the covered levels of the originator's scheme cross (JK-4.1)."""
+
+    key: ClassVar[str] = "level_covered"
+    article: ClassVar[str] = "level covered by the equivalence table"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        level = request.level
+        if level.party != request.originator:
+            return Decision.deny(
+                _ACT,
+                rule,
+                f"{level} is not a level of the originator {request.originator}'s scheme",
+            )
+        if not a.covers(level):
+            covered = ", ".join(lv.native for lv in a.covered_levels(request.originator)) or "none"
+            return Decision.deny(
+                _ACT, rule, f"{level} is not covered by {a.short_name} (covered: {covered})"
+            )
+        return Decision.allow(_ACT, rule, f"{level} is covered by {a.short_name}")
+
+
+class TopicInScope:
+    """Only information within the agreement's scope enters its channel (TI-1)."""
+
+    key: ClassVar[str] = "scope"
+    article: ClassVar[str] = "topic within the agreement's scope"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        if a.in_scope(request.topic):
+            return Decision.allow(
+                _ACT, rule, f"topic {request.topic} is within the scope of {a.short_name}"
+            )
+        scope = ", ".join(a.scope_topics)
+        return Decision.deny(
+            _ACT, rule, f"topic {request.topic} is outside the scope of {a.short_name} ({scope})"
+        )
+
+
+class RouteFollowed:
+    """Items follow the agreement's route: direct, or originator → hub → recipient (TI-2)."""
+
+    key: ClassVar[str] = "route"
+    article: ClassVar[str] = "route as the agreement prescribes"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        expected = a.route.path(request.originator, request.recipient)
+        if request.route != expected:
+            return Decision.deny(
+                _ACT,
+                rule,
+                f"{a.short_name} requires the route {' → '.join(expected)}, "
+                f"not {' → '.join(request.route)}",
+            )
+        return Decision.allow(_ACT, rule, f"route {' → '.join(expected)}")
+
+
+class BasisInForce:
+    """A non-binding arrangement is never a legal basis on its own: the agreements it rests
+    on must be in force for the parties concerned (TI-5, TI-7)."""
+
+    key: ClassVar[str] = "basis"
+    article: ClassVar[str] = "the underlying agreements in force"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        if a.legal_nature is LegalNature.BINDING and not a.basis:
+            return Decision.allow(_ACT, rule, f"{a.short_name} is itself binding")
+        others = request.others or {}
+        missing = [b for b in a.basis if b not in others]
+        if missing or not a.basis:
+            known = ", ".join(missing) or "none"
+            return Decision.deny(
+                _ACT, rule, f"{a.short_name} is not binding and its basis ({known}) is unknown"
+            )
+        basis = [others[b] for b in a.basis]
+        lapsed = [b.short_name for b in basis if not status(b, at=request.at).in_force]
+        if lapsed:
+            return Decision.deny(
+                _ACT, rule, f"{', '.join(lapsed)} not in force, so {a.short_name} cannot be used"
+            )
+        binding = [b for b in basis if b.legal_nature is LegalNature.BINDING]
+        for x, y in pairwise(request.route):
+            if not any({x, y} <= set(b.party_codes) for b in binding):
+                return Decision.deny(
+                    _ACT, rule, f"no binding agreement under {a.short_name} covers {x} → {y}"
+                )
+        return Decision.allow(
+            _ACT, rule, f"rests on {', '.join(b.short_name for b in basis)}, in force"
+        )
