@@ -14,6 +14,7 @@ labels are never edited in place. The normative byte layout is ``docs/formats/la
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -123,19 +124,14 @@ class Label:
         _match(_TOKEN, self.topic, "topic", "a lower-case identifier")
         _check_purpose(self.purpose)
         _match(_DIGEST, self.content_digest, "content_digest", "sha256:<64 hex digits>")
-        if not isinstance(self.revision, int) or isinstance(self.revision, bool):
-            raise InputError("label.revision: must be an integer")
-        if not 1 <= self.revision <= _MAX_REVISION:
-            raise InputError("label.revision: must be a positive integer below 2**53")
+        _check_revision(self.revision)
         if (self.revision == 1) != (self.supersedes is None):
             raise InputError("label.revision: revision 1 supersedes nothing; later ones must")
         if self.supersedes is not None:
             _match(_DIGEST, self.supersedes, "supersedes", "sha256:<64 hex digits>")
         if self.marked_by is not None:
             _match(_PARTY, self.marked_by, "marked_by", "a three-letter party code")
-        if not isinstance(self.review_on, date) or isinstance(self.review_on, datetime):
-            raise InputError("label.review_on: must be a date")
-        _utc_text(self.created_at)
+        _check_times(self.created_at, self.review_on)
 
     def _validate_parties(self) -> None:
         parties = [p for p, _ in self.equivalents]
@@ -271,6 +267,21 @@ def _match(pattern: re.Pattern[str], value: object, name: str, what: str) -> Non
         raise InputError(f"label.{name}: {value!r} is not {what}")
 
 
+def _check_revision(revision: object) -> None:
+    if not isinstance(revision, int) or isinstance(revision, bool):
+        raise InputError("label.revision: must be an integer")
+    if not 1 <= revision <= _MAX_REVISION:
+        raise InputError("label.revision: must be a positive integer below 2**53")
+
+
+def _check_times(created_at: object, review_on: object) -> None:
+    if not isinstance(created_at, datetime):
+        raise InputError("label.created_at: must be a time")
+    _utc_text(created_at)
+    if not isinstance(review_on, date) or isinstance(review_on, datetime):
+        raise InputError("label.review_on: must be a date")
+
+
 def _check_purpose(purpose: object) -> None:
     if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > _MAX_PURPOSE:
         raise InputError(f"label.purpose: must be 1 to {_MAX_PURPOSE} characters")
@@ -373,8 +384,8 @@ def _parse_canonical_fast(data: bytes) -> Label | None:
     if not (
         level.startswith(orig + ":")
         and all(ref.startswith(party + ":") for party, ref in equivalents)
-        and all(a[0] < b[0] for a, b in zip(equivalents, equivalents[1:], strict=False))
-        and all(a < b for a, b in zip(releasable, releasable[1:], strict=False))
+        and all(a[0] < b[0] for a, b in itertools.pairwise(equivalents))
+        and all(a < b for a, b in itertools.pairwise(releasable))
         and purpose.strip()
         and len(purpose) <= _MAX_PURPOSE
         and number <= _MAX_REVISION

@@ -57,7 +57,8 @@ class BatchDecisions:
         """The agreement's rule ids that request ``i`` failed, in rulebook order."""
         agreement = self.agreements[int(self.agreement_index[i])]
         bits = int(self.failed[i])
-        return tuple(agreement.rule_id(k) for b, k in enumerate(self.rule_keys) if bits >> b & 1)
+        ids = (agreement.rule_id(k) for b, k in enumerate(self.rule_keys) if bits >> b & 1)
+        return tuple(dict.fromkeys(ids))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,6 +179,7 @@ class SendTables:
     hub: B  # [agreement]: route through a hub
     needs_basis: B  # [agreement]
     route_covered: B  # [agreement, originator, recipient]: binding basis covers every hop
+    direct_covered: B  # [agreement, originator, recipient]: binding basis covers o → r
     breaks: tuple[I64, ...]  # per agreement, sorted change instants (epoch µs)
     in_force: tuple[B, ...]  # per agreement, in force on each segment
     basis_ok: tuple[B, ...]  # per agreement, basis in force on each segment
@@ -198,13 +200,15 @@ class SendTables:
                 for k, p in enumerate(parties):
                     equivalent[i, j, k] = _has_equivalent(a, lv, p)
         timelines = [_timeline(a, agreements) for a in ags]
+        pairs = [(o, r) for o in parties for r in parties]
+        shape2 = (len(ags), len(parties), len(parties))
         covered_routes = np.array(
-            [
-                [[_route_covered(a, o, r, agreements) for r in parties] for o in parties]
-                for a in ags
-            ],
+            [_route_covered(a, a.route.path(o, r), agreements) for a in ags for o, r in pairs],
             dtype=bool,
-        )
+        ).reshape(shape2)
+        covered_direct = np.array(
+            [_route_covered(a, (o, r), agreements) for a in ags for o, r in pairs], dtype=bool
+        ).reshape(shape2)
         return cls(
             agreements=ags,
             parties=parties,
@@ -221,6 +225,7 @@ class SendTables:
                 dtype=bool,
             ),
             route_covered=covered_routes,
+            direct_covered=covered_direct,
             breaks=tuple(t[0] for t in timelines),
             in_force=tuple(t[1] for t in timelines),
             basis_ok=tuple(t[2] for t in timelines),
@@ -237,14 +242,13 @@ def _has_equivalent(agreement: Agreement, level: Level, party: str) -> bool:
 
 
 def _route_covered(
-    agreement: Agreement, originator: str, recipient: str, known: Mapping[str, Agreement]
+    agreement: Agreement, path: tuple[str, ...], known: Mapping[str, Agreement]
 ) -> bool:
     binding = [
         known[b]
         for b in agreement.basis
         if b in known and known[b].legal_nature is LegalNature.BINDING
     ]
-    path = agreement.route.path(originator, recipient)
     return all(any({x, y} <= set(b.party_codes) for b in binding) for x, y in pairwise(path))
 
 
@@ -355,9 +359,8 @@ def decide_send_batch(tables: SendTables, batch: SendBatch) -> BatchDecisions:
     covered = own_level & tables.covered[a, batch.level]
     scope = ~tables.scoped[a] | tables.in_scope[a, batch.topic]
     route = ~(batch.direct & tables.hub[a])
-    direct_basis = ~batch.direct | ~tables.needs_basis[a]
-    hops = tables.route_covered[a, o, r]
-    basis = ~tables.needs_basis[a] | (basis_ok & direct_basis & hops)
+    hops = np.where(batch.direct, tables.direct_covered[a, o, r], tables.route_covered[a, o, r])
+    basis = ~tables.needs_basis[a] | (basis_ok & hops)
     marking = tables.equivalent[a, batch.level, r] & recip_ok
     checks = (in_force, parties, covered, scope, route, basis, marking)
     return _combine(checks, SEND_RULES, tables.agreements, batch.agreement)

@@ -26,7 +26,8 @@ class Marking:
             holder_level = a.equivalent(request.level, for_party=request.recipient)
         except PolicyDenied as exc:
             return Decision.deny("mark", rule, exc.reason)
-        name = a.party(request.originator).name
+        names = {p.code: p.name for p in a.parties}
+        name = names.get(request.originator, request.originator)
         return Decision.allow(
             "mark",
             rule,

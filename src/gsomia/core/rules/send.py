@@ -32,15 +32,10 @@ class InForce:
         a = request.agreement
         s = status(a, at=request.at)
         rule = a.rule_id(self.key)
+        when = f"on {request.at.date()} {a.short_name} is {s.summary}"
         if s.in_force:
-            return Decision.allow(
-                _ACT, rule, f"{a.short_name} is {s.summary} on {request.at.date()}"
-            )
-        return Decision.deny(
-            _ACT,
-            rule,
-            f"{a.short_name} is {s.summary} on {request.at.date()}; nothing new may be provided",
-        )
+            return Decision.allow(_ACT, rule, when)
+        return Decision.deny(_ACT, rule, f"{when}; nothing new may be provided")
 
 
 class PartiesToAgreement:

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+import pytest
+
+from gsomia.agreement_files import AgreementLibrary, load_library
+from gsomia.core.rules import Rulebook
+
+
+@pytest.fixture(scope="session")
+def library() -> AgreementLibrary:
+    return load_library([])
+
+
+@pytest.fixture(scope="session")
+def rulebook(library: AgreementLibrary) -> Rulebook:
+    return Rulebook(library.agreements)
