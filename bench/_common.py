@@ -47,7 +47,6 @@ def report(name: str, ours: float, theirs: float, unit: str, anchor: str, note: 
     """Print ``name  gsomia X unit  anchor Y unit  ratio Rx  (note)``."""
     ratio = ours / theirs if theirs else float("inf")
     tail = f"  ({note})" if note else ""
-    print(
-        f"{name}  gsomia {ours:,.0f} {unit}  {anchor} {theirs:,.0f} {unit}  ratio {ratio:.1f}x{tail}"
-    )
+    line = f"{name}  gsomia {ours:,.0f} {unit}  {anchor} {theirs:,.0f} {unit}"
+    print(f"{line}  ratio {ratio:.1f}x{tail}")
     sys.stdout.flush()
