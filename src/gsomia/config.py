@@ -1,1 +1,126 @@
-"""Node settings (pydantic-settings): read from a TOML file or the environment."""
+"""Node settings: a TOML file in the node's home, overridden by ``GSOMIA_*`` environment
+variables (pydantic-settings).
+
+Security settings are validated with explicit raises: a node refuses to start without a
+master secret, or with an empty, short or well-known one (:class:`~gsomia.errors.ConfigError`).
+The secret itself is read from ``GSOMIA_MASTER_SECRET`` or from the file named by
+``master_secret_file`` / ``GSOMIA_MASTER_SECRET_FILE``, never from the TOML file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gsomia.errors import ConfigError
+
+__all__ = ["Limits", "NodeSettings", "PeerSettings", "load_settings", "node_home"]
+
+_PARTY = r"^[A-Z]{3}$"
+
+
+class Limits(BaseModel):
+    """Request limits of a node's API (clear 4xx answers past them)."""
+
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_item_bytes: int = Field(default=4 * 1024 * 1024, ge=16)
+    requests_per_minute_per_person: int = Field(default=600, ge=1)
+
+
+class PeerSettings(BaseModel):
+    """Where a partner node listens and which certificate authority vouches for it."""
+
+    party: str = Field(pattern=_PARTY)
+    url: str
+    ca_file: str | None = None
+
+
+class NodeSettings(BaseSettings):
+    """Everything a node needs to start."""
+
+    model_config = SettingsConfigDict(env_prefix="GSOMIA_", extra="forbid")
+
+    party: str = Field(pattern=_PARTY)
+    home: Path
+    store_url: str = ""
+    agreements_path: list[Path] = []
+    master_secret_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
+    peer_port: int = Field(default=0, ge=0, le=65535)
+    peers: list[PeerSettings] = []
+    limits: Limits = Limits()
+    import_agreement_events: bool = True
+
+    def database_url(self) -> str:
+        """The store URL; the embedded default is SQLite in the node's home."""
+        return self.store_url or f"sqlite:///{self.home / 'node.db'}"
+
+
+def node_home(explicit: str | Path | None = None) -> Path:
+    """The node home: ``explicit``, else ``GSOMIA_HOME``, else ``./.gsomia``."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("GSOMIA_HOME", ".gsomia"))
+
+
+def load_settings(home: Path, **overrides: Any) -> NodeSettings:
+    """Read ``home/node.toml`` and the environment; raises :class:`ConfigError` naming the
+    setting that is wrong."""
+    path = home / "node.toml"
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    data.setdefault("home", home)
+    try:
+        return NodeSettings(**data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: setting {where}: {first['msg']}") from None
+
+
+_WEAK = re.compile(r"^(change[-_ ]?me|secret|password|default|gsomia|test|example|0+|x+)$", re.I)
+MIN_SECRET_CHARS = 32
+
+
+def read_master_secret(settings: NodeSettings) -> str:
+    """The node's master secret from the environment or its file; refuses missing, empty,
+    short or well-known values."""
+    value = os.environ.get("GSOMIA_MASTER_SECRET")
+    source = "GSOMIA_MASTER_SECRET"
+    if value is None:
+        file = settings.master_secret_file or (
+            Path(os.environ["GSOMIA_MASTER_SECRET_FILE"])
+            if "GSOMIA_MASTER_SECRET_FILE" in os.environ
+            else None
+        )
+        if file is None:
+            raise ConfigError(
+                "no master secret: set GSOMIA_MASTER_SECRET or GSOMIA_MASTER_SECRET_FILE "
+                "(or master_secret_file in node.toml); the node will not start without one"
+            )
+        try:
+            value = Path(file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the master secret file {file}: {exc.strerror}"
+            ) from None
+        source = str(file)
+    value = value.strip()
+    if not value or _WEAK.fullmatch(value) or len(value) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"the master secret from {source} is empty, default or shorter than "
+            f"{MIN_SECRET_CHARS} characters; generate one with `gsomia node secret`"
+        )
+    return value

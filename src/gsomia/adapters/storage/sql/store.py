@@ -1,0 +1,592 @@
+"""The SQL node store: engine set-up, migrations, and the unit of work.
+
+SQLite is opened in WAL mode with ``synchronous = FULL`` (a commit is on disk before it
+returns), ``secure_delete = ON`` (a shredded key's bytes are overwritten, not left in free
+pages) and ``BEGIN IMMEDIATE`` for every write transaction (one writer at a time, no
+lock upgrades half-way). PostgreSQL uses its defaults (synchronous commit on). The schema
+is created and upgraded by Alembic (``migrations/``) when the store opens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError as SqlIntegrityError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql.keys import SqlItemKeyStore
+from gsomia.core.classification import SchemeRegistry
+from gsomia.core.people import Clearance, Facility, Person, Role
+from gsomia.errors import ConflictError, StorageError, UnknownName
+from gsomia.ports.store import (
+    InboxRecord,
+    ItemRecord,
+    ItemState,
+    LabelRecord,
+    OutboxMessage,
+    OutboxState,
+    WorkflowRecord,
+)
+
+__all__ = ["SqlStore", "SqlUnitOfWork", "open_store"]
+
+_logger = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not open transactions on its own; BEGIN is issued below.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode = WAL",
+        "synchronous = FULL",
+        "secure_delete = ON",
+        "foreign_keys = ON",
+        "busy_timeout = 30000",
+    ):
+        cur.execute(f"PRAGMA {pragma}")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, poolclass=NullPool)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest revision (Alembic)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class SqlStore:
+    """A node's store on one database; safe to share between threads of one process."""
+
+    def __init__(self, engine: Engine, *, schemes: SchemeRegistry) -> None:
+        self._engine = engine
+        self._schemes = schemes
+
+    @property
+    def url(self) -> str:
+        return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
+        """One write transaction; commits on success, rolls back on any exception."""
+        try:
+            with self._engine.begin() as conn:
+                yield SqlUnitOfWork(conn, self._schemes, self.dialect)
+        except SqlIntegrityError as exc:
+            raise ConflictError(
+                f"the store refused a duplicate or inconsistent record: {exc.orig}"
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the store failed and rolled back: {exc}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[SqlUnitOfWork]:
+        """A read-only view (a transaction that is always rolled back)."""
+        try:
+            with self._engine.connect() as conn:
+                yield SqlUnitOfWork(conn, self._schemes, self.dialect)
+                conn.rollback()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the store failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def open_store(url: str, *, schemes: SchemeRegistry) -> SqlStore:
+    """Open (creating or upgrading) the store at ``url``; raises StorageError."""
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        raise StorageError(
+            f"cannot open the store at {make_url(url).render_as_string(hide_password=True)}: {exc}"
+        ) from exc
+    return SqlStore(engine, schemes=schemes)
+
+
+class SqlUnitOfWork:
+    """Every store operation inside one transaction (see :class:`gsomia.ports.store.UnitOfWork`)."""
+
+    def __init__(self, conn: Connection, schemes: SchemeRegistry, dialect: str) -> None:
+        self._conn = conn
+        self._schemes = schemes
+        self.keys = SqlItemKeyStore(conn, dialect=dialect)
+
+    def ledger_connection(self) -> Connection:
+        return self._conn
+
+    # Registry ----------------------------------------------------------------------------
+
+    def add_facility(self, facility: Facility) -> None:
+        self._insert(
+            t.facilities,
+            [
+                {
+                    "id": facility.id,
+                    "party": facility.party,
+                    "name": facility.name,
+                    "contractor": facility.contractor,
+                }
+            ],
+            what=f"facility {facility.id}",
+        )
+
+    def facility(self, facility_id: str) -> Facility:
+        row = self._conn.execute(
+            select(t.facilities).where(t.facilities.c.id == facility_id)
+        ).first()
+        if row is None:
+            raise UnknownName(kind="facility", name=facility_id)
+        return Facility(id=row.id, party=row.party, name=row.name, contractor=row.contractor)
+
+    def facilities(self) -> list[Facility]:
+        rows = self._conn.execute(select(t.facilities).order_by(t.facilities.c.id))
+        return [
+            Facility(id=r.id, party=r.party, name=r.name, contractor=r.contractor) for r in rows
+        ]
+
+    def add_person(self, person: Person) -> None:
+        self._insert(t.persons, [_person_row(person)], what=f"person {person.id}")
+        self._register(person)
+
+    def replace_person(self, person: Person) -> None:
+        self.person(person.id)
+        self._conn.execute(
+            update(t.persons).where(t.persons.c.id == person.id).values(**_person_row(person))
+        )
+        self._conn.execute(t.registrations.delete().where(t.registrations.c.person_id == person.id))
+        self._register(person)
+
+    def _register(self, person: Person) -> None:
+        if person.registered_at:
+            self._conn.execute(
+                insert(t.registrations),
+                [{"facility_id": f, "person_id": person.id} for f in sorted(person.registered_at)],
+            )
+
+    def person(self, person_id: str) -> Person:
+        row = self._conn.execute(select(t.persons).where(t.persons.c.id == person_id)).first()
+        if row is None:
+            raise UnknownName(kind="person", name=person_id)
+        return self._person(row)
+
+    def persons(self) -> list[Person]:
+        rows = self._conn.execute(select(t.persons).order_by(t.persons.c.id)).all()
+        return [self._person(r) for r in rows]
+
+    def _person(self, row: Any) -> Person:
+        regs = self._conn.execute(
+            select(t.registrations.c.facility_id).where(t.registrations.c.person_id == row.id)
+        ).scalars()
+        clearance = None
+        if row.clearance_ref:
+            clearance = Clearance(
+                level=self._schemes.parse(row.clearance_ref),
+                granted_on=row.clearance_granted_on,
+                expires_on=row.clearance_expires_on,
+            )
+        return Person(
+            id=row.id,
+            party=row.party,
+            name=row.name,
+            role=Role(row.role),
+            clearance=clearance,
+            need_to_know=frozenset(json.loads(row.need_to_know)),
+            registered_at=frozenset(regs),
+            rank=row.rank,
+            nationality=row.nationality,
+        )
+
+    # Items and labels ------------------------------------------------------------------
+
+    def add_item(self, item: ItemRecord) -> None:
+        self.add_items([item])
+
+    def add_items(self, items: Sequence[ItemRecord]) -> None:
+        if items:
+            self._insert(t.items, [_item_row(i) for i in items], what="item")
+
+    def item(self, item_id: str) -> ItemRecord:
+        row = self._conn.execute(select(t.items).where(t.items.c.id == item_id)).first()
+        if row is None:
+            raise UnknownName(kind="item", name=item_id)
+        return _item(row)
+
+    def has_item(self, item_id: str) -> bool:
+        return (
+            self._conn.execute(select(t.items.c.id).where(t.items.c.id == item_id)).first()
+            is not None
+        )
+
+    def items(
+        self, *, state: ItemState | None = None, limit: int = 1000, after: str = ""
+    ) -> list[ItemRecord]:
+        q = select(t.items).where(t.items.c.id > after).order_by(t.items.c.id).limit(limit)
+        if state is not None:
+            q = q.where(t.items.c.state == state.value)
+        return [_item(r) for r in self._conn.execute(q)]
+
+    def count_items(self, *, state: ItemState | None = None) -> int:
+        q = select(func.count()).select_from(t.items)
+        if state is not None:
+            q = q.where(t.items.c.state == state.value)
+        return int(self._conn.execute(q).scalar_one())
+
+    def set_item_state(
+        self,
+        item_id: str,
+        state: ItemState,
+        *,
+        label_digest: str | None = None,
+        holder_level_ref: str | None = None,
+        purpose_lapsed: bool | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"state": state.value}
+        if label_digest is not None:
+            values["label_digest"] = label_digest
+        if holder_level_ref is not None:
+            values["holder_level_ref"] = holder_level_ref
+        if purpose_lapsed is not None:
+            values["purpose_lapsed"] = purpose_lapsed
+        done = self._conn.execute(update(t.items).where(t.items.c.id == item_id).values(**values))
+        if done.rowcount != 1:
+            raise UnknownName(kind="item", name=item_id)
+
+    def erase_ciphertext(self, item_id: str) -> None:
+        self._conn.execute(update(t.items).where(t.items.c.id == item_id).values(ciphertext=b""))
+
+    def add_label(self, label: LabelRecord) -> None:
+        self.add_labels([label])
+
+    def add_labels(self, labels: Sequence[LabelRecord]) -> None:
+        if labels:
+            self._insert(
+                t.labels,
+                [
+                    {
+                        "digest": x.digest,
+                        "item_id": x.item_id,
+                        "revision": x.revision,
+                        "label": x.label,
+                        "recorded_at": x.recorded_at,
+                    }
+                    for x in labels
+                ],
+                what="label",
+            )
+
+    def labels(self, item_id: str) -> list[LabelRecord]:
+        rows = self._conn.execute(
+            select(t.labels).where(t.labels.c.item_id == item_id).order_by(t.labels.c.revision)
+        )
+        return [
+            LabelRecord(
+                digest=r.digest,
+                item_id=r.item_id,
+                revision=r.revision,
+                label=r.label,
+                recorded_at=r.recorded_at,
+            )
+            for r in rows
+        ]
+
+    def next_copy_number(self, parent_id: str) -> int:
+        q = select(func.max(t.items.c.copy_number)).where(t.items.c.parent_id == parent_id)
+        return int(self._conn.execute(q).scalar() or 0) + 1
+
+    # Workflow records --------------------------------------------------------------------
+
+    def put_record(self, record: WorkflowRecord) -> None:
+        latest = self._latest_version(record.kind, record.id)
+        if record.version != latest + 1:
+            raise ConflictError(
+                f"{record.kind} {record.id}: version {record.version} is stale (latest is {latest})"
+            )
+        self._insert(
+            t.records,
+            [
+                {
+                    "kind": record.kind,
+                    "id": record.id,
+                    "version": record.version,
+                    "state": record.state,
+                    "item_id": record.item_id,
+                    "body": json.dumps(record.body, sort_keys=True, ensure_ascii=False),
+                    "document": record.document,
+                    "updated_at": record.updated_at,
+                }
+            ],
+            what=f"{record.kind} {record.id}",
+        )
+
+    def _latest_version(self, kind: str, record_id: str) -> int:
+        q = select(func.max(t.records.c.version)).where(
+            t.records.c.kind == kind, t.records.c.id == record_id
+        )
+        return int(self._conn.execute(q).scalar() or 0)
+
+    def record(self, kind: str, record_id: str) -> WorkflowRecord:
+        q = (
+            select(t.records)
+            .where(t.records.c.kind == kind, t.records.c.id == record_id)
+            .order_by(t.records.c.version.desc())
+            .limit(1)
+        )
+        row = self._conn.execute(q).first()
+        if row is None:
+            raise UnknownName(kind=kind, name=record_id)
+        return _record(row)
+
+    def records(
+        self, kind: str, *, item_id: str | None = None, state: str | None = None
+    ) -> list[WorkflowRecord]:
+        q = (
+            select(t.records)
+            .where(t.records.c.kind == kind)
+            .order_by(t.records.c.id, t.records.c.version)
+        )
+        if item_id is not None:
+            q = q.where(t.records.c.item_id == item_id)
+        latest: dict[str, WorkflowRecord] = {}
+        for row in self._conn.execute(q):
+            latest[row.id] = _record(row)
+        out = list(latest.values())
+        return [r for r in out if state is None or r.state == state]
+
+    # Outbox and inbox ----------------------------------------------------------------------
+
+    def enqueue(self, message: OutboxMessage) -> None:
+        self.enqueue_many([message])
+
+    def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None:
+        if messages:
+            self._insert(
+                t.outbox,
+                [
+                    {
+                        "id": m.id,
+                        "destination": m.destination,
+                        "kind": m.kind,
+                        "body": m.body,
+                        "created_at": m.created_at,
+                        "state": m.state.value,
+                        "attempts": m.attempts,
+                        "next_attempt_at": m.next_attempt_at or m.created_at,
+                        "last_error": m.last_error,
+                    }
+                    for m in messages
+                ],
+                what="outbox message",
+            )
+
+    def due_messages(
+        self, *, now: datetime, limit: int, destination: str | None = None
+    ) -> list[OutboxMessage]:
+        q = (
+            select(t.outbox)
+            .where(t.outbox.c.state == OutboxState.PENDING.value, t.outbox.c.next_attempt_at <= now)
+            .order_by(t.outbox.c.seq)
+            .limit(limit)
+        )
+        if destination is not None:
+            q = q.where(t.outbox.c.destination == destination)
+        return [_outbox(r) for r in self._conn.execute(q)]
+
+    def mark_delivered(self, message_ids: Sequence[str]) -> None:
+        for chunk in _chunks(list(message_ids), 500):
+            self._conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id.in_(chunk))
+                .values(state=OutboxState.DELIVERED.value)
+            )
+
+    def mark_retry(
+        self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
+    ) -> None:
+        state = OutboxState.DEAD if dead else OutboxState.PENDING
+        self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == message_id)
+            .values(
+                attempts=attempts,
+                next_attempt_at=next_attempt_at,
+                last_error=error[:2000],
+                state=state.value,
+            )
+        )
+
+    def outbox_counts(self) -> dict[str, int]:
+        q = select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)
+        return {str(state): int(n) for state, n in self._conn.execute(q)}
+
+    def inbox_reply(self, message_id: str) -> bytes | None:
+        row = self._conn.execute(select(t.inbox.c.reply).where(t.inbox.c.id == message_id)).first()
+        return None if row is None else bytes(row.reply)
+
+    def remember(self, record: InboxRecord) -> None:
+        self._insert(
+            t.inbox,
+            [
+                {
+                    "id": record.id,
+                    "sender": record.sender,
+                    "kind": record.kind,
+                    "received_at": record.received_at,
+                    "reply": record.reply,
+                }
+            ],
+            what=f"inbox message {record.id}",
+        )
+
+    def inbox_count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
+
+    # Helpers -------------------------------------------------------------------------------
+
+    def _insert(self, table: Any, rows: list[dict[str, Any]], *, what: str) -> None:
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(table), rows)
+        except SqlIntegrityError as exc:
+            raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _person_row(p: Person) -> dict[str, Any]:
+    c = p.clearance
+    return {
+        "id": p.id,
+        "party": p.party,
+        "name": p.name,
+        "role": p.role.value,
+        "clearance_ref": c.level.ref if c else None,
+        "clearance_granted_on": c.granted_on if c else None,
+        "clearance_expires_on": c.expires_on if c else None,
+        "need_to_know": json.dumps(sorted(p.need_to_know)),
+        "rank": p.rank,
+        "nationality": p.nationality,
+    }
+
+
+def _item_row(i: ItemRecord) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "agreement_id": i.agreement_id,
+        "originator": i.originator,
+        "holder": i.holder,
+        "state": i.state.value,
+        "topic": i.topic,
+        "purpose": i.purpose,
+        "level_ref": i.level_ref,
+        "holder_level_ref": i.holder_level_ref,
+        "label_digest": i.label_digest,
+        "provided_at": i.provided_at,
+        "recorded_at": i.recorded_at,
+        "review_on": i.review_on,
+        "facility_id": i.facility_id,
+        "ciphertext": i.ciphertext,
+        "binding": i.binding,
+        "kind": i.kind,
+        "parent_id": i.parent_id,
+        "copy_number": i.copy_number,
+        "purpose_lapsed": i.purpose_lapsed,
+    }
+
+
+def _item(r: Any) -> ItemRecord:
+    review: date | None = r.review_on
+    return ItemRecord(
+        id=r.id,
+        agreement_id=r.agreement_id,
+        originator=r.originator,
+        holder=r.holder,
+        state=ItemState(r.state),
+        topic=r.topic,
+        purpose=r.purpose,
+        level_ref=r.level_ref,
+        holder_level_ref=r.holder_level_ref,
+        label_digest=r.label_digest,
+        provided_at=r.provided_at,
+        recorded_at=r.recorded_at,
+        review_on=review,
+        facility_id=r.facility_id,
+        ciphertext=bytes(r.ciphertext),
+        binding=bytes(r.binding),
+        kind=r.kind,
+        parent_id=r.parent_id,
+        copy_number=r.copy_number,
+        purpose_lapsed=bool(r.purpose_lapsed),
+    )
+
+
+def _record(r: Any) -> WorkflowRecord:
+    return WorkflowRecord(
+        kind=r.kind,
+        id=r.id,
+        state=r.state,
+        body=json.loads(r.body),
+        updated_at=r.updated_at,
+        version=r.version,
+        item_id=r.item_id,
+        document=bytes(r.document),
+    )
+
+
+def _outbox(r: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=r.id,
+        destination=r.destination,
+        kind=r.kind,
+        body=bytes(r.body),
+        created_at=r.created_at,
+        state=OutboxState(r.state),
+        attempts=r.attempts,
+        next_attempt_at=r.next_attempt_at,
+        last_error=r.last_error,
+        seq=r.seq,
+    )
