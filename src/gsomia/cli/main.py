@@ -15,7 +15,7 @@ import sys
 import typer
 
 from gsomia import __version__
-from gsomia.cli import agreements, check
+from gsomia.cli import agreements, check, warning
 from gsomia.cli._render import err_console
 from gsomia.errors import GsomiaError, PolicyDenied
 
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.command("agreements")(agreements.list_agreements)
 app.add_typer(agreements.app, name="agreement")
 app.add_typer(check.app, name="check")
+app.add_typer(warning.app, name="warning")
 
 
 @app.callback()
