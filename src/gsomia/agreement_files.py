@@ -13,7 +13,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import MappingProxyType
@@ -367,6 +367,7 @@ class AgreementLibrary:
     """The agreements a node knows, by id; loaded once, immutable."""
 
     agreements: Mapping[str, Agreement]
+    schemes: SchemeRegistry = field(default_factory=builtin_schemes)
 
     def get(self, agreement_id: str) -> Agreement:
         """The agreement ``agreement_id``; raises :class:`UnknownName`."""
@@ -389,7 +390,7 @@ class AgreementLibrary:
         """A new library in which ``agreement`` takes the place of the one with its id."""
         merged = dict(self.agreements)
         merged[agreement.id] = agreement
-        return AgreementLibrary(MappingProxyType(merged))
+        return AgreementLibrary(MappingProxyType(merged), self.schemes)
 
 
 def load_library(dirs: Iterable[Path] | None = None) -> AgreementLibrary:
@@ -418,7 +419,7 @@ def load_library(dirs: Iterable[Path] | None = None) -> AgreementLibrary:
             schemes = agreement.schemes
     _check_basis(found)
     _logger.debug("loaded %d agreements", len(found))
-    return AgreementLibrary(MappingProxyType(found))
+    return AgreementLibrary(MappingProxyType(found), schemes)
 
 
 def _check_basis(found: Mapping[str, Agreement]) -> None:

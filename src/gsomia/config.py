@@ -4,13 +4,13 @@ variables (pydantic-settings).
 Security settings are validated with explicit raises: a node refuses to start without a
 master secret, or with an empty, short or well-known one (:class:`~gsomia.errors.ConfigError`).
 The secret itself is read from ``GSOMIA_MASTER_SECRET`` or from the file named by
-``master_secret_file`` / ``GSOMIA_MASTER_SECRET_FILE``, never from the TOML file.
+``master_secret_file`` / ``GSOMIA_MASTER_SECRET_FILE`` (see ``gsomia.crypto.MasterSecret``),
+never from the TOML file itself.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -88,39 +88,3 @@ def load_settings(home: Path, **overrides: Any) -> NodeSettings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"{path}: setting {where}: {first['msg']}") from None
-
-
-_WEAK = re.compile(r"^(change[-_ ]?me|secret|password|default|gsomia|test|example|0+|x+)$", re.I)
-MIN_SECRET_CHARS = 32
-
-
-def read_master_secret(settings: NodeSettings) -> str:
-    """The node's master secret from the environment or its file; refuses missing, empty,
-    short or well-known values."""
-    value = os.environ.get("GSOMIA_MASTER_SECRET")
-    source = "GSOMIA_MASTER_SECRET"
-    if value is None:
-        file = settings.master_secret_file or (
-            Path(os.environ["GSOMIA_MASTER_SECRET_FILE"])
-            if "GSOMIA_MASTER_SECRET_FILE" in os.environ
-            else None
-        )
-        if file is None:
-            raise ConfigError(
-                "no master secret: set GSOMIA_MASTER_SECRET or GSOMIA_MASTER_SECRET_FILE "
-                "(or master_secret_file in node.toml); the node will not start without one"
-            )
-        try:
-            value = Path(file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot read the master secret file {file}: {exc.strerror}"
-            ) from None
-        source = str(file)
-    value = value.strip()
-    if not value or _WEAK.fullmatch(value) or len(value) < MIN_SECRET_CHARS:
-        raise ConfigError(
-            f"the master secret from {source} is empty, default or shorter than "
-            f"{MIN_SECRET_CHARS} characters; generate one with `gsomia node secret`"
-        )
-    return value

@@ -1,1 +1,104 @@
-"""gsomia.crypto."""
+"""Data-centric protection: sealed items, signed bindings, compact frames and the keyring.
+
+Only recipes are public, and none of them takes an algorithm choice:
+
+* :func:`seal` encrypts an item under its label for its holder parties (envelope-v1), and
+  :func:`seal_batch` many items for the same holders;
+* :func:`bind` signs a batch of items' label-to-ciphertext bindings at once (binding-v1);
+* :func:`verify` checks a binding, and :func:`open` (also :func:`open_item`) verifies and
+  decrypts an item for this node; :func:`verify_batch` and :func:`open_batch` do the same
+  for many items, checking each whole signed batch at once;
+* :func:`keep` splits a received item into its at-rest form and an :class:`ItemKey`, whose
+  deletion shreds the item; :func:`open_stored` opens what was kept;
+* :func:`rotate` adds fresh keys to a keyring; :func:`rewrap_item_key` moves a kept item
+  to the newest at-rest key; :func:`grant` wraps an item for one more holder;
+* :class:`FrameSender` / :class:`FrameReceiver` carry small, frequent messages (frame-v1).
+
+Every integrity or decryption failure raises one opaque
+:class:`~gsomia.errors.IntegrityError`. Each recipe that draws randomness or reads the
+clock has an explicit ``*_at`` form for test vectors. Formats: ``docs/formats/``.
+"""
+
+from __future__ import annotations
+
+from gsomia.crypto._binding import Binding as Binding
+from gsomia.crypto._binding import bind as bind
+from gsomia.crypto._binding import verify as verify
+from gsomia.crypto._binding import verify_batch as verify_batch
+from gsomia.crypto._envelope import Envelope as Envelope
+from gsomia.crypto._envelope import WrappedKey as WrappedKey
+from gsomia.crypto._frame import FRAME_OVERHEAD as FRAME_OVERHEAD
+from gsomia.crypto._frame import FrameReceiver as FrameReceiver
+from gsomia.crypto._frame import FrameSender as FrameSender
+from gsomia.crypto._frame import OpenedFrame as OpenedFrame
+from gsomia.crypto._frame import ReplayWindow as ReplayWindow
+from gsomia.crypto._items import ItemKey as ItemKey
+from gsomia.crypto._items import keep as keep
+from gsomia.crypto._items import keep_at as keep_at
+from gsomia.crypto._items import open_batch as open_batch
+from gsomia.crypto._items import open_item as open_item
+from gsomia.crypto._items import open_stored as open_stored
+from gsomia.crypto._items import rewrap_item_key as rewrap_item_key
+from gsomia.crypto._items import rewrap_item_key_at as rewrap_item_key_at
+from gsomia.crypto._keyring_file import dump_keyring as dump_keyring
+from gsomia.crypto._keyring_file import dump_keyring_at as dump_keyring_at
+from gsomia.crypto._keyring_file import export_public_keys as export_public_keys
+from gsomia.crypto._keyring_file import import_public_keys as import_public_keys
+from gsomia.crypto._keyring_file import load_keyring as load_keyring
+from gsomia.crypto._keys import KeyKind as KeyKind
+from gsomia.crypto._keys import Keyring as Keyring
+from gsomia.crypto._keys import OwnKey as OwnKey
+from gsomia.crypto._keys import PublicKey as PublicKey
+from gsomia.crypto._keys import epoch_of as epoch_of
+from gsomia.crypto._keys import generate_keyring as generate_keyring
+from gsomia.crypto._keys import rotate as rotate
+from gsomia.crypto._master import MasterSecret as MasterSecret
+from gsomia.crypto._seal import grant as grant
+from gsomia.crypto._seal import grant_at as grant_at
+from gsomia.crypto._seal import seal as seal
+from gsomia.crypto._seal import seal_at as seal_at
+from gsomia.crypto._seal import seal_batch as seal_batch
+
+#: The recipe the issue names ``open``; the same function as :func:`open_item`.
+open = open_item
+
+__all__ = [
+    "FRAME_OVERHEAD",
+    "Binding",
+    "Envelope",
+    "FrameReceiver",
+    "FrameSender",
+    "ItemKey",
+    "KeyKind",
+    "Keyring",
+    "MasterSecret",
+    "OpenedFrame",
+    "OwnKey",
+    "PublicKey",
+    "ReplayWindow",
+    "WrappedKey",
+    "bind",
+    "dump_keyring",
+    "dump_keyring_at",
+    "epoch_of",
+    "export_public_keys",
+    "generate_keyring",
+    "grant",
+    "grant_at",
+    "import_public_keys",
+    "keep",
+    "keep_at",
+    "load_keyring",
+    "open",
+    "open_batch",
+    "open_item",
+    "open_stored",
+    "rewrap_item_key",
+    "rewrap_item_key_at",
+    "rotate",
+    "seal",
+    "seal_at",
+    "seal_batch",
+    "verify",
+    "verify_batch",
+]

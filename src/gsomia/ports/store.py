@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from gsomia.core.people import Facility, Person
 from gsomia.ports.keys import ItemKeyStore
+from gsomia.ports.ledger import LedgerStore
 
 __all__ = [
     "InboxRecord",
@@ -201,11 +202,14 @@ class UnitOfWork(Protocol):
     def inbox_count(self) -> int: ...
 
     # The ledger appends through the same transaction.
-    def ledger_connection(self) -> Any: ...
+    def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int: ...
 
 
 class Store(Protocol):
-    """A node's durable store."""
+    """A node's durable store, with the node's ledger in the same database."""
+
+    @property
+    def ledger(self) -> LedgerStore: ...
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...
     def read(self) -> AbstractContextManager[UnitOfWork]: ...

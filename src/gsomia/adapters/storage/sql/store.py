@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore
+from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Clearance, Facility, Person, Role
 from gsomia.errors import ConflictError, StorageError, UnknownName
@@ -88,11 +89,16 @@ def migrate(engine: Engine) -> None:
 
 
 class SqlStore:
-    """A node's store on one database; safe to share between threads of one process."""
+    """A node's store on one database, its ledger beside it; safe to share between threads."""
 
-    def __init__(self, engine: Engine, *, schemes: SchemeRegistry) -> None:
+    def __init__(self, engine: Engine, *, schemes: SchemeRegistry, ledger_origin: str) -> None:
         self._engine = engine
         self._schemes = schemes
+        self._ledger = SqlLedgerStore(engine, origin=ledger_origin)
+
+    @property
+    def ledger(self) -> SqlLedgerStore:
+        return self._ledger
 
     @property
     def url(self) -> str:
@@ -111,7 +117,7 @@ class SqlStore:
         """One write transaction; commits on success, rolls back on any exception."""
         try:
             with self._engine.begin() as conn:
-                yield SqlUnitOfWork(conn, self._schemes, self.dialect)
+                yield SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
         except SqlIntegrityError as exc:
             raise ConflictError(
                 f"the store refused a duplicate or inconsistent record: {exc.orig}"
@@ -124,7 +130,7 @@ class SqlStore:
         """A read-only view (a transaction that is always rolled back)."""
         try:
             with self._engine.connect() as conn:
-                yield SqlUnitOfWork(conn, self._schemes, self.dialect)
+                yield SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
                 conn.rollback()
         except SQLAlchemyError as exc:
             raise StorageError(f"the store failed: {exc}") from exc
@@ -133,28 +139,34 @@ class SqlStore:
         self._engine.dispose()
 
 
-def open_store(url: str, *, schemes: SchemeRegistry) -> SqlStore:
-    """Open (creating or upgrading) the store at ``url``; raises StorageError."""
+def open_store(url: str, *, schemes: SchemeRegistry, ledger_origin: str) -> SqlStore:
+    """Open (creating or upgrading) the store at ``url`` with its ledger ``ledger_origin``;
+    raises StorageError."""
+    where = make_url(url).render_as_string(hide_password=True)
     try:
         engine = make_engine(url)
         migrate(engine)
     except SQLAlchemyError as exc:
-        raise StorageError(
-            f"cannot open the store at {make_url(url).render_as_string(hide_password=True)}: {exc}"
-        ) from exc
-    return SqlStore(engine, schemes=schemes)
+        raise StorageError(f"cannot open the store at {where}: {exc}") from exc
+    store = SqlStore(engine, schemes=schemes, ledger_origin=ledger_origin)
+    store.ledger.create_schema()
+    return store
 
 
 class SqlUnitOfWork:
     """Every store operation inside one transaction (see :class:`gsomia.ports.store.UnitOfWork`)."""
 
-    def __init__(self, conn: Connection, schemes: SchemeRegistry, dialect: str) -> None:
+    def __init__(
+        self, conn: Connection, schemes: SchemeRegistry, dialect: str, ledger: SqlLedgerStore
+    ) -> None:
         self._conn = conn
         self._schemes = schemes
+        self._ledger = ledger
         self.keys = SqlItemKeyStore(conn, dialect=dialect)
 
-    def ledger_connection(self) -> Connection:
-        return self._conn
+    def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int:
+        """Sequence ledger entries in this transaction; they commit with the unit of work."""
+        return self._ledger.append_batch(entries, keys=keys, conn=self._conn)
 
     # Registry ----------------------------------------------------------------------------
 

@@ -1,0 +1,211 @@
+"""Delivery: the outbox pump and the inbox, for exactly-once effect between nodes.
+
+Sending: every message was written to the outbox in the unit of work of the act it
+reports. :meth:`Delivery.pump` sends due messages through the transport; a signed reply
+marks the message delivered (and, for a transfer, records the receipt); a failure schedules
+a retry with exponential back-off. Receiving: :meth:`Delivery.handle` verifies a message,
+answers a message id it has seen with the reply it stored then, and otherwise handles it and
+remembers the reply in the same unit of work as its effects. A crash at any point therefore
+leaves either nothing or everything, and a retry is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gsomia.errors import ConflictError, GsomiaError, InputError, IntegrityError, TransportError
+from gsomia.ports.store import InboxRecord, OutboxMessage, UnitOfWork, WorkflowRecord
+from gsomia.ports.transport import PeerTransport
+from gsomia.services.context import NodeContext
+from gsomia.services.messages import Kind, Message, decode, encode
+
+__all__ = ["Delivery", "Handler", "PumpResult", "RECEIPT_KIND"]
+
+_logger = logging.getLogger(__name__)
+
+#: Workflow-record kind under which a sender keeps the receipts of its transfers.
+RECEIPT_KIND = "receipt"
+_BASE_DELAY = timedelta(seconds=1)
+_MAX_DELAY = timedelta(minutes=5)
+_MAX_ATTEMPTS = 1000
+
+#: A handler does the effects of one message inside the inbox's unit of work and returns
+#: the body of the reply.
+Handler = Callable[[UnitOfWork, Message], dict[str, Any]]
+#: A reply handler records what a partner's reply says, on the sender's side.
+ReplyHandler = Callable[[UnitOfWork, OutboxMessage, Message], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PumpResult:
+    """What one pump pass did."""
+
+    delivered: int
+    failed: int
+    pending: int
+
+
+class Delivery:
+    """A node's outbox pump and inbox."""
+
+    def __init__(self, ctx: NodeContext, transport: PeerTransport | None = None) -> None:
+        self.ctx = ctx
+        self.transport = transport
+        self._handlers: dict[Kind, Handler] = {}
+        self._reply_handlers: dict[Kind, ReplyHandler] = {Kind.TRANSFER: _keep_receipt}
+
+    def on(self, kind: Kind, handler: Handler) -> None:
+        """Handle incoming messages of ``kind`` with ``handler``."""
+        self._handlers[kind] = handler
+
+    def on_reply(self, kind: Kind, handler: ReplyHandler) -> None:
+        """Record replies to outgoing messages of ``kind`` with ``handler``."""
+        self._reply_handlers[kind] = handler
+
+    # Inbound -------------------------------------------------------------------------------
+
+    def handle(self, blob: bytes, *, peer: str | None = None) -> bytes:
+        """Handle one incoming message and return the signed reply.
+
+        ``peer`` is the party the channel authenticated (the TLS client certificate); when
+        given, the message's signer must be that party. Raises :class:`IntegrityError` for a
+        message that does not verify, :class:`InputError` for a malformed one; nothing is
+        stored in either case.
+        """
+        ctx = self.ctx
+        now = ctx.clock.now()
+        message = decode(ctx.keyring, blob, now=now)
+        if peer is not None and peer != message.sender:
+            raise IntegrityError(
+                f"the channel authenticated {peer}, but the message is from {message.sender}"
+            )
+        with ctx.store.read() as uow:
+            earlier = uow.inbox_reply(message.id)
+        if earlier is not None:
+            return earlier
+        handler = self._handlers.get(message.kind)
+        if handler is None:
+            raise InputError(f"this node does not accept {message.kind} messages")
+        try:
+            with ctx.store.unit_of_work() as uow:
+                if uow.inbox_reply(message.id) is not None:
+                    raise ConflictError("handled concurrently")
+                body = handler(uow, message)
+                reply = self._reply(message, body, now)
+                uow.remember(
+                    InboxRecord(
+                        id=message.id,
+                        sender=message.sender,
+                        kind=message.kind.value,
+                        received_at=now,
+                        reply=reply,
+                    )
+                )
+        except ConflictError:
+            with ctx.store.read() as uow:
+                stored = uow.inbox_reply(message.id)
+            if stored is None:
+                raise
+            return stored
+        return reply
+
+    def _reply(self, message: Message, body: dict[str, Any], now: datetime) -> bytes:
+        kind = Kind.RECEIPT if message.kind is Kind.TRANSFER else Kind.ACK
+        reply = Message(
+            id=self.ctx.ids.new_id(),
+            kind=kind,
+            sender=self.ctx.party,
+            recipient=message.sender,
+            agreement_id=message.agreement_id,
+            sent_at=now,
+            body={"in_reply_to": message.id, **body},
+        )
+        return encode(self.ctx.keyring, reply)
+
+    # Outbound ------------------------------------------------------------------------------
+
+    def pump(self, *, limit: int = 100, destination: str | None = None) -> PumpResult:
+        """Send up to ``limit`` due messages; returns how many were delivered or failed."""
+        if self.transport is None:
+            raise TransportError("this node has no transport to its partners")
+        ctx = self.ctx
+        with ctx.store.read() as uow:
+            due = uow.due_messages(now=ctx.clock.now(), limit=limit, destination=destination)
+        delivered = failed = 0
+        for message in due:
+            if self._deliver(message):
+                delivered += 1
+            else:
+                failed += 1
+        with ctx.store.read() as uow:
+            pending = uow.outbox_counts().get("pending", 0)
+        return PumpResult(delivered=delivered, failed=failed, pending=pending)
+
+    def drain(self, *, max_rounds: int = 1000) -> PumpResult:
+        """Pump until nothing is due or a round delivers nothing."""
+        total = PumpResult(0, 0, 0)
+        for _ in range(max_rounds):
+            result = self.pump()
+            total = PumpResult(
+                total.delivered + result.delivered, total.failed + result.failed, result.pending
+            )
+            if result.delivered == 0:
+                break
+        return total
+
+    def _deliver(self, message: OutboxMessage) -> bool:
+        ctx = self.ctx
+        assert self.transport is not None  # checked by pump()
+        try:
+            reply_blob = self.transport.send(message.destination, message.body)
+            reply = decode(ctx.keyring, reply_blob, now=ctx.clock.now())
+            if reply.sender != message.destination or reply.body.get("in_reply_to") != message.id:
+                raise IntegrityError("the reply does not answer this message")
+        except (TransportError, IntegrityError, InputError, GsomiaError) as exc:
+            self._retry(message, exc)
+            return False
+        handler = self._reply_handlers.get(Kind(message.kind))
+        with ctx.store.unit_of_work() as uow:
+            if handler is not None:
+                handler(uow, message, reply)
+            uow.mark_delivered([message.id])
+        return True
+
+    def _retry(self, message: OutboxMessage, exc: Exception) -> None:
+        attempts = message.attempts + 1
+        delay = min(_BASE_DELAY * (2 ** min(attempts - 1, 20)), _MAX_DELAY)
+        dead = attempts >= _MAX_ATTEMPTS
+        _logger.info(
+            "delivery of %s to %s failed (%s); retry in %s",
+            message.id,
+            message.destination,
+            exc,
+            delay,
+        )
+        with self.ctx.store.unit_of_work() as uow:
+            uow.mark_retry(
+                message.id,
+                attempts=attempts,
+                next_attempt_at=self.ctx.clock.now() + delay,
+                error=f"{type(exc).__name__}: {exc}",
+                dead=dead,
+            )
+
+
+def _keep_receipt(uow: UnitOfWork, sent: OutboxMessage, reply: Message) -> None:
+    """Keep a transfer's signed receipt: which items the partner accepted or refused."""
+    accepted = reply.body.get("accepted", [])
+    refused = reply.body.get("refused", [])
+    uow.put_record(
+        WorkflowRecord(
+            kind=RECEIPT_KIND,
+            id=sent.id,
+            state="refused" if refused and not accepted else "accepted",
+            body={"to": sent.destination, "accepted": len(accepted), "refused": refused},
+            updated_at=reply.sent_at,
+        )
+    )

@@ -1,0 +1,141 @@
+"""Messages between nodes (message-v1): a signed document carrying one JSON object.
+
+Every message names its id (128 random bits, the key of exactly-once handling), its kind,
+sender, recipient, agreement and the sender's time; the body is kind-specific. The whole is
+signed by the sender's node key under the agreement (``crypto.sign_document``), so a
+message cannot be replayed under another id, agreement or recipient unnoticed. Binary
+fields (sealed envelopes, bindings, signed consents) travel base64-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gsomia.crypto import Keyring
+from gsomia.crypto._documents import open_document, peek_document, sign_document
+from gsomia.errors import InputError, IntegrityError
+
+__all__ = ["MESSAGE_FORMAT", "Kind", "Message", "b64", "decode", "encode", "unb64"]
+
+MESSAGE_FORMAT = "gsomia/message-v1"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_PARTY = re.compile(r"^[A-Z]{3}$")
+#: How far a message's time may be from the receiver's clock (replay window, both ways).
+MAX_SKEW = timedelta(days=1)
+
+
+class Kind(enum.StrEnum):
+    """What a message is."""
+
+    TRANSFER = "transfer"  # sealed items (JK-9.1)
+    RECEIPT = "receipt"  # the reply to a transfer: accepted and refused items
+    ACK = "ack"  # the reply to any other message
+    CONSENT_REQUEST = "consent-request"  # JK-5.1, JK-5.2, TI-3
+    CONSENT_DECISION = "consent-decision"
+    RECLASSIFICATION = "reclassification"  # JK-6.g
+    INCIDENT = "incident"  # JK-17.1: notice, investigation, result
+    NOTE = "note"  # a diplomatic note on the agreement (JK-21)
+    LAW_NOTICE = "law-notice"  # JK-3.2
+    VISIT = "visit"  # JK-8.1, JK-18.1
+    RETURN = "return"  # JK-6.h: the item comes back to its originator
+    CHECKPOINT = "checkpoint"  # a checkpoint to cosign (witnessing)
+    WARNING = "warning"  # missile-warning frames (RT-1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """One message, verified or about to be signed."""
+
+    id: str
+    kind: Kind
+    sender: str
+    recipient: str
+    agreement_id: str
+    sent_at: datetime
+    body: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if not _ID.fullmatch(self.id):
+            raise InputError("message id must be 32 lower-case hex digits")
+        if not (_PARTY.fullmatch(self.sender) and _PARTY.fullmatch(self.recipient)):
+            raise InputError("message parties must be three-letter codes")
+        if self.sent_at.tzinfo is None:
+            raise InputError("message time must be timezone-aware")
+
+
+def encode(keyring: Keyring, message: Message) -> bytes:
+    """Sign ``message`` as this node; raises InputError if the node is not its sender."""
+    if message.sender != keyring.party:
+        raise InputError(f"{keyring.party} cannot send a message as {message.sender}")
+    obj = {
+        "format": MESSAGE_FORMAT,
+        "id": message.id,
+        "kind": message.kind.value,
+        "from": message.sender,
+        "to": message.recipient,
+        "agreement": message.agreement_id,
+        "sent_at": message.sent_at.astimezone(UTC).isoformat(),
+        "body": message.body,
+    }
+    body = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return sign_document(keyring=keyring, agreement_id=message.agreement_id, body=body.encode())
+
+
+def sender_of(blob: bytes) -> tuple[str, str]:
+    """The claimed sender and agreement, unverified, to choose the keys to check with."""
+    doc = peek_document(blob)
+    return doc.signer, doc.agreement_id
+
+
+def decode(keyring: Keyring, blob: bytes, *, now: datetime | None = None) -> Message:
+    """Verify and parse a message addressed to this node.
+
+    Raises :class:`IntegrityError` if the signature, signer, recipient or time do not hold,
+    :class:`InputError` if the body is malformed.
+    """
+    doc = open_document(keyring=keyring, blob=blob)
+    try:
+        obj = json.loads(doc.body)
+        message = Message(
+            id=obj["id"],
+            kind=Kind(obj["kind"]),
+            sender=obj["from"],
+            recipient=obj["to"],
+            agreement_id=obj["agreement"],
+            sent_at=datetime.fromisoformat(obj["sent_at"]),
+            body=obj["body"],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"malformed message: {exc}") from None
+    if obj.get("format") != MESSAGE_FORMAT or not isinstance(message.body, dict):
+        raise InputError("malformed message: unknown format")
+    if message.sender != doc.signer or message.agreement_id != doc.agreement_id:
+        raise IntegrityError("the message was not signed by its sender under its agreement")
+    if message.recipient != keyring.party:
+        raise IntegrityError(
+            f"the message is addressed to {message.recipient}, not {keyring.party}"
+        )
+    if now is not None and abs(now - message.sent_at) > MAX_SKEW:
+        raise IntegrityError("the message's time is outside the accepted window (replay?)")
+    return message
+
+
+def b64(data: bytes) -> str:
+    """Standard base64 text of ``data``."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: Any, *, what: str) -> bytes:
+    """Bytes from base64 text; raises InputError naming ``what``."""
+    if not isinstance(text, str):
+        raise InputError(f"{what}: base64 text expected")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        raise InputError(f"{what}: not valid base64") from None

@@ -1,0 +1,228 @@
+"""Write the label-v1, envelope-v1, binding-v1, frame-v1, item-key-v1 and keyring-v1 vectors.
+
+Run ``python tests/vectors/crypto/generate.py`` from the repository root after a deliberate
+format change; the tests then check gsomia against the files, and check the files against an
+independent decoder written from ``docs/formats/`` alone. Every random input is fixed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2] / "src"))
+
+from gsomia import crypto  # noqa: E402
+from gsomia.core.labels import Label, content_digest  # noqa: E402
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+AGREEMENT = "jpn-kor-gsomia"
+
+
+def fixed(name: str, size: int = 32) -> bytes:
+    """A fixed pseudo-random value named ``name``."""
+    return hashlib.sha256(b"gsomia test vector " + name.encode()).digest()[:size]
+
+
+def seeds(party: str) -> dict[str, str]:
+    return {
+        "signing_seed": fixed(f"{party} signing").hex(),
+        "encryption_seed": fixed(f"{party} encryption").hex(),
+        "at_rest_key": fixed(f"{party} at-rest").hex(),
+    }
+
+
+PARTIES = {party: seeds(party) for party in ("JPN", "KOR")}
+
+
+def keyrings() -> dict[str, crypto.Keyring]:
+    """JPN and KOR from the fixed seeds, each registered with the other."""
+    rings = {
+        party: crypto.Keyring.from_seeds(
+            party=party,
+            created_at=NOW,
+            signing_seed=bytes.fromhex(s["signing_seed"]),
+            encryption_seed=bytes.fromhex(s["encryption_seed"]),
+            at_rest_key=bytes.fromhex(s["at_rest_key"]),
+        )
+        for party, s in PARTIES.items()
+    }
+    jpn = rings["JPN"].register(agreement_id=AGREEMENT, keys=rings["KOR"].public_keys())
+    kor = rings["KOR"].register(agreement_id=AGREEMENT, keys=rings["JPN"].public_keys())
+    return {"JPN": jpn, "KOR": kor}
+
+
+CONTENTS = [
+    "Launch detected 2026-11-28T11:58:02Z, 38.99N 125.75E, azimuth 095.",
+    "Track 17: apogee about 1,100 km; predicted impact in the sea east of Hokkaido.",
+    "Boost phase ended at T+71 s; second stage separation observed.",
+]
+
+
+def label_fields(index: int) -> dict[str, Any]:
+    content = CONTENTS[index].encode()
+    return {
+        "item_id": fixed(f"item {index}", 16).hex(),
+        "agreement_id": AGREEMENT,
+        "agreement_version": "2016",
+        "originator": "JPN",
+        "level": "JPN:GOKUHI",
+        "equivalents": [["KOR", "KOR:GUNSA_II"]],
+        "releasable_to": ["KOR"],
+        "route": [],
+        "topic": "nk-missile",
+        "purpose": 'Early warning of ballistic missile launches ("TISA" §1)\n',
+        "created_at": "2026-11-28T12:00:00.000000Z",
+        "review_on": "2027-11-28",
+        "content_digest": content_digest(content),
+        "revision": 1,
+        "supersedes": None,
+        "marked_by": None,
+    }
+
+
+def make_label(fields: dict[str, Any]) -> Label:
+    return Label(
+        item_id=fields["item_id"],
+        agreement_id=fields["agreement_id"],
+        agreement_version=fields["agreement_version"],
+        originator=fields["originator"],
+        level=fields["level"],
+        equivalents=tuple(tuple(pair) for pair in fields["equivalents"]),  # type: ignore[misc]
+        releasable_to=tuple(fields["releasable_to"]),
+        route=tuple(fields["route"]),
+        topic=fields["topic"],
+        purpose=fields["purpose"],
+        created_at=datetime.fromisoformat(fields["created_at"][:-1]).replace(tzinfo=UTC),
+        review_on=date.fromisoformat(fields["review_on"]),
+        content_digest=fields["content_digest"],
+        revision=fields["revision"],
+        supersedes=fields["supersedes"],
+        marked_by=fields["marked_by"],
+    )
+
+
+def seal_inputs(index: int) -> dict[str, str]:
+    return {
+        "data_key": fixed(f"data key {index}").hex(),
+        "nonce": fixed(f"nonce {index}", 12).hex(),
+        "wrap_nonce_JPN": fixed(f"wrap nonce JPN {index}", 12).hex(),
+        "wrap_nonce_KOR": fixed(f"wrap nonce KOR {index}", 12).hex(),
+    }
+
+
+def build() -> dict[str, dict[str, Any]]:
+    """Every vector file's content."""
+    rings = keyrings()
+    common = {"now": "2026-11-28T12:00:00Z", "agreement": AGREEMENT, "parties": PARTIES}
+    labels, envelopes, items = [], [], []
+    for index, text in enumerate(CONTENTS):
+        fields = label_fields(index)
+        label = make_label(fields)
+        inputs = seal_inputs(index)
+        envelope = crypto.seal_at(
+            keyring=rings["JPN"],
+            plaintext=text.encode(),
+            label=label,
+            holders=("JPN", "KOR"),
+            now=NOW,
+            data_key=bytes.fromhex(inputs["data_key"]),
+            nonce=bytes.fromhex(inputs["nonce"]),
+            wrap_nonces=[bytes.fromhex(inputs[f"wrap_nonce_{p}"]) for p in ("JPN", "KOR")],
+        )
+        labels.append(
+            {
+                "fields": fields,
+                "canonical": label.canonical_bytes().decode("utf-8"),
+                "digest": label.digest(),
+            }
+        )
+        envelopes.append(envelope)
+        items.append(
+            {
+                "content": text,
+                "label_canonical": label.canonical_bytes().decode("utf-8"),
+                "holders": ["JPN", "KOR"],
+                **inputs,
+                "envelope": envelope.to_bytes().hex(),
+            }
+        )
+    bindings = crypto.bind(keyring=rings["JPN"], envelopes=envelopes)
+    return {
+        "label-v1": {"labels": labels},
+        "envelope-v1": {**common, "items": items},
+        "binding-v1": {
+            **common,
+            "signer": "JPN",
+            "batch": [
+                {"envelope": e.to_bytes().hex(), "binding": b.to_bytes().hex()}
+                for e, b in zip(envelopes, bindings, strict=True)
+            ],
+        },
+        "frame-v1": {**common, **frame_vector(rings, labels[0]["canonical"])},
+        "item-key-v1": {**common, **item_key_vector(rings, envelopes[0], bindings[0])},
+        "keyring-v1": keyring_vector(rings["KOR"]),
+    }
+
+
+def frame_vector(rings: dict[str, crypto.Keyring], canonical: str) -> dict[str, Any]:
+    label = Label.from_bytes(canonical.encode("utf-8"))
+    sender = crypto.FrameSender(keyring=rings["JPN"], label=label, recipient="KOR", stream_id=7)
+    payload = bytes.fromhex("0102") + b"track 17 ECEF 3.1e6 4.2e6 3.9e6 m"
+    frame = sender.seal_at(payload, now=NOW, sequence=43_200_000_000)
+    return {
+        "label_canonical": canonical,
+        "recipient": "KOR",
+        "stream_id": 7,
+        "sequence": 43_200_000_000,
+        "payload": payload.hex(),
+        "frame": frame.hex(),
+    }
+
+
+def item_key_vector(
+    rings: dict[str, crypto.Keyring], envelope: crypto.Envelope, binding: crypto.Binding
+) -> dict[str, Any]:
+    nonce = fixed("item key nonce", 12)
+    stored, item_key = crypto.keep_at(
+        keyring=rings["KOR"], envelope=envelope, binding=binding, nonce=nonce
+    )
+    return {
+        "holder": "KOR",
+        "envelope": envelope.to_bytes().hex(),
+        "stored_envelope": stored.to_bytes().hex(),
+        "item_id": item_key.item_id,
+        "nonce": nonce.hex(),
+        "record": item_key.to_bytes().hex(),
+    }
+
+
+def keyring_vector(ring: crypto.Keyring) -> dict[str, Any]:
+    master = "vector-master-7f3Kq9ZrT2wXb8mN4pLs6Hd1Yc5Gv0Ju"
+    salt, nonce = fixed("keyring salt", 16), fixed("keyring nonce", 12)
+    data = crypto.dump_keyring_at(
+        ring, master=crypto.MasterSecret.from_text(master), salt=salt, nonce=nonce
+    )
+    return {
+        "party": ring.party,
+        "master_secret": master,
+        "salt": salt.hex(),
+        "nonce": nonce.hex(),
+        "file": data.hex(),
+        "public_keys": crypto.export_public_keys(ring).decode("utf-8"),
+    }
+
+
+def main() -> None:
+    for name, content in build().items():
+        path = HERE / f"{name}.json"
+        path.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()
