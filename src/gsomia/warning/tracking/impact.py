@@ -1,0 +1,187 @@
+"""Where and when a track meets the ground: impact prediction and launch back-propagation.
+
+Each track's Gaussian is represented by the 2n cubature points ``x ± √n Lᵢ`` (equal
+weights; Arasaratnam & Haykin, IEEE Trans. AC 54(6), 2009). Every point is flown through
+the unpowered motion model, forwards to impact or backwards to launch, until it crosses
+the WGS-84 ellipsoid (height 0); the crossing inside the last step is found by bisection
+on the cubic Hermite interpolant of that step. The spread of the crossing points about
+their mean, in the local East-North plane, gives the 2×2 covariance of the ground point;
+the spread of the crossing times gives the time's. Step lengths shrink with altitude, from
+10 s in vacuum to 0.25 s near the ground.
+
+Back-propagation gives the start of the ballistic arc through the present state, flown
+without drag (running drag backwards through dense air is unstable). After burnout it
+lies downrange of the true launch point by roughly the boost's ground track (tens of km
+for a short-range missile): an estimate to prefer a satellite cue over.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from gsomia.warning.tracking._linalg import Array, sqrt_psd
+from gsomia.warning.tracking.models import BallisticMotion, CoastMotion, MotionModel
+
+__all__ = ["GroundCrossing", "ImpactPredictor", "drag_free"]
+
+_BISECTIONS = 40
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class GroundCrossing:
+    """Ground crossings of N tracks: ``ok`` (N,) whether every cubature point crossed;
+    ``t`` and ``t_sigma`` (s); ``lat_deg``, ``lon_deg``; ``enu_cov`` (N, 2, 2) in m²."""
+
+    ok: Array
+    t: Array
+    t_sigma: Array
+    lat_deg: Array
+    lon_deg: Array
+    enu_cov: Array
+
+
+def _altitude(x: Array) -> Array:
+    _, _, h = ecef_to_geodetic(x[:, :3])
+    return h
+
+
+def _step_length(altitude: Array) -> Array:
+    return np.clip(altitude / 1000.0 * 0.025, 0.25, 10.0)
+
+
+def _rk4(model: MotionModel, x: Array, h: Array) -> Array:
+    hh = h[:, None]
+    k1 = model.derivative(x)
+    k2 = model.derivative(x + 0.5 * hh * k1)
+    k3 = model.derivative(x + 0.5 * hh * k2)
+    k4 = model.derivative(x + hh * k3)
+    return np.asarray(x + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4))
+
+
+def _hermite(x0: Array, x1: Array, h: Array, s: Array) -> Array:
+    p0, v0, p1, v1 = x0[:, :3], x0[:, 3:6], x1[:, :3], x1[:, 3:6]
+    s2, s3 = s * s, s * s * s
+    h00, h10 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s
+    h01, h11 = -2 * s3 + 3 * s2, s3 - s2
+    hh = h[:, None]
+    return np.asarray(
+        h00[:, None] * p0 + h10[:, None] * hh * v0 + h01[:, None] * p1 + h11[:, None] * hh * v1
+    )
+
+
+def _crossing(x0: Array, x1: Array, h: Array) -> tuple[Array, Array]:
+    """Fraction of the step and ECEF point where the Hermite path meets height 0."""
+    lo, hi = np.zeros(h.shape[0]), np.ones(h.shape[0])
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        above = _altitude(_hermite(x0, x1, h, mid)) > 0.0
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    s = 0.5 * (lo + hi)
+    return s, _hermite(x0, x1, h, s)
+
+
+def _fly(
+    model: MotionModel, x: Array, direction: float, max_time_s: float
+) -> tuple[Array, Array, Array]:
+    """Fly points until each crosses the ground; returns hit mask, times and ECEF points.
+
+    A point whose state stops being finite (a sigma point far in a tail) is given up.
+    """
+    n = x.shape[0]
+    hit = np.zeros(n, dtype=bool)
+    t_hit = np.full(n, math.nan)
+    p_hit = np.full((n, 3), math.nan)
+    elapsed = np.zeros(n)
+    altitude = _altitude(x)
+    armed = altitude > 0.0
+    active = np.ones(n, dtype=bool)
+    while np.any(active):
+        idx = np.nonzero(active)[0]
+        h = direction * _step_length(np.maximum(altitude[idx], 0.0))
+        with np.errstate(over="ignore", invalid="ignore"):
+            x_new = _rk4(model, x[idx], h)
+            finite = np.all(np.isfinite(x_new), axis=1)
+            x_new[~finite] = x[idx][~finite]
+            alt_new = _altitude(x_new)
+        crossed = armed[idx] & (alt_new <= 0.0) & finite
+        if np.any(crossed):
+            c = idx[crossed]
+            s, point = _crossing(x[c], x_new[crossed], h[crossed])
+            hit[c], t_hit[c], p_hit[c] = True, elapsed[c] + s * np.abs(h[crossed]), point
+        x[idx], altitude[idx] = x_new, alt_new
+        elapsed[idx] += np.abs(h)
+        armed[idx] |= alt_new > 0.0
+        active[idx] = ~crossed & finite & (elapsed[idx] < max_time_s)
+    return hit, t_hit, p_hit
+
+
+def drag_free(motion: MotionModel) -> MotionModel:
+    """The same motion model without drag (other models are returned unchanged)."""
+    if isinstance(motion, CoastMotion):
+        return replace(motion, drag=False)
+    if isinstance(motion, BallisticMotion):
+        return replace(motion, beta=math.inf)
+    return motion
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImpactPredictor:
+    """Impact and launch points of batches of tracks through an unpowered ``motion`` model.
+
+    The model's layout must match the tracks' (``BallisticMotion`` for 6 states,
+    ``CoastMotion`` for 10). ``max_flight_s`` bounds the search: a point that has not
+    crossed by then (an orbit, an escape) makes the track's crossing ``ok = False``.
+    """
+
+    motion: MotionModel
+    max_flight_s: float = 7200.0
+
+    def impact(self, mean: Array, cov: Array, t: Array) -> GroundCrossing:
+        """Predicted impact (forward crossing) of tracks with means (N, n) at times ``t``."""
+        return self._cross(mean, cov, t, 1.0)
+
+    def launch(self, mean: Array, cov: Array, t: Array) -> GroundCrossing:
+        """Back-propagated launch point (backward crossing, no drag) of tracks at ``t``."""
+        return replace(self, motion=drag_free(self.motion))._cross(mean, cov, t, -1.0)
+
+    def _cross(self, mean: Array, cov: Array, t: Array, direction: float) -> GroundCrossing:
+        n_tracks, n = mean.shape
+        chol = sqrt_psd(cov) * math.sqrt(n)
+        offsets = np.concatenate([np.swapaxes(chol, 1, 2), -np.swapaxes(chol, 1, 2)], axis=1)
+        points = (mean[:, None, :] + offsets).reshape(-1, n)
+        hit, t_hit, p_hit = _fly(self.motion, points.copy(), direction, self.max_flight_s)
+        return _summarise(
+            hit.reshape(n_tracks, 2 * n),
+            t_hit.reshape(n_tracks, 2 * n),
+            p_hit.reshape(n_tracks, 2 * n, 3),
+            t,
+            direction,
+        )
+
+
+def _summarise(hit: Array, dt: Array, p: Array, t0: Array, direction: float) -> GroundCrossing:
+    ok = np.all(hit, axis=1)
+    safe_p = np.where(ok[:, None, None], p, geodetic_to_ecef(0.0, 0.0, 0.0))
+    safe_dt = np.where(ok[:, None], dt, 0.0)
+    lat, lon, _ = ecef_to_geodetic(np.mean(safe_p, axis=1))
+    ground = geodetic_to_ecef(lat, lon, 0.0)
+    rot = enu_rotation(lat, lon)
+    enu = np.einsum("nij,nkj->nki", rot, safe_p - ground[:, None, :])[..., :2]
+    centred = enu - np.mean(enu, axis=1, keepdims=True)
+    enu_cov = np.einsum("nki,nkj->nij", centred, centred) / centred.shape[1]
+    t = t0 + direction * np.mean(safe_dt, axis=1)
+    t_sigma = np.std(safe_dt, axis=1)
+    nan = np.full(ok.shape, math.nan)
+    return GroundCrossing(
+        ok=ok,
+        t=np.where(ok, t, nan),
+        t_sigma=np.where(ok, t_sigma, nan),
+        lat_deg=np.where(ok, lat, nan),
+        lon_deg=np.where(ok, lon, nan),
+        enu_cov=np.where(ok[:, None, None], enu_cov, math.nan),
+    )

@@ -1,0 +1,272 @@
+"""The tracker's step: determinism, reordering, late reports, cues, parties, deletion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from tracking_scenarios import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
+
+from gsomia.errors import InputError, UnknownName
+from gsomia.warning.frames import ground_range
+from gsomia.warning.measurements import LaunchCue, RadarReport
+from gsomia.warning.tracking import (
+    BallisticMotion,
+    CoastMotion,
+    CueInitiator,
+    DuplicateDeleter,
+    EKFPredictor,
+    EKFUpdater,
+    GaussianBatch,
+    ImpactPredictor,
+    Picture,
+    ReportInitiator,
+    Tracker,
+    TrackSet,
+    ballistic_tracker,
+    boost_coast_tracker,
+    picture_from_tracks,
+)
+from gsomia.warning.tracking.synthetic import (
+    BoostProgram,
+    boost_truth,
+    coast_truth,
+    radar_reports,
+)
+
+
+def _scenario(seed: int) -> tuple[np.ndarray, list[RadarReport]]:
+    """Two objects; the ROK-like radar reports on whole seconds, the Japan-like at +0.25 s."""
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, 40.0, 0.25)
+    starts = np.stack([midcourse_start(), midcourse_start(lat_deg=39.0, azimuth_deg=110.0)])
+    truth = coast_truth(starts, times)
+    reports = radar_reports(
+        truth[0::4], times[0::4], site=SITE_K, sensor="K", party="ROK", sigma=SIGMA, rng=rng
+    ) + radar_reports(
+        truth[1::4],
+        times[1::4],
+        site=SITE_J,
+        sensor="J",
+        party="JPN",
+        sigma=SIGMA,
+        rng=rng,
+        min_elevation_deg=1.0,
+    )
+    return times, reports
+
+
+def _feed(
+    tracker: Tracker[GaussianBatch],
+    reports: list[RadarReport],
+    until: float,
+    *,
+    delays: list[float] | None = None,
+) -> TrackSet[GaussianBatch]:
+    """Step once a second, handing over the reports that arrived in that second."""
+    arrival = [r.t + (delays[k] if delays else 0.0) for k, r in enumerate(reports)]
+    tracks = tracker.empty()
+    now = 0.0
+    while now <= until:
+        batch = [r for r, a in zip(reports, arrival, strict=True) if now - 1.0 < a <= now]
+        tracks = tracker.step(tracks, now=now, reports=batch)
+        now += 1.0
+    return tracks
+
+
+def _picture(tracks: TrackSet[GaussianBatch], tracker: Tracker[GaussianBatch], t: float) -> Picture:
+    impact = ImpactPredictor(motion=BallisticMotion())
+    return picture_from_tracks(tracks, tracker=tracker, party="ROK", t=t, impact=impact)
+
+
+def _fingerprint(tracks: TrackSet[GaussianBatch], picture: Picture) -> list[object]:
+    out: list[object] = [
+        tracks.track_id.tolist(),
+        tracks.state.mean.tobytes(),
+        tracks.state.cov.tobytes(),
+    ]
+    for track in picture.tracks:
+        assert track.impact is not None
+        out += [track.track_id, track.impact.lat_deg, track.impact.lon_deg, track.impact.enu_cov]
+    return out
+
+
+def test_the_same_seed_gives_the_same_output() -> None:
+    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+    runs = []
+    for seed in (11, 11, 12):
+        _, reports = _scenario(seed)
+        tracks = _feed(tracker, reports, until=39.0)
+        runs.append(_fingerprint(tracks, _picture(tracks, tracker, 40.0)))
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_reports_shuffled_within_the_window_give_the_same_tracks() -> None:
+    """Reports arriving up to 2 s late and out of order, held 3 s: the same result."""
+    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL), reorder_window_s=3.0)
+    _, reports = _scenario(3)
+    in_order = _feed(tracker, reports, until=45.0)
+    delays = np.random.default_rng(0).uniform(0.0, 2.0, size=len(reports)).tolist()
+    shuffled = _feed(tracker, reports, until=45.0, delays=delays)
+    np.testing.assert_array_equal(in_order.state.mean, shuffled.state.mean)
+    assert shuffled.late == 0 and len(shuffled) == 2
+    unheld = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+    assert _feed(unheld, reports, until=45.0, delays=delays).late > 0
+
+
+def test_a_report_behind_the_horizon_is_dropped_and_counted() -> None:
+    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+    _, reports = _scenario(4)
+    tracks = _feed(tracker, reports, until=20.0)
+    old = next(r for r in reports if r.t == 5.0)
+    after = tracker.step(tracks, now=21.0, reports=[old])
+    assert after.late == tracks.late + 1
+    np.testing.assert_array_equal(after.state.mean, tracks.state.mean)
+
+
+def test_reports_of_two_parties_build_one_track_per_object() -> None:
+    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+    _, reports = _scenario(5)
+    tracks = _feed(tracker, reports, until=39.0)
+    assert len(tracks) == 2
+    assert set(tracks.parties) == {frozenset({"ROK", "JPN"})}
+    picture = _picture(tracks, tracker, 40.0)
+    assert [t.sources for t in picture.tracks] == [("JPN", "ROK"), ("JPN", "ROK")]
+    with pytest.raises(UnknownName):
+        picture.track("ROK-99")
+
+
+def test_tracks_unseen_too_long_are_deleted() -> None:
+    """Mature tracks may coast an hour between coverages; young ones only seconds."""
+    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+    _, reports = _scenario(6)
+    tracks = _feed(tracker, [r for r in reports if r.t < 20.0], until=20.0)
+    assert len(tracks) == 2 and np.all(tracks.hits >= 6)
+    assert len(tracker.step(tracks, now=3610.0)) == 2
+    assert len(tracker.step(tracks, now=3625.0)) == 0
+    young = _feed(tracker, [r for r in reports if r.t < 2.0], until=2.0)
+    assert len(young) == 2 and np.all(young.hits < 6)
+    assert np.all(young.last_update == 1.25)
+    assert len(tracker.step(young, now=9.0)) == 2
+    assert len(tracker.step(young, now=9.5)) == 0
+
+
+def test_a_duplicate_of_an_established_track_is_dropped() -> None:
+    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+    _, reports = _scenario(7)
+    tracks = _feed(tracker, [r for r in reports if r.t < 30.0], until=30.0)
+    assert len(tracks) == 2 and np.all(tracks.hits >= 20)
+    twin = tracks.select(np.array([0, 1, 0]))
+    twin = replace(twin, track_id=np.array([1, 2, 3]), hits=np.array([60, 60, 25]))
+    deleter = DuplicateDeleter()
+    gone = deleter.delete(twin.state, last_update=twin.last_update, hits=twin.hits, now=30.0)
+    assert gone.tolist() == [False, False, True]
+
+
+def test_a_cue_starts_the_track_and_stays_its_launch_point() -> None:
+    times = np.arange(0.0, 120.0)
+    truth = boost_truth(
+        lat_deg=39.224, lon_deg=125.670, program=BoostProgram(azimuth_deg=95.0), times=times
+    )
+    rng = np.random.default_rng(8)
+    reports = radar_reports(
+        truth,
+        times,
+        site=SITE_K,
+        sensor="K",
+        party="ROK",
+        sigma=SIGMA,
+        rng=rng,
+        min_elevation_deg=1.0,
+    )
+    cue = LaunchCue(
+        sensor="ir",
+        party="USA",
+        t=15.0,
+        launch_t=0.0,
+        lat_deg=39.23,
+        lon_deg=125.68,
+        position_sigma_m=1500.0,
+    )
+    tracker = boost_coast_tracker()
+    tracks = tracker.empty()
+    for t in times:
+        cues = [cue, cue] if t == 15.0 else []
+        tracks = tracker.step(tracks, now=t, reports=[r for r in reports if r.t == t], cues=cues)
+    assert len(tracks) == 1 and tracks.cue[0] == cue
+    impact = ImpactPredictor(motion=CoastMotion())
+    picture = picture_from_tracks(tracks, tracker=tracker, party="ROK", t=120.0, impact=impact)
+    (track,) = picture.tracks
+    assert track.launch_method == "cue" and track.launch is not None
+    assert ground_range(track.launch.lat_deg, track.launch.lon_deg, 39.23, 125.68) < 1.0
+    assert track.impact is not None and track.time_to_impact_s is not None
+    assert track.time_to_impact_s > 0.0
+    assert track.powered_probability < 0.1
+
+
+def test_a_tracker_without_cue_initiator_ignores_cues() -> None:
+    tracker = ballistic_tracker()
+    cue = LaunchCue(
+        sensor="ir",
+        party="USA",
+        t=1.0,
+        launch_t=0.0,
+        lat_deg=39.0,
+        lon_deg=125.0,
+        position_sigma_m=1500.0,
+    )
+    assert len(tracker.step(tracker.empty(), now=2.0, cues=[cue])) == 0
+
+
+def test_roles_of_different_layouts_are_refused() -> None:
+    with pytest.raises(InputError):
+        Tracker(
+            predictor=EKFPredictor(motion=BallisticMotion()),
+            updater=EKFUpdater(),
+            initiator=ReportInitiator(ndim=6),
+            cue_initiator=CueInitiator(),
+        )
+    with pytest.raises(InputError):
+        ReportInitiator(ndim=7)
+
+
+def test_an_empty_tracker_gives_an_empty_picture() -> None:
+    tracker = ballistic_tracker()
+    picture = _picture(tracker.empty(), tracker, 10.0)
+    assert picture.tracks == () and picture.party == "ROK"
+
+
+def test_a_late_cue_is_attached_to_the_track_radar_already_started() -> None:
+    times = np.arange(0.0, 90.0)
+    truth = boost_truth(
+        lat_deg=39.224, lon_deg=125.670, program=BoostProgram(azimuth_deg=95.0), times=times
+    )
+    rng = np.random.default_rng(9)
+    reports = radar_reports(
+        truth,
+        times,
+        site=SITE_K,
+        sensor="K",
+        party="ROK",
+        sigma=SIGMA,
+        rng=rng,
+        min_elevation_deg=1.0,
+    )
+    assert min(r.t for r in reports) < 60.0
+    cue = LaunchCue(
+        sensor="ir",
+        party="USA",
+        t=75.0,
+        launch_t=0.0,
+        lat_deg=39.23,
+        lon_deg=125.68,
+        position_sigma_m=1500.0,
+    )
+    tracker = boost_coast_tracker()
+    tracks = tracker.empty()
+    for t in times:
+        cues = [cue] if t == 75.0 else []
+        tracks = tracker.step(tracks, now=t, reports=[r for r in reports if r.t == t], cues=cues)
+    assert len(tracks) == 1 and tracks.cue[0] == cue and tracks.hits[0] > 20
