@@ -65,7 +65,7 @@ def trajectory_document(fit: TrajectoryFit, site_key: str) -> dict[str, Any]:
 
 
 @app.command()
-def trajectory(  # noqa: PLR0917 (Typer maps parameters to options)
+def trajectory(
     site: Annotated[str, typer.Option(help="Launch site key, e.g. sunan.")],
     azimuth: Annotated[float, typer.Option(help="Bearing launch point to impact (deg).")],
     apogee: Annotated[float, typer.Option(help="Reported apogee (km).")],

@@ -45,6 +45,10 @@ class ItemKeyStore(Protocol):
         """Store the record of a newly kept item."""
         ...
 
+    def put_many(self, keys: list[ItemKey]) -> None:
+        """:meth:`put` for many records at once (one statement where the store allows)."""
+        ...
+
     def get(self, item_id: str) -> ItemKey:
         """The record of ``item_id``."""
         ...

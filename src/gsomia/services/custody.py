@@ -29,7 +29,7 @@ from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, OutboxMessage
 from gsomia.services.context import NodeContext
 from gsomia.services.messages import Kind, Message, b64, encode, unb64
 
-__all__ = ["CustodyService", "Provision", "ProvisionResult", "TRANSFER_CHUNK"]
+__all__ = ["TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 
 _logger = logging.getLogger(__name__)
 
@@ -87,7 +87,15 @@ class CustodyService:
         agreement, level, decision, path = self._choose(provision, now)
         holders = _holders(agreement, path)
         labels = [
-            self._label(agreement, level, provision, path, holders, content, now)
+            self._label(
+                agreement=agreement,
+                level=level,
+                p=provision,
+                path=path,
+                holders=holders,
+                content=content,
+                now=now,
+            )
             for content in contents
         ]
         envelopes = [
@@ -204,6 +212,7 @@ class CustodyService:
 
     def _label(
         self,
+        *,
         agreement: Agreement,
         level: Level,
         p: Provision,
@@ -292,12 +301,15 @@ class CustodyService:
             raise InputError("transfer: 'items' must be a non-empty list")
         parsed = [self._parse(i, x) for i, x in enumerate(raw)]
         good = self._verified(parsed)
+        held = uow.existing_items([e.label.item_id for e, _ in parsed])
+        decided: dict[tuple[str, ...], Decision] = {}
         accepted: list[str] = []
         refused: list[dict[str, Any]] = []
         records, labels, keys, entries = [], [], [], []
         for envelope, binding in parsed:
             label = envelope.label
-            problem = self._admit(uow, message, envelope, binding, good)
+            problem = self._admit(message, envelope, binding, good=good, held=held, decided=decided)
+            held.add(label.item_id)
             if problem is not None:
                 refused.append(
                     {
@@ -327,7 +339,7 @@ class CustodyService:
         uow.add_items(records)
         uow.add_labels(labels)
         if keys:
-            uow.keys.put_many(keys)  # type: ignore[attr-defined]
+            uow.keys.put_many(keys)
         self.ctx.record(uow, entries)
         return {"transfer": message.id, "accepted": accepted, "refused": refused}
 
@@ -360,38 +372,65 @@ class CustodyService:
 
     def _admit(
         self,
-        uow: UnitOfWork,
         message: Message,
         envelope: Envelope,
         binding: Binding,
+        *,
         good: set[str],
+        held: set[str],
+        decided: dict[tuple[str, ...], Decision],
     ) -> Decision | None:
-        """Why this item cannot be taken, as a denying decision, or ``None`` if it can."""
+        """Why this item cannot be taken, as a denying decision, or ``None`` if it can.
+
+        ``held`` are the item ids already in custody; ``decided`` memoises the send decision
+        per (agreement, originator, route, level, topic): the items of one transfer share it.
+        """
         label = envelope.label
-        ctx = self.ctx
         if label.item_id not in good or binding.signer != label.originator:
             return Decision.deny(
                 "receive", "JK-9.1", "the item's binding does not verify; it was not stored"
             )
-        try:
-            agreement = ctx.agreement(label.agreement_id)
-        except GsomiaError:
+        agreement = self.ctx.agreements.agreements.get(label.agreement_id)
+        if agreement is None:
             return Decision.deny("receive", "JK-9.1", f"unknown agreement {label.agreement_id}")
-        if ctx.party not in label.route or label.route.index(ctx.party) == 0:
-            return Decision.deny(
-                "receive", agreement.rule_id("route"), f"{ctx.party} is not on the item's route"
-            )
-        hop = label.route.index(ctx.party)
-        if label.route[hop - 1] != message.sender:
+        problem = self._route_problem(agreement, label, message.sender, held)
+        if problem is not None:
+            return problem
+        key = (agreement.id, label.originator, *label.route, label.level, label.topic)
+        decision = decided.get(key)
+        if decision is None:
+            decision = decided[key] = self._decide_receipt(agreement, label, message)
+        if not decision.allowed:
+            return decision
+        mine = decision.obligations[-1].removeprefix("mark:") if decision.obligations else ""
+        if label.equivalent_for(self.ctx.party) != mine:
             return Decision.deny(
                 "receive",
-                agreement.rule_id("route"),
-                f"the item must come from {label.route[hop - 1]}",
+                agreement.rule_id("marking"),
+                f"the label's {self.ctx.party} equivalent is not {mine}",
             )
-        if uow.has_item(label.item_id):
+        return None
+
+    def _route_problem(
+        self, agreement: Agreement, label: Label, sender: str, held: set[str]
+    ) -> Decision | None:
+        """Why the item may not come here from ``sender`` (route, duplicate), if it may not."""
+        me = self.ctx.party
+        rule = agreement.rule_id("route")
+        if me not in label.route or label.route.index(me) == 0:
+            return Decision.deny("receive", rule, f"{me} is not on the item's route")
+        previous = label.route[label.route.index(me) - 1]
+        if previous != sender:
+            return Decision.deny("receive", rule, f"the item must come from {previous}")
+        if label.item_id in held:
             return Decision.deny(
                 "receive", agreement.rule_id("parties"), "the item is already held (duplicate)"
             )
+        return None
+
+    def _decide_receipt(self, agreement: Agreement, label: Label, message: Message) -> Decision:
+        """The send decision for a received item as of the transfer's time; its last
+        obligation is this node's marking (JK-4.2)."""
         level = agreement.schemes.parse(label.level, party=label.originator)
         request = SendRequest(
             agreement=agreement,
@@ -402,17 +441,17 @@ class CustodyService:
             at=message.sent_at,
             path=label.route,
         )
-        decision = ctx.rulebook.decide_send(request)
+        decision = self.ctx.rulebook.decide_send(request)
         if not decision.allowed:
             return decision
-        mine = agreement.equivalent(level, for_party=ctx.party).ref
-        if label.equivalent_for(ctx.party) != mine:
-            return Decision.deny(
-                "receive",
-                agreement.rule_id("marking"),
-                f"the label's {ctx.party} equivalent is not {mine}",
-            )
-        return None
+        mine = agreement.equivalent(level, for_party=self.ctx.party).ref
+        return Decision(
+            act="receive",
+            allowed=True,
+            rule_ids=decision.rule_ids,
+            reason=decision.reason,
+            obligations=(*decision.obligations, f"mark:{mine}"),
+        )
 
     def _take(
         self, message: Message, envelope: Envelope, binding: Binding, now: datetime

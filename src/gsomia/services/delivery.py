@@ -23,7 +23,7 @@ from gsomia.ports.transport import PeerTransport
 from gsomia.services.context import NodeContext
 from gsomia.services.messages import Kind, Message, decode, encode
 
-__all__ = ["Delivery", "Handler", "PumpResult", "RECEIPT_KIND"]
+__all__ = ["RECEIPT_KIND", "Delivery", "Handler", "PumpResult"]
 
 _logger = logging.getLogger(__name__)
 

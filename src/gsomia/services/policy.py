@@ -130,7 +130,7 @@ class PolicyService:
         a = self._library.get(q.agreement)
         at = self._instant(a, q.on)
         level = a.schemes.parse(q.level, party=q.originator)
-        item = self._item(a, q.originator, q.holder, level, q.topic, at)
+        item = self._item(a, q.originator, q.holder, level, topic=q.topic, at=at)
         party = q.person_party or q.holder
         clearance = None
         if q.clearance:
@@ -158,7 +158,7 @@ class PolicyService:
         a = self._library.get(q.agreement)
         at = self._instant(a, q.on)
         level = a.schemes.parse(q.level, party=q.originator)
-        item = self._item(a, q.originator, q.holder, level, "any", at)
+        item = self._item(a, q.originator, q.holder, level, topic="any", at=at)
         consent = None
         if q.consent:
             consent = Consent(
@@ -176,7 +176,7 @@ class PolicyService:
 
     @staticmethod
     def _item(
-        a: Agreement, originator: str, holder: str, level: Level, topic: str, at: datetime
+        a: Agreement, originator: str, holder: str, level: Level, *, topic: str, at: datetime
     ) -> Item:
         return Item(
             id=_PLACEHOLDER_ITEM,

@@ -132,6 +132,10 @@ class MemoryItemKeyStore:
             return
         self.records[key.item_id] = key.to_bytes()
 
+    def put_many(self, keys: list[crypto.ItemKey]) -> None:
+        for key in keys:
+            self.put(key)
+
     def get(self, item_id: str) -> crypto.ItemKey:
         record = self.records.get(item_id)
         if record is None:

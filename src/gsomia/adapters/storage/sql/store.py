@@ -60,7 +60,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers take no write lock, so a read inside a writer's thread cannot deadlock.
+    read_only = conn.get_execution_options().get("gsomia_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -130,6 +132,7 @@ class SqlStore:
         """A read-only view (a transaction that is always rolled back)."""
         try:
             with self._engine.connect() as conn:
+                conn.execution_options(gsomia_read_only=True)
                 yield SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
                 conn.rollback()
         except SQLAlchemyError as exc:
@@ -162,7 +165,11 @@ class SqlUnitOfWork:
         self._conn = conn
         self._schemes = schemes
         self._ledger = ledger
-        self.keys = SqlItemKeyStore(conn, dialect=dialect)
+        self._keys = SqlItemKeyStore(conn, dialect=dialect)
+
+    @property
+    def keys(self) -> SqlItemKeyStore:
+        return self._keys
 
     def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int:
         """Sequence ledger entries in this transaction; they commit with the unit of work."""
@@ -270,6 +277,14 @@ class SqlUnitOfWork:
             self._conn.execute(select(t.items.c.id).where(t.items.c.id == item_id)).first()
             is not None
         )
+
+    def existing_items(self, item_ids: Sequence[str]) -> set[str]:
+        """Which of ``item_ids`` are stored (one query per 500 ids)."""
+        found: set[str] = set()
+        for chunk in _chunks(list(item_ids), 500):
+            q = select(t.items.c.id).where(t.items.c.id.in_(chunk))
+            found.update(self._conn.execute(q).scalars())
+        return found
 
     def items(
         self, *, state: ItemState | None = None, limit: int = 1000, after: str = ""
