@@ -57,6 +57,7 @@ class NodeSettings(BaseSettings):
     peers: list[PeerSettings] = []
     limits: Limits = Limits()
     import_agreement_events: bool = True
+    default_facility: str | None = None
 
     def database_url(self) -> str:
         """The store URL; the embedded default is SQLite in the node's home."""

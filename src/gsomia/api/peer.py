@@ -22,19 +22,14 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from gsomia.api.errors import STATUS_OF, TooLarge, WrongMediaType, error_response
 from gsomia.config import Limits
 from gsomia.crypto.pki import PeerIdentity, read_peer_identity
 from gsomia.errors import (
-    ConfigError,
-    ConflictError,
     GsomiaError,
-    InputError,
     IntegrityError,
-    PolicyDenied,
-    StorageError,
-    TransportError,
 )
 
 __all__ = [
@@ -56,29 +51,6 @@ CONTENT_TYPE = "application/octet-stream"
 PeerHandler = Callable[[bytes, PeerIdentity], bytes]
 #: Names the partner from a verified DER client certificate; raises IntegrityError.
 Identify = Callable[[bytes], PeerIdentity]
-
-
-class _TooLarge(InputError):
-    """The body is larger than the node accepts."""
-
-
-class _WrongMediaType(InputError):
-    """The body is not ``application/octet-stream``."""
-
-
-#: Status of each error, most specific first; the first ``isinstance`` match wins.
-STATUS_OF: tuple[tuple[type[GsomiaError], int], ...] = (
-    (_TooLarge, 413),
-    (_WrongMediaType, 415),
-    (PolicyDenied, 403),
-    (IntegrityError, 403),
-    (InputError, 400),
-    (ConflictError, 409),
-    (TransportError, 503),
-    (StorageError, 503),
-    (ConfigError, 500),
-    (GsomiaError, 500),
-)
 
 
 def create_peer_app(
@@ -125,29 +97,19 @@ def _peer_of(scope: Mapping[str, Any], identify: Identify) -> PeerIdentity:
 async def _read_body(request: Request, max_bytes: int) -> bytes:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != CONTENT_TYPE:
-        raise _WrongMediaType(f"the body must be {CONTENT_TYPE}, not {media_type or 'untyped'}")
+        raise WrongMediaType(f"the body must be {CONTENT_TYPE}, not {media_type or 'untyped'}")
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
-        raise _TooLarge(f"the body is larger than {max_bytes} bytes")
+        raise TooLarge(f"the body is larger than {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise _TooLarge(f"the body is larger than {max_bytes} bytes")
+            raise TooLarge(f"the body is larger than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def _error_response(request: Request, exc: Exception) -> Response:
-    status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 500)
-    body: dict[str, object] = {"error": type(exc).__name__.lstrip("_"), "message": str(exc)}
-    if isinstance(exc, PolicyDenied):
-        body.update(error="PolicyDenied", rule_ids=list(exc.rule_ids), message=exc.reason)
-    elif isinstance(exc, IntegrityError):
-        # Opaque on the wire (no oracle); the detail stays in this node's log.
-        body.update(error="IntegrityError", message="the message or its sender did not verify")
-    elif status >= 500:
-        body.update(error="Unavailable", message="the node cannot take messages now; retry")
-    _logger.warning("refused a peer message (%d): %s", status, exc)
-    return JSONResponse(body, status_code=status)
+async def _error_response(_request: Request, exc: Exception) -> Response:
+    return error_response(exc, opaque_integrity="the message or its sender did not verify")

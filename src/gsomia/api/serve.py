@@ -102,13 +102,14 @@ class ServerHandle:
 
     host: str
     port: int
+    tls: bool = True
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
 
     @property
     def url(self) -> str:
         """The base URL, e.g. ``https://127.0.0.1:49152``."""
-        return f"https://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop accepting, close connections, wait for the thread (at most ``timeout`` s)."""
@@ -128,12 +129,15 @@ class ServerHandle:
 def start_server(
     app: Any,
     *,
-    ssl_context: ssl.SSLContext,
+    ssl_context: ssl.SSLContext | None,
     host: str = "127.0.0.1",
     port: int = 0,
     startup_timeout: float = 10.0,
 ) -> ServerHandle:
-    """Serve ``app`` over TLS on a background thread; ``port=0`` picks a free port.
+    """Serve ``app`` on a background thread; ``port=0`` picks a free port.
+
+    With ``ssl_context`` the server speaks TLS (mutual when the context requires client
+    certificates); with ``None`` it speaks plain HTTP, for the loopback user API.
 
     Raises :class:`ConfigError` if the address cannot be bound or the server does not start.
     """
@@ -152,8 +156,11 @@ def start_server(
             raise ConfigError(f"the server on {host}:{port} did not start")
         time.sleep(0.01)
     bound = sock.getsockname()[1]
-    _logger.info("serving on https://%s:%d", host, bound)
-    return ServerHandle(host=host, port=bound, _server=server, _thread=thread)
+    handle = ServerHandle(
+        host=host, port=bound, tls=ssl_context is not None, _server=server, _thread=thread
+    )
+    _logger.info("serving on %s", handle.url)
+    return handle
 
 
 def run_server(app: Any, *, host: str, port: int, ssl_context: ssl.SSLContext) -> None:
@@ -166,9 +173,13 @@ def run_server(app: Any, *, host: str, port: int, ssl_context: ssl.SSLContext) -
     uvicorn.Server(_config(app, ssl_context=ssl_context)).run(sockets=[sock])
 
 
-def _config(app: Any, *, ssl_context: ssl.SSLContext) -> uvicorn.Config:
-    def factory(_config: uvicorn.Config, _default: object) -> ssl.SSLContext:
-        return ssl_context
+def _config(app: Any, *, ssl_context: ssl.SSLContext | None) -> uvicorn.Config:
+    factory = None
+    if ssl_context is not None:
+        context = ssl_context
+
+        def factory(_config: uvicorn.Config, _default: object) -> ssl.SSLContext:
+            return context
 
     return uvicorn.Config(
         app,

@@ -15,7 +15,7 @@ import sys
 import typer
 
 from gsomia import __version__
-from gsomia.cli import agreements, check, warning
+from gsomia.cli import agreements, audit, check, cluster, pki, warning
 from gsomia.cli._render import err_console
 from gsomia.errors import GsomiaError, PolicyDenied
 
@@ -29,6 +29,11 @@ app.command("agreements")(agreements.list_agreements)
 app.add_typer(agreements.app, name="agreement")
 app.add_typer(check.app, name="check")
 app.add_typer(warning.app, name="warning")
+app.add_typer(audit.app, name="audit")
+app.add_typer(pki.app, name="pki")
+app.add_typer(cluster.node_app, name="node")
+app.command("up")(cluster.up)
+app.command("down")(cluster.down)
 
 
 @app.callback()

@@ -137,7 +137,7 @@ def test_only_octet_streams_are_taken(app: Any, recorder: Recorder) -> None:
         (IntegrityError("bad signature on item 7"), 403),
         (WitnessAlarm("fork"), 403),
         (InputError("bad"), 400),
-        (UnknownName(kind="agreement", name="x"), 400),
+        (UnknownName(kind="agreement", name="x"), 404),
         (ConflictError("stale"), 409),
         (StorageError("db down"), 503),
         (TransportError("bus down"), 503),

@@ -1,0 +1,229 @@
+"""The node's user-facing REST API (FastAPI): one route per workflow, thin.
+
+Each route parses its input, calls one service method as the authenticated person, and
+renders the result; errors become HTTP answers in :mod:`gsomia.api.errors` only. Persons
+authenticate with bearer tokens (:mod:`gsomia.services.auth`); every request is counted
+against the person's rate and the body against the size limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from gsomia import __version__
+from gsomia.api.errors import TooLarge, TooManyRequests, Unauthenticated, handle_gsomia_error
+from gsomia.api.schemas import (
+    CheckSendIn,
+    DecisionOut,
+    ItemOut,
+    OpenOut,
+    PersonOut,
+    ProvideIn,
+    ProvideOut,
+)
+from gsomia.config import Limits
+from gsomia.core.people import Person
+from gsomia.errors import GsomiaError, InputError, IntegrityError
+from gsomia.services.auth import AuthService
+from gsomia.services.custody import Provision
+from gsomia.services.node import Node
+from gsomia.services.policy import PolicyService, SendQuestion
+from gsomia.services.views import agreement_view, decision_view, status_view
+
+__all__ = ["create_app"]
+
+_BANNER_HEADER = "X-Gsomia-Handling"
+
+
+class _RateLimiter:
+    """A token bucket per person: ``per_minute`` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._rate = per_minute / 60.0
+        self._capacity = float(per_minute)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, who: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(who, (self._capacity, now))
+            tokens = min(self._capacity, tokens + (now - last) * self._rate)
+            if tokens < 1.0:
+                self._buckets[who] = (tokens, now)
+                raise TooManyRequests(f"{who} has sent too many requests; slow down")
+            self._buckets[who] = (tokens - 1.0, now)
+
+
+def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
+    """The user API of ``node``."""
+    limits = limits or Limits()
+    app = FastAPI(
+        title=f"gsomia node {node.party}",
+        version=__version__,
+        description=(
+            "A government node under GSOMIA-style agreements. Every decision cites the rules "
+            "it rests on (JK-7.2, TI-3); every act is recorded in the node's ledger."
+        ),
+    )
+    app.state.node = node
+    app.state.auth = AuthService(node.ctx)
+    app.state.policy = PolicyService(node.ctx.agreements)
+    app.state.limiter = _RateLimiter(limits.requests_per_minute_per_person)
+    app.add_exception_handler(GsomiaError, handle_gsomia_error)
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        declared = request.headers.get("content-length")
+        try:
+            if declared is not None and int(declared) > limits.max_request_bytes:
+                raise TooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
+        except ValueError:
+            return await handle_gsomia_error(request, InputError("bad Content-Length"))
+        except TooLarge as exc:
+            return await handle_gsomia_error(request, exc)
+        response = await call_next(request)
+        response.headers[_BANNER_HEADER] = "contains labels of classified military information"
+        return response
+
+    _routes(app)
+    return app
+
+
+def _node(request: Request) -> Node:
+    node: Node = request.app.state.node
+    return node
+
+
+def _person(request: Request, authorization: Annotated[str | None, Header()] = None) -> Person:
+    """The person the bearer token belongs to, counted against their rate."""
+    token = None
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    try:
+        person = request.app.state.auth.person(token)
+    except IntegrityError as exc:
+        raise Unauthenticated(str(exc)) from None
+    request.app.state.limiter.take(person.id)
+    return person  # type: ignore[no-any-return]
+
+
+NodeDep = Annotated[Node, Depends(_node)]
+ItemId = Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")]
+PersonDep = Annotated[Person, Depends(_person)]
+
+
+def _routes(app: FastAPI) -> None:
+    @app.get("/v1/health", tags=["node"])
+    def health(node: NodeDep) -> dict[str, Any]:
+        """Liveness: the node's party and version (no authentication)."""
+        return {"party": node.party, "version": __version__, "status": "ok"}
+
+    @app.get("/v1/me", tags=["node"])
+    def me(person: PersonDep) -> PersonOut:
+        """The authenticated person."""
+        return PersonOut.of(person)
+
+    @app.get("/v1/agreements", tags=["agreements"])
+    def agreements(request: Request, _p: PersonDep) -> list[dict[str, Any]]:
+        """The agreements this node knows."""
+        return [agreement_view(a) for a in request.app.state.policy.agreements()]
+
+    @app.get("/v1/agreements/{agreement_id}", tags=["agreements"])
+    def agreement(request: Request, agreement_id: str, _p: PersonDep) -> dict[str, Any]:
+        """One agreement as its file states it."""
+        return agreement_view(request.app.state.policy.agreement(agreement_id))
+
+    @app.get("/v1/agreements/{agreement_id}/status", tags=["agreements"])
+    def agreement_status(
+        request: Request,
+        agreement_id: str,
+        _p: PersonDep,
+        on: Annotated[str, Query(max_length=40)],
+    ) -> dict[str, Any]:
+        """The agreement's status on a date (end of that day, agreement time) or instant."""
+        return status_view(request.app.state.policy.status(agreement_id, on=on))
+
+    @app.post("/v1/check/send", tags=["agreements"])
+    def check_send(request: Request, body: CheckSendIn, _p: PersonDep) -> list[DecisionOut]:
+        """What-if: may an item be provided? Decided under each shared agreement."""
+        results = request.app.state.policy.check_send(
+            SendQuestion(
+                originator=body.originator,
+                recipient=body.recipient,
+                level=body.level,
+                topic=body.topic,
+                on=body.on,
+                agreement=body.agreement,
+            )
+        )
+        return [DecisionOut(agreement=a.id, **decision_view(d)) for a, d in results]
+
+    @app.post("/v1/items", tags=["custody"], status_code=201)
+    def provide(node: NodeDep, body: ProvideIn, person: PersonDep) -> ProvideOut:
+        """Provide items to a partner along the agreement's route (JK-4, JK-9, TI-2)."""
+        contents = [_unb64(c, i) for i, c in enumerate(body.contents)]
+        result = node.custody.provide(
+            contents=contents,
+            provision=Provision(
+                recipient=body.to,
+                level=body.level,
+                topic=body.topic,
+                purpose=body.purpose,
+                agreement_id=body.agreement,
+            ),
+            by=person.id,
+        )
+        return ProvideOut(
+            agreement=result.agreement_id,
+            route=list(result.route),
+            items=list(result.item_ids),
+            transfers=list(result.transfer_ids),
+            **decision_view(result.decision),
+        )
+
+    @app.get("/v1/items", tags=["custody"])
+    def items(
+        node: NodeDep,
+        _p: PersonDep,
+        after: Annotated[str, Query(max_length=32, pattern="^[0-9a-f]*$")] = "",
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[ItemOut]:
+        """Items in this node's custody, by id, a page at a time (``after`` is the cursor)."""
+        with node.ctx.store.read() as uow:
+            return [ItemOut.of(r) for r in uow.items(after=after, limit=limit)]
+
+    @app.get("/v1/items/{item_id}", tags=["custody"])
+    def item(node: NodeDep, item_id: ItemId, _p: PersonDep) -> ItemOut:
+        """One item's record and markings (never its content)."""
+        with node.ctx.store.read() as uow:
+            return ItemOut.of(uow.item(item_id), labels=uow.labels(item_id))
+
+    @app.post("/v1/items/{item_id}/open", tags=["custody"])
+    def open_item(node: NodeDep, item_id: ItemId, person: PersonDep) -> OpenOut:
+        """Open an item as the authenticated person (JK-7); the act is recorded."""
+        content = node.custody.open(item_id=item_id, person_id=person.id)
+        return OpenOut(item=item_id, content=base64.b64encode(content).decode("ascii"))
+
+    @app.get("/v1/outbox", tags=["node"])
+    def outbox(node: NodeDep, _p: PersonDep) -> dict[str, int]:
+        """Outgoing messages by delivery state."""
+        with node.ctx.store.read() as uow:
+            return uow.outbox_counts()
+
+
+def _unb64(text: str, i: int) -> bytes:
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        raise InputError(f"contents[{i}] is not valid base64") from None

@@ -1,0 +1,72 @@
+"""``gsomia up``, ``gsomia down`` and ``gsomia node run``: nodes as running servers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gsomia.cli._render import console, emit_json
+
+DirOpt = Annotated[Path, typer.Option("--dir", help="Cluster directory.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def up(
+    dir_: DirOpt = Path(".gsomia-cluster"),
+    store: Annotated[
+        str, typer.Option(help="PostgreSQL URL (a schema per party); default SQLite.")
+    ] = "",
+    json_: JsonOpt = False,
+) -> None:
+    """Start JPN, KOR and USA nodes as separate processes on loopback."""
+    from gsomia.cluster import up as start
+
+    nodes = start(dir_, store=store)
+    if json_:
+        emit_json(
+            [
+                {
+                    "party": n.party,
+                    "api": n.api_url,
+                    "peer": n.peer_url,
+                    "officer": n.officer,
+                    "token": n.token,
+                    "home": str(n.home),
+                    "pid": n.pid,
+                }
+                for n in nodes
+            ]
+        )
+        return
+    console.print(
+        table(
+            "gsomia cluster",
+            ["party", "user API", "peer endpoint (mTLS)", "officer", "token"],
+            [[n.party, n.api_url, n.peer_url, n.officer, n.token] for n in nodes],
+        )
+    )
+    console.print(f"Stop with: gsomia down --dir {dir_}")
+
+
+def down(dir_: DirOpt = Path(".gsomia-cluster"), json_: JsonOpt = False) -> None:
+    """Stop the nodes that `gsomia up` started."""
+    from gsomia.cluster import down as stop
+
+    stopped = stop(dir_)
+    if json_:
+        emit_json({"stopped": stopped})
+    else:
+        console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+node_app = typer.Typer(help="The node in a home directory.", no_args_is_help=True)
+
+
+@node_app.command("run")
+def run(home: Annotated[Path, typer.Option(help="Node home directory.")]) -> None:
+    """Serve the node: peer endpoint (mutual TLS), user API and delivery, until stopped."""
+    from gsomia.runtime import run_node
+
+    run_node(home)

@@ -1,0 +1,250 @@
+"""Three governments on one machine: JPN, KOR and USA nodes as separate processes on
+loopback (composition root behind ``gsomia up`` and ``gsomia down``).
+
+``up`` creates the cluster directory on first use: a node home per party with its own
+master secret file, keyring, PKI (each party's own authority), store and settings; the
+parties pin each other's authorities and register each other's public keys under the
+agreements they share; a demo security officer of each party gets an access token. It then
+starts one ``gsomia node run`` process per party and waits until each answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from gsomia.bootstrap import exchange_keys, init_home, open_node, save_keyring
+from gsomia.config import load_settings
+from gsomia.crypto import MasterSecret
+from gsomia.crypto.pki import NodePki
+from gsomia.errors import ConfigError, ConflictError
+from gsomia.services.auth import AuthService
+from gsomia.services.node import Node
+
+__all__ = ["PARTIES", "ClusterNode", "down", "node_urls", "prepare", "up"]
+
+_logger = logging.getLogger(__name__)
+
+PARTIES = ("JPN", "KOR", "USA")
+_OFFICER = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
+_NEEDS = frozenset({"nk-missile", "nk-nuclear"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterNode:
+    """What ``up`` reports for one party."""
+
+    party: str
+    home: Path
+    api_url: str
+    peer_url: str
+    officer: str
+    token: str
+    pid: int | None = None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _party_store(store: str, party: str) -> str:
+    """A PostgreSQL URL with a schema of the party's own, created if missing."""
+    if not store:
+        return ""
+    from sqlalchemy import create_engine, text
+
+    schema = f"gsomia_{party.lower()}"
+    engine = create_engine(store)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    engine.dispose()
+    joiner = "&" if "?" in store else "?"
+    return f"{store}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+def prepare(root: Path, *, store: str = "", now: datetime | None = None) -> dict[str, MasterSecret]:
+    """Create the cluster in ``root`` if it is not there yet; the parties' master secrets."""
+    at = now or datetime.now(UTC)
+    secrets_dir = root / "secrets"
+    if (root / "cluster.json").exists():
+        return {p: MasterSecret.from_text((secrets_dir / p).read_text()) for p in PARTIES}
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    masters: dict[str, MasterSecret] = {}
+    ports = {p: (_free_port(), _free_port()) for p in PARTIES}
+    for party in PARTIES:
+        text = MasterSecret.generate()
+        path = secrets_dir / party
+        path.write_text(text)
+        path.chmod(0o600)
+        masters[party] = MasterSecret.from_text(text)
+        home = root / party.lower()
+        init_home(
+            home, party=party, now=at, master=masters[party], store_url=_party_store(store, party)
+        )
+        NodePki.init(home, party=party, master=masters[party], now=at)
+        _write_settings(home, party, ports, path)
+    _pin_authorities(root, masters)
+    nodes = [open_node(root / p.lower(), master=masters[p]) for p in PARTIES]
+    exchange_keys(nodes, homes=[root / p.lower() for p in PARTIES], master=None)
+    for node, party in zip(nodes, PARTIES, strict=True):
+        save_keyring(root / party.lower(), node.ctx.keyring, masters[party])
+        _register_officer(node)
+        node.ctx.store.close()
+    (root / "cluster.json").write_text(json.dumps({"parties": list(PARTIES)}))
+    return masters
+
+
+def _write_settings(
+    home: Path, party: str, ports: dict[str, tuple[int, int]], secret: Path
+) -> None:
+    lines = (home / "node.toml").read_text(encoding="utf-8").splitlines()
+    lines += [
+        f"port = {ports[party][0]}",
+        f"peer_port = {ports[party][1]}",
+        f'master_secret_file = "{secret}"',
+        f'default_facility = "{party.lower()}-hq"',
+    ]
+    for other in PARTIES:
+        if other != party:
+            lines += [
+                "",
+                "[[peers]]",
+                f'party = "{other}"',
+                f'url = "https://127.0.0.1:{ports[other][1]}"',
+            ]
+    (home / "node.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _pin_authorities(root: Path, masters: dict[str, MasterSecret]) -> None:
+    bundles = {}
+    for party in PARTIES:
+        pki = NodePki.open(root / party.lower())
+        bundles[party] = pki.export_ca(master=masters[party])
+    for party in PARTIES:
+        pki = NodePki.open(root / party.lower())
+        for other in PARTIES:
+            if other != party:
+                pki.trust(party=other, bundle=bundles[other])
+
+
+def _register_officer(node: Node) -> None:
+    party = node.party
+    node.registry.add_facility(facility_id=f"{party.lower()}-hq", name=f"{party} headquarters")
+    node.registry.add_person(
+        person_id=f"{party.lower()}-officer",
+        name=f"{party} security officer",
+        role="security-officer",
+        clearance=_OFFICER[party],
+        need_to_know=_NEEDS,
+        facilities=frozenset({f"{party.lower()}-hq"}),
+    )
+
+
+def node_urls(root: Path) -> dict[str, tuple[str, str]]:
+    """Each party's user API and peer URLs, from its settings."""
+    out = {}
+    for party in PARTIES:
+        s = load_settings(root / party.lower())
+        out[party] = (f"http://127.0.0.1:{s.port}", f"https://127.0.0.1:{s.peer_port}")
+    return out
+
+
+def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNode]:
+    """Start the three nodes (preparing the cluster first if needed); raises ConflictError
+    if they are already running and ConfigError if one does not start."""
+    masters = prepare(root, store=store)
+    urls = node_urls(root)
+    started: list[tuple[str, int]] = []
+    for party in PARTIES:
+        home = root / party.lower()
+        pid_file = home / "node.pid"
+        if pid_file.exists() and _alive(int(pid_file.read_text())):
+            running = pid_file.read_text().strip()
+            raise ConflictError(
+                f"the {party} node is already running (pid {running}); stop it first"
+            )
+        log = (home / "node.log").open("ab")
+        env = {**os.environ, "GSOMIA_MASTER_SECRET_FILE": str(root / "secrets" / party)}
+        env.pop("GSOMIA_MASTER_SECRET", None)
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+        )
+        pid_file.write_text(str(proc.pid))
+        started.append((party, proc.pid))
+    out = []
+    for party, pid in started:
+        api, peer = urls[party]
+        _wait_healthy(api, party, timeout)
+        node = open_node(root / party.lower(), master=masters[party])
+        token = AuthService(node.ctx).issue(person_id=f"{party.lower()}-officer").token
+        node.ctx.store.close()
+        out.append(
+            ClusterNode(
+                party=party,
+                home=root / party.lower(),
+                api_url=api,
+                peer_url=peer,
+                officer=f"{party.lower()}-officer",
+                token=token,
+                pid=pid,
+            )
+        )
+    return out
+
+
+def _wait_healthy(api: str, party: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise ConfigError(f"the {party} node did not start within {timeout:g} s; see its node.log")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def down(root: Path, *, timeout: float = 20.0) -> list[str]:
+    """Stop the running nodes (SIGTERM, then SIGKILL after ``timeout``); the parties stopped."""
+    stopped = []
+    for party in PARTIES:
+        pid_file = root / party.lower() / "node.pid"
+        if not pid_file.exists():
+            continue
+        pid = int(pid_file.read_text())
+        if _alive(pid):
+            os.killpg(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+            stopped.append(party)
+        pid_file.unlink(missing_ok=True)
+    return stopped

@@ -1,0 +1,131 @@
+"""A node as a running server: the peer endpoint over mutual TLS, the user API, and the
+delivery pump, in one process (composition root).
+
+``gsomia node run`` calls :func:`run_node`; ``gsomia up`` starts one such process per
+party (see :mod:`gsomia.cluster`).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from gsomia.adapters.peers.https import HttpsPeerTransport
+from gsomia.api.app import create_app
+from gsomia.api.peer import create_peer_app
+from gsomia.api.serve import ServerHandle, start_server
+from gsomia.bootstrap import master_secret, open_node
+from gsomia.config import NodeSettings, load_settings
+from gsomia.crypto import MasterSecret
+from gsomia.crypto.pki import NodePki, PeerIdentity
+from gsomia.errors import GsomiaError
+from gsomia.services.node import Node
+
+__all__ = ["NodeRuntime", "run_node"]
+
+_logger = logging.getLogger(__name__)
+_IDLE_PAUSE = 0.05
+
+
+@dataclass
+class NodeRuntime:
+    """A started node: its servers and its delivery pump."""
+
+    settings: NodeSettings
+    node: Node
+    peer_server: ServerHandle
+    user_server: ServerHandle
+    transport: HttpsPeerTransport | None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _pump: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, home: Path, *, master: MasterSecret | None = None) -> NodeRuntime:
+        """Open the node in ``home`` and start serving; raises ConfigError on bad settings."""
+        settings = load_settings(home)
+        secret = master or master_secret(settings)
+        pki = NodePki.open(home)
+        peers = {p.party: p.url for p in settings.peers}
+        transport = HttpsPeerTransport.from_pki(pki, master=secret, peers=peers) if peers else None
+        node = open_node(
+            home, master=secret, transport=transport, default_facility=settings.default_facility
+        )
+        trust = pki.partner_trust()
+
+        def handle(payload: bytes, peer: PeerIdentity) -> bytes:
+            return node.inbox(payload, peer=peer.party)
+
+        peer_app = create_peer_app(handler=handle, limits=settings.limits, identify=trust.identify)
+        peer_server = start_server(
+            peer_app,
+            ssl_context=pki.server_context(master=secret),
+            host=settings.host,
+            port=settings.peer_port,
+        )
+        user_server = start_server(
+            create_app(node, limits=settings.limits),
+            ssl_context=None,
+            host=settings.host,
+            port=settings.port,
+        )
+        runtime = cls(
+            settings=settings,
+            node=node,
+            peer_server=peer_server,
+            user_server=user_server,
+            transport=transport,
+        )
+        if transport is not None:
+            runtime._pump = threading.Thread(
+                target=runtime._pump_loop, name="gsomia-pump", daemon=True
+            )
+            runtime._pump.start()
+        _logger.warning(
+            "%s node: user API %s, peer endpoint %s",
+            settings.party,
+            user_server.url,
+            peer_server.url,
+        )
+        return runtime
+
+    def _pump_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                result = self.node.delivery.pump(limit=20)
+            except GsomiaError as exc:
+                _logger.warning("delivery pump: %s", exc)
+                result = None
+            if result is None or result.delivered == 0:
+                self._stop.wait(_IDLE_PAUSE)
+
+    def stop(self) -> None:
+        """Stop the pump, then the servers, then close the store."""
+        self._stop.set()
+        if self._pump is not None:
+            self._pump.join(10)
+        self.user_server.stop()
+        self.peer_server.stop()
+        if self.transport is not None:
+            self.transport.close()
+        self.node.ctx.store.close()
+
+    def wait(self) -> None:
+        """Block until SIGTERM or SIGINT, then stop cleanly."""
+
+        def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+            self._stop.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+        while not self._stop.wait(0.5):
+            pass
+        self.stop()
+
+
+def run_node(home: Path) -> None:
+    """Serve the node in ``home`` until stopped by a signal."""
+    NodeRuntime.start(home).wait()
