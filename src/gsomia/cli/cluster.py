@@ -40,13 +40,11 @@ def up(
             ]
         )
         return
-    console.print(
-        table(
-            "gsomia cluster",
-            ["party", "user API", "peer endpoint (mTLS)", "officer", "token"],
-            [[n.party, n.api_url, n.peer_url, n.officer, n.token] for n in nodes],
+    for n in nodes:
+        console.print(
+            f"[bold]{n.party}[/bold]  user API {n.api_url}  peer {n.peer_url} (mutual TLS)"
         )
-    )
+        console.print(f"     officer {n.officer}  token {n.token}", soft_wrap=True)
     console.print(f"Stop with: gsomia down --dir {dir_}")
 
 
