@@ -20,6 +20,7 @@ from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import AgreementLibrary, load_library
 from gsomia.config import NodeSettings, load_settings
 from gsomia.crypto import (
+    Keyring,
     MasterSecret,
     dump_keyring,
     export_public_keys,
@@ -27,6 +28,7 @@ from gsomia.crypto import (
     import_public_keys,
     load_keyring,
 )
+from gsomia.crypto.notes import trusted_key_lines
 from gsomia.errors import ConfigError, ConflictError
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.transport import PeerTransport
@@ -44,6 +46,7 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 KEYRING_FILE = "keyring.gsk"
+TRUSTED_KEYS_FILE = "trusted-keys"
 
 
 def master_secret(
@@ -93,13 +96,16 @@ def init_home(
     return settings
 
 
-def save_keyring(home: Path, keyring: object, master: MasterSecret) -> None:
-    """Write the keyring file atomically, readable by the owner only."""
+def save_keyring(home: Path, keyring: Keyring, master: MasterSecret) -> None:
+    """Write the keyring file atomically, readable by the owner only, and the public
+    ``trusted-keys`` file that ``gsomia audit`` checks signatures with."""
     path = home / KEYRING_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(dump_keyring(keyring, master=master))  # type: ignore[arg-type]
+    tmp.write_bytes(dump_keyring(keyring, master=master))
     tmp.chmod(0o600)
     tmp.replace(path)
+    lines = trusted_key_lines(keyring, name_of=ledger_origin)
+    (home / TRUSTED_KEYS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _library(settings: NodeSettings) -> AgreementLibrary:

@@ -40,6 +40,7 @@ _logger = logging.getLogger(__name__)
 PARTIES = ("JPN", "KOR", "USA")
 _OFFICER = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
 _NEEDS = frozenset({"nk-missile", "nk-nuclear"})
+_CHILDREN: list[subprocess.Popen[bytes]] = []
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,17 +178,20 @@ def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNod
             raise ConflictError(
                 f"the {party} node is already running (pid {running}); stop it first"
             )
-        log = (home / "node.log").open("ab")
         env = {**os.environ, "GSOMIA_MASTER_SECRET_FILE": str(root / "secrets" / party)}
         env.pop("GSOMIA_MASTER_SECRET", None)
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
-            stdout=log,
-            stderr=log,
-            env=env,
-            start_new_session=True,
-        )
+        with (home / "node.log").open("ab") as log:
+            proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
+                stdout=log,
+                stderr=log,
+                env=env,
+                start_new_session=True,
+            )
         pid_file.write_text(str(proc.pid))
+        # The node outlives this call (``down`` stops it by its pid file); keeping the handle
+        # spares a "still running" warning when it would otherwise be collected.
+        _CHILDREN.append(proc)
         started.append((party, proc.pid))
     out = []
     for party, pid in started:
@@ -223,6 +227,12 @@ def _wait_healthy(api: str, party: str, timeout: float) -> None:
 
 
 def _alive(pid: int) -> bool:
+    try:
+        # Reap it first if this process started it; a zombie would answer kill(0).
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except OSError:

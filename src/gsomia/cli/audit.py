@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy import Engine
 
+from gsomia.adapters.storage.sql.store import make_engine
 from gsomia.adapters.storage.sql_ledger import SqlLedgerStore, sqlite_engine
 from gsomia.cli._render import console, emit_json, table
+from gsomia.config import load_settings
 from gsomia.crypto.notes import parse_verifier_key
 from gsomia.errors import ConfigError, InputError, UnknownName
 from gsomia.ledger.checkpoint import NoteVerifier
@@ -66,11 +69,18 @@ def load_trusted(path: Path) -> list[NoteVerifier]:
     return keys
 
 
-def _service(home: Path | None) -> AuditService:
-    where = node_home(home)
+def _engine(where: NodeHome) -> Engine:
+    """The node's database: as its settings name it, else the SQLite ``node.db``."""
+    if (where.path / "node.toml").is_file():
+        return make_engine(load_settings(where.path).database_url())
     if not where.database.is_file():
         raise UnknownName(kind="node database", name=str(where.database))
-    engine = sqlite_engine(where.database)
+    return sqlite_engine(where.database)
+
+
+def _service(home: Path | None) -> AuditService:
+    where = node_home(home)
+    engine = _engine(where)
     origins = SqlLedgerStore.origins(engine)
     if len(origins) != 1:
         raise ConfigError(f"{where.database} holds {len(origins)} ledgers; expected exactly one")

@@ -23,11 +23,13 @@ import base64
 import binascii
 import os
 import re
+from collections.abc import Callable, Iterable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from gsomia.crypto._keys import KeyKind, Keyring, PublicKey
 from gsomia.errors import InputError, IntegrityError
 from gsomia.ledger.checkpoint import (
     COSIGNATURE_V1,
@@ -43,9 +45,11 @@ __all__ = [
     "Ed25519NoteSigner",
     "Ed25519NoteVerifier",
     "generate_signer_key",
+    "node_note_keys",
     "parse_cosigner_key",
     "parse_signer_key",
     "parse_verifier_key",
+    "partner_note_verifiers",
 ]
 
 _HASH = re.compile(r"^[0-9a-f]{8}$")
@@ -276,3 +280,44 @@ def generate_signer_key(name: str, *, seed: bytes | None = None) -> tuple[str, s
     signer = Ed25519NoteSigner(name=name, private_key=private)
     blob = base64.b64encode(bytes([ED25519]) + seed).decode()
     return f"PRIVATE+KEY+{name}+{signer.key_hash:08x}+{blob}", signer.verifier().key_string()
+
+
+def node_note_keys(
+    keyring: Keyring, *, name: str
+) -> tuple[Ed25519NoteSigner, Ed25519CosignatureSigner]:
+    """The node's checkpoint signer and witness cosigner, from its newest signing key.
+
+    One Ed25519 key serves both: the signature types (0x01, 0x04) keep their key hashes and
+    messages apart.
+    """
+    secret = keyring.newest(KeyKind.SIGNING).secret
+    private = Ed25519PrivateKey.from_private_bytes(secret)
+    return (
+        Ed25519NoteSigner(name=name, private_key=private),
+        Ed25519CosignatureSigner(name=name, private_key=private),
+    )
+
+
+def partner_note_verifiers(
+    keys: Iterable[PublicKey], *, name_of: Callable[[str], str]
+) -> list[Ed25519NoteVerifier]:
+    """Checkpoint and cosignature verifiers for partners' signing keys; ``name_of(party)``
+    gives the name their log and witness use."""
+    out: list[Ed25519NoteVerifier] = []
+    seen: set[bytes] = set()
+    for key in keys:
+        if key.kind is not KeyKind.SIGNING or key.public in seen:
+            continue
+        seen.add(key.public)
+        name = name_of(key.party)
+        out.append(Ed25519NoteVerifier(name=name, public_key=key.public))
+        out.append(Ed25519CosignatureVerifier(name=name, public_key=key.public))
+    return out
+
+
+def trusted_key_lines(keyring: Keyring, *, name_of: Callable[[str], str]) -> list[str]:
+    """The ``trusted-keys`` file of a node: its own log and witness verifier keys, then its
+    partners' (public data, one ``<name>+<hash>+<base64>`` line each)."""
+    signer, cosigner = node_note_keys(keyring, name=name_of(keyring.party))
+    partners = partner_note_verifiers((key for _, key in keyring.partners), name_of=name_of)
+    return [v.key_string() for v in (signer.verifier(), cosigner.verifier(), *partners)]

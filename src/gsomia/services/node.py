@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
+from gsomia.crypto.notes import node_note_keys, partner_note_verifiers, trusted_key_lines
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
+from gsomia.services.audit import AuditService
 from gsomia.services.context import NodeContext
 from gsomia.services.custody import CustodyService
 from gsomia.services.delivery import Delivery
@@ -35,6 +37,7 @@ class Node:
     registry: RegistryService
     custody: CustodyService
     delivery: Delivery
+    audit: AuditService
 
     @classmethod
     def assemble(
@@ -64,6 +67,7 @@ class Node:
             registry=RegistryService(ctx),
             custody=CustodyService(ctx),
             delivery=Delivery(ctx, transport),
+            audit=_audit(ctx),
         )
         node.delivery.on(Kind.TRANSFER, node.custody.receive)
         return node
@@ -75,7 +79,23 @@ class Node:
     def register_partner(self, *, agreement_id: str, keys: tuple[PublicKey, ...]) -> None:
         """Trust a partner's public keys under one agreement (after an out-of-band check)."""
         self.ctx.keyring = self.ctx.keyring.register(agreement_id=agreement_id, keys=keys)
+        self.audit = _audit(self.ctx)
+
+    def trusted_key_lines(self) -> list[str]:
+        """Verifier keys of this node's and its partners' logs and witnesses (public data), as
+        lines of the ``trusted-keys`` file ``gsomia audit`` reads."""
+        return trusted_key_lines(self.ctx.keyring, name_of=ledger_origin)
 
     def inbox(self, payload: bytes, *, peer: str | None = None) -> bytes:
         """Handle one incoming message (what a transport calls)."""
         return self.delivery.handle(payload, peer=peer)
+
+
+def _audit(ctx: NodeContext) -> AuditService:
+    """The node's ledger service: its own checkpoint signer and witness cosigner, and its
+    partners' log and witness keys as trusted verifiers."""
+    signer, cosigner = node_note_keys(ctx.keyring, name=ledger_origin(ctx.party))
+    partners = partner_note_verifiers(
+        (key for _, key in ctx.keyring.partners), name_of=ledger_origin
+    )
+    return AuditService(store=ctx.store.ledger, trusted=partners, signer=signer, cosigner=cosigner)
