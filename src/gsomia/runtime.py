@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -29,6 +30,8 @@ __all__ = ["NodeRuntime", "run_node"]
 
 _logger = logging.getLogger(__name__)
 _IDLE_PAUSE = 0.05
+#: How often a running node signs a checkpoint and asks its partners to cosign it.
+_WITNESS_EVERY = 30.0
 
 
 @dataclass
@@ -93,9 +96,14 @@ class NodeRuntime:
         return runtime
 
     def _pump_loop(self) -> None:
+        next_witness = time.monotonic() + _WITNESS_EVERY
         while not self._stop.is_set():
             try:
                 result = self.node.delivery.pump(limit=20)
+                if time.monotonic() >= next_witness:
+                    next_witness = time.monotonic() + _WITNESS_EVERY
+                    if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
+                        self.node.witness.request()
             except GsomiaError as exc:
                 _logger.warning("delivery pump: %s", exc)
                 result = None

@@ -466,6 +466,16 @@ class AuditService:
                 return cosigner
         raise UnknownName(kind="checkpoint size", name=str(size))
 
+    def latest_size(self) -> int:
+        """The size of the latest signed checkpoint (0 before the first)."""
+        record = self._store.latest_checkpoint()
+        return 0 if record is None else record.size
+
+    def witnessed_size(self, origin: str) -> int:
+        """The size of ``origin``'s checkpoint this node last cosigned (0 if none)."""
+        last = self._store.witnessed(origin)
+        return 0 if last is None else last.size
+
     def alarms(self) -> list[AlarmRecord]:
         """Every witness alarm, oldest first."""
         return self._store.alarms()

@@ -44,6 +44,7 @@ class NodeContext:
     ids: IdSource
     files: AgreementLibrary
     default_facility: str | None = None
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _agreements: AgreementLibrary | None = field(default=None, repr=False)
     _rulebook: Rulebook | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -38,6 +38,9 @@ _MAX_ATTEMPTS = 1000
 Handler = Callable[[UnitOfWork, Message], dict[str, Any]]
 #: A reply handler records what a partner's reply says, on the sender's side.
 ReplyHandler = Callable[[UnitOfWork, OutboxMessage, Message], None]
+#: Handlers that keep their own transactions (see :meth:`Delivery.on_outside`).
+OutsideHandler = Callable[[Message], dict[str, Any]]
+OutsideReplyHandler = Callable[[OutboxMessage, Message], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +59,24 @@ class Delivery:
         self.ctx = ctx
         self.transport = transport
         self._handlers: dict[Kind, Handler] = {}
+        self._outside: dict[Kind, OutsideHandler] = {}
         self._reply_handlers: dict[Kind, ReplyHandler] = {Kind.TRANSFER: _keep_receipt}
+        self._outside_replies: dict[Kind, OutsideReplyHandler] = {}
 
     def on(self, kind: Kind, handler: Handler) -> None:
         """Handle incoming messages of ``kind`` with ``handler``."""
         self._handlers[kind] = handler
+
+    def on_outside(self, kind: Kind, handler: OutsideHandler) -> None:
+        """Handle ``kind`` with a handler that keeps its own transactions (the ledger's
+        witness state); the reply is remembered afterwards, so a redelivery after a crash may
+        run it twice: such handlers MUST be idempotent."""
+        self._outside[kind] = handler
+
+    def on_outside_reply(self, kind: Kind, handler: OutsideReplyHandler) -> None:
+        """Record replies to ``kind`` with a handler that keeps its own transactions; it
+        MUST be idempotent (a redelivered reply runs it again)."""
+        self._outside_replies[kind] = handler
 
     def on_reply(self, kind: Kind, handler: ReplyHandler) -> None:
         """Record replies to outgoing messages of ``kind`` with ``handler``."""
@@ -88,13 +104,16 @@ class Delivery:
         if earlier is not None:
             return earlier
         handler = self._handlers.get(message.kind)
-        if handler is None:
+        outside = self._outside.get(message.kind)
+        if handler is None and outside is None:
             raise InputError(f"this node does not accept {message.kind} messages")
+        body = outside(message) if outside is not None else {}
         try:
             with ctx.store.unit_of_work() as uow:
                 if uow.inbox_reply(message.id) is not None:
                     raise ConflictError("handled concurrently")
-                body = handler(uow, message)
+                if handler is not None:
+                    body = handler(uow, message)
                 reply = self._reply(message, body, now)
                 uow.remember(
                     InboxRecord(
@@ -168,6 +187,9 @@ class Delivery:
         except (TransportError, IntegrityError, InputError, GsomiaError) as exc:
             self._retry(message, exc)
             return False
+        outside = self._outside_replies.get(Kind(message.kind))
+        if outside is not None:
+            outside(message, reply)
         handler = self._reply_handlers.get(Kind(message.kind))
         with ctx.store.unit_of_work() as uow:
             if handler is not None:

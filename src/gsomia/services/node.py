@@ -6,7 +6,7 @@ a store, a keyring, a clock, an id source and a transport; everything else is he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
@@ -15,11 +15,18 @@ from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
 from gsomia.services.audit import AuditService
+from gsomia.services.consent import ConsentService
 from gsomia.services.context import NodeContext
 from gsomia.services.custody import CustodyService
 from gsomia.services.delivery import Delivery
+from gsomia.services.handling import HandlingService
+from gsomia.services.incidents import IncidentService
+from gsomia.services.liaison import LiaisonService
 from gsomia.services.messages import Kind
+from gsomia.services.notes import NotesService
+from gsomia.services.reclassification import ReclassificationService
 from gsomia.services.registry import RegistryService
+from gsomia.services.witnessing import WitnessService
 
 __all__ = ["Node", "ledger_origin"]
 
@@ -37,7 +44,13 @@ class Node:
     registry: RegistryService
     custody: CustodyService
     delivery: Delivery
-    audit: AuditService
+    witness: WitnessService
+    handling: HandlingService = field(init=False)
+    reclassification: ReclassificationService = field(init=False)
+    consent: ConsentService = field(init=False)
+    incidents: IncidentService = field(init=False)
+    notes: NotesService = field(init=False)
+    liaison: LiaisonService = field(init=False)
 
     @classmethod
     def assemble(
@@ -62,24 +75,54 @@ class Node:
             files=agreements,
             default_facility=default_facility,
         )
+        custody = CustodyService(ctx)
         node = cls(
             ctx=ctx,
             registry=RegistryService(ctx),
-            custody=CustodyService(ctx),
+            custody=custody,
             delivery=Delivery(ctx, transport),
-            audit=_audit(ctx),
+            witness=WitnessService(ctx, lambda: audit_of(ctx), custody),
         )
+        node.delivery.on_outside(Kind.CHECKPOINT, node.witness.cosign)
+        node.delivery.on_outside_reply(Kind.CHECKPOINT, node.witness.attach)
+        node.delivery.on_reply(Kind.CHECKPOINT, node.witness.remember)
         node.delivery.on(Kind.TRANSFER, node.custody.receive)
+        node._add_workflows()
         return node
+
+    def _add_workflows(self) -> None:
+        """Create the workflow services and register their inbox and reply handlers."""
+        ctx = self.ctx
+        self.handling = HandlingService(ctx)
+        self.reclassification = ReclassificationService(ctx)
+        self.consent = ConsentService(ctx)
+        self.incidents = IncidentService(ctx)
+        self.notes = NotesService(ctx)
+        self.liaison = LiaisonService(ctx)
+        on, on_reply = self.delivery.on, self.delivery.on_reply
+        on(Kind.RETURN, self.handling.on_return)
+        on(Kind.RECLASSIFICATION, self.reclassification.on_notice)
+        on_reply(Kind.RECLASSIFICATION, self.reclassification.on_reply)
+        on(Kind.CONSENT_REQUEST, self.consent.on_request)
+        on(Kind.CONSENT_DECISION, self.consent.on_decision)
+        on(Kind.INCIDENT, self.incidents.on_incident)
+        on_reply(Kind.INCIDENT, self.incidents.on_reply)
+        on(Kind.NOTE, self.notes.on_note)
+        on(Kind.LAW_NOTICE, self.liaison.on_law_notice)
+        on(Kind.VISIT, self.liaison.on_visit)
 
     @property
     def party(self) -> str:
         return self.ctx.party
 
+    @property
+    def audit(self) -> AuditService:
+        """The node's ledger service, over the keys the keyring holds now."""
+        return audit_of(self.ctx)
+
     def register_partner(self, *, agreement_id: str, keys: tuple[PublicKey, ...]) -> None:
         """Trust a partner's public keys under one agreement (after an out-of-band check)."""
         self.ctx.keyring = self.ctx.keyring.register(agreement_id=agreement_id, keys=keys)
-        self.audit = _audit(self.ctx)
 
     def trusted_key_lines(self) -> list[str]:
         """Verifier keys of this node's and its partners' logs and witnesses (public data), as
@@ -88,12 +131,25 @@ class Node:
 
     def inbox(self, payload: bytes, *, peer: str | None = None) -> bytes:
         """Handle one incoming message (what a transport calls)."""
-        return self.delivery.handle(payload, peer=peer)
+        try:
+            return self.delivery.handle(payload, peer=peer)
+        finally:
+            self.notes.settle()
+
+
+def audit_of(ctx: NodeContext) -> AuditService:
+    """The node's ledger service: its own checkpoint signer and witness cosigner, and its
+    partners' log and witness keys as trusted verifiers; made again when the keyring
+    changes (a rotation, a partner registered)."""
+    cached = ctx.cache.get("audit")
+    if cached is not None and cached[0] is ctx.keyring:
+        return cached[1]  # type: ignore[no-any-return]
+    service = _audit(ctx)
+    ctx.cache["audit"] = (ctx.keyring, service)
+    return service
 
 
 def _audit(ctx: NodeContext) -> AuditService:
-    """The node's ledger service: its own checkpoint signer and witness cosigner, and its
-    partners' log and witness keys as trusted verifiers."""
     signer, cosigner = node_note_keys(ctx.keyring, name=ledger_origin(ctx.party))
     partners = partner_note_verifiers(
         (key for _, key in ctx.keyring.partners), name_of=ledger_origin
