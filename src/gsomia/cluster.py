@@ -33,7 +33,16 @@ from gsomia.errors import ConfigError, ConflictError
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
 
-__all__ = ["PARTIES", "ClusterNode", "down", "node_urls", "prepare", "up"]
+__all__ = [
+    "PARTIES",
+    "ClusterNode",
+    "down",
+    "node_urls",
+    "prepare",
+    "start_node",
+    "stop_node",
+    "up",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -169,32 +178,9 @@ def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNod
     if they are already running and ConfigError if one does not start."""
     masters = prepare(root, store=store)
     urls = node_urls(root)
-    started: list[tuple[str, int]] = []
-    for party in PARTIES:
-        home = root / party.lower()
-        pid_file = home / "node.pid"
-        if pid_file.exists() and _alive(int(pid_file.read_text())):
-            running = pid_file.read_text().strip()
-            raise ConflictError(
-                f"the {party} node is already running (pid {running}); stop it first"
-            )
-        env = {**os.environ, "GSOMIA_MASTER_SECRET_FILE": str(root / "secrets" / party)}
-        env.pop("GSOMIA_MASTER_SECRET", None)
-        with (home / "node.log").open("ab") as log:
-            proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
-                stdout=log,
-                stderr=log,
-                env=env,
-                start_new_session=True,
-            )
-        pid_file.write_text(str(proc.pid))
-        # The node outlives this call (``down`` stops it by its pid file); keeping the handle
-        # spares a "still running" warning when it would otherwise be collected.
-        _CHILDREN.append(proc)
-        started.append((party, proc.pid))
+    pids = {party: start_node(root, party) for party in PARTIES}
     out = []
-    for party, pid in started:
+    for party in PARTIES:
         api, peer = urls[party]
         _wait_healthy(api, party, timeout)
         node = open_node(root / party.lower(), master=masters[party])
@@ -208,10 +194,36 @@ def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNod
                 peer_url=peer,
                 officer=f"{party.lower()}-officer",
                 token=token,
-                pid=pid,
+                pid=pids[party],
             )
         )
     return out
+
+
+def start_node(root: Path, party: str, *, wait: float = 0.0) -> int:
+    """Start one party's node process; its pid. With ``wait``, block until it answers."""
+    home = root / party.lower()
+    pid_file = home / "node.pid"
+    if pid_file.exists() and _alive(int(pid_file.read_text())):
+        running = pid_file.read_text().strip()
+        raise ConflictError(f"the {party} node is already running (pid {running}); stop it first")
+    env = {**os.environ, "GSOMIA_MASTER_SECRET_FILE": str(root / "secrets" / party)}
+    env.pop("GSOMIA_MASTER_SECRET", None)
+    with (home / "node.log").open("ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+        )
+    pid_file.write_text(str(proc.pid))
+    # The node outlives this call (``down`` stops it by its pid file); keeping the handle
+    # spares a "still running" warning when it would otherwise be collected.
+    _CHILDREN.append(proc)
+    if wait:
+        _wait_healthy(node_urls(root)[party][0], party, wait)
+    return proc.pid
 
 
 def _wait_healthy(api: str, party: str, timeout: float) -> None:
@@ -240,21 +252,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def down(root: Path, *, timeout: float = 20.0) -> list[str]:
-    """Stop the running nodes (SIGTERM, then SIGKILL after ``timeout``); the parties stopped."""
-    stopped = []
-    for party in PARTIES:
-        pid_file = root / party.lower() / "node.pid"
-        if not pid_file.exists():
-            continue
-        pid = int(pid_file.read_text())
+def stop_node(root: Path, party: str, *, timeout: float = 20.0) -> bool:
+    """Stop one party's node (SIGTERM, then SIGKILL after ``timeout``); whether it ran."""
+    pid_file = root / party.lower() / "node.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    ran = _alive(pid)
+    if ran:
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         if _alive(pid):
-            os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + timeout
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if _alive(pid):
-                os.killpg(pid, signal.SIGKILL)
-            stopped.append(party)
-        pid_file.unlink(missing_ok=True)
-    return stopped
+            os.killpg(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return ran
+
+
+def down(root: Path, *, timeout: float = 20.0) -> list[str]:
+    """Stop the running nodes; the parties that were running."""
+    return [party for party in PARTIES if stop_node(root, party, timeout=timeout)]

@@ -115,6 +115,10 @@ class NodeRuntime:
         self._stop.set()
         if self._pump is not None:
             self._pump.join(10)
+        try:
+            self.node.audit.checkpoint(now=self.node.ctx.clock.now())
+        except GsomiaError as exc:
+            _logger.warning("no checkpoint at shutdown: %s", exc)
         self.user_server.stop()
         self.peer_server.stop()
         if self.transport is not None:

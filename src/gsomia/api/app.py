@@ -215,6 +215,48 @@ def _routes(app: FastAPI) -> None:
         content = node.custody.open(item_id=item_id, person_id=person.id)
         return OpenOut(item=item_id, content=base64.b64encode(content).decode("ascii"))
 
+    @app.post("/v1/audit/checkpoint", tags=["audit"])
+    def checkpoint(node: NodeDep, _p: PersonDep) -> dict[str, Any]:
+        """Sign a checkpoint of the ledger now and ask partners to cosign it."""
+        size = node.witness.request()
+        return {"origin": node.audit.origin, "size": size}
+
+    @app.get("/v1/audit/verify", tags=["audit"])
+    def audit_verify(node: NodeDep, _p: PersonDep) -> dict[str, Any]:
+        """Re-hash every entry to the latest checkpoint and check every signature."""
+        report = node.audit.verify_all()
+        return {
+            "origin": report.origin,
+            "entries": report.entries,
+            "checkpoints": report.checkpoints,
+            "ok": not report.failures,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
+        }
+
+    @app.get("/v1/audit/entries", tags=["audit"])
+    def audit_entries(
+        node: NodeDep,
+        _p: PersonDep,
+        item: Annotated[str | None, Query(pattern="^[0-9a-f]{32}$")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        """Ledger entries about one item, or the latest ones."""
+        shown = node.audit.show(item_id=item, limit=None if item else limit)
+        return [{"index": i, **e.to_dict()} for i, e in shown]
+
+    @app.get("/v1/audit/alarms", tags=["audit"])
+    def audit_alarms(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
+        """Witness alarms: a partner's log forked or rolled back. A person must look."""
+        return [
+            {
+                "raised_at": a.raised_at.isoformat(),
+                "origin": a.origin,
+                "finding": a.finding,
+                "message": a.message,
+            }
+            for a in node.audit.alarms()
+        ]
+
     @app.get("/v1/outbox", tags=["node"])
     def outbox(node: NodeDep, _p: PersonDep) -> dict[str, int]:
         """Outgoing messages by delivery state."""

@@ -29,8 +29,9 @@ _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind under which a sender keeps the receipts of its transfers.
 RECEIPT_KIND = "receipt"
-_BASE_DELAY = timedelta(seconds=1)
-_MAX_DELAY = timedelta(minutes=5)
+_BASE_DELAY = timedelta(seconds=0.5)
+#: Back-off stops growing here: a partner that comes back is served within this delay.
+_MAX_DELAY = timedelta(seconds=10)
 _MAX_ATTEMPTS = 1000
 
 #: A handler does the effects of one message inside the inbox's unit of work and returns
