@@ -1,0 +1,81 @@
+"""schemathesis against the node's OpenAPI document: no input earns a 5xx answer."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from gsomia.adapters.clock import RandomIds, SimulatedClock
+from gsomia.adapters.storage.sql import open_store
+from gsomia.agreement_files import load_library
+from gsomia.api.app import create_app
+from gsomia.crypto import generate_keyring
+from gsomia.services.auth import AuthService
+from gsomia.services.node import Node, ledger_origin
+
+
+def _app(root: Path) -> tuple[object, str]:
+    library = load_library([])
+    clock = SimulatedClock(datetime(2019, 10, 2, 9, tzinfo=UTC))
+    store = open_store(
+        f"sqlite:///{root}/jpn.db", schemes=library.schemes, ledger_origin=ledger_origin("JPN")
+    )
+    node = Node.assemble(
+        party="JPN",
+        store=store,
+        keyring=generate_keyring(party="JPN", now=clock.now()),
+        clock=clock,
+        ids=RandomIds(),
+        agreements=library,
+        default_facility="jpn-hq",
+    )
+    node.registry.add_facility(facility_id="jpn-hq", name="Ichigaya")
+    node.registry.add_person(
+        person_id="sato",
+        name="Sato",
+        role="security-officer",
+        clearance="極秘",
+        need_to_know=frozenset({"nk-missile"}),
+        facilities=frozenset({"jpn-hq"}),
+    )
+    token = AuthService(node.ctx).issue(person_id="sato").token
+    return create_app(node), token
+
+
+ROOT = Path(__import__("tempfile").mkdtemp(prefix="gsomia-fuzz-"))
+APP, TOKEN = _app(ROOT)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_input_earns_a_server_error(case: schemathesis.Case) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code < 500, (
+        case.method,
+        case.path,
+        response.status_code,
+        response.text[:300],
+    )
+
+
+async def _statuses(headers: dict[str, str], paths: list[str]) -> list[int]:
+    transport = httpx.ASGITransport(app=APP)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+        return [(await client.get(path, headers=headers)).status_code for path in paths]
+
+
+@pytest.mark.parametrize("token", [None, "gst_forged", "not-a-token"])
+def test_every_route_but_health_needs_a_valid_token(token: str | None) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    paths = ["/v1/me", "/v1/items", "/v1/agreements", "/v1/outbox", "/v1/audit/alarms"]
+    assert asyncio.run(_statuses(headers, ["/v1/health"])) == [200]
+    assert asyncio.run(_statuses(headers, paths)) == [401] * len(paths)
+    good = {"Authorization": f"Bearer {TOKEN}"}
+    assert asyncio.run(_statuses(good, paths)) == [200] * len(paths)
