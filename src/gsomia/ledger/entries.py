@@ -67,7 +67,7 @@ class Event(enum.StrEnum):
     CONSENT_ASKED = "consent.asked"  # prior written approval requested (JK-5)
     CONSENT_GIVEN = "consent.given"
     CONSENT_REFUSED = "consent.refused"
-    INCIDENT_REPORTED = "incident.reported"  # loss or compromise reported (JK-15)
+    INCIDENT_REPORTED = "incident.reported"  # loss or compromise reported (JK-17.1)
     INCIDENT_INVESTIGATED = "incident.investigated"
     INCIDENT_CLOSED = "incident.closed"
     NOTICE_GIVEN = "notice.given"  # written notice of termination (JK-21.1)
@@ -80,6 +80,19 @@ class Event(enum.StrEnum):
     AGREEMENT_EXTENDED = "agreement.extended"  # automatic extension for another year
     AGREEMENT_TERMINATED = "agreement.terminated"
     KEY_ROTATED = "key.rotated"  # a node signing, sealing or witnessing key was replaced
+    ITEM_RECLASSIFIED = "item.reclassified"  # the originator changed the level (JK-6.g)
+    ITEM_LAPSED = "item.lapsed"  # the purpose of provision lapsed (JK-6.h)
+    ITEM_RELEASED = "item.released"  # released to a third party with consent (JK-5.1)
+    ITEM_FORWARDED = "item.forwarded"  # the hub forwarded it with consent (TI-2, TI-3)
+    ITEM_HANDED_OVER = "item.handed-over"  # moved to a contractor's facility (JK-16.x)
+    LAW_NOTIFIED = "law.notified"  # a change of national law notified (JK-3.2)
+    VISIT_REQUESTED = "visit.requested"  # a visit asked for (JK-8.1, JK-18.1)
+    VISIT_APPROVED = "visit.approved"  # the host party authorised it
+    VISIT_REFUSED = "visit.refused"
+    AMENDMENT_PROPOSED = "agreement.amendment-proposed"  # by written note (JK-21.3)
+    AMENDMENT_ACCEPTED = "agreement.amendment-accepted"  # one party's written consent
+    WARNING_SHARED = "warning.shared"  # warning frames sent on a stream (RT-1, RT-2)
+    WARNING_RECEIVED = "warning.received"  # warning frames opened as final recipient
 
 
 def _check_ref(key: str, value: str, pattern: re.Pattern[str], what: str) -> None:
@@ -105,6 +118,7 @@ DETAIL_KEYS: Mapping[str, tuple[re.Pattern[str], str]] = {
     "translation": _REF_RULE,
     "consent": _REF_RULE,
     "incident": _REF_RULE,
+    "visit": _REF_RULE,
     "notice": _REF_RULE,
     "facility": _REF_RULE,
     "method": _REF_RULE,

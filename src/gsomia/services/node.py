@@ -17,8 +17,10 @@ from gsomia.ports.transport import PeerTransport
 from gsomia.services.audit import AuditService
 from gsomia.services.consent import ConsentService
 from gsomia.services.context import NodeContext
+from gsomia.services.contractors import ContractorService
 from gsomia.services.custody import CustodyService
 from gsomia.services.delivery import Delivery
+from gsomia.services.feed import BUNDLE_MAGIC, FeedService
 from gsomia.services.handling import HandlingService
 from gsomia.services.incidents import IncidentService
 from gsomia.services.liaison import LiaisonService
@@ -45,12 +47,14 @@ class Node:
     custody: CustodyService
     delivery: Delivery
     witness: WitnessService
+    feed: FeedService
     handling: HandlingService = field(init=False)
     reclassification: ReclassificationService = field(init=False)
     consent: ConsentService = field(init=False)
     incidents: IncidentService = field(init=False)
     notes: NotesService = field(init=False)
     liaison: LiaisonService = field(init=False)
+    contractors: ContractorService = field(init=False)
 
     @classmethod
     def assemble(
@@ -76,12 +80,16 @@ class Node:
             default_facility=default_facility,
         )
         custody = CustodyService(ctx)
+        delivery = Delivery(ctx, transport)
+        feed = FeedService(ctx, custody, lambda: delivery.transport)
+        custody.on_received.append(feed.accept)
         node = cls(
             ctx=ctx,
             registry=RegistryService(ctx),
             custody=custody,
-            delivery=Delivery(ctx, transport),
+            delivery=delivery,
             witness=WitnessService(ctx, lambda: audit_of(ctx), custody),
+            feed=feed,
         )
         node.delivery.on_outside(Kind.CHECKPOINT, node.witness.cosign)
         node.delivery.on_outside_reply(Kind.CHECKPOINT, node.witness.attach)
@@ -99,6 +107,7 @@ class Node:
         self.incidents = IncidentService(ctx)
         self.notes = NotesService(ctx)
         self.liaison = LiaisonService(ctx)
+        self.contractors = ContractorService(ctx)
         on, on_reply = self.delivery.on, self.delivery.on_reply
         on(Kind.RETURN, self.handling.on_return)
         on(Kind.RECLASSIFICATION, self.reclassification.on_notice)
@@ -120,6 +129,11 @@ class Node:
         """The node's ledger service, over the keys the keyring holds now."""
         return audit_of(self.ctx)
 
+    def set_duty_officer(self, person_id: str) -> None:
+        """The officer in whose name this node acts where an agreement is itself the
+        standing approval (a hub forwarding 2023-mechanism warning streams)."""
+        self.feed.forward = lambda item_id: self.consent.forward(item_id=item_id, by=person_id)
+
     def register_partner(self, *, agreement_id: str, keys: tuple[PublicKey, ...]) -> None:
         """Trust a partner's public keys under one agreement (after an out-of-band check)."""
         self.ctx.keyring = self.ctx.keyring.register(agreement_id=agreement_id, keys=keys)
@@ -130,9 +144,13 @@ class Node:
         return trusted_key_lines(self.ctx.keyring, name_of=ledger_origin)
 
     def inbox(self, payload: bytes, *, peer: str | None = None) -> bytes:
-        """Handle one incoming message (what a transport calls)."""
+        """Handle one incoming message or warning bundle (what a transport calls)."""
+        if payload[:3] == BUNDLE_MAGIC:
+            return self.feed.receive(payload, peer=peer)
         try:
-            return self.delivery.handle(payload, peer=peer)
+            reply = self.delivery.handle(payload, peer=peer)
+            self.feed.settle()
+            return reply
         finally:
             self.notes.settle()
 

@@ -1,0 +1,333 @@
+"""The real-time missile-warning feed: sealed compact frames along the agreement's route.
+
+A stream is opened by providing its announcement through the custody workflow: an item
+(topic ``nk-missile``, purpose ``missile-warning stream``) decided by the rules, sealed,
+bound, recorded and received like any other. Its label is the stream's label: each warning
+then travels as a frame-v1 frame under it (AES-256-GCM with a pairwise key of the day, the
+label digest authenticated, replays refused), carrying only the three elements the 2023
+mechanism shares (launch point, trajectory state, predicted impact point with its
+uncertainty and times: RT-1), only between detection and impact (RT-2), nothing of the
+sender's sensors (RT-3), through the US node where the agreement routes so (RT-4, TI-2).
+
+Frames are real time and superseding: they are sent at once (not through the durable
+outbox) and a lost frame is replaced by the next one. A hub relays a stream's frames only
+once it has forwarded the stream's announcement, i.e. after the originator's consent where
+the agreement requires one (TI-3); it cannot open them unless it is a holder. The ledger
+records each stream's announcement (through custody) and, per batch, how many frames were
+shared or received.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from gsomia.core.labels import Label
+from gsomia.crypto import FrameReceiver, FrameSender
+from gsomia.errors import GsomiaError, InputError, IntegrityError
+from gsomia.ledger.entries import Event
+from gsomia.ports.store import ItemState
+from gsomia.ports.transport import PeerTransport
+from gsomia.services.context import NodeContext
+from gsomia.services.custody import CustodyService, Provision
+from gsomia.warning.tracking.sharing import SharedWarning
+
+__all__ = ["BUNDLE_MAGIC", "STREAM_PURPOSE", "FeedService", "Stream"]
+
+_logger = logging.getLogger(__name__)
+
+BUNDLE_MAGIC = b"GW\x01"
+STREAM_PURPOSE = "missile-warning stream"
+_LEN = struct.Struct(">H")
+_MAX_FRAMES = 4096
+
+#: Called on the final recipient with each warning received, and the wall-clock-free
+#: instant it arrived (the node's clock).
+WarningSink = Callable[[SharedWarning, datetime], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stream:
+    """An open outgoing stream: its label (the announcement item's), route and id."""
+
+    stream_id: int
+    label: Label
+    route: tuple[str, ...]
+
+
+class FeedService:
+    """Opens warning streams, sends frames, relays them as a hub, opens them as recipient."""
+
+    def __init__(
+        self,
+        ctx: NodeContext,
+        custody: CustodyService,
+        transport: Callable[[], PeerTransport | None],
+    ) -> None:
+        self.ctx = ctx
+        self._custody = custody
+        self._transport = transport
+        self._senders: dict[int, FrameSender] = {}
+        self._receiver: FrameReceiver | None = None
+        self._routes: dict[bytes, tuple[str, ...]] = {}
+        self._sinks: list[WarningSink] = []
+        self._pending_forward: list[str] = []
+        self._relay_ok: set[bytes] = set()
+        #: Forwards a relaying announcement as the hub (set by the node to its consent
+        #: service, acting as ``duty_officer``); used where the agreement itself is the
+        #: originators' standing approval (the 2023 mechanism), so no consent is awaited.
+        self.forward: Callable[[str], str] | None = None
+        self._lock = threading.Lock()
+        self.counts = {"sent": 0, "received": 0, "relayed": 0, "dropped": 0}
+
+    def on_warning(self, sink: WarningSink) -> None:
+        """Call ``sink`` with every warning this node receives as final recipient."""
+        self._sinks.append(sink)
+
+    # Sending -------------------------------------------------------------------------------
+
+    def open_stream(
+        self, *, recipient: str, level: str, by: str, agreement_id: str | None = None
+    ) -> Stream:
+        """Announce a stream to ``recipient`` through the custody workflow (rules, seal, bind,
+        ledger, outbox); deliver the announcement before sending frames.
+
+        Raises :class:`PolicyDenied` (recorded) when no agreement allows the provision.
+        """
+        stream_id = int(self.ctx.ids.new_id()[:8], 16)
+        descriptor = json.dumps(
+            {
+                "format": "gsomia/warning-stream-v1",
+                "stream": stream_id,
+                "fields": ["launch_point", "trajectory", "impact_point", "times"],
+            },
+            sort_keys=True,
+        ).encode()
+        result = self._custody.provide(
+            contents=[descriptor],
+            provision=Provision(
+                recipient=recipient,
+                level=level,
+                topic="nk-missile",
+                purpose=STREAM_PURPOSE,
+                agreement_id=agreement_id,
+            ),
+            by=by,
+        )
+        with self.ctx.store.read() as uow:
+            (record,) = [lb for lb in uow.labels(result.item_ids[0]) if lb.revision == 1]
+        label = Label.from_bytes(record.label)
+        sender = FrameSender(
+            keyring=self.ctx.keyring, label=label, recipient=recipient, stream_id=stream_id
+        )
+        with self._lock:
+            self._senders[stream_id] = sender
+        return Stream(stream_id=stream_id, label=label, route=result.route)
+
+    def publish(self, stream: Stream, warnings: Sequence[SharedWarning]) -> int:
+        """Seal ``warnings`` as frames and send them to the next hop now; how many were sent.
+
+        Warnings whose impact time has passed are not sent (RT-2). Raises
+        :class:`TransportError` when the next hop cannot be reached (the frames are dropped:
+        the next publication supersedes them).
+        """
+        now = self.ctx.clock.now()
+        with self._lock:
+            sender = self._senders.get(stream.stream_id)
+        if sender is None:
+            raise InputError(f"stream {stream.stream_id} is not open on this node")
+        frames = [sender.seal(_encode(w), now=now) for w in warnings if _in_window(w)]
+        if not frames:
+            return 0
+        self._send(stream.route[1], frames)
+        self.counts["sent"] += len(frames)
+        return len(frames)
+
+    def _send(self, destination: str, frames: Sequence[bytes]) -> None:
+        transport = self._transport()
+        if transport is None:
+            raise InputError("this node has no transport to its partners")
+        transport.send(destination, bundle(self.ctx.party, frames))
+
+    # Receiving and relaying ----------------------------------------------------------------
+
+    def accept(self, labels: Sequence[Label]) -> None:
+        """Learn the labels of stream announcements this node received (custody calls this):
+        as final recipient it may then open their frames, as hub relay them."""
+        for label in labels:
+            if label.purpose != STREAM_PURPOSE:
+                continue
+            with self._lock:
+                self._routes[label.digest_bytes()] = label.route
+                if self._standing_approval(label):
+                    self._pending_forward.append(label.item_id)
+                if label.route[-1] == self.ctx.party:
+                    if self._receiver is None:
+                        self._receiver = FrameReceiver(keyring=self.ctx.keyring)
+                    self._receiver.accept_label(label)
+
+    def _standing_approval(self, label: Label) -> bool:
+        """Whether this hub forwards the stream at once: the agreement needs no consent."""
+        if self.ctx.party not in label.route[1:-1]:
+            return False
+        agreement = self.ctx.agreements.agreements.get(label.agreement_id)
+        return agreement is not None and not agreement.route.consent_required
+
+    def settle(self) -> None:
+        """Forward the announcements received under a standing approval (after their
+        transfer committed)."""
+        with self._lock:
+            pending, self._pending_forward = self._pending_forward, []
+        for item_id in pending:
+            if self.forward is None:
+                _logger.warning("no duty officer to forward warning stream %s", item_id)
+                continue
+            try:
+                self.forward(item_id)
+            except GsomiaError as exc:
+                _logger.warning("could not forward warning stream %s: %s", item_id, exc)
+
+    def receive(self, payload: bytes, *, peer: str | None) -> bytes:
+        """Handle a bundle of frames: open those addressed here, relay the others.
+
+        Raises :class:`IntegrityError` for a malformed bundle; frames that do not open, are
+        replayed or whose stream may not be relayed are dropped and counted.
+        """
+        sender, frames = unbundle(payload)
+        if peer is not None and peer != sender:
+            raise IntegrityError(f"the channel authenticated {peer}, not {sender}")
+        now = self.ctx.clock.now()
+        onward: dict[str, list[bytes]] = {}
+        opened: list[SharedWarning] = []
+        for frame in frames:
+            route = self._routes.get(frame[35:67]) if len(frame) > 67 else None
+            if route is None or self.ctx.party not in route[1:]:
+                self.counts["dropped"] += 1
+                continue
+            if route[-1] == self.ctx.party:
+                warning = self._open(frame)
+                if warning is not None:
+                    opened.append(warning)
+            elif self._may_relay(frame[35:67]):
+                onward.setdefault(route[route.index(self.ctx.party) + 1], []).append(frame)
+            else:
+                self.counts["dropped"] += 1
+        for destination, relayed in onward.items():
+            self._send(destination, relayed)
+            self.counts["relayed"] += len(relayed)
+        for warning in opened:
+            for sink in self._sinks:
+                sink(warning, now)
+        self.counts["received"] += len(opened)
+        return b"ok"
+
+    def _open(self, frame: bytes) -> SharedWarning | None:
+        receiver = self._receiver
+        if receiver is None:
+            return None
+        try:
+            opened = receiver.open(frame)
+            return SharedWarning.from_dict(json.loads(opened.payload))
+        except (GsomiaError, ValueError, KeyError, TypeError) as exc:
+            self.counts["dropped"] += 1
+            _logger.info("dropped a warning frame: %s", type(exc).__name__)
+            return None
+
+    def _may_relay(self, digest: bytes) -> bool:
+        """A hub relays a stream once it has forwarded its announcement (after consent);
+        once known, the answer is kept (a forwarded announcement is never unforwarded)."""
+        if digest in self._relay_ok:
+            return True
+        if self._forwarded(digest):
+            self._relay_ok.add(digest)
+            return True
+        return False
+
+    def _forwarded(self, digest: bytes) -> bool:
+        with self.ctx.store.read() as uow:
+            for record in uow.items(state=ItemState.FORWARDED, limit=1000):
+                if record.purpose == STREAM_PURPOSE and _digest_of(uow, record.id) == digest:
+                    return True
+            for record in uow.items(state=ItemState.HELD, limit=1000):
+                if (
+                    record.purpose == STREAM_PURPOSE
+                    and record.originator != self.ctx.party
+                    and _digest_of(uow, record.id) == digest
+                ):
+                    return bool(uow.records("forward", item_id=record.id))
+        return False
+
+    def record_counts(self, *, agreement_id: str) -> None:
+        """Append this node's frame counts since the last call to the ledger."""
+        now = self.ctx.clock.now()
+        with self._lock:
+            sent, received = self.counts["sent"], self.counts["received"]
+            self.counts["sent"] = self.counts["received"] = 0
+        entries = []
+        if sent:
+            entries.append(
+                self.ctx.entry(
+                    event=Event.WARNING_SHARED, agreement_id=agreement_id, at=now, count=str(sent)
+                )
+            )
+        if received:
+            entries.append(
+                self.ctx.entry(
+                    event=Event.WARNING_RECEIVED,
+                    agreement_id=agreement_id,
+                    at=now,
+                    count=str(received),
+                )
+            )
+        if entries:
+            with self.ctx.store.unit_of_work() as uow:
+                self.ctx.record(uow, entries)
+
+
+def _digest_of(uow: object, item_id: str) -> bytes:
+    labels = uow.labels(item_id)  # type: ignore[attr-defined]
+    first = [lb for lb in labels if lb.revision == 1]
+    return bytes.fromhex(first[0].digest.removeprefix("sha256:")) if first else b""
+
+
+def _in_window(warning: SharedWarning) -> bool:
+    """RT-2: only between detection and the predicted impact."""
+    return warning.impact is None or warning.t <= warning.impact.t
+
+
+def _encode(warning: SharedWarning) -> bytes:
+    return json.dumps(warning.to_dict(), separators=(",", ":")).encode()
+
+
+def bundle(sender: str, frames: Sequence[bytes]) -> bytes:
+    """``GW\\x01 | sender | count | (length | frame)*``: frames for one next hop."""
+    if not 0 < len(frames) <= _MAX_FRAMES:
+        raise InputError(f"a bundle holds 1 to {_MAX_FRAMES} frames")
+    parts = [BUNDLE_MAGIC, sender.encode("ascii"), _LEN.pack(len(frames))]
+    for frame in frames:
+        parts += [_LEN.pack(len(frame)), frame]
+    return b"".join(parts)
+
+
+def unbundle(payload: bytes) -> tuple[str, list[bytes]]:
+    """The sender and frames of a bundle; raises IntegrityError when it is malformed."""
+    try:
+        if payload[:3] != BUNDLE_MAGIC:
+            raise ValueError("magic")
+        sender = payload[3:6].decode("ascii")
+        (count,) = _LEN.unpack_from(payload, 6)
+        pos, frames = 8, []
+        for _ in range(count):
+            (size,) = _LEN.unpack_from(payload, pos)
+            frames.append(payload[pos + 2 : pos + 2 + size])
+            pos += 2 + size
+        if pos != len(payload) or not frames or not sender.isupper():
+            raise ValueError("length")
+    except (ValueError, struct.error, UnicodeDecodeError):
+        raise IntegrityError("malformed warning bundle") from None
+    return sender, frames
