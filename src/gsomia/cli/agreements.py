@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from gsomia.cli import notes
 from gsomia.cli._context import policy_service
 from gsomia.cli._render import console, emit_json, table
 from gsomia.services.views import agreement_view, status_view
@@ -117,3 +118,7 @@ def status_cmd(
             f"Current term {s.term_start} → {s.term_end}; automatic renewals so far: {s.renewals}"
         )
     console.print(f"Rules: {', '.join(s.rule_ids)}")
+
+
+# Diplomatic notes given from a node home (JK-21): notice, suspend, resume, withdraw, amend.
+notes.register(app)

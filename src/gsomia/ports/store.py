@@ -206,6 +206,31 @@ class UnitOfWork(Protocol):
     # The ledger appends through the same transaction.
     def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int: ...
 
+    # Handling workflows: copy registers, hand-over, re-marking, and forgetting what was sent.
+    def copies(self, parent_id: str) -> list[ItemRecord]:
+        """The copies and translations of ``parent_id``, by copy number (JK-6.f)."""
+        ...
+
+    def set_item_facility(self, item_id: str, facility_id: str) -> None:
+        """Move an item to another facility (JK-6.f, JK-16.x); UnknownName if unknown."""
+        ...
+
+    def remark_item(
+        self, item_id: str, *, label_digest: str, level_ref: str, holder_level_ref: str
+    ) -> None:
+        """Point an item at its new label version after a reclassification (JK-6.g); the
+        label version itself is added with :meth:`add_label`. UnknownName if unknown."""
+        ...
+
+    def forget_sent(self, message_ids: Sequence[str]) -> int:
+        """Blank the bodies of those ``message_ids`` that were delivered (a destroyed item's
+        copies in the outbox); returns how many. Pending messages are kept."""
+        ...
+
+    def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
+        """Messages the outbox gave up on (too many failed attempts), oldest first."""
+        ...
+
 
 class Store(Protocol):
     """A node's durable store, with the node's ledger in the same database."""
@@ -218,3 +243,8 @@ class Store(Protocol):
     def close(self) -> None: ...
     @property
     def url(self) -> str: ...
+
+    def purge_destroyed_keys(self) -> None:
+        """Make the bytes of destroyed item keys unreachable in the database files (a WAL
+        checkpoint or a VACUUM); call after the destroying unit of work has committed."""
+        ...

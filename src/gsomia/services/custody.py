@@ -9,8 +9,8 @@ in the ledger in its own unit of work and then raised, so nothing else is stored
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -66,6 +66,9 @@ class CustodyService:
 
     def __init__(self, ctx: NodeContext) -> None:
         self.ctx = ctx
+        #: Called with the labels of every transfer's accepted items (the warning feed
+        #: learns its streams' labels this way).
+        self.on_received: list[Callable[[list[Label]], None]] = []
 
     # Provide -------------------------------------------------------------------------------
 
@@ -223,8 +226,9 @@ class CustodyService:
     ) -> Label:
         equivalents = tuple(
             sorted(
+                # Every party on the route marks it, a relaying hub too (TI-4).
                 (party, agreement.equivalent(level, for_party=party).ref)
-                for party in holders
+                for party in path
                 if party != self.ctx.party
             )
         )
@@ -341,6 +345,9 @@ class CustodyService:
         if keys:
             uow.keys.put_many(keys)
         self.ctx.record(uow, entries)
+        taken = [e.label for e, _ in parsed if e.label.item_id in set(accepted)]
+        for hook in self.on_received:
+            hook(taken)
         return {"transfer": message.id, "accepted": accepted, "refused": refused}
 
     @staticmethod
@@ -386,7 +393,7 @@ class CustodyService:
         per (agreement, originator, route, level, topic): the items of one transfer share it.
         """
         label = envelope.label
-        if label.item_id not in good or binding.signer != label.originator:
+        if label.item_id not in good or binding.signer != _provider(label):
             return Decision.deny(
                 "receive", "JK-9.1", "the item's binding does not verify; it was not stored"
             )
@@ -431,10 +438,16 @@ class CustodyService:
     def _decide_receipt(self, agreement: Agreement, label: Label, message: Message) -> Decision:
         """The send decision for a received item as of the transfer's time; its last
         obligation is this node's marking (JK-4.2)."""
-        level = agreement.schemes.parse(label.level, party=label.originator)
+        sender = _provider(label)
+        level_ref = label.level if sender == label.originator else label.equivalent_for(sender)
+        if level_ref is None:
+            return Decision.deny(
+                "receive", agreement.rule_id("marking"), f"the label gives {sender} no level"
+            )
+        level = agreement.schemes.parse(level_ref, party=sender)
         request = SendRequest(
             agreement=agreement,
-            originator=label.originator,
+            originator=sender,
             recipient=label.route[-1],
             level=level,
             topic=label.topic,
@@ -469,6 +482,10 @@ class CustodyService:
             stored, state = envelope.to_bytes(), ItemState.RELAYING
             if ctx.party in envelope.holders:
                 _, key = keep(keyring=ctx.keyring, envelope=envelope, binding=binding)
+                # A hub that is also a holder keeps its own key apart, so that shredding it
+                # destroys the item here; the envelope it keeps to forward has no wrap for it.
+                kept = tuple(w for w in envelope.wrapped_keys if w.holder != ctx.party)
+                stored = replace(envelope, wrapped_keys=kept).to_bytes()
         record = _record(
             label,
             envelope,
@@ -609,6 +626,14 @@ def _check_officer(person: Person, party: str) -> None:
         raise PolicyDenied(
             rule_ids=("JK-9.1",), reason=f"{person.id} ({person.role}) may not release items"
         )
+
+
+def _provider(label: Label) -> str:
+    """Who sends the item along its route: its originator, or a holder that re-marked it to
+    release it to a third party with the originator's consent (JK-5.1)."""
+    if label.route and label.marker == label.route[0]:
+        return label.route[0]
+    return label.originator
 
 
 def _holders(agreement: Agreement, path: tuple[str, ...]) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql.keys import SqlItemKeyStore
+from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, vacuum_item_keys
 from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Clearance, Facility, Person, Role
@@ -140,6 +141,24 @@ class SqlStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def purge_destroyed_keys(self) -> None:
+        """Make destroyed item keys' bytes unreachable (WAL checkpoint or VACUUM)."""
+        try:
+            if self.dialect == "sqlite":
+                # A checkpoint cannot run inside a transaction, and every SQLAlchemy
+                # connection here begins one, so it runs on the driver connection.
+                raw = self._engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    cursor.close()
+                finally:
+                    raw.close()
+            else:
+                vacuum_item_keys(self._engine)
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise StorageError(f"the store could not purge destroyed keys: {exc}") from exc
 
 
 def open_store(url: str, *, schemes: SchemeRegistry, ledger_origin: str) -> SqlStore:
@@ -508,6 +527,56 @@ class SqlUnitOfWork:
 
     def inbox_count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
+
+    # Handling workflows ----------------------------------------------------------------------
+
+    def copies(self, parent_id: str) -> list[ItemRecord]:
+        q = (
+            select(t.items)
+            .where(t.items.c.parent_id == parent_id)
+            .order_by(t.items.c.copy_number, t.items.c.id)
+        )
+        return [_item(r) for r in self._conn.execute(q)]
+
+    def set_item_facility(self, item_id: str, facility_id: str) -> None:
+        done = self._conn.execute(
+            update(t.items).where(t.items.c.id == item_id).values(facility_id=facility_id)
+        )
+        if done.rowcount != 1:
+            raise UnknownName(kind="item", name=item_id)
+
+    def remark_item(
+        self, item_id: str, *, label_digest: str, level_ref: str, holder_level_ref: str
+    ) -> None:
+        done = self._conn.execute(
+            update(t.items)
+            .where(t.items.c.id == item_id)
+            .values(
+                label_digest=label_digest, level_ref=level_ref, holder_level_ref=holder_level_ref
+            )
+        )
+        if done.rowcount != 1:
+            raise UnknownName(kind="item", name=item_id)
+
+    def forget_sent(self, message_ids: Sequence[str]) -> int:
+        forgotten = 0
+        for chunk in _chunks(list(message_ids), 500):
+            done = self._conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id.in_(chunk), t.outbox.c.state == OutboxState.DELIVERED.value)
+                .values(body=b"")
+            )
+            forgotten += done.rowcount
+        return forgotten
+
+    def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
+        q = (
+            select(t.outbox)
+            .where(t.outbox.c.state == OutboxState.DEAD.value)
+            .order_by(t.outbox.c.seq)
+            .limit(limit)
+        )
+        return [_outbox(r) for r in self._conn.execute(q)]
 
     # Helpers -------------------------------------------------------------------------------
 

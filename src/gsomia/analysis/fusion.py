@@ -1,0 +1,148 @@
+"""A party's estimate of one missile under a regime: its own track fused with partners' warnings.
+
+Partners' radar reports, where a regime lets them reach the party, are already inside the
+party's own tracker (:mod:`gsomia.analysis.simulation`). Partners' *warnings* (RT-1: the
+trajectory state with its covariance and the launch point) arrive here: the warning a
+partner held at picture time ``τ`` reaches the party at ``τ + delay``, the party predicts
+it to its own picture time with the unpowered six-state model, and fuses it with its own
+estimate by covariance intersection when the two pass the chi-square gate on their
+difference (99.9 %, six degrees of freedom), as
+:func:`~gsomia.warning.tracking.fuse_warnings` does. When they do not, the party keeps
+whichever estimate is tighter. Where a flow conceals geometry (RT-3), the warning's
+covariance is coarsened first (:func:`~gsomia.warning.tracking.sharing.conceal_covariance`).
+
+A partner shares what it originates: warnings from its own sensors' tracker, not data it
+received from others (releasing those would need their originators' consent, JK-5.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gsomia.analysis.regimes import Flow
+from gsomia.analysis.simulation import RoundPicture
+from gsomia.warning.tracking import (
+    BallisticMotion,
+    EKFPredictor,
+    GaussianBatch,
+    covariance_intersection,
+)
+from gsomia.warning.tracking.fusion import GATE_6DOF_999
+from gsomia.warning.tracking.sharing import conceal_covariance
+
+__all__ = ["KAPPA_PRIOR", "Estimate", "fuse_round", "lagged_index"]
+
+Array = NDArray[np.float64]
+
+KAPPA_PRIOR = 1.0 / 3000.0
+"""Inverse ballistic coefficient (m²/kg) assumed for an estimate that carries none (a
+partner's warning has no drag term): the tracker's own prior for re-entry vehicles."""
+
+_PREDICTOR = EKFPredictor(motion=BallisticMotion(), max_step=10.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Estimate:
+    """A party's estimate of one missile at each picture time, after fusion.
+
+    ``present`` (n,); ``state`` (n, 6) ECEF and ``cov`` (n, 6, 6); ``kappa`` (n,) the
+    inverse ballistic coefficient used to predict the impact; ``launch_lat`` and
+    ``launch_lon`` a satellite cue's launch point carried by the estimate (NaN without);
+    ``shared`` (n,) whether partners' warnings contributed.
+    """
+
+    present: NDArray[np.bool_]
+    state: Array
+    cov: Array
+    kappa: Array
+    launch_lat: Array
+    launch_lon: Array
+    shared: NDArray[np.bool_]
+
+
+def lagged_index(grid: Array, delay_s: float) -> NDArray[np.intp]:
+    """For each picture time, the index of the latest picture time at least ``delay_s``
+    earlier (-1 where there is none)."""
+    return np.asarray(np.searchsorted(grid, grid - delay_s + 1e-9, side="right") - 1)
+
+
+def _own(picture: RoundPicture) -> Estimate:
+    kappa = np.where(picture.present, np.clip(picture.mean[:, 9], 0.0, None), KAPPA_PRIOR)
+    return Estimate(
+        present=picture.present.copy(),
+        state=picture.mean[:, :6].copy(),
+        cov=picture.cov[:, :6, :6].copy(),
+        kappa=kappa,
+        launch_lat=picture.cue_lat.copy(),
+        launch_lon=picture.cue_lon.copy(),
+        shared=np.zeros(picture.present.shape, dtype=bool),
+    )
+
+
+def _received(
+    picture: RoundPicture, flow: Flow, grid: Array
+) -> tuple[NDArray[np.intp], Array, Array]:
+    """Indices where a warning has arrived, and the warnings predicted to those times."""
+    lag = lagged_index(grid, flow.delay_s)
+    ok = (lag >= 0) & picture.present[np.maximum(lag, 0)]
+    k = np.nonzero(ok)[0]
+    if k.size == 0:
+        return k, np.zeros((0, 6)), np.zeros((0, 6, 6))
+    src = lag[k]
+    cov = picture.cov[src, :6, :6]
+    if flow.conceal:
+        cov = np.array([conceal_covariance(c) for c in cov])
+    sent = GaussianBatch(mean=picture.mean[src, :6], cov=cov, t=grid[src])
+    now = _PREDICTOR.predict(sent, t=grid[k])
+    return k, now.mean, now.cov
+
+
+def _merge(est: Estimate, k: NDArray[np.intp], mean: Array, cov: Array) -> None:
+    """Fold received estimates at indices ``k`` into ``est`` (in place)."""
+    both = est.present[k]
+    alone = k[~both]
+    est.state[alone], est.cov[alone] = mean[~both], cov[~both]
+    est.present[alone] = True
+    est.shared[alone] = True
+    kb = k[both]
+    if kb.size == 0:
+        return
+    a_mean, a_cov = est.state[kb], est.cov[kb]
+    b_mean, b_cov = mean[both], cov[both]
+    diff = a_mean - b_mean
+    d2 = np.einsum("ni,nij,nj->n", diff, np.linalg.inv(a_cov + b_cov), diff)
+    gated = d2 <= GATE_6DOF_999
+    if np.any(gated):
+        fused_mean, fused_cov, _ = covariance_intersection(
+            a_mean[gated], a_cov[gated], b_mean[gated], b_cov[gated]
+        )
+        est.state[kb[gated]], est.cov[kb[gated]] = fused_mean, fused_cov
+        est.shared[kb[gated]] = True
+    size_a = np.trace(a_cov[:, :3, :3], axis1=1, axis2=2)
+    tighter = ~gated & (np.trace(b_cov[:, :3, :3], axis1=1, axis2=2) < size_a)
+    est.state[kb[tighter]], est.cov[kb[tighter]] = b_mean[tighter], b_cov[tighter]
+    est.shared[kb[tighter]] = True
+
+
+def fuse_round(
+    own: RoundPicture, partners: Sequence[tuple[RoundPicture, Flow]], grid: Array
+) -> Estimate:
+    """The party's estimate of one missile: ``own`` picture fused with each partner's
+    warnings (partners in the given order)."""
+    est = _own(own)
+    for picture, flow in partners:
+        k, mean, cov = _received(picture, flow, grid)
+        if k.size == 0:
+            continue
+        had_launch = ~np.isnan(est.launch_lat[k])
+        take = k[~had_launch]
+        src = lagged_index(grid, flow.delay_s)[take]
+        est.launch_lat[take] = picture.cue_lat[src]
+        est.launch_lon[take] = picture.cue_lon[src]
+        _merge(est, k, mean, cov)
+    est.kappa[~own.present] = KAPPA_PRIOR
+    return est

@@ -1,0 +1,569 @@
+"""Handling held items: copies and translations, lapse of purpose, return and destruction
+(JK-6.f, JK-6.h, JK-13, JK-14, JK-15.1).
+
+A copy or a translation is an item of its own: a fresh id, a label that carries the
+original's markings (made by this node, revision 1), its own sealed content and item key, a
+number in the original's copy register (JK-6.f), and a ledger entry naming who made it and
+where. Articles 13 and 14 of the Japan–ROK text were not retrieved (spec §1.2), so no copy
+limits, witnesses or destruction certificates are invented: the register records numbers,
+people and places, and destruction records who, where, when and how.
+
+Destruction shreds the item key (``uow.keys.destroy``); the at-rest ciphertext stays and no
+key the node holds opens it. After the unit of work commits, the store purges the deleted
+key bytes (:meth:`~gsomia.ports.store.Store.purge_destroyed_keys`). A hub's relaying copy is
+erased outright, and delivered outbox messages that carried the item (a release) are
+blanked, so nothing the node keeps can be opened again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from gsomia.core.agreements import Agreement
+from gsomia.core.decisions import Decision, combine
+from gsomia.core.labels import Label, content_digest
+from gsomia.core.people import Person
+from gsomia.core.rules import ReleaseRequest, RetentionRequest
+from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
+from gsomia.errors import InputError, UnknownName
+from gsomia.ledger.entries import Event, LedgerEntry
+from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork
+from gsomia.services._workflow import Workflow, check_id, check_text
+from gsomia.services.messages import Kind, Message
+
+__all__ = [
+    "COPY_KIND",
+    "DESTRUCTION_KIND",
+    "MAX_CONTENT",
+    "RELEASE_KIND",
+    "RETURN_KIND",
+    "HandlingService",
+    "gave_to",
+]
+
+_logger = logging.getLogger(__name__)
+
+#: Workflow-record kinds: one record per copy or translation (the copy register, JK-6.f),
+#: per destruction, per return and per release.
+COPY_KIND = "copy"
+DESTRUCTION_KIND = "destruction"
+RETURN_KIND = "return"
+RELEASE_KIND = "release"
+#: The largest translation content accepted (the API's default item limit).
+MAX_CONTENT = 4 * 1024 * 1024
+SHREDDING = "crypto-shredding"
+
+
+class HandlingService(Workflow):
+    """Copy, translate, lapse, return, destroy and hand over items this node holds."""
+
+    # Copies and translations ---------------------------------------------------------------
+
+    def copy(self, *, item_id: str, by: str, facility: str | None = None) -> ItemRecord:
+        """Make a numbered copy of a held item, carrying its markings (JK-6.f, JK-14).
+
+        Raises :class:`PolicyDenied` (recorded) when ``by`` may not access the item,
+        :class:`UnknownName` or :class:`InputError` for unknown or unsuitable input.
+        """
+        return self._derive(item_id=item_id, by=by, facility=facility)
+
+    def translate(
+        self, *, item_id: str, by: str, translator: str, language: str, content: bytes
+    ) -> ItemRecord:
+        """Record a translation of a held item made by a cleared translator (JK-15.1).
+
+        ``content`` is the translated text; it is sealed under the original's markings and
+        numbered in the original's register. Raises :class:`PolicyDenied` (recorded) when
+        the translator or ``by`` may not access the original.
+        """
+        if not content or len(content) > MAX_CONTENT:
+            raise InputError(f"a translation holds 1 to {MAX_CONTENT} bytes")
+        language = check_text(language, what="language")
+        if len(language) > 35 or not language.replace("-", "").isalnum():
+            raise InputError("language: a language tag such as ko or ja-JP")
+        return self._derive(
+            item_id=item_id, by=by, translator=translator, language=language, content=content
+        )
+
+    def _derive(
+        self,
+        *,
+        item_id: str,
+        by: str,
+        facility: str | None = None,
+        translator: str | None = None,
+        language: str | None = None,
+        content: bytes | None = None,
+    ) -> ItemRecord:
+        ctx = self.ctx
+        now = ctx.clock.now()
+        with ctx.store.read() as uow:
+            record = self.held(uow, item_id)
+            agreement = ctx.agreement(record.agreement_id)
+            decision = self.access(uow, agreement, record, uow.person(by), now)
+            if translator is not None:
+                decision = self._translator(
+                    uow, agreement, record, translator=translator, decision=decision, now=now
+                )
+            where = self._government_facility(uow, facility) if facility else record.facility_id
+            label = self.current_label(uow, record)
+            item_key = uow.keys.get(record.id)
+        if not decision.allowed:
+            self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)
+        plaintext = content
+        if plaintext is None:
+            envelope = Envelope.from_bytes(record.ciphertext)
+            plaintext = open_stored(keyring=ctx.keyring, envelope=envelope, item_key=item_key)
+        new_label = replace(
+            label,
+            item_id=ctx.ids.new_id(),
+            revision=1,
+            supersedes=None,
+            marked_by=self.party,
+            content_digest=content_digest(plaintext),
+        )
+        key, ciphertext, binding = self._seal_here(new_label, plaintext, now)
+        kind = "translation" if translator else "copy"
+        with ctx.store.unit_of_work() as uow:
+            record = self.held(uow, record.id)
+            derived = self._derived_record(uow, record, new_label, kind=kind, where=where, now=now)
+            derived = replace(derived, ciphertext=ciphertext, binding=binding)
+            uow.add_item(derived)
+            uow.add_label(_label_row(new_label, now))
+            uow.keys.put(key)
+            body = {
+                "number": derived.copy_number,
+                "kind": kind,
+                "of": derived.parent_id,
+                "by": by,
+                "facility": where,
+                "translator": translator,
+                "language": language,
+                "made_at": now.isoformat(),
+            }
+            self.put_version(
+                uow,
+                COPY_KIND,
+                derived.id,
+                state=kind,
+                body=body,
+                now=now,
+                item_id=derived.parent_id,
+            )
+            ctx.record(uow, [self._copy_entry(agreement, derived, decision, by, now)])
+        return derived
+
+    def _translator(
+        self,
+        uow: UnitOfWork,
+        agreement: Agreement,
+        record: ItemRecord,
+        *,
+        translator: str,
+        decision: Decision,
+        now: datetime,
+    ) -> Decision:
+        """Only a cleared person with access may translate (JK-15.1)."""
+        rule = agreement.rule_id("translation")
+        person = uow.person(translator)
+        allowed = self.access(uow, agreement, record, person, now)
+        if not allowed.allowed:
+            return Decision(
+                act="translate",
+                allowed=False,
+                rule_ids=(rule, *allowed.rule_ids),
+                reason=f"{translator} may not translate item {record.id}: {allowed.reason}",
+            )
+        cleared = Decision.allow("translate", rule, f"{translator} is cleared and has access")
+        return combine("translate", [decision, cleared])
+
+    def _government_facility(self, uow: UnitOfWork, facility_id: str) -> str:
+        facility = uow.facility(facility_id)
+        if facility.party != self.party:
+            raise InputError(f"facility {facility_id} is not a facility of {self.party}")
+        if facility.contractor is not None:
+            raise InputError(
+                f"{facility_id} is a contractor facility; use the hand-over workflow (JK-16.x)"
+            )
+        return facility.id
+
+    def _seal_here(
+        self, label: Label, plaintext: bytes, now: datetime
+    ) -> tuple[ItemKey, bytes, bytes]:
+        """Seal, bind and keep content under a label this node made: the at-rest form and
+        item key of a new item held here."""
+        keyring = self.ctx.keyring
+        envelope = seal(
+            keyring=keyring, plaintext=plaintext, label=label, holders=(self.party,), now=now
+        )
+        (binding,) = bind(keyring=keyring, envelopes=[envelope])
+        at_rest, key = keep(keyring=keyring, envelope=envelope, binding=binding)
+        return key, at_rest.to_bytes(), binding.to_bytes()
+
+    @staticmethod
+    def _derived_record(
+        uow: UnitOfWork,
+        record: ItemRecord,
+        label: Label,
+        *,
+        kind: str,
+        where: str | None,
+        now: datetime,
+    ) -> ItemRecord:
+        root = record.parent_id or record.id
+        return replace(
+            record,
+            id=label.item_id,
+            label_digest=label.digest(),
+            recorded_at=now,
+            facility_id=where,
+            kind=kind,
+            parent_id=root,
+            copy_number=uow.next_copy_number(root),
+        )
+
+    def _copy_entry(
+        self, agreement: Agreement, derived: ItemRecord, decision: Decision, by: str, now: datetime
+    ) -> LedgerEntry:
+        translation = derived.kind == "translation"
+        rule = agreement.rule_id("translation" if translation else "reproduction")
+        return self.ctx.entry(
+            event=Event.ITEM_TRANSLATED if translation else Event.ITEM_COPIED,
+            agreement_id=agreement.id,
+            at=now,
+            person=by,
+            item_id=derived.parent_id,
+            decision=decision,
+            rule_ids=(rule, agreement.rule_id("inventory")),
+            label=derived.label_digest,
+            facility=derived.facility_id,
+            count=str(derived.copy_number),
+            **{"translation" if translation else "copy": derived.id},
+        )
+
+    def register(self, item_id: str) -> list[dict[str, Any]]:
+        """The copy register of an item: every copy and translation with its number, state,
+        place and maker (JK-6.f)."""
+        with self.ctx.store.read() as uow:
+            record = uow.item(check_id(item_id, what="item id"))
+            root = record.parent_id or record.id
+            rows = []
+            for c in uow.copies(root):
+                try:
+                    body = uow.record(COPY_KIND, c.id).body
+                except UnknownName:
+                    body = {}
+                rows.append(
+                    {
+                        "item": c.id,
+                        "of": root,
+                        "number": c.copy_number,
+                        "kind": c.kind,
+                        "state": c.state.value,
+                        "facility": c.facility_id,
+                        "by": body.get("by"),
+                        "translator": body.get("translator"),
+                        "language": body.get("language"),
+                        "made_at": body.get("made_at"),
+                    }
+                )
+        return rows
+
+    # Purpose, return, destruction ----------------------------------------------------------
+
+    def lapse(self, *, item_id: str, by: str) -> Decision:
+        """Record that an item's purpose has lapsed (JK-6.h); returns the retention decision,
+        which then requires return or destruction."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        with ctx.store.unit_of_work() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            agreement = ctx.agreement(record.agreement_id)
+            self.officer(uow, by, rule=agreement.rule_id("disposal"))
+            targets = [record, *self._live_copies(uow, record)]
+            for t in targets:
+                uow.set_item_state(t.id, t.state, purpose_lapsed=True)
+            entry = ctx.entry(
+                event=Event.ITEM_LAPSED,
+                agreement_id=agreement.id,
+                at=now,
+                person=by,
+                item_id=record.id,
+                rule_ids=(agreement.rule_id("disposal"),),
+                count=str(len(targets)),
+            )
+            ctx.record(uow, [entry])
+        return ctx.rulebook.decide_retention(
+            RetentionRequest(
+                agreement=agreement,
+                item=self.item_view(replace(record, purpose_lapsed=True)),
+                at=now,
+            )
+        )
+
+    def due(self) -> list[tuple[ItemRecord, Decision]]:
+        """Held items that must now be returned or destroyed (purpose lapsed or review date
+        passed, JK-6.h), with the decision that says so."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        out: list[tuple[ItemRecord, Decision]] = []
+        after = ""
+        while True:
+            with ctx.store.read() as uow:
+                page = uow.items(state=ItemState.HELD, limit=500, after=after)
+            if not page:
+                return out
+            for record in page:
+                decision = ctx.rulebook.decide_retention(
+                    RetentionRequest(
+                        agreement=ctx.agreement(record.agreement_id),
+                        item=self.item_view(record),
+                        at=now,
+                    )
+                )
+                if not decision.allowed:
+                    out.append((record, decision))
+            after = page[-1].id
+
+    def return_item(self, *, item_id: str, by: str) -> ItemRecord:
+        """Return an item to the party that provided it (JK-6.h): its copies are destroyed,
+        its key shredded, and a RETURN notice queued to that party in the same unit of work.
+
+        Raises :class:`InputError` for a copy (copies are destroyed, not returned) or an
+        item this node originated, :class:`PolicyDenied` when ``by`` may not handle it.
+        """
+        ctx = self.ctx
+        now = ctx.clock.now()
+        with ctx.store.read() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            if record.kind != "original":
+                raise InputError(f"{item_id} is a {record.kind}; destroy it instead")
+            agreement = ctx.agreement(record.agreement_id)
+            person = self.officer(uow, by, rule=agreement.rule_id("disposal"))
+            provider = self.provider(uow, record)
+            decision = self._may_return(
+                uow, agreement, record, person=person, provider=provider, now=now
+            )
+        if not decision.allowed:
+            self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)
+        with ctx.store.unit_of_work() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            label = self.current_label(uow, record)
+            entries = self._shred_all(uow, self._live_copies(uow, record), by=by, now=now)
+            self._shred(uow, record, ItemState.RETURNED)
+            body = {"item": record.id, "label": label.digest(), "returned_at": now.isoformat()}
+            uow.enqueue(self.outgoing(Kind.RETURN, provider, agreement.id, body, now))
+            self.put_version(
+                uow,
+                RETURN_KIND,
+                record.id,
+                state="returned",
+                body={"to": provider, "by": by, "at": now.isoformat()},
+                now=now,
+                item_id=record.id,
+            )
+            entries.append(
+                ctx.entry(
+                    event=Event.ITEM_RETURNED,
+                    agreement_id=agreement.id,
+                    at=now,
+                    person=by,
+                    item_id=record.id,
+                    decision=decision,
+                    counterparty=provider,
+                    label=label.digest(),
+                )
+            )
+            ctx.record(uow, entries)
+        ctx.store.purge_destroyed_keys()
+        return replace(record, state=ItemState.RETURNED, ciphertext=b"")
+
+    def _may_return(
+        self,
+        uow: UnitOfWork,
+        agreement: Agreement,
+        record: ItemRecord,
+        *,
+        person: Person,
+        provider: str,
+        now: datetime,
+    ) -> Decision:
+        """Returning to the originator needs no consent (JK-5.1, JK-6.h); the person must be
+        one who may handle the item."""
+        item = self.item_view(record)
+        if provider == record.originator:
+            back = self.ctx.rulebook.decide_release(
+                ReleaseRequest(agreement=agreement, item=item, to_party=provider, at=now)
+            )
+        else:
+            back = Decision.allow(
+                "return", agreement.rule_id("disposal"), f"returned to {provider}, who released it"
+            )
+        if record.state is ItemState.RELAYING:
+            return back
+        return combine("return", [self.access(uow, agreement, record, person, now), back])
+
+    def destroy(self, *, item_id: str, by: str, method: str = SHREDDING) -> list[str]:
+        """Destroy a held or relaying item, and with an original its copies (JK-6.h, JK-13):
+        a destruction record, the key shredded, the keys' bytes purged after commit.
+
+        Returns the ids destroyed. Raises :class:`PolicyDenied` (recorded) when ``by`` may
+        not handle the item.
+        """
+        ctx = self.ctx
+        now = ctx.clock.now()
+        if method != SHREDDING and not method.replace("-", "").isalnum():
+            raise InputError("method: one word such as crypto-shredding or shredding")
+        with ctx.store.read() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            agreement = ctx.agreement(record.agreement_id)
+            person = self.officer(uow, by, rule=agreement.rule_id("disposal"))
+            decision = Decision.allow(
+                "destroy", agreement.rule_id("destruction"), f"destroyed by {by} ({method})"
+            )
+            if record.state is ItemState.HELD:
+                decision = combine(
+                    "destroy", [self.access(uow, agreement, record, person, now), decision]
+                )
+        if not decision.allowed:
+            self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)
+        with ctx.store.unit_of_work() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            targets = [record]
+            if record.kind == "original":
+                targets += self._live_copies(uow, record)
+            entries = self._shred_all(uow, targets, by=by, now=now, method=method)
+            ctx.record(uow, entries)
+        ctx.store.purge_destroyed_keys()
+        return [t.id for t in targets]
+
+    def _live_copies(self, uow: UnitOfWork, record: ItemRecord) -> list[ItemRecord]:
+        if record.kind != "original":
+            return []
+        return [c for c in uow.copies(record.id) if c.state is ItemState.HELD]
+
+    def _shred_all(
+        self,
+        uow: UnitOfWork,
+        targets: list[ItemRecord],
+        *,
+        by: str,
+        now: datetime,
+        method: str = SHREDDING,
+    ) -> list[LedgerEntry]:
+        entries = []
+        for t in targets:
+            self._shred(uow, t, ItemState.DESTROYED)
+            agreement = self.ctx.agreement(t.agreement_id)
+            self.put_version(
+                uow,
+                DESTRUCTION_KIND,
+                t.id,
+                state="destroyed",
+                body={
+                    "by": by,
+                    "facility": t.facility_id,
+                    "method": method,
+                    "kind": t.kind,
+                    "of": t.parent_id,
+                    "at": now.isoformat(),
+                },
+                now=now,
+                item_id=t.id,
+            )
+            entries.append(
+                self.ctx.entry(
+                    event=Event.ITEM_DESTROYED,
+                    agreement_id=agreement.id,
+                    at=now,
+                    person=by,
+                    item_id=t.id,
+                    rule_ids=(agreement.rule_id("disposal"), agreement.rule_id("destruction")),
+                    method=method,
+                    facility=t.facility_id,
+                )
+            )
+        return entries
+
+    def _shred(self, uow: UnitOfWork, record: ItemRecord, state: ItemState) -> None:
+        """Shred the item's key; erase a relaying copy; blank delivered releases of it."""
+        uow.keys.destroy(record.id)
+        if record.state is ItemState.RELAYING or state is ItemState.RETURNED:
+            uow.erase_ciphertext(record.id)
+        sent = [
+            str(r.body["transfer"])
+            for r in uow.records(RELEASE_KIND, item_id=record.id)
+            if r.body.get("transfer")
+        ]
+        if sent:
+            uow.forget_sent(sent)
+        uow.set_item_state(record.id, state)
+
+    def provider(self, uow: UnitOfWork, record: ItemRecord) -> str:
+        """The party this node received the item from: the originator, or a holder that
+        released it to this node with the originator's consent (JK-5.1)."""
+        versions = uow.labels(record.id)
+        if not versions:
+            return record.originator
+        received = Label.from_bytes(versions[0].label)
+        return received.route[0] if received.route else record.originator
+
+    # Inbound -------------------------------------------------------------------------------
+
+    def on_return(self, uow: UnitOfWork, message: Message) -> dict[str, Any]:
+        """A holder returned an item this node provided (JK-6.h): record it.
+
+        Raises :class:`UnknownName` for an item not held here and :class:`InputError` when
+        the sender never received it from this node; nothing is stored then.
+        """
+        now = self.ctx.clock.now()
+        item_id = check_id(message.body.get("item"), what="return: item")
+        record = uow.item(item_id)
+        if not gave_to(uow, record, party=message.sender, agreement_id=message.agreement_id):
+            raise InputError(f"{message.sender} did not receive item {item_id} from {self.party}")
+        self.put_version(
+            uow,
+            RETURN_KIND,
+            item_id,
+            state="returned-to-us",
+            body={"from": message.sender, "at": message.sent_at.isoformat(), "message": message.id},
+            now=now,
+            item_id=item_id,
+        )
+        agreement = self.ctx.agreement(record.agreement_id)
+        entry = self.ctx.entry(
+            event=Event.ITEM_RETURNED,
+            agreement_id=agreement.id,
+            at=now,
+            item_id=item_id,
+            rule_ids=(agreement.rule_id("disposal"),),
+            counterparty=message.sender,
+            transfer=message.id,
+        )
+        self.ctx.record(uow, [entry])
+        return {"item": item_id, "state": "returned"}
+
+
+def gave_to(uow: UnitOfWork, record: ItemRecord, *, party: str, agreement_id: str) -> bool:
+    """Whether this node provided ``record`` to ``party`` under ``agreement_id``: as its
+    originator along the item's route, or by a release with consent (JK-5.1)."""
+    if record.state is ItemState.SENT:
+        label = Workflow.current_label(uow, record)
+        return agreement_id == record.agreement_id and party in label.route[1:]
+    return any(
+        r.body.get("to") == party and r.body.get("agreement") == agreement_id
+        for r in uow.records(RELEASE_KIND, item_id=record.id)
+    )
+
+
+def _label_row(label: Label, now: datetime) -> LabelRecord:
+    return LabelRecord(
+        digest=label.digest(),
+        item_id=label.item_id,
+        revision=label.revision,
+        label=label.canonical_bytes(),
+        recorded_at=now,
+    )

@@ -1,0 +1,26 @@
+"""Fixtures for the workflow services: three in-process nodes and a provided item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from workflow_support import World, build
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """JPN, KOR and USA nodes on 2 Oct 2019, connected, with their people."""
+    w = build(tmp_path)
+    yield w
+    for node in w.nodes.values():
+        node.ctx.store.close()
+
+
+@pytest.fixture
+def item(world: World) -> str:
+    """An item JPN provided to KOR under the Japan–ROK GSOMIA, delivered."""
+    result = world.provide(agreement="jpn-kor-gsomia")
+    world.drain()
+    return result.item_ids[0]
