@@ -58,6 +58,7 @@ class NodeSettings(BaseSettings):
     limits: Limits = Limits()
     import_agreement_events: bool = True
     default_facility: str | None = None
+    bus_url: str = ""
 
     def database_url(self) -> str:
         """The store URL; the embedded default is SQLite in the node's home."""

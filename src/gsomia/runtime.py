@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from gsomia.adapters.bus.inproc import InProcessBus
+from gsomia.adapters.bus.nats import NatsBus
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.api.app import create_app
 from gsomia.api.peer import create_peer_app
@@ -57,6 +59,7 @@ class NodeRuntime:
         node = open_node(
             home, master=secret, transport=transport, default_facility=settings.default_facility
         )
+        node.feed.bus = NatsBus(settings.bus_url) if settings.bus_url else InProcessBus()
         trust = pki.partner_trust()
 
         def handle(payload: bytes, peer: PeerIdentity) -> bytes:
@@ -121,6 +124,8 @@ class NodeRuntime:
             _logger.warning("no checkpoint at shutdown: %s", exc)
         self.user_server.stop()
         self.peer_server.stop()
+        if self.node.feed.bus is not None:
+            self.node.feed.bus.close()
         if self.transport is not None:
             self.transport.close()
         self.node.ctx.store.close()

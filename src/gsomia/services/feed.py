@@ -31,6 +31,7 @@ from gsomia.core.labels import Label
 from gsomia.crypto import FrameReceiver, FrameSender
 from gsomia.errors import GsomiaError, InputError, IntegrityError
 from gsomia.ledger.entries import Event
+from gsomia.ports.bus import Bus
 from gsomia.ports.store import ItemState
 from gsomia.ports.transport import PeerTransport
 from gsomia.services.context import NodeContext
@@ -78,12 +79,20 @@ class FeedService:
         self._sinks: list[WarningSink] = []
         self._pending_forward: list[str] = []
         self._relay_ok: set[bytes] = set()
+        #: Where received warnings fan out to this node's own consumers (API workers,
+        #: consoles): subject ``gsomia.<party>.warnings``, payload the warning's JSON.
+        self.bus: Bus | None = None
         #: Forwards a relaying announcement as the hub (set by the node to its consent
         #: service, acting as ``duty_officer``); used where the agreement itself is the
         #: originators' standing approval (the 2023 mechanism), so no consent is awaited.
         self.forward: Callable[[str], str] | None = None
         self._lock = threading.Lock()
         self.counts = {"sent": 0, "received": 0, "relayed": 0, "dropped": 0}
+
+    @property
+    def subject(self) -> str:
+        """The bus subject this node's received warnings are published on."""
+        return f"gsomia.{self.ctx.party.lower()}.warnings"
 
     def on_warning(self, sink: WarningSink) -> None:
         """Call ``sink`` with every warning this node receives as final recipient."""
@@ -223,6 +232,8 @@ class FeedService:
         for warning in opened:
             for sink in self._sinks:
                 sink(warning, now)
+            if self.bus is not None:
+                self.bus.publish(self.subject, _encode(warning))
         self.counts["received"] += len(opened)
         return b"ok"
 

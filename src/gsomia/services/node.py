@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
 from gsomia.crypto.notes import node_note_keys, partner_note_verifiers, trusted_key_lines
+from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
@@ -68,6 +69,7 @@ class Node:
         agreements: AgreementLibrary,
         transport: PeerTransport | None = None,
         default_facility: str | None = None,
+        bus: Bus | None = None,
     ) -> Node:
         """Wire the services of a node; registers the inbox handlers."""
         ctx = NodeContext(
@@ -82,6 +84,7 @@ class Node:
         custody = CustodyService(ctx)
         delivery = Delivery(ctx, transport)
         feed = FeedService(ctx, custody, lambda: delivery.transport)
+        feed.bus = bus
         custody.on_received.append(feed.accept)
         node = cls(
             ctx=ctx,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from gsomia.adapters.bus.inproc import InProcessBus
 from gsomia.adapters.clock import RandomIds, SimulatedClock
 from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import load_library
@@ -83,6 +86,22 @@ def test_direct_under_the_gsomia(
     assert nodes["KOR"].feed.publish(stream, [warning(), warning(101.0)]) == 2
     assert [w.t for w in got] == [100.0, 101.0]
     assert got[0].originator == "KOR" and got[0].state == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+
+
+def test_received_warnings_fan_out_on_the_bus(
+    world: tuple[dict[str, Node], SimulatedClock, list[SharedWarning]],
+) -> None:
+    nodes, _, _ = world
+    bus = InProcessBus()
+    nodes["JPN"].feed.bus = bus
+    seen: list[bytes] = []
+    bus.subscribe(nodes["JPN"].feed.subject, seen.append)
+    stream = nodes["KOR"].feed.open_stream(recipient="JPN", level="군사II급비밀", by="duty")
+    nodes["KOR"].delivery.drain()
+    nodes["KOR"].feed.publish(stream, [warning()])
+    bus.flush()
+    assert [json.loads(p)["warning_id"] for p in seen] == ["trk-1"]
+    bus.close()
 
 
 def test_a_replayed_or_tampered_frame_is_dropped(

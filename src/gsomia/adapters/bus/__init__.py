@@ -1,1 +1,1 @@
-"""gsomia.adapters.bus."""
+"""Message buses: in-process and NATS JetStream."""
