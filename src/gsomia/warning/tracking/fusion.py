@@ -122,6 +122,7 @@ class _Entry:
     launch: GroundEstimate | None
     launch_method: str
     powered: float
+    impact: GroundEstimate | None = None
 
 
 def _entries(own: Picture | None, warnings: Sequence[SharedWarning]) -> list[_Entry]:
@@ -138,6 +139,7 @@ def _entries(own: Picture | None, warnings: Sequence[SharedWarning]) -> list[_En
                     launch=track.launch,
                     launch_method=track.launch_method,
                     powered=track.powered_probability,
+                    impact=track.impact,
                 )
             )
     for w in sorted(warnings, key=lambda w: (w.originator, w.warning_id)):
@@ -151,6 +153,7 @@ def _entries(own: Picture | None, warnings: Sequence[SharedWarning]) -> list[_En
                 launch=w.launch,
                 launch_method="reported",
                 powered=math.nan,
+                impact=w.impact,
             )
         )
     return out
@@ -228,6 +231,7 @@ def fuse_warnings(
     impact: ImpactPredictor | None = None,
     fuser: CovarianceIntersectionFuser | None = None,
     gate: float = GATE_6DOF_999,
+    predict_impact: bool = True,
 ) -> Picture:
     """A picture at time ``t`` fusing the party's ``own`` picture with received warnings.
 
@@ -235,7 +239,9 @@ def fuse_warnings(
     estimates are grouped source by source (the own picture first, then originators in
     name order), each source contributing at most one estimate to a group, by a chi-square
     ``gate`` on the state difference; groups are fused by covariance intersection and
-    their impact predicted again from the fused state (``impact``). Raises InputError if
+    their impact predicted again from the fused state (``impact``; skipped with
+    ``predict_impact=False``, the real-time path, where impacts are refreshed at their own
+    pace and the members' own impact estimates are kept). Raises InputError if
     the own picture belongs to another party.
     """
     if own is not None and own.party != party:
@@ -258,7 +264,7 @@ def fuse_warnings(
     fused = [fuser.fuse(now.mean[g], now.cov[g]) for g in groups]
     means = np.array([m for m, _ in fused])
     covs = np.array([c for _, c in fused])
-    hits = impact.impact(means, covs, np.full(len(groups), float(t)))
+    hits = impact.impact(means, covs, np.full(len(groups), float(t))) if predict_impact else None
     tracks = []
     for k, g in enumerate(groups):
         members = [entries[i] for i in g]
@@ -272,9 +278,15 @@ def fuse_warnings(
                 cov=covs[k],
                 launch=launch,
                 launch_method=method,
-                impact=crossing_estimate(hits, k),
+                impact=crossing_estimate(hits, k) if hits is not None else _latest_impact(members),
                 powered_probability=own_members[0].powered if own_members else math.nan,
                 sources=tuple(sorted({m.source for m in members})),
             )
         )
     return Picture(party=party, t=float(t), tracks=tuple(tracks))
+
+
+def _latest_impact(members: Sequence[_Entry]) -> GroundEstimate | None:
+    """The most recent impact estimate the members carried, if any."""
+    known = [m.impact for m in members if m.impact is not None]
+    return max(known, key=lambda g: g.t) if known else None

@@ -162,9 +162,12 @@ def picture_from_tracks(
     tracker: Tracker[S],
     party: str,
     t: float,
-    impact: ImpactPredictor,
+    impact: ImpactPredictor | None,
 ) -> Picture:
     """The party's picture at time ``t`` from its confirmed tracks.
+
+    With ``impact=None`` the ground points (impact, back-propagated launch) are left out:
+    the fast path of a real-time feed, whose ground points are refreshed at their own pace.
 
     Tracks are predicted to ``t`` and collapsed without modes lighter than 1 %; tracks the
     tracker's deleter would drop at ``t`` (impacted, stale, lost) are left out. Impact
@@ -187,12 +190,15 @@ def picture_from_tracks(
         return Picture(party=party, t=t, tracks=())
     gaussian = predicted.collapse(min_weight=PRUNE_WEIGHT)
     powered = tracker.predictor.powered_probability(predicted)
-    hits = impact.impact(gaussian.mean, gaussian.cov, gaussian.t)
-    launches = impact.launch(gaussian.mean, gaussian.cov, gaussian.t)
+    hits = launches = None
+    if impact is not None:
+        hits = impact.impact(gaussian.mean, gaussian.cov, gaussian.t)
+        launches = impact.launch(gaussian.mean, gaussian.cov, gaussian.t)
     out = []
     for k in range(len(confirmed)):
         cue = confirmed.cue[k]
-        launch = cue_estimate(cue) if cue is not None else crossing_estimate(launches, k)
+        back = crossing_estimate(launches, k) if launches is not None else None
+        launch = cue_estimate(cue) if cue is not None else back
         method = "cue" if cue is not None else "back-propagated"
         method = method if launch is not None else "none"
         out.append(
@@ -203,7 +209,7 @@ def picture_from_tracks(
                 cov=gaussian.cov[k, :6, :6].copy(),
                 launch=launch,
                 launch_method=method,
-                impact=crossing_estimate(hits, k),
+                impact=crossing_estimate(hits, k) if hits is not None else None,
                 powered_probability=float(powered[k]),
                 sources=tuple(sorted(confirmed.parties[k] | {party})),
             )
