@@ -40,6 +40,6 @@ def test_the_benchmarks_gsomia_side_tracks_a_tiny_scenario() -> None:
 
 
 def test_the_node_latency_figure_runs_through_the_nodes() -> None:
-    lines = bench.node_latency_figure(quick=True)
+    lines = _load().node_latency_figure(quick=True)
     assert [line.split()[1] for line in lines] == ["direct", "via"]
     assert all("p99" in line for line in lines)
