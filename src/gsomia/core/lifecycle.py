@@ -97,8 +97,8 @@ def status(agreement: Agreement, *, at: datetime) -> AgreementStatus:
     if terminated_at is not None:
         rules = (*rules, agreement.rule_id("continued_protection"))
         text = (
-            f"terminated at {terminated_at.isoformat()}; information already provided stays "
-            "protected"
+            f"terminated at {agreement.local(terminated_at).isoformat()}; information already "
+            "provided stays protected"
         )
         return _status(
             agreement,
@@ -112,21 +112,21 @@ def status(agreement: Agreement, *, at: datetime) -> AgreementStatus:
             notice=notice,
             terminated_at=terminated_at,
         )
-    phase, text = _phase_text(notice)
+    phase, text = _phase_text(agreement, notice)
     return _status(
         agreement, local, phase, rules, text, start=start, end=end, renewals=renewals, notice=notice
     )
 
 
-def _phase_text(notice: NoticeState | None) -> tuple[Phase, str]:
+def _phase_text(agreement: Agreement, notice: NoticeState | None) -> tuple[Phase, str]:
     if notice is None:
         return Phase.IN_FORCE, "in force"
-    ends = notice.terminates_at.at.isoformat()
+    ends = agreement.local(notice.terminates_at.at).isoformat()
     if notice.suspended_by is not None:
         return (
             Phase.NOTICE_SUSPENDED,
-            f"in force; the notice of {notice.event.at.date()} is suspended "
-            f"({notice.suspended_by.at.date()}), not withdrawn",
+            f"in force; the notice of {agreement.local(notice.event.at).date()} is suspended "
+            f"({agreement.local(notice.suspended_by.at).date()}), not withdrawn",
         )
     return Phase.NOTICE_PENDING, f"in force; notice given, terminates at {ends}"
 

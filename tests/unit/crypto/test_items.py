@@ -1,4 +1,8 @@
-"""Items at rest: keep, open stored, re-wrap after rotation, and crypto-shredding."""
+"""Items at rest: keep, open stored, and crypto-shredding.
+
+The contract of the item-key store itself (idempotent put, tombstones, re-wrapping under
+a new at-rest key) is checked on every adapter by ``tests/conformance/test_store.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ import pytest
 from crypto_world import LATER, MemoryItemKeyStore, World, sealed
 
 from gsomia import crypto
-from gsomia.crypto import KeyKind
-from gsomia.errors import ConflictError, InputError, IntegrityError, UnknownName
-from gsomia.ports.keys import ItemKeyStore
+from gsomia.errors import InputError, IntegrityError, UnknownName
 
 CONTENT = b"impact area predicted: sea, 300 km west of Oki"
 
@@ -22,10 +24,6 @@ def receive(
     database[stored.label.item_id] = stored.to_bytes()
     item_keys.put(item_key)
     return stored.label.item_id
-
-
-def test_the_memory_store_satisfies_the_port() -> None:
-    assert isinstance(MemoryItemKeyStore(), ItemKeyStore)
 
 
 def test_a_kept_item_opens_from_its_stored_form(
@@ -84,40 +82,6 @@ def test_after_destruction_nothing_opens_even_with_database_and_keyring(
         crypto.open_stored(keyring=world.kor, envelope=survivor_stored, item_key=records[0])
         == CONTENT
     )
-
-
-def test_a_destroyed_item_cannot_be_re_keyed(world: World, item_keys: MemoryItemKeyStore) -> None:
-    database: dict[str, bytes] = {}
-    item_id = receive(world, item_keys, database)
-    record = item_keys.get(item_id)
-    item_keys.put(record)
-    item_keys.destroy(item_id)
-    item_keys.destroy(item_id)
-    with pytest.raises(ConflictError):
-        item_keys.put(record)
-    with pytest.raises(UnknownName):
-        item_keys.replace(record)
-
-
-def test_rotation_re_wraps_kept_items_under_the_newest_at_rest_key(
-    world: World, item_keys: MemoryItemKeyStore
-) -> None:
-    database: dict[str, bytes] = {}
-    ids = [receive(world, item_keys, database, item=i) for i in range(3)]
-    old_key = world.kor.newest(KeyKind.AT_REST).key_id
-    rotated = crypto.rotate(world.kor, now=LATER)
-    new_key = rotated.newest(KeyKind.AT_REST).key_id
-    assert sorted(item_keys.under_key(old_key)) == sorted(ids)
-    for item_id in list(item_keys.under_key(old_key)):
-        item_keys.replace(crypto.rewrap_item_key(keyring=rotated, item_key=item_keys.get(item_id)))
-    assert list(item_keys.under_key(old_key)) == []
-    assert sorted(item_keys.under_key(new_key)) == sorted(ids)
-    retired = rotated.retire(key_id=old_key)
-    for item_id in ids:
-        stored = crypto.Envelope.from_bytes(database[item_id])
-        record = item_keys.get(item_id)
-        assert crypto.open_stored(keyring=retired, envelope=stored, item_key=record) == CONTENT
-        assert crypto.rewrap_item_key(keyring=retired, item_key=record) is record
 
 
 def test_an_item_key_names_its_item_and_label(world: World, item_keys: MemoryItemKeyStore) -> None:
