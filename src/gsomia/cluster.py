@@ -49,7 +49,7 @@ _logger = logging.getLogger(__name__)
 PARTIES = ("JPN", "KOR", "USA")
 _OFFICER = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
 _NEEDS = frozenset({"nk-missile", "nk-nuclear"})
-_CHILDREN: list[subprocess.Popen[bytes]] = []
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,7 +220,7 @@ def start_node(root: Path, party: str, *, wait: float = 0.0) -> int:
     pid_file.write_text(str(proc.pid))
     # The node outlives this call (``down`` stops it by its pid file); keeping the handle
     # spares a "still running" warning when it would otherwise be collected.
-    _CHILDREN.append(proc)
+    _CHILDREN[proc.pid] = proc
     if wait:
         _wait_healthy(node_urls(root)[party][0], party, wait)
     return proc.pid
@@ -239,12 +239,12 @@ def _wait_healthy(api: str, party: str, timeout: float) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        # Reap it first if this process started it; a zombie would answer kill(0).
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
+    child = _CHILDREN.get(pid)
+    if child is not None:  # started here: poll() also reaps it
+        if child.poll() is None:
+            return True
+        del _CHILDREN[pid]
+        return False
     try:
         os.kill(pid, 0)
     except OSError:
