@@ -8,6 +8,9 @@ refused or malformed act stored nothing.
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,8 +31,11 @@ LEVEL = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
 LOW = {"JPN": "秘", "KOR": "군사III급비밀", "USA": "CONFIDENTIAL"}
 TOPIC = "nk-missile"
 TABLES = ("items", "labels", "item_keys", "records", "outbox", "inbox")
+#: A master secret for test homes only (high-entropy, as the node requires).
+SECRET = "pT4vQ9xL2mK7sR1wY8zB3nC6dF0hJ5gAeUoIiVb"
 
 
+@functools.cache
 def library(*, as_signed: bool = False) -> AgreementLibrary:
     """The shipped agreements; ``as_signed`` drops the events the files record."""
     lib = load_library([])
@@ -100,29 +106,63 @@ def build(
     as_signed: bool = False,
     parties: tuple[str, ...] = ("JPN", "KOR", "USA"),
 ) -> World:
-    """Nodes for ``parties`` under ``root``, connected, with their people registered."""
+    """Nodes for ``parties`` under ``root``, connected, with their people registered.
+
+    The stores start as copies of one template per party (schema and people made once per
+    test session), since every registry change is a durable commit of its own.
+    """
     clock = SimulatedClock(start)
     lib = library(as_signed=as_signed)
+    template = _template()
     nodes = {}
     for party in parties:
-        store = open_store(
-            f"sqlite:///{root / party.lower()}.db",
-            schemes=lib.schemes,
-            ledger_origin=ledger_origin(party),
-        )
-        nodes[party] = Node.assemble(
-            party=party,
-            store=store,
-            keyring=generate_keyring(party=party, now=clock.now()),
-            clock=clock,
-            ids=RandomIds(),
-            agreements=lib,
-            default_facility=f"{party.lower()}-hq",
-        )
+        shutil.copyfile(template / f"{party.lower()}.db", root / f"{party.lower()}.db")
+        nodes[party] = _node(root, party, lib, clock)
     network = connect_in_process(list(nodes.values()))
-    for party, node in nodes.items():
-        _people(node, party)
     return World(clock=clock, nodes=nodes, network=network)
+
+
+def build_on(urls: dict[str, str], *, start: datetime = T0) -> World:
+    """Nodes on the given store URLs (e.g. PostgreSQL schemas), with their people."""
+    clock = SimulatedClock(start)
+    nodes = {}
+    for party, url in urls.items():
+        nodes[party] = _node(Path(), party, library(), clock, url=url)
+        _people(nodes[party], party)
+    network = connect_in_process(list(nodes.values()))
+    return World(clock=clock, nodes=nodes, network=network)
+
+
+def _node(
+    root: Path, party: str, lib: AgreementLibrary, clock: SimulatedClock, *, url: str = ""
+) -> Node:
+    store = open_store(
+        url or f"sqlite:///{root / party.lower()}.db",
+        schemes=lib.schemes,
+        ledger_origin=ledger_origin(party),
+    )
+    return Node.assemble(
+        party=party,
+        store=store,
+        keyring=generate_keyring(party=party, now=clock.now()),
+        clock=clock,
+        ids=RandomIds(),
+        agreements=lib,
+        default_facility=f"{party.lower()}-hq",
+    )
+
+
+@functools.cache
+def _template() -> Path:
+    """Stores of JPN, KOR and USA with their facilities and people, made once."""
+    root = Path(tempfile.mkdtemp(prefix="gsomia-template-"))
+    clock = SimulatedClock(T0)
+    for party in ("JPN", "KOR", "USA"):
+        node = _node(root, party, library(), clock)
+        _people(node, party)
+        node.ctx.store.purge_destroyed_keys()  # a WAL checkpoint: everything in the .db file
+        node.ctx.store.close()
+    return root
 
 
 def _people(node: Node, party: str) -> None:

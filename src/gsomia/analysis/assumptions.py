@@ -66,6 +66,7 @@ class RegimeSpec:
 
     key: str
     title: str
+    short: str = ""
     no_agreements: bool = False
     terminate: tuple[str, ...] = ()
     in_force: tuple[str, ...] = ()
@@ -88,8 +89,10 @@ class SimulationAssumptions:
     seed: int
     step_s: float
     horizon_s: float
-    acquire_looks: int
+    boost_s: float
+    dense_s: float
     update_s: float
+    settle_sigma_ms: float
     association_radius_m: float
     fix_radii_m: tuple[float, ...]
 
@@ -231,6 +234,7 @@ def _regime(raw: dict[str, Any]) -> RegimeSpec:
     return RegimeSpec(
         key=str(raw["key"]),
         title=str(raw["title"]),
+        short=str(raw.get("short", raw["title"])),
         no_agreements=agreements == "none",
         terminate=tuple(str(x) for x in raw.get("terminate", [])),
         in_force=tuple(str(x) for x in raw.get("in_force", [])),
@@ -244,13 +248,15 @@ def _simulation(raw: dict[str, Any]) -> SimulationAssumptions:
         seed=int(raw["seed"]),
         step_s=float(raw["step_s"]),
         horizon_s=float(raw["horizon_s"]),
-        acquire_looks=int(raw["acquire_looks"]),
+        boost_s=float(raw["boost_s"]),
+        dense_s=float(raw["dense_s"]),
         update_s=float(raw["update_s"]),
+        settle_sigma_ms=float(raw["settle_sigma_ms"]),
         association_radius_m=float(raw["association_radius_km"]) * 1e3,
         fix_radii_m=tuple(float(r) * 1e3 for r in raw["fix_radii_km"]),
     )
-    if sim.runs < 1 or sim.step_s <= 0 or sim.horizon_s <= 0 or sim.update_s <= 0:
-        raise ValueError("runs, step_s, horizon_s and update_s must be positive")
+    if sim.runs < 1 or min(sim.step_s, sim.horizon_s, sim.boost_s, sim.dense_s, sim.update_s) <= 0:
+        raise ValueError("runs and every interval must be positive")
     if not sim.parties or not sim.fix_radii_m:
         raise ValueError("parties and fix_radii_km must not be empty")
     return sim

@@ -8,8 +8,11 @@ it to its own picture time with the unpowered six-state model, and fuses it with
 estimate by covariance intersection when the two pass the chi-square gate on their
 difference (99.9 %, six degrees of freedom), as
 :func:`~gsomia.warning.tracking.fuse_warnings` does. When they do not, the party keeps
-whichever estimate is tighter. Where a flow conceals geometry (RT-3), the warning's
-covariance is coarsened first (:func:`~gsomia.warning.tracking.sharing.conceal_covariance`).
+the estimate resting on the more recent measurement: its own track over a warning sent
+minutes ago (predicted without drag or lift, that can be far off in the atmosphere), a
+fresh warning over its own track coasting since it lost the missile. Where a flow conceals
+geometry (RT-3), the warning's covariance is coarsened first
+(:func:`~gsomia.warning.tracking.sharing.conceal_covariance`).
 
 A partner shares what it originates: warnings from its own sensors' tracker, not data it
 received from others (releasing those would need their originators' consent, JK-5.1).
@@ -42,25 +45,30 @@ KAPPA_PRIOR = 1.0 / 3000.0
 """Inverse ballistic coefficient (m²/kg) assumed for an estimate that carries none (a
 partner's warning has no drag term): the tracker's own prior for re-entry vehicles."""
 
-_PREDICTOR = EKFPredictor(motion=BallisticMotion(), max_step=10.0)
+_PREDICTOR = EKFPredictor(motion=BallisticMotion(), max_step=30.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Estimate:
     """A party's estimate of one missile at each picture time, after fusion.
 
-    ``present`` (n,); ``state`` (n, 6) ECEF and ``cov`` (n, 6, 6); ``kappa`` (n,) the
-    inverse ballistic coefficient used to predict the impact; ``launch_lat`` and
-    ``launch_lon`` a satellite cue's launch point carried by the estimate (NaN without);
-    ``shared`` (n,) whether partners' warnings contributed.
+    ``present`` (n,); ``t`` (n,) the time of each estimate (its own track's update time,
+    or the picture time where estimates were fused); ``state`` (n, 6) ECEF and ``cov``
+    (n, 6, 6); ``kappa`` (n,) the inverse ballistic coefficient used to predict the
+    impact; ``launch_lat`` and ``launch_lon`` a satellite cue's launch point carried by
+    the estimate (NaN without); ``powered`` the party's own track's probability of powered
+    flight (zero where only warnings, which do not carry it, hold the missile); ``shared``
+    (n,) whether partners' warnings contributed.
     """
 
     present: NDArray[np.bool_]
+    t: Array
     state: Array
     cov: Array
     kappa: Array
     launch_lat: Array
     launch_lon: Array
+    powered: Array
     shared: NDArray[np.bool_]
 
 
@@ -74,45 +82,57 @@ def _own(picture: RoundPicture) -> Estimate:
     kappa = np.where(picture.present, np.clip(picture.mean[:, 9], 0.0, None), KAPPA_PRIOR)
     return Estimate(
         present=picture.present.copy(),
+        t=picture.t.copy(),
         state=picture.mean[:, :6].copy(),
         cov=picture.cov[:, :6, :6].copy(),
         kappa=kappa,
         launch_lat=picture.cue_lat.copy(),
         launch_lon=picture.cue_lon.copy(),
+        powered=np.where(picture.present, picture.powered, 0.0),
         shared=np.zeros(picture.present.shape, dtype=bool),
     )
 
 
-def _received(
-    picture: RoundPicture, flow: Flow, grid: Array
-) -> tuple[NDArray[np.intp], Array, Array]:
-    """Indices where a warning has arrived, and the warnings predicted to those times."""
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class _Received:
+    """Warnings that have arrived: at picture indices ``k``, sent at picture index ``src``."""
+
+    k: NDArray[np.intp]
+    src: NDArray[np.intp]
+    t: Array
+    mean: Array
+    cov: Array
+
+
+def _received(picture: RoundPicture, flow: Flow, grid: Array) -> _Received:
+    """The partner's warnings as they stand when they reach the party (RT-1, RT-3)."""
     lag = lagged_index(grid, flow.delay_s)
-    ok = (lag >= 0) & picture.present[np.maximum(lag, 0)]
-    k = np.nonzero(ok)[0]
-    if k.size == 0:
-        return k, np.zeros((0, 6)), np.zeros((0, 6, 6))
+    k = np.nonzero((lag >= 0) & picture.present[np.maximum(lag, 0)])[0]
     src = lag[k]
     cov = picture.cov[src, :6, :6]
-    if flow.conceal:
+    if flow.conceal and src.size:
         cov = np.array([conceal_covariance(c) for c in cov])
-    sent = GaussianBatch(mean=picture.mean[src, :6], cov=cov, t=grid[src])
-    now = _PREDICTOR.predict(sent, t=grid[k])
-    return k, now.mean, now.cov
+    return _Received(k=k, src=src, t=picture.t[src], mean=picture.mean[src, :6], cov=cov)
 
 
-def _merge(est: Estimate, k: NDArray[np.intp], mean: Array, cov: Array) -> None:
-    """Fold received estimates at indices ``k`` into ``est`` (in place)."""
-    both = est.present[k]
-    alone = k[~both]
-    est.state[alone], est.cov[alone] = mean[~both], cov[~both]
+def _predict(mean: Array, cov: Array, t: Array, to: Array) -> tuple[Array, Array]:
+    now = _PREDICTOR.predict(GaussianBatch(mean=mean, cov=cov, t=t), t=to)
+    return now.mean, now.cov
+
+
+def _merge(est: Estimate, got: _Received, grid: Array) -> None:
+    """Fold received warnings into ``est`` (in place)."""
+    both = est.present[got.k]
+    alone = got.k[~both]
+    est.t[alone], est.state[alone], est.cov[alone] = got.t[~both], got.mean[~both], got.cov[~both]
     est.present[alone] = True
     est.shared[alone] = True
-    kb = k[both]
+    kb = got.k[both]
     if kb.size == 0:
         return
-    a_mean, a_cov = est.state[kb], est.cov[kb]
-    b_mean, b_cov = mean[both], cov[both]
+    newer = got.t[both] > est.t[kb]
+    a_mean, a_cov = _predict(est.state[kb], est.cov[kb], est.t[kb], grid[kb])
+    b_mean, b_cov = _predict(got.mean[both], got.cov[both], got.t[both], grid[kb])
     diff = a_mean - b_mean
     d2 = np.einsum("ni,nij,nj->n", diff, np.linalg.inv(a_cov + b_cov), diff)
     gated = d2 <= GATE_6DOF_999
@@ -120,12 +140,17 @@ def _merge(est: Estimate, k: NDArray[np.intp], mean: Array, cov: Array) -> None:
         fused_mean, fused_cov, _ = covariance_intersection(
             a_mean[gated], a_cov[gated], b_mean[gated], b_cov[gated]
         )
-        est.state[kb[gated]], est.cov[kb[gated]] = fused_mean, fused_cov
-        est.shared[kb[gated]] = True
-    size_a = np.trace(a_cov[:, :3, :3], axis1=1, axis2=2)
-    tighter = ~gated & (np.trace(b_cov[:, :3, :3], axis1=1, axis2=2) < size_a)
-    est.state[kb[tighter]], est.cov[kb[tighter]] = b_mean[tighter], b_cov[tighter]
-    est.shared[kb[tighter]] = True
+        g = kb[gated]
+        est.t[g], est.state[g], est.cov[g] = grid[g], fused_mean, fused_cov
+        est.shared[g] = True
+    take = ~gated & newer
+    g = kb[take]
+    est.t[g], est.state[g], est.cov[g] = (
+        got.t[both][take],
+        got.mean[both][take],
+        got.cov[both][take],
+    )
+    est.shared[g] = True
 
 
 def fuse_round(
@@ -135,14 +160,13 @@ def fuse_round(
     warnings (partners in the given order)."""
     est = _own(own)
     for picture, flow in partners:
-        k, mean, cov = _received(picture, flow, grid)
-        if k.size == 0:
+        got = _received(picture, flow, grid)
+        if got.k.size == 0:
             continue
-        had_launch = ~np.isnan(est.launch_lat[k])
-        take = k[~had_launch]
+        take = got.k[np.isnan(est.launch_lat[got.k])]
         src = lagged_index(grid, flow.delay_s)[take]
         est.launch_lat[take] = picture.cue_lat[src]
         est.launch_lon[take] = picture.cue_lon[src]
-        _merge(est, k, mean, cov)
+        _merge(est, got, grid)
     est.kappa[~own.present] = KAPPA_PRIOR
     return est

@@ -6,8 +6,8 @@ picture time), so it flies each estimate's *mean* rather than its cubature point
 where an ellipse is drawn). Each state is integrated by classical Runge-Kutta through the
 tracker's unpowered model (:class:`~gsomia.warning.tracking.CoastMotion`: J2 gravity, the
 rotating frame, drag with the estimate's own ballistic coefficient; the tracking tests hold
-it equal to :mod:`gsomia.warning.dynamics`), with steps that shrink with altitude (30 s
-above 600 km, 5 s at 100 km, 0.25 s below 5 km), until it crosses the WGS-84 ellipsoid;
+it equal to :mod:`gsomia.warning.dynamics`), with steps that shrink with altitude (60 s
+above 600 km, 10 s at 100 km, 0.5 s below 5 km), until it crosses the WGS-84 ellipsoid;
 the crossing is interpolated inside the last step. The highest point passed on the way is
 kept, so flying a state forwards and backwards (drag-free) gives its apogee, and backwards
 its launch point. No lift is modelled: a gliding or pulling-up body's prediction is its
@@ -23,16 +23,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import ecef_to_geodetic
-from gsomia.warning.tracking import CoastMotion
+from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from gsomia.warning.tracking import CoastMotion, GroundEstimate
 
-__all__ = ["GroundPass", "fly_to_ground"]
+__all__ = ["GroundPass", "cubature_points", "fly_to_ground", "ground_estimates"]
 
 Array = NDArray[np.float64]
 
-_MIN_STEP_S = 0.25
-_MAX_STEP_S = 30.0
-_STEP_PER_M = 5e-5
+_MIN_STEP_S = 0.5
+_MAX_STEP_S = 60.0
+_STEP_PER_M = 1e-4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -72,8 +72,8 @@ def fly_to_ground(
 
     ``beta`` is each state's ballistic coefficient (kg/m², ``inf`` for none); backwards
     flights are drag-free (running drag backwards through dense air is unstable).
-    A state that has not crossed within ``max_flight_s`` has ``ok`` false. Raises
-    InputError for malformed shapes.
+    A state at or below the ground has landed where it is; one that has not crossed
+    within ``max_flight_s`` has ``ok`` false. Raises InputError for malformed shapes.
     """
     given = np.asarray(states, dtype=float)
     if given.ndim != 2 or given.shape[1] < 6:
@@ -90,8 +90,11 @@ def fly_to_ground(
     out_p = np.full((n, 3), math.nan)
     _, _, altitude = ecef_to_geodetic(x[:, :3])
     highest = altitude.copy()
+    # A state at or below the ground has landed where it is.
+    grounded = np.isfinite(altitude) & (altitude <= 0.0)
+    out_t[grounded], out_p[grounded] = 0.0, x[grounded, :3]
     armed = altitude > 0.0
-    active = np.isfinite(altitude)
+    active = np.isfinite(altitude) & ~grounded
     while np.any(active):
         idx = np.nonzero(active)[0]
         h = sign * _step(np.maximum(altitude[idx], 0.0))
@@ -120,3 +123,41 @@ def fly_to_ground(
         lon_deg=np.where(ok, lon, nan),
         max_altitude_m=highest,
     )
+
+
+def cubature_points(mean: Array, cov: Array) -> Array:
+    """The 12 cubature points ``x ± √6 Lᵢ`` of each Gaussian (N, 6), (N, 6, 6): (N·12, 6)."""
+    root = np.linalg.cholesky(cov + 1e-9 * np.eye(6)) * math.sqrt(6.0)
+    offsets = np.concatenate([np.swapaxes(root, 1, 2), -np.swapaxes(root, 1, 2)], axis=1)
+    return np.asarray((mean[:, None, :] + offsets).reshape(-1, 6))
+
+
+def ground_estimates(crossing: GroundPass) -> list[GroundEstimate | None]:
+    """Impact points with their uncertainty from the flown cubature points of N Gaussians.
+
+    The crossings' spread in the local East-North plane gives the 2×2 covariance (as
+    :class:`~gsomia.warning.tracking.ImpactPredictor` does); ``None`` where some point
+    did not come down.
+    """
+    out: list[GroundEstimate | None] = []
+    for k in range(crossing.ok.size // 12):
+        rows = slice(12 * k, 12 * (k + 1))
+        if not np.all(crossing.ok[rows]):
+            out.append(None)
+            continue
+        lat, lon = crossing.lat_deg[rows], crossing.lon_deg[rows]
+        centre = ecef_to_geodetic(np.mean(geodetic_to_ecef(lat, lon, 0.0), axis=0))
+        origin = geodetic_to_ecef(centre[0], centre[1], 0.0)
+        rot = enu_rotation(centre[0], centre[1])
+        enu = (geodetic_to_ecef(lat, lon, 0.0) - origin) @ rot.T
+        d = enu[:, :2] - np.mean(enu[:, :2], axis=0)
+        out.append(
+            GroundEstimate.from_arrays(
+                t=float(np.mean(crossing.t[rows])),
+                t_sigma_s=float(np.std(crossing.t[rows])),
+                lat_deg=float(centre[0]),
+                lon_deg=float(centre[1]),
+                enu_cov=d.T @ d / d.shape[0],
+            )
+        )
+    return out

@@ -35,6 +35,8 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
+_NEVER = 1e18
+
 
 def first_time(times: ArrayLike, present: ArrayLike) -> float:
     """The first time at which ``present`` holds; ``inf`` if it never does."""
@@ -107,11 +109,14 @@ def summarise(values: Iterable[float]) -> Summary:
     v = np.asarray([x for x in values if not math.isnan(x)], dtype=float)
     if v.size == 0:
         return Summary(median=math.nan, q25=math.nan, q75=math.nan, n=0, never=0)
-    q25, median, q75 = np.quantile(v, [0.25, 0.5, 0.75], method="lower")
+    # Quartiles interpolate linearly; one that leans on a "never" is itself "never".
+    finite = np.where(np.isposinf(v), _NEVER, np.where(np.isneginf(v), -_NEVER, v))
+    q = np.quantile(finite, [0.25, 0.5, 0.75])
+    q = np.where(q >= _NEVER / 10, math.inf, np.where(q <= -_NEVER / 10, -math.inf, q))
     return Summary(
-        median=float(median),
-        q25=float(q25),
-        q75=float(q75),
+        median=float(q[1]),
+        q25=float(q[0]),
+        q75=float(q[2]),
         n=int(v.size),
         never=int(np.count_nonzero(np.isinf(v))),
     )

@@ -295,14 +295,20 @@ class Regime:
 
     key: str
     title: str
+    short: str = ""
     no_agreements: bool = False
     terminate: tuple[str, ...] = ()
     in_force: tuple[str, ...] = ()
 
+    @property
+    def label(self) -> str:
+        """The short name for tables (the title when there is none)."""
+        return self.short or self.title
+
     @classmethod
     def actual(cls) -> Regime:
         """The agreements exactly as the library holds them."""
-        return cls(key="actual", title="as on that date")
+        return cls(key="actual", title="as on that date", short="actual")
 
     @classmethod
     def from_spec(cls, spec: RegimeSpec) -> Regime:
@@ -310,6 +316,7 @@ class Regime:
         return cls(
             key=spec.key,
             title=spec.title,
+            short=spec.short,
             no_agreements=spec.no_agreements,
             terminate=spec.terminate,
             in_force=spec.in_force,
@@ -342,6 +349,7 @@ class Regime:
         return {
             "key": self.key,
             "title": self.title,
+            "short": self.label,
             "no_agreements": self.no_agreements,
             "terminate": list(self.terminate),
             "in_force": list(self.in_force),

@@ -22,9 +22,11 @@ import numpy as np
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.analysis.assumptions import Assumptions, SimulationAssumptions
 from gsomia.analysis.fusion import Estimate, fuse_round
+from gsomia.analysis.ground import cubature_points, ground_estimates
 from gsomia.analysis.regimes import Regime, Sharing, derive_sharing
 from gsomia.analysis.scoring import RoundScore, Scorer
 from gsomia.analysis.simulation import (
+    LookScheduler,
     Observations,
     RoundPicture,
     RoundTruth,
@@ -36,8 +38,10 @@ from gsomia.analysis.simulation import (
     run_tracker,
     stream,
 )
+from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.launches import DatedLaunch, dated_launch
 from gsomia.warning.sensor_catalogue import sensors_in_service
+from gsomia.warning.tracking import GroundEstimate
 
 __all__ = ["LaunchResult", "regime_sharing", "run_launch", "run_launches"]
 
@@ -50,18 +54,21 @@ Feed = tuple[str, tuple[tuple[str, float], ...]]
 class LaunchResult:
     """Everything measured on one launch.
 
-    ``scores[(regime, party)]`` holds, per run, the :class:`RoundScore` of each round.
-    ``estimates[(regime, party)]`` holds the first run's estimate of each round (for the
-    map); ``grid`` their picture times.
+    ``scores[(regime, party)]`` holds, per run, the :class:`RoundScore` of each round. For
+    the map, from the first run: ``paths[(regime, party)]`` the estimated positions of
+    each round's missile as (lat, lon) rows, and ``ellipses[(regime, party)]`` the
+    predicted impact of the first missile with its 95 % ellipse at ``ellipse_t`` (a
+    minute after burnout); ``truth_paths`` each missile's true (t, lat, lon, height).
     """
 
     launch: DatedLaunch
     rounds: tuple[RoundTruth, ...]
     sharing: Mapping[str, Sharing]
     scores: Mapping[tuple[str, str], tuple[tuple[RoundScore, ...], ...]]
-    estimates: Mapping[tuple[str, str], tuple[Estimate, ...]]
-    grid: np.ndarray
-    truth_tracks: tuple[np.ndarray, ...]
+    paths: Mapping[tuple[str, str], tuple[np.ndarray, ...]]
+    ellipses: Mapping[tuple[str, str], GroundEstimate | None]
+    ellipse_t: float
+    truth_paths: tuple[np.ndarray, ...]
 
 
 def regime_sharing(
@@ -94,9 +101,14 @@ class _Run:
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
             party, partners = feed
-            arrivals = stream(self.world, self.obs, party=party, partners=partners, sim=self.sim)
+            arrivals = stream(self.world, self.obs, party=party, partners=partners)
             tracker = make_tracker(max((d for _, d in partners), default=0.0))
-            snapshots = run_tracker(arrivals, grid=self.world.grid, tracker=tracker)
+            scheduler = LookScheduler(
+                follow=frozenset(r.payload_id for r in self.world.rounds), sim=self.sim
+            )
+            snapshots = run_tracker(
+                arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
+            )
             self.pictures[feed] = round_pictures(
                 snapshots, self.world, tracker=tracker, radius_m=self.sim.association_radius_m
             )
@@ -115,10 +127,8 @@ class _Run:
         return self.estimates[key]
 
 
-def _truth_tracks(world: World) -> tuple[np.ndarray, ...]:
+def _truth_paths(world: World) -> tuple[np.ndarray, ...]:
     """Each round's true path as (t, lat, lon, h) rows every 5 s, for the map."""
-    from gsomia.warning.frames import ecef_to_geodetic
-
     out = []
     for rt in world.rounds:
         obj = world.truth.object(rt.payload_id)
@@ -126,6 +136,35 @@ def _truth_tracks(world: World) -> tuple[np.ndarray, ...]:
         lat, lon, h = ecef_to_geodetic(obj.states_at(t)[:, :3])
         out.append(np.column_stack([t, lat, lon, h]))
     return tuple(out)
+
+
+def _paths(world: World, estimates: tuple[Estimate, ...]) -> tuple[np.ndarray, ...]:
+    out = []
+    for r, est in enumerate(estimates):
+        window = world.window(r)
+        held = window[est.present[window]]
+        lat, lon, _ = ecef_to_geodetic(est.state[held, :3])
+        out.append(np.column_stack([lat, lon]))
+    return tuple(out)
+
+
+def _queue_ellipses(
+    scorer: Scorer, world: World, first: Mapping[tuple[str, str], tuple[Estimate, ...]], at: float
+) -> tuple[list[tuple[str, str]], int | None]:
+    """Queue the cubature points of each regime's and party's estimate of the first
+    missile at time ``at``; the keys queued and the scorer's handle."""
+    k = int(np.searchsorted(world.grid, at, side="right") - 1)
+    keys = [key for key, est in first.items() if k >= 0 and est[0].present[k]]
+    if not keys:
+        return keys, None
+    points = cubature_points(
+        np.array([first[key][0].state[k] for key in keys]),
+        np.array([first[key][0].cov[k] for key in keys]),
+    )
+    t = np.repeat([first[key][0].t[k] for key in keys], 12)
+    with np.errstate(divide="ignore"):
+        beta = np.repeat([1.0 / first[key][0].kappa[k] for key in keys], 12)
+    return keys, scorer.add_points(points, t, beta)
 
 
 def run_launch(
@@ -147,7 +186,12 @@ def run_launch(
                 if run == 0:
                     first[(regime, party)] = estimates
         _logger.info("%s run %d: %d tracker runs", launch_key, run, len(state.pictures))
+    at = min(world.rounds[0].burnout_t + 60.0, world.rounds[0].end_t)
+    keys, handle = _queue_ellipses(scorer, world, first, at)
     scorer.fly()
+    ellipses: dict[tuple[str, str], GroundEstimate | None] = dict.fromkeys(first)
+    if handle is not None:
+        ellipses.update(zip(keys, ground_estimates(scorer.points(handle)), strict=True))
     scores = {
         key: tuple(tuple(scorer.score(t) for t in per_run) for per_run in runs)
         for key, runs in tickets.items()
@@ -157,9 +201,10 @@ def run_launch(
         rounds=world.rounds,
         sharing=dict(sharing),
         scores=scores,
-        estimates=first,
-        grid=world.grid,
-        truth_tracks=_truth_tracks(world),
+        paths={key: _paths(world, est) for key, est in first.items()},
+        ellipses=ellipses,
+        ellipse_t=at - world.rounds[0].launch_t,
+        truth_paths=_truth_paths(world),
     )
 
 

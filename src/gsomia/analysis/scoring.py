@@ -2,12 +2,13 @@
 
 Every estimate at every scored picture time is flown to the ground (mean only, with the
 estimate's own drag term: :mod:`gsomia.analysis.ground`), and its impact error is the
-great-circle distance to the true impact point. The last estimate the party holds before
-the window ends is also flown backwards without drag: with the forward flight this gives
-the party's apogee estimate (the highest point of the arc), and its launch point where no
-satellite cue gives one; the range estimate runs from that launch point to the predicted
-impact. To keep this fast, :class:`Scorer` collects the estimates of a whole launch (every
-run, party and regime), flies each distinct state once, then scores.
+great-circle distance to the true impact point. The party's assessment of the flight, its
+last estimate while the missile coasted above 20 km, is also flown backwards without drag:
+the highest point of that arc (or of the track itself) is the party's apogee estimate, and
+where the arc starts its launch point if no satellite cue gave one; the range estimate runs
+from that launch point to the impact predicted by its last estimate. To keep this fast,
+:class:`Scorer` collects the estimates of a whole launch (every run, party and regime),
+flies each distinct state once, then scores.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from gsomia.analysis.assumptions import SimulationAssumptions
 from gsomia.analysis.fusion import Estimate
 from gsomia.analysis.ground import GroundPass, fly_to_ground
 from gsomia.analysis.simulation import World
-from gsomia.warning.frames import ground_range
+from gsomia.errors import InputError
+from gsomia.warning.frames import ecef_to_geodetic, ground_range
 
 __all__ = ["RoundScore", "Scorer"]
 
@@ -53,6 +55,18 @@ class RoundScore:
     error_m: Array
 
 
+_ASSESS_ABOVE_M = 20_000.0
+
+
+def _assessment(estimate: Estimate, held: NDArray[np.intp]) -> int:
+    """Which held estimate is the party's assessment of the flight: the last one while the
+    missile coasted (its own track saying powered flight is unlikely) above 20 km, or the
+    last one of all."""
+    _, _, altitude = ecef_to_geodetic(estimate.state[held, :3])
+    coasting = np.nonzero((altitude > _ASSESS_ABOVE_M) & (estimate.powered[held] < 0.5))[0]
+    return int(coasting[-1]) if coasting.size else held.size - 1
+
+
 @dataclass(slots=True)
 class _Ticket:
     world: World
@@ -61,6 +75,7 @@ class _Ticket:
     window: NDArray[np.intp]
     rows: NDArray[np.intp]
     final: int
+    highest_m: float
 
 
 @dataclass(slots=True)
@@ -77,35 +92,81 @@ class Scorer:
     _forward: GroundPass | None = None
     _inverse: NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     _back: Array = field(default_factory=lambda: np.zeros((0, 3)))
+    _extra: list[tuple[Array, Array, Array]] = field(default_factory=list)
+    _extra_pass: GroundPass | None = None
 
     def add(self, estimate: Estimate, world: World, r: int) -> int:
         """Queue round ``r``'s estimate for scoring; returns a ticket number."""
         window = world.window(r)
         held = window[estimate.present[window]]
         self._states.append(estimate.state[held])
-        self._t.append(world.grid[held])
+        self._t.append(estimate.t[held])
         with np.errstate(divide="ignore"):
             self._beta.append(1.0 / estimate.kappa[held])
         rows = np.arange(self._count, self._count + held.size)
         self._count += held.size
-        final = int(rows[-1]) if held.size else -1
-        self._tickets.append(_Ticket(world, r, estimate, window, rows, final))
+        final = int(rows[_assessment(estimate, held)]) if held.size else -1
+        _, _, altitude = ecef_to_geodetic(estimate.state[held, :3])
+        highest = float(np.max(altitude)) if held.size else math.nan
+        self._tickets.append(_Ticket(world, r, estimate, window, rows, final, highest))
         self._flown = False
         return len(self._tickets) - 1
+
+    def add_points(self, states: Array, t: Array, beta: Array) -> int:
+        """Queue more states to fly forwards with the rest (e.g. cubature points for a
+        map's ellipses); returns a handle for :meth:`points`."""
+        self._extra.append((states, t, beta))
+        self._flown = False
+        return len(self._extra) - 1
+
+    def points(self, handle: int) -> GroundPass:
+        """The crossings of the states queued under ``handle`` (flown if needed)."""
+        if not self._flown:
+            self.fly()
+        if self._extra_pass is None:
+            raise InputError("no extra points were queued")
+        start = sum(len(e[0]) for e in self._extra[:handle])
+        rows = slice(start, start + len(self._extra[handle][0]))
+        p = self._extra_pass
+        return GroundPass(
+            ok=p.ok[rows],
+            t=p.t[rows],
+            lat_deg=p.lat_deg[rows],
+            lon_deg=p.lon_deg[rows],
+            max_altitude_m=p.max_altitude_m[rows],
+        )
 
     def fly(self) -> None:
         """Fly every queued state forwards (each distinct one once), and each estimate's
         last state backwards."""
         self._flown = True
-        if self._count == 0:
+        states = np.concatenate([*self._states, *(e[0] for e in self._extra)]).reshape(-1, 6)
+        t = np.concatenate([*self._t, *(e[1] for e in self._extra)])
+        beta = np.concatenate([*self._beta, *(e[2] for e in self._extra)])
+        if t.size == 0:
             return
-        states = np.concatenate(self._states)
-        t = np.concatenate(self._t)
-        beta = np.concatenate(self._beta)
         key = np.column_stack([states, t, beta])
         _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        self._inverse = np.asarray(inverse, dtype=np.intp).reshape(-1)
-        self._forward = fly_to_ground(states[first], t[first], beta=beta[first])
+        inverse = np.asarray(inverse, dtype=np.intp).reshape(-1)
+        flown = fly_to_ground(states[first], t[first], beta=beta[first])
+        every = GroundPass(
+            ok=flown.ok[inverse],
+            t=flown.t[inverse],
+            lat_deg=flown.lat_deg[inverse],
+            lon_deg=flown.lon_deg[inverse],
+            max_altitude_m=flown.max_altitude_m[inverse],
+        )
+        self._forward, self._inverse = every, np.arange(self._count)
+        n = self._count
+        self._extra_pass = GroundPass(
+            ok=every.ok[n:],
+            t=every.t[n:],
+            lat_deg=every.lat_deg[n:],
+            lon_deg=every.lon_deg[n:],
+            max_altitude_m=every.max_altitude_m[n:],
+        )
+        if n == 0:
+            return
         finals = np.array(sorted({tk.final for tk in self._tickets if tk.final >= 0}))
         back = fly_to_ground(states[finals], t[finals], backwards=True)
         self._back = np.full((self._count, 3), math.nan)
@@ -153,13 +214,22 @@ class Scorer:
         return self._forward.lat_deg[u], self._forward.lon_deg[u], self._forward.max_altitude_m[u]
 
     def _final(self, tk: _Ticket) -> tuple[float, float]:
-        """The last estimate's apogee and range (km), or nan without one."""
+        """The party's apogee and range estimates (km), or nan without a track.
+
+        Apogee: the highest point of the assessment's arc or of the track itself. Range:
+        from the launch point (a satellite cue's, else the assessment flown back) to the
+        impact predicted by the last estimate held.
+        """
         if tk.final < 0:
             return math.nan, math.nan
-        lat, lon, high = self._pass(np.array([tk.final]))
+        _, _, high = self._pass(np.array([tk.final]))
+        lat, lon, _ = self._pass(tk.rows[-1:])
         back_lat, back_lon, back_high = self._back[tk.final]
-        apogee = float(np.fmax(high[0], back_high)) / 1e3
-        k = int(tk.window[tk.estimate.present[tk.window]][-1])
+        if math.isnan(lat[0]) or math.isnan(back_lat):
+            return math.nan, math.nan
+        apogee = float(np.nanmax([high[0], back_high, tk.highest_m])) / 1e3
+        held = tk.window[tk.estimate.present[tk.window]]
+        k = int(held[tk.final - int(tk.rows[0])])
         launch_lat = tk.estimate.launch_lat[k]
         launch_lon = tk.estimate.launch_lon[k]
         if math.isnan(launch_lat):

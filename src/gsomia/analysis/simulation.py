@@ -9,23 +9,36 @@ generator, seeded by (seed, launch, run, sensor), so every regime sees the *same
 A party's tracker is fed a *stream*: its own reports and cues at once, and those of every
 partner whose reports reach it, each after the flow's delay (the tracker holds reports for
 the largest delay so late ones are put back in order). To keep a Monte Carlo over every
-dated launch within minutes, a stream follows each missile the way a radar's resource
-manager would: every look at a missile is used until the stream holds ``acquire_looks`` of
-them (enough to confirm and mature a track), then one look per ``update_s`` seconds, the
-most precise of that interval; looks at spent stages alone are not processed.
+dated launch within minutes, the stream's looks at each missile are rationed the way a
+radar's resource manager would ration them, judged from the tracker's own state
+(:class:`LookScheduler`): every look while no mature track holds the missile, the most
+precise look of each ``dense_s`` interval while the track is settling (its IMM undecided
+between powered and coasting flight, or its velocity still uncertain), of each ``boost_s``
+interval while it is powered, and of each ``update_s`` interval once it coasts settled.
+(With a fixed 10 s ration after burnout the IMM kept switching back to its boost mode on
+precise X-band reports, with velocity errors near 2 km/s; a track lost in the ration could
+not be found again, as a new one needs updates within 8 s to mature.) Reports of spent
+stages are not processed: at rationed rates a warhead and the stage it left, flying a few
+kilometres apart for minutes, swapped reports and the IMM read the swaps as thrust (tens of
+kilometres of impact error); at full rate the tracker keeps them apart.
 
 A :class:`RoundPicture` is the party's best estimate of one missile at each picture time:
-among its confirmed tracks that carry radar updates, those whose position is nearest that
-missile's true position (among every true object) and within the association radius, the
-one with the smallest position covariance. The truth is read here only to score.
+among its confirmed tracks that carry radar updates, those within the association radius
+of that missile's true position and not clearly nearer another true object (a warhead and
+the stage it left fly together for minutes: a track within 5 km, or three position sigmas,
+of the nearest object counts for every object that close), the one with the smallest
+position-velocity covariance (determinant): a track just started from one precise report
+has a small position error but knows nothing yet of its velocity. The truth is read here
+only to score.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +51,7 @@ from gsomia.warning.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensor_catalogue import sensors_in_service
 from gsomia.warning.sensors import InfraredSatellite, Radar
 from gsomia.warning.tracking import (
+    GaussianBatch,
     IMMPredictor,
     MixtureBatch,
     Tracker,
@@ -58,7 +72,6 @@ __all__ = [
     "round_pictures",
     "run_tracker",
     "stream",
-    "thin_looks",
 ]
 
 Array = NDArray[np.float64]
@@ -68,7 +81,8 @@ Arrival = tuple[float, Incoming]
 _PREDICT_STEP_S = 10.0
 """The tracker's largest integration sub-step (its default is 5 s): stable for its coast
 model's 5 s thrust decay up to 13.9 s, and half the cost over the streams' 10 s gaps."""
-_DT_EDGES = np.array([15.0, 60.0, 300.0])
+_CLUSTER_M = 5000.0
+"""Objects this close together (a warhead and the stage it left) are one for scoring."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +98,7 @@ class RoundTruth:
     label: str
     payload_id: int
     launch_t: float
+    burnout_t: float
     impact_t: float
     end_t: float
     launch_lat_deg: float
@@ -132,6 +147,7 @@ def build_world(launch: DatedLaunch, sim: SimulationAssumptions) -> World:
                 label=lt.label,
                 payload_id=lt.payload_id,
                 launch_t=lt.launch_time_s,
+                burnout_t=lt.burnout.t,
                 impact_t=lt.impact_time_s,
                 end_t=end,
                 launch_lat_deg=lt.launch_lat_deg,
@@ -170,9 +186,18 @@ def _generator(seed: int, launch: str, run: int, sensor: str) -> np.random.Gener
     return np.random.default_rng(keys)
 
 
+def _until(truth: Truth, stop: float) -> Truth:
+    """The truth sampled only up to ``stop`` (sensors look over the samples' span)."""
+    keep = truth.t <= stop + 1.0
+    return replace(
+        truth, t=truth.t[keep], states=truth.states[:, keep], phases=truth.phases[:, keep]
+    )
+
+
 def observe(world: World, *, seed: int, run: int) -> Observations:
     """What every sensor in service reports in run ``run`` (common random numbers)."""
     stop = float(world.grid[-1])
+    truth = _until(world.truth, stop)
     reports: dict[str, tuple[RadarReport, ...]] = {}
     cues: dict[str, tuple[LaunchCue, ...]] = {}
     for party, sensors in world.sensors.items():
@@ -181,9 +206,9 @@ def observe(world: World, *, seed: int, run: int) -> Observations:
         for sensor in sensors:
             rng = _generator(seed, world.launch.key, run, sensor.name)
             if isinstance(sensor, Radar):
-                found.extend(r for r in sensor.observe(world.truth, rng) if r.t <= stop)
+                found.extend(r for r in sensor.observe(truth, rng) if r.t <= stop)
             else:
-                cued.extend(c for c in sensor.observe(world.truth, rng) if c.t <= stop)
+                cued.extend(c for c in sensor.observe(truth, rng) if c.t <= stop)
         reports[party] = tuple(sorted(found, key=lambda r: (r.t, r.sensor)))
         cues[party] = tuple(sorted(cued, key=lambda c: c.t))
     return Observations(reports=reports, cues=cues)
@@ -195,37 +220,99 @@ def _volume(report: RadarReport) -> float:
     return float(sigma[0] * sigma[1] * sigma[2] * report.z[0] ** 2)
 
 
-def thin_looks(
-    reports: Sequence[RadarReport], *, follow: Mapping[int, float], acquire: int, update_s: float
-) -> list[RadarReport]:
-    """The reports of the looks a stream processes (module docstring).
+def _position(report: RadarReport) -> Array:
+    """The ECEF position a report puts its object at (the inverse of the radar model)."""
+    rng, az, el = (float(v) for v in report.z)
+    enu = np.array(
+        [rng * math.cos(el) * math.sin(az), rng * math.cos(el) * math.cos(az), rng * math.sin(el)]
+    )
+    return np.asarray(report.site.ecef + report.site.enu_rotation.T @ enu)
 
-    ``follow`` maps each missile's truth id to its launch time. A look is one sensor at
-    one time; it is kept whole (every object it saw) when it is among the first
-    ``acquire`` looks at a followed missile, or the most precise look at that missile in
-    its ``update_s`` interval after launch.
+
+class Mode(enum.Enum):
+    """How often a stream uses looks at a missile (module docstring)."""
+
+    ACQUIRE = "acquire"
+    SETTLE = "settle"
+    BOOST = "boost"
+    MAINTAIN = "maintain"
+
+
+@dataclass(slots=True)
+class LookScheduler:
+    """Chooses which looks at each followed missile a party's tracker processes.
+
+    ``follow`` holds the truth ids of the missiles (scoring ids: the scheduler stands for
+    each radar's resource manager, which knows which of its looks serve which track).
+    The mode comes from the tracker's own state: no mature track (``mature_hits``
+    updates) within ``near_m`` (or three sigmas) of the missile's report: every look;
+    a track powered with at least 95 % probability: the best look per ``boost_s``; one
+    undecided (5–95 %) or coasting with a velocity sigma above ``settle_sigma_ms``: per
+    ``dense_s``; a settled coasting track: per ``update_s``.
     """
-    looks: dict[tuple[float, str], list[RadarReport]] = {}
-    for report in reports:
-        looks.setdefault((report.t, report.sensor), []).append(report)
-    kept: set[tuple[float, str]] = set()
-    for truth_id, launch_t in follow.items():
-        seen = 0
-        best: dict[int, tuple[float, tuple[float, str]]] = {}
-        for key in sorted(looks):
-            hit = next((r for r in looks[key] if r.truth_id == truth_id), None)
-            if hit is None:
+
+    follow: frozenset[int]
+    sim: SimulationAssumptions
+    mature_hits: int = 6
+    near_m: float = 10_000.0
+    _used: set[tuple[int, Mode, int]] = field(default_factory=set)
+
+    def mode(
+        self, tracks: TrackSet[MixtureBatch], tracker: Tracker[MixtureBatch], report: RadarReport
+    ) -> Mode:
+        """The mode for a missile, judged at one of its reports."""
+        mature = np.nonzero(tracks.confirmed & (tracks.hits >= self.mature_hits))[0]
+        if mature.size == 0:
+            return Mode.ACQUIRE
+        state = tracks.state.take(mature)
+        g = state.collapse(min_weight=PRUNE_WEIGHT)
+        ahead = g.mean[:, :3] + g.mean[:, 3:6] * (report.t - g.t)[:, None]
+        gap = np.linalg.norm(ahead - _position(report)[None], axis=1)
+        sigma = np.sqrt(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2))
+        near = gap <= np.maximum(self.near_m, 3.0 * sigma)
+        if not np.any(near):
+            return Mode.ACQUIRE
+        j = int(np.argmin(np.where(near, gap, np.inf)))
+        powered = float(tracker.predictor.powered_probability(state)[j])
+        if powered >= 0.95:
+            return Mode.BOOST
+        sigma_v = math.sqrt(float(np.trace(g.cov[j, 3:6, 3:6])))
+        if powered > 0.05 or sigma_v > self.sim.settle_sigma_ms:
+            return Mode.SETTLE
+        return Mode.MAINTAIN
+
+    def select(
+        self,
+        reports: Sequence[RadarReport],
+        tracks: TrackSet[MixtureBatch],
+        tracker: Tracker[MixtureBatch],
+    ) -> list[RadarReport]:
+        """The reports of this step's looks that the tracker processes, in time order."""
+        interval = {
+            Mode.SETTLE: self.sim.dense_s,
+            Mode.BOOST: self.sim.boost_s,
+            Mode.MAINTAIN: self.sim.update_s,
+        }
+        kept: list[RadarReport] = []
+        for truth_id in sorted(self.follow):
+            mine = [r for r in reports if r.truth_id == truth_id]
+            if not mine:
                 continue
-            if seen < acquire:
-                kept.add(key)
-                seen += 1
+            mode = self.mode(tracks, tracker, mine[0])
+            if mode is Mode.ACQUIRE:
+                kept.extend(mine)
                 continue
-            slot = math.floor((key[0] - launch_t) / update_s)
-            volume = _volume(hit)
-            if slot not in best or volume < best[slot][0]:
-                best[slot] = (volume, key)
-        kept.update(key for _, key in best.values())
-    return [r for key in sorted(kept) for r in looks[key]]
+            best: dict[int, RadarReport] = {}
+            for r in mine:
+                slot = math.floor(r.t / interval[mode])
+                if (truth_id, mode, slot) in self._used:
+                    continue
+                if slot not in best or _volume(r) < _volume(best[slot]):
+                    best[slot] = r
+            for slot, r in best.items():
+                self._used.add((truth_id, mode, slot))
+                kept.append(r)
+        return sorted(kept, key=lambda r: (r.t, r.sensor))
 
 
 def stream(
@@ -234,24 +321,19 @@ def stream(
     *,
     party: str,
     partners: Iterable[tuple[str, float]],
-    sim: SimulationAssumptions,
 ) -> list[Arrival]:
     """What reaches ``party``'s tracker, as (arrival time, report or cue), arrival order.
 
     ``partners`` are (originator, delay in seconds) of the report flows into ``party``.
+    Reports of objects other than the launch's missiles (spent stages) are left out.
     """
-    sources = [(party, 0.0), *partners]
-    delay_of: dict[str, float] = {}
-    reports: list[RadarReport] = []
+    follow = {r.payload_id for r in world.rounds}
     arrivals: list[Arrival] = []
-    for source, delay in sources:
-        for report in obs.reports.get(source, ()):
-            delay_of[report.sensor] = delay
-            reports.append(report)
+    for source, delay in [(party, 0.0), *partners]:
+        arrivals.extend(
+            (r.t + delay, r) for r in obs.reports.get(source, ()) if r.truth_id in follow
+        )
         arrivals.extend((cue.t + delay, cue) for cue in obs.cues.get(source, ()))
-    follow = {r.payload_id: r.launch_t for r in world.rounds}
-    kept = thin_looks(reports, follow=follow, acquire=sim.acquire_looks, update_s=sim.update_s)
-    arrivals.extend((r.t + delay_of[r.sensor], r) for r in kept)
     return sorted(arrivals, key=lambda a: (a[0], a[1].t, a[1].sensor))
 
 
@@ -262,9 +344,14 @@ def make_tracker(reorder_window_s: float) -> Tracker[MixtureBatch]:
 
 
 def run_tracker(
-    arrivals: Sequence[Arrival], *, grid: Array, tracker: Tracker[MixtureBatch]
+    arrivals: Sequence[Arrival],
+    *,
+    grid: Array,
+    tracker: Tracker[MixtureBatch],
+    scheduler: LookScheduler,
 ) -> tuple[TrackSet[MixtureBatch], ...]:
-    """Step ``tracker`` at every picture time with what has arrived; one snapshot each."""
+    """Step ``tracker`` at every picture time with the looks ``scheduler`` passes of what
+    has arrived; one snapshot per picture time."""
     tracks = tracker.empty()
     snapshots = []
     i = 0
@@ -278,7 +365,8 @@ def run_tracker(
             else:
                 reports.append(item)
             i += 1
-        tracks = tracker.step(tracks, now=now, reports=reports, cues=cues)
+        chosen = scheduler.select(reports, tracks, tracker) if reports else []
+        tracks = tracker.step(tracks, now=now, reports=chosen, cues=cues)
         snapshots.append(tracks)
     return tuple(snapshots)
 
@@ -287,90 +375,102 @@ def run_tracker(
 class RoundPicture:
     """A party's best estimate of one missile at each picture time (module docstring).
 
-    ``present`` (n,); ``mean`` (n, 10) and ``cov`` (n, 10, 10) in the tracker's layout
-    (position, velocity, thrust, inverse ballistic coefficient) at the picture time;
-    ``cue_lat`` and ``cue_lon`` the launch point of the satellite cue the track started
-    from (NaN without one). Rows where ``present`` is false hold NaN.
+    ``present`` (n,); ``t`` (n,) the time of the estimate (its track's last update, at or
+    before the picture time: a ballistic estimate predicts the same impact from either);
+    ``mean`` (n, 10) and ``cov`` (n, 10, 10) in the tracker's layout (position, velocity,
+    thrust, inverse ballistic coefficient); ``cue_lat`` and ``cue_lon`` the launch point
+    of the satellite cue the track started from (NaN without one); ``powered`` the
+    probability that the missile was still powered. Rows where ``present`` is false hold
+    NaN.
     """
 
     present: NDArray[np.bool_]
+    t: Array
     mean: Array
     cov: Array
     cue_lat: Array
     cue_lon: Array
+    powered: Array
 
     @classmethod
     def empty(cls, n: int) -> RoundPicture:
         """A picture that never holds the missile."""
         return cls(
             present=np.zeros(n, dtype=bool),
+            t=np.full(n, math.nan),
             mean=np.full((n, 10), math.nan),
             cov=np.full((n, 10, 10), math.nan),
             cue_lat=np.full(n, math.nan),
             cue_lon=np.full(n, math.nan),
+            powered=np.full(n, math.nan),
         )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class _Entries:
-    grid_index: NDArray[np.intp]
+    """Distinct track states (track id, update time) and the picture times that hold them."""
+
+    t: Array
     mean: Array
     cov: Array
     cue_lat: Array
     cue_lon: Array
+    powered: Array
+    held_at: tuple[tuple[int, ...], ...]
+
+
+def _scored(world: World) -> NDArray[np.bool_]:
+    scored = np.zeros(world.grid.size, dtype=bool)
+    for r in range(len(world.rounds)):
+        scored[world.window(r)] = True
+    return scored
 
 
 def _entries(
     snapshots: Sequence[TrackSet[MixtureBatch]], world: World, tracker: Tracker[MixtureBatch]
 ) -> _Entries | None:
-    """Every radar-updated confirmed track of every scored snapshot, predicted to its time."""
-    grid = world.grid
-    scored = np.zeros(grid.size, dtype=bool)
-    for r in range(len(world.rounds)):
-        scored[world.window(r)] = True
-    parts, index, cue_lat, cue_lon = [], [], [], []
-    for k, tracks in enumerate(snapshots):
-        if not scored[k]:
-            continue
+    """Every distinct radar-updated confirmed track state of the scored snapshots."""
+    index: dict[tuple[int, float], int] = {}
+    held: list[list[int]] = []
+    parts: list[GaussianBatch] = []
+    powered: list[Array] = []
+    cues: list[tuple[float, float]] = []
+    for k in np.nonzero(_scored(world))[0].tolist():
+        tracks = snapshots[k]
         keep = np.nonzero(tracks.confirmed & (tracks.hits >= tracker.confirm_hits))[0]
-        if keep.size == 0:
-            continue
-        parts.append(tracks.state.take(keep))
-        index.extend([k] * keep.size)
+        fresh = []
         for j in keep.tolist():
-            cue = tracks.cue[j]
-            cue_lat.append(math.nan if cue is None else cue.lat_deg)
-            cue_lon.append(math.nan if cue is None else cue.lon_deg)
+            key = (int(tracks.track_id[j]), float(tracks.state.t[j]))
+            if key not in index:
+                index[key] = len(held)
+                held.append([])
+                fresh.append(j)
+                cue = tracks.cue[j]
+                cues.append((math.nan, math.nan) if cue is None else (cue.lat_deg, cue.lon_deg))
+            held[index[key]].append(k)
+        if fresh:
+            state = tracks.state.take(np.array(fresh))
+            parts.append(state.collapse(min_weight=PRUNE_WEIGHT))
+            powered.append(tracker.predictor.powered_probability(state))
     if not parts:
         return None
-    gi = np.asarray(index, dtype=np.intp)
-    batch = MixtureBatch(
+    cue_array = np.array(cues, dtype=float)
+    return _Entries(
+        t=np.concatenate([p.t for p in parts]),
         mean=np.concatenate([p.mean for p in parts]),
         cov=np.concatenate([p.cov for p in parts]),
-        weight=np.concatenate([p.weight for p in parts]),
-        t=np.concatenate([p.t for p in parts]),
-    )
-    mean = np.empty((len(batch), 10))
-    cov = np.empty((len(batch), 10, 10))
-    # Prediction sub-steps are shared by a batch: group by how far each track must go.
-    bucket = np.searchsorted(_DT_EDGES, np.abs(grid[gi] - batch.t), side="right")
-    for b in np.unique(bucket).tolist():
-        sel = np.nonzero(bucket == b)[0]
-        predicted = tracker.predictor.predict(batch.take(sel), t=grid[gi[sel]])
-        collapsed = predicted.collapse(min_weight=PRUNE_WEIGHT)
-        mean[sel], cov[sel] = collapsed.mean, collapsed.cov
-    return _Entries(
-        grid_index=gi, mean=mean, cov=cov, cue_lat=np.array(cue_lat), cue_lon=np.array(cue_lon)
+        cue_lat=cue_array[:, 0],
+        cue_lon=cue_array[:, 1],
+        powered=np.concatenate(powered),
+        held_at=tuple(tuple(h) for h in held),
     )
 
 
-def _nearest_object(world: World, entries: _Entries) -> tuple[NDArray[np.intp], Array]:
-    """Per entry, the index of the nearest true object and its distance (m)."""
-    truth_pos = world.positions[:, entries.grid_index, :]
+def _distances(world: World, entries: _Entries) -> Array:
+    """Distance (m) from every true object (rows) to every entry (columns); inf if absent."""
+    truth_pos = world.truth.states_at(entries.t)[..., :3]
     gap = np.linalg.norm(truth_pos - entries.mean[None, :, :3], axis=-1)
-    gap = np.where(np.isnan(gap), np.inf, gap)
-    nearest = np.argmin(gap, axis=0)
-    return nearest, gap[nearest, np.arange(gap.shape[1])]
+    return np.asarray(np.where(np.isnan(gap), np.inf, gap))
 
 
 def round_pictures(
@@ -385,17 +485,25 @@ def round_pictures(
     entries = _entries(snapshots, world, tracker)
     if entries is None:
         return tuple(RoundPicture.empty(n) for _ in world.rounds)
-    nearest, distance = _nearest_object(world, entries)
-    ids = np.array([obj.truth_id for obj in world.truth.objects])
-    size = np.trace(entries.cov[:, :3, :3], axis1=1, axis2=2)
+    gap = _distances(world, entries)
+    nearest = np.min(gap, axis=0)
+    sigma = np.sqrt(np.max(np.linalg.eigvalsh(entries.cov[:, :3, :3]), axis=1))
+    slack = np.maximum(_CLUSTER_M, 3.0 * sigma)
+    ids = [obj.truth_id for obj in world.truth.objects]
+    size = np.linalg.slogdet(entries.cov[:, :6, :6])[1]
     out = []
     for rt in world.rounds:
-        on = np.nonzero((ids[nearest] == rt.payload_id) & (distance <= radius_m))[0]
+        d = gap[ids.index(rt.payload_id)]
+        on = np.nonzero((d <= radius_m) & (d <= nearest + slack))[0]
         pic = RoundPicture.empty(n)
-        for e in on[np.argsort(-size[on])].tolist():
-            k = int(entries.grid_index[e])
-            pic.present[k] = True
-            pic.mean[k], pic.cov[k] = entries.mean[e], entries.cov[e]
-            pic.cue_lat[k], pic.cue_lon[k] = entries.cue_lat[e], entries.cue_lon[e]
+        best = np.full(n, np.inf)
+        for e in on.tolist():
+            for k in entries.held_at[e]:
+                if size[e] < best[k]:
+                    best[k] = size[e]
+                    pic.present[k], pic.t[k] = True, entries.t[e]
+                    pic.mean[k], pic.cov[k] = entries.mean[e], entries.cov[e]
+                    pic.cue_lat[k], pic.cue_lon[k] = entries.cue_lat[e], entries.cue_lon[e]
+                    pic.powered[k] = entries.powered[e]
         out.append(pic)
     return tuple(out)

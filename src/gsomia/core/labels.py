@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gsomia.core._builder import builder
 from gsomia.errors import InputError
 
 __all__ = ["LABEL_FORMAT", "Label", "content_digest"]
@@ -206,6 +207,30 @@ class Label:
             marked_by=by,
             **changes,
         )
+
+    @classmethod
+    def batch(
+        cls, template: Label, *, item_ids: Sequence[str], content_digests: Sequence[str]
+    ) -> list[Label]:
+        """Labels equal to ``template`` but for each item's id and content digest.
+
+        The items of one provision share every other field, so the template, a
+        :class:`Label`, is validated once and each id and digest is checked against its exact
+        pattern; each label's canonical bytes are the template's with the two values spliced
+        in, the bytes that constructing it would give (label-v1). Raises :class:`InputError`
+        naming the first bad id or digest, or when the two lists differ in length.
+        """
+        return _batch(template, item_ids, content_digests)
+
+    @staticmethod
+    def remark_batch(labels: Sequence[Label], *, by: str) -> list[Label]:
+        """``[label.remark(by=by) for label in labels]``, validated once per shared shape.
+
+        Labels that differ only in item id, content digest and creation time (the items of
+        one transfer) share one fully validated re-marking; the others are spliced from it
+        (JK-4.2). Raises as :meth:`remark` does.
+        """
+        return _remark_batch(labels, by)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Label:
@@ -415,26 +440,14 @@ def _from_template(data: bytes, template: Label, at: tuple[int, int, int]) -> La
         created_at = datetime.fromisoformat(created.decode("ascii") + "+00:00")
     except ValueError:
         return None
-    label = _new(Label)
-    _set_item(label, item.decode("ascii"))
-    _set_agreement_id(label, template.agreement_id)
-    _set_agreement_version(label, template.agreement_version)
-    _set_originator(label, template.originator)
-    _set_level(label, template.level)
-    _set_equivalents(label, template.equivalents)
-    _set_releasable_to(label, template.releasable_to)
-    _set_topic(label, template.topic)
-    _set_purpose(label, template.purpose)
-    _set_created_at(label, created_at)
-    _set_review_on(label, template.review_on)
-    _set_content_digest(label, "sha256:" + digest.decode("ascii"))
-    _set_route(label, template.route)
-    _set_revision(label, template.revision)
-    _set_supersedes(label, template.supersedes)
-    _set_marked_by(label, template.marked_by)
-    _set_canonical(label, data)
-    _set_digest(label, hashlib.sha256(data).digest())
-    return label
+    return _assemble(
+        template,
+        data,
+        item_id=item.decode("ascii"),
+        content_digest="sha256:" + digest.decode("ascii"),
+        created_at=created_at,
+        supersedes=template.supersedes,
+    )
 
 
 def _parse_by_pattern(data: bytes) -> Label | None:
@@ -499,6 +512,162 @@ def _ordered_levels(equivalents: tuple[tuple[str, str], ...]) -> bool:
     return len(parties) < 2 or parties == sorted(set(parties))
 
 
+# Batches. Canonical bytes are the members in one fixed order, so a label that differs from a
+# validated one only in some string values whose syntax is closed (ids, digests, times) is
+# that label's bytes with those values spliced in. Each spliced value is either checked
+# against its exact pattern or taken from a label that was itself validated.
+_SPLICED = ("content_digest", "created_at", "item", "supersedes")
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _splicer(template: Label, varying: tuple[str, ...]) -> list[bytes]:
+    """The template's canonical bytes cut around the values of ``varying`` (sorted names of
+    members whose values are strings), checked to join back into exactly those bytes."""
+    members = template.to_dict()
+    segments, text = [], "{"
+    for i, key in enumerate(sorted(members)):
+        text += f'{"," if i else ""}"{key}":'
+        if key in varying:
+            segments.append(text + '"')
+            text = '"'
+        else:
+            text += _ENCODE(members[key])
+    cut = [s.encode("utf-8") for s in [*segments, text + "}"]]
+    parts = [cut[0]]
+    for key, segment in zip(varying, cut[1:], strict=True):
+        parts += (str(members[key]).encode("ascii"), segment)
+    if b"".join(parts) != template.canonical_bytes():
+        raise InputError("label: the template's bytes cannot be spliced")
+    return cut
+
+
+def _batch(template: Label, item_ids: Sequence[str], digests: Sequence[str]) -> list[Label]:
+    if len(item_ids) != len(digests):
+        raise InputError("label batch: one content digest per item id is needed")
+    if not _all_match(_ITEMS, item_ids):
+        for item_id in item_ids:
+            _match(_ITEM, item_id, "item_id", "32 lower-case hex digits")
+    if not _all_match(_DIGESTS, digests):
+        for digest in digests:
+            _match(_DIGEST, digest, "content_digest", "sha256:<64 hex digits>")
+    s0, s1, s2 = _splicer(template, ("content_digest", "item"))
+    created, supersedes = template.created_at, template.supersedes
+    return [
+        _assemble(
+            template,
+            b"".join((s0, digest.encode("ascii"), s1, item_id.encode("ascii"), s2)),
+            item_id=item_id,
+            content_digest=digest,
+            created_at=created,
+            supersedes=supersedes,
+        )
+        for item_id, digest in zip(item_ids, digests, strict=True)
+    ]
+
+
+# Whole columns are checked with one match over their values, one per line: no pattern's
+# unit matches a newline, so the column matches exactly when there are as many lines as
+# values and each line matches. On a mismatch each value is checked, to name the bad one.
+_ITEMS = re.compile(r"(?:[0-9a-f]{32}\n)*")
+_DIGESTS = re.compile(r"(?:sha256:[0-9a-f]{64}\n)*")
+
+
+def _all_match(column: re.Pattern[str], values: Sequence[object]) -> bool:
+    try:
+        text = "\n".join(values) + "\n"  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return text.count("\n") == len(values) and column.fullmatch(text) is not None
+
+
+def _remark_batch(labels: Sequence[Label], by: str) -> list[Label]:
+    out: list[Label] = []
+    splicers: dict[tuple[object, ...], tuple[Label, list[bytes]]] = {}
+    times: dict[datetime, bytes] = {}
+    for label in labels:
+        shape = (
+            label.agreement_id,
+            label.agreement_version,
+            label.originator,
+            label.level,
+            label.equivalents,
+            label.releasable_to,
+            label.route,
+            label.topic,
+            label.purpose,
+            label.review_on,
+            label.revision,
+        )
+        known = splicers.get(shape)
+        if known is None:
+            first = label.remark(by=by)
+            splicers[shape] = (first, _splicer(first, _SPLICED))
+            out.append(first)
+            continue
+        template, (s0, s1, s2, s3, s4) = known
+        created = times.get(label.created_at)
+        if created is None:
+            created = times[label.created_at] = _utc_text(label.created_at).encode("ascii")
+        supersedes = label.digest()
+        data = b"".join(
+            (
+                s0,
+                label.content_digest.encode("ascii"),
+                s1,
+                created,
+                s2,
+                label.item_id.encode("ascii"),
+                s3,
+                supersedes.encode("ascii"),
+                s4,
+            )
+        )
+        out.append(
+            _assemble(
+                template,
+                data,
+                item_id=label.item_id,
+                content_digest=label.content_digest,
+                created_at=label.created_at,
+                supersedes=supersedes,
+            )
+        )
+    return out
+
+
+def _assemble(
+    template: Label,
+    data: bytes,
+    *,
+    item_id: str,
+    content_digest: str,
+    created_at: datetime,
+    supersedes: str | None,
+) -> Label:
+    """A label with the template's other fields, given these values and their bytes."""
+    t = template
+    return _build_label(
+        item_id=item_id,
+        agreement_id=t.agreement_id,
+        agreement_version=t.agreement_version,
+        originator=t.originator,
+        level=t.level,
+        equivalents=t.equivalents,
+        releasable_to=t.releasable_to,
+        topic=t.topic,
+        purpose=t.purpose,
+        created_at=created_at,
+        review_on=t.review_on,
+        content_digest=content_digest,
+        route=t.route,
+        revision=t.revision,
+        supersedes=supersedes,
+        marked_by=t.marked_by,
+        _canonical=data,
+        _digest=hashlib.sha256(data).digest(),
+    )
+
+
 # Slot setters, for building a label from already-validated values without ``__init__``.
 _new = object.__new__
 _SETTERS = {name: Label.__dict__[name].__set__ for name in Label.__slots__}
@@ -520,3 +689,4 @@ _set_supersedes = _SETTERS["supersedes"]
 _set_marked_by = _SETTERS["marked_by"]
 _set_canonical = _SETTERS["_canonical"]
 _set_digest = _SETTERS["_digest"]
+_build_label = builder(Label)

@@ -9,7 +9,8 @@ Only recipes are public, and none of them takes an algorithm choice:
   decrypts an item for this node; :func:`verify_batch` and :func:`open_batch` do the same
   for many items, checking each whole signed batch at once;
 * :func:`keep` splits a received item into its at-rest form and an :class:`ItemKey`, whose
-  deletion shreds the item; :func:`open_stored` opens what was kept;
+  deletion shreds the item, and :func:`keep_batch` many items at once; :func:`open_stored`
+  opens what was kept;
 * :func:`rotate` adds fresh keys to a keyring; :func:`rewrap_item_key` moves a kept item
   to the newest at-rest key; :func:`grant` wraps an item for one more holder;
 * :class:`FrameSender` / :class:`FrameReceiver` carry small, frequent messages (frame-v1).
@@ -35,6 +36,8 @@ from gsomia.crypto._frame import ReplayWindow as ReplayWindow
 from gsomia.crypto._items import ItemKey as ItemKey
 from gsomia.crypto._items import keep as keep
 from gsomia.crypto._items import keep_at as keep_at
+from gsomia.crypto._items import keep_batch as keep_batch
+from gsomia.crypto._items import keep_batch_at as keep_batch_at
 from gsomia.crypto._items import open_batch as open_batch
 from gsomia.crypto._items import open_item as open_item
 from gsomia.crypto._items import open_stored as open_stored
@@ -88,6 +91,8 @@ __all__ = [
     "import_public_keys",
     "keep",
     "keep_at",
+    "keep_batch",
+    "keep_batch_at",
     "load_keyring",
     "open",
     "open_batch",

@@ -17,12 +17,13 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from gsomia.core._builder import builder
 from gsomia.errors import InputError
 
 __all__ = [
@@ -234,6 +235,25 @@ class LedgerEntry:
         return self._bytes
 
     @classmethod
+    def batch(
+        cls,
+        template: LedgerEntry,
+        *,
+        item_ids: Sequence[str],
+        details: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[LedgerEntry]:
+        """Entries equal to ``template`` but for each one's item id and ``details`` values.
+
+        For one act on many items (a provision, a transfer): the template is validated once;
+        each item id and each varying detail value is checked against its syntax and spliced
+        into the template's canonical bytes, which gives the bytes constructing the entry
+        would (ledger-entry-v1). The template must name an item and hold every varying detail
+        key. Raises :class:`InputError` on a bad value, lists of unequal length, or an entry
+        over ``MAX_ENTRY_BYTES``.
+        """
+        return _batch(template, item_ids, details or {})
+
+    @classmethod
     def from_bytes(cls, data: bytes) -> LedgerEntry:
         """Parse and validate entry bytes; raises :class:`InputError` if not ledger-entry-v1."""
         if len(data) > MAX_ENTRY_BYTES:
@@ -287,6 +307,139 @@ class LedgerEntry:
             at=when,
             details=details,
         )
+
+
+def _batch(
+    template: LedgerEntry, item_ids: Sequence[str], details: Mapping[str, Sequence[str]]
+) -> list[LedgerEntry]:
+    keys = sorted(details)
+    if template.item_id is None or not set(keys) <= template.details.keys():
+        raise InputError("ledger entry batch: the template must name an item and each detail")
+    for key in keys:
+        if len(details[key]) != len(item_ids):
+            raise InputError(f"ledger entry batch: one {key!r} per item is needed")
+        values: Sequence[object] = details[key]
+        if _all_match(_column(key), values):
+            continue
+        for value in values:
+            if not isinstance(value, str):
+                raise InputError(f"ledger entry detail {key!r} must be a string")
+            _check_ref(key, value, *DETAIL_KEYS[key])
+    ids: Sequence[object] = item_ids
+    if not _all_match(_ITEMS, ids):
+        for item_id in ids:
+            if not isinstance(item_id, str) or not _ITEM.fullmatch(item_id):
+                raise InputError(f"ledger entry item {item_id!r}: 32 lower-case hex digits")
+    cut = _splice_cut(template, keys)
+    columns = [_encoded(details[k]) for k in keys]
+    datas = _spliced(cut, [*columns, _encoded(item_ids)])
+    longest = max(map(len, datas), default=0)
+    if longest > MAX_ENTRY_BYTES:
+        raise InputError(f"ledger entry is {longest} bytes; the limit is {MAX_ENTRY_BYTES}")
+    base = dict(template.details)
+    out = []
+    for i, (item_id, data) in enumerate(zip(item_ids, datas, strict=True)):
+        values_of = base.copy()
+        for key in keys:
+            values_of[key] = details[key][i]
+        out.append(_assemble(template, item_id, MappingProxyType(values_of), data))
+    return out
+
+
+def _encoded(values: Sequence[str]) -> list[bytes]:
+    """ASCII bytes of validated values (none holds a newline), a whole column at once."""
+    return "\n".join(values).encode("ascii").split(b"\n")
+
+
+def _spliced(cut: list[bytes], columns: list[list[bytes]]) -> list[bytes]:
+    """``cut[0] + v0 + cut[1] + v1 + ...`` for each row of values across ``columns``."""
+    if len(columns) == 1:
+        s0, s1 = cut
+        return [b"".join((s0, a, s1)) for a in columns[0]]
+    if len(columns) == 2:
+        s0, s1, s2 = cut
+        return [b"".join((s0, a, s1, b, s2)) for a, b in zip(*columns, strict=True)]
+    if len(columns) == 3:
+        s0, s1, s2, s3 = cut
+        return [b"".join((s0, a, s1, b, s2, c, s3)) for a, b, c in zip(*columns, strict=True)]
+    return [
+        b"".join([cut[0], *(x for pair in zip(row, cut[1:], strict=True) for x in pair)])
+        for row in zip(*columns, strict=True)
+    ]
+
+
+# A column of values is checked with one match over them, one per line: no syntax above
+# matches a newline, so the column matches exactly when there are as many lines as values and
+# each line matches. On a mismatch each value is checked, to name the bad one.
+_ITEMS = re.compile(r"(?:[0-9a-f]{32}\n)*")
+_COLUMNS: dict[str, re.Pattern[str]] = {}
+
+
+def _column(key: str) -> re.Pattern[str]:
+    column = _COLUMNS.get(key)
+    if column is None:
+        unit = DETAIL_KEYS[key][0].pattern.removeprefix("^").removesuffix("$")
+        column = _COLUMNS[key] = re.compile(f"(?:{unit}\n)*")
+    return column
+
+
+def _all_match(column: re.Pattern[str], values: Sequence[object]) -> bool:
+    try:
+        text = "\n".join(values) + "\n"  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return text.count("\n") == len(values) and column.fullmatch(text) is not None
+
+
+def _splice_cut(template: LedgerEntry, keys: list[str]) -> list[bytes]:
+    """The template's bytes cut around the values of ``keys`` (in ``details``) and then the
+    item id; checked to join back into the template's own bytes. Every value is validated
+    ASCII without quotes or backslashes, so a splice is exact."""
+    members = template.to_dict()
+    parts, text = [], "{"
+    for i, key in enumerate(sorted(members)):
+        text += f'{"," if i else ""}"{key}":'
+        if key == "details":
+            text += "{"
+            for j, name in enumerate(sorted(members["details"])):
+                text += f'{"," if j else ""}"{name}":'
+                if name in keys:
+                    parts.append(text + '"')
+                    text = '"'
+                else:
+                    text += _ENCODER.encode(members["details"][name])
+            text += "}"
+        elif key == "item":
+            parts.append(text + '"')
+            text = '"'
+        else:
+            text += _ENCODER.encode(members[key])
+    parts.append(text + "}")
+    cut = [_MARKER + parts[0].encode("ascii"), *(p.encode("ascii") for p in parts[1:])]
+    own = [[template.details[k].encode("ascii")] for k in keys]
+    if _spliced(cut, [*own, [str(template.item_id).encode("ascii")]]) != [template.to_bytes()]:
+        raise InputError("ledger entry batch: the template's bytes cannot be spliced")
+    return cut
+
+
+_build_entry = builder(LedgerEntry)
+
+
+def _assemble(
+    template: LedgerEntry, item_id: str, details: Mapping[str, str], data: bytes
+) -> LedgerEntry:
+    """An entry with the template's other fields and these already-validated values."""
+    t = template
+    return _build_entry(
+        agreement_id=t.agreement_id,
+        event=t.event,
+        actor=t.actor,
+        at=t.at,
+        item_id=item_id,
+        rule_ids=t.rule_ids,
+        details=details,
+        _bytes=data,
+    )
 
 
 def _refuse(text: str) -> Any:

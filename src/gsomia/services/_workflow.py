@@ -1,11 +1,13 @@
 """What the workflow services share: signed messages and documents, refusals, people, labels.
 
-Every workflow service (:mod:`~gsomia.services.handling`, :mod:`~gsomia.services.consent`,
-:mod:`~gsomia.services.incidents`, :mod:`~gsomia.services.notes`,
-:mod:`~gsomia.services.liaison`) follows the pattern of :mod:`gsomia.services.custody`: the
-rules decide, crypto seals or signs, the ledger records, and the store persists the effects
-together with the outbox message in one unit of work. A refusal is recorded in the ledger in
-a unit of work of its own and then raised as :class:`~gsomia.errors.PolicyDenied`.
+Every workflow service (:mod:`~gsomia.services.handling`,
+:mod:`~gsomia.services.reclassification`, :mod:`~gsomia.services.consent`,
+:mod:`~gsomia.services.incidents`, :mod:`~gsomia.services.contractors`,
+:mod:`~gsomia.services.notes`, :mod:`~gsomia.services.liaison`; see ``docs/workflows.md``)
+follows the pattern of :mod:`gsomia.services.custody`: the rules decide, crypto seals or
+signs, the ledger records, and the store persists the effects together with the outbox
+message in one unit of work. A refusal is recorded in the ledger in a unit of work of its own
+and then raised as :class:`~gsomia.errors.PolicyDenied`.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind
 from gsomia.core.labels import Label
 from gsomia.core.rules import ForwardRequest, ReleaseRequest, SendRequest
-from gsomia.crypto import Envelope, bind, open_stored, seal
+from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
 from gsomia.errors import GsomiaError, InputError, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork, WorkflowRecord
@@ -377,28 +377,10 @@ class ConsentService(Workflow):
                     agreement.id, d, now, person=by, item_id=item_id, counterparty=to_party
                 )
         channel, level = self._channel(record, to_party, now, person=by)
-        released = label.remark(
-            by=self.party,
-            agreement_id=channel.id,
-            agreement_version=channel.version,
-            equivalents=(
-                (self.party, level.ref),
-                (to_party, channel.equivalent(level, for_party=to_party).ref),
-            ),
-            releasable_to=(self.party, to_party),
-            route=(self.party, to_party),
+        released, body = self._resealed(
+            record, label, item_key, channel=channel, level=level, to_party=to_party, now=now
         )
-        content = open_stored(
-            keyring=ctx.keyring, envelope=Envelope.from_bytes(record.ciphertext), item_key=item_key
-        )
-        envelope = seal(
-            keyring=ctx.keyring, plaintext=content, label=released, holders=(to_party,), now=now
-        )
-        (binding,) = bind(keyring=ctx.keyring, envelopes=[envelope])
-        body = {
-            "items": [{"envelope": b64(envelope.to_bytes()), "binding": b64(binding.to_bytes())}],
-            "release": {"consent": consent_id, "original_agreement": agreement.id},
-        }
+        body["release"] = {"consent": consent_id, "original_agreement": agreement.id}
         with ctx.store.unit_of_work() as uow:
             self.held(uow, item_id)
             message = self.outgoing(Kind.TRANSFER, to_party, channel.id, body, now)
@@ -434,6 +416,41 @@ class ConsentService(Workflow):
             )
             ctx.record(uow, [entry])
         return message.id
+
+    def _resealed(
+        self,
+        record: ItemRecord,
+        label: Label,
+        item_key: ItemKey,
+        *,
+        channel: Agreement,
+        level: Level,
+        to_party: str,
+        now: datetime,
+    ) -> tuple[Label, dict[str, Any]]:
+        """The item re-marked by this node for ``to_party`` under ``channel`` (this node's and
+        the third party's equivalent levels), sealed for that party alone and bound; the new
+        label version and the transfer body."""
+        keyring = self.ctx.keyring
+        released = label.remark(
+            by=self.party,
+            agreement_id=channel.id,
+            agreement_version=channel.version,
+            equivalents=(
+                (self.party, level.ref),
+                (to_party, channel.equivalent(level, for_party=to_party).ref),
+            ),
+            releasable_to=(self.party, to_party),
+            route=(self.party, to_party),
+        )
+        envelope = Envelope.from_bytes(record.ciphertext)
+        content = open_stored(keyring=keyring, envelope=envelope, item_key=item_key)
+        sealed = seal(
+            keyring=keyring, plaintext=content, label=released, holders=(to_party,), now=now
+        )
+        (binding,) = bind(keyring=keyring, envelopes=[sealed])
+        item = {"envelope": b64(sealed.to_bytes()), "binding": b64(binding.to_bytes())}
+        return released, {"items": [item]}
 
     def _channel(
         self, record: ItemRecord, to_party: str, now: datetime, *, person: str

@@ -4,6 +4,15 @@ Each workflow is one unit of work: the rules decide (and the decision's rule ids
 the ledger), crypto seals or verifies, the ledger records, the store persists, and any
 message to a partner is queued in the outbox in the same transaction. A refusal is recorded
 in the ledger in its own unit of work and then raised, so nothing else is stored.
+
+Both directions work a batch at a time, since a provision or a transfer is up to thousands
+of items alike but for their ids and contents: one validated label, ledger entry or
+decision per batch, the others made from it (:meth:`Label.batch`,
+:meth:`Label.remark_batch`, :meth:`LedgerEntry.batch`); one binding signature and one
+message (message-v2, binary parts) per transfer of :data:`TRANSFER_CHUNK` items; on receipt,
+one check of each signed batch that also keeps the items at rest
+(:func:`~gsomia.crypto.keep_batch`). Every item still gets every decision, label version,
+ledger entry and check of the item-by-item path, in the same order.
 """
 
 from __future__ import annotations
@@ -21,13 +30,30 @@ from gsomia.core.items import Item
 from gsomia.core.labels import Label, content_digest
 from gsomia.core.people import Person, Role
 from gsomia.core.rules import AccessRequest, SendRequest
-from gsomia.crypto import Binding, Envelope, ItemKey, bind, keep, open_stored, seal, verify
-from gsomia.crypto._binding import verify_batch
+from gsomia.crypto import (
+    Binding,
+    Envelope,
+    ItemKey,
+    bind,
+    keep,
+    keep_batch,
+    open_stored,
+    seal_batch,
+    verify,
+    verify_batch,
+)
 from gsomia.errors import GsomiaError, InputError, IntegrityError, PolicyDenied
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, OutboxMessage, UnitOfWork
+from gsomia.services._transfers import (
+    item_record,
+    label_row,
+    receipt_entries,
+    transfer_body,
+    transfer_items,
+)
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Kind, Message, b64, encode, unb64
+from gsomia.services.messages import Kind, Message, encode
 
 __all__ = ["TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 
@@ -89,60 +115,56 @@ class CustodyService:
         _check_officer(officer, ctx.party)
         agreement, level, decision, path = self._choose(provision, now)
         holders = _holders(agreement, path)
-        labels = [
-            self._label(
-                agreement=agreement,
-                level=level,
-                p=provision,
-                path=path,
-                holders=holders,
-                content=content,
-                now=now,
-            )
-            for content in contents
-        ]
-        envelopes = [
-            seal(keyring=ctx.keyring, plaintext=c, label=lb, holders=holders, now=now)
-            for c, lb in zip(contents, labels, strict=True)
-        ]
-        bindings = bind(keyring=ctx.keyring, envelopes=envelopes)
-        records, label_rows, entries = [], [], []
-        for lb, env, bd in zip(labels, envelopes, bindings, strict=True):
-            records.append(
-                _record(
+        labels = self._labels(
+            agreement=agreement, level=level, p=provision, path=path, contents=contents, now=now
+        )
+        digests = [lb.digest() for lb in labels]
+        records: list[ItemRecord] = []
+        messages: list[OutboxMessage] = []
+        # One binding batch per transfer, so that the partner checks each transfer's items
+        # with one signature over their whole tree.
+        for start in range(0, len(labels), TRANSFER_CHUNK):
+            chunk = labels[start : start + TRANSFER_CHUNK]
+            pairs = list(zip(chunk, contents[start : start + TRANSFER_CHUNK], strict=True))
+            envelopes = seal_batch(keyring=ctx.keyring, items=pairs, holders=holders, now=now)
+            bindings = bind(keyring=ctx.keyring, envelopes=envelopes)
+            body, parts = transfer_body(envelopes, bindings)
+            records += [
+                item_record(
                     lb,
-                    env,
-                    bd,
                     holder=ctx.party,
                     state=ItemState.SENT,
                     holder_level=level.ref,
                     now=now,
+                    stored=parts[2 * i],
+                    binding=parts[2 * i + 1],
+                    label_digest=digests[start + i],
                 )
+                for i, lb in enumerate(chunk)
+            ]
+            messages.append(
+                self.outgoing(Kind.TRANSFER, path[1], agreement.id, body, now, parts=parts)
             )
-            label_rows.append(
-                LabelRecord(
-                    digest=lb.digest(),
-                    item_id=lb.item_id,
-                    revision=1,
-                    label=lb.canonical_bytes(),
-                    recorded_at=now,
-                )
-            )
-            entries.append(
-                ctx.entry(
-                    event=Event.ITEM_PROVIDED,
-                    agreement_id=agreement.id,
-                    at=now,
-                    person=by,
-                    item_id=lb.item_id,
-                    decision=decision,
-                    label=lb.digest(),
-                    level=level.ref,
-                    counterparty=provision.recipient,
-                    via=path[1] if len(path) > 2 else None,
-                )
-            )
-        messages = self._transfers(agreement, path[1], envelopes, bindings, now)
+        label_rows = [
+            label_row(lb, digest, now) for lb, digest in zip(labels, digests, strict=True)
+        ]
+        template = ctx.entry(
+            event=Event.ITEM_PROVIDED,
+            agreement_id=agreement.id,
+            at=now,
+            person=by,
+            item_id=labels[0].item_id,
+            decision=decision,
+            label=digests[0],
+            level=level.ref,
+            counterparty=provision.recipient,
+            via=path[1] if len(path) > 2 else None,
+        )
+        entries = LedgerEntry.batch(
+            template,
+            item_ids=[lb.item_id for lb in labels],
+            details={"label": digests},
+        )
         with ctx.store.unit_of_work() as uow:
             uow.add_items(records)
             uow.add_labels(label_rows)
@@ -213,68 +235,57 @@ class CustodyService:
             self.ctx.record(uow, [entry])
         raise PolicyDenied(rule_ids=decision.rule_ids, reason=decision.reason)
 
-    def _label(
+    def _labels(
         self,
         *,
         agreement: Agreement,
         level: Level,
         p: Provision,
         path: tuple[str, ...],
-        holders: tuple[str, ...],
-        content: bytes,
+        contents: Sequence[bytes],
         now: datetime,
-    ) -> Label:
+    ) -> list[Label]:
+        """The labels of one provision: one validated label, and the others made from it
+        with their own item ids and content digests (:meth:`Label.batch`)."""
+        me = self.ctx.party
         equivalents = tuple(
             sorted(
                 # Every party on the route marks it, a relaying hub too (TI-4).
                 (party, agreement.equivalent(level, for_party=party).ref)
                 for party in path
-                if party != self.ctx.party
+                if party != me
             )
         )
-        return Label(
-            item_id=self.ctx.ids.new_id(),
+        ids = [self.ctx.ids.new_id() for _ in contents]
+        digests = [content_digest(content) for content in contents]
+        template = Label(
+            item_id=ids[0],
             agreement_id=agreement.id,
             agreement_version=agreement.version,
-            originator=self.ctx.party,
+            originator=me,
             level=level.ref,
             equivalents=equivalents,
-            releasable_to=tuple(h for h in holders if h != self.ctx.party),
+            releasable_to=tuple(h for h in _holders(agreement, path) if h != me),
             route=path,
             topic=p.topic,
             purpose=p.purpose,
             created_at=now,
             review_on=p.review_on or (now + _DEFAULT_REVIEW).date(),
-            content_digest=content_digest(content),
+            content_digest=digests[0],
         )
-
-    def _transfers(
-        self,
-        agreement: Agreement,
-        destination: str,
-        envelopes: Sequence[Envelope],
-        bindings: Sequence[Binding],
-        now: datetime,
-    ) -> list[OutboxMessage]:
-        out = []
-        for start in range(0, len(envelopes), TRANSFER_CHUNK):
-            pairs = zip(
-                envelopes[start : start + TRANSFER_CHUNK],
-                bindings[start : start + TRANSFER_CHUNK],
-                strict=True,
-            )
-            body = {
-                "items": [
-                    {"envelope": b64(e.to_bytes()), "binding": b64(b.to_bytes())} for e, b in pairs
-                ]
-            }
-            out.append(self.outgoing(Kind.TRANSFER, destination, agreement.id, body, now))
-        return out
+        return Label.batch(template, item_ids=ids, content_digests=digests)
 
     def outgoing(
-        self, kind: Kind, destination: str, agreement_id: str, body: dict[str, Any], now: datetime
+        self,
+        kind: Kind,
+        destination: str,
+        agreement_id: str,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        parts: tuple[bytes, ...] = (),
     ) -> OutboxMessage:
-        """A signed message for the outbox."""
+        """A signed message for the outbox (message-v2 when it has binary ``parts``)."""
         message = Message(
             id=self.ctx.ids.new_id(),
             kind=kind,
@@ -283,6 +294,7 @@ class CustodyService:
             agreement_id=agreement_id,
             sent_at=now,
             body=body,
+            parts=parts,
         )
         blob = encode(self.ctx.keyring, message)
         return OutboxMessage(
@@ -299,83 +311,88 @@ class CustodyService:
         (JK-4.2) and kept at rest with its key apart. Returns the receipt body: accepted and
         refused items, with the rules a refusal rests on.
         """
-        now = self.ctx.clock.now()
-        raw = message.body.get("items")
-        if not isinstance(raw, list) or not raw:
-            raise InputError("transfer: 'items' must be a non-empty list")
-        parsed = [self._parse(i, x) for i, x in enumerate(raw)]
-        good = self._verified(parsed)
+        ctx = self.ctx
+        now = ctx.clock.now()
+        wire = transfer_items(message)
+        parsed = [self._parse(i, e, b) for i, (e, b) in enumerate(wire)]
+        good, kept = self._verified(parsed)
         held = uow.existing_items([e.label.item_id for e, _ in parsed])
         decided: dict[tuple[str, ...], Decision] = {}
-        accepted: list[str] = []
+        accepted: list[tuple[Envelope, Binding, bytes]] = []
         refused: list[dict[str, Any]] = []
-        records, labels, keys, entries = [], [], [], []
-        for envelope, binding in parsed:
+        # The ledger records the items in the transfer's order: a refusal, or (``None`` here)
+        # the receipt and marking of the next accepted item.
+        order: list[LedgerEntry | None] = []
+        for (envelope, binding), (_, raw_binding) in zip(parsed, wire, strict=True):
             label = envelope.label
             problem = self._admit(message, envelope, binding, good=good, held=held, decided=decided)
             held.add(label.item_id)
-            if problem is not None:
-                refused.append(
-                    {
-                        "item": label.item_id,
-                        "rule_ids": list(problem.rule_ids),
-                        "reason": problem.reason,
-                    }
-                )
-                entries.append(
-                    self.ctx.entry(
-                        event=Event.ITEM_REFUSED,
-                        agreement_id=label.agreement_id,
-                        at=now,
-                        item_id=label.item_id,
-                        decision=problem,
-                        counterparty=message.sender,
-                    )
-                )
+            if problem is None:
+                accepted.append((envelope, binding, raw_binding))
+                order.append(None)
                 continue
-            rec, lab, key, ents = self._take(message, envelope, binding, now)
-            records.append(rec)
-            labels.extend(lab)
-            if key is not None:
-                keys.append(key)
-            entries.extend(ents)
-            accepted.append(label.item_id)
+            refused.append(
+                {
+                    "item": label.item_id,
+                    "rule_ids": list(problem.rule_ids),
+                    "reason": problem.reason,
+                }
+            )
+            order.append(
+                ctx.entry(
+                    event=Event.ITEM_REFUSED,
+                    agreement_id=label.agreement_id,
+                    at=now,
+                    item_id=label.item_id,
+                    decision=problem,
+                    counterparty=message.sender,
+                )
+            )
+        records, labels, keys, taken = self._take(message, accepted, kept, now)
         uow.add_items(records)
         uow.add_labels(labels)
         if keys:
             uow.keys.put_many(keys)
-        self.ctx.record(uow, entries)
-        taken = [e.label for e, _ in parsed if e.label.item_id in set(accepted)]
+        pairs = iter(taken)
+        ctx.record(uow, [e for x in order for e in ((x,) if x is not None else next(pairs))])
         for hook in self.on_received:
-            hook(taken)
-        return {"transfer": message.id, "accepted": accepted, "refused": refused}
+            hook([e.label for e, _, _ in accepted])
+        return {
+            "transfer": message.id,
+            "accepted": [e.label.item_id for e, _, _ in accepted],
+            "refused": refused,
+        }
 
     @staticmethod
-    def _parse(i: int, raw: Any) -> tuple[Envelope, Binding]:
-        if not isinstance(raw, dict):
-            raise InputError(f"transfer item {i}: an object with envelope and binding expected")
+    def _parse(i: int, envelope: bytes, binding: bytes) -> tuple[Envelope, Binding]:
         try:
-            return (
-                Envelope.from_bytes(unb64(raw.get("envelope"), what=f"item {i} envelope")),
-                Binding.from_bytes(unb64(raw.get("binding"), what=f"item {i} binding")),
-            )
+            return Envelope.from_bytes(envelope), Binding.from_bytes(binding)
         except IntegrityError:
             raise InputError(f"transfer item {i}: malformed envelope or binding") from None
 
-    def _verified(self, parsed: list[tuple[Envelope, Binding]]) -> set[str]:
-        """Ids of the items whose binding verifies; one signature check per whole batch."""
+    def _verified(
+        self, parsed: list[tuple[Envelope, Binding]]
+    ) -> tuple[set[str], dict[str, tuple[Envelope, ItemKey]]]:
+        """Ids of the items whose binding verifies, and the items wrapped for this node
+        already kept at rest (their key apart). One signature check per whole signed batch;
+        if anything fails, each item is checked on its own and kept later, one by one."""
+        keyring, party = self.ctx.keyring, self.ctx.party
+        mine = [(e, b) for e, b in parsed if any(w.holder == party for w in e.wrapped_keys)]
         try:
-            verify_batch(keyring=self.ctx.keyring, items=parsed)
-            return {e.label.item_id for e, _ in parsed}
-        except (IntegrityError, GsomiaError):
+            kept = keep_batch(keyring=keyring, items=mine) if mine else []
+            if len(mine) < len(parsed):
+                verify_batch(keyring=keyring, items=parsed)
+            good = {e.label.item_id for e, _ in parsed}
+            return good, {e.label.item_id: k for (e, _), k in zip(mine, kept, strict=True)}
+        except GsomiaError:
             good = set()
             for e, b in parsed:
                 try:
-                    verify(keyring=self.ctx.keyring, envelope=e, binding=b)
+                    verify(keyring=keyring, envelope=e, binding=b)
                     good.add(e.label.item_id)
                 except GsomiaError:
                     continue
-            return good
+            return good, {}
 
     def _admit(
         self,
@@ -467,77 +484,65 @@ class CustodyService:
         )
 
     def _take(
-        self, message: Message, envelope: Envelope, binding: Binding, now: datetime
-    ) -> tuple[ItemRecord, list[LabelRecord], ItemKey | None, list[LedgerEntry]]:
+        self,
+        message: Message,
+        items: list[tuple[Envelope, Binding, bytes]],
+        kept: dict[str, tuple[Envelope, ItemKey]],
+        now: datetime,
+    ) -> tuple[list[ItemRecord], list[LabelRecord], list[ItemKey], list[tuple[LedgerEntry, ...]]]:
+        """What taking custody of accepted items stores: each item's record, its label as
+        received and as re-marked here (JK-4.2), its key apart, and its two ledger entries."""
+        ctx = self.ctx
+        received = [envelope.label for envelope, _, _ in items]
+        marked = Label.remark_batch(received, by=ctx.party)
+        levels = [label.equivalent_for(ctx.party) or label.level for label in received]
+        was, now_is = [x.digest() for x in received], [x.digest() for x in marked]
+        records: list[ItemRecord] = []
+        label_rows: list[LabelRecord] = []
+        keys: list[ItemKey] = []
+        for i, (envelope, binding, raw_binding) in enumerate(items):
+            stored, state, key = self._at_rest(envelope, binding, kept)
+            records.append(
+                item_record(
+                    received[i],
+                    holder=ctx.party,
+                    state=state,
+                    holder_level=levels[i],
+                    now=now,
+                    stored=stored,
+                    binding=raw_binding,
+                    label_digest=now_is[i],
+                    facility=ctx.default_facility,
+                )
+            )
+            label_rows += (
+                label_row(received[i], was[i], now),
+                label_row(marked[i], now_is[i], now),
+            )
+            if key is not None:
+                keys.append(key)
+        entries = receipt_entries(
+            ctx, message, received, digests=(was, now_is), levels=levels, now=now
+        )
+        return records, label_rows, keys, entries
+
+    def _at_rest(
+        self, envelope: Envelope, binding: Binding, kept: dict[str, tuple[Envelope, ItemKey]]
+    ) -> tuple[bytes, ItemState, ItemKey | None]:
+        """What this node stores of an item, in which state, and the key it keeps apart."""
         ctx = self.ctx
         label = envelope.label
-        final = label.route[-1] == ctx.party
-        holder_level = label.equivalent_for(ctx.party) or label.level
-        marked = label.remark(by=ctx.party)
-        key: ItemKey | None = None
-        if final:
-            at_rest, key = keep(keyring=ctx.keyring, envelope=envelope, binding=binding)
-            stored, state = at_rest.to_bytes(), ItemState.HELD
-        else:
-            stored, state = envelope.to_bytes(), ItemState.RELAYING
-            if ctx.party in envelope.holders:
-                _, key = keep(keyring=ctx.keyring, envelope=envelope, binding=binding)
-                # A hub that is also a holder keeps its own key apart, so that shredding it
-                # destroys the item here; the envelope it keeps to forward has no wrap for it.
-                kept = tuple(w for w in envelope.wrapped_keys if w.holder != ctx.party)
-                stored = replace(envelope, wrapped_keys=kept).to_bytes()
-        record = _record(
-            label,
-            envelope,
-            binding,
-            holder=ctx.party,
-            state=state,
-            holder_level=holder_level,
-            now=now,
-            stored=stored,
-            current=marked,
-            facility=ctx.default_facility,
-        )
-        labels = [
-            LabelRecord(
-                digest=label.digest(),
-                item_id=label.item_id,
-                revision=label.revision,
-                label=label.canonical_bytes(),
-                recorded_at=now,
-            ),
-            LabelRecord(
-                digest=marked.digest(),
-                item_id=label.item_id,
-                revision=marked.revision,
-                label=marked.canonical_bytes(),
-                recorded_at=now,
-            ),
-        ]
-        agreement = ctx.agreement(label.agreement_id)
-        entries = [
-            ctx.entry(
-                event=Event.ITEM_RECEIVED,
-                agreement_id=label.agreement_id,
-                at=now,
-                item_id=label.item_id,
-                rule_ids=(agreement.rule_id("route"),),
-                label=label.digest(),
-                counterparty=message.sender,
-                transfer=message.id,
-            ),
-            ctx.entry(
-                event=Event.ITEM_MARKED,
-                agreement_id=label.agreement_id,
-                at=now,
-                item_id=label.item_id,
-                rule_ids=(agreement.rule_id("marking"),),
-                label=marked.digest(),
-                previous_label=label.digest(),
-                equivalent_level=holder_level,
-            ),
-        ]
-        return record, labels, key, entries
+        got = kept.get(label.item_id)
+        if label.route[-1] == ctx.party:
+            at_rest, key = got or keep(keyring=ctx.keyring, envelope=envelope, binding=binding)
+            return at_rest.to_bytes(), ItemState.HELD, key
+        if ctx.party not in envelope.holders:
+            return envelope.to_bytes(), ItemState.RELAYING, None
+        _, key = got or keep(keyring=ctx.keyring, envelope=envelope, binding=binding)
+        # A hub that is also a holder keeps its own key apart, so that shredding it destroys
+        # the item here; the envelope it keeps to forward has no wrap for it.
+        wraps = tuple(w for w in envelope.wrapped_keys if w.holder != ctx.party)
+        return replace(envelope, wrapped_keys=wraps).to_bytes(), ItemState.RELAYING, key
 
     # Open ----------------------------------------------------------------------------------
 
@@ -641,37 +646,3 @@ def _holders(agreement: Agreement, path: tuple[str, ...]) -> tuple[str, ...]:
     if len(path) > 2 and not agreement.route.consent_required:
         return (path[0], path[-1])
     return path
-
-
-def _record(
-    label: Label,
-    envelope: Envelope,
-    binding: Binding,
-    *,
-    holder: str,
-    state: ItemState,
-    holder_level: str,
-    now: datetime,
-    stored: bytes | None = None,
-    current: Label | None = None,
-    facility: str | None = None,
-) -> ItemRecord:
-    current = current or label
-    return ItemRecord(
-        id=label.item_id,
-        agreement_id=label.agreement_id,
-        originator=label.originator,
-        holder=holder,
-        state=state,
-        topic=label.topic,
-        purpose=label.purpose,
-        level_ref=label.level,
-        holder_level_ref=holder_level,
-        label_digest=current.digest(),
-        provided_at=label.created_at,
-        recorded_at=now,
-        review_on=label.review_on,
-        facility_id=facility,
-        ciphertext=envelope.to_bytes() if stored is None else stored,
-        binding=binding.to_bytes(),
-    )

@@ -25,6 +25,7 @@ from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork, WorkflowRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
+from gsomia.services.context import NodeContext
 from gsomia.services.handling import HandlingService, gave_to
 from gsomia.services.messages import Kind, Message
 
@@ -58,7 +59,7 @@ class IncidentPolicy:
 class IncidentService(Workflow):
     """Incidents this node reports, and notices of incidents about items it provided."""
 
-    def __init__(self, ctx: Any, policy: IncidentPolicy | None = None) -> None:
+    def __init__(self, ctx: NodeContext, policy: IncidentPolicy | None = None) -> None:
         super().__init__(ctx)
         self.policy = policy or IncidentPolicy()
 

@@ -1,18 +1,25 @@
-"""Messages between nodes (message-v1): a signed document carrying one JSON object.
+"""Messages between nodes: a signed document carrying one JSON object (message-v1), and
+optionally binary parts after it (message-v2).
 
 Every message names its id (128 random bits, the key of exactly-once handling), its kind,
 sender, recipient, agreement and the sender's time; the body is kind-specific. The whole is
 signed by the sender's node key under the agreement (``crypto.sign_document``), so a
-message cannot be replayed under another id, agreement or recipient unnoticed. Binary
-fields (sealed envelopes, bindings, signed consents) travel base64-encoded.
+message cannot be replayed under another id, agreement or recipient unnoticed. Small binary
+fields (signed consents, notes) travel base64-encoded in the body. Bulk binary data (the
+sealed envelopes and bindings of a transfer) travels as ``parts``: length-prefixed after the
+signed document, which commits to their SHA-256, so the signature covers them without the
+signing key hashing megabytes and without base64. Layout: ``docs/formats/message-v2.md``.
 """
 
 from __future__ import annotations
 
 import base64
 import enum
+import hashlib
+import hmac
 import json
 import re
+import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,9 +28,12 @@ from gsomia.crypto import Keyring
 from gsomia.crypto._documents import open_document, peek_document, sign_document
 from gsomia.errors import InputError, IntegrityError
 
-__all__ = ["MESSAGE_FORMAT", "Kind", "Message", "b64", "decode", "encode", "unb64"]
+__all__ = ["MESSAGE_FORMAT", "PARTS_FORMAT", "Kind", "Message", "b64", "decode", "encode", "unb64"]
 
 MESSAGE_FORMAT = "gsomia/message-v1"
+PARTS_FORMAT = "gsomia/message-v2"
+_PARTS_MAGIC = b"GSM\x02"
+_U32 = struct.Struct(">I")
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _PARTY = re.compile(r"^[A-Z]{3}$")
 #: How far a message's time may be from the receiver's clock (replay window, both ways).
@@ -59,6 +69,7 @@ class Message:
     agreement_id: str
     sent_at: datetime
     body: dict[str, Any]
+    parts: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
         if not _ID.fullmatch(self.id):
@@ -83,13 +94,24 @@ def encode(keyring: Keyring, message: Message) -> bytes:
         "sent_at": message.sent_at.astimezone(UTC).isoformat(),
         "body": message.body,
     }
+    # The parts are hashed piece by piece and copied once, into the message itself.
+    section = [x for part in message.parts for x in (_U32.pack(len(part)), part)]
+    if message.parts:
+        digest = hashlib.sha256()
+        for piece in section:
+            digest.update(piece)
+        obj["format"] = PARTS_FORMAT
+        obj["parts"] = {"count": len(message.parts), "sha256": digest.hexdigest()}
     body = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return sign_document(keyring=keyring, agreement_id=message.agreement_id, body=body.encode())
+    document = sign_document(keyring=keyring, agreement_id=message.agreement_id, body=body.encode())
+    if not message.parts:
+        return document
+    return b"".join([_PARTS_MAGIC, _U32.pack(len(document)), document, *section])
 
 
 def sender_of(blob: bytes) -> tuple[str, str]:
     """The claimed sender and agreement, unverified, to choose the keys to check with."""
-    doc = peek_document(blob)
+    doc = peek_document(_split(blob)[0])
     return doc.signer, doc.agreement_id
 
 
@@ -99,7 +121,8 @@ def decode(keyring: Keyring, blob: bytes, *, now: datetime | None = None) -> Mes
     Raises :class:`IntegrityError` if the signature, signer, recipient or time do not hold,
     :class:`InputError` if the body is malformed.
     """
-    doc = open_document(keyring=keyring, blob=blob)
+    document, section = _split(blob)
+    doc = open_document(keyring=keyring, blob=document)
     try:
         obj = json.loads(doc.body)
         message = Message(
@@ -110,10 +133,12 @@ def decode(keyring: Keyring, blob: bytes, *, now: datetime | None = None) -> Mes
             agreement_id=obj["agreement"],
             sent_at=datetime.fromisoformat(obj["sent_at"]),
             body=obj["body"],
+            parts=() if section is None else _parts(obj.get("parts"), section),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"malformed message: {exc}") from None
-    if obj.get("format") != MESSAGE_FORMAT or not isinstance(message.body, dict):
+    wanted = MESSAGE_FORMAT if section is None else PARTS_FORMAT
+    if obj.get("format") != wanted or not isinstance(message.body, dict):
         raise InputError("malformed message: unknown format")
     if message.sender != doc.signer or message.agreement_id != doc.agreement_id:
         raise IntegrityError("the message was not signed by its sender under its agreement")
@@ -124,6 +149,41 @@ def decode(keyring: Keyring, blob: bytes, *, now: datetime | None = None) -> Mes
     if now is not None and abs(now - message.sent_at) > MAX_SKEW:
         raise IntegrityError("the message's time is outside the accepted window (replay?)")
     return message
+
+
+def _split(blob: bytes) -> tuple[bytes, memoryview | None]:
+    """The signed document and, for message-v2, a view of the parts section after it (not
+    a copy); raises the opaque IntegrityError on a truncated frame."""
+    if blob[:4] != _PARTS_MAGIC:
+        return blob, None
+    if len(blob) < 8:
+        raise IntegrityError("the message frame is truncated")
+    (size,) = _U32.unpack_from(blob, 4)
+    if len(blob) < 8 + size:
+        raise IntegrityError("the message frame is truncated")
+    return blob[8 : 8 + size], memoryview(blob)[8 + size :]
+
+
+def _parts(spec: Any, section: memoryview) -> tuple[bytes, ...]:
+    """The parts of a verified message-v2: the section must hash to the signed digest (else
+    IntegrityError) and hold exactly the signed count of length-prefixed parts (else
+    InputError)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("sha256"), str):
+        raise InputError("malformed message: no parts digest")
+    if not hmac.compare_digest(hashlib.sha256(section).hexdigest(), spec["sha256"]):
+        raise IntegrityError("the message's parts do not match its signed digest")
+    parts, pos, end, unpack = [], 0, len(section), _U32.unpack_from
+    while pos < end:
+        if pos + 4 > end:
+            raise InputError("malformed message: a truncated part")
+        (size,) = unpack(section, pos)
+        pos += 4 + size
+        if pos > end:
+            raise InputError("malformed message: a truncated part")
+        parts.append(bytes(section[pos - size : pos]))
+    if spec.get("count") != len(parts) or not parts:
+        raise InputError("malformed message: the parts do not match their count")
+    return tuple(parts)
 
 
 def b64(data: bytes) -> str:

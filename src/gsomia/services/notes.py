@@ -27,7 +27,7 @@ from gsomia.errors import InputError
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
-from gsomia.services.context import NOTE_KIND
+from gsomia.services.context import NOTE_KIND, NodeContext
 from gsomia.services.messages import Kind, Message, b64, unb64
 
 __all__ = ["AMENDMENT_KIND", "NOTE_FORMAT", "NotesService"]
@@ -51,7 +51,7 @@ _EVENTS = {
 class NotesService(Workflow):
     """Diplomatic notes this node gives and receives."""
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
         self._arrived = threading.Event()
 

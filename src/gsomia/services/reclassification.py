@@ -55,19 +55,7 @@ class ReclassificationService(Workflow):
             agreement = ctx.agreement(record.agreement_id)
             self.officer(uow, by, rule=agreement.rule_id("reclassification"))
             label = self.current_label(uow, record)
-        new_level = agreement.schemes.parse(level, party=self.party)
-        if new_level.ref == record.level_ref:
-            raise InputError(f"item {item_id} is already at {new_level}")
-        decision = ctx.rulebook.decide_reclassification(
-            ReclassificationRequest(
-                agreement=agreement,
-                item=self.item_view(record),
-                notice_from=self.party,
-                new_level=new_level,
-                in_writing=True,
-                at=now,
-            )
-        )
+        new_level, decision = self._decide(agreement, record, level, now)
         if not decision.allowed:
             self.record_refusal(agreement.id, decision, now, person=by, item_id=item_id)
         new_label = label.remark(
@@ -76,22 +64,20 @@ class ReclassificationService(Workflow):
             equivalents=_equivalents(agreement, new_level, label),
         )
         notice_id = ctx.ids.new_id()
-        document = self.sign(
-            agreement.id,
-            {
-                "format": NOTICE_FORMAT,
-                "notice": notice_id,
-                "item": item_id,
-                "agreement": agreement.id,
-                "originator": self.party,
-                "previous_level": record.level_ref,
-                "level": new_level.ref,
-                "label": new_label.digest(),
-                "at": now.isoformat(),
-                "by": by,
-                "text": text,
-            },
-        )
+        notice = {
+            "format": NOTICE_FORMAT,
+            "notice": notice_id,
+            "item": item_id,
+            "agreement": agreement.id,
+            "originator": self.party,
+            "previous_level": record.level_ref,
+            "level": new_level.ref,
+            "label": new_label.digest(),
+            "at": now.isoformat(),
+            "by": by,
+            "text": text,
+        }
+        document = self.sign(agreement.id, notice)
         holders = [p for p in dict.fromkeys(label.route[1:]) if p != self.party]
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id, ItemState.SENT)
@@ -102,19 +88,13 @@ class ReclassificationService(Workflow):
                 level_ref=new_level.ref,
                 holder_level_ref=new_level.ref,
             )
+            body = {k: notice[k] for k in ("item", "previous_level", "level")}
             self.put_version(
                 uow,
                 RECLASSIFICATION_KIND,
                 notice_id,
                 state="notified",
-                body={
-                    "role": "originator",
-                    "item": item_id,
-                    "previous_level": record.level_ref,
-                    "level": new_level.ref,
-                    "to": holders,
-                    "replies": {},
-                },
+                body={"role": "originator", **body, "to": holders, "replies": {}},
                 now=now,
                 item_id=item_id,
                 document=document,
@@ -135,6 +115,25 @@ class ReclassificationService(Workflow):
                 ),
             )
         return notice_id
+
+    def _decide(
+        self, agreement: Agreement, record: ItemRecord, level: str, now: datetime
+    ) -> tuple[Level, Decision]:
+        """The new level and the rules' decision on it, as the originator (JK-6.g)."""
+        new_level = agreement.schemes.parse(level, party=self.party)
+        if new_level.ref == record.level_ref:
+            raise InputError(f"item {record.id} is already at {new_level}")
+        decision = self.ctx.rulebook.decide_reclassification(
+            ReclassificationRequest(
+                agreement=agreement,
+                item=self.item_view(record),
+                notice_from=self.party,
+                new_level=new_level,
+                in_writing=True,
+                at=now,
+            )
+        )
+        return new_level, decision
 
     def _notices(
         self,
@@ -175,15 +174,8 @@ class ReclassificationService(Workflow):
             new_level = agreement.schemes.parse(str(notice.get("level")), party=record.originator)
         except (InputError, UnknownName) as exc:
             raise InputError(f"reclassification: {exc}") from None
-        decision = self.ctx.rulebook.decide_reclassification(
-            ReclassificationRequest(
-                agreement=agreement,
-                item=self.item_view(record),
-                notice_from=message.sender,
-                new_level=new_level,
-                in_writing=True,
-                at=now,
-            )
+        decision = self._holder_decision(
+            agreement, record, sender=message.sender, level=new_level, now=now
         )
         state = "applied" if decision.allowed else "refused"
         self.put_version(
@@ -219,6 +211,29 @@ class ReclassificationService(Workflow):
                 "rule_ids": list(decision.rule_ids),
                 "reason": decision.reason,
             }
+        mine = self._remark_all(
+            uow,
+            agreement,
+            record,
+            new_level=new_level,
+            decision=decision,
+            notice_id=notice_id,
+            now=now,
+        )
+        return {"notice": notice_id, "applied": True, "level": mine}
+
+    def _remark_all(
+        self,
+        uow: UnitOfWork,
+        agreement: Agreement,
+        record: ItemRecord,
+        *,
+        new_level: Level,
+        decision: Decision,
+        notice_id: str,
+        now: datetime,
+    ) -> str:
+        """Re-mark the item and its live copies; returns this node's new level."""
         mine = decision.obligations[-1].removeprefix("mark:")
         entries: list[LedgerEntry] = []
         for target in [record, *self._copies(uow, record)]:
@@ -233,7 +248,21 @@ class ReclassificationService(Workflow):
                 now=now,
             )
         self.ctx.record(uow, entries)
-        return {"notice": notice_id, "applied": True, "level": mine}
+        return mine
+
+    def _holder_decision(
+        self, agreement: Agreement, record: ItemRecord, *, sender: str, level: Level, now: datetime
+    ) -> Decision:
+        return self.ctx.rulebook.decide_reclassification(
+            ReclassificationRequest(
+                agreement=agreement,
+                item=self.item_view(record),
+                notice_from=sender,
+                new_level=level,
+                in_writing=True,
+                at=now,
+            )
+        )
 
     @staticmethod
     def _copies(uow: UnitOfWork, record: ItemRecord) -> list[ItemRecord]:

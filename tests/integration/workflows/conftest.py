@@ -1,4 +1,4 @@
-"""Fixtures for the workflow services: three in-process nodes and a provided item."""
+"""Fixtures for the workflow tests: in-process nodes, and node homes on disk for the CLI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from workflow_support import World, build
+
+from gsomia.crypto import MasterSecret
+from workflow_support import SECRET, World, build
 
 
 @pytest.fixture
@@ -19,8 +21,9 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 @pytest.fixture
-def item(world: World) -> str:
-    """An item JPN provided to KOR under the Japan–ROK GSOMIA, delivered."""
-    result = world.provide(agreement="jpn-kor-gsomia")
-    world.drain()
-    return result.item_ids[0]
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> MasterSecret:
+    """The master secret in the environment, as an operator would set it."""
+    monkeypatch.delenv("GSOMIA_MASTER_SECRET_FILE", raising=False)
+    monkeypatch.delenv("GSOMIA_HOME", raising=False)
+    monkeypatch.setenv("GSOMIA_MASTER_SECRET", SECRET)
+    return MasterSecret.from_text(SECRET)

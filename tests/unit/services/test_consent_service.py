@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from workflow_support import World, counts, ledger_events, official, officer
 
 from gsomia.crypto import Binding, Envelope, open_item
-from gsomia.errors import IntegrityError, InputError, PolicyDenied, UnknownName
+from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
 from gsomia.ports.store import ItemState, WorkflowRecord
+from workflow_support import World, counts, ledger_events, officer, official
 
 CONTENT = b"launch point 39.0N 125.7E"
 
@@ -118,7 +118,13 @@ def test_requests_are_validated_before_anything_is_stored(world: World, item: st
         {"item_id": "0" * 32},
     ]
     for change in bad:
-        args = {"item_id": item, "to_party": "USA", "by": official("KOR"), "reason": "why", **change}
+        args = {
+            "item_id": item,
+            "to_party": "USA",
+            "by": official("KOR"),
+            "reason": "why",
+            **change,
+        }
         with pytest.raises(InputError):
             kor.consent.request(**args)
     assert counts(kor) == before

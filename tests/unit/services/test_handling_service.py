@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from workflow_support import World, counts, ledger_events, official, officer
 
 from gsomia.core.labels import Label
 from gsomia.crypto import Envelope, open_stored
@@ -13,6 +12,7 @@ from gsomia.crypto._envelope import unwrap_data_key
 from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
 from gsomia.ports.store import ItemState
 from gsomia.services.registry import ARTICLE_16
+from workflow_support import World, counts, ledger_events, officer, official
 
 CONTENT = b"launch point 39.0N 125.7E"
 
@@ -65,7 +65,11 @@ def test_translations_need_a_cleared_translator(world: World, item: str) -> None
     kor = world["KOR"]
     text_ko = "발사 지점 북위 39.0도".encode()
     made = kor.handling.translate(
-        item_id=item, by=official("KOR"), translator="kor-translator", language="ko", content=text_ko
+        item_id=item,
+        by=official("KOR"),
+        translator="kor-translator",
+        language="ko",
+        content=text_ko,
     )
     assert made.kind == "translation" and made.copy_number == 1
     assert kor.custody.open(item_id=made.id, person_id=official("KOR")) == text_ko
@@ -108,11 +112,19 @@ def test_oversized_or_empty_translations_are_refused(world: World, item: str) ->
     for content in (b"", b"x" * (4 * 1024 * 1024 + 1)):
         with pytest.raises(InputError):
             kor.handling.translate(
-                item_id=item, by=official("KOR"), translator="kor-translator", language="ko", content=content
+                item_id=item,
+                by=official("KOR"),
+                translator="kor-translator",
+                language="ko",
+                content=content,
             )
     with pytest.raises(InputError):
         kor.handling.translate(
-            item_id=item, by=official("KOR"), translator="kor-translator", language="ko; drop", content=b"x"
+            item_id=item,
+            by=official("KOR"),
+            translator="kor-translator",
+            language="ko; drop",
+            content=b"x",
         )
     assert counts(kor) == before
 
@@ -133,7 +145,7 @@ def test_destruction_shreds_the_item_and_its_copies_for_good(world: World, item:
         rows = conn.execute(text("SELECT id, ciphertext FROM items")).all()
         keys = dict(conn.execute(text("SELECT item_id, record FROM item_keys")).all())
     assert keys[item] is None and keys[copy.id] is None
-    for item_id, blob in rows:
+    for _, blob in rows:
         envelope = Envelope.from_bytes(bytes(blob))
         assert envelope.wrapped_keys == ()
         with pytest.raises(IntegrityError):
@@ -147,9 +159,7 @@ def test_destruction_shreds_the_item_and_its_copies_for_good(world: World, item:
     assert ledger_events(kor).count("item.destroyed") == 2
 
 
-def test_lapse_makes_the_item_due_then_return_tells_the_originator(
-    world: World, item: str
-) -> None:
+def test_lapse_makes_the_item_due_then_return_tells_the_originator(world: World, item: str) -> None:
     kor, jpn = world["KOR"], world["JPN"]
     assert kor.handling.due() == []
     decision = kor.handling.lapse(item_id=item, by=official("KOR"))

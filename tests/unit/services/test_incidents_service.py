@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from workflow_support import World, counts, ledger_events, official, officer
 
 from gsomia.errors import InputError, UnknownName
 from gsomia.services.incidents import IncidentPolicy
 from gsomia.services.messages import Kind, Message, encode
+from workflow_support import World, counts, ledger_events, officer, official
 
 
 def incident(world: World, party: str, incident_id: str) -> dict[str, object]:
@@ -21,9 +21,12 @@ def test_the_lifecycle_reaches_the_originator_at_each_step(world: World, item: s
     kor, jpn = world["KOR"], world["JPN"]
     copy = kor.handling.copy(item_id=item, by=official("KOR"))
     report = kor.incidents.report(
-        item_ids=[copy.id], kind="compromise", possible=True, by=officer("KOR"),
+        item_ids=[copy.id],
+        kind="compromise",
+        possible=True,
+        by=officer("KOR"),
         description="copy 1 may have been photographed",
-    )  # fmt: skip
+    )
     assert report.body["notified"] == [
         {"party": "JPN", "agreement": "jpn-kor-gsomia", "items": [item]}
     ]
@@ -37,9 +40,11 @@ def test_the_lifecycle_reaches_the_originator_at_each_step(world: World, item: s
     world.drain()
     assert incident(world, "JPN", report.id)["state"] == "investigating"
     kor.incidents.close(
-        incident_id=report.id, by=officer("KOR"), result="no compromise found",
+        incident_id=report.id,
+        by=officer("KOR"),
+        result="no compromise found",
         measures="photography banned in the reading room",
-    )  # fmt: skip
+    )
     world.drain()
     final = incident(world, "JPN", report.id)
     assert final["state"] == "closed"
@@ -57,9 +62,13 @@ def test_the_lifecycle_reaches_the_originator_at_each_step(world: World, item: s
 def test_deadlines_are_flagged_when_overdue(world: World, item: str) -> None:
     kor = world["KOR"]
     report = kor.incidents.report(
-        item_ids=[item], kind="loss", possible=False, by=officer("KOR"), description="missing",
+        item_ids=[item],
+        kind="loss",
+        possible=False,
+        by=officer("KOR"),
+        description="missing",
         policy=IncidentPolicy(investigation_days=7, result_days=30),
-    )  # fmt: skip
+    )
     assert "acknowledgement of the notice by JPN" in incident(world, "KOR", report.id)["overdue"]
     world.drain()
     world.later(days=8)
@@ -102,8 +111,14 @@ def test_reports_are_validated_before_anything_is_stored(world: World, item: str
         ({"by": "nobody"}, UnknownName),
     ]
     for change, error in cases:
-        args = {"item_ids": [item], "kind": "loss", "possible": True, "by": officer("KOR"),
-                "description": "x", **change}  # fmt: skip
+        args = {
+            "item_ids": [item],
+            "kind": "loss",
+            "possible": True,
+            "by": officer("KOR"),
+            "description": "x",
+            **change,
+        }
         with pytest.raises(error):
             kor.incidents.report(**args)
     assert counts(kor) == before
@@ -120,11 +135,18 @@ def test_a_notice_from_a_party_that_never_held_the_item_stores_nothing(
         recipient="JPN",
         agreement_id="jpn-usa-gsomia",
         sent_at=world.clock.now(),
-        body={"incident": "e" * 32, "phase": "notice", "kind": "loss", "possible": False,
-              "items": [item], "description": "x", "reported_at": world.clock.now().isoformat(),
-              "investigation_due": (world.clock.now() + timedelta(days=1)).isoformat(),
-              "result_due": (world.clock.now() + timedelta(days=2)).isoformat()},
-    )  # fmt: skip
+        body={
+            "incident": "e" * 32,
+            "phase": "notice",
+            "kind": "loss",
+            "possible": False,
+            "items": [item],
+            "description": "x",
+            "reported_at": world.clock.now().isoformat(),
+            "investigation_due": (world.clock.now() + timedelta(days=1)).isoformat(),
+            "result_due": (world.clock.now() + timedelta(days=2)).isoformat(),
+        },
+    )
     before = counts(jpn)
     with pytest.raises(InputError):
         jpn.inbox(encode(usa.ctx.keyring, message), peer="USA")

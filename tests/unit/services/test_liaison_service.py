@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from workflow_support import World, counts, ledger_events, officer
 
 from gsomia.errors import InputError, PolicyDenied, UnknownName
+from workflow_support import World, counts, ledger_events, officer
 
 GSOMIA = "jpn-kor-gsomia"
 START, END = date(2019, 10, 10), date(2019, 10, 11)
@@ -15,20 +15,31 @@ START, END = date(2019, 10, 10), date(2019, 10, 11)
 
 def visit(world: World, **change: object) -> object:
     args: dict[str, object] = {
-        "agreement_id": GSOMIA, "host": "JPN", "facility": "jpn-hq",
-        "visitors": [officer("KOR")], "purpose": "exchange of warning procedures",
-        "subject": "radar data handling", "scope": "briefing room only", "start": START,
-        "end": END, "by": officer("KOR"), "max_level": "極秘", **change,
-    }  # fmt: skip
+        "agreement_id": GSOMIA,
+        "host": "JPN",
+        "facility": "jpn-hq",
+        "visitors": [officer("KOR")],
+        "purpose": "exchange of warning procedures",
+        "subject": "radar data handling",
+        "scope": "briefing room only",
+        "start": START,
+        "end": END,
+        "by": officer("KOR"),
+        "max_level": "極秘",
+        **change,
+    }
     return world["KOR"].liaison.request_visit(**args)  # type: ignore[arg-type]
 
 
 def test_a_change_of_law_reaches_every_other_party(world: World) -> None:
     jpn = world["JPN"]
     sent = jpn.liaison.notify_law(
-        agreement_id="tisa", by=officer("JPN"), title="Act on Specially Designated Secrets",
-        summary="new category of secrets", effective_on=date(2019, 12, 10),
-    )  # fmt: skip
+        agreement_id="tisa",
+        by=officer("JPN"),
+        title="Act on Specially Designated Secrets",
+        summary="new category of secrets",
+        effective_on=date(2019, 12, 10),
+    )
     world.drain()
     for party in ("KOR", "USA"):
         (got,) = world[party].liaison.law_notices()
@@ -41,7 +52,10 @@ def test_an_access_visit_is_authorised_by_the_host_who_briefs_the_facility(world
     world.drain()
     jpn, kor = world["JPN"], world["KOR"]
     (hosted,) = jpn.liaison.visits()
-    assert hosted.state == "requested" and hosted.body["requesting_authority"] == "Ministry of National Defense"
+    assert (
+        hosted.state == "requested"
+        and hosted.body["requesting_authority"] == "Ministry of National Defense"
+    )
     with pytest.raises(InputError):  # only the host authorises
         kor.liaison.approve_visit(visit_id=request.id, by=officer("KOR"))  # type: ignore[attr-defined]
     jpn.liaison.approve_visit(visit_id=hosted.id, by=officer("JPN"))
@@ -92,7 +106,10 @@ def test_security_representatives_visit_after_prior_consultation(world: World) -
     with pytest.raises(InputError):  # the place and the modality must be agreed
         jpn.liaison.approve_visit(visit_id=request.id, by=officer("JPN"))  # type: ignore[attr-defined]
     jpn.liaison.approve_visit(
-        visit_id=request.id, by=officer("JPN"), place="Ichigaya", modality="observation"  # type: ignore[attr-defined]
+        visit_id=request.id,
+        by=officer("JPN"),
+        place="Ichigaya",
+        modality="observation",  # type: ignore[attr-defined]
     )
     world.drain()
     (mine,) = world["KOR"].liaison.visits()

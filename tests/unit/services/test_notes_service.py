@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from workflow_support import World, build, counts, ledger_events, official, officer
 
 from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import InputError, PolicyDenied, UnknownName
 from gsomia.services.messages import Kind, Message, b64, encode
 from gsomia.services.notes import NOTE_FORMAT
+from workflow_support import World, build, counts, ledger_events, officer, official
 
 GSOMIA = "jpn-kor-gsomia"
 
@@ -20,7 +20,9 @@ GSOMIA = "jpn-kor-gsomia"
 @pytest.fixture
 def signed(tmp_path: Path) -> Iterator[World]:
     """JPN and KOR nodes started from the agreements as signed, on 23 August 2019."""
-    w = build(tmp_path, start=datetime(2019, 8, 23, 6, tzinfo=UTC), as_signed=True, parties=("JPN", "KOR"))
+    w = build(
+        tmp_path, start=datetime(2019, 8, 23, 6, tzinfo=UTC), as_signed=True, parties=("JPN", "KOR")
+    )
     yield w
     for node in w.nodes.values():
         node.ctx.store.close()
@@ -46,9 +48,12 @@ def test_notice_suspension_and_withdrawal_change_the_status_on_both_nodes(signed
     assert {phase(signed, p) for p in ("JPN", "KOR")} == {Phase.NOTICE_SUSPENDED}
     signed.clock.set(datetime(2023, 3, 21, 3, tzinfo=UTC))
     kor.notes.give(
-        agreement_id=GSOMIA, kind="withdrawal", by=officer("KOR"), text="withdrawn",
+        agreement_id=GSOMIA,
+        kind="withdrawal",
+        by=officer("KOR"),
+        text="withdrawn",
         of=(notice.id, suspension.id),
-    )  # fmt: skip
+    )
     signed.drain()
     assert {phase(signed, p) for p in ("JPN", "KOR")} == {Phase.IN_FORCE}
     with signed["JPN"].ctx.store.read() as uow:
@@ -85,7 +90,9 @@ def test_notes_that_do_not_fit_the_agreements_state_are_refused(signed: World) -
     with pytest.raises(InputError):  # nothing to suspend
         kor.notes.give(agreement_id=GSOMIA, kind="suspension", by=officer("KOR"), text="x")
     with pytest.raises(UnknownName):
-        kor.notes.give(agreement_id=GSOMIA, kind="withdrawal", by=officer("KOR"), text="x", of=("nope",))
+        kor.notes.give(
+            agreement_id=GSOMIA, kind="withdrawal", by=officer("KOR"), text="x", of=("nope",)
+        )
     with pytest.raises(InputError):
         kor.notes.give(agreement_id=GSOMIA, kind="termination", by=officer("KOR"), text="x")
     with pytest.raises(InputError):
@@ -96,7 +103,9 @@ def test_notes_that_do_not_fit_the_agreements_state_are_refused(signed: World) -
     notice = kor.notes.give(agreement_id=GSOMIA, kind="notice", by=officer("KOR"), text="x")
     signed.drain()
     with pytest.raises(InputError):  # only the party that gave a notice withdraws it
-        jpn.notes.give(agreement_id=GSOMIA, kind="withdrawal", by=officer("JPN"), text="x", of=(notice.id,))
+        jpn.notes.give(
+            agreement_id=GSOMIA, kind="withdrawal", by=officer("JPN"), text="x", of=(notice.id,)
+        )
     with pytest.raises(InputError):  # one notice at a time
         jpn.notes.give(agreement_id=GSOMIA, kind="notice", by=officer("JPN"), text="x")
 
@@ -121,21 +130,40 @@ def test_an_amendment_takes_effect_only_once_accepted(signed: World) -> None:
 def test_a_forged_or_foreign_note_stores_nothing(signed: World) -> None:
     jpn, kor = signed["JPN"], signed["KOR"]
     now = signed.clock.now()
-    body = {"format": NOTE_FORMAT, "agreement": GSOMIA, "event_id": "f" * 32, "kind": "notice",
-            "by": "JPN", "at": now.isoformat(), "of": [], "terminates_at": None, "text": "x"}  # fmt: skip
+    body = {
+        "format": NOTE_FORMAT,
+        "agreement": GSOMIA,
+        "event_id": "f" * 32,
+        "kind": "notice",
+        "by": "JPN",
+        "at": now.isoformat(),
+        "of": [],
+        "terminates_at": None,
+        "text": "x",
+    }
     # KOR signs a note that claims to be JPN's.
     forged = kor.notes.sign(GSOMIA, body)
     message = Message(
-        id="a" * 32, kind=Kind.NOTE, sender="KOR", recipient="JPN", agreement_id=GSOMIA,
-        sent_at=now, body={"phase": "note", "document": b64(forged)},
-    )  # fmt: skip
+        id="a" * 32,
+        kind=Kind.NOTE,
+        sender="KOR",
+        recipient="JPN",
+        agreement_id=GSOMIA,
+        sent_at=now,
+        body={"phase": "note", "document": b64(forged)},
+    )
     before = counts(jpn)
     with pytest.raises(InputError):
         jpn.inbox(encode(kor.ctx.keyring, message), peer="KOR")
     bad = Message(
-        id="b" * 32, kind=Kind.NOTE, sender="KOR", recipient="JPN", agreement_id=GSOMIA,
-        sent_at=now, body={"phase": "note", "document": b64(b"GSD\x01garbage")},
-    )  # fmt: skip
+        id="b" * 32,
+        kind=Kind.NOTE,
+        sender="KOR",
+        recipient="JPN",
+        agreement_id=GSOMIA,
+        sent_at=now,
+        body={"phase": "note", "document": b64(b"GSD\x01garbage")},
+    )
     with pytest.raises(Exception) as raised:
         jpn.inbox(encode(kor.ctx.keyring, bad), peer="KOR")
     assert type(raised.value).__name__ in ("IntegrityError", "InputError")

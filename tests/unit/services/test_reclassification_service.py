@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from workflow_support import World, counts, ledger_events, official, officer
 
 from gsomia.core.labels import Label
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.services.messages import Kind, Message, b64
 from gsomia.services.reclassification import NOTICE_FORMAT
+from workflow_support import World, counts, ledger_events, officer, official
 
 
 def labels(world: World, party: str, item: str) -> list[Label]:
@@ -56,7 +56,9 @@ def test_a_level_the_agreement_does_not_cover_is_refused_at_the_originator(
 
 def test_only_the_originator_reclassifies(world: World, item: str) -> None:
     with pytest.raises(InputError):
-        world["KOR"].reclassification.reclassify(item_id=item, level="군사III급비밀", by=officer("KOR"))
+        world["KOR"].reclassification.reclassify(
+            item_id=item, level="군사III급비밀", by=officer("KOR")
+        )
     with pytest.raises(InputError):
         world["JPN"].reclassification.reclassify(item_id=item, level="極秘", by=officer("JPN"))
 
@@ -68,9 +70,15 @@ def test_a_notice_signed_by_someone_else_than_the_originator_stores_nothing(
     # USA signs a notice about JPN's item and sends it under an agreement it shares with KOR.
     forged = usa.reclassification.sign(
         "kor-usa-gsomia",
-        {"format": NOTICE_FORMAT, "notice": "a" * 32, "item": item, "agreement": "jpn-kor-gsomia",
-         "level": "JPN:HI", "originator": "JPN"},
-    )  # fmt: skip
+        {
+            "format": NOTICE_FORMAT,
+            "notice": "a" * 32,
+            "item": item,
+            "agreement": "jpn-kor-gsomia",
+            "level": "JPN:HI",
+            "originator": "JPN",
+        },
+    )
     message = Message(
         id="b" * 32,
         kind=Kind.RECLASSIFICATION,

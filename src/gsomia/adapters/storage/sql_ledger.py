@@ -55,6 +55,7 @@ from gsomia.adapters.storage._sql_ledger_tables import (
     time_text,
     utc_time,
 )
+from gsomia.adapters.storage._sql_rows import insert_rows
 from gsomia.errors import ConflictError, InputError, IntegrityError, StorageError, UnknownName
 from gsomia.ledger.checkpoint import SignedNote
 from gsomia.ledger.merkle import HASH_SIZE
@@ -271,12 +272,11 @@ class SqlLedgerStore:
                 row["origin"] = self._origin
             c.execute(self._q_add_runs, rows)
             keyed = [
-                {"origin": self._origin, "key": key, "seq": first + i}
+                (self._origin, key, first + i)
                 for i, key in enumerate(keys or ())
                 if key is not None
             ]
-            if keyed:
-                c.execute(insert(self._t.keys), keyed)
+            insert_rows(c, self._t.keys, keyed)
         if self._checkpointer is not None:
             self._checkpointer.poke()
         return first

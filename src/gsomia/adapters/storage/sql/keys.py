@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
+from gsomia.adapters.storage._sql_rows import insert_rows
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.crypto import ItemKey
 from gsomia.errors import ConflictError, UnknownName
@@ -47,9 +48,8 @@ class SqlItemKeyStore:
                         f"item {k.item_id} already has a different or destroyed key"
                     )
                 continue
-            fresh.append({"item_id": k.item_id, "key_id": k.key_id, "record": k.to_bytes()})
-        if fresh:
-            self._conn.execute(insert(t.item_keys), fresh)
+            fresh.append((k.item_id, k.key_id, k.to_bytes()))
+        insert_rows(self._conn, t.item_keys, fresh)
 
     def get(self, item_id: str) -> ItemKey:
         row = self._conn.execute(

@@ -3,8 +3,12 @@
 SQLite is opened in WAL mode with ``synchronous = FULL`` (a commit is on disk before it
 returns), ``secure_delete = ON`` (a shredded key's bytes are overwritten, not left in free
 pages) and ``BEGIN IMMEDIATE`` for every write transaction (one writer at a time, no
-lock upgrades half-way). PostgreSQL uses its defaults (synchronous commit on). The schema
-is created and upgraded by Alembic (``migrations/``) when the store opens.
+lock upgrades half-way). A new database gets 16 KiB pages: an item's row is about 2 KiB,
+and on 4 KiB pages every other insert splits a page. Connections are pooled, so that a unit
+of work neither runs the pragmas again nor, by closing the last connection, checkpoints the
+whole WAL. PostgreSQL uses its defaults (synchronous commit on). The schema is created and
+upgraded by Alembic (``migrations/``) when the store opens. Bulk inserts of items and labels
+go through the driver's ``executemany`` (:mod:`gsomia.adapters.storage._sql_rows`).
 """
 
 from __future__ import annotations
@@ -15,15 +19,26 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
+from gsomia.adapters.storage._sql_rows import insert_rows
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, vacuum_item_keys
 from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
@@ -50,6 +65,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     for pragma in (
+        "page_size = 16384",
+        "cache_size = -8192",
         "journal_mode = WAL",
         "synchronous = FULL",
         "secure_delete = ON",
@@ -72,7 +89,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, poolclass=NullPool)
+        engine = create_engine(url, pool_size=8, max_overflow=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -143,7 +160,8 @@ class SqlStore:
         self._engine.dispose()
 
     def purge_destroyed_keys(self) -> None:
-        """Make destroyed item keys' bytes unreachable (WAL checkpoint or VACUUM)."""
+        """Make destroyed item keys' bytes unreachable (WAL checkpoint or VACUUM); raises
+        StorageError when it cannot (on SQLite, while a reader still holds the old pages)."""
         try:
             if self.dialect == "sqlite":
                 # A checkpoint cannot run inside a transaction, and every SQLAlchemy
@@ -152,9 +170,13 @@ class SqlStore:
                 try:
                     cursor = raw.cursor()
                     cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    result = cursor.fetchone()
                     cursor.close()
                 finally:
                     raw.close()
+                if result is None or result[0]:
+                    # A reader's snapshot still needs the old pages: the WAL keeps them.
+                    raise StorageError("a reader holds old pages; destroyed keys remain in the WAL")
             else:
                 vacuum_item_keys(self._engine)
         except (SQLAlchemyError, sqlite3.Error) as exc:
@@ -283,7 +305,7 @@ class SqlUnitOfWork:
 
     def add_items(self, items: Sequence[ItemRecord]) -> None:
         if items:
-            self._insert(t.items, [_item_row(i) for i in items], what="item")
+            self._insert_rows(t.items, list(map(_ITEM_FIELDS, items)), what="item")
 
     def item(self, item_id: str) -> ItemRecord:
         row = self._conn.execute(select(t.items).where(t.items.c.id == item_id)).first()
@@ -347,20 +369,7 @@ class SqlUnitOfWork:
 
     def add_labels(self, labels: Sequence[LabelRecord]) -> None:
         if labels:
-            self._insert(
-                t.labels,
-                [
-                    {
-                        "digest": x.digest,
-                        "item_id": x.item_id,
-                        "revision": x.revision,
-                        "label": x.label,
-                        "recorded_at": x.recorded_at,
-                    }
-                    for x in labels
-                ],
-                what="label",
-            )
+            self._insert_rows(t.labels, list(map(_LABEL_FIELDS, labels)), what="label")
 
     def labels(self, item_id: str) -> list[LabelRecord]:
         rows = self._conn.execute(
@@ -587,6 +596,19 @@ class SqlUnitOfWork:
         except SqlIntegrityError as exc:
             raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
 
+    def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]], *, what: str) -> None:
+        """:meth:`_insert` for rows given as tuples of every column's value, in order,
+        through the driver's ``executemany`` (see ``insert_rows``)."""
+        try:
+            with self._conn.begin_nested():
+                insert_rows(self._conn, table, rows)
+        except SqlIntegrityError as exc:
+            raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
+
+
+_ITEM_FIELDS = attrgetter(*(c.name for c in t.items.columns))
+_LABEL_FIELDS = attrgetter(*(c.name for c in t.labels.columns))
+
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(values), size):
@@ -606,31 +628,6 @@ def _person_row(p: Person) -> dict[str, Any]:
         "need_to_know": json.dumps(sorted(p.need_to_know)),
         "rank": p.rank,
         "nationality": p.nationality,
-    }
-
-
-def _item_row(i: ItemRecord) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "agreement_id": i.agreement_id,
-        "originator": i.originator,
-        "holder": i.holder,
-        "state": i.state.value,
-        "topic": i.topic,
-        "purpose": i.purpose,
-        "level_ref": i.level_ref,
-        "holder_level_ref": i.holder_level_ref,
-        "label_digest": i.label_digest,
-        "provided_at": i.provided_at,
-        "recorded_at": i.recorded_at,
-        "review_on": i.review_on,
-        "facility_id": i.facility_id,
-        "ciphertext": i.ciphertext,
-        "binding": i.binding,
-        "kind": i.kind,
-        "parent_id": i.parent_id,
-        "copy_number": i.copy_number,
-        "purpose_lapsed": i.purpose_lapsed,
     }
 
 

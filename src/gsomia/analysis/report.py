@@ -1,0 +1,338 @@
+"""The value report: medians and spreads per regime, paired differences between regimes.
+
+Every number here is computed from the simulated runs in
+:class:`~gsomia.analysis.runner.LaunchResult`; nothing is written in by hand. Differences
+between two regimes are *paired*: the same launch, run and missile under both (common
+random numbers), so the spread is that of the sharing's effect, not of the sensors' luck.
+The JSON form (:meth:`ValueReport.to_json`) starts with its version marker,
+``"format": "gsomia/value-v1"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from gsomia.analysis.assumptions import Assumptions, Comparison
+from gsomia.analysis.metrics import Paired, Summary, paired, summarise
+from gsomia.analysis.regimes import Regime, describe
+from gsomia.analysis.runner import LaunchResult
+from gsomia.analysis.scoring import RoundScore
+
+__all__ = ["VALUE_FORMAT", "Measure", "ValueReport", "measures"]
+
+VALUE_FORMAT = "gsomia/value-v1"
+"""Version marker of ``value.json``."""
+
+PARTY_NAMES = {"JPN": "Japan", "KOR": "ROK", "USA": "USA"}
+
+Kind = Literal["time", "warning", "count"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measure:
+    """One measure of a party's picture: its key, words, and which way is better.
+
+    ``time``: seconds from launch to an event (smaller is better, ``inf`` never);
+    ``warning``: seconds of warning (larger is better); ``count``: smaller is better.
+    """
+
+    key: str
+    label: str
+    short: str
+    kind: Kind
+    fix: int = -1
+
+    def of(self, score: RoundScore) -> float:
+        """This measure of one scored missile (``nan`` where it does not apply)."""
+        if self.key == "first_track_s":
+            return score.first_track_s
+        if self.fix >= 0:
+            return score.fix_s[self.fix]
+        if self.key == "warning_s":
+            return score.warning_s
+        if self.key == "crossing_warning_s":
+            return math.nan if score.crossing_warning_s is None else score.crossing_warning_s
+        return float(score.tracks_lost)
+
+
+def measures(assumptions: Assumptions) -> tuple[Measure, ...]:
+    """The measures reported, in table order (one per fix radius of the assumptions)."""
+    fixes = tuple(
+        Measure(
+            key=f"fix_{r / 1e3:g}km_s",
+            label=f"impact within {r / 1e3:g} km",
+            short=f"impact ≤{r / 1e3:g} km",
+            kind="time",
+            fix=i,
+        )
+        for i, r in enumerate(assumptions.simulation.fix_radii_m)
+    )
+    return (
+        Measure(key="first_track_s", label="first track", short="first track", kind="time"),
+        *fixes,
+        Measure(key="warning_s", label="warning before impact", short="warning", kind="warning"),
+        Measure(
+            key="crossing_warning_s",
+            label="warning before crossing Japan",
+            short="overflight warning",
+            kind="warning",
+        ),
+        Measure(key="tracks_lost", label="tracks lost", short="tracks lost", kind="count"),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class ValueReport:
+    """What ``gsomia value`` measured: the launches' results, and where the files went."""
+
+    results: tuple[LaunchResult, ...]
+    regimes: tuple[Regime, ...]
+    assumptions: Assumptions
+    workers: int = 1
+    plots: Mapping[str, Path] = field(default_factory=dict)
+    json_path: Path | None = None
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """The parties whose pictures were scored."""
+        return self.assumptions.simulation.parties
+
+    def regime(self, key: str) -> Regime:
+        """The regime ``key``. Raises KeyError if there is none."""
+        return next(r for r in self.regimes if r.key == key)
+
+    def _scores(self, regime: str, party: str, launch: str | None) -> Iterator[RoundScore]:
+        for result in self.results:
+            if launch is None or result.launch.key == launch:
+                for run in result.scores.get((regime, party), ()):
+                    yield from run
+
+    def values(
+        self, regime: str, party: str, measure: Measure, launch: str | None = None
+    ) -> list[float]:
+        """The measure over every launch (or one), run and missile, in a fixed order."""
+        return [measure.of(s) for s in self._scores(regime, party, launch)]
+
+    def summary(
+        self, regime: str, party: str, measure: Measure, launch: str | None = None
+    ) -> Summary:
+        """Median and interquartile range of a measure."""
+        return summarise(self.values(regime, party, measure, launch))
+
+    def gaps(self, regime: str, which: str, launch: str | None = None) -> list[float]:
+        """|Japan − ROK| of the final apogee (``which="apogee"``) or range estimate (km),
+        per run and missile where both sides held an estimate."""
+        if len(self.parties) < 2:
+            return []
+        a, b = self.parties[:2]
+        out = []
+        for sa, sb in zip(
+            self._scores(regime, a, launch), self._scores(regime, b, launch), strict=True
+        ):
+            va = sa.apogee_km if which == "apogee" else sa.range_km
+            vb = sb.apogee_km if which == "apogee" else sb.range_km
+            if math.isfinite(va) and math.isfinite(vb):
+                out.append(abs(va - vb))
+        return out
+
+    def compare(
+        self, comparison: Comparison, party: str, measure: Measure, launch: str | None = None
+    ) -> Paired:
+        """Paired gains of ``comparison.better`` over ``comparison.worse`` on one measure."""
+        better = self.values(comparison.better, party, measure, launch)
+        worse = self.values(comparison.worse, party, measure, launch)
+        return paired(better, worse, larger_is_better=measure.kind == "warning")
+
+    def comparisons(self) -> tuple[Comparison, ...]:
+        """The comparisons of the assumptions whose regimes were run."""
+        keys = {r.key for r in self.regimes}
+        return tuple(
+            c for c in self.assumptions.comparisons if c.better in keys and c.worse in keys
+        )
+
+    def table_rows(self) -> list[dict[str, str]]:
+        """One row per comparison and party: each measure's paired gain, in words."""
+        rows = []
+        for c in self.comparisons():
+            for party in self.parties:
+                row = {
+                    "comparison": f"{self.regime(c.better).label} vs {self.regime(c.worse).label}",
+                    "party": PARTY_NAMES.get(party, party),
+                }
+                for m in measures(self.assumptions):
+                    row[m.key] = gain_text(self.compare(c, party, m), m)
+                rows.append(row)
+        return rows
+
+    def sentences(self) -> list[str]:
+        """The table's headline, one sentence per comparison and party."""
+        out = []
+        for c in self.comparisons():
+            for party in self.parties:
+                parts = []
+                for m in measures(self.assumptions):
+                    pair = self.compare(c, party, m)
+                    if m.kind != "count" and (pair.gain.n or pair.gained or pair.lost):
+                        parts.append(f"{m.label} {headline(pair, m)}")
+                who = PARTY_NAMES.get(party, party)
+                title = f"{self.regime(c.better).title} vs {self.regime(c.worse).title}"
+                out.append(f"{title}: {who} " + (", ".join(parts) if parts else "—"))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """Every number of the report, JSON-ready, version marker first."""
+        ms = measures(self.assumptions)
+        return {
+            "format": VALUE_FORMAT,
+            "assumptions": _assumptions_json(self.assumptions),
+            "regimes": [r.as_dict() for r in self.regimes],
+            "launches": [self._launch_json(r, ms) for r in self.results],
+            "overall": self._block(None, ms),
+            "comparisons": [
+                {
+                    "better": c.better,
+                    "worse": c.worse,
+                    "parties": {
+                        p: {m.key: _paired_json(self.compare(c, p, m)) for m in ms}
+                        for p in self.parties
+                    },
+                }
+                for c in self.comparisons()
+            ],
+            "table": self.table_rows(),
+            "sentences": self.sentences(),
+            "plots": {name: str(path) for name, path in self.plots.items()},
+        }
+
+    def _block(self, launch: str | None, ms: tuple[Measure, ...]) -> dict[str, Any]:
+        return {
+            r.key: {
+                "parties": {
+                    p: {m.key: self.summary(r.key, p, m, launch).as_dict() for m in ms}
+                    for p in self.parties
+                },
+                "apogee_gap_km": summarise(self.gaps(r.key, "apogee", launch)).as_dict(),
+                "range_gap_km": summarise(self.gaps(r.key, "range", launch)).as_dict(),
+            }
+            for r in self.regimes
+        }
+
+    def _launch_json(self, result: LaunchResult, ms: tuple[Measure, ...]) -> dict[str, Any]:
+        key = result.launch.key
+        return {
+            "key": key,
+            "missile": result.launch.missile,
+            "rounds": [
+                {
+                    "label": rt.label,
+                    "flight_time_s": round(rt.impact_t - rt.launch_t, 1),
+                    "apogee_km": round(rt.apogee_m / 1e3, 1),
+                    "range_km": round(rt.range_m / 1e3, 1),
+                    "crosses_japan_at_s": None
+                    if rt.crossing_t is None
+                    else round(rt.crossing_t - rt.launch_t, 1),
+                }
+                for rt in result.rounds
+            ],
+            "sharing": {k: describe(s) for k, s in result.sharing.items()},
+            "same_as_actual": [k for k in result.sharing if k != "actual" and _same(result, k)],
+            "results": self._block(key, ms),
+            "estimates": {
+                f"{regime}/{party}": {
+                    "apogee_km": [_num(s.apogee_km) for run in runs for s in run],
+                    "range_km": [_num(s.range_km) for run in runs for s in run],
+                }
+                for (regime, party), runs in result.scores.items()
+            },
+        }
+
+
+def _same(result: LaunchResult, key: str) -> bool:
+    """Whether regime ``key`` lets the same data flow as the actual agreements did."""
+    actual = result.sharing.get("actual")
+    other = result.sharing.get(key)
+    if actual is None or other is None:
+        return False
+    parties = {f.recipient for f in (*actual.flows, *other.flows)}
+    return all(actual.signature(p) == other.signature(p) for p in parties)
+
+
+def _num(value: float) -> float | None:
+    return round(value, 2) if math.isfinite(value) else None
+
+
+def _paired_json(p: Paired) -> dict[str, Any]:
+    return {"gain": p.gain.as_dict(), "gained": p.gained, "lost": p.lost, "neither": p.neither}
+
+
+def _assumptions_json(a: Assumptions) -> dict[str, Any]:
+    sim = a.simulation
+    return {
+        "item": {"topic": a.topic, "levels": dict(a.item_levels)},
+        "channels": {
+            "direct": {"level": a.direct.level, "delay_s": a.direct.delay_s},
+            "hub": {"level": a.hub.level, "relay_s": a.hub.relay_s, "consent_s": a.hub.consent_s},
+            "realtime": {"level": a.realtime.level, "delay_s": a.realtime.delay_s},
+            "agreements": {
+                k: {"level": v.level, "delay_s": v.delay_s} for k, v in a.agreements.items()
+            },
+        },
+        "simulation": {
+            "runs": sim.runs,
+            "seed": sim.seed,
+            "parties": list(sim.parties),
+            "step_s": sim.step_s,
+            "horizon_s": sim.horizon_s,
+            "fix_radii_km": [r / 1e3 for r in sim.fix_radii_m],
+        },
+    }
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if abs(value) < 600 else f"{value / 60:.1f} min"
+
+
+def headline(pair: Paired, m: Measure) -> str:
+    """A paired gain in a few words: "41 s earlier", "only with sharing in 3"."""
+    g = pair.gain
+    words = []
+    if g.n:
+        words.append(_direction(g.median, m))
+    if pair.gained:
+        words.append(f"reached only here in {pair.gained}")
+    if pair.lost:
+        words.append(f"missed only here in {pair.lost}")
+    return "; ".join(words) if words else "never reached"
+
+
+def _direction(value: float, m: Measure) -> str:
+    if m.kind == "count":
+        if abs(value) < 0.05:
+            return "same"
+        return f"{abs(value):.1f} {'fewer' if value > 0 else 'more'}"
+    if abs(value) < 0.5:
+        return "same"
+    if m.kind == "warning":
+        return f"{_seconds(abs(value))} {'more' if value > 0 else 'less'}"
+    return f"{_seconds(abs(value))} {'earlier' if value > 0 else 'later'}"
+
+
+def gain_text(pair: Paired, m: Measure) -> str:
+    """A table cell: the median gain, its interquartile range, and one-sided outcomes."""
+    g = pair.gain
+    lines = []
+    if g.n:
+        lines.append(_direction(g.median, m))
+        if g.n > 1 and g.q25 != g.q75:
+            lines.append(f"IQR {_signed(g.q25, m)}…{_signed(g.q75, m)}")
+    if pair.gained or pair.lost:
+        lines.append(f"+{pair.gained}/−{pair.lost} reached")
+    return "\n".join(lines) if lines else "—"
+
+
+def _signed(value: float, m: Measure) -> str:
+    return f"{value:+.1f}" if m.kind == "count" else f"{value:+.0f}"

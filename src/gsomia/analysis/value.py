@@ -1,0 +1,104 @@
+"""The strategic value of the agreements, measured: the entry point behind ``gsomia value``.
+
+:func:`run_value` derives every regime's sharing from the agreement library on each
+launch's date, simulates the launches (Monte Carlo with common random numbers), scores
+each party's picture, and, given an output directory, writes the plots (PNG) and
+``value.json``. The numbers all come from the simulation; see docs/value.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from gsomia.agreement_files import AgreementLibrary
+from gsomia.analysis.assumptions import Assumptions, load_assumptions
+from gsomia.analysis.regimes import Regime, regimes_from
+from gsomia.analysis.report import ValueReport
+from gsomia.analysis.runner import regime_sharing, run_launches
+from gsomia.errors import InputError
+from gsomia.warning.launches import DatedLaunch, dated_launch, dated_launches
+
+__all__ = ["run_value", "write_report"]
+
+_logger = logging.getLogger(__name__)
+
+
+def _launches(launches: Sequence[DatedLaunch | str] | None) -> tuple[DatedLaunch, ...]:
+    if launches is None:
+        return dated_launches()
+    found = tuple(x if isinstance(x, DatedLaunch) else dated_launch(x) for x in launches)
+    if not found:
+        raise InputError("no launch to analyse")
+    return found
+
+
+def run_value(
+    library: AgreementLibrary,
+    launches: Sequence[DatedLaunch | str] | None = None,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    out_dir: Path | None = None,
+    assumptions: Assumptions | None = None,
+    regimes: Sequence[Regime] | None = None,
+    workers: int = 1,
+    plots: bool = True,
+) -> ValueReport:
+    """Run the regimes over ``launches`` (all dated launches by default) and report.
+
+    ``runs`` and ``seed`` override the assumptions' Monte Carlo settings; ``regimes``
+    those of the assumptions file (``actual`` is always added first). With ``out_dir``
+    the plots (unless ``plots`` is false) and ``value.json`` are written there. Raises
+    InputError for a bad count or setting, UnknownName for an unknown launch.
+    """
+    chosen = _launches(launches)
+    base = assumptions or load_assumptions()
+    changes: dict[str, int] = {}
+    if runs is not None:
+        if runs < 1:
+            raise InputError(f"runs must be at least 1, not {runs}")
+        changes["runs"] = runs
+    if seed is not None:
+        changes["seed"] = seed
+    a = base.with_simulation(**changes) if changes else base
+    wanted = tuple(regimes) if regimes is not None else regimes_from(a)
+    if not any(r.key == "actual" for r in wanted):
+        wanted = (Regime.actual(), *wanted)
+    jobs = [(dl.key, regime_sharing(library, dl, wanted, a)) for dl in chosen]
+    _logger.info(
+        "value: %d launches, %d regimes, %d runs", len(jobs), len(wanted), a.simulation.runs
+    )
+    results = run_launches(jobs, a.simulation, workers=max(1, workers))
+    report = ValueReport(results=tuple(results), regimes=wanted, assumptions=a, workers=workers)
+    if out_dir is not None:
+        report = write_report(report, out_dir, plots=plots)
+    return report
+
+
+def write_report(report: ValueReport, out_dir: Path, *, plots: bool = True) -> ValueReport:
+    """Write the plots and ``value.json`` into ``out_dir``; the report with their paths.
+
+    Raises InputError if the directory cannot be written.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        drawn = {}
+        if plots:
+            from gsomia.analysis.plots import draw_all
+
+            drawn = draw_all(
+                report.results,
+                out_dir,
+                regimes=[(r.key, r.title) for r in report.regimes],
+                parties=report.parties,
+            )
+        report = replace(report, plots=drawn, json_path=out_dir / "value.json")
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=1, allow_nan=False)
+        (out_dir / "value.json").write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report to {out_dir}: {exc}") from exc
+    return report
