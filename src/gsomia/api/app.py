@@ -14,12 +14,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from gsomia import __version__
-from gsomia.api.errors import TooLarge, TooManyRequests, Unauthenticated, handle_gsomia_error
+from gsomia.api.deps import NodeDep, PersonDep
+from gsomia.api.errors import TooLarge, TooManyRequests, handle_gsomia_error
 from gsomia.api.schemas import (
     CheckSendIn,
     DecisionOut,
@@ -29,9 +30,9 @@ from gsomia.api.schemas import (
     ProvideIn,
     ProvideOut,
 )
+from gsomia.api.workflows import router as workflow_routes
 from gsomia.config import Limits
-from gsomia.core.people import Person
-from gsomia.errors import GsomiaError, InputError, IntegrityError
+from gsomia.errors import GsomiaError, InputError
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
 from gsomia.services.node import Node
@@ -97,30 +98,11 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
         return response
 
     _routes(app)
+    app.include_router(workflow_routes)
     return app
 
 
-def _node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
-
-
-def _person(request: Request, authorization: Annotated[str | None, Header()] = None) -> Person:
-    """The person the bearer token belongs to, counted against their rate."""
-    token = None
-    if authorization and authorization.lower().startswith("bearer "):
-        token = authorization[7:].strip()
-    try:
-        person = request.app.state.auth.person(token)
-    except IntegrityError as exc:
-        raise Unauthenticated(str(exc)) from None
-    request.app.state.limiter.take(person.id)
-    return person  # type: ignore[no-any-return]
-
-
-NodeDep = Annotated[Node, Depends(_node)]
 ItemId = Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")]
-PersonDep = Annotated[Person, Depends(_person)]
 
 
 def _routes(app: FastAPI) -> None:

@@ -15,12 +15,13 @@ from gsomia.adapters.clock import RandomIds, SimulatedClock
 from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import load_library
 from gsomia.api.app import create_app
+from gsomia.config import Limits
 from gsomia.crypto import generate_keyring
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node, ledger_origin
 
 
-def _app(root: Path) -> tuple[object, str]:
+def _app(root: Path, *, per_minute: int = 1_000_000) -> tuple[object, str]:
     library = load_library([])
     clock = SimulatedClock(datetime(2019, 10, 2, 9, tzinfo=UTC))
     store = open_store(
@@ -45,7 +46,7 @@ def _app(root: Path) -> tuple[object, str]:
         facilities=frozenset({"jpn-hq"}),
     )
     token = AuthService(node.ctx).issue(person_id="sato").token
-    return create_app(node), token
+    return create_app(node, limits=Limits(requests_per_minute_per_person=per_minute)), token
 
 
 ROOT = Path(__import__("tempfile").mkdtemp(prefix="gsomia-fuzz-"))
@@ -79,3 +80,36 @@ def test_every_route_but_health_needs_a_valid_token(token: str | None) -> None:
     assert asyncio.run(_statuses(headers, paths)) == [401] * len(paths)
     good = {"Authorization": f"Bearer {TOKEN}"}
     assert asyncio.run(_statuses(good, paths)) == [200] * len(paths)
+
+
+def test_a_person_over_their_rate_gets_429_and_a_retry_after(tmp_path: Path) -> None:
+    app, token = _app(tmp_path, per_minute=3)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+            return [
+                await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+                for _ in range(5)
+            ]
+
+    answers = asyncio.run(burst())
+    assert [r.status_code for r in answers] == [200, 200, 200, 429, 429]
+    assert answers[-1].headers["retry-after"] == "60"
+
+
+def test_an_oversized_request_gets_413_and_stores_nothing(tmp_path: Path) -> None:
+    app, token = _app(tmp_path)
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+            body = b'{"contents": ["' + b"A" * (9 * 1024 * 1024) + b'"]}'
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            return await client.post("/v1/items", content=body, headers=headers)
+
+    answer = asyncio.run(post())
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "TooLarge"
+    with app.state.node.ctx.store.read() as uow:  # type: ignore[attr-defined]
+        assert uow.count_items() == 0

@@ -1,0 +1,41 @@
+"""Dependencies shared by the API's routes: the node, and the authenticated person."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gsomia.api.errors import Unauthenticated
+from gsomia.core.people import Person
+from gsomia.errors import IntegrityError
+from gsomia.services.node import Node
+
+__all__ = ["NodeDep", "PersonDep", "current_person", "node_of"]
+
+_bearer = HTTPBearer(auto_error=False, description="A person's access token (gst_...)")
+
+
+def node_of(request: Request) -> Node:
+    """The node the app serves."""
+    node: Node = request.app.state.node
+    return node
+
+
+def current_person(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Person:
+    """The person the bearer token belongs to, counted against their rate; 401 otherwise."""
+    token = credentials.credentials if credentials is not None else None
+    try:
+        person: Person = request.app.state.auth.person(token)
+    except IntegrityError as exc:
+        raise Unauthenticated(str(exc)) from None
+    request.app.state.limiter.take(person.id)
+    return person
+
+
+NodeDep = Annotated[Node, Depends(node_of)]
+PersonDep = Annotated[Person, Depends(current_person)]
