@@ -77,7 +77,6 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
     )
     app.state.node = node
     app.state.auth = AuthService(node.ctx)
-    app.state.policy = PolicyService(node.ctx.agreements)
     app.state.limiter = _RateLimiter(limits.requests_per_minute_per_person)
     app.add_exception_handler(GsomiaError, handle_gsomia_error)
 
@@ -105,6 +104,12 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
 ItemId = Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")]
 
 
+def _policy(request: Request) -> PolicyService:
+    """What-if answers over the agreements as this node knows them now (files and notes)."""
+    node: Node = request.app.state.node
+    return PolicyService(node.ctx.agreements)
+
+
 def _routes(app: FastAPI) -> None:
     @app.get("/v1/health", tags=["node"])
     def health(node: NodeDep) -> dict[str, Any]:
@@ -119,12 +124,12 @@ def _routes(app: FastAPI) -> None:
     @app.get("/v1/agreements", tags=["agreements"])
     def agreements(request: Request, _p: PersonDep) -> list[dict[str, Any]]:
         """The agreements this node knows."""
-        return [agreement_view(a) for a in request.app.state.policy.agreements()]
+        return [agreement_view(a) for a in _policy(request).agreements()]
 
     @app.get("/v1/agreements/{agreement_id}", tags=["agreements"])
     def agreement(request: Request, agreement_id: str, _p: PersonDep) -> dict[str, Any]:
         """One agreement as its file states it."""
-        return agreement_view(request.app.state.policy.agreement(agreement_id))
+        return agreement_view(_policy(request).agreement(agreement_id))
 
     @app.get("/v1/agreements/{agreement_id}/status", tags=["agreements"])
     def agreement_status(
@@ -134,12 +139,12 @@ def _routes(app: FastAPI) -> None:
         on: Annotated[str, Query(max_length=40)],
     ) -> dict[str, Any]:
         """The agreement's status on a date (end of that day, agreement time) or instant."""
-        return status_view(request.app.state.policy.status(agreement_id, on=on))
+        return status_view(_policy(request).status(agreement_id, on=on))
 
     @app.post("/v1/check/send", tags=["agreements"])
     def check_send(request: Request, body: CheckSendIn, _p: PersonDep) -> list[DecisionOut]:
         """What-if: may an item be provided? Decided under each shared agreement."""
-        results = request.app.state.policy.check_send(
+        results = _policy(request).check_send(
             SendQuestion(
                 originator=body.originator,
                 recipient=body.recipient,
