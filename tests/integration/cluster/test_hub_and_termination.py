@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Api
 
+from conftest import Api
 from gsomia.cluster import down, up
 
 pytestmark = pytest.mark.cluster
@@ -92,26 +92,14 @@ def test_after_termination_direct_is_refused_and_the_hub_path_still_works(
         },
     )
     assert note.status_code == 201, note.text
-    wait_for(
-        lambda: (
-            [
-                n
-                for n in jpn.get("/v1/agreements/jpn-kor-gsomia/notes").json()
-                if n["state"] != "given"
-            ]
-            or jpn.get(
-                "/v1/agreements/jpn-kor-gsomia/status", on=datetime.now(UTC).isoformat()
-            ).json()["phase"]
-            == "notice pending"
-        )
-    )
+
+    def phase() -> str:
+        now = datetime.now(UTC).isoformat()
+        return str(jpn.get("/v1/agreements/jpn-kor-gsomia/status", on=now).json()["phase"])
+
+    wait_for(lambda: phase() == "notice pending")  # JPN's node recorded KOR's note
     time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.5)
-    assert (
-        jpn.get("/v1/agreements/jpn-kor-gsomia/status", on=datetime.now(UTC).isoformat()).json()[
-            "phase"
-        ]
-        == "terminated"
-    )
+    assert phase() == "terminated"
     direct = jpn.provide(b"after the end", to="KOR", level="極秘", agreement="jpn-kor-gsomia")
     assert direct.status_code == 403 and "JK-21.1" in direct.json()["rule_ids"]
     through_the_hub(nodes, b"still shared through the US")
