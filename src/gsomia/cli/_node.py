@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gsomia.errors import InputError
-from gsomia.ports.store import ItemRecord, WorkflowRecord
-from gsomia.services.node import Node
+
+if TYPE_CHECKING:  # the node's modules load only when a command runs (fast --help)
+    from gsomia.ports.store import ItemRecord, WorkflowRecord
+    from gsomia.services.node import Node
 
 __all__ = [
     "AsOpt",

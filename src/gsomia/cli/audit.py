@@ -13,15 +13,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import Engine
 
-from gsomia.adapters.storage.sql.store import make_engine
-from gsomia.adapters.storage.sql_ledger import SqlLedgerStore, sqlite_engine
+if TYPE_CHECKING:  # the database layer loads only when a command runs (fast --help)
+    from sqlalchemy import Engine
 from gsomia.cli._render import console, emit_json, table
-from gsomia.config import load_settings
 from gsomia.crypto.notes import parse_verifier_key
 from gsomia.errors import ConfigError, InputError, UnknownName
 from gsomia.ledger.checkpoint import NoteVerifier
@@ -71,6 +69,10 @@ def load_trusted(path: Path) -> list[NoteVerifier]:
 
 def _engine(where: NodeHome) -> Engine:
     """The node's database: as its settings name it, else the SQLite ``node.db``."""
+    from gsomia.adapters.storage.sql.store import make_engine
+    from gsomia.adapters.storage.sql_ledger import sqlite_engine
+    from gsomia.config import load_settings
+
     if (where.path / "node.toml").is_file():
         return make_engine(load_settings(where.path).database_url())
     if not where.database.is_file():
@@ -79,6 +81,8 @@ def _engine(where: NodeHome) -> Engine:
 
 
 def _service(home: Path | None) -> AuditService:
+    from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
+
     where = node_home(home)
     engine = _engine(where)
     origins = SqlLedgerStore.origins(engine)

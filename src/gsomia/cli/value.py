@@ -76,7 +76,7 @@ def _medians(report: ValueReport) -> Table:
             for m in ms:
                 s = report.summary(regime.key, party, m)
                 cells.append("—" if s.n == 0 else _cell(s.as_dict()["median"]))
-            table.add_row(regime.title, PARTY_NAMES.get(party, party), *cells, apogee, rng)
+            table.add_row(regime.label, PARTY_NAMES.get(party, party), *cells, apogee, rng)
     return table
 
 

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from gsomia.errors import InputError
-from gsomia.warning.launches import dated_launches
-from gsomia.warning.missiles import missile_class
-from gsomia.warning.sensor_catalogue import sensors_in_service
-from gsomia.warning.sensors import Radar
-from gsomia.warning.sites import launch_site
-from gsomia.warning.solver import TrajectoryFit, fit_trajectory
+
+if TYPE_CHECKING:  # the physics loads only when a command runs (fast --help)
+    from gsomia.warning.solver import TrajectoryFit
 
 app = typer.Typer(help="Missile-warning physics: trajectories, launches and sensors.")
 
@@ -74,6 +71,10 @@ def trajectory(
     as_json: JsonFlag = False,
 ) -> None:
     """Fit the trajectory that matches a reported apogee and range, and show it."""
+    from gsomia.warning.missiles import missile_class
+    from gsomia.warning.sites import launch_site
+    from gsomia.warning.solver import fit_trajectory
+
     if apogee <= 0 or range_km <= 0:
         raise InputError("apogee and range must be positive")
     where = launch_site(site)
@@ -112,6 +113,8 @@ def trajectory(
 @app.command()
 def launches(as_json: JsonFlag = False) -> None:
     """List the dated launches with each side's reported figures."""
+    from gsomia.warning.launches import dated_launches
+
     docs = []
     table = Table(title="Dated launches (spec §2)")
     for col in ("date", "missile", "site", "fitted", "reported"):
@@ -164,6 +167,9 @@ def sensors(
     as_json: JsonFlag = False,
 ) -> None:
     """List each party's sensors in service on a date."""
+    from gsomia.warning.sensor_catalogue import sensors_in_service
+    from gsomia.warning.sensors import Radar
+
     try:
         day = date.fromisoformat(on)
     except ValueError as exc:
