@@ -21,6 +21,7 @@ paragraph's facts). Nothing is downloaded at run time.
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import sys
 import zipfile
@@ -83,7 +84,7 @@ def _shp_rings(shp: bytes) -> list[list[np.ndarray]]:
         xy = np.frombuffer(body, dtype="<f8", count=2 * n_points, offset=44 + 4 * n_parts)
         points = xy.reshape(-1, 2)
         bounds = [*parts, n_points]
-        out.append([points[a:b].copy() for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+        out.append([points[a:b].copy() for a, b in itertools.pairwise(bounds)])
     return out
 
 

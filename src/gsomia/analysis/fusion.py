@@ -7,10 +7,11 @@ partner held at picture time ``τ`` reaches the party at ``τ + delay``, the par
 it to its own picture time with the unpowered six-state model, and fuses it with its own
 estimate by covariance intersection when the two pass the chi-square gate on their
 difference (99.9 %, six degrees of freedom), as
-:func:`~gsomia.warning.tracking.fuse_warnings` does. When they do not, the party keeps
-the estimate resting on the more recent measurement: its own track over a warning sent
-minutes ago (predicted without drag or lift, that can be far off in the atmosphere), a
-fresh warning over its own track coasting since it lost the missile. Where a flow conceals
+:func:`~gsomia.warning.tracking.fuse_warnings` does. When they do not, the party keeps its
+own track while it is live (updated within the last 30 s): a partner's track can be far
+worse, and a warning sent minutes ago and predicted without drag or lift can be far off in
+the atmosphere. An own track coasting since it lost the missile gives way to a warning
+resting on a more recent measurement. Where a flow conceals
 geometry (RT-3), the warning's covariance is coarsened first
 (:func:`~gsomia.warning.tracking.sharing.conceal_covariance`).
 
@@ -37,13 +38,17 @@ from gsomia.warning.tracking import (
 from gsomia.warning.tracking.fusion import GATE_6DOF_999
 from gsomia.warning.tracking.sharing import conceal_covariance
 
-__all__ = ["KAPPA_PRIOR", "Estimate", "fuse_round", "lagged_index"]
+__all__ = ["KAPPA_PRIOR", "LIVE_S", "Estimate", "fuse_round", "lagged_index"]
 
 Array = NDArray[np.float64]
 
 KAPPA_PRIOR = 1.0 / 3000.0
 """Inverse ballistic coefficient (m²/kg) assumed for an estimate that carries none (a
 partner's warning has no drag term): the tracker's own prior for re-entry vehicles."""
+
+LIVE_S = 30.0
+"""A party's own estimate updated this recently is live: a disagreeing warning never
+replaces it."""
 
 _PREDICTOR = EKFPredictor(motion=BallisticMotion(), max_step=30.0)
 
@@ -131,6 +136,7 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
     if kb.size == 0:
         return
     newer = got.t[both] > est.t[kb]
+    live = grid[kb] - est.t[kb] <= LIVE_S
     a_mean, a_cov = _predict(est.state[kb], est.cov[kb], est.t[kb], grid[kb])
     b_mean, b_cov = _predict(got.mean[both], got.cov[both], got.t[both], grid[kb])
     diff = a_mean - b_mean
@@ -143,7 +149,7 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
         g = kb[gated]
         est.t[g], est.state[g], est.cov[g] = grid[g], fused_mean, fused_cov
         est.shared[g] = True
-    take = ~gated & newer
+    take = ~gated & ~live & newer
     g = kb[take]
     est.t[g], est.state[g], est.cov[g] = (
         got.t[both][take],

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from numpy.typing import NDArray
@@ -26,12 +27,19 @@ from numpy.typing import NDArray
 from gsomia.analysis.geography import coverage_ring, region_map
 from gsomia.analysis.metrics import paired
 from gsomia.analysis.runner import LaunchResult
-from gsomia.warning.frames import destination
+from gsomia.warning.frames import destination, ground_range
 from gsomia.warning.sensor_catalogue import sensors_in_service
 from gsomia.warning.sensors import Radar
 from gsomia.warning.tracking import GroundEstimate
 
-__all__ = ["draw_all", "draw_impact_error", "draw_map", "draw_warning_gain"]
+__all__ = [
+    "draw_all",
+    "draw_impact_error",
+    "draw_map",
+    "draw_summaries",
+    "draw_warning_gain",
+    "map_name",
+]
 
 Array = NDArray[np.float64]
 
@@ -54,7 +62,7 @@ def _figure(width: float, height: float) -> Figure:
 
 def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=_DPI)
+    fig.savefig(path, dpi=_DPI, bbox_inches="tight")
     return path
 
 
@@ -71,9 +79,12 @@ def _extent(result: LaunchResult) -> tuple[float, float, float, float]:
 
 def _land(ax: Axes) -> None:
     land = region_map()
-    for (lon, lat), code in zip(land.rings, land.countries, strict=True):
-        colour = "#f3e1c7" if code == "JPN" else "#e4e4e4"
-        ax.fill(lon, lat, facecolor=colour, edgecolor="#777777", linewidth=0.4, zorder=1)
+    rings = [np.column_stack([lon, lat]) for lon, lat in land.rings]
+    colours = ["#f3e1c7" if code == "JPN" else "#e4e4e4" for code in land.countries]
+    patches = PolyCollection(
+        rings, facecolors=colours, edgecolors="#777777", linewidths=0.4, zorder=1
+    )
+    ax.add_collection(patches, autolim=False)
 
 
 def _coverage(ax: Axes, result: LaunchResult) -> None:
@@ -99,6 +110,34 @@ def _ellipse(ax: Axes, estimate: GroundEstimate, colour: str) -> None:
     lat, lon = destination(estimate.lat_deg, estimate.lon_deg, bearing, np.hypot(east, north))
     ax.plot(lon, lat, color=colour, linewidth=1.2, zorder=6)
     ax.plot(estimate.lon_deg, estimate.lat_deg, "+", color=colour, markersize=7, zorder=6)
+
+
+def _inset(ax: Axes, result: LaunchResult, regimes: Sequence[tuple[str, str]], party: str) -> None:
+    """A zoom on the first missile's true impact with each regime's predicted impact and
+    95 % ellipse."""
+    found = [(k, result.ellipses.get((k, party))) for k, _ in regimes]
+    shown = [(k, e) for k, e in found if e is not None]
+    if not shown:
+        return
+    truth = result.truth_paths[0]
+    lat0, lon0 = float(truth[-1, 1]), float(truth[-1, 2])
+    spread = [
+        float(ground_range(lat0, lon0, e.lat_deg, e.lon_deg)) + e.semi_major_m for _, e in shown
+    ]
+    reach_m = min(max(20e3, 1.2 * max(spread)), 400e3)
+    half_lat = math.degrees(reach_m / 6.371e6)
+    half_lon = half_lat / math.cos(math.radians(lat0))
+    box = ax.inset_axes((0.02, 0.02, 0.30, 0.30))
+    colours = regime_colours([k for k, _ in regimes])
+    for key, estimate in shown:
+        _ellipse(box, estimate, colours[key])
+    box.plot(lon0, lat0, "x", color="black", markersize=9)
+    box.set_xlim(lon0 - half_lon, lon0 + half_lon)
+    box.set_ylim(lat0 - half_lat, lat0 + half_lat)
+    box.set_aspect(1.0 / math.cos(math.radians(lat0)))
+    box.set_xticks([])
+    box.set_yticks([])
+    box.set_title(f"impact, ±{reach_m / 1e3:.0f} km", fontsize=7)
 
 
 def draw_map(
@@ -135,10 +174,12 @@ def draw_map(
     ax.set_ylabel("latitude (°N)")
     ax.set_title(
         f"{result.launch.key} {result.launch.missile}: {PARTY_NAMES.get(party, party)}'s "
-        f"fused tracks; impact and 95 % ellipse at T+{result.ellipse_t:.0f} s",
+        f"fused tracks; predicted impact, 95 % ellipse at T+{result.ellipse_t:.0f} s",
         fontsize=10,
     )
     ax.grid(True, linewidth=0.3, alpha=0.5)
+    _inset(ax, result, regimes, party)
+    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -231,18 +272,20 @@ def draw_impact_error(
     return _save(fig, path)
 
 
-def draw_all(
+def map_name(result: LaunchResult) -> str:
+    """The file stem of a launch's map."""
+    return f"map-{result.launch.key}"
+
+
+def draw_summaries(
     results: Sequence[LaunchResult],
     out_dir: Path,
     *,
     regimes: Sequence[tuple[str, str]],
     parties: Sequence[str],
 ) -> dict[str, Path]:
-    """Every picture of the report into ``out_dir``; their paths by name."""
+    """The pictures over every launch (warning gains, impact errors) into ``out_dir``."""
     out: dict[str, Path] = {}
-    for result in results:
-        name = f"map-{result.launch.key}"
-        out[name] = draw_map(result, out_dir / f"{name}.png", regimes=regimes)
     if any(k == "alone" for k, _ in regimes):
         out["warning-gain"] = draw_warning_gain(
             results, out_dir / "warning-gain.png", regimes=regimes, parties=parties
@@ -252,4 +295,19 @@ def draw_all(
         out[name] = draw_impact_error(
             results, out_dir / f"{name}.png", regimes=regimes, party=party
         )
+    return out
+
+
+def draw_all(
+    results: Sequence[LaunchResult],
+    out_dir: Path,
+    *,
+    regimes: Sequence[tuple[str, str]],
+    parties: Sequence[str],
+) -> dict[str, Path]:
+    """Every picture of the report into ``out_dir``; their paths by name."""
+    out = {
+        map_name(r): draw_map(r, out_dir / f"{map_name(r)}.png", regimes=regimes) for r in results
+    }
+    out.update(draw_summaries(results, out_dir, regimes=regimes, parties=parties))
     return out

@@ -11,8 +11,8 @@ The JSON form (:meth:`ValueReport.to_json`) starts with its version marker,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -93,7 +93,7 @@ class ValueReport:
     regimes: tuple[Regime, ...]
     assumptions: Assumptions
     workers: int = 1
-    plots: Mapping[str, Path] = field(default_factory=dict)
+    plots: tuple[Path, ...] = ()
     json_path: Path | None = None
 
     @property
@@ -154,6 +154,10 @@ class ValueReport:
             c for c in self.assumptions.comparisons if c.better in keys and c.worse in keys
         )
 
+    def table_columns(self) -> list[str]:
+        """The keys of :meth:`table_rows`, in order (they are the table's headings)."""
+        return ["comparison", "party", *(m.short for m in measures(self.assumptions))]
+
     def table_rows(self) -> list[dict[str, str]]:
         """One row per comparison and party: each measure's paired gain, in words."""
         rows = []
@@ -164,8 +168,28 @@ class ValueReport:
                     "party": PARTY_NAMES.get(party, party),
                 }
                 for m in measures(self.assumptions):
-                    row[m.key] = gain_text(self.compare(c, party, m), m)
+                    row[m.short] = gain_text(self.compare(c, party, m), m)
                 rows.append(row)
+        return rows
+
+    def launch_rows(self) -> list[dict[str, str]]:
+        """Per launch and comparison, each party's paired gain in first track and in the
+        tightest impact fix, in short form ("+35 s · +20 s", "(+2)": reached only in the
+        better regime)."""
+        ms = {m.key: m for m in measures(self.assumptions)}
+        tight = [m for m in ms.values() if m.fix >= 0][-1]
+        rows = []
+        for result in self.results:
+            key = result.launch.key
+            row = {"launch": key, "missile": result.launch.missile}
+            for c in self.comparisons():
+                for party in self.parties:
+                    cells = [
+                        short_gain(self.compare(c, party, m, key))
+                        for m in (ms["first_track_s"], tight)
+                    ]
+                    row[f"{c.better}/{c.worse}/{party}"] = " · ".join(cells)
+            rows.append(row)
         return rows
 
     def sentences(self) -> list[str]:
@@ -204,8 +228,9 @@ class ValueReport:
                 for c in self.comparisons()
             ],
             "table": self.table_rows(),
+            "per_launch": self.launch_rows(),
             "sentences": self.sentences(),
-            "plots": {name: str(path) for name, path in self.plots.items()},
+            "plots": {path.stem: str(path) for path in self.plots},
         }
 
     def _block(self, launch: str | None, ms: tuple[Measure, ...]) -> dict[str, Any]:
@@ -332,6 +357,19 @@ def gain_text(pair: Paired, m: Measure) -> str:
     if pair.gained or pair.lost:
         lines.append(f"+{pair.gained}/−{pair.lost} reached")
     return "\n".join(lines) if lines else "—"
+
+
+def short_gain(pair: Paired) -> str:
+    """A paired gain in seconds in a few characters: "+35", "0", "—", with "(+n)" or
+    "(−m)" for missiles where only one regime reached the measure."""
+    text = f"{pair.gain.median:+.0f}" if pair.gain.n else "—"
+    if text in ("+0", "-0"):
+        text = "0"
+    if pair.gained:
+        text += f" (+{pair.gained})"
+    if pair.lost:
+        text += f" (−{pair.lost})"
+    return text
 
 
 def _signed(value: float, m: Measure) -> str:

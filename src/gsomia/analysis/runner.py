@@ -15,7 +15,8 @@ import logging
 import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -43,7 +44,7 @@ from gsomia.warning.launches import DatedLaunch, dated_launch
 from gsomia.warning.sensor_catalogue import sensors_in_service
 from gsomia.warning.tracking import GroundEstimate
 
-__all__ = ["LaunchResult", "regime_sharing", "run_launch", "run_launches"]
+__all__ = ["LaunchResult", "MapRequest", "regime_sharing", "run_launch", "run_launches"]
 
 _logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class LaunchResult:
     ellipses: Mapping[tuple[str, str], GroundEstimate | None]
     ellipse_t: float
     truth_paths: tuple[np.ndarray, ...]
+    map_path: Path | None = None
 
 
 def regime_sharing(
@@ -167,10 +169,22 @@ def _queue_ellipses(
     return keys, scorer.add_points(points, t, beta)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MapRequest:
+    """Where a worker draws a launch's map, and the regimes' (key, title) to show."""
+
+    out_dir: Path
+    regimes: tuple[tuple[str, str], ...]
+
+
 def run_launch(
-    launch_key: str, sharing: Mapping[str, Sharing], sim: SimulationAssumptions
+    launch_key: str,
+    sharing: Mapping[str, Sharing],
+    sim: SimulationAssumptions,
+    draw: MapRequest | None = None,
 ) -> LaunchResult:
-    """Every regime's measures on one dated launch, over ``sim.runs`` runs."""
+    """Every regime's measures on one dated launch, over ``sim.runs`` runs; its map too
+    when ``draw`` says where."""
     world = build_world(dated_launch(launch_key), sim)
     scorer = Scorer(sim=sim)
     tickets: dict[tuple[str, str], list[list[int]]] = {}
@@ -196,7 +210,7 @@ def run_launch(
         key: tuple(tuple(scorer.score(t) for t in per_run) for per_run in runs)
         for key, runs in tickets.items()
     }
-    return LaunchResult(
+    result = LaunchResult(
         launch=world.launch,
         rounds=world.rounds,
         sharing=dict(sharing),
@@ -206,6 +220,12 @@ def run_launch(
         ellipse_t=at - world.rounds[0].launch_t,
         truth_paths=_truth_paths(world),
     )
+    if draw is None:
+        return result
+    from gsomia.analysis.plots import draw_map, map_name
+
+    path = draw.out_dir / f"{map_name(result)}.png"
+    return replace(result, map_path=draw_map(result, path, regimes=draw.regimes))
 
 
 def run_launches(
@@ -213,11 +233,12 @@ def run_launches(
     sim: SimulationAssumptions,
     *,
     workers: int = 1,
+    draw: MapRequest | None = None,
 ) -> list[LaunchResult]:
     """:func:`run_launch` for each (launch key, sharing), in order; in ``workers`` processes."""
     if workers <= 1 or len(jobs) <= 1:
-        return [run_launch(key, shared, sim) for key, shared in jobs]
+        return [run_launch(key, shared, sim, draw) for key, shared in jobs]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_launch, key, dict(shared), sim) for key, shared in jobs]
+        futures = [pool.submit(run_launch, key, dict(shared), sim, draw) for key, shared in jobs]
         return [f.result() for f in futures]

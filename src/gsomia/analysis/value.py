@@ -18,7 +18,7 @@ from gsomia.agreement_files import AgreementLibrary
 from gsomia.analysis.assumptions import Assumptions, load_assumptions
 from gsomia.analysis.regimes import Regime, regimes_from
 from gsomia.analysis.report import ValueReport
-from gsomia.analysis.runner import regime_sharing, run_launches
+from gsomia.analysis.runner import MapRequest, regime_sharing, run_launches
 from gsomia.errors import InputError
 from gsomia.warning.launches import DatedLaunch, dated_launch, dated_launches
 
@@ -72,11 +72,22 @@ def run_value(
     _logger.info(
         "value: %d launches, %d regimes, %d runs", len(jobs), len(wanted), a.simulation.runs
     )
-    results = run_launches(jobs, a.simulation, workers=max(1, workers))
+    draw = None
+    if out_dir is not None and plots:
+        _writable(out_dir)
+        draw = MapRequest(out_dir=out_dir, regimes=tuple((r.key, r.title) for r in wanted))
+    results = run_launches(jobs, a.simulation, workers=max(1, workers), draw=draw)
     report = ValueReport(results=tuple(results), regimes=wanted, assumptions=a, workers=workers)
     if out_dir is not None:
         report = write_report(report, out_dir, plots=plots)
     return report
+
+
+def _writable(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write the report to {out_dir}: {exc}") from exc
 
 
 def write_report(report: ValueReport, out_dir: Path, *, plots: bool = True) -> ValueReport:
@@ -84,19 +95,22 @@ def write_report(report: ValueReport, out_dir: Path, *, plots: bool = True) -> V
 
     Raises InputError if the directory cannot be written.
     """
+    _writable(out_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        drawn = {}
+        drawn: dict[str, Path] = {}
         if plots:
-            from gsomia.analysis.plots import draw_all
+            from gsomia.analysis.plots import draw_map, draw_summaries, map_name
 
-            drawn = draw_all(
-                report.results,
-                out_dir,
-                regimes=[(r.key, r.title) for r in report.regimes],
-                parties=report.parties,
+            regimes = [(r.key, r.title) for r in report.regimes]
+            for result in report.results:
+                path = result.map_path or draw_map(
+                    result, out_dir / f"{map_name(result)}.png", regimes=regimes
+                )
+                drawn[map_name(result)] = path
+            drawn.update(
+                draw_summaries(report.results, out_dir, regimes=regimes, parties=report.parties)
             )
-        report = replace(report, plots=drawn, json_path=out_dir / "value.json")
+        report = replace(report, plots=tuple(drawn.values()), json_path=out_dir / "value.json")
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=1, allow_nan=False)
         (out_dir / "value.json").write_text(text + "\n", encoding="utf-8")
     except OSError as exc:

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from gsomia.agreement_files import load_library
-from gsomia.analysis.assumptions import load_assumptions
-from gsomia.analysis.metrics import summarise
-from gsomia.analysis.report import PARTY_NAMES, ValueReport, measures
-from gsomia.analysis.value import run_value
 from gsomia.cli._render import emit_json
+
+if TYPE_CHECKING:  # the analysis loads only when the command runs (fast --help)
+    from gsomia.analysis.report import ValueReport
 
 app = typer.Typer(help="The strategic value of the agreements, measured by simulation.")
 
@@ -37,6 +35,8 @@ def _workers() -> int:
 
 
 def _differences(report: ValueReport) -> Table:
+    from gsomia.analysis.report import measures
+
     ms = measures(report.assumptions)
     table = Table(
         title=f"What sharing buys: paired differences over {len(report.results)} launches × "
@@ -50,7 +50,31 @@ def _differences(report: ValueReport) -> Table:
     for m in ms:
         table.add_column(m.short, justify="right")
     for row in report.table_rows():
-        table.add_row(row["comparison"], row["party"], *(row[m.key] for m in ms))
+        table.add_row(row["comparison"], row["party"], *(row[m.short] for m in ms))
+    return table
+
+
+def _per_launch(report: ValueReport) -> Table:
+    from gsomia.analysis.report import PARTY_NAMES, measures
+
+    tight = [m for m in measures(report.assumptions) if m.fix >= 0][-1]
+    table = Table(
+        title=f"Per launch: median paired gain in seconds, first track · {tight.label} "
+        "((+n): reached only in the first regime; —: neither reached it)",
+        title_justify="left",
+    )
+    table.add_column("launch")
+    table.add_column("missile")
+    comparisons = report.comparisons()
+    for c in comparisons:
+        better, worse = report.regime(c.better).label, report.regime(c.worse).label
+        for party in report.parties:
+            table.add_column(
+                f"{better} vs {worse}\n{PARTY_NAMES.get(party, party)}", justify="right"
+            )
+    for row in report.launch_rows():
+        cells = [row[f"{c.better}/{c.worse}/{p}"] for c in comparisons for p in report.parties]
+        table.add_row(row["launch"], row["missile"], *cells)
     return table
 
 
@@ -59,11 +83,15 @@ def _cell(value: float | None) -> str:
 
 
 def _gap(report: ValueReport, regime: str, which: str) -> str:
+    from gsomia.analysis.metrics import summarise
+
     s = summarise(report.gaps(regime, which))
     return "—" if s.n == 0 else f"{s.median:.0f} km"
 
 
 def _medians(report: ValueReport) -> Table:
+    from gsomia.analysis.report import PARTY_NAMES, measures
+
     ms = measures(report.assumptions)
     table = Table(title="Medians per regime (s; tracks lost: count)", title_justify="left")
     for col in ("regime", "party", *(m.short for m in ms), "apogee gap", "range gap"):
@@ -109,6 +137,10 @@ def value(
     as_json: Annotated[bool, typer.Option("--json", help="Print value.json instead.")] = False,
 ) -> None:
     """Run the sharing regimes over the dated launches and show what each buys."""
+    from gsomia.agreement_files import load_library
+    from gsomia.analysis.assumptions import load_assumptions
+    from gsomia.analysis.value import run_value
+
     assumptions = load_assumptions().with_delays(
         direct_s=direct_delay,
         relay_s=relay_delay,
@@ -133,11 +165,12 @@ def value(
     if not console.is_terminal:
         console = Console(highlight=False, width=_PLAIN_WIDTH)
     console.print(_differences(report))
+    console.print(_per_launch(report))
     console.print(_medians(report))
     for sentence in report.sentences():
         console.print(sentence)
-    for name, path in report.plots.items():
-        console.print(f"[dim]{name}:[/dim] {path}")
+    for path in report.plots:
+        console.print(f"[dim]{path.stem}:[/dim] {path}")
     console.print(f"[dim]numbers:[/dim] {report.json_path}")
 
 

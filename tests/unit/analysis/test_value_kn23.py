@@ -72,8 +72,8 @@ def test_rok_data_bring_japan_s_first_track_on_the_first_missile_forward(
 @pytest.mark.slow
 def test_the_report_images_exist_and_are_not_blank(report: ValueReport) -> None:
     expected = {f"map-{LAUNCH}", "warning-gain", "impact-error-JPN", "impact-error-KOR"}
-    assert expected <= set(report.plots)
-    for path in report.plots.values():
+    assert expected <= {path.stem for path in report.plots}
+    for path in report.plots:
         assert path.suffix == ".png"
         assert path.stat().st_size > 20_000
         image = imread(path)[..., :3]
@@ -98,3 +98,7 @@ def test_value_json_carries_every_number_with_its_format(report: ValueReport) ->
     jpn = doc["overall"]["alone"]["parties"]["JPN"]["first_track_s"]
     assert jpn["n"] == 2 * RUNS and jpn["never"] >= RUNS
     assert doc["table"] and doc["sentences"]
+    assert list(doc["table"][0]) == report.table_columns()
+    (row,) = doc["per_launch"]
+    assert row["launch"] == LAUNCH
+    assert {"gsomia/tisa-only/JPN", "link/gsomia/KOR"} <= set(row)
