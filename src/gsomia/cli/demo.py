@@ -79,8 +79,10 @@ def demo(
                 ],
             )
         )
-        if result.value is not None and hasattr(result.value, "render"):
-            result.value.render(console)
+        if result.value is not None:
+            from gsomia.cli.value import differences_table
+
+            console.print(differences_table(result.value))
         console.print(f"Report: {report}  ({result.seconds:.0f} s)")
     if not result.ok:
         raise typer.Exit(code=5)

@@ -15,7 +15,7 @@ import sys
 import typer
 
 from gsomia import __version__
-from gsomia.cli import agreements, audit, check, cluster, demo, pki, warning
+from gsomia.cli import agreements, audit, check, cluster, demo, pki, value, warning
 from gsomia.cli import node as node_commands
 from gsomia.cli._render import err_console
 from gsomia.errors import GsomiaError, PolicyDenied
@@ -36,6 +36,7 @@ app.add_typer(cluster.node_app, name="node")
 app.command("up")(cluster.up)
 app.command("down")(cluster.down)
 app.command("demo")(demo.demo)
+app.command("value")(value.value)
 node_commands.mount(app, cluster.node_app)
 
 

@@ -34,7 +34,7 @@ def _workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def _differences(report: ValueReport) -> Table:
+def differences_table(report: ValueReport) -> Table:
     from gsomia.analysis.report import measures
 
     ms = measures(report.assumptions)
@@ -164,7 +164,7 @@ def value(
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=_PLAIN_WIDTH)
-    console.print(_differences(report))
+    console.print(differences_table(report))
     console.print(_per_launch(report))
     console.print(_medians(report))
     for sentence in report.sentences():

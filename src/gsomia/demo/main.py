@@ -9,12 +9,21 @@ from gsomia.demo.report import write_report
 from gsomia.demo.run import DemoResult, Progress, run_demo
 from gsomia.demo.world import World
 
-__all__ = ["main_job"]
+__all__ = ["QUICK_LAUNCHES", "main_job"]
+
+#: The launches a quick run measures: the 2019 KN-23 case and a lofted ICBM.
+QUICK_LAUNCHES = ("2019-05-09", "2022-11-18")
 
 
 def _value(world: World, out: Path, quick: bool) -> Any:
-    """The strategic value of the agreements on the timeline's launches (gsomia value)."""
-    return None
+    """The strategic value of the agreements on the timeline's launches (``gsomia value``),
+    with the regimes derived from the agreements as the nodes know them after the replay:
+    the files as signed plus the notes exchanged on their dates."""
+    from gsomia.analysis.value import run_value
+
+    library = world.nodes["JPN"].ctx.agreements
+    launches = QUICK_LAUNCHES if quick else None
+    return run_value(library, launches, runs=1 if quick else 2, out_dir=out / "value", workers=2)
 
 
 def main_job(

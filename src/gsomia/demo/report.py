@@ -16,12 +16,13 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 
-from gsomia.agreement_files import AgreementLibrary  # noqa: E402
-from gsomia.core.agreements import Agreement, EventKind  # noqa: E402
-from gsomia.core.lifecycle import Phase, status  # noqa: E402
+from gsomia.agreement_files import AgreementLibrary
+from gsomia.core.agreements import Agreement, EventKind
+from gsomia.core.lifecycle import Phase, status
 
 __all__ = ["agreement_timeline_plot", "write_report"]
 
@@ -33,10 +34,26 @@ _PHASE_COLOURS = {
     Phase.NOTICE_SUSPENDED: "#8fb88f",
     Phase.TERMINATED: "#b03030",
 }
+_STYLE = """<style>
+body { font-family: system-ui, sans-serif; margin: 0; color: #1b1b1b; }
+.banner { background: #b03030; color: #fff; text-align: center; font-weight: 600;
+  padding: 6px; letter-spacing: .03em; }
+main { max-width: 1200px; margin: 0 auto; padding: 12px 24px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0 20px; }
+th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+img { max-width: 100%; border: 1px solid #ddd; margin: 6px 0; }
+.ok { color: #2b6b2b; font-weight: 600; } .bad { color: #b03030; font-weight: 600; }
+</style>"""
 _BANNER = (
     "DEMONSTRATION — the items are placeholders written by the demo; labels and markings are "
     "shown as a node applies them"
 )
+
+
+def _day_number(when: datetime) -> float:
+    """Matplotlib's day number of ``when`` (its date converter is untyped)."""
+    return float(mdates.date2num(when))  # type: ignore[no-untyped-call]
 
 
 def agreement_timeline_plot(
@@ -44,9 +61,7 @@ def agreement_timeline_plot(
 ) -> Path:
     """Each agreement's phase over time, and the Japan–ROK branch where the 2019 notice was
     not suspended, as coloured bands."""
-    rows: list[tuple[str, Agreement]] = [
-        (a.short_name, a) for a in library if a.kind != "mechanism" or True
-    ]
+    rows: list[tuple[str, Agreement]] = [(a.short_name, a) for a in library]
     jk = library.agreements.get("jpn-kor-gsomia")
     if jk is not None:
         branch = replace(jk, events=tuple(e for e in jk.events if e.kind is EventKind.NOTICE))
@@ -59,7 +74,7 @@ def agreement_timeline_plot(
             ax.barh(
                 y,
                 7,
-                left=matplotlib.dates.date2num(d),
+                left=_day_number(d),
                 color=_PHASE_COLOURS[phase],
                 height=0.6,
                 linewidth=0,
@@ -130,23 +145,15 @@ def write_report(result: Any, library: AgreementLibrary) -> Path:
     events = sorted({e for counts in result.ledgers.values() for e in counts})
     ledger_rows = [(e, *(result.ledgers[p].get(e, 0) for p in result.ledgers)) for e in events]
     value_html = _value_section(result.value, out)
+    verified = '<span class="ok">yes</span>' if result.ok else '<span class="bad">NO</span>'
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gsomia demo report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 0; color: #1b1b1b; }}
-.banner {{ background: #b03030; color: #fff; text-align: center; font-weight: 600; padding: 6px; letter-spacing: .03em; }}
-main {{ max-width: 1200px; margin: 0 auto; padding: 12px 24px; }}
-table {{ border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0 20px; }}
-th, td {{ border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }}
-th {{ background: #f2f2f2; }}
-img {{ max-width: 100%; border: 1px solid #ddd; margin: 6px 0; }}
-.ok {{ color: #2b6b2b; font-weight: 600; }} .bad {{ color: #b03030; font-weight: 600; }}
-</style></head><body>
+{_STYLE}</head><body>
 <div class="banner">{html.escape(_BANNER)}</div>
 <main>
 <h1>gsomia: the 2016–2023 timeline, replayed and measured</h1>
 <p>Three nodes (JPN, KOR, USA) replayed the timeline through the real workflows in
-{result.seconds:.0f} s. Every ledger verified: <span class="{"ok" if result.ok else "bad"}">{"yes" if result.ok else "NO"}</span>.</p>
+{result.seconds:.0f} s. Every ledger verified: {verified}.</p>
 <h2>The agreements over time</h2>
 <img src="{timeline_png.name}" alt="agreement phases over time">
 <h2>What the agreements bought</h2>
@@ -166,18 +173,20 @@ img {{ max-width: 100%; border: 1px solid #ddd; margin: 6px 0; }}
     return path
 
 
+def _image(path: Path, out: Path) -> str:
+    src = html.escape(str(path.relative_to(out)))
+    return f'<img src="{src}" alt="{html.escape(path.stem)}">'
+
+
 def _value_section(value: Any, out: Path) -> str:
     if value is None:
         return "<p>Not measured in this run.</p>"
-    rows = value.table_rows() if hasattr(value, "table_rows") else []
-    columns = (
-        value.table_columns()
-        if hasattr(value, "table_columns")
-        else (list(rows[0].keys()) if rows else [])
+    columns = value.table_columns()
+    rows = [[row.get(c) for c in columns] for row in value.table_rows()]
+    sentences = "".join(f"<li>{html.escape(s)}</li>" for s in value.sentences())
+    images = "".join(_image(Path(p), out) for p in value.plots)
+    note = (
+        "<p>Numbers come from the simulation (Monte Carlo, common random numbers); the "
+        "assumed latencies and the method are in <code>docs/value.md</code>.</p>"
     )
-    table_rows = [[r.get(c) for c in columns] if isinstance(r, dict) else list(r) for r in rows]
-    images = "".join(
-        f'<img src="{html.escape(str(Path(p).relative_to(out)))}" alt="{html.escape(Path(p).stem)}">'
-        for p in getattr(value, "plots", ())
-    )
-    return _table(columns, table_rows) + images
+    return note + _table(columns, rows) + f"<ul>{sentences}</ul>" + images

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gsomia.demo.script import Memory, StepRecord, timeline
+from gsomia.demo.script import StepRecord, Timeline
 from gsomia.demo.world import World, build_world
 from gsomia.errors import GsomiaError
 
@@ -58,7 +58,7 @@ def run_demo(
     result = DemoResult(out=out)
     world = build_world(out)
     try:
-        steps = timeline(Memory())
+        steps = Timeline().steps()
         total = len(steps) + 3
         for n, step in enumerate(steps):
             tell(step.title, n, total)
