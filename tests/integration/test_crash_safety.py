@@ -51,7 +51,8 @@ BATCH = 250
 WITNESS_EVERY = 6  # batches between cross-witnessing rounds
 KILLS = 12
 SEED = 20161123  # the Japan-ROK GSOMIA was signed on 23 November 2016
-MAX_DELAY_S = 2.0  # a kill lands up to this long after the child is ready
+MAX_BATCHES_BEFORE_KILL = 2  # a kill lands after 0..2 finished batches of a run, and then
+# a random fraction of one batch's time later: mid-run on a fast machine or a slow one
 OFFICER = "jpn-officer"
 PROVISION = Provision(
     recipient="KOR",
@@ -271,6 +272,21 @@ def wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: float
         time.sleep(0.01)
 
 
+def wait_for_batches(process: subprocess.Popen[bytes], log: Path, count: int) -> float:
+    """Wait until the child has reported ``count`` more finished batches (or has ended);
+    returns how long the last of them took (half a second if ``count`` is 0)."""
+
+    def reported() -> int:
+        return log.read_bytes().count(b"provided ")
+
+    start, last = reported(), time.monotonic()
+    for target in range(start + 1, start + count + 1):
+        last = time.monotonic()
+        while reported() < target and process.poll() is None:
+            time.sleep(0.005)
+    return time.monotonic() - last if count else 0.5
+
+
 def audit_verify(where: Path, env: dict[str, str]) -> dict[str, object]:
     run = subprocess.run(
         [sys.executable, "-m", "gsomia", "audit", "verify", "--home", str(where), "--json"],
@@ -294,7 +310,8 @@ def crash_and_restart(root: Path, env: dict[str, str], master: MasterSecret) -> 
         log = root / f"run-{run}.log"
         process = spawn(root, env, log)
         wait_until_ready(process, log)
-        time.sleep(rng.uniform(0.0, MAX_DELAY_S))
+        batch_time = wait_for_batches(process, log, rng.randint(0, MAX_BATCHES_BEFORE_KILL))
+        time.sleep(rng.uniform(0.0, batch_time))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1

@@ -3,7 +3,7 @@ pipeline and the checks they make, not their timing)."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -14,14 +14,11 @@ BENCH = Path(__file__).resolve().parents[3] / "bench"
 
 
 def load(name: str) -> ModuleType:
+    """The benchmark script as the module ``name`` (a child process it spawns imports it by
+    that name, with this process's path)."""
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(name)
 
 
 @pytest.mark.parametrize("one_process", [True, False], ids=["one-process", "child-process"])
