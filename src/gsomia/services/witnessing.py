@@ -43,11 +43,17 @@ class WitnessService:
         self._custody = custody
 
     def partners(self) -> dict[str, str]:
-        """Each partner party and an agreement to exchange checkpoints under (binding first)."""
+        """Each partner party whose keys this node has registered, and an agreement to
+        exchange checkpoints under (binding first): a party it cannot reach is not asked."""
+        registered = {(agreement_id, key.party) for agreement_id, key in self.ctx.keyring.partners}
         out: dict[str, str] = {}
         for agreement in sorted(self.ctx.files, key=lambda a: a.legal_nature != "binding"):
             for party in agreement.party_codes:
-                if party != self.ctx.party and self.ctx.party in agreement.party_codes:
+                if (
+                    party != self.ctx.party
+                    and self.ctx.party in agreement.party_codes
+                    and (agreement.id, party) in registered
+                ):
                     out.setdefault(party, agreement.id)
         return out
 
