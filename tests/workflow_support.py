@@ -171,53 +171,22 @@ def _people(node: Node, party: str) -> None:
     need = frozenset({TOPIC, "nk-nuclear"})
     node.registry.add_facility(facility_id=f"{p}-hq", name=f"{party} headquarters")
     node.registry.add_facility(facility_id=f"{p}-annex", name=f"{party} annex")
-    add = node.registry.add_person
-    add(
-        person_id=officer(party),
-        name="Officer",
-        role="security-officer",
-        clearance=LEVEL[party],
-        need_to_know=need,
-        facilities=hq,
-    )
-    add(
-        person_id=official(party),
-        name="Official",
-        role="official",
-        clearance=LEVEL[party],
-        need_to_know=need,
-        facilities=hq,
-    )
-    add(
-        person_id=f"{p}-low",
-        name="Low",
-        role="official",
-        clearance=LOW[party],
-        need_to_know=need,
-        facilities=hq,
-    )
-    add(
-        person_id=f"{p}-noneed",
-        name="No need",
-        role="official",
-        clearance=LEVEL[party],
-        facilities=hq,
-    )
-    add(
-        person_id=f"{p}-translator",
-        name="Translator",
-        role="translator",
-        clearance=LEVEL[party],
-        need_to_know=need,
-        facilities=hq,
-    )
-    add(
-        person_id=f"{p}-uncleared-translator",
-        name="Translator 2",
-        role="translator",
-        need_to_know=need,
-        facilities=hq,
-    )
+    for person_id, name, role, clearance, need_to_know in (
+        (officer(party), "Officer", "security-officer", LEVEL[party], need),
+        (official(party), "Official", "official", LEVEL[party], need),
+        (f"{p}-low", "Low", "official", LOW[party], need),
+        (f"{p}-noneed", "No need", "official", LEVEL[party], frozenset()),
+        (f"{p}-translator", "Translator", "translator", LEVEL[party], need),
+        (f"{p}-uncleared-translator", "Translator 2", "translator", None, need),
+    ):
+        node.registry.add_person(
+            person_id=person_id,
+            name=name,
+            role=role,
+            clearance=clearance,
+            need_to_know=need_to_know,
+            facilities=hq,
+        )
 
 
 def counts(node: Node) -> dict[str, int]:

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, PersonDep
-from gsomia.core.people import Person
+from gsomia.core.people import Facility, Person
 from gsomia.errors import IntegrityError
 from gsomia.ports.store import ItemRecord, WorkflowRecord
 
@@ -19,8 +19,16 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-Id = Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")]
-Name = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+_HEX_ID = "^[0-9a-f]{32}$"
+_NAME = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+_DOCUMENT_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"  # agreements and the notes on them
+
+Id = Annotated[str, PathParam(pattern=_HEX_ID)]
+Name = Annotated[str, PathParam(pattern=_NAME)]
+AgreementPath = Annotated[str, PathParam(pattern=_DOCUMENT_ID)]
+ItemField = Annotated[str, Field(pattern=_HEX_ID)]
+NameField = Annotated[str, Field(pattern=_NAME)]
+DocumentField = Annotated[str, Field(pattern=_DOCUMENT_ID)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
@@ -41,6 +49,10 @@ def _record(r: WorkflowRecord) -> dict[str, Any]:
     }
 
 
+def _facility(f: Facility) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "contractor": f.contractor}
+
+
 def _item(r: ItemRecord) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -57,20 +69,20 @@ def _item(r: ItemRecord) -> dict[str, Any]:
 
 
 class FacilityIn(_In):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    id: NameField
     name: Text
     contractor: Annotated[str | None, Field(max_length=200)] = None
 
 
 class PersonIn(_In):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    id: NameField
     name: Text
     role: Literal["official", "translator", "security-officer", "contractor-staff"]
     clearance: Annotated[str | None, Field(max_length=64)] = None
     granted_on: date | None = None
     expires_on: date | None = None
-    need_to_know: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]] = []
-    facilities: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]] = []
+    need_to_know: list[NameField] = []
+    facilities: list[NameField] = []
     rank: Annotated[str, Field(max_length=64)] = ""
 
 
@@ -82,17 +94,16 @@ def _officer(person: Person) -> None:
 @router.get("/v1/facilities", tags=["registry"])
 def facilities(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
     """The facilities of this node."""
-    return [
-        {"id": f.id, "name": f.name, "contractor": f.contractor} for f in node.registry.facilities()
-    ]
+    return [_facility(f) for f in node.registry.facilities()]
 
 
 @router.post("/v1/facilities", tags=["registry"], status_code=201)
 def add_facility(node: NodeDep, body: FacilityIn, person: PersonDep) -> dict[str, Any]:
     """Add a government or contractor facility (security officers only)."""
     _officer(person)
-    f = node.registry.add_facility(facility_id=body.id, name=body.name, contractor=body.contractor)
-    return {"id": f.id, "name": f.name, "contractor": f.contractor}
+    return _facility(
+        node.registry.add_facility(facility_id=body.id, name=body.name, contractor=body.contractor)
+    )
 
 
 @router.get("/v1/persons", tags=["registry"])
@@ -144,7 +155,7 @@ def record_condition(
 
 
 class CopyIn(_In):
-    facility: Annotated[str | None, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] = None
+    facility: Annotated[str | None, Field(pattern=_NAME)] = None
 
 
 @router.post("/v1/items/{item_id}/copies", tags=["handling"], status_code=201)
@@ -160,7 +171,7 @@ def copies(node: NodeDep, item_id: Id, _p: PersonDep) -> list[dict[str, Any]]:
 
 
 class TranslateIn(_In):
-    translator: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    translator: NameField
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
     content: Annotated[str, Field(min_length=1, max_length=4_000_000)]
 
@@ -180,7 +191,7 @@ def translate(node: NodeDep, item_id: Id, body: TranslateIn, person: PersonDep) 
 
 
 class DestroyIn(_In):
-    method: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")] = "crypto-shredding"
+    method: NameField = "crypto-shredding"
 
 
 @router.post("/v1/items/{item_id}/destroy", tags=["handling"])
@@ -217,7 +228,7 @@ def reclassify(node: NodeDep, item_id: Id, body: ReclassifyIn, person: PersonDep
 
 
 class HandOverIn(_In):
-    facility: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    facility: NameField
 
 
 @router.post("/v1/items/{item_id}/hand-over", tags=["handling"])
@@ -232,7 +243,7 @@ def hand_over(node: NodeDep, item_id: Id, body: HandOverIn, person: PersonDep) -
 
 
 class ConsentIn(_In):
-    item: Annotated[str, Field(pattern="^[0-9a-f]{32}$")]
+    item: ItemField
     to_party: Party
     reason: Text
     kind: Literal["release", "purpose"] = "release"
@@ -296,9 +307,7 @@ def forward(node: NodeDep, item_id: Id, person: PersonDep) -> dict[str, Any]:
 
 
 class IncidentIn(_In):
-    items: Annotated[
-        list[Annotated[str, Field(pattern="^[0-9a-f]{32}$")]], Field(min_length=1, max_length=1000)
-    ]
+    items: Annotated[list[ItemField], Field(min_length=1, max_length=1000)]
     kind: Literal["loss", "compromise"]
     possible: bool
     description: Text
@@ -361,14 +370,14 @@ def close_incident(
 class NoteIn(_In):
     kind: Literal["notice", "suspension", "resumption", "withdrawal"]
     text: Text
-    of: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]] = []
+    of: list[DocumentField] = []
     terminates_at: datetime | None = None
 
 
 @router.post("/v1/agreements/{agreement_id}/notes", tags=["agreements"], status_code=201)
 def give_note(
     node: NodeDep,
-    agreement_id: Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")],
+    agreement_id: AgreementPath,
     body: NoteIn,
     person: PersonDep,
 ) -> dict[str, Any]:
@@ -388,7 +397,7 @@ def give_note(
 @router.get("/v1/agreements/{agreement_id}/notes", tags=["agreements"])
 def notes(
     node: NodeDep,
-    agreement_id: Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")],
+    agreement_id: AgreementPath,
     _p: PersonDep,
 ) -> list[dict[str, Any]]:
     """The notes recorded on the agreement."""
@@ -399,7 +408,7 @@ def notes(
 
 
 class LawIn(_In):
-    agreement: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    agreement: DocumentField
     title: Text
     summary: Text
     effective_on: date

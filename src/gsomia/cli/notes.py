@@ -6,6 +6,7 @@ on an agreement, given from this node and sent to every other party (JK-21).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -53,13 +54,17 @@ def _give(
         )
 
 
-def _done(record: WorkflowRecord, json_: bool) -> None:
+def _show(record: WorkflowRecord, json_: bool, text: str) -> None:
     if json_:
         emit_json(record_row(record))
-        return
+    else:
+        console.print(text)
+
+
+def _done(record: WorkflowRecord, json_: bool) -> None:
     ends = record.body.get("terminates_at")
     tail = f"; terminates at {ends}" if ends else ""
-    console.print(f"{record.body.get('kind', 'note')} {record.id} recorded and sent{tail}")
+    _show(record, json_, f"{record.body.get('kind', 'note')} {record.id} recorded and sent{tail}")
 
 
 def notice(
@@ -76,40 +81,37 @@ def notice(
     _done(_give(home, agreement_id, "notice", as_, text, [], terminates_at), json_)
 
 
-def suspend(
-    agreement_id: AgreementArg,
-    of: OfOpt,
-    as_: AsOpt,
-    text: TextOpt,
-    home: HomeOpt = None,
-    json_: JsonOpt = False,
-) -> None:
-    """Suspend the effect of this party's pending notice (as the 2019 note did)."""
-    _done(_give(home, agreement_id, "suspension", as_, text, of, None), json_)
+def _acting_on_notes(name: str, *, kind: str, doc: str) -> Callable[..., None]:
+    """The command ``name`` that gives a ``kind`` note acting on earlier notes (``--of``)."""
+
+    def command(
+        agreement_id: AgreementArg,
+        of: OfOpt,
+        as_: AsOpt,
+        text: TextOpt,
+        home: HomeOpt = None,
+        json_: JsonOpt = False,
+    ) -> None:
+        _done(_give(home, agreement_id, kind, as_, text, of, None), json_)
+
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    return command
 
 
-def resume(
-    agreement_id: AgreementArg,
-    of: OfOpt,
-    as_: AsOpt,
-    text: TextOpt,
-    home: HomeOpt = None,
-    json_: JsonOpt = False,
-) -> None:
-    """Let a suspended notice take effect again."""
-    _done(_give(home, agreement_id, "resumption", as_, text, of, None), json_)
-
-
-def withdraw(
-    agreement_id: AgreementArg,
-    of: OfOpt,
-    as_: AsOpt,
-    text: TextOpt,
-    home: HomeOpt = None,
-    json_: JsonOpt = False,
-) -> None:
-    """Withdraw this party's notice (and notes about it), as the 2023 note did."""
-    _done(_give(home, agreement_id, "withdrawal", as_, text, of, None), json_)
+suspend = _acting_on_notes(
+    "suspend",
+    kind="suspension",
+    doc="Suspend the effect of this party's pending notice (as the 2019 note did).",
+)
+resume = _acting_on_notes(
+    "resume", kind="resumption", doc="Let a suspended notice take effect again."
+)
+withdraw = _acting_on_notes(
+    "withdraw",
+    kind="withdrawal",
+    doc="Withdraw this party's notice (and notes about it), as the 2023 note did.",
+)
 
 
 def amend(
@@ -122,10 +124,7 @@ def amend(
     """Propose an amendment in writing; it takes effect once every party accepts (JK-21.3)."""
     with opened(home) as node:
         record = node.notes.propose_amendment(agreement_id=agreement_id, by=as_, text=text)
-    if json_:
-        emit_json(record_row(record))
-    else:
-        console.print(f"amendment {record.id} proposed to {', '.join(record.body['awaiting'])}")
+    _show(record, json_, f"amendment {record.id} proposed to {', '.join(record.body['awaiting'])}")
 
 
 def accept(
@@ -138,10 +137,9 @@ def accept(
     """Accept another party's proposed amendment in writing (JK-21.3)."""
     with opened(home) as node:
         record = node.notes.accept_amendment(proposal_id=proposal_id, by=as_, note=note)
-    if json_:
-        emit_json(record_row(record))
-    else:
-        console.print(f"amendment {record.id} accepted; the acceptance goes to {record.body['by']}")
+    _show(
+        record, json_, f"amendment {record.id} accepted; the acceptance goes to {record.body['by']}"
+    )
 
 
 def notes(

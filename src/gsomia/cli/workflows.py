@@ -26,6 +26,12 @@ __all__ = [
 ]
 
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="Item id.")]
+RequestArg = Annotated[str, typer.Argument(metavar="REQUEST")]
+IncidentArg = Annotated[str, typer.Argument(metavar="INCIDENT")]
+VisitArg = Annotated[str, typer.Argument(metavar="VISIT")]
+AnswerNoteOpt = Annotated[str, typer.Option(help="A note to the requester.")]
+AgreementOpt = Annotated[str, typer.Option(help="Agreement id.")]
+
 consent_app = typer.Typer(
     help="Prior written consent of the originator (JK-5, TI-3).", no_args_is_help=True
 )
@@ -220,9 +226,9 @@ def consent_request(
 
 @consent_app.command("grant")
 def consent_grant(
-    request_id: Annotated[str, typer.Argument(metavar="REQUEST")],
+    request_id: RequestArg,
     as_: AsOpt,
-    note: Annotated[str, typer.Option(help="A note to the requester.")] = "",
+    note: AnswerNoteOpt = "",
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -234,9 +240,9 @@ def consent_grant(
 
 @consent_app.command("refuse")
 def consent_refuse(
-    request_id: Annotated[str, typer.Argument(metavar="REQUEST")],
+    request_id: RequestArg,
     as_: AsOpt,
-    note: Annotated[str, typer.Option(help="A note to the requester.")] = "",
+    note: AnswerNoteOpt = "",
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -329,7 +335,7 @@ def incident_report(
 
 @incident_app.command("investigate")
 def incident_investigate(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     as_: AsOpt,
     note: Annotated[str, typer.Option(help="What the investigation covers.")],
     home: HomeOpt = None,
@@ -343,7 +349,7 @@ def incident_investigate(
 
 @incident_app.command("close")
 def incident_close(
-    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT")],
+    incident_id: IncidentArg,
     as_: AsOpt,
     result: Annotated[str, typer.Option(help="The investigation's result.")],
     measures: Annotated[str, typer.Option(help="Measures taken to prevent a recurrence.")],
@@ -384,7 +390,7 @@ def incident_list(
 
 @law_app.command("notify")
 def law_notify(
-    agreement: Annotated[str, typer.Option(help="Agreement id.")],
+    agreement: AgreementOpt,
     title: Annotated[str, typer.Option(help="The law or regulation.")],
     summary: Annotated[str, typer.Option(help="The change and how it affects protection.")],
     effective_on: Annotated[str, typer.Option(help="YYYY-MM-DD.")],
@@ -414,7 +420,7 @@ def law_list(home: HomeOpt = None, json_: JsonOpt = False) -> None:
 
 @visit_app.command("request")
 def visit_request(
-    agreement: Annotated[str, typer.Option(help="Agreement id.")],
+    agreement: AgreementOpt,
     host: Annotated[str, typer.Option(help="The host party.")],
     facility: Annotated[str, typer.Option(help="The host's facility id.")],
     visitor: Annotated[list[str], typer.Option("--visitor", help="A visitor (repeatable).")],
@@ -456,7 +462,7 @@ def visit_request(
 
 @visit_app.command("approve")
 def visit_approve(
-    visit_id: Annotated[str, typer.Argument(metavar="VISIT")],
+    visit_id: VisitArg,
     as_: AsOpt,
     place: Annotated[str, typer.Option(help="Agreed place (security visits).")] = "",
     modality: Annotated[str, typer.Option(help="Agreed modality (security visits).")] = "",
@@ -473,7 +479,7 @@ def visit_approve(
 
 @visit_app.command("refuse")
 def visit_refuse(
-    visit_id: Annotated[str, typer.Argument(metavar="VISIT")],
+    visit_id: VisitArg,
     as_: AsOpt,
     reason: Annotated[str, typer.Option(help="Why.")],
     home: HomeOpt = None,

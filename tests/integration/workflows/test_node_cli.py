@@ -13,6 +13,42 @@ from cli_support import code, deliver, invoke, make_homes, ok, rows
 NOBODY = "0" * 32
 
 
+def provide(
+    path: Path, *, to: str = "KOR", topic: str = "nk-missile", purpose: str = "p"
+) -> list[str]:
+    """``provide PATH`` at 極秘 by JPN's officer."""
+    return [
+        "provide",
+        str(path),
+        "--to",
+        to,
+        "--level",
+        "極秘",
+        "--topic",
+        topic,
+        "--purpose",
+        purpose,
+        "--as",
+        "jpn-officer",
+    ]
+
+
+def law_notify(agreement: str, effective_on: str) -> list[str]:
+    """``law notify`` of a made-up law under ``agreement``."""
+    return [
+        "law",
+        "notify",
+        "--agreement",
+        agreement,
+        "--title",
+        "t",
+        "--summary",
+        "s",
+        "--effective-on",
+        effective_on,
+    ]
+
+
 @pytest.fixture(scope="module")
 def held(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], str]:
     """JPN and KOR homes, and an item JPN provided that KOR now holds."""
@@ -21,21 +57,7 @@ def held(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], str
     (root / "warning.txt").write_bytes(b"launch point 39.0N 125.7E")
     (root / "big.bin").write_bytes(b"x" * (4 * 1024 * 1024 + 1))
     (root / "junk.keys").write_text("{not json", encoding="utf-8")
-    provided = ok(
-        homes["JPN"],
-        "provide",
-        str(root / "warning.txt"),
-        "--to",
-        "KOR",
-        "--level",
-        "極秘",
-        "--topic",
-        "nk-missile",
-        "--purpose",
-        "warning",
-        "--as",
-        "jpn-officer",
-    )
+    provided = ok(homes["JPN"], *provide(root / "warning.txt", purpose="warning"))
     deliver(homes)
     return homes, provided["items"][0]
 
@@ -45,21 +67,7 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
     jpn, kor = homes["JPN"], homes["KOR"]
     (tmp_path / "w.txt").write_bytes(b"impact point 40.1N 139.5E")
     (tmp_path / "w.ko.txt").write_bytes("탄착 지점".encode())
-    item = ok(
-        jpn,
-        "provide",
-        str(tmp_path / "w.txt"),
-        "--to",
-        "KOR",
-        "--level",
-        "極秘",
-        "--topic",
-        "nk-missile",
-        "--purpose",
-        "warning",
-        "--as",
-        "jpn-officer",
-    )["items"][0]
+    item = ok(jpn, *provide(tmp_path / "w.txt", purpose="warning"))["items"][0]
     deliver(homes)
     (shown,) = ok(kor, "inbox")
     assert (shown["item"], shown["originator"], shown["holder_level"]) == (
@@ -241,39 +249,17 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
 def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
     """(home, command, exit code) for bad input to every command."""
     kor = ["--as", "kor-official"]
+
+    def translate(path: Path, translator: str) -> list[str]:
+        return ["translate", item, str(path), *kor, "--translator", translator, "--language", "ko"]
+
     return [
         ("KOR", ["copy", NOBODY, *kor], 3),
         ("KOR", ["copy", "not-an-id", *kor], 2),
         ("KOR", ["copy", item, "--as", "nobody"], 3),
         ("KOR", ["copy", item, *kor, "--facility", "nowhere"], 3),
-        (
-            "KOR",
-            [
-                "translate",
-                item,
-                str(root / "warning.txt"),
-                *kor,
-                "--translator",
-                "nobody",
-                "--language",
-                "ko",
-            ],
-            3,
-        ),
-        (
-            "KOR",
-            [
-                "translate",
-                item,
-                str(root / "big.bin"),
-                *kor,
-                "--translator",
-                "kor-official",
-                "--language",
-                "ko",
-            ],
-            2,
-        ),
+        ("KOR", translate(root / "warning.txt", "nobody"), 3),
+        ("KOR", translate(root / "big.bin", "kor-official"), 2),
         ("KOR", ["copies", NOBODY], 3),
         ("KOR", ["lapse", NOBODY, *kor], 3),
         ("KOR", ["destroy", NOBODY, *kor], 3),
@@ -292,40 +278,8 @@ def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
         ("KOR", ["incident", "report", item, "--kind", "theft", *kor, "--description", "x"], 2),
         ("KOR", ["incident", "investigate", NOBODY, *kor, "--note", "x"], 3),
         ("KOR", ["incident", "close", NOBODY, *kor, "--result", "x", "--measures", "y"], 3),
-        (
-            "KOR",
-            [
-                "law",
-                "notify",
-                "--agreement",
-                "no-such",
-                "--title",
-                "t",
-                "--summary",
-                "s",
-                "--effective-on",
-                "2030-01-01",
-                *kor,
-            ],
-            3,
-        ),
-        (
-            "KOR",
-            [
-                "law",
-                "notify",
-                "--agreement",
-                "jpn-kor-gsomia",
-                "--title",
-                "t",
-                "--summary",
-                "s",
-                "--effective-on",
-                "soon",
-                *kor,
-            ],
-            2,
-        ),
+        ("KOR", [*law_notify("no-such", "2030-01-01"), *kor], 3),
+        ("KOR", [*law_notify("jpn-kor-gsomia", "soon"), *kor], 2),
         (
             "KOR",
             [
@@ -388,78 +342,10 @@ def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
         ("KOR", ["agreement", "amend", "no-such", *kor, "--text", "x"], 3),
         ("KOR", ["agreement", "accept", NOBODY, *kor], 3),
         ("KOR", ["open", NOBODY, *kor], 3),
-        (
-            "JPN",
-            [
-                "provide",
-                str(root / "big.bin"),
-                "--to",
-                "KOR",
-                "--level",
-                "極秘",
-                "--topic",
-                "nk-missile",
-                "--purpose",
-                "p",
-                "--as",
-                "jpn-officer",
-            ],
-            2,
-        ),
-        (
-            "JPN",
-            [
-                "provide",
-                str(root / "missing"),
-                "--to",
-                "KOR",
-                "--level",
-                "極秘",
-                "--topic",
-                "nk-missile",
-                "--purpose",
-                "p",
-                "--as",
-                "jpn-officer",
-            ],
-            2,
-        ),
-        (
-            "JPN",
-            [
-                "provide",
-                str(root / "warning.txt"),
-                "--to",
-                "KOR",
-                "--level",
-                "極秘",
-                "--topic",
-                "Bad Topic",
-                "--purpose",
-                "p",
-                "--as",
-                "jpn-officer",
-            ],
-            2,
-        ),
-        (
-            "JPN",
-            [
-                "provide",
-                str(root / "warning.txt"),
-                "--to",
-                "ZZZ",
-                "--level",
-                "極秘",
-                "--topic",
-                "nk-missile",
-                "--purpose",
-                "p",
-                "--as",
-                "jpn-officer",
-            ],
-            2,
-        ),
+        ("JPN", provide(root / "big.bin"), 2),
+        ("JPN", provide(root / "missing"), 2),
+        ("JPN", provide(root / "warning.txt", topic="Bad Topic"), 2),
+        ("JPN", provide(root / "warning.txt", to="ZZZ"), 2),
         ("JPN", ["keys", "import", str(root / "junk.keys"), "--agreement", "jpn-kor-gsomia"], 2),
         ("JPN", ["keys", "import", str(root / "kor.keys"), "--agreement", "jpn-usa-gsomia"], 2),
         ("JPN", ["person", "add", "kim", "--name", "Kim", "--clearance", "군사II급비밀"], 3),
