@@ -1,4 +1,5 @@
-"""``gsomia audit checkpoint|verify|show|prove|check-proof|alarms``: the node's tamper-evident ledger.
+"""``gsomia audit checkpoint|verify|show|prove|check-proof|alarms``: the node's
+tamper-evident ledger.
 
 Every command takes ``--home DIR`` (default ``$GSOMIA_HOME``, else ``./.gsomia``), the node
 home that holds the SQLite database ``node.db`` and ``trusted-keys``, a text file of note
