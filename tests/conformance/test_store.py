@@ -22,7 +22,7 @@ import pytest
 from crypto_world import LATER, MemoryItemKeyStore, World, make_world, sealed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from gsomia import crypto
 from gsomia.adapters.storage.sql import SqlStore, open_store
@@ -521,6 +521,41 @@ def test_label_versions_are_kept_in_order(store: SqlStore) -> None:
         ]
         assert uow.labels(iid(2)) == []
         assert uow.item(iid(1)).label_digest == digest(1, 3)
+
+
+def label_key(backend: Backend) -> list[str]:
+    engine = backend.store.engine
+    return list(inspect(engine).get_pk_constraint("labels")["constrained_columns"])
+
+
+def test_a_store_of_the_first_schema_is_upgraded_with_its_labels(backend: Backend) -> None:
+    """Revision 0002 rebuilds the labels table of a 0001 database under the (item, revision)
+    key and keeps every label; downgrading restores the digest key."""
+    from alembic import command
+    from alembic.config import Config
+
+    import gsomia.adapters.storage.sql.store as sql_store
+
+    with backend.store.unit_of_work() as uow:
+        uow.add_item(item(1))
+        uow.add_labels([label(1, 1), label(1, 2)])
+    assert label_key(backend) == ["item_id", "revision"]
+    config = Config()
+    config.set_main_option("script_location", str(Path(sql_store.__file__).parent / "migrations"))
+    with backend.store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    assert label_key(backend) == ["digest"]
+
+    again = backend.reopen()
+    try:
+        assert label_key(backend) == ["item_id", "revision"]
+        with again.read() as uow:
+            assert uow.labels(iid(1)) == [label(1, 1), label(1, 2)]
+        with pytest.raises(ConflictError), again.unit_of_work() as uow:
+            uow.add_label(label(1, 2, digest=digest("other")))
+    finally:
+        again.close()
 
 
 def test_existing_items_answers_across_query_chunks(store: SqlStore) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["RandomIds", "SimulatedClock", "SystemClock"]
@@ -44,7 +45,16 @@ class SimulatedClock:
 
 
 class RandomIds:
-    """128-bit random identifiers from the operating system's CSPRNG."""
+    """Time-ordered identifiers: 48 bits of Unix time in milliseconds, then 80 random bits
+    from the operating system's CSPRNG (the layout of a UUIDv7, RFC 9562, without its
+    version bits).
+
+    Ids made close together sort close together, so the database's indexes on them take
+    new rows at their right-hand edge instead of all over the tree: a transfer of a
+    thousand items touches a few index pages, not one page an item, however large the store
+    has grown. The 80 random bits keep the ids unguessable; the time they reveal is no more
+    than the label's own creation time.
+    """
 
     def new_id(self) -> str:
-        return secrets.token_hex(16)
+        return f"{time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF:012x}{secrets.token_hex(10)}"

@@ -17,6 +17,7 @@ class Clock(Protocol):
 
 class IdSource(Protocol):
     """Fresh identifiers. ``new_id`` MUST return 32 lower-case hex digits, unique with
-    overwhelming probability (128 random bits in production)."""
+    overwhelming probability (in production: 48 bits of time in milliseconds, then 80
+    random bits)."""
 
     def new_id(self) -> str: ...

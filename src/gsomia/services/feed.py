@@ -108,7 +108,7 @@ class FeedService:
 
         Raises :class:`PolicyDenied` (recorded) when no agreement allows the provision.
         """
-        stream_id = int(self.ctx.ids.new_id()[:8], 16)
+        stream_id = int(self.ctx.ids.new_id()[-8:], 16)  # the random end of the id
         descriptor = json.dumps(
             {
                 "format": "gsomia/warning-stream-v1",

@@ -1,4 +1,4 @@
-"""Table definitions of the node store (schema revision 0001, see ``migrations/``)."""
+"""Table definitions of the node store (the newest schema revision, see ``migrations/``)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -109,15 +109,17 @@ items = Table(
     Index("ix_items_parent", "parent_id"),
 )
 
+# Keyed by (item, revision), not by digest: item ids are time-ordered, so a transfer's
+# labels land at the index's right-hand edge (revision 0002).
 labels = Table(
     "labels",
     metadata,
-    Column("digest", String(71), primary_key=True),
+    Column("digest", String(71), nullable=False),
     Column("item_id", String(32), nullable=False),
-    Column("revision", Integer, nullable=False),
+    Column("revision", Integer, nullable=False, autoincrement=False),
     Column("label", LargeBinary, nullable=False),
     Column("recorded_at", _TS, nullable=False),
-    UniqueConstraint("item_id", "revision"),
+    PrimaryKeyConstraint("item_id", "revision"),
 )
 
 item_keys = Table(

@@ -1,0 +1,65 @@
+"""Labels keyed by item and revision instead of by digest.
+
+A label's digest is a hash: keyed by it, every new label landed at a random place in the
+index, and a transfer of a thousand items rewrote about a thousand index pages once the
+store held a few hundred thousand labels. Keyed by (item id, revision), with time-ordered
+item ids, new labels land together at the index's right-hand edge. No query looks a label
+up by its digest; the digest stays a column.
+
+A database made by revision 0001 as first released has the old key and is rebuilt here;
+one that revision 0001 made from the current table definitions already has the new key
+and is left alone.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from gsomia.adapters.storage.sql.tables import UtcDateTime
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+_COLUMNS = ("digest", "item_id", "revision", "label", "recorded_at")
+
+
+def _key() -> list[str]:
+    found = sa.inspect(op.get_bind()).get_pk_constraint("labels")["constrained_columns"]
+    return list(found)
+
+
+def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
+    """Copy ``labels`` into a table of the same columns under ``constraints``, then put the
+    copy in its place (one transaction: the migration's)."""
+    bind = op.get_bind()
+    copy = sa.Table(
+        "labels_rebuilt",
+        sa.MetaData(),
+        sa.Column("digest", sa.String(71), nullable=False),
+        sa.Column("item_id", sa.String(32), nullable=False),
+        sa.Column("revision", sa.Integer, nullable=False, autoincrement=False),
+        sa.Column("label", sa.LargeBinary, nullable=False),
+        sa.Column("recorded_at", UtcDateTime(), nullable=False),
+        *constraints,
+    )
+    copy.create(bind)
+    old = sa.table("labels", *(sa.column(name) for name in _COLUMNS))
+    bind.execute(copy.insert().from_select(list(_COLUMNS), sa.select(*old.columns)))
+    op.drop_table("labels")
+    op.rename_table("labels_rebuilt", "labels")
+
+
+def upgrade() -> None:
+    if _key() != ["item_id", "revision"]:
+        _rebuild(sa.PrimaryKeyConstraint("item_id", "revision"))
+
+
+def downgrade() -> None:
+    if _key() != ["digest"]:
+        _rebuild(sa.PrimaryKeyConstraint("digest"), sa.UniqueConstraint("item_id", "revision"))
