@@ -75,10 +75,12 @@ def _party_store(store: str, party: str) -> str:
     """A PostgreSQL URL with a schema of the party's own, created if missing."""
     if not store:
         return ""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
+
+    from gsomia.adapters.storage.sql.store import make_engine
 
     schema = f"gsomia_{party.lower()}"
-    engine = create_engine(store)
+    engine = make_engine(store)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     engine.dispose()

@@ -17,7 +17,6 @@ from pathlib import Path
 from types import FrameType
 
 from gsomia.adapters.bus.inproc import InProcessBus
-from gsomia.adapters.bus.nats import NatsBus
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.api.app import create_app
 from gsomia.api.peer import create_peer_app
@@ -26,15 +25,31 @@ from gsomia.bootstrap import master_secret, open_node
 from gsomia.config import NodeSettings, load_settings
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki, PeerIdentity
-from gsomia.errors import GsomiaError
+from gsomia.errors import ConfigError, GsomiaError
+from gsomia.ports.bus import Bus
 from gsomia.services.node import Node
 
-__all__ = ["NodeRuntime", "run_node"]
+__all__ = ["NodeRuntime", "bus_for", "run_node"]
 
 _logger = logging.getLogger(__name__)
 _IDLE_PAUSE = 0.05
 #: How often a running node signs a checkpoint and asks its partners to cosign it.
 _WITNESS_EVERY = 30.0
+
+
+def bus_for(url: str) -> Bus:
+    """The warning feed's bus: NATS JetStream at ``url``, else in-process. The NATS client
+    is an optional extra (``gsomia[nats]``); raises :class:`ConfigError` naming it when a
+    bus is configured without it."""
+    if not url:
+        return InProcessBus()
+    try:
+        from gsomia.adapters.bus.nats import NatsBus
+    except ImportError:
+        raise ConfigError(
+            f"bus_url is {url!r} but the NATS client is not installed: pip install 'gsomia[nats]'"
+        ) from None
+    return NatsBus(url)
 
 
 @dataclass
@@ -60,7 +75,7 @@ class NodeRuntime:
         node = open_node(
             home, master=secret, transport=transport, default_facility=settings.default_facility
         )
-        node.feed.bus = NatsBus(settings.bus_url) if settings.bus_url else InProcessBus()
+        node.feed.bus = bus_for(settings.bus_url)
         trust = pki.partner_trust()
 
         def handle(payload: bytes, peer: PeerIdentity) -> bytes:

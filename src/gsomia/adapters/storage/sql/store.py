@@ -44,7 +44,7 @@ from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, vacuum_item_keys
 from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Clearance, Facility, Person, Role
-from gsomia.errors import ConflictError, StorageError, UnknownName
+from gsomia.errors import ConfigError, ConflictError, StorageError, UnknownName
 from gsomia.ports.store import (
     InboxRecord,
     ItemRecord,
@@ -93,7 +93,13 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    except ImportError as exc:
+        raise ConfigError(
+            f"no database driver for {parsed.drivername} ({exc.name or exc}): "
+            "for PostgreSQL install gsomia[postgres]"
+        ) from None
 
 
 def migrate(engine: Engine) -> None:
