@@ -16,8 +16,8 @@ collection per repetition, bodies built before the clock starts) over HTTP.
 The hub path is measured with what exists: provisions under the 2023 real-time link
 (route JPN, USA, KOR; the mechanism is the originators' standing approval, TI-3/RT-4) reach
 USA, where each item waits in custody as relaying until the hub's officer forwards it
-(``ConsentService.forward``, one item per call; there is no bulk relay). This process acts
-as that officer on USA's node home, forwarding each item as soon as it is relaying. Latency
+(``POST /v1/items/{id}/forward`` on USA's user API, one item per call; there is no bulk
+relay). This process acts as that officer, forwarding each item as soon as it is relaying. Latency
 is from the provision request to the item being held by KOR, one item at a time, direct
 (JPN to KOR) and via the hub; the added latency is the difference of the percentiles.
 
@@ -87,6 +87,12 @@ class Api:
             raise RuntimeError(f"provide: {response.status_code} {response.text[:300]}")
         return list(response.json()["items"])
 
+    def forward(self, item_id: str) -> None:
+        """As the hub's officer, forward a relaying item to its recipient."""
+        response = self.client.post(f"/v1/items/{item_id}/forward")
+        if response.status_code != 200:
+            raise RuntimeError(f"forward: {response.status_code} {response.text[:300]}")
+
     def pending(self) -> int:
         """Messages in the node's outbox not yet delivered."""
         response = self.client.get("/v1/outbox")
@@ -109,8 +115,8 @@ class Api:
 
 @dataclass
 class Cluster:
-    """The three running nodes, their APIs, and in-process handles on KOR's and USA's homes
-    (to watch KOR's store and to act as USA's officer)."""
+    """The three running nodes, their APIs, and read handles on KOR's and USA's homes (to
+    watch what KOR holds and what waits at USA)."""
 
     root: Path
     api: dict[str, Api]
@@ -203,7 +209,7 @@ def via_hub(cluster: Cluster, contents: list[bytes]) -> list[str]:
     while waiting:
         arrived = relaying(cluster, sorted(waiting))
         for item_id in arrived:
-            cluster.usa.consent.forward(item_id=item_id, by="usa-officer")
+            cluster.api["USA"].forward(item_id)
         waiting -= set(arrived)
         if not arrived:
             if time.monotonic() > deadline:

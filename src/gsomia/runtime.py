@@ -62,6 +62,7 @@ class NodeRuntime:
     user_server: ServerHandle
     transport: HttpsPeerTransport | None
     _stop: threading.Event = field(default_factory=threading.Event)
+    _work: threading.Event = field(default_factory=threading.Event)
     _pump: threading.Thread | None = None
 
     @classmethod
@@ -102,6 +103,9 @@ class NodeRuntime:
             transport=transport,
         )
         if transport is not None:
+            # A message queued by this process wakes the pump at once; one queued by
+            # another process on the same store (a CLI command) waits at most the idle pause.
+            node.ctx.store.on_enqueued(runtime._work.set)
             runtime._pump = threading.Thread(
                 target=runtime._pump_loop, name="gsomia-pump", daemon=True
             )
@@ -132,11 +136,13 @@ class NodeRuntime:
                 _logger.warning("delivery pump: %s", exc)
                 result = None
             if result is None or result.delivered == 0:
-                self._stop.wait(_IDLE_PAUSE)
+                self._work.wait(_IDLE_PAUSE)
+                self._work.clear()
 
     def stop(self) -> None:
         """Stop the pump, then the servers, then close the store."""
         self._stop.set()
+        self._work.set()
         if self._pump is not None:
             self._pump.join(10)
         try:

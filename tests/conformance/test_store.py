@@ -523,6 +523,26 @@ def test_label_versions_are_kept_in_order(store: SqlStore) -> None:
         assert uow.item(iid(1)).label_digest == digest(1, 3)
 
 
+def test_listeners_hear_of_queued_messages_only_once_committed(store: SqlStore) -> None:
+    heard: list[int] = []
+
+    def count() -> None:
+        with store.read() as uow:
+            heard.append(sum(uow.outbox_counts().values()))
+
+    store.on_enqueued(count)
+    with store.unit_of_work() as uow:
+        uow.add_facility(HQ)
+    assert heard == [], "a unit of work that queued nothing wakes no one"
+    with pytest.raises(Abort), store.unit_of_work() as uow:
+        uow.enqueue(message("m1"))
+        raise Abort
+    assert heard == [], "a rolled-back message wakes no one"
+    with store.unit_of_work() as uow:
+        uow.enqueue_many([message("m1"), message("m2")])
+    assert heard == [2], "the listener runs after the commit and sees the messages"
+
+
 def label_key(backend: Backend) -> list[str]:
     engine = backend.store.engine
     return list(inspect(engine).get_pk_constraint("labels")["constrained_columns"])

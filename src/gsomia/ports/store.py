@@ -19,7 +19,7 @@ Contract for every adapter (SQLite and PostgreSQL pass ``tests/conformance/test_
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -243,6 +243,11 @@ class Store(Protocol):
     def close(self) -> None: ...
     @property
     def url(self) -> str: ...
+
+    def on_enqueued(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each committed unit of work that queued outgoing
+        messages (so a delivery pump need not poll)."""
+        ...
 
     def purge_destroyed_keys(self) -> None:
         """Make the bytes of destroyed item keys unreachable in the database files (a WAL

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from operator import attrgetter
@@ -121,6 +121,7 @@ class SqlStore:
         self._engine = engine
         self._schemes = schemes
         self._ledger = SqlLedgerStore(engine, origin=ledger_origin)
+        self._on_enqueued: list[Callable[[], None]] = []
 
     @property
     def ledger(self) -> SqlLedgerStore:
@@ -143,13 +144,22 @@ class SqlStore:
         """One write transaction; commits on success, rolls back on any exception."""
         try:
             with self._engine.begin() as conn:
-                yield SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
+                uow = SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
+                yield uow
         except SqlIntegrityError as exc:
             raise ConflictError(
                 f"the store refused a duplicate or inconsistent record: {exc.orig}"
             ) from exc
         except SQLAlchemyError as exc:
             raise StorageError(f"the store failed and rolled back: {exc}") from exc
+        if uow.enqueued:
+            for callback in self._on_enqueued:
+                callback()
+
+    def on_enqueued(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each committed unit of work that queued outgoing
+        messages (a delivery pump's wake-up; it must not raise or block)."""
+        self._on_enqueued.append(callback)
 
     @contextmanager
     def read(self) -> Iterator[SqlUnitOfWork]:
@@ -213,6 +223,7 @@ class SqlUnitOfWork:
         self._schemes = schemes
         self._ledger = ledger
         self._keys = SqlItemKeyStore(conn, dialect=dialect)
+        self.enqueued = False  # whether this unit of work queued outgoing messages
 
     @property
     def keys(self) -> SqlItemKeyStore:
@@ -462,6 +473,7 @@ class SqlUnitOfWork:
 
     def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None:
         if messages:
+            self.enqueued = True
             self._insert(
                 t.outbox,
                 [
