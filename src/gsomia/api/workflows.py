@@ -297,6 +297,17 @@ def release(node: NodeDep, item_id: Id, body: ReleaseIn, person: PersonDep) -> d
     return {"transfer": node.consent.release(item_id=item_id, to_party=body.to_party, by=person.id)}
 
 
+class ForwardIn(_In):
+    items: Annotated[list[ItemField], Field(min_length=1, max_length=10_000)]
+
+
+@router.post("/v1/forwards", tags=["consent"])
+def forward_many(node: NodeDep, body: ForwardIn, person: PersonDep) -> dict[str, Any]:
+    """As the hub, forward relaying items, each once its originator consented (TI-2, TI-3):
+    all or none, in as few transfers as their recipients allow."""
+    return {"transfers": node.consent.forward_many(item_ids=body.items, by=person.id)}
+
+
 @router.post("/v1/items/{item_id}/forward", tags=["consent"])
 def forward(node: NodeDep, item_id: Id, person: PersonDep) -> dict[str, Any]:
     """As the hub, forward a relaying item once the originator consented (TI-2, TI-3)."""

@@ -286,11 +286,21 @@ def release(
     )
 
 
-def forward(item_id: IdArg, as_: AsOpt, home: HomeOpt = None, json_: JsonOpt = False) -> None:
-    """Forward a relaying item as the hub, once the originator consented (TI-2, TI-3)."""
+def forward(
+    item_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Relaying items.")],
+    as_: AsOpt,
+    home: HomeOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Forward relaying items as the hub, each once its originator consented (TI-2, TI-3);
+    all or none, in as few transfers as their recipients allow."""
     with opened(home) as node:
-        transfer = node.consent.forward(item_id=item_id, by=as_)
-    _show({"item": item_id, "transfer": transfer}, json_, f"forwarded; transfer {transfer} queued")
+        transfers = node.consent.forward_many(item_ids=item_ids, by=as_)
+    _show(
+        {"items": item_ids, "transfers": transfers},
+        json_,
+        f"forwarded {len(item_ids)} items; {len(transfers)} transfers queued",
+    )
 
 
 # Incidents --------------------------------------------------------------------------------------

@@ -82,9 +82,17 @@ class Workflow:
     # Messages and signed documents ---------------------------------------------------------
 
     def outgoing(
-        self, kind: Kind, destination: str, agreement_id: str, body: dict[str, Any], now: datetime
+        self,
+        kind: Kind,
+        destination: str,
+        agreement_id: str,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        parts: tuple[bytes, ...] = (),
     ) -> OutboxMessage:
-        """A message signed by this node, for the outbox (message-v1)."""
+        """A message signed by this node, for the outbox (message-v1, or message-v2 when it
+        has binary ``parts``)."""
         message = Message(
             id=self.ctx.ids.new_id(),
             kind=kind,
@@ -93,6 +101,7 @@ class Workflow:
             agreement_id=agreement_id,
             sent_at=now,
             body=body,
+            parts=parts,
         )
         return OutboxMessage(
             id=message.id,

@@ -20,6 +20,8 @@ checked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +32,11 @@ from gsomia.core.items import Consent, ConsentKind
 from gsomia.core.labels import Label
 from gsomia.core.rules import ForwardRequest, ReleaseRequest, SendRequest
 from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
-from gsomia.errors import GsomiaError, InputError, UnknownName
+from gsomia.errors import GsomiaError, InputError, PolicyDenied, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork, WorkflowRecord
 from gsomia.services._workflow import Workflow, check_id, check_party, check_text
+from gsomia.services.custody import TRANSFER_CHUNK
 from gsomia.services.handling import RELEASE_KIND
 from gsomia.services.messages import Kind, Message, b64, unb64
 
@@ -492,36 +495,118 @@ class ConsentService(Workflow):
         this node is not the agreement's hub; :class:`InputError` for an item that is not
         relaying here.
         """
+        (transfer,) = self.forward_many(item_ids=[item_id], by=by)
+        return transfer
+
+    def forward_many(self, *, item_ids: Sequence[str], by: str) -> list[str]:
+        """Forward relaying items to their recipients, each once its originator consented
+        (TI-2, TI-3), in as few transfers as their recipients and agreements allow (at most
+        :data:`TRANSFER_CHUNK` items each, JK-9.1). Returns the transfer ids.
+
+        All or nothing: if any item may not be forwarded, each refusal is recorded and
+        :class:`PolicyDenied` is raised with nothing forwarded. Raises :class:`InputError`
+        for an empty list, an item named twice or one that is not relaying here.
+        """
+        if not item_ids:
+            raise InputError("forward: no items named")
+        if len(set(item_ids)) != len(item_ids):
+            raise InputError("forward: an item is named twice")
         ctx = self.ctx
         now = ctx.clock.now()
-        with ctx.store.read() as uow:
-            record = self.held(uow, item_id, ItemState.RELAYING)
-            agreement = ctx.agreement(record.agreement_id)
-            self.officer(uow, by, rule=agreement.rule_id("consent"))
-            envelope = Envelope.from_bytes(record.ciphertext)
-            recipient = envelope.label.route[-1]
-            consent, consent_id = self.consent_for(
-                uow, record, to_party=recipient, kind=ConsentKind.RELEASE
-            )
-        decision = ctx.rulebook.decide_forward(
-            ForwardRequest(
-                agreement=agreement,
-                hub=self.party,
-                item=self.item_view(record),
-                recipient=recipient,
-                at=now,
-                consent=consent,
-            )
-        )
-        if not decision.allowed:
-            self.record_refusal(
-                agreement.id, decision, now, person=by, item_id=item_id, counterparty=recipient
-            )
-        body = {"items": [{"envelope": b64(record.ciphertext), "binding": b64(record.binding)}]}
+        plans = self._forward_plans(item_ids, by, now)
+        refused = [(plan, decision) for plan, decision in plans if not decision.allowed]
+        if refused:
+            entries = [
+                ctx.entry(
+                    event=Event.ITEM_REFUSED,
+                    agreement_id=plan.agreement_id,
+                    at=now,
+                    person=by,
+                    item_id=plan.record.id,
+                    decision=decision,
+                    counterparty=plan.recipient,
+                )
+                for plan, decision in refused
+            ]
+            with ctx.store.unit_of_work() as uow:
+                ctx.record(uow, entries)
+            first = refused[0][1]
+            more = f" ({len(refused)} of {len(plans)} items refused)" if len(plans) > 1 else ""
+            raise PolicyDenied(rule_ids=first.rule_ids, reason=first.reason + more)
+        groups: dict[tuple[str, str], list[tuple[_Forward, Decision]]] = {}
+        for plan, decision in plans:
+            groups.setdefault((plan.recipient, plan.agreement_id), []).append((plan, decision))
+        transfers: list[str] = []
         with ctx.store.unit_of_work() as uow:
-            record = self.held(uow, item_id, ItemState.RELAYING)
-            message = self.outgoing(Kind.TRANSFER, recipient, agreement.id, body, now)
-            uow.enqueue(message)
+            for (recipient, agreement_id), group in groups.items():
+                for start in range(0, len(group), TRANSFER_CHUNK):
+                    chunk = group[start : start + TRANSFER_CHUNK]
+                    transfers.append(
+                        self._forward_chunk(uow, recipient, agreement_id, chunk, by=by, now=now)
+                    )
+        return transfers
+
+    def _forward_plans(
+        self, item_ids: Sequence[str], by: str, now: datetime
+    ) -> list[tuple[_Forward, Decision]]:
+        """Each item's record, recipient and consent, and the hub's decision on it."""
+        ctx = self.ctx
+        plans: list[tuple[_Forward, Decision]] = []
+        officers: set[str] = set()
+        with ctx.store.read() as uow:
+            for item_id in item_ids:
+                record = self.held(uow, item_id, ItemState.RELAYING)
+                agreement = ctx.agreement(record.agreement_id)
+                if agreement.id not in officers:
+                    self.officer(uow, by, rule=agreement.rule_id("consent"))
+                    officers.add(agreement.id)
+                recipient = Envelope.from_bytes(record.ciphertext).label.route[-1]
+                consent, consent_id = self.consent_for(
+                    uow, record, to_party=recipient, kind=ConsentKind.RELEASE
+                )
+                decision = ctx.rulebook.decide_forward(
+                    ForwardRequest(
+                        agreement=agreement,
+                        hub=self.party,
+                        item=self.item_view(record),
+                        recipient=recipient,
+                        at=now,
+                        consent=consent,
+                    )
+                )
+                plan = _Forward(
+                    record=record,
+                    agreement_id=agreement.id,
+                    recipient=recipient,
+                    consent_id=consent_id,
+                )
+                plans.append((plan, decision))
+        return plans
+
+    def _forward_chunk(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        agreement_id: str,
+        chunk: Sequence[tuple[_Forward, Decision]],
+        *,
+        by: str,
+        now: datetime,
+    ) -> str:
+        """One transfer of the original envelopes and bindings (message-v2), each item's
+        custody moved on, its forward recorded and its ledger entry; returns the transfer id."""
+        ctx = self.ctx
+        parts = tuple(
+            part for plan, _ in chunk for part in (plan.record.ciphertext, plan.record.binding)
+        )
+        message = self.outgoing(
+            Kind.TRANSFER, recipient, agreement_id, {"items": len(chunk)}, now, parts=parts
+        )
+        uow.enqueue(message)
+        entries = []
+        for plan, decision in chunk:
+            item_id = plan.record.id
+            self.held(uow, item_id, ItemState.RELAYING)  # not forwarded meanwhile
             try:
                 uow.keys.get(item_id)
                 uow.set_item_state(item_id, ItemState.HELD)
@@ -531,25 +616,43 @@ class ConsentService(Workflow):
             self.put_version(
                 uow,
                 FORWARD_KIND,
-                message.id,
+                item_id,  # a hub forwards an item once
                 state="forwarded",
-                body={"to": recipient, "consent": consent_id, "by": by, "at": now.isoformat()},
+                body={
+                    "to": recipient,
+                    "consent": plan.consent_id,
+                    "by": by,
+                    "at": now.isoformat(),
+                    "transfer": message.id,
+                },
                 now=now,
                 item_id=item_id,
             )
-            entry = ctx.entry(
-                event=Event.ITEM_FORWARDED,
-                agreement_id=agreement.id,
-                at=now,
-                person=by,
-                item_id=item_id,
-                decision=decision,
-                counterparty=recipient,
-                consent=consent_id,
-                transfer=message.id,
+            entries.append(
+                ctx.entry(
+                    event=Event.ITEM_FORWARDED,
+                    agreement_id=agreement_id,
+                    at=now,
+                    person=by,
+                    item_id=item_id,
+                    decision=decision,
+                    counterparty=recipient,
+                    consent=plan.consent_id,
+                    transfer=message.id,
+                )
             )
-            ctx.record(uow, [entry])
+        ctx.record(uow, entries)
         return message.id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Forward:
+    """What forwarding one relaying item needs."""
+
+    record: ItemRecord
+    agreement_id: str
+    recipient: str
+    consent_id: str | None
 
 
 def _kind(value: Any) -> ConsentKind:

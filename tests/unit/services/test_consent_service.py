@@ -166,6 +166,39 @@ def test_the_hub_forwards_only_after_the_originator_consents(world: World, relay
         usa.consent.forward(item_id=relayed, by=officer("USA"))
 
 
+def test_the_hub_forwards_many_items_in_one_transfer_all_or_none(world: World) -> None:
+    usa, kor, jpn = world["USA"], world["KOR"], world["JPN"]
+    contents = tuple(f"track {i}".encode() for i in range(5))
+    ids = list(world.provide(agreement="tisa", contents=contents).item_ids)
+    world.drain()
+    for item_id in ids[:4]:  # the originator consents to four of the five
+        request = usa.consent.request(
+            item_id=item_id, to_party="KOR", by=officer("USA"), reason="TISA"
+        )
+        world.drain()
+        jpn.consent.grant(request_id=request.id, by=officer("JPN"))
+        world.drain()
+    before = counts(usa)
+    with pytest.raises(PolicyDenied) as denied:
+        usa.consent.forward_many(item_ids=ids, by=officer("USA"))
+    assert denied.value.rule_ids == ("TI-3",) and "1 of 5 items refused" in denied.value.reason
+    after = counts(usa)
+    assert after["outbox"] == before["outbox"], "nothing is forwarded if one item may not be"
+    assert after["ledger"] == before["ledger"] + 1, "the refusal is recorded"
+    with usa.ctx.store.read() as uow:
+        assert {uow.item(i).state for i in ids} == {ItemState.RELAYING}
+
+    transfers = usa.consent.forward_many(item_ids=ids[:4], by=officer("USA"))
+    assert len(transfers) == 1, "one transfer carries every item for one recipient"
+    world.drain()
+    opened = [kor.custody.open(item_id=i, person_id=official("KOR")) for i in ids[:4]]
+    assert opened == list(contents[:4])
+    assert ledger_events(usa).count("item.forwarded") == 4
+    for bad in ([], [ids[0], ids[0]], ids[:1]):  # empty, repeated, already forwarded
+        with pytest.raises(InputError):
+            usa.consent.forward_many(item_ids=bad, by=officer("USA"))
+
+
 def test_the_hub_keeps_its_own_key_apart_and_destruction_shreds_it(
     world: World, relayed: str
 ) -> None:
