@@ -27,9 +27,8 @@ from gsomia.core.rules import AccessRequest
 from gsomia.crypto._documents import open_document, sign_document
 from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
 from gsomia.ledger.entries import Event
-from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork, WorkflowRecord
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Kind, Message, encode
 from gsomia.services.registry import contractor_conditions_met
 
 __all__ = ["MAX_TEXT", "Workflow", "check_id", "check_text"]
@@ -80,36 +79,6 @@ class Workflow:
         return self.ctx.party
 
     # Messages and signed documents ---------------------------------------------------------
-
-    def outgoing(
-        self,
-        kind: Kind,
-        destination: str,
-        agreement_id: str,
-        body: dict[str, Any],
-        now: datetime,
-        *,
-        parts: tuple[bytes, ...] = (),
-    ) -> OutboxMessage:
-        """A message signed by this node, for the outbox (message-v1, or message-v2 when it
-        has binary ``parts``)."""
-        message = Message(
-            id=self.ctx.ids.new_id(),
-            kind=kind,
-            sender=self.party,
-            recipient=destination,
-            agreement_id=agreement_id,
-            sent_at=now,
-            body=body,
-            parts=parts,
-        )
-        return OutboxMessage(
-            id=message.id,
-            destination=destination,
-            kind=kind.value,
-            body=encode(self.ctx.keyring, message),
-            created_at=now,
-        )
 
     def sign(self, agreement_id: str, body: dict[str, Any]) -> bytes:
         """``body`` (with its ``format`` member) as canonical JSON signed by this node under

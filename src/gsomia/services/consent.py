@@ -115,7 +115,9 @@ class ConsentService(Workflow):
                 k: body[k] for k in ("request", "item", "kind", "to_party", "purpose", "reason")
             }
             uow.enqueue(
-                self.outgoing(Kind.CONSENT_REQUEST, record.originator, agreement.id, message, now)
+                self.ctx.outgoing(
+                    Kind.CONSENT_REQUEST, record.originator, agreement.id, message, now
+                )
             )
             entry = ctx.entry(
                 event=Event.CONSENT_ASKED,
@@ -236,7 +238,9 @@ class ConsentService(Workflow):
             )
             requester = str(pending.body["requester"])
             body = {"request": pending.id, "document": b64(document)}
-            uow.enqueue(self.outgoing(Kind.CONSENT_DECISION, requester, agreement.id, body, now))
+            uow.enqueue(
+                self.ctx.outgoing(Kind.CONSENT_DECISION, requester, agreement.id, body, now)
+            )
             entry = ctx.entry(
                 event=Event.CONSENT_GIVEN if granted else Event.CONSENT_REFUSED,
                 agreement_id=agreement.id,
@@ -386,7 +390,7 @@ class ConsentService(Workflow):
         body["release"] = {"consent": consent_id, "original_agreement": agreement.id}
         with ctx.store.unit_of_work() as uow:
             self.held(uow, item_id)
-            message = self.outgoing(Kind.TRANSFER, to_party, channel.id, body, now)
+            message = self.ctx.outgoing(Kind.TRANSFER, to_party, channel.id, body, now)
             uow.enqueue(message)
             uow.add_label(_row(released, now))
             self.put_version(
@@ -599,7 +603,7 @@ class ConsentService(Workflow):
         parts = tuple(
             part for plan, _ in chunk for part in (plan.record.ciphertext, plan.record.binding)
         )
-        message = self.outgoing(
+        message = self.ctx.outgoing(
             Kind.TRANSFER, recipient, agreement_id, {"items": len(chunk)}, now, parts=parts
         )
         uow.enqueue(message)

@@ -22,7 +22,8 @@ from gsomia.core.rules import Rulebook
 from gsomia.crypto import Keyring
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.runtime import Clock, IdSource
-from gsomia.ports.store import Store, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import OutboxMessage, Store, UnitOfWork, WorkflowRecord
+from gsomia.services.messages import Kind, Message, encode
 
 __all__ = ["NOTE_KIND", "NodeContext"]
 
@@ -110,6 +111,33 @@ class NodeContext:
         """Append ``entries`` to the ledger inside ``uow`` (they commit with it)."""
         if entries:
             uow.append_ledger([e.to_bytes() for e in entries], keys=[e.item_id for e in entries])
+
+    def outgoing(
+        self,
+        kind: Kind,
+        destination: str,
+        agreement_id: str,
+        body: dict[str, Any],
+        now: datetime,
+        *,
+        parts: tuple[bytes, ...] = (),
+    ) -> OutboxMessage:
+        """A message signed by this node, for the outbox (message-v1, or message-v2 when it
+        has binary ``parts``)."""
+        message = Message(
+            id=self.ids.new_id(),
+            kind=kind,
+            sender=self.party,
+            recipient=destination,
+            agreement_id=agreement_id,
+            sent_at=now,
+            body=body,
+            parts=parts,
+        )
+        blob = encode(self.keyring, message)
+        return OutboxMessage(
+            id=message.id, destination=destination, kind=kind.value, body=blob, created_at=now
+        )
 
 
 def _with_notes(files: AgreementLibrary, notes: Sequence[WorkflowRecord]) -> AgreementLibrary:

@@ -53,7 +53,7 @@ from gsomia.services._transfers import (
     transfer_items,
 )
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Kind, Message, encode
+from gsomia.services.messages import Kind, Message
 
 __all__ = ["TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 
@@ -143,7 +143,7 @@ class CustodyService:
                 for i, lb in enumerate(chunk)
             ]
             messages.append(
-                self.outgoing(Kind.TRANSFER, path[1], agreement.id, body, now, parts=parts)
+                self.ctx.outgoing(Kind.TRANSFER, path[1], agreement.id, body, now, parts=parts)
             )
         label_rows = [
             label_row(lb, digest, now) for lb, digest in zip(labels, digests, strict=True)
@@ -274,32 +274,6 @@ class CustodyService:
             content_digest=digests[0],
         )
         return Label.batch(template, item_ids=ids, content_digests=digests)
-
-    def outgoing(
-        self,
-        kind: Kind,
-        destination: str,
-        agreement_id: str,
-        body: dict[str, Any],
-        now: datetime,
-        *,
-        parts: tuple[bytes, ...] = (),
-    ) -> OutboxMessage:
-        """A signed message for the outbox (message-v2 when it has binary ``parts``)."""
-        message = Message(
-            id=self.ctx.ids.new_id(),
-            kind=kind,
-            sender=self.ctx.party,
-            recipient=destination,
-            agreement_id=agreement_id,
-            sent_at=now,
-            body=body,
-            parts=parts,
-        )
-        blob = encode(self.ctx.keyring, message)
-        return OutboxMessage(
-            id=message.id, destination=destination, kind=kind.value, body=blob, created_at=now
-        )
 
     # Receive -------------------------------------------------------------------------------
 

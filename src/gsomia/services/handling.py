@@ -355,7 +355,7 @@ class HandlingService(Workflow):
             entries = self._shred_all(uow, self._live_copies(uow, record), by=by, now=now)
             self._shred(uow, record, ItemState.RETURNED)
             body = {"item": record.id, "label": label.digest(), "returned_at": now.isoformat()}
-            uow.enqueue(self.outgoing(Kind.RETURN, provider, agreement.id, body, now))
+            uow.enqueue(self.ctx.outgoing(Kind.RETURN, provider, agreement.id, body, now))
             self.put_version(
                 uow,
                 RETURN_KIND,

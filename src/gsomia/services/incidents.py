@@ -195,7 +195,7 @@ class IncidentService(Workflow):
         self, groups: dict[tuple[str, str], list[str]], body: dict[str, Any], now: datetime
     ) -> list[OutboxMessage]:
         return [
-            self.outgoing(Kind.INCIDENT, party, agreement_id, {**body, "items": items}, now)
+            self.ctx.outgoing(Kind.INCIDENT, party, agreement_id, {**body, "items": items}, now)
             for (party, agreement_id), items in groups.items()
         ]
 

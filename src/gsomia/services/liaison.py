@@ -70,7 +70,7 @@ class LiaisonService(Workflow):
             }
             uow.enqueue_many(
                 [
-                    self.outgoing(Kind.LAW_NOTICE, p, agreement.id, message, now)
+                    self.ctx.outgoing(Kind.LAW_NOTICE, p, agreement.id, message, now)
                     for p in agreement.party_codes
                     if p != self.party
                 ]
@@ -196,7 +196,7 @@ class LiaisonService(Workflow):
                 now=now,
             )
             uow.enqueue(
-                self.outgoing(Kind.VISIT, host, agreement.id, {"phase": "request", **body}, now)
+                self.ctx.outgoing(Kind.VISIT, host, agreement.id, {"phase": "request", **body}, now)
             )
             ctx.record(
                 uow,
@@ -315,7 +315,7 @@ class LiaisonService(Workflow):
             )
             guest = str(visit.body["from"])
             reply = {"phase": "decision", "visit": visit.id, **decision}
-            uow.enqueue(self.outgoing(Kind.VISIT, guest, agreement.id, reply, now))
+            uow.enqueue(self.ctx.outgoing(Kind.VISIT, guest, agreement.id, reply, now))
             event = Event.VISIT_APPROVED if approved else Event.VISIT_REFUSED
             ctx.record(
                 uow,

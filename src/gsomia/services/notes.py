@@ -124,7 +124,7 @@ class NotesService(Workflow):
         message = {"phase": "note", "document": b64(document)}
         uow.enqueue_many(
             [
-                self.outgoing(Kind.NOTE, party, agreement.id, message, now)
+                self.ctx.outgoing(Kind.NOTE, party, agreement.id, message, now)
                 for party in agreement.party_codes
                 if party != self.party
             ]
@@ -191,7 +191,7 @@ class NotesService(Workflow):
             )
             message = {"phase": "proposal", "document": b64(document)}
             uow.enqueue_many(
-                [self.outgoing(Kind.NOTE, p, agreement.id, message, now) for p in others]
+                [self.ctx.outgoing(Kind.NOTE, p, agreement.id, message, now) for p in others]
             )
             ctx.record(
                 uow,
@@ -236,7 +236,7 @@ class NotesService(Workflow):
             )
             message = {"phase": "acceptance", "document": b64(document)}
             proposer = str(proposal.body["by"])
-            uow.enqueue(self.outgoing(Kind.NOTE, proposer, agreement.id, message, now))
+            uow.enqueue(self.ctx.outgoing(Kind.NOTE, proposer, agreement.id, message, now))
             ctx.record(
                 uow,
                 [

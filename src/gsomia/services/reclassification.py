@@ -145,7 +145,7 @@ class ReclassificationService(Workflow):
     ) -> list[OutboxMessage]:
         body = {"notice": notice_id, "document": b64(document)}
         return [
-            self.outgoing(Kind.RECLASSIFICATION, holder, agreement.id, body, now)
+            self.ctx.outgoing(Kind.RECLASSIFICATION, holder, agreement.id, body, now)
             for holder in holders
         ]
 

@@ -78,7 +78,7 @@ class WitnessService:
                 "old_size": old,
                 "proof": [base64.b64encode(p).decode() for p in proof],
             }
-            messages.append(self._custody.outgoing(Kind.CHECKPOINT, party, agreement_id, body, now))
+            messages.append(self.ctx.outgoing(Kind.CHECKPOINT, party, agreement_id, body, now))
         if messages:
             with self.ctx.store.unit_of_work() as uow:
                 uow.enqueue_many(messages)
