@@ -1,14 +1,15 @@
 """Messages between nodes: a signed document carrying one JSON object (message-v1), and
 optionally binary parts after it (message-v2).
 
-Every message names its id (128 random bits, the key of exactly-once handling), its kind,
-sender, recipient, agreement and the sender's time; the body is kind-specific. The whole is
-signed by the sender's node key under the agreement (``crypto.sign_document``), so a
-message cannot be replayed under another id, agreement or recipient unnoticed. Small binary
-fields (signed consents, notes) travel base64-encoded in the body. Bulk binary data (the
-sealed envelopes and bindings of a transfer) travels as ``parts``: length-prefixed after the
-signed document, which commits to their SHA-256, so the signature covers them without the
-signing key hashing megabytes and without base64. Layout: ``docs/formats/message-v2.md``.
+Every message names its id (time-ordered, 80 random bits; the key of exactly-once
+handling), its kind, sender, recipient, agreement and the sender's time; the body is
+kind-specific. The whole is signed by the sender's node key under the agreement
+(``crypto.sign_document``), so a message cannot be replayed under another id, agreement
+or recipient unnoticed. Small binary fields (signed consents, notes) travel base64-encoded
+in the body. Bulk binary data (the sealed envelopes and bindings of a transfer) travels as
+``parts``: length-prefixed after the signed document, which commits to their SHA-256, so
+the signature covers them without the signing key hashing megabytes and without base64.
+Layout: ``docs/formats/message-v1.md`` and ``docs/formats/message-v2.md``.
 """
 
 from __future__ import annotations
