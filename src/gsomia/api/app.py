@@ -19,6 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from gsomia import __version__
+from gsomia.api.console import router as console_routes
 from gsomia.api.deps import NodeDep, PersonDep
 from gsomia.api.errors import TooLarge, TooManyRequests, handle_gsomia_error
 from gsomia.api.schemas import (
@@ -98,6 +99,7 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
 
     _routes(app)
     app.include_router(workflow_routes)
+    app.include_router(console_routes)
     return app
 
 

@@ -1,0 +1,223 @@
+"""What each page of the web console shows, read from the node: markings and custody only.
+
+Every function returns plain values for a template and the levels the page shows (for its
+banner), each in the node's own scheme. Nothing here reads an item's content.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gsomia.api.banners import Banner, marking
+from gsomia.core.agreements import Agreement
+from gsomia.core.classification import Level
+from gsomia.core.labels import Label
+from gsomia.core.people import Person
+from gsomia.errors import GsomiaError, IntegrityError
+from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
+from gsomia.services.audit import Check
+from gsomia.services.node import Node
+from gsomia.services.policy import PolicyService
+from gsomia.services.views import agreement_view, status_view
+
+__all__ = [
+    "PAGE_SIZE",
+    "ItemRow",
+    "Page",
+    "agreement_page",
+    "audit_page",
+    "item_page",
+    "items_page",
+    "overview_page",
+]
+
+_logger = logging.getLogger(__name__)
+
+#: Items on one page of the items list.
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """What a page shows (``context``) and the levels of the items it shows."""
+
+    context: dict[str, Any]
+    levels: tuple[Level, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemRow:
+    """One item as the list shows it: custody and its marking, never its content."""
+
+    id: str
+    agreement: str
+    originator: str
+    level: Level
+    marking: Banner
+    state: str
+    topic: str
+    provided_at: str
+
+
+def own_level(node: Node, agreement: Agreement, ref: str) -> Level:
+    """The level of ``ref`` in the node's own scheme (through the agreement's table).
+
+    A reference that cannot be placed in the node's scheme is shown at the scheme's highest
+    level: a page is over-marked rather than under-marked.
+    """
+    try:
+        level = agreement.schemes.parse(ref)
+        if level.party == node.party:
+            return level
+        return agreement.equivalent(level, for_party=node.party)
+    except GsomiaError as exc:
+        _logger.warning("cannot place %s in %s's scheme: %s", ref, node.party, exc)
+        return max(node.ctx.files.schemes.scheme(node.party))
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%SZ") if at is not None else ""
+
+
+def _row(node: Node, record: ItemRecord) -> ItemRow:
+    level = own_level(node, node.ctx.agreement(record.agreement_id), record.holder_level_ref)
+    return ItemRow(
+        id=record.id,
+        agreement=record.agreement_id,
+        originator=record.originator,
+        level=level,
+        marking=marking(level),
+        state=record.state.value,
+        topic=record.topic,
+        provided_at=_when(record.provided_at),
+    )
+
+
+def overview_page(node: Node, person: Person) -> Page:
+    """The node's party, the person, agreements and their status now, counts and ledger."""
+    now = node.ctx.clock.now()
+    policy = PolicyService(node.ctx.agreements)
+    mine = [a for a in policy.agreements() if node.party in a.party_codes]
+    statuses = [(a, status_view(policy.status(a.id, on=now.isoformat()))) for a in mine]
+    with node.ctx.store.read() as uow:
+        counts = {s.value: uow.count_items(state=s) for s in ItemState}
+        outbox = uow.outbox_counts()
+    ledger = node.ctx.store.ledger
+    latest = ledger.latest_checkpoint()
+    clearance = person.clearance.level if person.clearance else None
+    return Page(
+        context={
+            "now": _when(now),
+            "person": person,
+            "clearance": str(clearance) if clearance else "none",
+            "agreements": statuses,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "outbox": outbox,
+            "ledger_size": ledger.size(),
+            "checkpoint": latest,
+            "checkpoint_at": _when(latest.created_at if latest else None),
+            "alarms": len(ledger.alarms()),
+        }
+    )
+
+
+def items_page(node: Node, *, after: str) -> Page:
+    """A page of items by id after the cursor ``after``, and the cursor of the next page."""
+    with node.ctx.store.read() as uow:
+        records = uow.items(after=after, limit=PAGE_SIZE + 1)
+    rows = [_row(node, r) for r in records[:PAGE_SIZE]]
+    more = len(records) > PAGE_SIZE
+    return Page(
+        context={"rows": rows, "after": after, "next": rows[-1].id if more else None},
+        levels=tuple(r.level for r in rows),
+    )
+
+
+def _label_view(node: Node, agreement: Agreement, row: LabelRecord) -> dict[str, Any]:
+    label = Label.from_bytes(row.label)
+    level = own_level(node, agreement, label.equivalent_for(node.party) or label.level)
+    return {
+        "revision": row.revision,
+        "digest": row.digest,
+        "recorded_at": _when(row.recorded_at),
+        "level": _native(agreement, label.level),
+        "own": level,
+        "marking": marking(level),
+        "marked_by": label.marker,
+        "created_at": _when(label.created_at),
+        "review_on": label.review_on.isoformat(),
+        "releasable_to": ", ".join(label.releasable_to),
+        "supersedes": label.supersedes or "",
+    }
+
+
+def _native(agreement: Agreement, ref: str) -> str:
+    try:
+        return f"{agreement.schemes.parse(ref)} [{ref}]"
+    except GsomiaError:
+        return ref
+
+
+def item_page(node: Node, item_id: str) -> Page:
+    """One item's record, every label version, and the ledger entries about it."""
+    with node.ctx.store.read() as uow:
+        record = uow.item(item_id)
+        labels = uow.labels(item_id)
+        facility = uow.facility(record.facility_id) if record.facility_id else None
+    agreement = node.ctx.agreement(record.agreement_id)
+    row = _row(node, record)
+    versions = [_label_view(node, agreement, x) for x in labels]
+    entries = node.audit.show(item_id=item_id)
+    return Page(
+        context={
+            "item": record,
+            "row": row,
+            "level": _native(agreement, record.level_ref),
+            "facility": facility,
+            "review_on": record.review_on.isoformat() if record.review_on else "",
+            "recorded_at": _when(record.recorded_at),
+            "labels": versions,
+            "entries": [(i, e, _when(e.at)) for i, e in entries],
+        },
+        levels=(row.level, *(v["own"] for v in versions)),
+    )
+
+
+def agreement_page(node: Node, agreement_id: str) -> Page:
+    """An agreement's status now, its events and its equivalence table."""
+    policy = PolicyService(node.ctx.agreements)
+    agreement = policy.agreement(agreement_id)
+    now = node.ctx.clock.now()
+    return Page(
+        context={
+            "agreement": agreement_view(agreement),
+            "status": status_view(policy.status(agreement_id, on=now.isoformat())),
+            "parties": agreement.party_codes,
+            "now": _when(now),
+        }
+    )
+
+
+def audit_page(node: Node) -> Page:
+    """The ledger verified now: each check, and the witness alarms."""
+    checks: list[Check] = []
+    audit = node.audit
+    try:
+        audit.verify_all(on_check=checks.append)
+    except IntegrityError:
+        _logger.warning("the console's ledger verification failed")
+    ledger = node.ctx.store.ledger
+    return Page(
+        context={
+            "origin": audit.origin,
+            "entries": ledger.size(),
+            "checkpoints": len(ledger.checkpoints()),
+            "checks": checks,
+            "ok": bool(checks) and all(c.ok for c in checks),
+            "alarms": [(a, _when(a.raised_at)) for a in ledger.alarms()],
+        }
+    )
