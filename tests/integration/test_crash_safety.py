@@ -52,7 +52,8 @@ WITNESS_EVERY = 6  # batches between cross-witnessing rounds
 KILLS = 12
 SEED = 20161123  # the Japan-ROK GSOMIA was signed on 23 November 2016
 MAX_BATCHES_BEFORE_KILL = 2  # a kill lands after 0..2 finished batches of a run, and then
-# a random fraction of one batch's time later: mid-run on a fast machine or a slow one
+# a random fraction of one batch's time later (the last batch timed): mid-run on a fast
+# machine or a slow one, with at most 36 of the 40 batches done before the last kill
 OFFICER = "jpn-officer"
 PROVISION = Provision(
     recipient="KOR",
@@ -272,9 +273,9 @@ def wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: float
         time.sleep(0.01)
 
 
-def wait_for_batches(process: subprocess.Popen[bytes], log: Path, count: int) -> float:
+def wait_for_batches(process: subprocess.Popen[bytes], log: Path, count: int) -> float | None:
     """Wait until the child has reported ``count`` more finished batches (or has ended);
-    returns how long the last of them took (half a second if ``count`` is 0)."""
+    returns how long the last of them took, or ``None`` if ``count`` is 0."""
 
     def reported() -> int:
         return log.read_bytes().count(b"provided ")
@@ -284,7 +285,7 @@ def wait_for_batches(process: subprocess.Popen[bytes], log: Path, count: int) ->
         last = time.monotonic()
         while reported() < target and process.poll() is None:
             time.sleep(0.005)
-    return time.monotonic() - last if count else 0.5
+    return time.monotonic() - last if count else None
 
 
 def audit_verify(where: Path, env: dict[str, str]) -> dict[str, object]:
@@ -306,11 +307,13 @@ def crash_and_restart(root: Path, env: dict[str, str], master: MasterSecret) -> 
     each kill; then let a last run finish. Returns how many kills landed mid-run."""
     rng = random.Random(SEED)
     kills = 0
+    batch_time = 0.05  # the last batch's time seen; a run is killed within 0..3 batches
     for run in range(KILLS):
         log = root / f"run-{run}.log"
         process = spawn(root, env, log)
         wait_until_ready(process, log)
-        batch_time = wait_for_batches(process, log, rng.randint(0, MAX_BATCHES_BEFORE_KILL))
+        measured = wait_for_batches(process, log, rng.randint(0, MAX_BATCHES_BEFORE_KILL))
+        batch_time = measured or batch_time
         time.sleep(rng.uniform(0.0, batch_time))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
