@@ -51,7 +51,7 @@ keys_app = typer.Typer(help="Public keys exchanged with partners.", no_args_is_h
 
 def mount(app: typer.Typer, node_app: typer.Typer) -> None:
     """Put the node's commands on the main command ``app`` and its ``node`` group."""
-    from gsomia.cli import workflows
+    from gsomia.cli import tokens, workflows
 
     node_app.command("init")(init)
     node_app.command("secret")(secret)
@@ -59,6 +59,7 @@ def mount(app: typer.Typer, node_app: typer.Typer) -> None:
     app.add_typer(facility_app, name="facility")
     app.add_typer(person_app, name="person")
     app.add_typer(keys_app, name="keys")
+    app.add_typer(tokens.app, name="token")
     app.command("provide")(provide)
     app.command("inbox")(inbox)
     app.command("open")(open_item)

@@ -18,7 +18,7 @@ from gsomia.errors import IntegrityError, UnknownName
 from gsomia.ports.store import WorkflowRecord
 from gsomia.services.context import NodeContext
 
-__all__ = ["TOKEN_KIND", "AuthService", "IssuedToken"]
+__all__ = ["TOKEN_KIND", "AuthService", "IssuedToken", "TokenView"]
 
 TOKEN_KIND = "token"  # noqa: S105 - a record kind, not a secret
 _PREFIX = "gst_"
@@ -34,6 +34,16 @@ class IssuedToken:
     token: str
     token_id: str
     person_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenView:
+    """A token as the store knows it: never the secret."""
+
+    token_id: str
+    person_id: str
+    state: str  # active, revoked or expired
     expires_at: datetime
 
 
@@ -97,3 +107,20 @@ class AuthService:
                     body=record.body,
                 )
             )
+
+    def tokens(self, *, person_id: str | None = None) -> list[TokenView]:
+        """Every token issued here (or to one person), newest expiry first, with its state."""
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as uow:
+            records = uow.records(TOKEN_KIND)
+        out = []
+        for record in records:
+            person = str(record.body["person"])
+            if person_id is not None and person != person_id:
+                continue
+            expires = datetime.fromisoformat(str(record.body["expires_at"]))
+            state = "expired" if record.state == "active" and expires <= now else record.state
+            out.append(
+                TokenView(token_id=record.id, person_id=person, state=state, expires_at=expires)
+            )
+        return sorted(out, key=lambda t: (t.expires_at, t.token_id), reverse=True)

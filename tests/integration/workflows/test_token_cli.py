@@ -1,0 +1,47 @@
+"""``gsomia token issue|list|revoke``: a token is shown once, works until revoked, and is
+never listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli_support import SECRET, code, invoke, make_homes, ok
+from gsomia.bootstrap import open_node
+from gsomia.crypto import MasterSecret
+from gsomia.errors import IntegrityError
+from gsomia.services.auth import AuthService
+
+
+def person_of(home: Path, token: str) -> str:
+    node = open_node(home, master=MasterSecret.from_text(SECRET))
+    try:
+        return AuthService(node.ctx).person(token).id
+    finally:
+        node.ctx.store.close()
+
+
+def test_a_token_works_until_revoked_and_its_secret_is_never_listed(tmp_path: Path) -> None:
+    jpn = make_homes(tmp_path)["JPN"]
+    issued = ok(jpn, "token", "issue", "jpn-officer", "--hours", "2")
+    assert issued["token"].startswith("gst_") and issued["person"] == "jpn-officer"
+    assert person_of(jpn, issued["token"]) == "jpn-officer"
+
+    listed = ok(jpn, "token", "list")
+    assert [(t["token_id"], t["state"]) for t in listed] == [(issued["token_id"], "active")]
+    shown = invoke(jpn, "token", "list")
+    assert issued["token"] not in shown.output and issued["token"] not in str(listed)
+
+    ok(jpn, "token", "revoke", issued["token_id"])
+    assert ok(jpn, "token", "list", "--person", "jpn-officer")[0]["state"] == "revoked"
+    with pytest.raises(IntegrityError):
+        person_of(jpn, issued["token"])
+
+
+def test_tokens_only_for_registered_persons_and_known_ids(tmp_path: Path) -> None:
+    jpn = make_homes(tmp_path)["JPN"]
+    assert code(invoke(jpn, "token", "issue", "nobody")) == 3
+    assert code(invoke(jpn, "token", "revoke", "0" * 32)) == 3
+    assert code(invoke(jpn, "token", "issue", "jpn-officer", "--hours", "0")) == 2
+    assert ok(jpn, "token", "list") == []
