@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gsomia.errors import ConfigError
@@ -34,11 +34,13 @@ class Limits(BaseModel):
 
 
 class PeerSettings(BaseModel):
-    """Where a partner node listens and which certificate authority vouches for it."""
+    """Where a partner node listens. The authority that vouches for it is pinned with
+    ``gsomia pki trust``, not named here; an unknown key is refused."""
+
+    model_config = ConfigDict(extra="forbid")
 
     party: str = Field(pattern=_PARTY)
     url: str
-    ca_file: str | None = None
 
 
 class NodeSettings(BaseSettings):
