@@ -84,6 +84,10 @@ def load_settings(home: Path, **overrides: Any) -> NodeSettings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
+    # The environment overrides the file: pydantic-settings ranks given values above it.
+    for name in NodeSettings.model_fields:
+        if f"GSOMIA_{name.upper()}" in os.environ:
+            data.pop(name, None)
     data.update({k: v for k, v in overrides.items() if v is not None})
     data.setdefault("home", home)
     try:

@@ -56,3 +56,15 @@ def test_a_broken_toml_file_is_named(tmp_path: Path) -> None:
     home = write(tmp_path / "jpn", 'party = "JPN\n')
     with pytest.raises(ConfigError, match=r"node\.toml"):
         load_settings(home)
+
+
+def test_the_environment_overrides_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = write(tmp_path / "jpn", 'party = "JPN"\nport = 8443\npeer_port = 9443\n')
+    monkeypatch.setenv("GSOMIA_PORT", "9000")
+    settings = load_settings(home)
+    assert (settings.port, settings.peer_port) == (9000, 9443)
+    monkeypatch.setenv("GSOMIA_PORT", "not a port")
+    with pytest.raises(ConfigError, match="port"):
+        load_settings(home)
