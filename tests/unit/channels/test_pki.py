@@ -49,6 +49,12 @@ def der_of(pki: NodePki) -> bytes:
     return ssl.PEM_cert_to_DER_cert((pki.root / "node.pem").read_text())
 
 
+def pem_label(path: Path) -> str:
+    """The label of the first PEM block in ``path`` (what its BEGIN line names)."""
+    first = path.read_text(encoding="ascii").splitlines()[0]
+    return first.removeprefix("-----BEGIN ").removesuffix("-----")
+
+
 def test_init_lays_out_the_directory_with_private_keys_encrypted_and_0600(jpn: NodePki) -> None:
     root = jpn.root
     for name in ("pki.json", "ca.pem", "ca-key.pem", "node.pem", "node-key.pem", "crl.pem"):
@@ -56,7 +62,7 @@ def test_init_lays_out_the_directory_with_private_keys_encrypted_and_0600(jpn: N
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     for key in ("ca-key.pem", "node-key.pem"):
         assert stat.S_IMODE((root / key).stat().st_mode) == 0o600
-        assert (root / key).read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert pem_label(root / key) == "ENCRYPTED PRIVATE KEY"  # PKCS#8, encrypted
     assert NodePki.open(root.parent).party == "JPN"
 
 
