@@ -20,7 +20,6 @@ from typing import Any, NoReturn
 from gsomia.core.agreements import Agreement
 from gsomia.core.canonical import canonical_json, parse_canonical
 from gsomia.core.decisions import Decision
-from gsomia.core.items import Item
 from gsomia.core.labels import Label
 from gsomia.core.people import Person, Role
 from gsomia.core.rules import AccessRequest
@@ -175,25 +174,6 @@ class Workflow:
 
     # Items ---------------------------------------------------------------------------------
 
-    def item_view(self, record: ItemRecord) -> Item:
-        """The rules' view of a stored item."""
-        schemes = self.ctx.agreement(record.agreement_id).schemes
-        return Item(
-            id=record.id,
-            agreement_id=record.agreement_id,
-            originator=record.originator,
-            holder=record.holder,
-            level=schemes.parse(record.level_ref),
-            holder_level=schemes.parse(record.holder_level_ref),
-            topic=record.topic,
-            purpose=record.purpose,
-            provided_at=record.provided_at,
-            review_on=record.review_on,
-            facility=record.facility_id,
-            purpose_lapsed=record.purpose_lapsed,
-            destroyed=record.state is ItemState.DESTROYED,
-        )
-
     @staticmethod
     def current_label(uow: UnitOfWork, record: ItemRecord) -> Label:
         """The label version the item is marked with now (the record's label digest)."""
@@ -213,24 +193,27 @@ class Workflow:
             raise InputError(f"item {item_id} is {record.state.value} here, not {allowed}")
         return record
 
-    def access(
-        self,
-        uow: UnitOfWork,
-        agreement: Agreement,
-        record: ItemRecord,
-        person: Person,
-        now: datetime,
-    ) -> Decision:
-        """May ``person`` have access to the item (JK-6.e, JK-7.1, JK-7.2, JK-16.x)?"""
-        cleared = person.role is Role.CONTRACTOR_STAFF and (
-            bool(person.registered_at)
-            and all(contractor_conditions_met(uow, f) for f in person.registered_at)
-        )
-        request = AccessRequest(
-            agreement=agreement,
-            person=person,
-            item=self.item_view(record),
-            at=now,
-            contractor_cleared=cleared,
-        )
-        return self.ctx.rulebook.decide_open(request)
+
+def decide_access(  # noqa: PLR0917 - the rules need each of these
+    ctx: NodeContext,
+    uow: UnitOfWork,
+    agreement: Agreement,
+    record: ItemRecord,
+    person: Person,
+    now: datetime,
+) -> Decision:
+    """May ``person`` have access to the item (JK-6.e, JK-7.1, JK-7.2, JK-16.x)? Contractor
+    staff only once Art. 16's conditions (a)–(o) are recorded as met for every contractor
+    facility they are registered at."""
+    cleared = person.role is Role.CONTRACTOR_STAFF and (
+        bool(person.registered_at)
+        and all(contractor_conditions_met(uow, f) for f in person.registered_at)
+    )
+    request = AccessRequest(
+        agreement=agreement,
+        person=person,
+        item=ctx.item_view(record),
+        at=now,
+        contractor_cleared=cleared,
+    )
+    return ctx.rulebook.decide_open(request)

@@ -35,7 +35,7 @@ from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
 from gsomia.errors import GsomiaError, InputError, PolicyDenied, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork, WorkflowRecord
-from gsomia.services._workflow import Workflow, check_id, check_party, check_text
+from gsomia.services._workflow import Workflow, check_id, check_party, check_text, decide_access
 from gsomia.services.custody import TRANSFER_CHUNK
 from gsomia.services.handling import RELEASE_KIND
 from gsomia.services.messages import Kind, Message, b64, unb64
@@ -364,7 +364,7 @@ class ConsentService(Workflow):
             consent, consent_id = self.consent_for(
                 uow, record, to_party=to_party, kind=ConsentKind.RELEASE
             )
-            access = self.access(uow, agreement, record, person, now)
+            access = decide_access(self.ctx, uow, agreement, record, person, now)
             label = self.current_label(uow, record)
             item_key = uow.keys.get(record.id)
         if to_party == self.party:
@@ -372,7 +372,7 @@ class ConsentService(Workflow):
         decision = ctx.rulebook.decide_release(
             ReleaseRequest(
                 agreement=agreement,
-                item=self.item_view(record),
+                item=self.ctx.item_view(record),
                 to_party=to_party,
                 at=now,
                 consent=consent,
@@ -572,7 +572,7 @@ class ConsentService(Workflow):
                     ForwardRequest(
                         agreement=agreement,
                         hub=self.party,
-                        item=self.item_view(record),
+                        item=self.ctx.item_view(record),
                         recipient=recipient,
                         at=now,
                         consent=consent,

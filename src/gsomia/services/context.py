@@ -18,11 +18,19 @@ from typing import Any
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
 from gsomia.core.decisions import Decision
+from gsomia.core.items import Item
 from gsomia.core.rules import Rulebook
 from gsomia.crypto import Keyring
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.runtime import Clock, IdSource
-from gsomia.ports.store import OutboxMessage, Store, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import (
+    ItemRecord,
+    ItemState,
+    OutboxMessage,
+    Store,
+    UnitOfWork,
+    WorkflowRecord,
+)
 from gsomia.services.messages import Kind, Message, encode
 
 __all__ = ["NOTE_KIND", "NodeContext"]
@@ -105,6 +113,25 @@ class NodeContext:
             item_id=item_id,
             rule_ids=rules,
             details={k: v for k, v in details.items() if v},
+        )
+
+    def item_view(self, record: ItemRecord) -> Item:
+        """The rules' view of a stored item."""
+        schemes = self.agreement(record.agreement_id).schemes
+        return Item(
+            id=record.id,
+            agreement_id=record.agreement_id,
+            originator=record.originator,
+            holder=record.holder,
+            level=schemes.parse(record.level_ref),
+            holder_level=schemes.parse(record.holder_level_ref),
+            topic=record.topic,
+            purpose=record.purpose,
+            provided_at=record.provided_at,
+            review_on=record.review_on,
+            facility=record.facility_id,
+            purpose_lapsed=record.purpose_lapsed,
+            destroyed=record.state is ItemState.DESTROYED,
         )
 
     def record(self, uow: UnitOfWork, entries: Sequence[LedgerEntry]) -> None:

@@ -18,7 +18,7 @@ from gsomia.core.decisions import Decision, combine
 from gsomia.errors import InputError
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, UnitOfWork
-from gsomia.services._workflow import Workflow
+from gsomia.services._workflow import Workflow, decide_access
 from gsomia.services.registry import ARTICLE_16, CONTRACTOR_KIND
 
 __all__ = ["HANDOVER_KIND", "ContractorService"]
@@ -52,7 +52,7 @@ class ContractorService(Workflow):
             decision = combine(
                 "hand-over",
                 [
-                    self.access(uow, agreement, record, person, now),
+                    decide_access(self.ctx, uow, agreement, record, person, now),
                     _conditions_decision(agreement, facility_id, facility.contractor, missing),
                 ],
             )

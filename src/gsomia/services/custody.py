@@ -26,10 +26,9 @@ from typing import Any, NoReturn
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
-from gsomia.core.items import Item
 from gsomia.core.labels import Label, content_digest
 from gsomia.core.people import Person, Role
-from gsomia.core.rules import AccessRequest, SendRequest
+from gsomia.core.rules import SendRequest
 from gsomia.crypto import (
     Binding,
     Envelope,
@@ -52,6 +51,7 @@ from gsomia.services._transfers import (
     transfer_body,
     transfer_items,
 )
+from gsomia.services._workflow import decide_access
 from gsomia.services.context import NodeContext
 from gsomia.services.messages import Kind, Message
 
@@ -529,18 +529,9 @@ class CustodyService:
         now = ctx.clock.now()
         with ctx.store.read() as uow:
             record = uow.item(item_id)
-            person = uow.person(person_id)
-            cleared = self.contractor_cleared(uow, person)
+            agreement = ctx.agreement(record.agreement_id)
+            decision = decide_access(ctx, uow, agreement, record, uow.person(person_id), now)
             item_key = uow.keys.get(item_id) if record.state is ItemState.HELD else None
-        agreement = ctx.agreement(record.agreement_id)
-        request = AccessRequest(
-            agreement=agreement,
-            person=person,
-            item=self.item_view(record),
-            at=now,
-            contractor_cleared=cleared,
-        )
-        decision = ctx.rulebook.decide_open(request)
         if not decision.allowed or item_key is None:
             if decision.allowed:
                 decision = Decision.deny(
@@ -564,36 +555,6 @@ class CustodyService:
         with ctx.store.unit_of_work() as uow:
             ctx.record(uow, [entry])
         return content
-
-    def contractor_cleared(self, uow: UnitOfWork, person: Person) -> bool:
-        """Whether Art. 16's conditions (a)–(o) are recorded as met for every contractor
-        facility the person is registered at (JK-16.x)."""
-        if person.role is not Role.CONTRACTOR_STAFF:
-            return False
-        from gsomia.services.registry import contractor_conditions_met
-
-        return bool(person.registered_at) and all(
-            contractor_conditions_met(uow, facility) for facility in person.registered_at
-        )
-
-    def item_view(self, record: ItemRecord) -> Item:
-        """The rules' view of a stored item."""
-        schemes = self.ctx.agreement(record.agreement_id).schemes
-        return Item(
-            id=record.id,
-            agreement_id=record.agreement_id,
-            originator=record.originator,
-            holder=record.holder,
-            level=schemes.parse(record.level_ref),
-            holder_level=schemes.parse(record.holder_level_ref),
-            topic=record.topic,
-            purpose=record.purpose,
-            provided_at=record.provided_at,
-            review_on=record.review_on,
-            facility=record.facility_id,
-            purpose_lapsed=record.purpose_lapsed,
-            destroyed=record.state is ItemState.DESTROYED,
-        )
 
 
 def _check_officer(person: Person, party: str) -> None:

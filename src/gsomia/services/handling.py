@@ -31,7 +31,7 @@ from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork
-from gsomia.services._workflow import Workflow, check_id, check_text
+from gsomia.services._workflow import Workflow, check_id, check_text, decide_access
 from gsomia.services.messages import Kind, Message
 
 __all__ = [
@@ -103,7 +103,7 @@ class HandlingService(Workflow):
         with ctx.store.read() as uow:
             record = self.held(uow, item_id)
             agreement = ctx.agreement(record.agreement_id)
-            decision = self.access(uow, agreement, record, uow.person(by), now)
+            decision = decide_access(self.ctx, uow, agreement, record, uow.person(by), now)
             if translator is not None:
                 decision = self._translator(
                     uow, agreement, record, translator=translator, decision=decision, now=now
@@ -169,7 +169,7 @@ class HandlingService(Workflow):
         """Only a cleared person with access may translate (JK-15.1)."""
         rule = agreement.rule_id("translation")
         person = uow.person(translator)
-        allowed = self.access(uow, agreement, record, person, now)
+        allowed = decide_access(self.ctx, uow, agreement, record, person, now)
         if not allowed.allowed:
             return Decision(
                 act="translate",
@@ -299,7 +299,7 @@ class HandlingService(Workflow):
         return ctx.rulebook.decide_retention(
             RetentionRequest(
                 agreement=agreement,
-                item=self.item_view(replace(record, purpose_lapsed=True)),
+                item=self.ctx.item_view(replace(record, purpose_lapsed=True)),
                 at=now,
             )
         )
@@ -320,7 +320,7 @@ class HandlingService(Workflow):
                 decision = ctx.rulebook.decide_retention(
                     RetentionRequest(
                         agreement=ctx.agreement(record.agreement_id),
-                        item=self.item_view(record),
+                        item=self.ctx.item_view(record),
                         at=now,
                     )
                 )
@@ -393,7 +393,7 @@ class HandlingService(Workflow):
     ) -> Decision:
         """Returning to the originator needs no consent (JK-5.1, JK-6.h); the person must be
         one who may handle the item."""
-        item = self.item_view(record)
+        item = self.ctx.item_view(record)
         if provider == record.originator:
             back = self.ctx.rulebook.decide_release(
                 ReleaseRequest(agreement=agreement, item=item, to_party=provider, at=now)
@@ -404,7 +404,9 @@ class HandlingService(Workflow):
             )
         if record.state is ItemState.RELAYING:
             return back
-        return combine("return", [self.access(uow, agreement, record, person, now), back])
+        return combine(
+            "return", [decide_access(self.ctx, uow, agreement, record, person, now), back]
+        )
 
     def destroy(self, *, item_id: str, by: str, method: str = SHREDDING) -> list[str]:
         """Destroy a held or relaying item, and with an original its copies (JK-6.h, JK-13):
@@ -426,7 +428,8 @@ class HandlingService(Workflow):
             )
             if record.state is ItemState.HELD:
                 decision = combine(
-                    "destroy", [self.access(uow, agreement, record, person, now), decision]
+                    "destroy",
+                    [decide_access(self.ctx, uow, agreement, record, person, now), decision],
                 )
         if not decision.allowed:
             self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)

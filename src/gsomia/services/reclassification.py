@@ -126,7 +126,7 @@ class ReclassificationService(Workflow):
         decision = self.ctx.rulebook.decide_reclassification(
             ReclassificationRequest(
                 agreement=agreement,
-                item=self.item_view(record),
+                item=self.ctx.item_view(record),
                 notice_from=self.party,
                 new_level=new_level,
                 in_writing=True,
@@ -256,7 +256,7 @@ class ReclassificationService(Workflow):
         return self.ctx.rulebook.decide_reclassification(
             ReclassificationRequest(
                 agreement=agreement,
-                item=self.item_view(record),
+                item=self.ctx.item_view(record),
                 notice_from=sender,
                 new_level=level,
                 in_writing=True,
