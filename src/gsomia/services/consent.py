@@ -34,7 +34,8 @@ from gsomia.core.rules import ForwardRequest, ReleaseRequest, SendRequest
 from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
 from gsomia.errors import GsomiaError, InputError, PolicyDenied, UnknownName
 from gsomia.ledger.entries import Event
-from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork, WorkflowRecord
+from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_party, check_text, decide_access
 from gsomia.services.custody import TRANSFER_CHUNK
 from gsomia.services.handling import RELEASE_KIND
@@ -392,7 +393,7 @@ class ConsentService(Workflow):
             self.held(uow, item_id)
             message = self.ctx.outgoing(Kind.TRANSFER, to_party, channel.id, body, now)
             uow.enqueue(message)
-            uow.add_label(_row(released, now))
+            uow.add_label(label_row(released, released.digest(), now))
             self.put_version(
                 uow,
                 RELEASE_KIND,
@@ -685,13 +686,3 @@ def _check_answer(doc: dict[str, Any], asked: dict[str, Any], *, requester: str)
         datetime.fromisoformat(str(doc.get("decided_at")))
     except ValueError:
         raise InputError("the consent document has no valid decision time") from None
-
-
-def _row(label: Label, now: datetime) -> LabelRecord:
-    return LabelRecord(
-        digest=label.digest(),
-        item_id=label.item_id,
-        revision=label.revision,
-        label=label.canonical_bytes(),
-        recorded_at=now,
-    )

@@ -30,7 +30,8 @@ from gsomia.core.rules import ReleaseRequest, RetentionRequest
 from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork
+from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork
+from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_text, decide_access
 from gsomia.services.messages import Kind, Message
 
@@ -132,7 +133,7 @@ class HandlingService(Workflow):
             derived = self._derived_record(uow, record, new_label, kind=kind, where=where, now=now)
             derived = replace(derived, ciphertext=ciphertext, binding=binding)
             uow.add_item(derived)
-            uow.add_label(_label_row(new_label, now))
+            uow.add_label(label_row(new_label, new_label.digest(), now))
             uow.keys.put(key)
             body = {
                 "number": derived.copy_number,
@@ -559,14 +560,4 @@ def gave_to(uow: UnitOfWork, record: ItemRecord, *, party: str, agreement_id: st
     return any(
         r.body.get("to") == party and r.body.get("agreement") == agreement_id
         for r in uow.records(RELEASE_KIND, item_id=record.id)
-    )
-
-
-def _label_row(label: Label, now: datetime) -> LabelRecord:
-    return LabelRecord(
-        digest=label.digest(),
-        item_id=label.item_id,
-        revision=label.revision,
-        label=label.canonical_bytes(),
-        recorded_at=now,
     )

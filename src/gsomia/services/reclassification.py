@@ -22,7 +22,8 @@ from gsomia.core.labels import Label
 from gsomia.core.rules import ReclassificationRequest
 from gsomia.errors import InputError, PolicyDenied, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, OutboxMessage, UnitOfWork
+from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork
+from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.messages import Kind, Message, b64, unb64
 
@@ -81,7 +82,7 @@ class ReclassificationService(Workflow):
         holders = [p for p in dict.fromkeys(label.route[1:]) if p != self.party]
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id, ItemState.SENT)
-            uow.add_label(_row(new_label, now))
+            uow.add_label(label_row(new_label, new_label.digest(), now))
             uow.remark_item(
                 item_id,
                 label_digest=new_label.digest(),
@@ -286,7 +287,7 @@ class ReclassificationService(Workflow):
         new = old.remark(
             by=self.party, level=new_level.ref, equivalents=_equivalents(agreement, new_level, old)
         )
-        uow.add_label(_row(new, now))
+        uow.add_label(label_row(new, new.digest(), now))
         uow.remark_item(
             record.id, label_digest=new.digest(), level_ref=new_level.ref, holder_level_ref=mine
         )
@@ -339,16 +340,6 @@ def _equivalents(agreement: Agreement, level: Level, label: Label) -> tuple[tupl
         except PolicyDenied:
             continue
     return tuple(out)
-
-
-def _row(label: Label, now: datetime) -> LabelRecord:
-    return LabelRecord(
-        digest=label.digest(),
-        item_id=label.item_id,
-        revision=label.revision,
-        label=label.canonical_bytes(),
-        recorded_at=now,
-    )
 
 
 def _remark_entries(
