@@ -57,14 +57,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import requests
 
 from _common import parser, peak_rss_mb, report
-from gsomia.adapters.clock import RandomIds, SystemClock
-from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import load_library
-from gsomia.bootstrap import connect_in_process
-from gsomia.crypto import export_public_keys, generate_keyring, import_public_keys
+from gsomia.bootstrap import connect_in_process, fresh_node
+from gsomia.crypto import export_public_keys, import_public_keys
 from gsomia.errors import GsomiaError, TransportError
 from gsomia.services.custody import TRANSFER_CHUNK, Provision
-from gsomia.services.node import Node, ledger_origin
+from gsomia.services.node import Node
 
 ITEM_SIZE = 1024
 OFFICER = "jpn-officer"
@@ -86,20 +84,10 @@ PUMP_LIMIT = 4
 def make_node(root: Path, party: str) -> Node:
     """A fresh node of ``party`` on its own SQLite file under ``root``, with a facility, and
     for JPN its security officer."""
-    library = load_library([])
-    clock = SystemClock()
-    store = open_store(
+    node = fresh_node(
         f"sqlite:///{root / party.lower()}.db",
-        schemes=library.schemes,
-        ledger_origin=ledger_origin(party),
-    )
-    node = Node.assemble(
         party=party,
-        store=store,
-        keyring=generate_keyring(party=party, now=clock.now()),
-        clock=clock,
-        ids=RandomIds(),
-        agreements=library,
+        library=load_library([]),
         default_facility=f"{party.lower()}-hq",
     )
     node.registry.add_facility(facility_id=f"{party.lower()}-hq", name=party)

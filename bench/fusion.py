@@ -282,12 +282,9 @@ def node_latency_figure(*, quick: bool) -> list[str]:
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from gsomia.adapters.clock import RandomIds, SimulatedClock
-    from gsomia.adapters.storage.sql import open_store
+    from gsomia.adapters.clock import SimulatedClock
     from gsomia.agreement_files import load_library
-    from gsomia.bootstrap import connect_in_process
-    from gsomia.crypto import generate_keyring
-    from gsomia.services.node import Node, ledger_origin
+    from gsomia.bootstrap import connect_in_process, fresh_node
 
     rate, batch_s = 2_000.0, 0.010
     seconds = 1.0 if quick else 4.0
@@ -296,18 +293,11 @@ def node_latency_figure(*, quick: bool) -> list[str]:
     root = Path(tempfile.mkdtemp(prefix="gsomia-latency-"))
     nodes = {}
     for party, level in (("JPN", "極秘"), ("KOR", "군사II급비밀"), ("USA", "SECRET")):
-        store = open_store(
+        node = fresh_node(
             f"sqlite:///{root}/{party}.db",
-            schemes=library.schemes,
-            ledger_origin=ledger_origin(party),
-        )
-        node = Node.assemble(
             party=party,
-            store=store,
-            keyring=generate_keyring(party=party, now=clock.now()),
+            library=library,
             clock=clock,
-            ids=RandomIds(),
-            agreements=library,
             default_facility="hq",
         )
         node.registry.add_facility(facility_id="hq", name="hq")

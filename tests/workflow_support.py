@@ -17,14 +17,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from gsomia.adapters.clock import RandomIds, SimulatedClock
+from gsomia.adapters.clock import SimulatedClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
-from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import AgreementLibrary, load_library
-from gsomia.bootstrap import connect_in_process
-from gsomia.crypto import generate_keyring
+from gsomia.bootstrap import connect_in_process, fresh_node
 from gsomia.services.custody import Provision, ProvisionResult
-from gsomia.services.node import Node, ledger_origin
+from gsomia.services.node import Node
 
 T0 = datetime(2019, 10, 2, 9, 0, tzinfo=UTC)
 LEVEL = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
@@ -136,18 +134,11 @@ def build_on(urls: dict[str, str], *, start: datetime = T0) -> World:
 def _node(
     root: Path, party: str, lib: AgreementLibrary, clock: SimulatedClock, *, url: str = ""
 ) -> Node:
-    store = open_store(
+    return fresh_node(
         url or f"sqlite:///{root / party.lower()}.db",
-        schemes=lib.schemes,
-        ledger_origin=ledger_origin(party),
-    )
-    return Node.assemble(
         party=party,
-        store=store,
-        keyring=generate_keyring(party=party, now=clock.now()),
+        library=lib,
         clock=clock,
-        ids=RandomIds(),
-        agreements=lib,
         default_facility=f"{party.lower()}-hq",
     )
 

@@ -37,6 +37,7 @@ from gsomia.services.node import Node, ledger_origin
 __all__ = [
     "KEYRING_FILE",
     "connect_in_process",
+    "fresh_node",
     "init_home",
     "master_secret",
     "open_node",
@@ -150,6 +151,29 @@ def open_node(
         ids=ids or RandomIds(),
         agreements=library,
         transport=transport,
+        default_facility=default_facility,
+    )
+
+
+def fresh_node(
+    store_url: str,
+    *,
+    party: str,
+    library: AgreementLibrary,
+    clock: Clock | None = None,
+    default_facility: str | None = None,
+) -> Node:
+    """A node of ``party`` with a new keyring held in memory, on a new store at
+    ``store_url``: for simulations, benchmarks and tests, where no home on disk is kept."""
+    clock = clock or SystemClock()
+    store = open_store(store_url, schemes=library.schemes, ledger_origin=ledger_origin(party))
+    return Node.assemble(
+        party=party,
+        store=store,
+        keyring=generate_keyring(party=party, now=clock.now()),
+        clock=clock,
+        ids=RandomIds(),
+        agreements=library,
         default_facility=default_facility,
     )
 

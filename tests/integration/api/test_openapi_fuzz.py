@@ -11,29 +11,22 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from gsomia.adapters.clock import RandomIds, SimulatedClock
-from gsomia.adapters.storage.sql import open_store
+from gsomia.adapters.clock import SimulatedClock
 from gsomia.agreement_files import load_library
 from gsomia.api.app import create_app
+from gsomia.bootstrap import fresh_node
 from gsomia.config import Limits
-from gsomia.crypto import generate_keyring
 from gsomia.services.auth import AuthService
-from gsomia.services.node import Node, ledger_origin
 
 
 def _app(root: Path, *, per_minute: int = 1_000_000) -> tuple[object, str]:
     library = load_library([])
     clock = SimulatedClock(datetime(2019, 10, 2, 9, tzinfo=UTC))
-    store = open_store(
-        f"sqlite:///{root}/jpn.db", schemes=library.schemes, ledger_origin=ledger_origin("JPN")
-    )
-    node = Node.assemble(
+    node = fresh_node(
+        f"sqlite:///{root}/jpn.db",
         party="JPN",
-        store=store,
-        keyring=generate_keyring(party="JPN", now=clock.now()),
+        library=library,
         clock=clock,
-        ids=RandomIds(),
-        agreements=library,
         default_facility="jpn-hq",
     )
     node.registry.add_facility(facility_id="jpn-hq", name="Ichigaya")

@@ -10,14 +10,12 @@ from pathlib import Path
 import pytest
 
 from gsomia.adapters.bus.inproc import InProcessBus
-from gsomia.adapters.clock import RandomIds, SimulatedClock
-from gsomia.adapters.storage.sql import open_store
+from gsomia.adapters.clock import SimulatedClock
 from gsomia.agreement_files import load_library
-from gsomia.bootstrap import connect_in_process
-from gsomia.crypto import generate_keyring
+from gsomia.bootstrap import connect_in_process, fresh_node
 from gsomia.errors import PolicyDenied
 from gsomia.services.feed import bundle, unbundle
-from gsomia.services.node import Node, ledger_origin
+from gsomia.services.node import Node
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
 
 OFFICER = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
@@ -29,18 +27,11 @@ def world(tmp_path: Path) -> Iterator[tuple[dict[str, Node], SimulatedClock, lis
     clock = SimulatedClock(datetime(2019, 10, 2, 7, 11, tzinfo=UTC))
     nodes = {}
     for party in ("JPN", "KOR", "USA"):
-        store = open_store(
+        node = fresh_node(
             f"sqlite:///{tmp_path}/{party}.db",
-            schemes=library.schemes,
-            ledger_origin=ledger_origin(party),
-        )
-        node = Node.assemble(
             party=party,
-            store=store,
-            keyring=generate_keyring(party=party, now=clock.now()),
+            library=library,
             clock=clock,
-            ids=RandomIds(),
-            agreements=library,
             default_facility=f"{party.lower()}-hq",
         )
         node.registry.add_facility(facility_id=f"{party.lower()}-hq", name="hq")
