@@ -58,7 +58,7 @@ import requests
 
 from _common import parser, peak_rss_mb, report
 from gsomia.agreement_files import load_library
-from gsomia.bootstrap import connect_in_process, fresh_node
+from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
 from gsomia.crypto import export_public_keys, import_public_keys
 from gsomia.errors import GsomiaError, TransportError
 from gsomia.services.custody import TRANSFER_CHUNK, Provision
@@ -90,16 +90,25 @@ def make_node(root: Path, party: str) -> Node:
         library=load_library([]),
         default_facility=f"{party.lower()}-hq",
     )
-    node.registry.add_facility(facility_id=f"{party.lower()}-hq", name=party)
-    if party == "JPN":
-        node.registry.add_person(
+    level = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}[party]
+    officer = [
+        Member(
             person_id=OFFICER,
             name="JPN security officer",
             role="security-officer",
             clearance="極秘",
             need_to_know=frozenset({"nk-missile"}),
-            facilities=frozenset({"jpn-hq"}),
         )
+    ]
+    demonstration_registry(
+        node,
+        facility=f"{party.lower()}-hq",
+        facility_name=party,
+        registrar=Member(
+            person_id="registrar", name="Registrar", role="security-officer", clearance=level
+        ),
+        members=officer if party == "JPN" else [],
+    )
     return node
 
 

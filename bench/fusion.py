@@ -284,7 +284,8 @@ def node_latency_figure(*, quick: bool) -> list[str]:
 
     from gsomia.adapters.clock import SimulatedClock
     from gsomia.agreement_files import load_library
-    from gsomia.bootstrap import connect_in_process, fresh_node
+    from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
+    from gsomia.core.people import Authority
 
     rate, batch_s = 2_000.0, 0.010
     seconds = 1.0 if quick else 4.0
@@ -300,14 +301,23 @@ def node_latency_figure(*, quick: bool) -> list[str]:
             clock=clock,
             default_facility="hq",
         )
-        node.registry.add_facility(facility_id="hq", name="hq")
-        node.registry.add_person(
-            person_id="duty",
-            name="Duty",
-            role="security-officer",
-            clearance=level,
-            need_to_know=frozenset({"nk-missile"}),
-            facilities=frozenset({"hq"}),
+        demonstration_registry(
+            node,
+            facility="hq",
+            facility_name="hq",
+            registrar=Member(
+                person_id="registrar", name="Registrar", role="security-officer", clearance=level
+            ),
+            members=[
+                Member(
+                    person_id="duty",
+                    name="Duty",
+                    role="security-officer",
+                    clearance=level,
+                    need_to_know=frozenset({"nk-missile"}),
+                    authorities=tuple(Authority),
+                )
+            ],
         )
         nodes[party] = node
     connect_in_process(list(nodes.values()))

@@ -20,7 +20,8 @@ from sqlalchemy import text
 from gsomia.adapters.clock import SimulatedClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
 from gsomia.agreement_files import AgreementLibrary, load_library
-from gsomia.bootstrap import connect_in_process, fresh_node
+from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
+from gsomia.core.people import Authority
 from gsomia.services.custody import Provision, ProvisionResult
 from gsomia.services.node import Node
 
@@ -156,28 +157,55 @@ def _template() -> Path:
     return root
 
 
+def registrar(party: str) -> str:
+    return f"{party.lower()}-registrar"
+
+
 def _people(node: Node, party: str) -> None:
+    """The registrar founds the registry and grants the officer every authority; the
+    others hold none (the role alone authorises nothing beyond access)."""
     p = party.lower()
-    hq = frozenset({f"{p}-hq"})
     need = frozenset({TOPIC, "nk-nuclear"})
-    node.registry.add_facility(facility_id=f"{p}-hq", name=f"{party} headquarters")
-    node.registry.add_facility(facility_id=f"{p}-annex", name=f"{party} annex")
+    members = [
+        Member(
+            person_id=officer(party),
+            name="Officer",
+            role="security-officer",
+            clearance=LEVEL[party],
+            need_to_know=need,
+            authorities=tuple(Authority),
+        ),
+    ]
     for person_id, name, role, clearance, need_to_know in (
-        (officer(party), "Officer", "security-officer", LEVEL[party], need),
         (official(party), "Official", "official", LEVEL[party], need),
         (f"{p}-low", "Low", "official", LOW[party], need),
         (f"{p}-noneed", "No need", "official", LEVEL[party], frozenset()),
         (f"{p}-translator", "Translator", "translator", LEVEL[party], need),
         (f"{p}-uncleared-translator", "Translator 2", "translator", None, need),
     ):
-        node.registry.add_person(
-            person_id=person_id,
-            name=name,
-            role=role,
-            clearance=clearance,
-            need_to_know=need_to_know,
-            facilities=hq,
+        members.append(
+            Member(
+                person_id=person_id,
+                name=name,
+                role=role,
+                clearance=clearance,
+                need_to_know=need_to_know,
+            )
         )
+    demonstration_registry(
+        node,
+        facility=f"{p}-hq",
+        facility_name=f"{party} headquarters",
+        registrar=Member(
+            person_id=registrar(party),
+            name="Registrar",
+            role="security-officer",
+            clearance=LEVEL[party],
+            need_to_know=need,
+        ),
+        members=members,
+    )
+    node.registry.add_facility(facility_id=f"{p}-annex", name=f"{party} annex", by=registrar(party))
 
 
 def counts(node: Node) -> dict[str, int]:
@@ -195,3 +223,43 @@ def ledger_events(node: Node) -> list[str]:
 
     size = node.ctx.store.ledger.size()
     return [LedgerEntry.from_bytes(e).event.value for e in node.ctx.store.ledger.entries(0, size)]
+
+
+def enrol(
+    node: Node,
+    person_id: str,
+    *,
+    role: str = "official",
+    clearance: str | None = None,
+    need: frozenset[str] = frozenset(),
+    facilities: frozenset[str] = frozenset(),
+    authorities: tuple[str, ...] = (),
+) -> str:
+    """Register a person through the registry (by the party's registrar) and grant them
+    ``authorities``; returns their id."""
+    by = registrar(node.party)
+    node.registry.add_person(
+        person_id=person_id,
+        name=person_id.title(),
+        role=role,
+        clearance=clearance,
+        need_to_know=need,
+        facilities=facilities,
+        by=by,
+    )
+    for authority in authorities:
+        node.registry.grant(person_id=person_id, authority=authority, by=by)
+    return person_id
+
+
+def refusals(node: Node) -> list[tuple[str, tuple[str, ...], str]]:
+    """Every refusal in a node's ledger: (agreement, rule ids, person)."""
+    from gsomia.ledger.entries import Event, LedgerEntry
+
+    size = node.ctx.store.ledger.size()
+    out = []
+    for raw in node.ctx.store.ledger.entries(0, size):
+        entry = LedgerEntry.from_bytes(raw)
+        if entry.event is Event.ITEM_REFUSED:
+            out.append((entry.agreement_id, entry.rule_ids, entry.actor.person))
+    return out

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
@@ -41,9 +42,16 @@ from gsomia.core.classification import (
     make_scheme,
 )
 from gsomia.core.lifecycle import notice_termination
+from gsomia.core.rules.catalogue import known_keys
 from gsomia.errors import AgreementFileError, GsomiaError, UnknownName
 
-__all__ = ["AgreementLibrary", "builtin_agreements_dir", "load_agreement", "load_library"]
+__all__ = [
+    "AgreementLibrary",
+    "agreements_path",
+    "builtin_agreements_dir",
+    "load_agreement",
+    "load_library",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -135,6 +143,16 @@ class _PayloadModel(_Model):
     strip_sensor_identity: bool = False
 
 
+class _ContractorsModel(_Model):
+    """The conditions a contractor facility must meet before it receives items (JK-16.x),
+    and those that fall due again (JK-16(g): periodic inspections)."""
+
+    conditions: dict[
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,7}$")], Annotated[str, Field(min_length=1)]
+    ] = Field(min_length=1)
+    periodic_days: dict[str, Annotated[int, Field(ge=1, le=3650)]] = {}
+
+
 class _AgreementModel(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -154,6 +172,7 @@ class _AgreementModel(_Model):
     scope: _ScopeModel = _ScopeModel()
     route: _RouteModel
     payload: _PayloadModel = _PayloadModel()
+    contractors: _ContractorsModel | None = None
     term: _TermModel
     rules: dict[str, Annotated[str, Field(pattern=_RULE)]]
     events: list[_EventModel] = []
@@ -212,6 +231,8 @@ class _Builder:
             if code not in self.schemes.schemes:
                 raise self.fail("parties", f"no classification scheme for {code}; add [[schemes]]")
         self._check_route(codes)
+        self._check_rules()
+        contractors = self._contractors()
         agreement = Agreement(
             id=m.id,
             version=m.version,
@@ -232,6 +253,8 @@ class _Builder:
             schemes=self.schemes,
             basis=tuple(m.basis),
             payload_fields=tuple(m.payload.fields),
+            contractor_conditions=MappingProxyType(dict(contractors[0])),
+            periodic_conditions=MappingProxyType(dict(contractors[1])),
             source_path=self.path,
         )
         self._check_notices(agreement)
@@ -247,6 +270,23 @@ class _Builder:
                 self.schemes = self.schemes.with_scheme(make_scheme(scheme.party, specs))
             except GsomiaError as exc:
                 raise self.fail(f"schemes.{i}", str(exc)) from None
+
+    def _check_rules(self) -> None:
+        known = known_keys()
+        for key in self.m.rules:
+            if key not in known:
+                near = get_close_matches(key, sorted(known), n=1)
+                hint = f"; did you mean {near[0]!r}?" if near else ""
+                raise self.fail(f"rules.{key}", f"{key!r} is not a rule key{hint}")
+
+    def _contractors(self) -> tuple[dict[str, str], dict[str, int]]:
+        c = self.m.contractors
+        if c is None:
+            return {}, {}
+        for key in c.periodic_days:
+            if key not in c.conditions:
+                raise self.fail(f"contractors.periodic_days.{key}", "not one of the conditions")
+        return dict(c.conditions), dict(c.periodic_days)
 
     def _check_route(self, codes: list[str]) -> None:
         route = self.m.route
@@ -393,16 +433,35 @@ class AgreementLibrary:
         return AgreementLibrary(MappingProxyType(merged), self.schemes)
 
 
+def agreements_path(value: str | None = None) -> list[Path]:
+    """The folders on ``GSOMIA_AGREEMENTS_PATH`` (or ``value``): separated by ``os.pathsep``
+    (``:`` on POSIX), empty entries ignored. Raises :class:`AgreementFileError` for one that
+    is not a folder."""
+    text = os.environ.get("GSOMIA_AGREEMENTS_PATH", "") if value is None else value
+    dirs = [Path(p) for p in text.split(os.pathsep) if p]
+    _check_dirs(dirs)
+    return dirs
+
+
+def _check_dirs(dirs: Iterable[Path]) -> None:
+    for directory in dirs:
+        if not Path(directory).is_dir():
+            raise AgreementFileError(
+                path=str(directory),
+                field="(folder)",
+                problem="not a folder; every entry of GSOMIA_AGREEMENTS_PATH must exist",
+            )
+
+
 def load_library(dirs: Iterable[Path] | None = None) -> AgreementLibrary:
     """Load every ``*.toml`` agreement in the built-in directory and in ``dirs``.
 
-    Without ``dirs``, the directories on ``GSOMIA_AGREEMENTS_PATH`` (os.pathsep-separated)
+    Without ``dirs``, the folders on ``GSOMIA_AGREEMENTS_PATH`` (:func:`agreements_path`)
     are added. A later file with the same id as an earlier one is refused. Raises
-    :class:`AgreementFileError` for the first bad file.
+    :class:`AgreementFileError` for the first bad file or a folder that does not exist.
     """
-    if dirs is None:
-        env = os.environ.get("GSOMIA_AGREEMENTS_PATH", "")
-        dirs = [Path(p) for p in env.split(os.pathsep) if p]
+    dirs = agreements_path() if dirs is None else list(dirs)
+    _check_dirs(dirs)
     found: dict[str, Agreement] = {}
     schemes = builtin_schemes()
     for directory in [builtin_agreements_dir(), *dirs]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from gsomia.adapters.peers.inproc import InProcessNetwork
 from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import AgreementLibrary, load_library
 from gsomia.config import NodeSettings, load_settings
+from gsomia.core.people import Authority
 from gsomia.crypto import (
     Keyring,
     MasterSecret,
@@ -36,7 +38,10 @@ from gsomia.services.node import Node, ledger_origin
 
 __all__ = [
     "KEYRING_FILE",
+    "Member",
     "connect_in_process",
+    "demonstration_registry",
+    "found_registry",
     "fresh_node",
     "init_home",
     "master_secret",
@@ -71,8 +76,10 @@ def init_home(
     master: MasterSecret,
     store_url: str = "",
     import_agreement_events: bool = True,
+    default_facility: str | None = None,
 ) -> NodeSettings:
-    """Create a node home for ``party``: settings, a fresh keyring, the store.
+    """Create a node home for ``party``: settings, a fresh keyring, the store;
+    ``default_facility`` is the receiving facility, where received items are kept.
 
     Raises :class:`ConflictError` if ``home`` already holds a node.
     """
@@ -83,6 +90,8 @@ def init_home(
     if store_url:
         lines.append(f'store_url = "{store_url}"')
     lines.append(f"import_agreement_events = {'true' if import_agreement_events else 'false'}")
+    if default_facility:
+        lines.append(f'default_facility = "{default_facility}"')
     (home / "node.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     settings = load_settings(home)
     keyring = generate_keyring(party=settings.party, now=now)
@@ -95,6 +104,83 @@ def init_home(
     )
     store.close()
     return settings
+
+
+def found_registry(
+    home: Path,
+    *,
+    master: MasterSecret,
+    officer: str,
+    officer_name: str,
+    clearance: str | None,
+    need_to_know: frozenset[str],
+    facility: str,
+    facility_name: str,
+) -> Node:
+    """Found the registry of a new node home: its first security officer (who holds the
+    registry and custody authorities) and its receiving facility, with the officer on its
+    register. Returns the node, whose store the caller closes."""
+    node = open_node(home, master=master)
+    try:
+        node.registry.found(
+            officer_id=officer,
+            name=officer_name,
+            clearance=clearance,
+            need_to_know=need_to_know,
+        )
+        node.registry.add_facility(facility_id=facility, name=facility_name, by=officer)
+        if clearance:
+            node.registry.register(person_id=officer, facility_id=facility, by=officer)
+    finally:
+        node.ctx.store.close()
+    return node
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Member:
+    """A person to register in a demonstration registry."""
+
+    person_id: str
+    name: str
+    role: str
+    clearance: str | None
+    need_to_know: frozenset[str] = frozenset()
+    authorities: tuple[Authority, ...] = ()
+
+
+def demonstration_registry(
+    node: Node, *, facility: str, facility_name: str, registrar: Member, members: Sequence[Member]
+) -> dict[str, list[str]]:
+    """A registry for a demonstration, a cluster on one machine or tests: ``registrar``
+    founds it (registry and custody authorities), adds the facility and each member on its
+    register, and grants each member the authorities listed. Every act goes through the
+    rules and the ledger like any other. Returns who holds which authority (the output says
+    so)."""
+    reg = node.registry
+    reg.found(
+        officer_id=registrar.person_id,
+        name=registrar.name,
+        clearance=registrar.clearance,
+        need_to_know=registrar.need_to_know,
+    )
+    reg.add_facility(facility_id=facility, name=facility_name, by=registrar.person_id)
+    reg.register(person_id=registrar.person_id, facility_id=facility, by=registrar.person_id)
+    held = {registrar.person_id: ["custody", "registry"]}
+    for m in members:
+        reg.add_person(
+            person_id=m.person_id,
+            name=m.name,
+            role=m.role,
+            clearance=m.clearance,
+            need_to_know=m.need_to_know,
+            facilities=frozenset({facility}),
+            by=registrar.person_id,
+        )
+        for authority in m.authorities:
+            reg.grant(person_id=m.person_id, authority=authority.value, by=registrar.person_id)
+        if m.authorities:
+            held[m.person_id] = sorted(a.value for a in m.authorities)
+    return held
 
 
 def save_keyring(home: Path, keyring: Keyring, master: MasterSecret) -> None:
@@ -151,7 +237,7 @@ def open_node(
         ids=ids or RandomIds(),
         agreements=library,
         transport=transport,
-        default_facility=default_facility,
+        default_facility=default_facility or settings.default_facility,
     )
 
 

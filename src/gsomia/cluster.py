@@ -25,8 +25,16 @@ from urllib.parse import quote
 
 import httpx
 
-from gsomia.bootstrap import exchange_keys, init_home, open_node, save_keyring
+from gsomia.bootstrap import (
+    Member,
+    demonstration_registry,
+    exchange_keys,
+    init_home,
+    open_node,
+    save_keyring,
+)
 from gsomia.config import load_settings
+from gsomia.core.people import Authority
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki
 from gsomia.errors import ConfigError, ConflictError
@@ -63,6 +71,8 @@ class ClusterNode:
     officer: str
     token: str
     pid: int | None = None
+    #: The authorities the demonstration granted the officer (every one a cluster needs).
+    authorities: tuple[str, ...] = tuple(a.value for a in Authority)
 
 
 def _free_port() -> int:
@@ -153,16 +163,32 @@ def _pin_authorities(root: Path, masters: dict[str, MasterSecret]) -> None:
                 pki.trust(party=other, bundle=bundles[other])
 
 
-def _register_officer(node: Node) -> None:
+def _register_officer(node: Node) -> dict[str, list[str]]:
+    """The cluster's registry: a registrar founds it and grants the duty security officer
+    every authority a demonstration needs (the output of ``gsomia up`` says so)."""
     party = node.party
-    node.registry.add_facility(facility_id=f"{party.lower()}-hq", name=f"{party} headquarters")
-    node.registry.add_person(
-        person_id=f"{party.lower()}-officer",
-        name=f"{party} security officer",
-        role="security-officer",
-        clearance=_OFFICER[party],
-        need_to_know=_NEEDS,
-        facilities=frozenset({f"{party.lower()}-hq"}),
+    p = party.lower()
+    return demonstration_registry(
+        node,
+        facility=f"{p}-hq",
+        facility_name=f"{party} headquarters",
+        registrar=Member(
+            person_id=f"{p}-registrar",
+            name=f"{party} registrar",
+            role="security-officer",
+            clearance=_OFFICER[party],
+            need_to_know=_NEEDS,
+        ),
+        members=[
+            Member(
+                person_id=f"{p}-officer",
+                name=f"{party} security officer",
+                role="security-officer",
+                clearance=_OFFICER[party],
+                need_to_know=_NEEDS,
+                authorities=tuple(Authority),
+            )
+        ],
     )
 
 
@@ -186,7 +212,11 @@ def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNod
         api, peer = urls[party]
         _wait_healthy(api, party, timeout)
         node = open_node(root / party.lower(), master=masters[party])
-        token = AuthService(node.ctx).issue(person_id=f"{party.lower()}-officer").token
+        token = (
+            AuthService(node.ctx)
+            .issue(person_id=f"{party.lower()}-officer", by=f"{party.lower()}-registrar")
+            .token
+        )
         node.ctx.store.close()
         out.append(
             ClusterNode(

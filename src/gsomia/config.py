@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gsomia.errors import ConfigError
 
@@ -51,7 +51,7 @@ class NodeSettings(BaseSettings):
     party: str = Field(pattern=_PARTY)
     home: Path
     store_url: str = ""
-    agreements_path: list[Path] = []
+    agreements_path: Annotated[list[Path], NoDecode] = []
     master_secret_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
@@ -61,6 +61,15 @@ class NodeSettings(BaseSettings):
     import_agreement_events: bool = True
     default_facility: str | None = None
     bus_url: str = ""
+
+    @field_validator("agreements_path", mode="before")
+    @classmethod
+    def _path_list(cls, value: Any) -> Any:
+        """``GSOMIA_AGREEMENTS_PATH`` is a list of folders separated by ``os.pathsep``
+        (``:`` on POSIX), as everywhere else; ``node.toml`` gives a TOML array."""
+        if isinstance(value, str):
+            return [p for p in value.split(os.pathsep) if p]
+        return value
 
     def database_url(self) -> str:
         """The store URL; the embedded default is SQLite in the node's home."""

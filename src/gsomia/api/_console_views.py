@@ -16,6 +16,7 @@ from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.labels import Label
 from gsomia.core.people import Person
+from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError, IntegrityError
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
 from gsomia.services.audit import Check
@@ -125,10 +126,10 @@ def overview_page(node: Node, person: Person) -> Page:
     )
 
 
-def items_page(node: Node, *, after: str) -> Page:
-    """A page of items by id after the cursor ``after``, and the cursor of the next page."""
-    with node.ctx.store.read() as uow:
-        records = uow.items(after=after, limit=PAGE_SIZE + 1)
+def items_page(node: Node, person: Person, *, after: str) -> Page:
+    """A page of the items whose markings ``person`` may see, by id after the cursor
+    ``after``, and the cursor of the next page."""
+    records = node.queries.items(viewer=person.id, after=after, limit=PAGE_SIZE + 1)
     rows = [_row(node, r) for r in records[:PAGE_SIZE]]
     more = len(records) > PAGE_SIZE
     return Page(
@@ -162,16 +163,18 @@ def _native(agreement: Agreement, ref: str) -> str:
         return ref
 
 
-def item_page(node: Node, item_id: str) -> Page:
-    """One item's record, every label version, and the ledger entries about it."""
+def item_page(node: Node, person: Person, item_id: str) -> Page:
+    """One item's record and every label version, for a person cleared for its marking
+    (refused and recorded otherwise), and the ledger entries about it for security
+    officers."""
+    detail = node.queries.item(viewer=person.id, item_id=item_id)
+    record, labels = detail.record, detail.labels
     with node.ctx.store.read() as uow:
-        record = uow.item(item_id)
-        labels = uow.labels(item_id)
         facility = uow.facility(record.facility_id) if record.facility_id else None
     agreement = node.ctx.agreement(record.agreement_id)
     row = _row(node, record)
     versions = [_label_view(node, agreement, x) for x in labels]
-    entries = node.audit.show(item_id=item_id)
+    entries = _entries(node, person, item_id)
     return Page(
         context={
             "item": record,
@@ -202,8 +205,16 @@ def agreement_page(node: Node, agreement_id: str) -> Page:
     )
 
 
-def audit_page(node: Node) -> Page:
-    """The ledger verified now: each check, and the witness alarms."""
+def _entries(node: Node, person: Person, item_id: str) -> list[tuple[int, Any]]:
+    """The ledger entries about an item, where the person may see the ledger."""
+    if person.role.value != "security-officer":
+        return []
+    return node.queries.ledger(viewer=person.id, item_id=item_id, limit=None)
+
+
+def audit_page(node: Node, person: Person) -> Page:
+    """The ledger verified now: each check, and the witness alarms (security officers)."""
+    node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
     checks: list[Check] = []
     audit = node.audit
     try:

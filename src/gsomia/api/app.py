@@ -22,10 +22,12 @@ from gsomia import __version__
 from gsomia.api.console import router as console_routes
 from gsomia.api.deps import NodeDep, PersonDep
 from gsomia.api.errors import TooLarge, TooManyRequests, handle_gsomia_error
+from gsomia.api.registry import router as registry_routes
 from gsomia.api.schemas import (
     CheckSendIn,
     DecisionOut,
     ItemOut,
+    OpenIn,
     OpenOut,
     PersonOut,
     ProvideIn,
@@ -33,6 +35,7 @@ from gsomia.api.schemas import (
 )
 from gsomia.api.workflows import router as workflow_routes
 from gsomia.config import Limits
+from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError, InputError
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
@@ -99,6 +102,7 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
 
     _routes(app)
     app.include_router(workflow_routes)
+    app.include_router(registry_routes)
     app.include_router(console_routes)
     return app
 
@@ -184,35 +188,45 @@ def _routes(app: FastAPI) -> None:
     @app.get("/v1/items", tags=["custody"])
     def items(
         node: NodeDep,
-        _p: PersonDep,
+        person: PersonDep,
         after: Annotated[str, Query(max_length=32, pattern="^[0-9a-f]*$")] = "",
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[ItemOut]:
-        """Items in this node's custody, by id, a page at a time (``after`` is the cursor)."""
-        with node.ctx.store.read() as uow:
-            return [ItemOut.of(r) for r in uow.items(after=after, limit=limit)]
+        """Items in this node's custody whose markings the person may see (JK-7.2), by id, a
+        page at a time (``after`` is the cursor)."""
+        shown = node.queries.items(viewer=person.id, after=after, limit=limit)
+        return [ItemOut.of(r) for r in shown]
 
     @app.get("/v1/items/{item_id}", tags=["custody"])
-    def item(node: NodeDep, item_id: ItemId, _p: PersonDep) -> ItemOut:
-        """One item's record and markings (never its content)."""
-        with node.ctx.store.read() as uow:
-            return ItemOut.of(uow.item(item_id), labels=uow.labels(item_id))
+    def item(node: NodeDep, item_id: ItemId, person: PersonDep) -> ItemOut:
+        """One item's record and markings (never its content), for a person cleared for
+        them; a refusal is recorded."""
+        detail = node.queries.item(viewer=person.id, item_id=item_id)
+        return ItemOut.of(detail.record, labels=detail.labels)
 
     @app.post("/v1/items/{item_id}/open", tags=["custody"])
-    def open_item(node: NodeDep, item_id: ItemId, person: PersonDep) -> OpenOut:
-        """Open an item as the authenticated person (JK-7); the act is recorded."""
-        content = node.custody.open(item_id=item_id, person_id=person.id)
+    def open_item(
+        node: NodeDep, item_id: ItemId, person: PersonDep, body: OpenIn | None = None
+    ) -> OpenOut:
+        """Open an item as the authenticated person (JK-7), for the purpose it was provided
+        for or another one the originator consented to (JK-5.2); the act is recorded."""
+        purpose = body.purpose if body else None
+        content = node.custody.open(item_id=item_id, person_id=person.id, purpose=purpose)
         return OpenOut(item=item_id, content=base64.b64encode(content).decode("ascii"))
 
     @app.post("/v1/audit/checkpoint", tags=["audit"])
-    def checkpoint(node: NodeDep, _p: PersonDep) -> dict[str, Any]:
-        """Sign a checkpoint of the ledger now and ask partners to cosign it."""
+    def checkpoint(node: NodeDep, person: PersonDep) -> dict[str, Any]:
+        """Sign a checkpoint of the ledger now and ask partners to cosign it (security
+        officers)."""
+        node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
         size = node.witness.request()
         return {"origin": node.audit.origin, "size": size}
 
     @app.get("/v1/audit/verify", tags=["audit"])
-    def audit_verify(node: NodeDep, _p: PersonDep) -> dict[str, Any]:
-        """Re-hash every entry to the latest checkpoint and check every signature."""
+    def audit_verify(node: NodeDep, person: PersonDep) -> dict[str, Any]:
+        """Re-hash every entry to the latest checkpoint and check every signature (security
+        officers)."""
+        node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
         report = node.audit.verify_all()
         return {
             "origin": report.origin,
@@ -225,17 +239,19 @@ def _routes(app: FastAPI) -> None:
     @app.get("/v1/audit/entries", tags=["audit"])
     def audit_entries(
         node: NodeDep,
-        _p: PersonDep,
+        person: PersonDep,
         item: Annotated[str | None, Query(pattern="^[0-9a-f]{32}$")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
-        """Ledger entries about one item, or the latest ones."""
-        shown = node.audit.show(item_id=item, limit=None if item else limit)
+        """Ledger entries about one item, or the latest ones (security officers)."""
+        shown = node.queries.ledger(viewer=person.id, item_id=item, limit=None if item else limit)
         return [{"index": i, **e.to_dict()} for i, e in shown]
 
     @app.get("/v1/audit/alarms", tags=["audit"])
-    def audit_alarms(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
-        """Witness alarms: a partner's log forked or rolled back. A person must look."""
+    def audit_alarms(node: NodeDep, person: PersonDep) -> list[dict[str, Any]]:
+        """Witness alarms: a partner's log forked or rolled back. A person must look
+        (security officers)."""
+        node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
         return [
             {
                 "raised_at": a.raised_at.isoformat(),
@@ -247,10 +263,10 @@ def _routes(app: FastAPI) -> None:
         ]
 
     @app.get("/v1/outbox", tags=["node"])
-    def outbox(node: NodeDep, _p: PersonDep) -> dict[str, int]:
-        """Outgoing messages by delivery state."""
-        with node.ctx.store.read() as uow:
-            return uow.outbox_counts()
+    def outbox(node: NodeDep, person: PersonDep) -> dict[str, int]:
+        """Outgoing messages by delivery state (security officers)."""
+        node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="outbox")
+        return node.delivery.counts()
 
 
 def _unb64(text: str, i: int) -> bytes:

@@ -197,7 +197,7 @@ def items(
     after: Annotated[str, Query(max_length=32, pattern="^[0-9a-f]*$")] = "",
 ) -> Response:
     """A page of items with their markings; ``after`` is the cursor."""
-    page = views.items_page(node, after=after)
+    page = views.items_page(node, session.person, after=after)
     return _render(request, "items.html", title="Items", page=page, session=session)
 
 
@@ -209,7 +209,7 @@ def item(
     item_id: Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")],
 ) -> Response:
     """One item's record, label versions and ledger entries."""
-    page = views.item_page(node, item_id)
+    page = views.item_page(node, session.person, item_id)
     return _render(request, "item.html", title=f"Item {item_id}", page=page, session=session)
 
 
@@ -228,5 +228,5 @@ def agreement(
 @router.get("/audit")
 def audit(request: Request, node: NodeDep, session: SessionDep) -> Response:
     """The ledger verified now, check by check."""
-    page = views.audit_page(node)
+    page = views.audit_page(node, session.person)
     return _render(request, "audit.html", title="Audit", page=page, session=session)

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.core.people import Person
-from gsomia.ports.store import ItemRecord, LabelRecord
+from gsomia.ports.store import ItemRecord, LabelRecord, WorkflowRecord
+from gsomia.records import Record
+from gsomia.services.context import Stored
+from gsomia.services.views import record_view
 
 __all__ = [
     "CheckSendIn",
     "DecisionOut",
     "ItemOut",
+    "OpenIn",
     "OpenOut",
     "PersonOut",
     "ProvideIn",
     "ProvideOut",
+    "RecordOut",
 ]
 
 Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
@@ -118,6 +123,34 @@ class ItemOut(BaseModel):
         )
 
 
+class RecordOut(BaseModel):
+    """A workflow record: its kind, id, state and version, and its typed fields (the record
+    class of its kind, :mod:`gsomia.records`), never the stored body as such."""
+
+    kind: str
+    id: str
+    state: str
+    version: int | None
+    item: str | None
+    updated_at: str | None
+    signed: bool
+    fields: dict[str, Any]
+
+    @classmethod
+    def of(cls, value: WorkflowRecord | Record | Stored[Any]) -> RecordOut:
+        view = record_view(value)
+        head = {k: view.pop(k) for k in ("kind", "id", "state", "version", "item", "updated_at")}
+        signed = bool(view.pop("signed"))
+        return cls(**head, signed=signed, fields=view)
+
+
+class OpenIn(_In):
+    """How an item is to be used: another purpose than the one of its provision needs the
+    originator's written consent (JK-5.2)."""
+
+    purpose: Annotated[str | None, Field(min_length=1, max_length=512)] = None
+
+
 class OpenOut(BaseModel):
     """An opened item's content, base64-encoded."""
 
@@ -135,6 +168,7 @@ class PersonOut(BaseModel):
     clearance: str | None
     need_to_know: list[str]
     facilities: list[str]
+    authorities: list[str] = []
 
     @classmethod
     def of(cls, p: Person) -> PersonOut:
@@ -146,4 +180,5 @@ class PersonOut(BaseModel):
             clearance=p.clearance.level.ref if p.clearance else None,
             need_to_know=sorted(p.need_to_know),
             facilities=sorted(p.registered_at),
+            authorities=sorted(a.value for a in p.authorities),
         )

@@ -11,9 +11,11 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, PersonDep
-from gsomia.core.people import Facility, Person
-from gsomia.errors import IntegrityError
+from gsomia.api.schemas import PersonOut, RecordOut
+from gsomia.core.people import Facility
 from gsomia.ports.store import ItemRecord, WorkflowRecord
+from gsomia.records import ConsentRecord, NoteRecord, Record, VisitRecord
+from gsomia.services.context import Stored
 
 __all__ = ["router"]
 
@@ -37,16 +39,8 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _record(r: WorkflowRecord) -> dict[str, Any]:
-    return {
-        "kind": r.kind,
-        "id": r.id,
-        "state": r.state,
-        "version": r.version,
-        "item": r.item_id,
-        "updated_at": r.updated_at.isoformat(),
-        "body": r.body,
-    }
+def _record(r: WorkflowRecord | Record | Stored[Any]) -> RecordOut:
+    return RecordOut.of(r)
 
 
 def _facility(f: Facility) -> dict[str, Any]:
@@ -86,41 +80,35 @@ class PersonIn(_In):
     rank: Annotated[str, Field(max_length=64)] = ""
 
 
-def _officer(person: Person) -> None:
-    if person.role.value != "security-officer":
-        raise IntegrityError("only a security officer administers the registry")
-
-
 @router.get("/v1/facilities", tags=["registry"])
-def facilities(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
-    """The facilities of this node."""
-    return [_facility(f) for f in node.registry.facilities()]
+def facilities(node: NodeDep, person: PersonDep) -> list[dict[str, Any]]:
+    """The facilities of this node (for security officers)."""
+    return [_facility(f) for f in node.registry.facilities(viewer=person.id)]
 
 
 @router.post("/v1/facilities", tags=["registry"], status_code=201)
 def add_facility(node: NodeDep, body: FacilityIn, person: PersonDep) -> dict[str, Any]:
-    """Add a government or contractor facility (security officers only)."""
-    _officer(person)
+    """Add a government or contractor facility (a registry officer's act, JK-6.e)."""
     return _facility(
-        node.registry.add_facility(facility_id=body.id, name=body.name, contractor=body.contractor)
+        node.registry.add_facility(
+            facility_id=body.id, name=body.name, contractor=body.contractor, by=person.id
+        )
     )
 
 
 @router.get("/v1/persons", tags=["registry"])
-def persons(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
-    """The persons of this node with their clearances and registrations (JK-6.e)."""
-    from gsomia.api.schemas import PersonOut
-
-    return [PersonOut.of(p).model_dump() for p in node.registry.persons()]
+def persons(node: NodeDep, person: PersonDep) -> list[PersonOut]:
+    """The persons of this node with their clearances, registrations and authorities
+    (JK-6.e; for security officers)."""
+    return [PersonOut.of(p) for p in node.registry.persons(viewer=person.id)]
 
 
 @router.post("/v1/persons", tags=["registry"], status_code=201)
-def add_person(node: NodeDep, body: PersonIn, person: PersonDep) -> dict[str, Any]:
-    """Register a person with a clearance of this party's scheme (security officers only)."""
-    from gsomia.api.schemas import PersonOut
-
-    _officer(person)
+def add_person(node: NodeDep, body: PersonIn, person: PersonDep) -> PersonOut:
+    """Register a person with a clearance of this party's scheme (a registry officer's
+    act)."""
     added = node.registry.add_person(
+        by=person.id,
         person_id=body.id,
         name=body.name,
         role=body.role,
@@ -131,7 +119,7 @@ def add_person(node: NodeDep, body: PersonIn, person: PersonDep) -> dict[str, An
         facilities=frozenset(body.facilities),
         rank=body.rank,
     )
-    return PersonOut.of(added).model_dump()
+    return PersonOut.of(added)
 
 
 class ConditionIn(_In):
@@ -142,7 +130,7 @@ class ConditionIn(_In):
 @router.post("/v1/facilities/{facility_id}/conditions", tags=["registry"], status_code=201)
 def record_condition(
     node: NodeDep, facility_id: Name, body: ConditionIn, person: PersonDep
-) -> dict[str, Any]:
+) -> RecordOut:
     """Record that an Art. 16 condition is met for a contractor facility (JK-16.x)."""
     return _record(
         node.registry.record_condition(
@@ -165,9 +153,9 @@ def copy(node: NodeDep, item_id: Id, body: CopyIn, person: PersonDep) -> dict[st
 
 
 @router.get("/v1/items/{item_id}/copies", tags=["handling"])
-def copies(node: NodeDep, item_id: Id, _p: PersonDep) -> list[dict[str, Any]]:
-    """The item's copy register (JK-6.f)."""
-    return node.handling.register(item_id)
+def copies(node: NodeDep, item_id: Id, person: PersonDep) -> list[dict[str, Any]]:
+    """The item's copy register (JK-6.f), for those who may see the item's marking."""
+    return node.handling.register(item_id, viewer=person.id)
 
 
 class TranslateIn(_In):
@@ -251,7 +239,7 @@ class ConsentIn(_In):
 
 
 @router.post("/v1/consents", tags=["consent"], status_code=201)
-def ask_consent(node: NodeDep, body: ConsentIn, person: PersonDep) -> dict[str, Any]:
+def ask_consent(node: NodeDep, body: ConsentIn, person: PersonDep) -> RecordOut:
     """Ask the originator in writing for consent (JK-5.1, JK-5.2, TI-3)."""
     return _record(
         node.consent.request(
@@ -266,9 +254,9 @@ def ask_consent(node: NodeDep, body: ConsentIn, person: PersonDep) -> dict[str, 
 
 
 @router.get("/v1/consents", tags=["consent"])
-def consents(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
-    """Consent requests asked of and by this node."""
-    return [_record(r) for r in node.consent.requests()]
+def consents(node: NodeDep, person: PersonDep) -> list[RecordOut]:
+    """Consent requests asked of and by this node, those the person may see."""
+    return [_record(r) for r in node.queries.records(ConsentRecord, viewer=person.id)]
 
 
 class DecideIn(_In):
@@ -276,13 +264,13 @@ class DecideIn(_In):
 
 
 @router.post("/v1/consents/{request_id}/grant", tags=["consent"])
-def grant(node: NodeDep, request_id: Id, body: DecideIn, person: PersonDep) -> dict[str, Any]:
+def grant(node: NodeDep, request_id: Id, body: DecideIn, person: PersonDep) -> RecordOut:
     """As originator, grant consent in a signed written answer."""
     return _record(node.consent.grant(request_id=request_id, by=person.id, note=body.note))
 
 
 @router.post("/v1/consents/{request_id}/refuse", tags=["consent"])
-def refuse(node: NodeDep, request_id: Id, body: DecideIn, person: PersonDep) -> dict[str, Any]:
+def refuse(node: NodeDep, request_id: Id, body: DecideIn, person: PersonDep) -> RecordOut:
     """As originator, refuse consent in a signed written answer."""
     return _record(node.consent.refuse(request_id=request_id, by=person.id, note=body.note))
 
@@ -294,7 +282,7 @@ class ReleaseIn(_In):
 @router.post("/v1/items/{item_id}/release", tags=["consent"])
 def release(node: NodeDep, item_id: Id, body: ReleaseIn, person: PersonDep) -> dict[str, Any]:
     """Release the item to a third party with the originator's consent (JK-5.1)."""
-    return {"transfer": node.consent.release(item_id=item_id, to_party=body.to_party, by=person.id)}
+    return {"transfer": node.release.release(item_id=item_id, to_party=body.to_party, by=person.id)}
 
 
 class ForwardIn(_In):
@@ -305,13 +293,13 @@ class ForwardIn(_In):
 def forward_many(node: NodeDep, body: ForwardIn, person: PersonDep) -> dict[str, Any]:
     """As the hub, forward relaying items, each once its originator consented (TI-2, TI-3):
     all or none, in as few transfers as their recipients allow."""
-    return {"transfers": node.consent.forward_many(item_ids=body.items, by=person.id)}
+    return {"transfers": node.release.forward_many(item_ids=body.items, by=person.id)}
 
 
 @router.post("/v1/items/{item_id}/forward", tags=["consent"])
 def forward(node: NodeDep, item_id: Id, person: PersonDep) -> dict[str, Any]:
     """As the hub, forward a relaying item once the originator consented (TI-2, TI-3)."""
-    return {"transfer": node.consent.forward(item_id=item_id, by=person.id)}
+    return {"transfer": node.release.forward(item_id=item_id, by=person.id)}
 
 
 # Incidents (JK-17.1) ------------------------------------------------------------------------
@@ -325,7 +313,7 @@ class IncidentIn(_In):
 
 
 @router.post("/v1/incidents", tags=["incidents"], status_code=201)
-def report_incident(node: NodeDep, body: IncidentIn, person: PersonDep) -> dict[str, Any]:
+def report_incident(node: NodeDep, body: IncidentIn, person: PersonDep) -> RecordOut:
     """Report an actual or possible loss or compromise; the originator is told at once."""
     return _record(
         node.incidents.report(
@@ -339,9 +327,9 @@ def report_incident(node: NodeDep, body: IncidentIn, person: PersonDep) -> dict[
 
 
 @router.get("/v1/incidents", tags=["incidents"])
-def incidents(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
-    """Incidents with their status and due dates."""
-    return node.incidents.incidents()
+def incidents(node: NodeDep, person: PersonDep) -> list[dict[str, Any]]:
+    """Incidents with their status and due dates, those the person may see."""
+    return node.incidents.incidents(viewer=person.id)
 
 
 class InvestigateIn(_In):
@@ -351,7 +339,7 @@ class InvestigateIn(_In):
 @router.post("/v1/incidents/{incident_id}/investigate", tags=["incidents"])
 def investigate(
     node: NodeDep, incident_id: Id, body: InvestigateIn, person: PersonDep
-) -> dict[str, Any]:
+) -> RecordOut:
     """Record the investigation's progress."""
     return _record(
         node.incidents.investigate(incident_id=incident_id, by=person.id, note=body.note)
@@ -364,9 +352,7 @@ class CloseIn(_In):
 
 
 @router.post("/v1/incidents/{incident_id}/close", tags=["incidents"])
-def close_incident(
-    node: NodeDep, incident_id: Id, body: CloseIn, person: PersonDep
-) -> dict[str, Any]:
+def close_incident(node: NodeDep, incident_id: Id, body: CloseIn, person: PersonDep) -> RecordOut:
     """Close with the result and the measures taken; the originator is told."""
     return _record(
         node.incidents.close(
@@ -391,7 +377,7 @@ def give_note(
     agreement_id: AgreementPath,
     body: NoteIn,
     person: PersonDep,
-) -> dict[str, Any]:
+) -> RecordOut:
     """Give a signed diplomatic note on the agreement (notice, suspension, withdrawal...)."""
     return _record(
         node.notes.give(
@@ -409,10 +395,12 @@ def give_note(
 def notes(
     node: NodeDep,
     agreement_id: AgreementPath,
-    _p: PersonDep,
-) -> list[dict[str, Any]]:
-    """The notes recorded on the agreement."""
-    return [_record(r) for r in node.notes.notes(agreement_id)]
+    person: PersonDep,
+) -> list[RecordOut]:
+    """The notes recorded on the agreement (for security officers and holders of the notes
+    authority)."""
+    shown = node.queries.records(NoteRecord, viewer=person.id)
+    return [_record(r) for r in shown if r.record.agreement == agreement_id]
 
 
 # Liaison (JK-3.2, JK-8.1, JK-18.1) ---------------------------------------------------------
@@ -426,7 +414,7 @@ class LawIn(_In):
 
 
 @router.post("/v1/law-notices", tags=["liaison"], status_code=201)
-def notify_law(node: NodeDep, body: LawIn, person: PersonDep) -> dict[str, Any]:
+def notify_law(node: NodeDep, body: LawIn, person: PersonDep) -> RecordOut:
     """Notify partners of a change of national law affecting protection (JK-3.2)."""
     return _record(
         node.liaison.notify_law(
@@ -440,6 +428,6 @@ def notify_law(node: NodeDep, body: LawIn, person: PersonDep) -> dict[str, Any]:
 
 
 @router.get("/v1/visits", tags=["liaison"])
-def visits(node: NodeDep, _p: PersonDep) -> list[dict[str, Any]]:
-    """Visit requests and their answers."""
-    return [_record(r) for r in node.liaison.visits()]
+def visits(node: NodeDep, person: PersonDep) -> list[RecordOut]:
+    """Visit requests and their answers (for security officers and liaison officers)."""
+    return [_record(r) for r in node.queries.records(VisitRecord, viewer=person.id)]

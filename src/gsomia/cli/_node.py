@@ -21,6 +21,8 @@ from gsomia.errors import InputError
 
 if TYPE_CHECKING:  # the node's modules load only when a command runs (fast --help)
     from gsomia.ports.store import ItemRecord, WorkflowRecord
+    from gsomia.records import Record
+    from gsomia.services.context import Stored
     from gsomia.services.node import Node
 
 __all__ = [
@@ -112,15 +114,8 @@ def item_row(record: ItemRecord) -> dict[str, Any]:
     }
 
 
-def record_row(record: WorkflowRecord) -> dict[str, Any]:
-    """A workflow record as the CLI shows it."""
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "state": record.state,
-        "version": record.version,
-        "item": record.item_id,
-        "updated_at": record.updated_at.isoformat(),
-        "signed": bool(record.document),
-        **record.body,
-    }
+def record_row(record: WorkflowRecord | Record | Stored[Any]) -> dict[str, Any]:
+    """A workflow record as the CLI shows it (its typed fields)."""
+    from gsomia.services.views import record_view
+
+    return record_view(record)

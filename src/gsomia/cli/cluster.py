@@ -32,6 +32,7 @@ def up(
                     "api": n.api_url,
                     "peer": n.peer_url,
                     "officer": n.officer,
+                    "authorities": list(n.authorities),
                     "token": n.token,
                     "home": str(n.home),
                     "pid": n.pid,
@@ -45,6 +46,10 @@ def up(
             f"[bold]{n.party}[/bold]  user API {n.api_url}  peer {n.peer_url} (mutual TLS)"
         )
         console.print(f"     officer {n.officer}  token {n.token}", soft_wrap=True)
+    console.print(
+        "For this demonstration each officer was granted every authority by the node's "
+        f"registrar: {', '.join(nodes[0].authorities) if nodes else ''}."
+    )
     console.print(f"Stop with: gsomia down --dir {dir_}")
 
 

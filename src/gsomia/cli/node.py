@@ -51,7 +51,7 @@ keys_app = typer.Typer(help="Public keys exchanged with partners.", no_args_is_h
 
 def mount(app: typer.Typer, node_app: typer.Typer) -> None:
     """Put the node's commands on the main command ``app`` and its ``node`` group."""
-    from gsomia.cli import tokens, workflows
+    from gsomia.cli import registry, tokens, workflows
 
     node_app.command("init")(init)
     node_app.command("secret")(secret)
@@ -65,6 +65,7 @@ def mount(app: typer.Typer, node_app: typer.Typer) -> None:
     app.command("open")(open_item)
     app.command("outbox")(outbox)
     workflows.mount(app)
+    registry.mount(app, person_app)
 
 
 # gsomia node ----------------------------------------------------------------------------------
@@ -72,6 +73,20 @@ def mount(app: typer.Typer, node_app: typer.Typer) -> None:
 
 def init(
     party: Annotated[str, typer.Option(help="This node's party (JPN, KOR, USA).")],
+    officer: Annotated[
+        str, typer.Option(help="Id of the first security officer, who founds the registry.")
+    ],
+    facility: Annotated[
+        str, typer.Option(help="Id of the receiving facility, where received items are kept.")
+    ],
+    officer_name: Annotated[str, typer.Option(help="The officer's name.")] = "",
+    clearance: Annotated[
+        str | None, typer.Option(help="The officer's clearance, a level of this party's scheme.")
+    ] = None,
+    need: Annotated[
+        list[str] | None, typer.Option("--need", help="The officer's need-to-know topic.")
+    ] = None,
+    facility_name: Annotated[str, typer.Option(help="Name of the receiving facility.")] = "",
     home: HomeOpt = None,
     store: Annotated[str, typer.Option(help="Store URL; default SQLite in the home.")] = "",
     as_signed: Annotated[
@@ -83,28 +98,54 @@ def init(
     ] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Create a node home: settings, a fresh keyring sealed under the master secret, the store."""
+    """Create a node home: settings, a fresh keyring sealed under the master secret, the store,
+    the registry founded by its first security officer (who holds the registry and custody
+    authorities) and the receiving facility, on whose register received items are kept
+    (JK-6.e)."""
     from gsomia.agreement_files import load_library
-    from gsomia.bootstrap import init_home, master_secret
+    from gsomia.bootstrap import found_registry, init_home, master_secret
 
     party = party.strip().upper()
     known = sorted({p for a in load_library() for p in a.party_codes})
     if party not in known:
         raise UnknownName(kind="party", name=party, known=known)
     path = home_of(home)
+    master = master_secret()
     settings = init_home(
         path,
         party=party,
         now=datetime.now(UTC),
-        master=master_secret(),
+        master=master,
         store_url=store,
         import_agreement_events=not as_signed,
+        default_facility=facility,
     )
-    view = {"party": party, "home": str(path), "store": settings.database_url().split("@")[-1]}
+    found_registry(
+        path,
+        master=master,
+        officer=officer,
+        officer_name=officer_name or officer,
+        clearance=clearance,
+        need_to_know=frozenset(need or ()),
+        facility=facility,
+        facility_name=facility_name or facility,
+    )
+    view = {
+        "party": party,
+        "home": str(path),
+        "store": settings.database_url().split("@")[-1],
+        "officer": officer,
+        "authorities": ["custody", "registry"],
+        "receiving_facility": facility,
+    }
     if json_:
         emit_json(view)
         return
     console.print(f"Node {party} created in {path}.")
+    console.print(
+        f"{officer} founded the registry (authorities: registry, custody); received items are "
+        f"kept at {facility}."
+    )
     console.print("Next: `gsomia keys export` and send the file to your partners.")
 
 
@@ -166,15 +207,18 @@ def status(home: HomeOpt = None, json_: JsonOpt = False) -> None:
 def facility_add(
     facility_id: Annotated[str, typer.Argument(metavar="ID")],
     name: Annotated[str, typer.Option(help="Name of the facility.")],
+    as_: AsOpt,
     contractor: Annotated[
         str | None, typer.Option(help="The contractor, for a contractor facility (JK-16.x).")
     ] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Add a government or contractor facility of this party."""
+    """Add a government or contractor facility of this party (a registry officer's act)."""
     with opened(home) as node:
-        f = node.registry.add_facility(facility_id=facility_id, name=name, contractor=contractor)
+        f = node.registry.add_facility(
+            facility_id=facility_id, name=name, contractor=contractor, by=as_
+        )
     view = {"facility": f.id, "party": f.party, "name": f.name, "contractor": f.contractor}
     if json_:
         emit_json(view)
@@ -186,6 +230,7 @@ def facility_add(
 def person_add(
     person_id: Annotated[str, typer.Argument(metavar="ID")],
     name: Annotated[str, typer.Option(help="Full name.")],
+    as_: AsOpt,
     role: Annotated[
         str, typer.Option(help="official, translator, security-officer or contractor-staff.")
     ] = "official",
@@ -204,9 +249,11 @@ def person_add(
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Register a person, their clearance, needs to know and facility registers (JK-6.e, JK-7)."""
+    """Register a person, their clearance, needs to know and facility registers (JK-6.e,
+    JK-7; a registry officer's act)."""
     with opened(home) as node:
         p = node.registry.add_person(
+            by=as_,
             person_id=person_id,
             name=name,
             role=role,
@@ -310,6 +357,10 @@ def provide(
         str | None, typer.Option(help="Agreement; default: the first that allows it.")
     ] = None,
     review_on: Annotated[str | None, typer.Option(help="Review date, YYYY-MM-DD.")] = None,
+    in_person: Annotated[
+        str | None,
+        typer.Option(help="Handed in person to this representative of the recipient (JK-7.4)."),
+    ] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -326,6 +377,7 @@ def provide(
         purpose=purpose,
         agreement_id=agreement,
         review_on=parse_day(review_on, what="--review-on") if review_on else None,
+        in_person=in_person,
     )
     with opened(home) as node:
         result = node.custody.provide(contents=contents, provision=provision, by=as_)
@@ -348,19 +400,19 @@ def provide(
 
 
 def inbox(
+    as_: AsOpt,
     state: Annotated[
         str, typer.Option(help="held, relaying, sent, destroyed, ... or all.")
     ] = "held",
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Items in this node's custody, with their markings (JK-4.2, JK-6.f)."""
+    """Items in this node's custody whose markings the person may see (JK-4.2, JK-6.f)."""
     wanted = None if state == "all" else _state(state)
     with opened(home) as node:
         rows, after = [], ""
         while True:
-            with node.ctx.store.read() as uow:
-                page = uow.items(state=wanted, limit=1000, after=after)
+            page = node.queries.items(viewer=as_, state=wanted, limit=1000, after=after)
             if not page:
                 break
             rows += page
@@ -395,12 +447,16 @@ def open_item(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     as_: AsOpt,
     out: Annotated[Path | None, typer.Option(help="Write the content to this file.")] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="Another purpose than that of provision (needs consent, JK-5.2)."),
+    ] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Open a held item for a person the rules allow (JK-6.e, JK-7); the act is recorded."""
     with opened(home) as node:
-        content = node.custody.open(item_id=item_id, person_id=as_)
+        content = node.custody.open(item_id=item_id, person_id=as_, purpose=purpose)
     if out is not None:
         _write_atomically(out, content, mode=0o600)
     if json_:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from gsomia.cli._node import HomeOpt, JsonOpt, opened
+from gsomia.cli._node import AsOpt, HomeOpt, JsonOpt, opened
 from gsomia.cli._render import console, emit_json, table
 
 __all__ = ["app"]
@@ -26,17 +26,21 @@ app = typer.Typer(
 @app.command("issue")
 def issue(
     person_id: Annotated[str, typer.Argument(metavar="PERSON", help="A registered person.")],
+    as_: AsOpt,
     hours: Annotated[
         int, typer.Option(min=1, max=90 * 24, help="Hours the token lasts (at most 90 days).")
     ] = 12,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Issue a token to a registered person of this node; it is shown only now."""
+    """Issue a token to a registered person of this node (a registry officer's act,
+    recorded); it is shown only now."""
     from gsomia.services.auth import AuthService
 
     with opened(home) as node:
-        issued = AuthService(node.ctx).issue(person_id=person_id, ttl=timedelta(hours=hours))
+        issued = AuthService(node.ctx).issue(
+            person_id=person_id, by=as_, ttl=timedelta(hours=hours)
+        )
     view = {
         "token": issued.token,
         "token_id": issued.token_id,
@@ -55,6 +59,7 @@ def issue(
 
 @app.command("list")
 def list_tokens(
+    as_: AsOpt,
     person_id: Annotated[str | None, typer.Option("--person", help="One person's only.")] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
@@ -63,7 +68,7 @@ def list_tokens(
     from gsomia.services.auth import AuthService
 
     with opened(home) as node:
-        tokens = AuthService(node.ctx).tokens(person_id=person_id)
+        tokens = AuthService(node.ctx).tokens(person_id=person_id, viewer=as_)
     rows = [[t.token_id, t.person_id, t.state, t.expires_at.isoformat()] for t in tokens]
     if json_:
         keys = ("token_id", "person", "state", "expires_at")
@@ -75,6 +80,7 @@ def list_tokens(
 @app.command("revoke")
 def revoke(
     token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's id (from list).")],
+    as_: AsOpt,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -82,7 +88,7 @@ def revoke(
     from gsomia.services.auth import AuthService
 
     with opened(home) as node:
-        AuthService(node.ctx).revoke(token_id=token_id)
+        AuthService(node.ctx).revoke(token_id=token_id, by=as_)
     if json_:
         emit_json({"token_id": token_id, "state": "revoked"})
     else:

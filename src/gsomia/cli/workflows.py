@@ -127,10 +127,10 @@ def translate(
     )
 
 
-def copies(item_id: IdArg, home: HomeOpt = None, json_: JsonOpt = False) -> None:
+def copies(item_id: IdArg, as_: AsOpt, home: HomeOpt = None, json_: JsonOpt = False) -> None:
     """The copy register of an item: numbered copies and translations (JK-6.f)."""
     with opened(home) as node:
-        rows = node.handling.register(item_id)
+        rows = node.handling.register(item_id, viewer=as_)
     _records(
         "Copy register",
         rows,
@@ -146,12 +146,12 @@ def lapse(item_id: IdArg, as_: AsOpt, home: HomeOpt = None, json_: JsonOpt = Fal
     _show(decision.as_dict(), json_, f"{decision.reason} ({', '.join(decision.rule_ids)})")
 
 
-def due(home: HomeOpt = None, json_: JsonOpt = False) -> None:
-    """Held items that must now be returned or destroyed (JK-6.h)."""
+def due(as_: AsOpt, home: HomeOpt = None, json_: JsonOpt = False) -> None:
+    """Held items that must now be returned or destroyed (JK-6.h), as the person may see them."""
     with opened(home) as node:
         rows = [
             {**item_row(r), "reason": d.reason, "rule_ids": list(d.rule_ids)}
-            for r, d in node.handling.due()
+            for r, d in node.handling.due(viewer=as_)
         ]
     _records(
         "Due for return or destruction", rows, ["item", "originator", "review_on", "reason"], json_
@@ -217,11 +217,7 @@ def consent_request(
         record = node.consent.request(
             item_id=item_id, to_party=to.upper(), by=as_, reason=reason, kind=kind, purpose=purpose
         )
-    _show(
-        record_row(record),
-        json_,
-        f"consent request {record.id} queued to {record.body['originator']}",
-    )
+    _show(record_row(record), json_, f"consent request {record.id} queued to {record.originator}")
 
 
 @consent_app.command("grant")
@@ -254,13 +250,16 @@ def consent_refuse(
 
 @consent_app.command("list")
 def consent_list(
+    as_: AsOpt,
     state: Annotated[str | None, typer.Option(help="requested, granted or refused.")] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Consent requests made or received, with their state."""
+    """Consent requests made or received, with their state (those the person may see)."""
+    from gsomia.records import ConsentRecord
+
     with opened(home) as node:
-        rows = [record_row(r) for r in node.consent.requests(state=state)]
+        rows = [record_row(r) for r in node.queries.records(ConsentRecord, viewer=as_, state=state)]
     _records(
         "Consents",
         rows,
@@ -278,7 +277,7 @@ def release(
 ) -> None:
     """Release a held item to a third party with the originator's written consent (JK-5.1)."""
     with opened(home) as node:
-        transfer = node.consent.release(item_id=item_id, to_party=to.upper(), by=as_)
+        transfer = node.release.release(item_id=item_id, to_party=to.upper(), by=as_)
     _show(
         {"item": item_id, "to": to.upper(), "transfer": transfer},
         json_,
@@ -295,7 +294,7 @@ def forward(
     """Forward relaying items as the hub, each once its originator consented (TI-2, TI-3);
     all or none, in as few transfers as their recipients allow."""
     with opened(home) as node:
-        transfers = node.consent.forward_many(item_ids=item_ids, by=as_)
+        transfers = node.release.forward_many(item_ids=item_ids, by=as_)
     _show(
         {"items": item_ids, "transfers": transfers},
         json_,
@@ -376,15 +375,16 @@ def incident_close(
 
 @incident_app.command("list")
 def incident_list(
+    as_: AsOpt,
     state: Annotated[
         str | None, typer.Option(help="reported, notified, investigating, closed.")
     ] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Incidents with their deadlines and what is overdue."""
+    """Incidents with their deadlines and what is overdue (those the person may see)."""
     with opened(home) as node:
-        rows = node.incidents.incidents(state=state)
+        rows = node.incidents.incidents(state=state, viewer=as_)
     for r in rows:
         r["overdue"] = ", ".join(r["overdue"]) if not json_ else r["overdue"]
     _records(
@@ -421,10 +421,12 @@ def law_notify(
 
 
 @law_app.command("list")
-def law_list(home: HomeOpt = None, json_: JsonOpt = False) -> None:
+def law_list(as_: AsOpt, home: HomeOpt = None, json_: JsonOpt = False) -> None:
     """National-law notices given and received."""
+    from gsomia.records import LawNoticeRecord
+
     with opened(home) as node:
-        rows = [record_row(r) for r in node.liaison.law_notices()]
+        rows = [record_row(r) for r in node.queries.records(LawNoticeRecord, viewer=as_)]
     _records("Law notices", rows, ["id", "state", "agreement", "title", "effective_on"], json_)
 
 
@@ -502,10 +504,12 @@ def visit_refuse(
 
 
 @visit_app.command("list")
-def visit_list(home: HomeOpt = None, json_: JsonOpt = False) -> None:
+def visit_list(as_: AsOpt, home: HomeOpt = None, json_: JsonOpt = False) -> None:
     """Visits requested and hosted."""
+    from gsomia.records import VisitRecord
+
     with opened(home) as node:
-        rows = [record_row(r) for r in node.liaison.visits()]
+        rows = [record_row(r) for r in node.queries.records(VisitRecord, viewer=as_)]
     _records("Visits", rows, ["id", "state", "role", "kind", "facility", "start", "end"], json_)
 
 
@@ -518,26 +522,28 @@ def contractor_condition(
     condition: Annotated[str, typer.Argument(metavar="CONDITION", help="a to o, or all.")],
     evidence: Annotated[str, typer.Option(help="What shows the condition is met.")],
     as_: AsOpt,
+    met_on: Annotated[str | None, typer.Option(help="Day it was met, YYYY-MM-DD.")] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Record that Art. 16(CONDITION) is met for a contractor facility (JK-16.x)."""
-    from gsomia.services.registry import ARTICLE_16
-
-    keys = list(ARTICLE_16) if condition.strip().lower() == "all" else [condition]
+    """Record that Art. 16(CONDITION) is met for a contractor facility (JK-16.x), today or
+    on --met-on (an inspection, (g), falls due again)."""
     if not evidence.strip():
         raise InputError("--evidence: say what shows the condition is met")
+    day = parse_day(met_on, what="--met-on") if met_on else None
     with opened(home) as node:
+        conditions = node.registry.conditions()
+        keys = sorted(conditions) if condition.strip().lower() == "all" else [condition]
         records = [
             node.registry.record_condition(
-                facility_id=facility, condition=k, evidence=evidence, by=as_
+                facility_id=facility, condition=k, evidence=evidence, by=as_, met_on=day
             )
             for k in keys
         ]
         missing = node.contractors.missing(facility)
     view = {
         "facility": facility,
-        "recorded": [r.body["condition"] for r in records],
+        "recorded": [r.condition for r in records],
         "missing": missing,
     }
     recorded, left = ", ".join(view["recorded"]), ", ".join(missing) or "none"

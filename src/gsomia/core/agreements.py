@@ -148,6 +148,8 @@ class Agreement:
     schemes: SchemeRegistry
     basis: tuple[str, ...] = ()
     payload_fields: tuple[str, ...] = ()
+    contractor_conditions: Mapping[str, str] = field(default_factory=dict)
+    periodic_conditions: Mapping[str, int] = field(default_factory=dict)
     source_path: str = ""
     _index: dict[str, tuple[int, str]] = field(default_factory=dict, repr=False, compare=False)
 

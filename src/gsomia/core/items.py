@@ -16,12 +16,23 @@ from datetime import date, datetime
 
 from gsomia.core.classification import Level
 
-__all__ = ["Consent", "ConsentKind", "Item"]
+__all__ = ["Consent", "ConsentKind", "Custody", "Item"]
+
+
+class Custody(enum.StrEnum):
+    """Where an item stands in a node's custody."""
+
+    HELD = "held"
+    RELAYING = "relaying"  # a hub holds it only to forward it (TI-2, TI-3)
+    FORWARDED = "forwarded"
+    RETURNED = "returned"
+    DESTROYED = "destroyed"
+    SENT = "sent"  # the originator's own record of an item it provided
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Item:
-    """One provided item as held by ``holder``."""
+    """One provided item as held by ``holder``; ``state`` is where it stands here."""
 
     id: str
     agreement_id: str
@@ -35,7 +46,13 @@ class Item:
     review_on: date | None = None
     facility: str | None = None
     purpose_lapsed: bool = False
-    destroyed: bool = False
+    state: Custody = Custody.HELD
+    kind: str = "original"  # original | copy | translation
+
+    @property
+    def destroyed(self) -> bool:
+        """Whether the item was destroyed here (its key shredded)."""
+        return self.state is Custody.DESTROYED
 
 
 class ConsentKind(enum.StrEnum):

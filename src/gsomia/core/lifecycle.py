@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
 from gsomia.errors import InputError
 
-__all__ = ["AgreementStatus", "NoticeState", "Phase", "notice_termination", "status"]
+__all__ = [
+    "AgreementStatus",
+    "NoticeState",
+    "Phase",
+    "admissible_end",
+    "notice_termination",
+    "status",
+]
 
 
 class Phase(enum.StrEnum):
@@ -65,21 +72,33 @@ class AgreementStatus:
         return self.phase is not Phase.NOT_IN_FORCE
 
 
+def admissible_end(agreement: Agreement, at: datetime) -> datetime:
+    """The earliest instant a notice given at ``at`` can end the agreement: the first end of
+    a term at least ``notice_days`` after ``at`` (JK-21.1), or, for an agreement without
+    fixed terms, ``notice_days`` after ``at``. Raises :class:`InputError` on a naive time."""
+    local = agreement.local(at)
+    term = agreement.term
+    if term.indefinite:
+        return local + timedelta(days=term.notice_days)
+    n = 1
+    while agreement.notice_deadline(term.anniversary(n)) < local:
+        n += 1
+    return term.anniversary(n)
+
+
 def notice_termination(agreement: Agreement, notice: AgreementEvent) -> Boundary:
-    """When a notice ends the agreement: the recorded boundary, else the first anniversary at
+    """When a notice ends the agreement: the boundary recorded with it (a historic note in
+    the agreement file, or a note whose end the rules checked), else the first end of term at
     least ``notice_days`` after the notice (JK-21.1)."""
     if notice.terminates_at is not None:
         return notice.terminates_at
-    term = agreement.term
-    if term.indefinite:
+    if agreement.term.indefinite:
         raise InputError(
             f"{agreement.id}: notice {notice.id} needs an explicit terminates_at, "
             "because the agreement has no renewal anniversaries"
         )
-    n = 1
-    while agreement.notice_deadline(term.anniversary(n)) < notice.at:
-        n += 1
-    return Boundary(at=term.anniversary(n), source=f"computed: {term.notice_days}-day rule")
+    days = agreement.term.notice_days
+    return Boundary(at=admissible_end(agreement, notice.at), source=f"computed: {days}-day rule")
 
 
 def status(agreement: Agreement, *, at: datetime) -> AgreementStatus:
@@ -158,11 +177,23 @@ def _apply(
                 event=notice.event, terminates_at=notice.terminates_at, suspended_by=event
             )
         case EventKind.RESUMPTION if notice is not None and notice.event.id in event.of:
-            return NoticeState(event=notice.event, terminates_at=notice.terminates_at)
+            return NoticeState(event=notice.event, terminates_at=_resumed(agreement, notice, event))
         case EventKind.WITHDRAWAL if notice is not None and notice.event.id in event.of:
             return None
         case _:
             return notice
+
+
+def _resumed(agreement: Agreement, notice: NoticeState, event: AgreementEvent) -> Boundary:
+    """When a resumed notice ends the agreement: its own boundary while that is still ahead,
+    else the first boundary admissible from the resumption, as if the notice were given
+    then. A resumption never ends the agreement on a date already past."""
+    if notice.terminates_at.at > event.at:
+        return notice.terminates_at
+    return Boundary(
+        at=admissible_end(agreement, event.at),
+        source=f"resumed {agreement.local(event.at).date()}: the next admissible end",
+    )
 
 
 def _term_window(

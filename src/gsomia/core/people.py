@@ -16,7 +16,7 @@ from datetime import date
 from gsomia.core.classification import Level
 from gsomia.errors import InputError
 
-__all__ = ["Clearance", "Facility", "Person", "Role"]
+__all__ = ["OFFICER_ONLY", "Authority", "Clearance", "Facility", "Person", "Role"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -28,6 +28,29 @@ class Role(enum.StrEnum):
     TRANSLATOR = "translator"
     SECURITY_OFFICER = "security-officer"
     CONTRACTOR_STAFF = "contractor-staff"
+
+
+class Authority(enum.StrEnum):
+    """What a person may decide for their party, granted by name in the registry.
+
+    The role ``official`` alone authorises nothing beyond what the access rules allow; each
+    of these is granted (and revoked) by a security officer who holds ``registry``, and
+    every grant is recorded in the ledger. Decisions about an item also need clearance at or
+    above its level and need-to-know for its topic.
+    """
+
+    REGISTRY = "registry"  # facilities, persons, clearances, registers, Art. 16, tokens (JK-6.e)
+    CUSTODY = "custody"  # place items on a facility's register, hand over (JK-6.e, JK-6.f)
+    CONSENT = "consent"  # answer for the originator (JK-5.1, JK-5.2, TI-3, TI-6)
+    RECLASSIFICATION = "reclassification"  # change the level of items provided (JK-6.g)
+    NOTES = "notes"  # diplomatic notes and amendments (JK-21)
+    INCIDENTS = "incidents"  # report, investigate, close (JK-17.1)
+    FORWARDING = "forwarding"  # the hub forwards after consent (TI-3)
+    LIAISON = "liaison"  # laws, visits, assurances (JK-3, JK-7.4, JK-8.1, JK-18.1)
+
+
+#: Authorities only a security officer may hold.
+OFFICER_ONLY = frozenset({Authority.REGISTRY, Authority.CUSTODY})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,15 +98,24 @@ class Person:
     registered_at: frozenset[str] = field(default_factory=frozenset)
     rank: str = ""
     nationality: str = ""
+    authorities: frozenset[Authority] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if not _ID.fullmatch(self.id):
             raise InputError(f"person id {self.id!r}: use lower-case letters, digits, . _ -")
+        if self.authorities and self.role not in (Role.OFFICIAL, Role.SECURITY_OFFICER):
+            raise InputError(
+                f"person {self.id}: only officials and security officers hold authorities"
+            )
         if self.clearance is not None and self.clearance.party != self.party:
             raise InputError(
                 f"person {self.id}: a clearance is granted under the person's own party's "
                 f"procedures ({self.party}), not {self.clearance.party}'s (Art. 2(e))"
             )
+
+    def holds(self, authority: Authority) -> bool:
+        """Whether the registry has granted this person ``authority``."""
+        return authority in self.authorities
 
     def clearance_on(self, day: date) -> Level | None:
         """The clearance level in effect on ``day``, if any."""

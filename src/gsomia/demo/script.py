@@ -189,7 +189,7 @@ class Timeline:
         drain(w)
         jpn.consent.grant(request_id=asked.id, by=w.officer("JPN"), note="granted in writing")
         drain(w)
-        kor.consent.release(item_id=self.first_item, to_party="USA", by=w.officer("KOR"))
+        kor.release.release(item_id=self.first_item, to_party="USA", by=w.officer("KOR"))
         drain(w)
         usa = w.nodes["USA"].custody.open(item_id=self.first_item, person_id=w.officer("USA"))
         return StepRecord(
@@ -220,7 +220,7 @@ class Timeline:
             measures="two-person rule for document cases",
         )
         drain(w)
-        seen = w.nodes["JPN"].incidents.incidents()
+        seen = w.nodes["JPN"].incidents.incidents(viewer=w.officer("JPN"))
         state = seen[-1]["state"] if seen else "not received"
         return StepRecord(
             at=w.clock.now(),

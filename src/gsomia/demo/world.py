@@ -15,7 +15,14 @@ from pathlib import Path
 
 from gsomia.adapters.clock import RandomIds, SimulatedClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
-from gsomia.bootstrap import connect_in_process, init_home, open_node
+from gsomia.bootstrap import (
+    Member,
+    connect_in_process,
+    demonstration_registry,
+    init_home,
+    open_node,
+)
+from gsomia.core.people import Authority
 from gsomia.crypto import MasterSecret
 from gsomia.services.node import Node
 
@@ -89,21 +96,42 @@ def build_world(root: Path) -> World:
     return World(root=root, clock=clock, nodes=nodes, network=network)
 
 
-def _register(node: Node, party: str) -> None:
-    facility = f"{party.lower()}-hq"
-    node.registry.add_facility(facility_id=facility, name=f"{party} headquarters")
+def _register(node: Node, party: str) -> dict[str, list[str]]:
+    """Each party's registry: a registrar founds it and grants the duty officer every
+    authority the demonstration needs; the analyst holds none."""
     needs = frozenset({"nk-missile", "nk-nuclear"})
-    for who, role in ((OFFICERS[party], "security-officer"), (ANALYSTS[party], "official")):
-        person_id, name, clearance = who
-        node.registry.add_person(
-            person_id=person_id,
-            name=name,
-            role=role,
-            clearance=clearance,
+    officer, analyst = OFFICERS[party], ANALYSTS[party]
+    held = demonstration_registry(
+        node,
+        facility=f"{party.lower()}-hq",
+        facility_name=f"{party} headquarters",
+        registrar=Member(
+            person_id=f"{party.lower()}-registrar",
+            name=f"{party} registrar",
+            role="security-officer",
+            clearance=officer[2],
             need_to_know=needs,
-            facilities=frozenset({facility}),
-        )
-    node.set_duty_officer(OFFICERS[party][0])
+        ),
+        members=[
+            Member(
+                person_id=officer[0],
+                name=officer[1],
+                role="security-officer",
+                clearance=officer[2],
+                need_to_know=needs,
+                authorities=tuple(Authority),
+            ),
+            Member(
+                person_id=analyst[0],
+                name=analyst[1],
+                role="official",
+                clearance=analyst[2],
+                need_to_know=needs,
+            ),
+        ],
+    )
+    node.set_duty_officer(officer[0])
+    return held
 
 
 def at(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:

@@ -94,6 +94,21 @@ class Event(enum.StrEnum):
     AMENDMENT_ACCEPTED = "agreement.amendment-accepted"  # one party's written consent
     WARNING_SHARED = "warning.shared"  # warning frames sent on a stream (RT-1, RT-2)
     WARNING_RECEIVED = "warning.received"  # warning frames opened as final recipient
+    # Added with the registry's own acts (an additive revision of the event list).
+    ITEM_PLACED = "item.placed"  # entered on a facility's register (JK-6.e, JK-6.f)
+    REGISTRY_FOUNDED = "registry.founded"  # the first security officer (JK-6.e)
+    FACILITY_ADDED = "registry.facility-added"
+    PERSON_ADDED = "registry.person-added"  # with a clearance of the party's scheme (JK-7.2)
+    PERSON_REGISTERED = "registry.person-registered"  # on a facility's register (JK-6.e)
+    CONDITION_MET = "registry.condition-met"  # an Art. 16 condition recorded (JK-16.x)
+    AUTHORITY_GRANTED = "registry.authority-granted"
+    AUTHORITY_REVOKED = "registry.authority-revoked"
+    TOKEN_ISSUED = "token.issued"  # noqa: S105 - an event: a token issued (its hash only)
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event
+    LAWS_REQUESTED = "law.requested"  # laws and regulations asked for (JK-3.1)
+    LAWS_PRODUCED = "law.produced"  # produced on request (JK-3.1)
+    ASSURANCE_GIVEN = "assurance.given"  # before a hand-over in person (JK-7.4)
+    ASSURANCE_RECEIVED = "assurance.received"
 
 
 def _check_ref(key: str, value: str, pattern: re.Pattern[str], what: str) -> None:
@@ -127,6 +142,13 @@ DETAIL_KEYS: Mapping[str, tuple[re.Pattern[str], str]] = {
     "previous_key": _REF_RULE,
     "agreement_version": _REF_RULE,
     "decision": _DIGEST_RULE,
+    "record": _DIGEST_RULE,
+    "subject": (_TOKEN, "a person id"),
+    "authority": (_TOKEN, "an authority name"),
+    "condition": (_TOKEN, "a condition letter"),
+    "token": _REF_RULE,
+    "request": _REF_RULE,
+    "in_person": (_TOKEN, "a person id"),
     "revision": _COUNT_RULE,
     "count": _COUNT_RULE,
 }

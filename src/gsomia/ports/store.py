@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from gsomia.core.items import Custody
 from gsomia.core.people import Facility, Person
 from gsomia.ports.keys import ItemKeyStore
 from gsomia.ports.ledger import LedgerStore
@@ -42,15 +43,8 @@ __all__ = [
 ]
 
 
-class ItemState(enum.StrEnum):
-    """Where a held item stands."""
-
-    HELD = "held"
-    RELAYING = "relaying"  # a hub holds it only to forward it (TI-2, TI-3)
-    FORWARDED = "forwarded"
-    RETURNED = "returned"
-    DESTROYED = "destroyed"
-    SENT = "sent"  # the originator's own record of an item it provided
+#: Where a held item stands (the rules' own :class:`~gsomia.core.items.Custody`).
+ItemState = Custody
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,8 +179,16 @@ class UnitOfWork(Protocol):
     def put_record(self, record: WorkflowRecord) -> None: ...
     def record(self, kind: str, record_id: str) -> WorkflowRecord: ...
     def records(
-        self, kind: str, *, item_id: str | None = None, state: str | None = None
-    ) -> list[WorkflowRecord]: ...
+        self,
+        kind: str,
+        *,
+        item_id: str | None = None,
+        state: str | None = None,
+        prefix: str | None = None,
+    ) -> list[WorkflowRecord]:
+        """The latest version of each record of ``kind`` (about ``item_id``, in ``state``,
+        whose id starts with ``prefix``, where given), by id."""
+        ...
 
     # Outbox and inbox (exactly-once delivery).
     def enqueue(self, message: OutboxMessage) -> None: ...

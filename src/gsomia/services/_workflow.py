@@ -1,13 +1,14 @@
-"""What the workflow services share: signed messages and documents, refusals, people, labels.
+"""What the workflow services share: signed documents, people, item views, input checks.
 
 Every workflow service (:mod:`~gsomia.services.handling`,
 :mod:`~gsomia.services.reclassification`, :mod:`~gsomia.services.consent`,
 :mod:`~gsomia.services.incidents`, :mod:`~gsomia.services.contractors`,
-:mod:`~gsomia.services.notes`, :mod:`~gsomia.services.liaison`; see ``docs/workflows.md``)
-follows the pattern of :mod:`gsomia.services.custody`: the rules decide, crypto seals or
-signs, the ledger records, and the store persists the effects together with the outbox
-message in one unit of work. A refusal is recorded in the ledger in a unit of work of its own
-and then raised as :class:`~gsomia.errors.PolicyDenied`.
+:mod:`~gsomia.services.notes`, :mod:`~gsomia.services.liaison`,
+:mod:`~gsomia.services.registry`; see ``docs/workflows.md``) follows one pattern: it reads
+the authenticated state the rules need into a request, asks
+:meth:`~gsomia.services.context.NodeContext.decide` (which records and raises a refusal),
+seals or signs, and writes its effects, the ledger entries and the message to the partner
+in one unit of work. It never decides itself.
 """
 
 from __future__ import annotations
@@ -15,22 +16,19 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
-from gsomia.core.agreements import Agreement
 from gsomia.core.canonical import canonical_json, parse_canonical
-from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label
-from gsomia.core.people import Person, Role
+from gsomia.core.people import Person
 from gsomia.core.rules import AccessRequest
 from gsomia.crypto._documents import open_document, sign_document
-from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
-from gsomia.ledger.entries import Event
+from gsomia.errors import InputError, IntegrityError
 from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork, WorkflowRecord
+from gsomia.records import RECORDS
 from gsomia.services.context import NodeContext
-from gsomia.services.registry import contractor_conditions_met
 
-__all__ = ["MAX_TEXT", "Workflow", "check_id", "check_text"]
+__all__ = ["MAX_TEXT", "Workflow", "check_id", "check_party", "check_text"]
 
 _logger = logging.getLogger(__name__)
 
@@ -38,7 +36,6 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 _PARTY = re.compile(r"^[A-Z]{3}$")
 #: The longest free text (a purpose, a description, a note) a workflow accepts.
 MAX_TEXT = 4000
-_OFFICERS = (Role.OFFICIAL, Role.SECURITY_OFFICER)
 
 
 def check_id(value: Any, *, what: str) -> str:
@@ -77,7 +74,7 @@ class Workflow:
     def party(self) -> str:
         return self.ctx.party
 
-    # Messages and signed documents ---------------------------------------------------------
+    # Signed documents ----------------------------------------------------------------------
 
     def sign(self, agreement_id: str, body: dict[str, Any]) -> bytes:
         """``body`` (with its ``format`` member) as canonical JSON signed by this node under
@@ -102,48 +99,10 @@ class Workflow:
             raise InputError(f"the document is not {fmt}")
         return body
 
-    # Refusals, people, records -------------------------------------------------------------
+    # Records -------------------------------------------------------------------------------
 
-    def record_refusal(
-        self,
-        agreement_id: str,
-        decision: Decision,
-        now: datetime,
-        *,
-        person: str = "node",
-        item_id: str | None = None,
-        counterparty: str | None = None,
-        facility: str | None = None,
-    ) -> NoReturn:
-        """Record a refusal in the ledger in its own unit of work, then raise it."""
-        entry = self.ctx.entry(
-            event=Event.ITEM_REFUSED,
-            agreement_id=agreement_id,
-            at=now,
-            person=person,
-            item_id=item_id,
-            decision=decision,
-            counterparty=counterparty,
-            facility=facility,
-        )
-        with self.ctx.store.unit_of_work() as uow:
-            self.ctx.record(uow, [entry])
-        raise PolicyDenied(rule_ids=decision.rule_ids, reason=decision.reason)
-
-    def officer(self, uow: UnitOfWork, person_id: str, *, rule: str) -> Person:
-        """A registered official or security officer of this party; raises
-        :class:`UnknownName` for an unknown person and :class:`PolicyDenied` (citing
-        ``rule``) for anyone else."""
-        person = uow.person(person_id)
-        if person.party != self.party or person.role not in _OFFICERS:
-            raise PolicyDenied(
-                rule_ids=(rule,),
-                reason=f"{person_id} is not an official or security officer of {self.party}",
-            )
-        return person
-
-    @staticmethod
     def put_version(
+        self,
         uow: UnitOfWork,
         kind: str,
         record_id: str,
@@ -154,25 +113,37 @@ class Workflow:
         item_id: str | None = None,
         document: bytes = b"",
     ) -> WorkflowRecord:
-        """Store the next version of a workflow record (the first if there is none)."""
-        try:
-            version = uow.record(kind, record_id).version + 1
-        except UnknownName:
-            version = 1
-        record = WorkflowRecord(
-            kind=kind,
-            id=record_id,
-            state=state,
-            body=body,
-            updated_at=now,
-            version=version,
-            item_id=item_id,
-            document=document,
-        )
-        uow.put_record(record)
-        return record
+        """Store the next version of a workflow record of ``kind``, its body read as that
+        kind's typed record first (:data:`~gsomia.records.RECORDS`), so nothing the type
+        does not hold is stored. Raises :class:`InputError` for a body that does not fit."""
+        record = RECORDS[kind].from_body(record_id=record_id, state=state, body=body)
+        return self.ctx.put(uow, record, now=now, item_id=item_id, document=document)
 
-    # Items ---------------------------------------------------------------------------------
+    # People and items ----------------------------------------------------------------------
+
+    def person(self, uow: UnitOfWork, person_id: str) -> Person:
+        """A registered person of any party known here, with their authorities."""
+        return self.ctx.person(uow, person_id)
+
+    def access(
+        self,
+        uow: UnitOfWork,
+        record: ItemRecord,
+        person: Person,
+        now: datetime,
+        *,
+        purpose: str | None = None,
+    ) -> AccessRequest:
+        """The access question for ``person`` and the item (JK-6.e, JK-7, JK-16.x), with the
+        Art. 16 conditions met where they are registered."""
+        return AccessRequest(
+            agreement=self.ctx.agreement(record.agreement_id),
+            person=person,
+            item=self.ctx.item_view(record),
+            at=now,
+            conditions=self.ctx.conditions(uow, person.registered_at),
+            purpose=purpose,
+        )
 
     @staticmethod
     def current_label(uow: UnitOfWork, record: ItemRecord) -> Label:
@@ -192,28 +163,3 @@ class Workflow:
             allowed = " or ".join(s.value for s in wanted)
             raise InputError(f"item {item_id} is {record.state.value} here, not {allowed}")
         return record
-
-
-def decide_access(  # noqa: PLR0917 - the rules need each of these
-    ctx: NodeContext,
-    uow: UnitOfWork,
-    agreement: Agreement,
-    record: ItemRecord,
-    person: Person,
-    now: datetime,
-) -> Decision:
-    """May ``person`` have access to the item (JK-6.e, JK-7.1, JK-7.2, JK-16.x)? Contractor
-    staff only once Art. 16's conditions (a)–(o) are recorded as met for every contractor
-    facility they are registered at."""
-    cleared = person.role is Role.CONTRACTOR_STAFF and (
-        bool(person.registered_at)
-        and all(contractor_conditions_met(uow, f) for f in person.registered_at)
-    )
-    request = AccessRequest(
-        agreement=agreement,
-        person=person,
-        item=ctx.item_view(record),
-        at=now,
-        contractor_cleared=cleared,
-    )
-    return ctx.rulebook.decide_open(request)

@@ -1,9 +1,10 @@
 """Access tokens for persons: bound to a registered identity, hashed at rest, expiring,
-revocable.
+revocable, issued and revoked by a security officer who holds the registry authority.
 
 A token is 256 random bits shown once (``gst_<base64url>``); the store keeps only its
 SHA-256 (a high-entropy secret needs no slow hash), the person it belongs to, its expiry
-and whether it was revoked. Every check fails closed with one opaque message.
+and whether it was revoked. Issue and revocation are decided by the rules and recorded in
+the ledger. Every check fails closed with one opaque message.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gsomia.core.people import Person
+from gsomia.core.rules import Act, AdministerRequest
 from gsomia.errors import IntegrityError, UnknownName
-from gsomia.ports.store import WorkflowRecord
+from gsomia.ledger.entries import Event
+from gsomia.records import TokenRecord
 from gsomia.services.context import NodeContext
 
 __all__ = ["TOKEN_KIND", "AuthService", "IssuedToken", "TokenView"]
 
-TOKEN_KIND = "token"  # noqa: S105 - a record kind, not a secret
+TOKEN_KIND = TokenRecord.KIND
 _PREFIX = "gst_"
 _DEFAULT_TTL = timedelta(hours=12)
 _MAX_TTL = timedelta(days=90)
@@ -57,24 +60,42 @@ class AuthService:
     def __init__(self, ctx: NodeContext) -> None:
         self.ctx = ctx
 
-    def issue(self, *, person_id: str, ttl: timedelta = _DEFAULT_TTL) -> IssuedToken:
-        """A new token for a registered person of this node; raises UnknownName."""
+    def issue(self, *, person_id: str, by: str, ttl: timedelta = _DEFAULT_TTL) -> IssuedToken:
+        """A new token for a registered person of this node, issued by a security officer
+        who holds the registry authority (recorded). Raises UnknownName, PolicyDenied."""
+        ctx = self.ctx
         ttl = min(ttl, _MAX_TTL)
-        now = self.ctx.clock.now()
+        now = ctx.clock.now()
+        with ctx.store.read() as uow:
+            actor, holder = ctx.person(uow, by), ctx.person(uow, person_id)
+        if holder.party != ctx.party:
+            raise UnknownName(kind=f"person of {ctx.party}", name=person_id)
+        home, decision = ctx.decide_node(
+            Act.ISSUE_TOKEN,
+            lambda a: AdministerRequest(
+                agreement=a, person=actor, party=ctx.party, what="a token", at=now, target=holder
+            ),
+            person=by,
+            subject=person_id,
+        )
         token = _PREFIX + secrets.token_urlsafe(32)
         token_id = _token_id(token)
         expires = now + ttl
-        with self.ctx.store.unit_of_work() as uow:
-            uow.person(person_id)
-            uow.put_record(
-                WorkflowRecord(
-                    kind=TOKEN_KIND,
-                    id=token_id,
-                    state="active",
-                    updated_at=now,
-                    body={"person": person_id, "expires_at": expires.isoformat()},
-                )
+        record = TokenRecord(
+            id=token_id, state="active", person=person_id, expires_at=expires.isoformat(), by=by
+        )
+        with ctx.store.unit_of_work() as uow:
+            ctx.put(uow, record, now=now)
+            entry = ctx.entry(
+                event=Event.TOKEN_ISSUED,
+                agreement_id=home.id,
+                at=now,
+                person=by,
+                decision=decision,
+                subject=person_id,
+                token=token_id,
             )
+            ctx.record(uow, [entry])
         return IssuedToken(token=token, token_id=token_id, person_id=person_id, expires_at=expires)
 
     def person(self, token: str | None) -> Person:
@@ -88,28 +109,46 @@ class AuthService:
                     raise IntegrityError(_REFUSED)
                 if datetime.fromisoformat(str(record.body["expires_at"])) <= self.ctx.clock.now():
                     raise IntegrityError(_REFUSED)
-                return uow.person(str(record.body["person"]))
+                return self.ctx.person(uow, str(record.body["person"]))
         except UnknownName:
             raise IntegrityError(_REFUSED) from None
 
-    def revoke(self, *, token_id: str) -> None:
-        """Revoke a token by its id; later checks refuse it. Raises UnknownName."""
-        now = self.ctx.clock.now()
-        with self.ctx.store.unit_of_work() as uow:
-            record = uow.record(TOKEN_KIND, token_id)
-            uow.put_record(
-                WorkflowRecord(
-                    kind=TOKEN_KIND,
-                    id=token_id,
-                    state="revoked",
-                    version=record.version + 1,
-                    updated_at=now,
-                    body=record.body,
-                )
+    def revoke(self, *, token_id: str, by: str) -> None:
+        """Revoke a token by its id, as a security officer with the registry authority
+        (recorded); later checks refuse it. Raises UnknownName, PolicyDenied."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        with ctx.store.read() as uow:
+            actor = ctx.person(uow, by)
+            holder = ctx.get(uow, TokenRecord, token_id).record.person
+        home, decision = ctx.decide_node(
+            Act.ISSUE_TOKEN,
+            lambda a: AdministerRequest(
+                agreement=a, person=actor, party=ctx.party, what="a token", at=now
+            ),
+            person=by,
+            subject=holder,
+        )
+        with ctx.store.unit_of_work() as uow:
+            current = ctx.get(uow, TokenRecord, token_id).record
+            ctx.put(uow, current.advance("revoked"), now=now)
+            entry = ctx.entry(
+                event=Event.TOKEN_REVOKED,
+                agreement_id=home.id,
+                at=now,
+                person=by,
+                decision=decision,
+                subject=holder,
+                token=token_id,
             )
+            ctx.record(uow, [entry])
 
-    def tokens(self, *, person_id: str | None = None) -> list[TokenView]:
-        """Every token issued here (or to one person), newest expiry first, with its state."""
+    def tokens(self, *, viewer: str, person_id: str | None = None) -> list[TokenView]:
+        """Every token issued here (or to one person), newest expiry first, with its state
+        (for security officers)."""
+        from gsomia.services.queries import Queries
+
+        Queries(self.ctx).decide_node_view(Act.VIEW_REGISTRY, viewer, what="registry")
         now = self.ctx.clock.now()
         with self.ctx.store.read() as uow:
             records = uow.records(TOKEN_KIND)

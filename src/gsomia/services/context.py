@@ -4,42 +4,63 @@
 agreements (the files plus the diplomatic notes this node has recorded), the rulebook over
 them and the ledger. Workflows (:mod:`gsomia.services.custody` and siblings) take it and do
 one unit of work each: decide, seal, record in the ledger, persist and queue the message.
+
+Every act is decided here, by :meth:`NodeContext.decide` (or :meth:`NodeContext.decide_node`
+for acts of the node as a whole): the rulebook decides, a refusal is recorded in the ledger
+once, by :meth:`NodeContext.refusal`, and raised. Services ask; they never decide.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Generic, NoReturn, TypeVar
 
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
-from gsomia.core.rules import Rulebook
+from gsomia.core.people import Authority, Person
+from gsomia.core.rules import Act, Rulebook
+from gsomia.core.rules.requests import Conditions
 from gsomia.crypto import Keyring
+from gsomia.errors import PolicyDenied, UnknownName
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import (
     ItemRecord,
-    ItemState,
     OutboxMessage,
     Store,
     UnitOfWork,
     WorkflowRecord,
 )
+from gsomia.records import AuthorityRecord, ConditionRecord, NoteRecord, Record
 from gsomia.services.messages import Kind, Message, encode
 
-__all__ = ["NOTE_KIND", "NodeContext"]
+__all__ = ["NOTE_KIND", "NodeContext", "Stored"]
 
 _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind of a diplomatic note on an agreement (notice, suspension, ...).
-NOTE_KIND = "note"
+NOTE_KIND = NoteRecord.KIND
 SYSTEM_ACTOR = "node"
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stored(Generic[R]):
+    """A typed record as the store holds it: its version, the item it is about, the signed
+    document that goes with it, and when it last changed."""
+
+    record: R
+    version: int
+    item_id: str | None
+    document: bytes
+    updated_at: datetime
 
 
 @dataclass
@@ -89,6 +110,159 @@ class NodeContext:
             self._agreements = None
             self._rulebook = None
 
+    # People --------------------------------------------------------------------------------
+
+    def person(self, uow: UnitOfWork, person_id: str) -> Person:
+        """A registered person with the authorities the registry has granted them; raises
+        :class:`UnknownName`."""
+        person = uow.person(person_id)
+        grants = uow.records(AuthorityRecord.KIND, state="granted", prefix=f"{person_id}.")
+        names = {str(g.body.get("authority")) for g in grants if g.body.get("person") == person_id}
+        held = frozenset(a for a in Authority if a.value in names)
+        return replace(person, authorities=held) if held else person
+
+    def conditions(self, uow: UnitOfWork, facilities: frozenset[str]) -> Conditions:
+        """For each of ``facilities``, the Art. 16 conditions recorded as met and the day."""
+        out: dict[str, dict[str, date]] = {}
+        for r in uow.records(ConditionRecord.KIND, state="met"):
+            facility = str(r.body.get("facility"))
+            if facility in facilities:
+                met_on = r.body.get("met_on") or r.updated_at.date().isoformat()
+                out.setdefault(facility, {})[str(r.body["condition"])] = date.fromisoformat(
+                    str(met_on)
+                )
+        return out
+
+    # Decisions -------------------------------------------------------------------------------
+
+    def decide(
+        self,
+        act: Act,
+        request: Any,
+        *,
+        person: str = SYSTEM_ACTOR,
+        item_id: str | None = None,
+        **details: str | None,
+    ) -> Decision:
+        """Decide ``act`` by the rules; an allowed decision is returned, a refusal is recorded
+        in the ledger (in a unit of work of its own) and raised as :class:`PolicyDenied`."""
+        decision = self.rulebook.decide(act, request)
+        if not decision.allowed:
+            self.refuse(request.agreement.id, decision, person=person, item_id=item_id, **details)
+        return decision
+
+    def decide_node(
+        self,
+        act: Act,
+        request: Callable[[Agreement], object],
+        *,
+        person: str = SYSTEM_ACTOR,
+        **details: str | None,
+    ) -> tuple[Agreement, Decision]:
+        """Decide an act of the node as a whole (its registry, its tokens, seeing its
+        registry or ledger) under every agreement its party belongs to; returns the agreement
+        it is recorded under and the decision, or records the refusal and raises."""
+        home, decision = self.rulebook.decide_for_party(act, self.party, request)
+        if not decision.allowed:
+            self.refuse(home.id, decision, person=person, **details)
+        return home, decision
+
+    def refuse(
+        self,
+        agreement_id: str,
+        decision: Decision,
+        *,
+        person: str = SYSTEM_ACTOR,
+        item_id: str | None = None,
+        **details: str | None,
+    ) -> NoReturn:
+        """Record a refusal in the ledger in its own unit of work, then raise it."""
+        entry = self.refusal(agreement_id, decision, person=person, item_id=item_id, **details)
+        with self.store.unit_of_work() as uow:
+            self.record(uow, [entry])
+        raise PolicyDenied(rule_ids=decision.rule_ids, reason=decision.reason)
+
+    def refuse_all(
+        self, refusals: Sequence[tuple[str, Decision, Mapping[str, str | None]]], *, of: int
+    ) -> NoReturn:
+        """Record several refusals of one all-or-nothing act (each under its agreement, with
+        its details) in one unit of work, then raise the first, saying how many of ``of``
+        were refused."""
+        entries = []
+        for agreement_id, decision, details in refusals:
+            rest = dict(details)
+            person = rest.pop("person", None) or SYSTEM_ACTOR
+            item_id = rest.pop("item_id", None)
+            entries.append(
+                self.refusal(agreement_id, decision, person=person, item_id=item_id, **rest)
+            )
+        with self.store.unit_of_work() as uow:
+            self.record(uow, entries)
+        first = refusals[0][1]
+        more = f" ({len(refusals)} of {of} refused)" if of > 1 else ""
+        raise PolicyDenied(rule_ids=first.rule_ids, reason=first.reason + more)
+
+    def refusal(
+        self,
+        agreement_id: str,
+        decision: Decision,
+        *,
+        person: str = SYSTEM_ACTOR,
+        item_id: str | None = None,
+        **details: str | None,
+    ) -> LedgerEntry:
+        """The ledger entry of a refusal (the one way every refusal is recorded)."""
+        return self.entry(
+            event=Event.ITEM_REFUSED,
+            agreement_id=agreement_id,
+            at=self.clock.now(),
+            person=person,
+            item_id=item_id,
+            decision=decision,
+            details=details,
+        )
+
+    # Typed records ---------------------------------------------------------------------------
+
+    def put(
+        self,
+        uow: UnitOfWork,
+        record: Record,
+        *,
+        now: datetime,
+        item_id: str | None = None,
+        document: bytes = b"",
+    ) -> WorkflowRecord:
+        """Store the next version of ``record`` (the first if there is none)."""
+        try:
+            version = uow.record(record.KIND, record.id).version + 1
+        except UnknownName:
+            version = 1
+        stored = WorkflowRecord(
+            kind=record.KIND,
+            id=record.id,
+            state=record.state,
+            body=record.to_body(),
+            updated_at=now,
+            version=version,
+            item_id=item_id,
+            document=document,
+        )
+        uow.put_record(stored)
+        return stored
+
+    @staticmethod
+    def get(uow: UnitOfWork, cls: type[R], record_id: str) -> Stored[R]:
+        """The latest version of a typed record; raises :class:`UnknownName`."""
+        return typed(cls, uow.record(cls.KIND, record_id))
+
+    @staticmethod
+    def find(
+        uow: UnitOfWork, cls: type[R], *, item_id: str | None = None, state: str | None = None
+    ) -> list[Stored[R]]:
+        """The latest version of every record of ``cls`` (about ``item_id``, in ``state``)."""
+        return [typed(cls, r) for r in uow.records(cls.KIND, item_id=item_id, state=state)]
+
     # Ledger --------------------------------------------------------------------------------
 
     def entry(
@@ -101,9 +275,11 @@ class NodeContext:
         item_id: str | None = None,
         decision: Decision | None = None,
         rule_ids: Sequence[str] = (),
-        **details: str | None,
+        details: Mapping[str, str | None] | None = None,
+        **more: str | None,
     ) -> LedgerEntry:
         """A ledger entry for an act of this node, citing the decision's rules."""
+        details = {**(details or {}), **more}
         rules = tuple(dict.fromkeys([*(decision.rule_ids if decision else ()), *rule_ids]))
         return LedgerEntry(
             agreement_id=agreement_id,
@@ -119,6 +295,8 @@ class NodeContext:
         """The rules' view of a stored item."""
         schemes = self.agreement(record.agreement_id).schemes
         return Item(
+            state=record.state,
+            kind=record.kind,
             id=record.id,
             agreement_id=record.agreement_id,
             originator=record.originator,
@@ -131,7 +309,6 @@ class NodeContext:
             review_on=record.review_on,
             facility=record.facility_id,
             purpose_lapsed=record.purpose_lapsed,
-            destroyed=record.state is ItemState.DESTROYED,
         )
 
     def record(self, uow: UnitOfWork, entries: Sequence[LedgerEntry]) -> None:
@@ -165,6 +342,19 @@ class NodeContext:
         return OutboxMessage(
             id=message.id, destination=destination, kind=kind.value, body=blob, created_at=now
         )
+
+
+def typed(cls: type[R], stored: WorkflowRecord) -> Stored[R]:
+    """A stored workflow record read as ``cls``; raises :class:`InputError` when its body
+    does not hold what ``cls`` needs."""
+    record = cls.from_body(record_id=stored.id, state=stored.state, body=stored.body)
+    return Stored(
+        record=record,
+        version=stored.version,
+        item_id=stored.item_id,
+        document=stored.document,
+        updated_at=stored.updated_at,
+    )
 
 
 def _with_notes(files: AgreementLibrary, notes: Sequence[WorkflowRecord]) -> AgreementLibrary:

@@ -21,14 +21,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
+from gsomia.core.items import ConsentKind
 from gsomia.core.labels import Label, content_digest
-from gsomia.core.people import Person, Role
-from gsomia.core.rules import SendRequest
+from gsomia.core.people import Person
+from gsomia.core.rules import Act, AssuranceRequest, PlaceRequest, ReceiveRequest, SendRequest
 from gsomia.crypto import (
     Binding,
     Envelope,
@@ -41,9 +42,11 @@ from gsomia.crypto import (
     verify,
     verify_batch,
 )
-from gsomia.errors import GsomiaError, InputError, IntegrityError, PolicyDenied
+from gsomia.errors import GsomiaError, InputError, IntegrityError
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, OutboxMessage, UnitOfWork
+from gsomia.records import AssuranceRecord, PlacementRecord
+from gsomia.services._consents import verified_consent
 from gsomia.services._transfers import (
     item_record,
     label_row,
@@ -51,7 +54,7 @@ from gsomia.services._transfers import (
     transfer_body,
     transfer_items,
 )
-from gsomia.services._workflow import decide_access
+from gsomia.services._workflow import Workflow, check_id
 from gsomia.services.context import NodeContext
 from gsomia.services.messages import Kind, Message
 
@@ -74,6 +77,7 @@ class Provision:
     purpose: str
     agreement_id: str | None = None
     review_on: date | None = None
+    in_person: str | None = None  # handed to this representative in person (JK-7.4)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,11 +91,11 @@ class ProvisionResult:
     decision: Decision
 
 
-class CustodyService:
-    """Provide, receive and open items of classified military information."""
+class CustodyService(Workflow):
+    """Provide, receive, open and place items of classified military information."""
 
     def __init__(self, ctx: NodeContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         #: Called with the labels of every transfer's accepted items (the warning feed
         #: learns its streams' labels this way).
         self.on_received: list[Callable[[list[Label]], None]] = []
@@ -111,9 +115,9 @@ class CustodyService:
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
-            officer = uow.person(by)
-        _check_officer(officer, ctx.party)
-        agreement, level, decision, path = self._choose(provision, now)
+            officer = self.person(uow, by)
+            assured = self._assured(uow, provision, now)
+        agreement, level, decision, path = self._choose(provision, officer, assured, now)
         holders = _holders(agreement, path)
         labels = self._labels(
             agreement=agreement, level=level, p=provision, path=path, contents=contents, now=now
@@ -159,6 +163,7 @@ class CustodyService:
             level=level.ref,
             counterparty=provision.recipient,
             via=path[1] if len(path) > 2 else None,
+            in_person=provision.in_person,
         )
         entries = LedgerEntry.batch(
             template,
@@ -179,10 +184,15 @@ class CustodyService:
         )
 
     def _choose(
-        self, p: Provision, now: datetime
+        self,
+        p: Provision,
+        officer: Person,
+        assured: dict[str, AssuranceRequest],
+        now: datetime,
     ) -> tuple[Agreement, Level, Decision, tuple[str, ...]]:
-        """The agreement to provide under: the one named, else the first shared one that allows
-        it (binding agreements before arrangements). Records and raises a refusal."""
+        """The agreement to provide under: the one named, else the first shared one the rules
+        allow (binding agreements before arrangements). Records and raises the refusal under
+        the first candidate when none allows it."""
         ctx = self.ctx
         if p.agreement_id:
             candidates = [ctx.agreement(p.agreement_id)]
@@ -203,37 +213,40 @@ class CustodyService:
                 level=level,
                 topic=p.topic,
                 at=now,
+                person=officer,
+                in_person=p.in_person,
+                assured=assured,
             )
-            decision = ctx.rulebook.decide_send(request)
+            decision = ctx.rulebook.decide(Act.SEND, request)
             if decision.allowed:
                 return agreement, level, decision, request.route
             tried.append((agreement, decision))
         agreement, decision = tried[0]
-        self._refuse(agreement.id, decision, now, counterparty=p.recipient)
+        ctx.refuse(agreement.id, decision, person=officer.id, counterparty=p.recipient)
 
-    def _refuse(
-        self,
-        agreement_id: str,
-        decision: Decision,
-        now: datetime,
-        *,
-        person: str = "node",
-        item_id: str | None = None,
-        **details: str,
-    ) -> NoReturn:
-        """Record a refusal in the ledger, then raise it as :class:`PolicyDenied`."""
-        entry = self.ctx.entry(
-            event=Event.ITEM_REFUSED,
-            agreement_id=agreement_id,
-            at=now,
-            person=person,
-            item_id=item_id,
-            decision=decision,
-            **details,
-        )
-        with self.ctx.store.unit_of_work() as uow:
-            self.ctx.record(uow, [entry])
-        raise PolicyDenied(rule_ids=decision.rule_ids, reason=decision.reason)
+    def _assured(self, uow: UnitOfWork, p: Provision, now: datetime) -> dict[str, AssuranceRequest]:
+        """The recipient's assurances for the representative an item is handed to in person
+        (JK-7.4), as the rules read them."""
+        if p.in_person is None:
+            return {}
+        out: dict[str, AssuranceRequest] = {}
+        for stored in self.ctx.find(uow, AssuranceRecord, state="received"):
+            a = stored.record
+            if a.subject != p.in_person or a.party != p.recipient:
+                continue
+            agreement = self.ctx.agreement(a.agreement)
+            out[a.subject] = AssuranceRequest(
+                agreement=agreement,
+                person=None,
+                party=a.party,
+                subject=None,
+                subject_id=a.subject,
+                level=agreement.schemes.parse(a.level),
+                topic=a.topic,
+                at=now,
+                valid_until=date.fromisoformat(a.valid_until),
+            )
+        return out
 
     def _labels(
         self,
@@ -291,7 +304,7 @@ class CustodyService:
         parsed = [self._parse(i, e, b) for i, (e, b) in enumerate(wire)]
         good, kept = self._verified(parsed)
         held = uow.existing_items([e.label.item_id for e, _ in parsed])
-        decided: dict[tuple[str, ...], Decision] = {}
+        decided: dict[tuple[object, ...], Decision] = {}
         accepted: list[tuple[Envelope, Binding, bytes]] = []
         refused: list[dict[str, Any]] = []
         # The ledger records the items in the transfer's order: a refusal, or (``None`` here)
@@ -301,7 +314,7 @@ class CustodyService:
             label = envelope.label
             problem = self._admit(message, envelope, binding, good=good, held=held, decided=decided)
             held.add(label.item_id)
-            if problem is None:
+            if problem.allowed:
                 accepted.append((envelope, binding, raw_binding))
                 order.append(None)
                 continue
@@ -313,12 +326,10 @@ class CustodyService:
                 }
             )
             order.append(
-                ctx.entry(
-                    event=Event.ITEM_REFUSED,
-                    agreement_id=label.agreement_id,
-                    at=now,
+                ctx.refusal(
+                    self._receipt_agreement(label, message).id,
+                    problem,
                     item_id=label.item_id,
-                    decision=problem,
                     counterparty=message.sender,
                 )
             )
@@ -376,85 +387,74 @@ class CustodyService:
         *,
         good: set[str],
         held: set[str],
-        decided: dict[tuple[str, ...], Decision],
-    ) -> Decision | None:
-        """Why this item cannot be taken, as a denying decision, or ``None`` if it can.
+        decided: dict[tuple[object, ...], Decision],
+    ) -> Decision:
+        """The rules' decision on taking this item (JK-4.2, JK-9.1, TI-2): its binding, its
+        route, a duplicate, the provision as of the transfer's time, its marking.
 
-        ``held`` are the item ids already in custody; ``decided`` memoises the send decision
-        per (agreement, originator, route, level, topic): the items of one transfer share it.
+        ``held`` are the item ids already in custody; ``decided`` memoises the decision per
+        everything it reads but the item's id: the items of one transfer share it.
         """
         label = envelope.label
-        if label.item_id not in good or binding.signer != _provider(label):
-            return Decision.deny(
-                "receive", "JK-9.1", "the item's binding does not verify; it was not stored"
-            )
-        agreement = self.ctx.agreements.agreements.get(label.agreement_id)
-        if agreement is None:
-            return Decision.deny("receive", "JK-9.1", f"unknown agreement {label.agreement_id}")
-        problem = self._route_problem(agreement, label, message.sender, held)
-        if problem is not None:
-            return problem
-        key = (agreement.id, label.originator, *label.route, label.level, label.topic)
+        provider = _provider(label)
+        request = ReceiveRequest(
+            agreement=self._receipt_agreement(label, message),
+            label_agreement=label.agreement_id,
+            me=self.ctx.party,
+            sender=message.sender,
+            provider=provider,
+            binding_verified=label.item_id in good and binding.signer == provider,
+            already_held=label.item_id in held,
+            route=label.route,
+            marked=label.equivalent_for(self.ctx.party),
+            send=None,
+        )
+        key = (
+            request.agreement.id,
+            request.label_agreement,
+            label.originator,
+            provider,
+            *label.route,
+            label.level,
+            label.equivalent_for(provider),
+            label.topic,
+            request.marked,
+            request.binding_verified,
+            request.already_held,
+        )
         decision = decided.get(key)
         if decision is None:
-            decision = decided[key] = self._decide_receipt(agreement, label, message)
-        if not decision.allowed:
-            return decision
-        mine = decision.obligations[-1].removeprefix("mark:") if decision.obligations else ""
-        if label.equivalent_for(self.ctx.party) != mine:
-            return Decision.deny(
-                "receive",
-                agreement.rule_id("marking"),
-                f"the label's {self.ctx.party} equivalent is not {mine}",
-            )
-        return None
+            request = replace(request, send=self._provision(request, label, message))
+            decision = decided[key] = self.ctx.rulebook.decide(Act.RECEIVE, request)
+        return decision
 
-    def _route_problem(
-        self, agreement: Agreement, label: Label, sender: str, held: set[str]
-    ) -> Decision | None:
-        """Why the item may not come here from ``sender`` (route, duplicate), if it may not."""
-        me = self.ctx.party
-        rule = agreement.rule_id("route")
-        if me not in label.route or label.route.index(me) == 0:
-            return Decision.deny("receive", rule, f"{me} is not on the item's route")
-        previous = label.route[label.route.index(me) - 1]
-        if previous != sender:
-            return Decision.deny("receive", rule, f"the item must come from {previous}")
-        if label.item_id in held:
-            return Decision.deny(
-                "receive", agreement.rule_id("parties"), "the item is already held (duplicate)"
-            )
-        return None
+    def _receipt_agreement(self, label: Label, message: Message) -> Agreement:
+        """The agreement a received item is decided under: its label's, or, when this node
+        does not know that one, the transfer's (whose rules then refuse it)."""
+        known = self.ctx.agreements.agreements
+        return known.get(label.agreement_id) or self.ctx.agreement(message.agreement_id)
 
-    def _decide_receipt(self, agreement: Agreement, label: Label, message: Message) -> Decision:
-        """The send decision for a received item as of the transfer's time; its last
-        obligation is this node's marking (JK-4.2)."""
-        sender = _provider(label)
-        level_ref = label.level if sender == label.originator else label.equivalent_for(sender)
-        if level_ref is None:
-            return Decision.deny(
-                "receive", agreement.rule_id("marking"), f"the label gives {sender} no level"
-            )
-        level = agreement.schemes.parse(level_ref, party=sender)
-        request = SendRequest(
-            agreement=agreement,
-            originator=sender,
+    def _provision(
+        self, request: ReceiveRequest, label: Label, message: Message
+    ) -> SendRequest | None:
+        """The provision the label states, as of the transfer's time: by its provider, at
+        the provider's level, along its route (``None`` when the label gives no level)."""
+        provider = request.provider
+        level_ref = label.level if provider == label.originator else label.equivalent_for(provider)
+        if level_ref is None or request.agreement.id != label.agreement_id:
+            return None
+        try:
+            level = request.agreement.schemes.parse(level_ref, party=provider)
+        except GsomiaError:
+            return None
+        return SendRequest(
+            agreement=request.agreement,
+            originator=provider,
             recipient=label.route[-1],
             level=level,
             topic=label.topic,
             at=message.sent_at,
             path=label.route,
-        )
-        decision = self.ctx.rulebook.decide_send(request)
-        if not decision.allowed:
-            return decision
-        mine = agreement.equivalent(level, for_party=self.ctx.party).ref
-        return Decision(
-            act="receive",
-            allowed=True,
-            rule_ids=decision.rule_ids,
-            reason=decision.reason,
-            obligations=(*decision.obligations, f"mark:{mine}"),
         )
 
     def _take(
@@ -520,52 +520,90 @@ class CustodyService:
 
     # Open ----------------------------------------------------------------------------------
 
-    def open(self, *, item_id: str, person_id: str) -> bytes:
-        """The content of a held item, for a person the rules allow (JK-7).
+    def open(self, *, item_id: str, person_id: str, purpose: str | None = None) -> bytes:
+        """The content of a held item, for a person the rules allow (JK-7), used for the
+        purpose it was provided for or, with the originator's written consent, for
+        ``purpose`` (JK-5.2). The opening is recorded.
 
         Raises :class:`PolicyDenied` (recorded in the ledger) when access is refused.
         """
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
-            record = uow.item(item_id)
-            agreement = ctx.agreement(record.agreement_id)
-            decision = decide_access(ctx, uow, agreement, record, uow.person(person_id), now)
-            item_key = uow.keys.get(item_id) if record.state is ItemState.HELD else None
-        if not decision.allowed or item_key is None:
-            if decision.allowed:
-                decision = Decision.deny(
-                    "open",
-                    agreement.rule_id("need_and_clearance"),
-                    f"item {item_id} is not held here ({record.state})",
+            record = uow.item(check_id(item_id, what="item id"))
+            person = self.person(uow, person_id)
+            request = self.access(uow, record, person, now, purpose=purpose)
+            consent_id = None
+            if purpose is not None and purpose != record.purpose:
+                consent, consent_id = verified_consent(
+                    self, uow, record, kind=ConsentKind.PURPOSE, purpose=purpose
                 )
-            self._refuse(agreement.id, decision, now, person=person_id, item_id=item_id)
+                request = replace(request, consent=consent)
+            item_key = uow.keys.get(item_id) if record.state is ItemState.HELD else None
+        decision = ctx.decide(
+            Act.OPEN, request, person=person_id, item_id=item_id, consent=consent_id
+        )
+        if item_key is None:
+            raise IntegrityError(f"item {item_id}: its key is missing")
         content = open_stored(
             keyring=ctx.keyring, envelope=Envelope.from_bytes(record.ciphertext), item_key=item_key
         )
         entry = ctx.entry(
             event=Event.ITEM_OPENED,
-            agreement_id=agreement.id,
+            agreement_id=record.agreement_id,
             at=now,
             person=person_id,
             item_id=item_id,
             decision=decision,
             label=record.label_digest,
+            consent=consent_id,
         )
         with ctx.store.unit_of_work() as uow:
             ctx.record(uow, [entry])
         return content
 
+    # Place ---------------------------------------------------------------------------------
 
-def _check_officer(person: Person, party: str) -> None:
-    if person.party != party:
-        raise PolicyDenied(
-            rule_ids=("JK-9.1",), reason=f"{person.id} is not an official of {party}"
-        )
-    if person.role not in (Role.OFFICIAL, Role.SECURITY_OFFICER):
-        raise PolicyDenied(
-            rule_ids=("JK-9.1",), reason=f"{person.id} ({person.role}) may not release items"
-        )
+    def place(self, *, item_id: str, facility_id: str, by: str) -> ItemRecord:
+        """Keep an item at a government facility and enter it on that facility's register
+        (JK-6.e, JK-6.f): a custody officer's act, recorded. Until an item is placed, nobody
+        has access to it."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        with ctx.store.read() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            request = PlaceRequest(
+                agreement=ctx.agreement(record.agreement_id),
+                person=self.person(uow, by),
+                item=ctx.item_view(record),
+                at=now,
+                facility=uow.facility(facility_id),
+                party=ctx.party,
+            )
+        decision = ctx.decide(Act.PLACE, request, person=by, item_id=item_id, facility=facility_id)
+        with ctx.store.unit_of_work() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            uow.set_item_facility(record.id, facility_id)
+            placed = PlacementRecord(
+                id=record.id,
+                state="placed",
+                facility=facility_id,
+                from_facility=record.facility_id,
+                by=by,
+                at=now.isoformat(),
+            )
+            ctx.put(uow, placed, now=now, item_id=record.id)
+            entry = ctx.entry(
+                event=Event.ITEM_PLACED,
+                agreement_id=record.agreement_id,
+                at=now,
+                person=by,
+                item_id=record.id,
+                decision=decision,
+                facility=facility_id,
+            )
+            ctx.record(uow, [entry])
+        return replace(record, facility_id=facility_id)
 
 
 def _provider(label: Label) -> str:

@@ -148,6 +148,11 @@ class Delivery:
 
     # Outbound ------------------------------------------------------------------------------
 
+    def counts(self) -> dict[str, int]:
+        """Outgoing messages by delivery state."""
+        with self.ctx.store.read() as uow:
+            return uow.outbox_counts()
+
     def pump(self, *, limit: int = 100, destination: str | None = None) -> PumpResult:
         """Send up to ``limit`` due messages; returns how many were delivered or failed."""
         if self.transport is None:

@@ -27,7 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from gsomia.core.agreements import Agreement
 from gsomia.core.labels import Label
+from gsomia.core.rules import Act, WarningRequest
 from gsomia.crypto import FrameReceiver, FrameSender
 from gsomia.errors import GsomiaError, InputError, IntegrityError
 from gsomia.ledger.entries import Event
@@ -150,12 +152,27 @@ class FeedService:
             sender = self._senders.get(stream.stream_id)
         if sender is None:
             raise InputError(f"stream {stream.stream_id} is not open on this node")
-        frames = [sender.seal(_encode(w), now=now) for w in warnings if _in_window(w)]
+        agreement = self.ctx.agreement(stream.label.agreement_id)
+        frames = [
+            sender.seal(_encode(w), now=now) for w in warnings if self._may_share(agreement, w)
+        ]
         if not frames:
             return 0
         self._send(stream.route[1], frames)
         self.counts["sent"] += len(frames)
         return len(frames)
+
+    def _may_share(self, agreement: Agreement, warning: SharedWarning) -> bool:
+        """Whether the rules let this warning go on the link (RT-1 payload, RT-2 window,
+        RT-3 no sensor identity); a warning they refuse is not sent."""
+        request = WarningRequest(
+            agreement=agreement,
+            fields=_fields(warning),
+            t=warning.t,
+            impact_t=warning.impact.t if warning.impact is not None else None,
+            sensor_identity=False,
+        )
+        return self.ctx.rulebook.decide(Act.SHARE_WARNING, request).allowed
 
     def _send(self, destination: str, frames: Sequence[bytes]) -> None:
         transport = self._transport()
@@ -306,9 +323,14 @@ def _digest_of(uow: object, item_id: str) -> bytes:
     return bytes.fromhex(first[0].digest.removeprefix("sha256:")) if first else b""
 
 
-def _in_window(warning: SharedWarning) -> bool:
-    """RT-2: only between detection and the predicted impact."""
-    return warning.impact is None or warning.t <= warning.impact.t
+def _fields(warning: SharedWarning) -> tuple[str, ...]:
+    """The payload fields a warning carries, in the agreement files' words (RT-1)."""
+    fields = ["trajectory", "times"]
+    if warning.launch is not None:
+        fields.append("launch_point")
+    if warning.impact is not None:
+        fields.append("impact_point")
+    return tuple(fields)
 
 
 def _encode(warning: SharedWarning) -> bytes:

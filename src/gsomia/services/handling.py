@@ -23,16 +23,16 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.core.agreements import Agreement
-from gsomia.core.decisions import Decision, combine
+from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label, content_digest
-from gsomia.core.people import Person
-from gsomia.core.rules import ReleaseRequest, RetentionRequest
+from gsomia.core.rules import AccessRequest, Act, CopyRequest, RetentionRequest, TranslateRequest
 from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork
+from gsomia.records import CopyRecord, DestructionRecord, ReleaseRecord, ReturnRecord
 from gsomia.services._transfers import label_row
-from gsomia.services._workflow import Workflow, check_id, check_text, decide_access
+from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.messages import Kind, Message
 
 __all__ = [
@@ -49,10 +49,10 @@ _logger = logging.getLogger(__name__)
 
 #: Workflow-record kinds: one record per copy or translation (the copy register, JK-6.f),
 #: per destruction, per return and per release.
-COPY_KIND = "copy"
-DESTRUCTION_KIND = "destruction"
-RETURN_KIND = "return"
-RELEASE_KIND = "release"
+COPY_KIND = CopyRecord.KIND
+DESTRUCTION_KIND = DestructionRecord.KIND
+RETURN_KIND = ReturnRecord.KIND
+RELEASE_KIND = ReleaseRecord.KIND
 #: The largest translation content accepted (the API's default item limit).
 MAX_CONTENT = 4 * 1024 * 1024
 SHREDDING = "crypto-shredding"
@@ -104,16 +104,12 @@ class HandlingService(Workflow):
         with ctx.store.read() as uow:
             record = self.held(uow, item_id)
             agreement = ctx.agreement(record.agreement_id)
-            decision = decide_access(self.ctx, uow, agreement, record, uow.person(by), now)
-            if translator is not None:
-                decision = self._translator(
-                    uow, agreement, record, translator=translator, decision=decision, now=now
-                )
-            where = self._government_facility(uow, facility) if facility else record.facility_id
+            access = self.access(uow, record, self.person(uow, by), now)
+            act, request = self._derive_request(uow, access, facility, translator)
             label = self.current_label(uow, record)
             item_key = uow.keys.get(record.id)
-        if not decision.allowed:
-            self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)
+        decision = ctx.decide(act, request, person=by, item_id=record.id)
+        where = facility or record.facility_id
         plaintext = content
         if plaintext is None:
             envelope = Envelope.from_bytes(record.ciphertext)
@@ -135,61 +131,49 @@ class HandlingService(Workflow):
             uow.add_item(derived)
             uow.add_label(label_row(new_label, new_label.digest(), now))
             uow.keys.put(key)
-            body = {
-                "number": derived.copy_number,
-                "kind": kind,
-                "of": derived.parent_id,
-                "by": by,
-                "facility": where,
-                "translator": translator,
-                "language": language,
-                "made_at": now.isoformat(),
-            }
-            self.put_version(
-                uow,
-                COPY_KIND,
-                derived.id,
+            entry = CopyRecord(
+                id=derived.id,
                 state=kind,
-                body=body,
-                now=now,
-                item_id=derived.parent_id,
+                number=derived.copy_number,
+                kind=kind,
+                of=derived.parent_id,
+                by=by,
+                facility=where,
+                translator=translator,
+                language=language,
+                made_at=now.isoformat(),
             )
+            ctx.put(uow, entry, now=now, item_id=derived.parent_id)
             ctx.record(uow, [self._copy_entry(agreement, derived, decision, by, now)])
         return derived
 
-    def _translator(
+    def _derive_request(
         self,
         uow: UnitOfWork,
-        agreement: Agreement,
-        record: ItemRecord,
-        *,
-        translator: str,
-        decision: Decision,
-        now: datetime,
-    ) -> Decision:
-        """Only a cleared person with access may translate (JK-15.1)."""
-        rule = agreement.rule_id("translation")
-        person = uow.person(translator)
-        allowed = decide_access(self.ctx, uow, agreement, record, person, now)
-        if not allowed.allowed:
-            return Decision(
-                act="translate",
-                allowed=False,
-                rule_ids=(rule, *allowed.rule_ids),
-                reason=f"{translator} may not translate item {record.id}: {allowed.reason}",
+        access: AccessRequest,
+        facility: str | None,
+        translator: str | None,
+    ) -> tuple[Act, CopyRequest | TranslateRequest]:
+        """The question a copy (JK-6.f, JK-14) or a translation (JK-15.1) asks the rules."""
+        if translator is not None:
+            who = self.person(uow, translator)
+            return Act.TRANSLATE, TranslateRequest(
+                agreement=access.agreement,
+                person=access.person,
+                item=access.item,
+                at=access.at,
+                translator=who,
+                conditions=access.conditions,
+                translator_conditions=self.ctx.conditions(uow, who.registered_at),
             )
-        cleared = Decision.allow("translate", rule, f"{translator} is cleared and has access")
-        return combine("translate", [decision, cleared])
-
-    def _government_facility(self, uow: UnitOfWork, facility_id: str) -> str:
-        facility = uow.facility(facility_id)
-        if facility.party != self.party:
-            raise InputError(f"facility {facility_id} is not a facility of {self.party}")
-        if facility.contractor is not None:
-            raise InputError(
-                f"{facility_id} is a contractor facility; use the hand-over workflow (JK-16.x)"
-            )
-        return facility.id
+        return Act.COPY, CopyRequest(
+            agreement=access.agreement,
+            person=access.person,
+            item=access.item,
+            at=access.at,
+            facility=uow.facility(facility) if facility else None,
+            conditions=access.conditions,
+        )
 
     def _seal_here(
         self, label: Label, plaintext: bytes, now: datetime
@@ -230,7 +214,6 @@ class HandlingService(Workflow):
         self, agreement: Agreement, derived: ItemRecord, decision: Decision, by: str, now: datetime
     ) -> LedgerEntry:
         translation = derived.kind == "translation"
-        rule = agreement.rule_id("translation" if translation else "reproduction")
         return self.ctx.entry(
             event=Event.ITEM_TRANSLATED if translation else Event.ITEM_COPIED,
             agreement_id=agreement.id,
@@ -238,18 +221,20 @@ class HandlingService(Workflow):
             person=by,
             item_id=derived.parent_id,
             decision=decision,
-            rule_ids=(rule, agreement.rule_id("inventory")),
             label=derived.label_digest,
             facility=derived.facility_id,
             count=str(derived.copy_number),
-            **{"translation" if translation else "copy": derived.id},
+            details={"translation" if translation else "copy": derived.id},
         )
 
-    def register(self, item_id: str) -> list[dict[str, Any]]:
+    def register(self, item_id: str, *, viewer: str) -> list[dict[str, Any]]:
         """The copy register of an item: every copy and translation with its number, state,
-        place and maker (JK-6.f)."""
+        place and maker (JK-6.f), for a viewer who may see the item's marking."""
+        from gsomia.services.queries import Queries
+
+        Queries(self.ctx).item(viewer=viewer, item_id=check_id(item_id, what="item id"))
         with self.ctx.store.read() as uow:
-            record = uow.item(check_id(item_id, what="item id"))
+            record = uow.item(item_id)
             root = record.parent_id or record.id
             rows = []
             for c in uow.copies(root):
@@ -276,54 +261,66 @@ class HandlingService(Workflow):
     # Purpose, return, destruction ----------------------------------------------------------
 
     def lapse(self, *, item_id: str, by: str) -> Decision:
-        """Record that an item's purpose has lapsed (JK-6.h); returns the retention decision,
-        which then requires return or destruction."""
+        """Record that an item's purpose has lapsed (JK-6.h), as a person with access to it;
+        returns the retention decision, which then requires return or destruction."""
         ctx = self.ctx
         now = ctx.clock.now()
+        with ctx.store.read() as uow:
+            record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
+            request = self.access(uow, record, self.person(uow, by), now)
+        decision = ctx.decide(Act.LAPSE, request, person=by, item_id=record.id)
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
-            agreement = ctx.agreement(record.agreement_id)
-            self.officer(uow, by, rule=agreement.rule_id("disposal"))
             targets = [record, *self._live_copies(uow, record)]
             for t in targets:
                 uow.set_item_state(t.id, t.state, purpose_lapsed=True)
             entry = ctx.entry(
                 event=Event.ITEM_LAPSED,
-                agreement_id=agreement.id,
+                agreement_id=record.agreement_id,
                 at=now,
                 person=by,
                 item_id=record.id,
-                rule_ids=(agreement.rule_id("disposal"),),
+                decision=decision,
                 count=str(len(targets)),
             )
             ctx.record(uow, [entry])
-        return ctx.rulebook.decide_retention(
+        return ctx.rulebook.decide(
+            Act.RETAIN,
             RetentionRequest(
-                agreement=agreement,
+                agreement=request.agreement,
                 item=self.ctx.item_view(replace(record, purpose_lapsed=True)),
                 at=now,
-            )
+            ),
         )
 
-    def due(self) -> list[tuple[ItemRecord, Decision]]:
+    def due(self, *, viewer: str | None = None) -> list[tuple[ItemRecord, Decision]]:
         """Held items that must now be returned or destroyed (purpose lapsed or review date
-        passed, JK-6.h), with the decision that says so."""
+        passed, JK-6.h), with the decision that says so; for ``viewer``, those whose marking
+        they may see."""
+        from gsomia.services.queries import Queries
+
         ctx = self.ctx
         now = ctx.clock.now()
         out: list[tuple[ItemRecord, Decision]] = []
         after = ""
         while True:
-            with ctx.store.read() as uow:
-                page = uow.items(state=ItemState.HELD, limit=500, after=after)
+            if viewer is None:
+                with ctx.store.read() as uow:
+                    page = uow.items(state=ItemState.HELD, limit=500, after=after)
+            else:
+                page = Queries(ctx).items(
+                    viewer=viewer, state=ItemState.HELD, limit=500, after=after
+                )
             if not page:
                 return out
             for record in page:
-                decision = ctx.rulebook.decide_retention(
+                decision = ctx.rulebook.decide(
+                    Act.RETAIN,
                     RetentionRequest(
                         agreement=ctx.agreement(record.agreement_id),
                         item=self.ctx.item_view(record),
                         at=now,
-                    )
+                    ),
                 )
                 if not decision.allowed:
                     out.append((record, decision))
@@ -334,7 +331,8 @@ class HandlingService(Workflow):
         its key shredded, and a RETURN notice queued to that party in the same unit of work.
 
         Raises :class:`InputError` for a copy (copies are destroyed, not returned) or an
-        item this node originated, :class:`PolicyDenied` when ``by`` may not handle it.
+        item this node originated, :class:`PolicyDenied` (recorded) when ``by`` may not
+        handle it.
         """
         ctx = self.ctx
         now = ctx.clock.now()
@@ -342,34 +340,28 @@ class HandlingService(Workflow):
             record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
             if record.kind != "original":
                 raise InputError(f"{item_id} is a {record.kind}; destroy it instead")
-            agreement = ctx.agreement(record.agreement_id)
-            person = self.officer(uow, by, rule=agreement.rule_id("disposal"))
+            request = self.access(uow, record, self.person(uow, by), now)
             provider = self.provider(uow, record)
-            decision = self._may_return(
-                uow, agreement, record, person=person, provider=provider, now=now
-            )
-        if not decision.allowed:
-            self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)
+        decision = ctx.decide(
+            Act.RETURN, request, person=by, item_id=record.id, counterparty=provider
+        )
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
             label = self.current_label(uow, record)
-            entries = self._shred_all(uow, self._live_copies(uow, record), by=by, now=now)
+            entries = self._shred_all(
+                uow, self._live_copies(uow, record), by=by, now=now, decision=decision
+            )
             self._shred(uow, record, ItemState.RETURNED)
             body = {"item": record.id, "label": label.digest(), "returned_at": now.isoformat()}
-            uow.enqueue(self.ctx.outgoing(Kind.RETURN, provider, agreement.id, body, now))
-            self.put_version(
-                uow,
-                RETURN_KIND,
-                record.id,
-                state="returned",
-                body={"to": provider, "by": by, "at": now.isoformat()},
-                now=now,
-                item_id=record.id,
+            uow.enqueue(ctx.outgoing(Kind.RETURN, provider, record.agreement_id, body, now))
+            returned = ReturnRecord(
+                id=record.id, state="returned", to=provider, by=by, at=now.isoformat()
             )
+            ctx.put(uow, returned, now=now, item_id=record.id)
             entries.append(
                 ctx.entry(
                     event=Event.ITEM_RETURNED,
-                    agreement_id=agreement.id,
+                    agreement_id=record.agreement_id,
                     at=now,
                     person=by,
                     item_id=record.id,
@@ -382,36 +374,10 @@ class HandlingService(Workflow):
         ctx.store.purge_destroyed_keys()
         return replace(record, state=ItemState.RETURNED, ciphertext=b"")
 
-    def _may_return(
-        self,
-        uow: UnitOfWork,
-        agreement: Agreement,
-        record: ItemRecord,
-        *,
-        person: Person,
-        provider: str,
-        now: datetime,
-    ) -> Decision:
-        """Returning to the originator needs no consent (JK-5.1, JK-6.h); the person must be
-        one who may handle the item."""
-        item = self.ctx.item_view(record)
-        if provider == record.originator:
-            back = self.ctx.rulebook.decide_release(
-                ReleaseRequest(agreement=agreement, item=item, to_party=provider, at=now)
-            )
-        else:
-            back = Decision.allow(
-                "return", agreement.rule_id("disposal"), f"returned to {provider}, who released it"
-            )
-        if record.state is ItemState.RELAYING:
-            return back
-        return combine(
-            "return", [decide_access(self.ctx, uow, agreement, record, person, now), back]
-        )
-
     def destroy(self, *, item_id: str, by: str, method: str = SHREDDING) -> list[str]:
-        """Destroy a held or relaying item, and with an original its copies (JK-6.h, JK-13):
-        a destruction record, the key shredded, the keys' bytes purged after commit.
+        """Destroy a held or relaying item, and with an original its copies (JK-6.h, JK-13),
+        as a person with access to it: a destruction record, the key shredded, the keys'
+        bytes purged after commit.
 
         Returns the ids destroyed. Raises :class:`PolicyDenied` (recorded) when ``by`` may
         not handle the item.
@@ -422,24 +388,16 @@ class HandlingService(Workflow):
             raise InputError("method: one word such as crypto-shredding or shredding")
         with ctx.store.read() as uow:
             record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
-            agreement = ctx.agreement(record.agreement_id)
-            person = self.officer(uow, by, rule=agreement.rule_id("disposal"))
-            decision = Decision.allow(
-                "destroy", agreement.rule_id("destruction"), f"destroyed by {by} ({method})"
-            )
-            if record.state is ItemState.HELD:
-                decision = combine(
-                    "destroy",
-                    [decide_access(self.ctx, uow, agreement, record, person, now), decision],
-                )
-        if not decision.allowed:
-            self.record_refusal(agreement.id, decision, now, person=by, item_id=record.id)
+            request = self.access(uow, record, self.person(uow, by), now)
+        decision = ctx.decide(Act.DESTROY, request, person=by, item_id=record.id, method=method)
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
             targets = [record]
             if record.kind == "original":
                 targets += self._live_copies(uow, record)
-            entries = self._shred_all(uow, targets, by=by, now=now, method=method)
+            entries = self._shred_all(
+                uow, targets, by=by, now=now, method=method, decision=decision
+            )
             ctx.record(uow, entries)
         ctx.store.purge_destroyed_keys()
         return [t.id for t in targets]
@@ -456,28 +414,24 @@ class HandlingService(Workflow):
         *,
         by: str,
         now: datetime,
+        decision: Decision,
         method: str = SHREDDING,
     ) -> list[LedgerEntry]:
         entries = []
         for t in targets:
             self._shred(uow, t, ItemState.DESTROYED)
             agreement = self.ctx.agreement(t.agreement_id)
-            self.put_version(
-                uow,
-                DESTRUCTION_KIND,
-                t.id,
+            destroyed = DestructionRecord(
+                id=t.id,
                 state="destroyed",
-                body={
-                    "by": by,
-                    "facility": t.facility_id,
-                    "method": method,
-                    "kind": t.kind,
-                    "of": t.parent_id,
-                    "at": now.isoformat(),
-                },
-                now=now,
-                item_id=t.id,
+                by=by,
+                facility=t.facility_id,
+                method=method,
+                kind=t.kind,
+                of=t.parent_id,
+                at=now.isoformat(),
             )
+            self.ctx.put(uow, destroyed, now=now, item_id=t.id)
             entries.append(
                 self.ctx.entry(
                     event=Event.ITEM_DESTROYED,
@@ -485,7 +439,7 @@ class HandlingService(Workflow):
                     at=now,
                     person=by,
                     item_id=t.id,
-                    rule_ids=(agreement.rule_id("disposal"), agreement.rule_id("destruction")),
+                    decision=decision,
                     method=method,
                     facility=t.facility_id,
                 )
@@ -528,15 +482,14 @@ class HandlingService(Workflow):
         record = uow.item(item_id)
         if not gave_to(uow, record, party=message.sender, agreement_id=message.agreement_id):
             raise InputError(f"{message.sender} did not receive item {item_id} from {self.party}")
-        self.put_version(
-            uow,
-            RETURN_KIND,
-            item_id,
+        returned = ReturnRecord(
+            id=item_id,
             state="returned-to-us",
-            body={"from": message.sender, "at": message.sent_at.isoformat(), "message": message.id},
-            now=now,
-            item_id=item_id,
+            from_party=message.sender,
+            at=message.sent_at.isoformat(),
+            message=message.id,
         )
+        self.ctx.put(uow, returned, now=now, item_id=item_id)
         agreement = self.ctx.agreement(record.agreement_id)
         entry = self.ctx.entry(
             event=Event.ITEM_RETURNED,

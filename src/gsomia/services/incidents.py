@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gsomia.core.people import Authority
+from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork, WorkflowRecord
+from gsomia.records import IncidentRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.context import NodeContext
 from gsomia.services.handling import HandlingService, gave_to
@@ -34,7 +37,7 @@ __all__ = ["INCIDENT_KIND", "IncidentPolicy", "IncidentService"]
 _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind of an incident, on the reporter's and on the provider's side.
-INCIDENT_KIND = "incident"
+INCIDENT_KIND = IncidentRecord.KIND
 _KINDS = ("loss", "compromise")
 _PHASES = {
     "notice": ("notified", Event.INCIDENT_REPORTED),
@@ -90,10 +93,11 @@ class IncidentService(Workflow):
         description = check_text(description, what="description")
         deadlines = policy or self.policy
         incident_id = ctx.ids.new_id()
-        with ctx.store.unit_of_work() as uow:
+        with ctx.store.read() as uow:
             records = [uow.item(check_id(i, what="item id")) for i in dict.fromkeys(item_ids)]
-            rule = ctx.agreement(records[0].agreement_id).rule_id("incident")
-            self.officer(uow, by, rule=rule)
+            self._decide(uow, records, by, now)
+        with ctx.store.unit_of_work() as uow:
+            records = [uow.item(r.id) for r in records]
             groups = self._providers(uow, records)
             body: dict[str, Any] = {
                 "role": "reporter",
@@ -121,9 +125,7 @@ class IncidentService(Workflow):
                 **{k: body[k] for k in ("investigation_due", "result_due")},
             }
             uow.enqueue_many(self._notices(groups, notice, now))
-            saved = self.put_version(
-                uow, INCIDENT_KIND, incident_id, state="reported", body=body, now=now
-            )
+            saved = self._put(uow, incident_id, "reported", body, now)
             ctx.record(uow, self._entries(records, Event.INCIDENT_REPORTED, incident_id, by, now))
         return saved
 
@@ -145,8 +147,12 @@ class IncidentService(Workflow):
         now = ctx.clock.now()
         detail = {k: check_text(v, what=k) for k, v in detail.items()}
         state, event = _PHASES[phase]
+        incident_id = check_id(incident_id, what="incident id")
+        with ctx.store.read() as uow:
+            record = uow.record(INCIDENT_KIND, incident_id)
+            self._decide(uow, [uow.item(i) for i in record.body["items"]], by, now)
         with ctx.store.unit_of_work() as uow:
-            record = uow.record(INCIDENT_KIND, check_id(incident_id, what="incident id"))
+            record = uow.record(INCIDENT_KIND, incident_id)
             if record.body.get("role") != "reporter":
                 raise InputError(f"incident {incident_id} was reported by another party")
             if record.state == "closed" or (
@@ -154,23 +160,40 @@ class IncidentService(Workflow):
             ):
                 raise InputError(f"incident {incident_id} is {record.state}")
             items = [uow.item(i) for i in record.body["items"]]
-            self.officer(uow, by, rule=ctx.agreement(items[0].agreement_id).rule_id("incident"))
             groups = {
                 (g["party"], g["agreement"]): list(g["items"]) for g in record.body["notified"]
             }
             message = {"incident": incident_id, "phase": phase, "at": now.isoformat(), **detail}
             uow.enqueue_many(self._notices(groups, message, now))
             phases = [*record.body["phases"], {"phase": phase, "at": now.isoformat(), "by": by}]
-            saved = self.put_version(
-                uow,
-                INCIDENT_KIND,
-                incident_id,
-                state=state,
-                body={**record.body, **detail, "phases": phases},
-                now=now,
+            saved = self._put(
+                uow, incident_id, state, {**record.body, **detail, "phases": phases}, now
             )
             ctx.record(uow, self._entries(items, event, incident_id, by, now))
         return saved
+
+    def _decide(self, uow: UnitOfWork, records: list[ItemRecord], by: str, now: datetime) -> None:
+        """Each item's incident decision: by a person who holds the incidents authority,
+        cleared for the item with a need to know it (JK-17.1); the first refusal is recorded
+        and raised."""
+        person = self.person(uow, by)
+        for record in records:
+            request = AuthorityRequest(
+                agreement=self.ctx.agreement(record.agreement_id),
+                person=person,
+                party=self.party,
+                authority=Authority.INCIDENTS,
+                at=now,
+                item=self.ctx.item_view(record),
+            )
+            self.ctx.decide(Act.INCIDENT, request, person=by, item_id=record.id)
+
+    def _put(
+        self, uow: UnitOfWork, incident_id: str, state: str, body: dict[str, Any], now: datetime
+    ) -> WorkflowRecord:
+        """Store an incident's next version, its body read as an :class:`IncidentRecord`."""
+        record = IncidentRecord.from_body(record_id=incident_id, state=state, body=body)
+        return self.ctx.put(uow, record, now=now)
 
     def _providers(
         self, uow: UnitOfWork, records: list[ItemRecord]
@@ -227,22 +250,24 @@ class IncidentService(Workflow):
             return
         acks = dict(record.body.get("acknowledged", {}))
         acks.setdefault(sent.destination, {})[str(phase)] = reply.sent_at.isoformat()
-        self.put_version(
-            uow,
-            INCIDENT_KIND,
-            incident_id,
-            state=record.state,
-            body={**record.body, "acknowledged": acks},
-            now=reply.sent_at,
+        self._put(
+            uow, incident_id, record.state, {**record.body, "acknowledged": acks}, reply.sent_at
         )
 
     # Views ---------------------------------------------------------------------------------
 
-    def incidents(self, *, state: str | None = None) -> list[dict[str, Any]]:
-        """Every incident known here with its deadlines and what is overdue now."""
+    def incidents(self, *, viewer: str, state: str | None = None) -> list[dict[str, Any]]:
+        """The incidents ``viewer`` may see (cleared for every item they name), with their
+        deadlines and what is overdue now."""
+        from gsomia.services.queries import Queries
+
         now = self.ctx.clock.now()
+        shown = {
+            s.record.id
+            for s in Queries(self.ctx).records(IncidentRecord, viewer=viewer, state=state)
+        }
         with self.ctx.store.read() as uow:
-            records = uow.records(INCIDENT_KIND, state=state)
+            records = [r for r in uow.records(INCIDENT_KIND, state=state) if r.id in shown]
         return [{**self._view(r), "overdue": overdue(r, now)} for r in records]
 
     @staticmethod
@@ -284,7 +309,7 @@ class IncidentService(Workflow):
         relays = self._relays(records, body, now)
         uow.enqueue_many(relays)
         saved["relayed"] = bool(relays) or bool(saved.get("relayed"))
-        self.put_version(uow, INCIDENT_KIND, incident_id, state=state, body=saved, now=now)
+        self._put(uow, incident_id, state, saved, now)
         entries = [
             self.ctx.entry(
                 event=event,

@@ -1,6 +1,9 @@
-"""Liaison between competent authorities: notices of changes to national law, visits needing
-access to items, and visits of security representatives (JK-3.2, JK-8.1, JK-18.1).
+"""Liaison between competent authorities: national laws on request and on change, visits
+needing access to items, and visits of security representatives (JK-3.1, JK-3.2, JK-8.1,
+JK-18.1). Each act is by a person who holds the ``liaison`` authority.
 
+* On the other party's request, a party produces its laws and regulations in force on the
+  protection of classified military information; the answer is a recorded note (JK-3.1).
 * A party notifies every other party of a change to its law that affects the protection of
   items, without being asked (JK-3.2).
 * A visit that needs access is asked for by the visiting party's competent authority of the
@@ -21,19 +24,24 @@ from datetime import date, datetime
 from typing import Any
 
 from gsomia.core.agreements import Agreement
-from gsomia.errors import InputError, PolicyDenied, UnknownName
+from gsomia.core.decisions import Decision
+from gsomia.core.people import Person
+from gsomia.core.rules import Act, LawRequest, VisitRequest
+from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
+from gsomia.records import LawNoticeRecord, LawRequestRecord, VisitRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.messages import Kind, Message
 
-__all__ = ["LAW_KIND", "VISIT_KIND", "LiaisonService"]
+__all__ = ["LAW_KIND", "LAW_REQUEST_KIND", "VISIT_KIND", "LiaisonService"]
 
 _logger = logging.getLogger(__name__)
 
 #: Workflow-record kinds of a national-law notice and of a visit, on both sides.
-LAW_KIND = "law-notice"
-VISIT_KIND = "visit"
+LAW_KIND = LawNoticeRecord.KIND
+LAW_REQUEST_KIND = LawRequestRecord.KIND
+VISIT_KIND = VisitRecord.KIND
 _VISIT_KINDS = ("access", "security")
 _MAX_VISITORS = 50
 
@@ -61,8 +69,8 @@ class LiaisonService(Workflow):
             "at": now.isoformat(),
         }
         notice_id = ctx.ids.new_id()
+        decision = self._liaison(Act.NOTIFY_LAW, agreement, by, now)
         with ctx.store.unit_of_work() as uow:
-            self.officer(uow, by, rule=agreement.rule_id("national_law"))
             saved = self.put_version(uow, LAW_KIND, notice_id, state="notified", body=body, now=now)
             message = {
                 "notice": notice_id,
@@ -75,14 +83,140 @@ class LiaisonService(Workflow):
                     if p != self.party
                 ]
             )
-            ctx.record(uow, [self._law_entry(agreement, notice_id, now, person=by)])
+            ctx.record(
+                uow, [self._law_entry(agreement, notice_id, now, person=by, decision=decision)]
+            )
         return saved
 
+    def _liaison(
+        self, act: Act, agreement: Agreement, by: str, now: datetime, *, asked: bool = True
+    ) -> Decision:
+        """A liaison act by a person who holds the liaison authority; records and raises a
+        refusal."""
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, by)
+        request = LawRequest(
+            agreement=agreement, person=person, party=self.party, at=now, asked=asked
+        )
+        return self.ctx.decide(act, request, person=by)
+
+    # Laws on request (JK-3.1) --------------------------------------------------------------
+
+    def request_laws(self, *, agreement_id: str, party: str, by: str, text: str) -> WorkflowRecord:
+        """Ask another party for its laws and regulations in force on the protection of
+        classified military information (JK-3.1)."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        agreement = self._party_to(agreement_id)
+        if party == self.party or party not in agreement.party_codes:
+            raise InputError(f"ask another party to {agreement.short_name}, not {party}")
+        text = check_text(text, what="text")
+        decision = self._liaison(Act.REQUEST_LAWS, agreement, by, now)
+        request_id = ctx.ids.new_id()
+        body = {
+            "role": "requester",
+            "agreement": agreement.id,
+            "party": party,
+            "text": text,
+            "at": now.isoformat(),
+            "by": by,
+        }
+        with ctx.store.unit_of_work() as uow:
+            saved = self.put_version(
+                uow, LAW_REQUEST_KIND, request_id, state="requested", body=body, now=now
+            )
+            message = {"phase": "request", "request": request_id, "text": text}
+            uow.enqueue(ctx.outgoing(Kind.LAW_NOTICE, party, agreement.id, message, now))
+            ctx.record(
+                uow,
+                [
+                    ctx.entry(
+                        event=Event.LAWS_REQUESTED,
+                        agreement_id=agreement.id,
+                        at=now,
+                        person=by,
+                        decision=decision,
+                        counterparty=party,
+                        request=request_id,
+                    )
+                ],
+            )
+        return saved
+
+    def answer_laws(
+        self, *, request_id: str, by: str, title: str, summary: str, effective_on: date
+    ) -> WorkflowRecord:
+        """Produce this party's laws and regulations in answer to a request (JK-3.1): a
+        recorded note sent to the party that asked."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        request_id = check_id(request_id, what="request id")
+        with ctx.store.read() as uow:
+            asked = uow.record(LAW_REQUEST_KIND, request_id)
+        agreement = self._party_to(str(asked.body["agreement"]))
+        pending = asked.body.get("role") == "respondent" and asked.state == "requested"
+        decision = self._liaison(Act.ANSWER_LAWS, agreement, by, now, asked=pending)
+        notice_id = ctx.ids.new_id()
+        asker = str(asked.body["party"])
+        body = {
+            "role": "notifier",
+            "agreement": agreement.id,
+            "title": check_text(title, what="title"),
+            "summary": check_text(summary, what="summary"),
+            "effective_on": effective_on.isoformat(),
+            "by": by,
+            "at": now.isoformat(),
+            "request": request_id,
+        }
+        with ctx.store.unit_of_work() as uow:
+            saved = self.put_version(uow, LAW_KIND, notice_id, state="notified", body=body, now=now)
+            self.put_version(
+                uow,
+                LAW_REQUEST_KIND,
+                request_id,
+                state="answered",
+                body={**asked.body, "answer": notice_id, "answered_at": now.isoformat()},
+                now=now,
+            )
+            message = {
+                "notice": notice_id,
+                "request": request_id,
+                **{k: body[k] for k in ("title", "summary", "effective_on")},
+            }
+            uow.enqueue(ctx.outgoing(Kind.LAW_NOTICE, asker, agreement.id, message, now))
+            ctx.record(
+                uow,
+                [
+                    ctx.entry(
+                        event=Event.LAWS_PRODUCED,
+                        agreement_id=agreement.id,
+                        at=now,
+                        person=by,
+                        decision=decision,
+                        counterparty=asker,
+                        request=request_id,
+                        notice=notice_id,
+                    )
+                ],
+            )
+        return saved
+
+    def law_requests(self) -> list[WorkflowRecord]:
+        """Requests for laws and regulations, asked by this node and of it (JK-3.1)."""
+        with self.ctx.store.read() as uow:
+            return uow.records(LAW_REQUEST_KIND)
+
     def on_law_notice(self, uow: UnitOfWork, message: Message) -> dict[str, Any]:
-        """Record another party's notice of a change to its law (JK-3.2)."""
+        """Record another party's notice of a change to its law (JK-3.2), its laws produced
+        on this node's request (JK-3.1), or its request for this party's laws."""
         now = self.ctx.clock.now()
         agreement = self._party_to(message.agreement_id)
         self._sender_is_party(agreement, message.sender)
+        if message.body.get("phase") == "request":
+            return self._on_law_request(uow, message, agreement, now)
+        answers = message.body.get("request")
+        if answers is not None:
+            self._answered(uow, message, check_id(answers, what="law notice: request"), now)
         notice_id = check_id(message.body.get("notice"), what="law notice")
         try:
             effective = date.fromisoformat(str(message.body.get("effective_on")))
@@ -96,14 +230,59 @@ class LiaisonService(Workflow):
             "summary": check_text(message.body.get("summary"), what="law notice: summary"),
             "effective_on": effective.isoformat(),
             "at": message.sent_at.isoformat(),
+            "request": answers,
         }
-        uow.put_record(
-            WorkflowRecord(kind=LAW_KIND, id=notice_id, state="received", body=body, updated_at=now)
-        )
+        self.put_version(uow, LAW_KIND, notice_id, state="received", body=body, now=now)
         self.ctx.record(
             uow, [self._law_entry(agreement, notice_id, now, counterparty=message.sender)]
         )
         return {"notice": notice_id, "state": "received"}
+
+    def _on_law_request(
+        self, uow: UnitOfWork, message: Message, agreement: Agreement, now: datetime
+    ) -> dict[str, Any]:
+        request_id = check_id(message.body.get("request"), what="law request")
+        body = {
+            "role": "respondent",
+            "agreement": agreement.id,
+            "party": message.sender,
+            "text": check_text(message.body.get("text"), what="law request: text"),
+            "at": message.sent_at.isoformat(),
+        }
+        self.put_version(uow, LAW_REQUEST_KIND, request_id, state="requested", body=body, now=now)
+        self.ctx.record(
+            uow,
+            [
+                self.ctx.entry(
+                    event=Event.LAWS_REQUESTED,
+                    agreement_id=agreement.id,
+                    at=now,
+                    rule_ids=(agreement.rule_id("laws_on_request"),),
+                    counterparty=message.sender,
+                    request=request_id,
+                )
+            ],
+        )
+        return {"request": request_id, "state": "requested"}
+
+    def _answered(self, uow: UnitOfWork, message: Message, request_id: str, now: datetime) -> None:
+        asked = uow.record(LAW_REQUEST_KIND, request_id)
+        if asked.body.get("role") != "requester" or asked.body.get("party") != message.sender:
+            raise InputError(f"{message.sender} was not asked for its laws in {request_id}")
+        if asked.state != "requested":
+            raise InputError(f"request {request_id} is already {asked.state}")
+        self.put_version(
+            uow,
+            LAW_REQUEST_KIND,
+            request_id,
+            state="answered",
+            body={
+                **asked.body,
+                "answer": message.body.get("notice"),
+                "answered_at": now.isoformat(),
+            },
+            now=now,
+        )
 
     def _law_entry(
         self,
@@ -113,13 +292,15 @@ class LiaisonService(Workflow):
         *,
         person: str = "node",
         counterparty: str | None = None,
+        decision: Decision | None = None,
     ) -> LedgerEntry:
         return self.ctx.entry(
             event=Event.LAW_NOTIFIED,
             agreement_id=agreement.id,
             at=now,
             person=person,
-            rule_ids=(agreement.rule_id("national_law"),),
+            decision=decision,
+            rule_ids=() if decision else (agreement.rule_id("national_law"),),
             notice=notice_id,
             counterparty=counterparty,
         )
@@ -157,21 +338,27 @@ class LiaisonService(Workflow):
         agreement = self._party_to(agreement_id)
         if kind not in _VISIT_KINDS:
             raise InputError("visit kind must be access (Art. 8) or security (Art. 18)")
-        if host == self.party or host not in agreement.party_codes:
-            raise InputError(f"host must be another party to {agreement.short_name}")
         if not visitors or len(visitors) > _MAX_VISITORS or start > end or start < now.date():
             raise InputError("a visit needs 1 to 50 visitors and dates from today, start <= end")
-        rule = agreement.rule_id("visit" if kind == "access" else "security_visit")
         level_ref = self._visit_level(agreement, host, kind, max_level)
-        if kind == "security":
-            consultation = check_text(consultation, what="prior consultation (JK-18.1)")
+        with ctx.store.read() as uow:
+            people = tuple(self.person(uow, v) for v in dict.fromkeys(visitors))
+            request = VisitRequest(
+                agreement=agreement,
+                person=self.person(uow, by),
+                party=self.party,
+                host=host,
+                security=kind == "security",
+                at=now,
+                visitors=people,
+                max_level=agreement.schemes.parse(level_ref) if level_ref else None,
+                start=start,
+                consultation=consultation,
+            )
+        decision = ctx.decide(Act.REQUEST_VISIT, request, person=by, counterparty=host)
         visit_id = ctx.ids.new_id()
         with ctx.store.unit_of_work() as uow:
-            self.officer(uow, by, rule=rule)
-            listed = [
-                self._visitor(uow, agreement, v, level_ref=level_ref, start=start, rule=rule)
-                for v in dict.fromkeys(visitors)
-            ]
+            listed = [self._visitor(v, start) for v in people]
             body = {
                 "visit": visit_id,
                 "kind": kind,
@@ -183,7 +370,7 @@ class LiaisonService(Workflow):
                 "max_level": level_ref,
                 "start": start.isoformat(),
                 "end": end.isoformat(),
-                "consultation": consultation,
+                "consultation": consultation.strip(),
                 "requesting_authority": agreement.party(self.party).competent_authority,
                 "host_authority": agreement.party(host).competent_authority,
             }
@@ -205,7 +392,7 @@ class LiaisonService(Workflow):
                         agreement,
                         Event.VISIT_REQUESTED,
                         visit_id,
-                        rule=rule,
+                        decision=decision,
                         now=now,
                         person=by,
                         counterparty=host,
@@ -226,28 +413,9 @@ class LiaisonService(Workflow):
             raise InputError(f"{level} is not covered by {agreement.short_name}")
         return level.ref
 
-    def _visitor(
-        self,
-        uow: UnitOfWork,
-        agreement: Agreement,
-        person_id: str,
-        *,
-        level_ref: str | None,
-        start: date,
-        rule: str,
-    ) -> dict[str, Any]:
-        person = uow.person(person_id)
-        if person.party != self.party:
-            raise InputError(f"{person_id} is not a person of {self.party}")
+    @staticmethod
+    def _visitor(person: Person, start: date) -> dict[str, Any]:
         held = person.clearance_on(start)
-        if level_ref is not None:
-            needed = agreement.equivalent(agreement.schemes.parse(level_ref), for_party=self.party)
-            if held is None or type(held) is not type(needed) or held < needed:
-                raise PolicyDenied(
-                    rule_ids=(rule,),
-                    reason=f"{person_id}'s clearance ({held or 'none'}) is below {needed}, "
-                    f"the equivalent of the highest level to be shown",
-                )
         return {
             "id": person.id,
             "name": person.name,
@@ -280,16 +448,29 @@ class LiaisonService(Workflow):
     ) -> WorkflowRecord:
         ctx = self.ctx
         now = ctx.clock.now()
+        visit_id = check_id(visit_id, what="visit id")
+        with ctx.store.read() as uow:
+            asked = uow.record(VISIT_KIND, visit_id)
+            agreement = self._party_to(str(asked.body["agreement"]))
+            security = asked.body.get("kind") == "security"
+            request = VisitRequest(
+                agreement=agreement,
+                person=self.person(uow, by),
+                party=self.party,
+                host=self.party
+                if asked.body.get("role") == "host"
+                else str(asked.body.get("host")),
+                security=security,
+                at=now,
+                answering=True,
+            )
+        ruling = ctx.decide(Act.ANSWER_VISIT, request, person=by, visit=visit_id)
         with ctx.store.unit_of_work() as uow:
-            visit = uow.record(VISIT_KIND, check_id(visit_id, what="visit id"))
+            visit = uow.record(VISIT_KIND, visit_id)
             if visit.body.get("role") != "host":
                 raise InputError(f"only the host party authorises visit {visit_id} (JK-8.1)")
             if visit.state != "requested":
                 raise InputError(f"visit {visit_id} is already {visit.state}")
-            agreement = self._party_to(str(visit.body["agreement"]))
-            security = visit.body.get("kind") == "security"
-            rule = agreement.rule_id("security_visit" if security else "visit")
-            self.officer(uow, by, rule=rule)
             decision: dict[str, Any] = {
                 "approved": approved,
                 "reason": reason,
@@ -324,7 +505,7 @@ class LiaisonService(Workflow):
                         agreement,
                         event,
                         visit.id,
-                        rule=rule,
+                        decision=ruling,
                         now=now,
                         person=by,
                         counterparty=guest,
@@ -379,14 +560,13 @@ class LiaisonService(Workflow):
         if start > end or not isinstance(visitors, list) or not 0 < len(visitors) <= _MAX_VISITORS:
             raise InputError("visit: 1 to 50 visitors and start <= end")
         body.pop("phase", None)
-        uow.put_record(
-            WorkflowRecord(
-                kind=VISIT_KIND,
-                id=visit_id,
-                state="requested",
-                body={**body, "role": "host", "from": message.sender, "agreement": agreement.id},
-                updated_at=now,
-            )
+        self.put_version(
+            uow,
+            VISIT_KIND,
+            visit_id,
+            state="requested",
+            body={**body, "role": "host", "from": message.sender, "agreement": agreement.id},
+            now=now,
         )
         rule = agreement.rule_id("visit" if kind == "access" else "security_visit")
         self.ctx.record(
@@ -444,8 +624,9 @@ class LiaisonService(Workflow):
         event: Event,
         visit_id: str,
         *,
-        rule: str,
         now: datetime,
+        rule: str | None = None,
+        decision: Decision | None = None,
         person: str = "node",
         counterparty: str | None = None,
     ) -> LedgerEntry:
@@ -454,7 +635,8 @@ class LiaisonService(Workflow):
             agreement_id=agreement.id,
             at=now,
             person=person,
-            rule_ids=(rule,),
+            decision=decision,
+            rule_ids=(rule,) if rule else (),
             visit=visit_id,
             counterparty=counterparty,
         )

@@ -57,6 +57,7 @@ class Kind(enum.StrEnum):
     RETURN = "return"  # JK-6.h: the item comes back to its originator
     CHECKPOINT = "checkpoint"  # a checkpoint to cosign (witnessing)
     WARNING = "warning"  # missile-warning frames (RT-1)
+    ASSURANCE = "assurance"  # JK-7.4: before a hand-over in person
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
+from gsomia.services.assurances import AssuranceService
 from gsomia.services.audit import AuditService
 from gsomia.services.consent import ConsentService
 from gsomia.services.context import NodeContext
@@ -27,8 +28,10 @@ from gsomia.services.incidents import IncidentService
 from gsomia.services.liaison import LiaisonService
 from gsomia.services.messages import Kind
 from gsomia.services.notes import NotesService
+from gsomia.services.queries import Queries
 from gsomia.services.reclassification import ReclassificationService
 from gsomia.services.registry import RegistryService
+from gsomia.services.release import ReleaseService
 from gsomia.services.witnessing import WitnessService
 
 __all__ = ["Node", "ledger_origin"]
@@ -52,6 +55,9 @@ class Node:
     handling: HandlingService = field(init=False)
     reclassification: ReclassificationService = field(init=False)
     consent: ConsentService = field(init=False)
+    release: ReleaseService = field(init=False)
+    assurances: AssuranceService = field(init=False)
+    queries: Queries = field(init=False)
     incidents: IncidentService = field(init=False)
     notes: NotesService = field(init=False)
     liaison: LiaisonService = field(init=False)
@@ -107,6 +113,9 @@ class Node:
         self.handling = HandlingService(ctx)
         self.reclassification = ReclassificationService(ctx)
         self.consent = ConsentService(ctx)
+        self.release = ReleaseService(ctx)
+        self.assurances = AssuranceService(ctx)
+        self.queries = Queries(ctx)
         self.incidents = IncidentService(ctx)
         self.notes = NotesService(ctx)
         self.liaison = LiaisonService(ctx)
@@ -122,6 +131,7 @@ class Node:
         on(Kind.NOTE, self.notes.on_note)
         on(Kind.LAW_NOTICE, self.liaison.on_law_notice)
         on(Kind.VISIT, self.liaison.on_visit)
+        on(Kind.ASSURANCE, self.assurances.on_assurance)
 
     @property
     def party(self) -> str:
@@ -135,7 +145,7 @@ class Node:
     def set_duty_officer(self, person_id: str) -> None:
         """The officer in whose name this node acts where an agreement is itself the
         standing approval (a hub forwarding 2023-mechanism warning streams)."""
-        self.feed.forward = lambda item_id: self.consent.forward(item_id=item_id, by=person_id)
+        self.feed.forward = lambda item_id: self.release.forward(item_id=item_id, by=person_id)
 
     def register_partner(self, *, agreement_id: str, keys: tuple[PublicKey, ...]) -> None:
         """Trust a partner's public keys under one agreement (after an out-of-band check)."""

@@ -22,10 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
-from gsomia.core.lifecycle import notice_termination, status
+from gsomia.core.lifecycle import admissible_end
+from gsomia.core.people import Authority
+from gsomia.core.rules import Act, AuthorityRequest, NoteRequest
 from gsomia.errors import InputError
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
+from gsomia.records import AmendmentRecord, NoteRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.context import NOTE_KIND, NodeContext
 from gsomia.services.messages import Kind, Message, b64, unb64
@@ -38,7 +41,7 @@ NOTE_FORMAT = "gsomia/note-v1"
 PROPOSAL_FORMAT = "gsomia/amendment-proposal-v1"
 ACCEPTANCE_FORMAT = "gsomia/amendment-acceptance-v1"
 #: Workflow-record kind of an amendment proposal, on every party's node.
-AMENDMENT_KIND = "amendment"
+AMENDMENT_KIND = AmendmentRecord.KIND
 _EVENTS = {
     EventKind.NOTICE: Event.NOTICE_GIVEN,
     EventKind.SUSPENSION: Event.NOTICE_SUSPENDED,
@@ -67,12 +70,15 @@ class NotesService(Workflow):
         of: tuple[str, ...] = (),
         terminates_at: datetime | None = None,
     ) -> WorkflowRecord:
-        """Give a note (notice, suspension, resumption, withdrawal) and send it to every
-        other party. Returns the recorded note.
+        """Give a note (notice, suspension, resumption, withdrawal), as a person who holds
+        the notes authority, and send it to every other party. A notice ends the agreement
+        where the agreement's term puts the end (JK-21.1); ``terminates_at`` is for an
+        agreement without fixed terms only. Returns the recorded note.
 
-        Raises :class:`InputError` when the note does not fit the agreement's state (a
-        second notice, suspending a notice that is not pending, another party's notice),
-        :class:`UnknownName` for an unknown agreement or event.
+        Raises :class:`PolicyDenied` (recorded) when the note does not fit the agreement (a
+        second notice, suspending a notice that is not pending, another party's notice, an
+        end the agreement does not give) or ``by`` may not give it; :class:`UnknownName`
+        for an unknown agreement.
         """
         ctx = self.ctx
         now = ctx.clock.now()
@@ -92,11 +98,17 @@ class NotesService(Workflow):
             if terminates_at
             else None,
         )
-        ends = _check_event(agreement, event)
-        body = _note_body(agreement, event, ends)
+        with ctx.store.read() as uow:
+            person = self.person(uow, by)
+        request = NoteRequest(
+            agreement=agreement, event=event, party=self.party, at=now, person=person
+        )
+        decision = ctx.decide(Act.GIVE_NOTE, request, person=by, notice=event.id)
+        body = _note_body(agreement, event, _ends(agreement, event))
         with ctx.store.unit_of_work() as uow:
-            self.officer(uow, by, rule=agreement.rule_id("in_force"))
-            saved = self._record_note(uow, agreement, body, state="given", by=by, now=now)
+            saved = self._record_note(
+                uow, agreement, body, state="given", by=by, now=now, rule_ids=decision.rule_ids
+            )
         ctx.notes_changed()
         return saved
 
@@ -109,18 +121,12 @@ class NotesService(Workflow):
         state: str,
         by: str,
         now: datetime,
+        rule_ids: tuple[str, ...] = (),
     ) -> WorkflowRecord:
         """Sign and record a note this node gives, and queue it to every other party."""
         document = self.sign(agreement.id, {"format": NOTE_FORMAT, **body, "person": by})
-        record = WorkflowRecord(
-            kind=NOTE_KIND,
-            id=str(body["event_id"]),
-            state=state,
-            body=body,
-            updated_at=now,
-            document=document,
-        )
-        uow.put_record(record)
+        note = NoteRecord.from_body(record_id=str(body["event_id"]), state=state, body=body)
+        record = self.ctx.put(uow, note, now=now, document=document)
         message = {"phase": "note", "document": b64(document)}
         uow.enqueue_many(
             [
@@ -134,7 +140,7 @@ class NotesService(Workflow):
             agreement_id=agreement.id,
             at=now,
             person=by,
-            rule_ids=_rules(agreement, EventKind(body["kind"])),
+            rule_ids=rule_ids or _rules(agreement, EventKind(body["kind"])),
             notice=str(body["event_id"]),
         )
         self.ctx.record(uow, [entry])
@@ -157,8 +163,7 @@ class NotesService(Workflow):
         now = ctx.clock.now()
         agreement = self._party_to(agreement_id)
         text = check_text(text, what="text")
-        if not status(agreement, at=now).in_force:
-            raise InputError(f"{agreement.short_name} is not in force; it cannot be amended")
+        self._may_amend(agreement, by, now)
         proposal_id = ctx.ids.new_id()
         others = [p for p in agreement.party_codes if p != self.party]
         body = {
@@ -172,7 +177,6 @@ class NotesService(Workflow):
             "accepted": {},
         }
         with ctx.store.unit_of_work() as uow:
-            self.officer(uow, by, rule=agreement.rule_id("amendment"))
             document = self.sign(
                 agreement.id,
                 {
@@ -208,12 +212,16 @@ class NotesService(Workflow):
         ctx = self.ctx
         now = ctx.clock.now()
         note = check_text(note, what="note", required=False)
+        proposal_id = check_id(proposal_id, what="proposal id")
+        with ctx.store.read() as uow:
+            agreement = self._party_to(
+                str(uow.record(AMENDMENT_KIND, proposal_id).body["agreement"])
+            )
+        self._may_amend(agreement, by, now)
         with ctx.store.unit_of_work() as uow:
-            proposal = uow.record(AMENDMENT_KIND, check_id(proposal_id, what="proposal id"))
+            proposal = uow.record(AMENDMENT_KIND, proposal_id)
             if proposal.body.get("role") != "receiver" or proposal.state != "proposed":
                 raise InputError(f"proposal {proposal_id} is not awaiting this node's consent")
-            agreement = self._party_to(str(proposal.body["agreement"]))
-            self.officer(uow, by, rule=agreement.rule_id("amendment"))
             document = self.sign(
                 agreement.id,
                 {
@@ -246,6 +254,16 @@ class NotesService(Workflow):
                 ],
             )
         return saved
+
+    def _may_amend(self, agreement: Agreement, by: str, now: datetime) -> None:
+        """An amendment is proposed or accepted by a person who holds the notes authority,
+        while the agreement is in force (JK-21.3); records and raises a refusal."""
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, by)
+        request = AuthorityRequest(
+            agreement=agreement, person=person, party=self.party, authority=Authority.NOTES, at=now
+        )
+        self.ctx.decide(Act.AMEND, request, person=by)
 
     def amendments(self) -> list[WorkflowRecord]:
         """Amendment proposals known here, with who has accepted them."""
@@ -316,7 +334,28 @@ class NotesService(Workflow):
                 document=proposal.document,
             )
         else:
-            ends = _check_event(agreement, event)
+            decision = self.ctx.rulebook.decide(
+                Act.RECEIVE_NOTE,
+                NoteRequest(
+                    agreement=agreement,
+                    event=event,
+                    party=message.sender,
+                    at=now,
+                    message_at=message.sent_at,
+                ),
+            )
+            if not decision.allowed:
+                refusal = self.ctx.refusal(
+                    agreement.id, decision, counterparty=message.sender, notice=event.id
+                )
+                self.ctx.record(uow, [refusal])
+                return {
+                    "note": event.id,
+                    "state": "refused",
+                    "rule_ids": list(decision.rule_ids),
+                    "reason": decision.reason,
+                }
+            ends = _ends(agreement, event)
         body = _note_body(agreement, event, ends)
         uow.put_record(
             WorkflowRecord(
@@ -473,36 +512,14 @@ def _rules(agreement: Agreement, kind: EventKind) -> tuple[str, ...]:
     return (agreement.rule_id("in_force"),)
 
 
-def _check_event(agreement: Agreement, event: AgreementEvent) -> datetime | None:
-    """Check that ``event`` fits the agreement's state just before it; the termination
-    instant of a notice. Raises :class:`InputError` or :class:`UnknownName`."""
-    for ref in event.of:
-        earlier = agreement.event(ref)
-        if earlier.by != event.by:
-            raise InputError(f"only {earlier.by} may suspend, resume or withdraw its note {ref}")
-    before = status(agreement, at=event.at)
-    if not before.in_force:
-        raise InputError(f"{agreement.short_name} is {before.summary}; the note changes nothing")
-    notice = before.notice
-    match event.kind:
-        case EventKind.NOTICE:
-            if notice is not None:
-                raise InputError(f"a notice ({notice.event.id}) is already pending")
-            ends = notice_termination(agreement, event).at
-            if ends <= event.at:
-                raise InputError("a notice must end the agreement after it is given")
-            return ends
-        case EventKind.SUSPENSION if notice is not None and notice.suspended_by is None:
-            ok = notice.event.id in event.of
-        case EventKind.RESUMPTION if notice is not None and notice.suspended_by is not None:
-            ok = notice.event.id in event.of
-        case EventKind.WITHDRAWAL if notice is not None:
-            ok = notice.event.id in event.of
-        case _:
-            ok = False
-    if not ok:
-        raise InputError(f"a {event.kind} must name the pending notice it acts on (of=...)")
-    return None
+def _ends(agreement: Agreement, event: AgreementEvent) -> datetime | None:
+    """When a notice the rules admitted ends the agreement: the end of term they computed,
+    or the end it names where the agreement has no fixed terms (JK-21.1)."""
+    if event.kind is not EventKind.NOTICE:
+        return None
+    if event.terminates_at is not None:
+        return event.terminates_at.at
+    return admissible_end(agreement, event.at)
 
 
 def _note_body(

@@ -19,10 +19,12 @@ from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label
-from gsomia.core.rules import ReclassificationRequest
+from gsomia.core.people import Person
+from gsomia.core.rules import Act, ReclassificationRequest
 from gsomia.errors import InputError, PolicyDenied, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork
+from gsomia.records import ReclassificationRecord
 from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.messages import Kind, Message, b64, unb64
@@ -32,7 +34,7 @@ __all__ = ["NOTICE_FORMAT", "RECLASSIFICATION_KIND", "ReclassificationService"]
 _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind of a reclassification notice, on both sides.
-RECLASSIFICATION_KIND = "reclassification"
+RECLASSIFICATION_KIND = ReclassificationRecord.KIND
 NOTICE_FORMAT = "gsomia/reclassification-v1"
 
 
@@ -54,11 +56,9 @@ class ReclassificationService(Workflow):
             if record.originator != self.party:
                 raise InputError(f"only the originator {record.originator} reclassifies {item_id}")
             agreement = ctx.agreement(record.agreement_id)
-            self.officer(uow, by, rule=agreement.rule_id("reclassification"))
+            person = self.person(uow, by)
             label = self.current_label(uow, record)
-        new_level, decision = self._decide(agreement, record, level, now)
-        if not decision.allowed:
-            self.record_refusal(agreement.id, decision, now, person=by, item_id=item_id)
+        new_level, decision = self._decide(agreement, record, level, person, now)
         new_label = label.remark(
             by=self.party,
             level=new_level.ref,
@@ -89,17 +89,16 @@ class ReclassificationService(Workflow):
                 level_ref=new_level.ref,
                 holder_level_ref=new_level.ref,
             )
-            body = {k: notice[k] for k in ("item", "previous_level", "level")}
-            self.put_version(
-                uow,
-                RECLASSIFICATION_KIND,
-                notice_id,
+            notified = ReclassificationRecord(
+                id=notice_id,
                 state="notified",
-                body={"role": "originator", **body, "to": holders, "replies": {}},
-                now=now,
-                item_id=item_id,
-                document=document,
+                role="originator",
+                item=item_id,
+                previous_level=record.level_ref,
+                level=new_level.ref,
+                to=tuple(holders),
             )
+            ctx.put(uow, notified, now=now, item_id=item_id, document=document)
             uow.enqueue_many(self._notices(holders, agreement, notice_id, document, now))
             ctx.record(
                 uow,
@@ -118,22 +117,23 @@ class ReclassificationService(Workflow):
         return notice_id
 
     def _decide(
-        self, agreement: Agreement, record: ItemRecord, level: str, now: datetime
+        self, agreement: Agreement, record: ItemRecord, level: str, person: Person, now: datetime
     ) -> tuple[Level, Decision]:
-        """The new level and the rules' decision on it, as the originator (JK-6.g)."""
+        """The new level and the rules' decision on it, as the originator's official who
+        holds the reclassification authority (JK-6.g); records and raises a refusal."""
         new_level = agreement.schemes.parse(level, party=self.party)
         if new_level.ref == record.level_ref:
             raise InputError(f"item {record.id} is already at {new_level}")
-        decision = self.ctx.rulebook.decide_reclassification(
-            ReclassificationRequest(
-                agreement=agreement,
-                item=self.ctx.item_view(record),
-                notice_from=self.party,
-                new_level=new_level,
-                in_writing=True,
-                at=now,
-            )
+        request = ReclassificationRequest(
+            agreement=agreement,
+            item=self.ctx.item_view(record),
+            notice_from=self.party,
+            new_level=new_level,
+            in_writing=True,
+            at=now,
+            person=person,
         )
+        decision = self.ctx.decide(Act.RECLASSIFY, request, person=person.id, item_id=record.id)
         return new_level, decision
 
     def _notices(
@@ -178,32 +178,20 @@ class ReclassificationService(Workflow):
         decision = self._holder_decision(
             agreement, record, sender=message.sender, level=new_level, now=now
         )
-        state = "applied" if decision.allowed else "refused"
-        self.put_version(
-            uow,
-            RECLASSIFICATION_KIND,
-            notice_id,
-            state=state,
-            body={
-                "role": "holder",
-                "item": item_id,
-                "from": message.sender,
-                "level": new_level.ref,
-                "reason": decision.reason,
-                "rule_ids": list(decision.rule_ids),
-            },
-            now=now,
-            item_id=item_id,
-            document=blob,
+        answered = ReclassificationRecord(
+            id=notice_id,
+            state="applied" if decision.allowed else "refused",
+            role="holder",
+            item=item_id,
+            from_party=message.sender,
+            level=new_level.ref,
+            reason=decision.reason,
+            rule_ids=decision.rule_ids,
         )
+        self.ctx.put(uow, answered, now=now, item_id=item_id, document=blob)
         if not decision.allowed:
-            refusal = self.ctx.entry(
-                event=Event.ITEM_REFUSED,
-                agreement_id=agreement.id,
-                at=now,
-                item_id=item_id,
-                decision=decision,
-                counterparty=message.sender,
+            refusal = self.ctx.refusal(
+                agreement.id, decision, item_id=item_id, counterparty=message.sender
             )
             self.ctx.record(uow, [refusal])
             return {
@@ -254,7 +242,8 @@ class ReclassificationService(Workflow):
     def _holder_decision(
         self, agreement: Agreement, record: ItemRecord, *, sender: str, level: Level, now: datetime
     ) -> Decision:
-        return self.ctx.rulebook.decide_reclassification(
+        return self.ctx.rulebook.decide(
+            Act.REMARK,
             ReclassificationRequest(
                 agreement=agreement,
                 item=self.ctx.item_view(record),
@@ -262,7 +251,7 @@ class ReclassificationService(Workflow):
                 new_level=level,
                 in_writing=True,
                 at=now,
-            )
+            ),
         )
 
     @staticmethod
@@ -310,24 +299,21 @@ class ReclassificationService(Workflow):
         if not isinstance(notice_id, str):
             return
         try:
-            record = uow.record(RECLASSIFICATION_KIND, notice_id)
+            stored = self.ctx.get(uow, ReclassificationRecord, notice_id)
         except UnknownName:
             return
-        replies = dict(record.body.get("replies", {}))
+        notice = stored.record
+        if notice.role != "originator" or notice.state != "notified":
+            return
+        replies = dict(notice.replies)
         replies[sent.destination] = {
             "applied": bool(reply.body.get("applied")),
             "reason": str(reply.body.get("reason", "")),
         }
-        done = set(replies) >= set(record.body.get("to", []))
-        self.put_version(
-            uow,
-            RECLASSIFICATION_KIND,
-            notice_id,
-            state="acknowledged" if done else record.state,
-            body={**record.body, "replies": replies},
-            now=reply.sent_at,
-            item_id=record.item_id,
-            document=record.document,
+        done = set(replies) >= set(notice.to)
+        updated = notice.advance("acknowledged" if done else "notified", replies=replies)
+        self.ctx.put(
+            uow, updated, now=reply.sent_at, item_id=stored.item_id, document=stored.document
         )
 
 
@@ -373,7 +359,7 @@ def _remark_entries(
             at=now,
             person=by,
             item_id=record.id,
-            rule_ids=(agreement.rule_id("reclassification"),),
+            decision=decision,
             label=new.digest(),
             previous_label=old.digest(),
             equivalent_level=mine or new.level,

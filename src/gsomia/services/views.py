@@ -7,8 +7,11 @@ from typing import Any
 from gsomia.core.agreements import Agreement, AgreementEvent
 from gsomia.core.decisions import Decision
 from gsomia.core.lifecycle import AgreementStatus
+from gsomia.ports.store import WorkflowRecord
+from gsomia.records import RECORDS, Record
+from gsomia.services.context import Stored
 
-__all__ = ["agreement_view", "decision_view", "event_view", "status_view"]
+__all__ = ["agreement_view", "decision_view", "event_view", "record_view", "status_view"]
 
 
 def event_view(e: AgreementEvent) -> dict[str, Any]:
@@ -109,3 +112,34 @@ def status_view(s: AgreementStatus) -> dict[str, Any]:
 def decision_view(d: Decision) -> dict[str, Any]:
     """A decision with the rules it rests on."""
     return d.as_dict()
+
+
+def record_view(value: WorkflowRecord | Record | Stored[Any]) -> dict[str, Any]:
+    """A workflow record as its typed class reads it, with its kind, state and version (when
+    stored): what the CLI's ``--json`` and the API show, never a raw stored body."""
+    version: int | None = None
+    item: str | None = None
+    updated: str | None = None
+    signed = False
+    if isinstance(value, WorkflowRecord):
+        record: Record = RECORDS[value.kind].from_body(
+            record_id=value.id, state=value.state, body=value.body
+        )
+        version, item, signed = value.version, value.item_id, bool(value.document)
+        updated = value.updated_at.isoformat()
+    elif isinstance(value, Stored):
+        record = value.record
+        version, item, signed = value.version, value.item_id, bool(value.document)
+        updated = value.updated_at.isoformat()
+    else:
+        record = value
+    return {
+        "id": record.id,
+        "kind": record.KIND,
+        "state": record.state,
+        "version": version,
+        "item": item,
+        "updated_at": updated,
+        "signed": signed,
+        **record.to_body(),
+    }

@@ -28,7 +28,7 @@ from gsomia.core.classification import builtin_schemes
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
 from gsomia.services.node import Node
-from workflow_support import LEVEL, LOW, TOPIC, World, build, officer
+from workflow_support import LEVEL, LOW, TOPIC, World, build, officer, registrar
 
 PLAINTEXT = b"launch point 39.0N 125.7E apogee 6000km CONTENT-NEVER-SHOWN"
 PLAINTEXT_LOW = b"radar track 41.2N 129.1E CONTENT-NEVER-SHOWN-EITHER"
@@ -112,11 +112,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     confidential = world.provide(level=LOW["JPN"], contents=(PLAINTEXT_LOW,))
     world.drain()
     kor = world["KOR"]
-    kor.registry.add_facility(facility_id="kor-vault", name=FACILITY)
-    with kor.ctx.store.unit_of_work() as uow:
-        uow.set_item_facility(secret.item_ids[0], "kor-vault")
+    kor.registry.add_facility(facility_id="kor-vault", name=FACILITY, by=registrar("KOR"))
+    kor.custody.place(item_id=secret.item_ids[0], facility_id="kor-vault", by=officer("KOR"))
     kor.audit.checkpoint(now=world.clock.now())
-    token = AuthService(kor.ctx).issue(person_id=officer("KOR")).token
+    token = AuthService(kor.ctx).issue(person_id=officer("KOR"), by=registrar("KOR")).token
     yield Setup(
         world=world,
         node=kor,

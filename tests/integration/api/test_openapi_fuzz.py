@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, settings
 from gsomia.adapters.clock import SimulatedClock
 from gsomia.agreement_files import load_library
 from gsomia.api.app import create_app
-from gsomia.bootstrap import fresh_node
+from gsomia.bootstrap import Member, demonstration_registry, fresh_node
+from gsomia.core.people import Authority
 from gsomia.config import Limits
 from gsomia.services.auth import AuthService
 
@@ -29,16 +30,25 @@ def _app(root: Path, *, per_minute: int = 1_000_000) -> tuple[object, str]:
         clock=clock,
         default_facility="jpn-hq",
     )
-    node.registry.add_facility(facility_id="jpn-hq", name="Ichigaya")
-    node.registry.add_person(
-        person_id="sato",
-        name="Sato",
-        role="security-officer",
-        clearance="極秘",
-        need_to_know=frozenset({"nk-missile"}),
-        facilities=frozenset({"jpn-hq"}),
+    demonstration_registry(
+        node,
+        facility="jpn-hq",
+        facility_name="Ichigaya",
+        registrar=Member(
+            person_id="registrar", name="Registrar", role="security-officer", clearance="極秘"
+        ),
+        members=[
+            Member(
+                person_id="sato",
+                name="Sato",
+                role="security-officer",
+                clearance="極秘",
+                need_to_know=frozenset({"nk-missile"}),
+                authorities=tuple(Authority),
+            )
+        ],
     )
-    token = AuthService(node.ctx).issue(person_id="sato").token
+    token = AuthService(node.ctx).issue(person_id="sato", by="registrar").token
     return create_app(node, limits=Limits(requests_per_minute_per_person=per_minute)), token
 
 

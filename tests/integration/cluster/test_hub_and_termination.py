@@ -1,5 +1,7 @@
-"""JPN → USA → KOR under TISA with the originator's consent; then the Japan–ROK GSOMIA ends:
-the direct path is refused and the hub path still works within TISA's scope."""
+"""JPN → USA → KOR under TISA with the originator's consent; a notice that would end the
+Japan–ROK GSOMIA early is refused (JK-21.1); an exercise agreement without a notice period
+ends on both nodes: the direct path under it is refused and the hub path still works within
+TISA's scope."""
 
 from __future__ import annotations
 
@@ -17,14 +19,19 @@ from gsomia.cluster import down, up
 pytestmark = pytest.mark.cluster
 
 
+EXERCISE = Path(__file__).resolve().parents[2] / "data" / "exercise"
+
+
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Api]]:
     root: Path = tmp_path_factory.mktemp("hub")
-    started = up(root)
-    try:
-        yield {n.party: Api(n) for n in started}
-    finally:
-        down(root)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GSOMIA_AGREEMENTS_PATH", str(EXERCISE))
+        started = up(root)
+        try:
+            yield {n.party: Api(n) for n in started}
+        finally:
+            down(root)
 
 
 def wait_for(predicate: Any, timeout: float = 30.0) -> Any:
@@ -78,16 +85,28 @@ def test_tisa_path_with_the_originators_consent(nodes: dict[str, Api]) -> None:
     assert opened.status_code == 200
 
 
+def test_a_notice_cannot_end_the_gsomia_early(nodes: dict[str, Api]) -> None:
+    kor, jpn = nodes["KOR"], nodes["JPN"]
+    ends = datetime.now(UTC) + timedelta(seconds=45)
+    note = kor.post(
+        "/v1/agreements/jpn-kor-gsomia/notes",
+        {"kind": "notice", "text": "end in 45 s", "terminates_at": ends.isoformat()},
+    )
+    assert note.status_code == 403 and note.json()["rule_ids"] == ["JK-21.1"], note.text
+    now = datetime.now(UTC).isoformat()
+    assert jpn.get("/v1/agreements/jpn-kor-gsomia/status", on=now).json()["phase"] == "in force"
+
+
 def test_after_termination_direct_is_refused_and_the_hub_path_still_works(
     nodes: dict[str, Api],
 ) -> None:
     jpn, kor = nodes["JPN"], nodes["KOR"]
     ends = datetime.now(UTC) + timedelta(seconds=4)
     note = kor.post(
-        "/v1/agreements/jpn-kor-gsomia/notes",
+        "/v1/agreements/jpn-kor-exercise/notes",
         {
             "kind": "notice",
-            "text": "notice of termination (boundary agreed for this exercise)",
+            "text": "notice of termination (no notice period in this exercise)",
             "terminates_at": ends.isoformat(),
         },
     )
@@ -95,13 +114,13 @@ def test_after_termination_direct_is_refused_and_the_hub_path_still_works(
 
     def phase() -> str:
         now = datetime.now(UTC).isoformat()
-        return str(jpn.get("/v1/agreements/jpn-kor-gsomia/status", on=now).json()["phase"])
+        return str(jpn.get("/v1/agreements/jpn-kor-exercise/status", on=now).json()["phase"])
 
     wait_for(lambda: phase() == "notice pending")  # JPN's node recorded KOR's note
     time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.5)
     assert phase() == "terminated"
-    direct = jpn.provide(b"after the end", to="KOR", level="極秘", agreement="jpn-kor-gsomia")
-    assert direct.status_code == 403 and "JK-21.1" in direct.json()["rule_ids"]
+    direct = jpn.provide(b"after the end", to="KOR", level="極秘", agreement="jpn-kor-exercise")
+    assert direct.status_code == 403 and "EX-TERM" in direct.json()["rule_ids"]
     through_the_hub(nodes, b"still shared through the US")
     outside = jpn.provide(b"naval matters", to="KOR", level="極秘", topic="naval", agreement="tisa")
     assert outside.status_code == 403 and "TI-1" in outside.json()["rule_ids"]

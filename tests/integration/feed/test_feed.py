@@ -150,7 +150,7 @@ def test_under_tisa_the_hub_relays_nothing_before_the_originators_consent(
     nodes["KOR"].feed.publish(stream, [warning()])
     assert got == [] and nodes["USA"].feed.counts["dropped"] == 1
     with pytest.raises(PolicyDenied) as refused:
-        nodes["USA"].consent.forward(item_id=stream.label.item_id, by="duty")
+        nodes["USA"].release.forward(item_id=stream.label.item_id, by="duty")
     assert "TI-3" in refused.value.rule_ids
 
 

@@ -46,7 +46,7 @@ def test_from_notice_to_withdrawal(story: World) -> None:
     w.drain()
     jpn.consent.grant(request_id=request.id, by=officer("JPN"))
     w.drain()
-    usa.consent.forward(item_id=hub, by=officer("USA"))
+    usa.release.forward(item_id=hub, by=officer("USA"))
     w.drain()
     assert kor.custody.open(item_id=hub, person_id=official("KOR"))
     # A possible compromise of the TISA item at the ROK node is notified to Japan at once.

@@ -47,12 +47,12 @@ def test_hub_consent_forward_release_and_destruction(pg_world: World) -> None:
     item = w.provide(agreement="tisa").item_ids[0]
     w.drain()
     with pytest.raises(PolicyDenied):
-        usa.consent.forward(item_id=item, by=officer("USA"))
+        usa.release.forward(item_id=item, by=officer("USA"))
     request = usa.consent.request(item_id=item, to_party="KOR", by=officer("USA"), reason="TISA")
     w.drain()
     jpn.consent.grant(request_id=request.id, by=officer("JPN"))
     w.drain()
-    usa.consent.forward(item_id=item, by=officer("USA"))
+    usa.release.forward(item_id=item, by=officer("USA"))
     w.drain()
     assert kor.custody.open(item_id=item, person_id=official("KOR"))
     usa.handling.destroy(item_id=item, by=officer("USA"))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gsomia.agreement_files import load_library
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level, builtin_schemes
-from gsomia.core.items import Consent, ConsentKind, Item
+from gsomia.core.items import Custody, Consent, ConsentKind, Item
 from gsomia.core.people import Clearance, Person, Role
 
 SCHEMES = builtin_schemes()
@@ -73,7 +73,7 @@ def items(draw: st.DrawFn) -> Item:
         purpose="warning",
         provided_at=datetime(2019, 10, 2, tzinfo=UTC),
         facility=draw(st.none() | st.sampled_from(FACILITIES)),
-        destroyed=draw(st.booleans()),
+        state=draw(st.sampled_from([Custody.HELD, Custody.DESTROYED])),
     )
 
 

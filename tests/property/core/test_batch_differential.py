@@ -20,6 +20,13 @@ from gsomia.core.rules.batch import (
 SEND_PARTIES = st.sampled_from(["JPN", "KOR", "USA"])
 
 
+def _all_met(person: object, at: object) -> dict[str, dict[str, object]]:
+    """Every Art. 16 condition met, today, at each of the person's facilities."""
+    day = at.date()  # type: ignore[attr-defined]
+    letters = "abcdefghijklmno"
+    return {f: dict.fromkeys(letters, day) for f in person.registered_at}  # type: ignore[attr-defined]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
@@ -30,7 +37,13 @@ def test_open_batch_equals_one_at_a_time(
     rulebook: Rulebook, rows: list[tuple[object, ...]]
 ) -> None:
     requests = [
-        AccessRequest(agreement=a, person=p, item=i, at=t, contractor_cleared=c)  # type: ignore[arg-type]
+        AccessRequest(
+            agreement=a,  # type: ignore[arg-type]
+            person=p,  # type: ignore[arg-type]
+            item=i,  # type: ignore[arg-type]
+            at=t,  # type: ignore[arg-type]
+            conditions=_all_met(p, t) if c else {},  # type: ignore[arg-type]
+        )
         for a, p, i, t, c in rows
     ]
     batch = decide_open_batch(AccessBatch.from_requests(requests))

@@ -22,7 +22,7 @@ from rule_strategies import (
 from gsomia.core.items import ConsentKind
 from gsomia.core.lifecycle import status
 from gsomia.core.people import Person
-from gsomia.core.rules import AccessRequest, ReleaseRequest, Rulebook, SendRequest
+from gsomia.core.rules import AccessRequest, Act, ReleaseRequest, Rulebook, SendRequest
 
 EXAMPLES = settings(max_examples=400, deadline=None)
 
@@ -32,15 +32,26 @@ EXAMPLES = settings(max_examples=400, deadline=None)
 def test_no_one_opens_without_need_and_a_sufficient_clearance_of_the_holders_scheme(
     rulebook: Rulebook, person: Person, item: object, at: datetime, cleared: bool
 ) -> None:
-    d = rulebook.decide_open(
-        AccessRequest(agreement=JK, person=person, item=item, at=at, contractor_cleared=cleared)
-    )  # type: ignore[arg-type]
+    met = {f: dict.fromkeys("abcdefghijklmno", at.date()) for f in person.registered_at}
+    d = rulebook.decide(
+        Act.OPEN,
+        AccessRequest(
+            agreement=JK,
+            person=person,
+            item=item,  # type: ignore[arg-type]
+            at=at,
+            conditions=met if cleared else {},
+        ),
+    )
     if d.allowed:
         level = person.clearance_on(at.date())
         assert item.topic in person.need_to_know  # type: ignore[attr-defined]
         assert level is not None and level.party == item.holder == person.party  # type: ignore[attr-defined]
         assert level >= item.holder_level  # type: ignore[attr-defined]
         assert not item.destroyed  # type: ignore[attr-defined]
+        # Fail closed (JK-6.e): an item on no register is open to nobody.
+        assert item.facility is not None  # type: ignore[attr-defined]
+        assert item.facility in person.registered_at  # type: ignore[attr-defined]
     else:
         assert d.rule_ids and d.reason
 

@@ -11,7 +11,7 @@ from core_factories import held_item, officer, on
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.decisions import Decision, combine
-from gsomia.core.items import Consent, ConsentKind
+from gsomia.core.items import Consent, ConsentKind, Custody
 from gsomia.core.people import Clearance, Role
 from gsomia.core.rules import (
     AccessRequest,
@@ -282,13 +282,19 @@ def test_jk_16_contractor_staff_only_once_article_16_is_met(
 ) -> None:
     staff = officer(schemes, role=Role.CONTRACTOR_STAFF)
     assert rulebook.decide_open(access(jk, schemes, person=staff)).rule_ids == ("JK-16.x",)
-    assert rulebook.decide_open(access(jk, schemes, person=staff, contractor_cleared=True)).allowed
+    met = {"kor-mnd-hq": dict.fromkeys("abcdefghijklmno", date(2019, 10, 1))}
+    assert rulebook.decide_open(access(jk, schemes, person=staff, conditions=met)).allowed
+    stale = {"kor-mnd-hq": {**met["kor-mnd-hq"], "g": date(2018, 9, 1)}}
+    late = rulebook.decide_open(access(jk, schemes, person=staff, conditions=stale))
+    assert not late.allowed and "(g)" in late.reason
 
 
 def test_jk_7_2_destroyed_items_cannot_be_opened(
     rulebook: Rulebook, jk: Agreement, schemes: SchemeRegistry
 ) -> None:
-    d = rulebook.decide_open(access(jk, schemes, item=held_item(jk, schemes, destroyed=True)))
+    d = rulebook.decide_open(
+        access(jk, schemes, item=held_item(jk, schemes, state=Custody.DESTROYED))
+    )
     assert not d.allowed and "destroyed" in d.reason
 
 

@@ -28,7 +28,7 @@ def test_no_release_to_a_third_party_without_consent(world: World, item: str) ->
     kor = world["KOR"]
     before = counts(kor)
     with pytest.raises(PolicyDenied) as denied:
-        kor.consent.release(item_id=item, to_party="USA", by=official("KOR"))
+        kor.release.release(item_id=item, to_party="USA", by=official("KOR"))
     assert denied.value.rule_ids == ("JK-5.1",)
     assert "no written consent" in denied.value.reason
     after = counts(kor)
@@ -41,7 +41,7 @@ def test_consent_granted_then_release_reaches_the_third_party(world: World, item
     with kor.ctx.store.read() as uow:
         answer = uow.record("consent", request_id)
     assert answer.state == "granted" and answer.document
-    kor.consent.release(item_id=item, to_party="USA", by=official("KOR"))
+    kor.release.release(item_id=item, to_party="USA", by=official("KOR"))
     world.drain()
     assert usa.custody.open(item_id=item, person_id=official("USA")) == CONTENT
     with usa.ctx.store.read() as uow:
@@ -58,14 +58,14 @@ def test_consent_granted_then_release_reaches_the_third_party(world: World, item
 def test_a_refusal_keeps_the_item_from_the_third_party(world: World, item: str) -> None:
     ask_and_answer(world, "KOR", item, "USA", grant=False)
     with pytest.raises(PolicyDenied) as denied:
-        world["KOR"].consent.release(item_id=item, to_party="USA", by=official("KOR"))
+        world["KOR"].release.release(item_id=item, to_party="USA", by=official("KOR"))
     assert "refused consent" in denied.value.reason
 
 
 def test_a_consent_for_another_party_does_not_count(world: World, item: str) -> None:
     ask_and_answer(world, "KOR", item, "USA", grant=True)
     with pytest.raises((PolicyDenied, InputError)):
-        world["KOR"].consent.release(item_id=item, to_party="CHN", by=official("KOR"))
+        world["KOR"].release.release(item_id=item, to_party="CHN", by=official("KOR"))
 
 
 def test_a_tampered_consent_in_the_store_is_not_relied_on(world: World, item: str) -> None:
@@ -88,7 +88,7 @@ def test_a_tampered_consent_in_the_store_is_not_relied_on(world: World, item: st
             )
         )
     with pytest.raises(PolicyDenied):
-        kor.consent.release(item_id=item, to_party="USA", by=official("KOR"))
+        kor.release.release(item_id=item, to_party="USA", by=official("KOR"))
 
 
 def test_decisions_are_the_originators_and_only_once(world: World, item: str) -> None:
@@ -148,7 +148,7 @@ def test_the_hub_forwards_only_after_the_originator_consents(world: World, relay
         assert uow.item(relayed).state is ItemState.RELAYING
     before = counts(usa)
     with pytest.raises(PolicyDenied) as denied:
-        usa.consent.forward(item_id=relayed, by=officer("USA"))
+        usa.release.forward(item_id=relayed, by=officer("USA"))
     assert denied.value.rule_ids == ("TI-3",)
     assert counts(usa)["outbox"] == before["outbox"]
     with pytest.raises(UnknownName):
@@ -157,13 +157,13 @@ def test_the_hub_forwards_only_after_the_originator_consents(world: World, relay
     world.drain()
     jpn.consent.grant(request_id=request.id, by=officer("JPN"))
     world.drain()
-    usa.consent.forward(item_id=relayed, by=officer("USA"))
+    usa.release.forward(item_id=relayed, by=officer("USA"))
     world.drain()
     assert kor.custody.open(item_id=relayed, person_id=official("KOR")) == CONTENT
     assert usa.custody.open(item_id=relayed, person_id=official("USA")) == CONTENT  # TI-4
     assert "item.forwarded" in ledger_events(usa)
     with pytest.raises(InputError):  # forwarded once
-        usa.consent.forward(item_id=relayed, by=officer("USA"))
+        usa.release.forward(item_id=relayed, by=officer("USA"))
 
 
 def test_the_hub_forwards_many_items_in_one_transfer_all_or_none(world: World) -> None:
@@ -180,7 +180,7 @@ def test_the_hub_forwards_many_items_in_one_transfer_all_or_none(world: World) -
         world.drain()
     before = counts(usa)
     with pytest.raises(PolicyDenied) as denied:
-        usa.consent.forward_many(item_ids=ids, by=officer("USA"))
+        usa.release.forward_many(item_ids=ids, by=officer("USA"))
     assert denied.value.rule_ids == ("TI-3",) and "1 of 5 items refused" in denied.value.reason
     after = counts(usa)
     assert after["outbox"] == before["outbox"], "nothing is forwarded if one item may not be"
@@ -188,7 +188,7 @@ def test_the_hub_forwards_many_items_in_one_transfer_all_or_none(world: World) -
     with usa.ctx.store.read() as uow:
         assert {uow.item(i).state for i in ids} == {ItemState.RELAYING}
 
-    transfers = usa.consent.forward_many(item_ids=ids[:4], by=officer("USA"))
+    transfers = usa.release.forward_many(item_ids=ids[:4], by=officer("USA"))
     assert len(transfers) == 1, "one transfer carries every item for one recipient"
     world.drain()
     opened = [kor.custody.open(item_id=i, person_id=official("KOR")) for i in ids[:4]]
@@ -196,7 +196,7 @@ def test_the_hub_forwards_many_items_in_one_transfer_all_or_none(world: World) -
     assert ledger_events(usa).count("item.forwarded") == 4
     for bad in ([], [ids[0], ids[0]], ids[:1]):  # empty, repeated, already forwarded
         with pytest.raises(InputError):
-            usa.consent.forward_many(item_ids=bad, by=officer("USA"))
+            usa.release.forward_many(item_ids=bad, by=officer("USA"))
 
 
 def test_the_hub_keeps_its_own_key_apart_and_destruction_shreds_it(
@@ -227,7 +227,7 @@ def test_a_refused_hub_item_can_go_back_to_the_originator(world: World, relayed:
     world["JPN"].consent.refuse(request_id=request.id, by=officer("JPN"))
     world.drain()
     with pytest.raises(PolicyDenied):
-        usa.consent.forward(item_id=relayed, by=officer("USA"))
+        usa.release.forward(item_id=relayed, by=officer("USA"))
     usa.handling.return_item(item_id=relayed, by=officer("USA"))
     world.drain()
     with world["JPN"].ctx.store.read() as uow:

@@ -11,8 +11,9 @@ from gsomia.crypto import Envelope, open_stored
 from gsomia.crypto._envelope import unwrap_data_key
 from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
 from gsomia.ports.store import ItemState
-from gsomia.services.registry import ARTICLE_16
-from workflow_support import World, counts, ledger_events, officer, official
+from workflow_support import World, counts, ledger_events, officer, official, registrar
+
+ARTICLE_16 = "abcdefghijklmno"
 
 CONTENT = b"launch point 39.0N 125.7E"
 
@@ -199,8 +200,11 @@ def test_only_the_holder_returns_and_copies_are_destroyed_not_returned(
 
 def test_hand_over_waits_for_every_article_16_condition(world: World, item: str) -> None:
     kor = world["KOR"]
-    kor.registry.add_facility(facility_id="hanwha-1", name="Plant", contractor="Hanwha")
+    kor.registry.add_facility(
+        facility_id="hanwha-1", name="Plant", contractor="Hanwha", by=registrar("KOR")
+    )
     kor.registry.add_person(
+        by=registrar("KOR"),
         person_id="park",
         name="Park",
         role="contractor-staff",
@@ -210,19 +214,24 @@ def test_hand_over_waits_for_every_article_16_condition(world: World, item: str)
     )
     for condition in list(ARTICLE_16)[:-1]:
         kor.registry.record_condition(
-            facility_id="hanwha-1", condition=condition, evidence="inspected", by=officer("KOR")
+            facility_id="hanwha-1", condition=condition, evidence="inspected", by=registrar("KOR")
         )
     before = counts(kor)
     with pytest.raises(PolicyDenied) as denied:
-        kor.contractors.hand_over(item_id=item, facility_id="hanwha-1", by=official("KOR"))
+        kor.contractors.hand_over(item_id=item, facility_id="hanwha-1", by=officer("KOR"))
     assert denied.value.rule_ids == ("JK-16.x",) and "(o)" in denied.value.reason
     assert counts(kor)["records"] == before["records"]
-    with pytest.raises(InputError):
-        kor.contractors.hand_over(item_id=item, facility_id="kor-annex", by=official("KOR"))
+    with pytest.raises(PolicyDenied) as annex:
+        kor.contractors.hand_over(item_id=item, facility_id="kor-annex", by=officer("KOR"))
+    assert "not a contractor facility" in annex.value.reason
+    # The official holds no custody authority: a hand-over is not theirs to make (JK-16.x).
+    with pytest.raises(PolicyDenied) as official_denied:
+        kor.contractors.hand_over(item_id=item, facility_id="hanwha-1", by=official("KOR"))
+    assert "custody" in official_denied.value.reason
     kor.registry.record_condition(
-        facility_id="hanwha-1", condition="o", evidence="translators cleared", by=officer("KOR")
+        facility_id="hanwha-1", condition="o", evidence="translators cleared", by=registrar("KOR")
     )
-    moved = kor.contractors.hand_over(item_id=item, facility_id="hanwha-1", by=official("KOR"))
+    moved = kor.contractors.hand_over(item_id=item, facility_id="hanwha-1", by=officer("KOR"))
     assert moved.facility_id == "hanwha-1"
     assert kor.custody.open(item_id=item, person_id="park") == CONTENT
     with pytest.raises(PolicyDenied):

@@ -89,7 +89,7 @@ def test_a_notice_about_a_released_item_is_passed_on_to_the_originator(
     world.drain()
     jpn.consent.grant(request_id=request.id, by=officer("JPN"))
     world.drain()
-    kor.consent.release(item_id=item, to_party="USA", by=official("KOR"))
+    kor.release.release(item_id=item, to_party="USA", by=official("KOR"))
     world.drain()
     report = usa.incidents.report(
         item_ids=[item], kind="loss", possible=False, by=officer("USA"), description="lost"

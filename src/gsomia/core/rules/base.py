@@ -1,14 +1,69 @@
-"""The shape every rule has: one class per rule, one generic key, one ``evaluate``."""
+"""The shape every rule has (one class per rule, one generic key, one ``evaluate``) and the
+acts the rules decide."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol, TypeVar
+import enum
+from typing import Protocol, TypeVar
 
 from gsomia.core.decisions import Decision
 
-__all__ = ["Rule"]
+__all__ = ["Act", "Rule"]
 
 RequestT_contra = TypeVar("RequestT_contra", contravariant=True)
+
+
+class Act(enum.StrEnum):
+    """Every act a node decides, each through :meth:`Rulebook.decide
+    <gsomia.core.rules.Rulebook.decide>` and the rules the catalogue lists for it."""
+
+    # Custody: provision, receipt and access (JK-4, JK-5.2, JK-6.e, JK-7, JK-9, JK-16).
+    SEND = "send"
+    RECEIVE = "receive"
+    OPEN = "open"
+    # Handling held items (JK-6.e, JK-6.f, JK-6.h, JK-13, JK-14, JK-15.1, JK-16).
+    COPY = "copy"
+    TRANSLATE = "translate"
+    PLACE = "place"
+    HAND_OVER = "hand-over"
+    LAPSE = "lapse"
+    RETAIN = "retain"
+    RETURN = "return"
+    DESTROY = "destroy"
+    # Consent, release and the hub (JK-5.1, JK-5.2, TI-3, TI-6).
+    ASK_CONSENT = "ask-consent"
+    ANSWER_CONSENT = "answer-consent"
+    RELEASE = "release"
+    FORWARD = "forward"
+    # Reclassification (JK-6.g): the originator decides, every holder re-marks.
+    RECLASSIFY = "reclassify"
+    REMARK = "remark"
+    # Incidents (JK-17.1).
+    INCIDENT = "incident"
+    # The agreement itself (JK-21).
+    GIVE_NOTE = "give-note"
+    RECEIVE_NOTE = "receive-note"
+    AMEND = "amend"
+    # Liaison between competent authorities (JK-3, JK-7.4, JK-8.1, JK-18.1).
+    NOTIFY_LAW = "notify-law"
+    REQUEST_LAWS = "request-laws"
+    ANSWER_LAWS = "answer-laws"
+    REQUEST_VISIT = "request-visit"
+    ANSWER_VISIT = "answer-visit"
+    ASSURE = "assure"
+    # The registry and access tokens (JK-6.e, JK-7, JK-16).
+    FOUND = "found"
+    ADMINISTER = "administer"
+    CERTIFY_CONDITION = "certify-condition"
+    GRANT_AUTHORITY = "grant-authority"
+    ISSUE_TOKEN = "issue-token"  # noqa: S105 - an act, not a secret
+    # Seeing markings, the registry and the ledger.
+    VIEW_ITEM = "view-item"
+    VIEW_REGISTRY = "view-registry"
+    VIEW_LEDGER = "view-ledger"
+    VIEW_RECORDS = "view-records"
+    # The real-time warning feed (RT-1, RT-2, RT-3).
+    SHARE_WARNING = "share-warning"
 
 
 class Rule(Protocol[RequestT_contra]):
@@ -20,7 +75,10 @@ class Rule(Protocol[RequestT_contra]):
     whenever it cannot establish that the act is allowed (fail closed).
     """
 
-    key: ClassVar[str]
-    article: ClassVar[str]
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def article(self) -> str: ...
 
     def evaluate(self, request: RequestT_contra) -> Decision: ...

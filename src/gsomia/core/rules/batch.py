@@ -21,8 +21,11 @@ from gsomia.core.agreements import Agreement, LegalNature
 from gsomia.core.classification import Level
 from gsomia.core.lifecycle import status
 from gsomia.core.people import Role
+from gsomia.core.rules.access import ContractorConditions
 from gsomia.core.rules.requests import AccessRequest, SendRequest
 from gsomia.errors import InputError
+
+_CONTRACTOR = ContractorConditions()
 
 __all__ = [
     "AccessBatch",
@@ -77,7 +80,7 @@ class AccessBatch:
     has_rank: B
     registered: B
     contractor_staff: B
-    contractor_cleared: B
+    contractor_cleared: B  # the Art. 16 conditions, decided per request (JK-16.x)
     destroyed: B
     agreements: tuple[Agreement, ...]
 
@@ -132,9 +135,9 @@ def _encode_access(
         need,
         1 << topics[item.topic] if topics[item.topic] < 64 else 0,
         bool(p.rank),
-        item.facility is None or item.facility in p.registered_at,
+        item.facility is not None and item.facility in p.registered_at,
         p.role is Role.CONTRACTOR_STAFF,
-        r.contractor_cleared,
+        _CONTRACTOR.evaluate(r).allowed,
         item.destroyed,
     )
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
+from gsomia.core.agreements import Agreement
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind, Item
-from gsomia.core.rules.requests import ForwardRequest, ReleaseRequest, UseRequest
+from gsomia.core.rules.requests import ForwardRequest, ReleaseRequest
 
 __all__ = ["HubConsent", "PurposeLimited", "ThirdPartyConsent"]
 
@@ -113,17 +114,32 @@ class HubConsent:
         )
 
 
+class Using(Protocol):
+    """A use of an item for a purpose (``None``: the purpose it was provided for)."""
+
+    @property
+    def agreement(self) -> Agreement: ...
+    @property
+    def item(self) -> Item: ...
+    @property
+    def purpose(self) -> str | None: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def consent(self) -> Consent | None: ...
+
+
 class PurposeLimited:
     """Items are used only for the purpose they were provided for, unless the originator
-    consents in writing (JK-5.2)."""
+    consents in writing to the other purpose (JK-5.2)."""
 
     key: ClassVar[str] = "purpose"
     article: ClassVar[str] = "use only for the purpose of provision"
 
-    def evaluate(self, request: UseRequest) -> Decision:
+    def evaluate(self, request: Using) -> Decision:
         rule = request.agreement.rule_id(self.key)
         item = request.item
-        if request.purpose == item.purpose:
+        if request.purpose is None or request.purpose == item.purpose:
             return Decision.allow("use", rule, f"use for the purpose of provision ({item.purpose})")
         problem = _consent_problem(
             request.consent,

@@ -1,4 +1,5 @@
-"""Rules for providing an item to a partner (JK-4.1, JK-9.1, JK-21.1, TI-1, TI-2, TI-5, TI-7)."""
+"""Rules for providing an item to a partner (JK-4.1, JK-4.2, JK-7.4, JK-9.1, JK-21.1, TI-1,
+TI-2, TI-5, TI-7)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ from itertools import pairwise
 from typing import ClassVar
 
 from gsomia.core.agreements import LegalNature
+from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
 from gsomia.core.lifecycle import status
+from gsomia.core.people import Role
 from gsomia.core.rules.requests import SendRequest
+from gsomia.errors import PolicyDenied
 
 __all__ = [
+    "AssuranceGiven",
     "BasisInForce",
     "InForce",
     "LevelCovered",
+    "Marking",
     "PartiesToAgreement",
+    "ProviderCleared",
     "RouteFollowed",
     "TopicInScope",
 ]
@@ -157,4 +164,94 @@ class BasisInForce:
                 )
         return Decision.allow(
             _ACT, rule, f"rests on {', '.join(b.short_name for b in basis)}, in force"
+        )
+
+
+class ProviderCleared:
+    """Only an official of the originating government provides items through official
+    channels (JK-9.1), and only what they may handle themselves: cleared at or above the
+    level in their own scheme, with an official need to know the topic (JK-7.1, JK-7.2
+    under the originator's own law)."""
+
+    key: ClassVar[str] = "provider"
+    article: ClassVar[str] = "an official of the originator, cleared and with a need to know"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        p = request.person
+        if p is None:
+            return Decision.deny(_ACT, rule, "an item is provided by a named official")
+        if p.party != request.originator:
+            return Decision.deny(_ACT, rule, f"{p.id} is not an official of {request.originator}")
+        if p.role not in (Role.OFFICIAL, Role.SECURITY_OFFICER):
+            return Decision.deny(_ACT, rule, f"{p.id} ({p.role}) does not provide items")
+        level = p.clearance_on(request.at.date())
+        problems = []
+        if level is None or type(level) is not type(request.level) or level < request.level:
+            problems.append(f"{p.id} is not cleared to {request.level}")
+        if request.topic not in p.need_to_know:
+            problems.append(f"{p.id} has no official need to know {request.topic}")
+        if problems:
+            return Decision.deny(_ACT, rule, "; ".join(problems))
+        return Decision.allow(_ACT, rule, f"{p.id} is cleared to {level} and needs {request.topic}")
+
+
+class AssuranceGiven:
+    """Before items are handed to a representative of the receiving party in person, the
+    receiving party has assured the originator that the representative holds the necessary
+    clearance, needs the items for official purposes, and that they will be protected
+    substantially equivalently (JK-7.4)."""
+
+    key: ClassVar[str] = "assurance"
+    article: ClassVar[str] = "the receiving party's three-part assurance before a hand-over"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        who = request.in_person
+        if who is None:
+            return Decision.allow(_ACT, rule, "not handed over in person")
+        assurance = request.assured.get(who)
+        if assurance is None:
+            return Decision.deny(
+                _ACT, rule, f"{request.recipient} has given no assurance for {who} (JK-7.4)"
+            )
+        problems = []
+        if assurance.party != request.recipient or assurance.agreement.id != request.agreement.id:
+            problems.append("the assurance is from another party or under another agreement")
+        if not _at_least(assurance.level, request.level):
+            problems.append(f"it covers {assurance.level}, not {request.level}")
+        if assurance.topic != request.topic:
+            problems.append(f"it is for {assurance.topic}, not {request.topic}")
+        if assurance.valid_until < request.at.date():
+            problems.append(f"it expired on {assurance.valid_until}")
+        if problems:
+            return Decision.deny(_ACT, rule, f"the assurance for {who}: " + "; ".join(problems))
+        return Decision.allow(_ACT, rule, f"{request.recipient} assured {who} in writing")
+
+
+def _at_least(held: Level, needed: Level) -> bool:
+    return type(held) is type(needed) and held >= needed
+
+
+class Marking:
+    """On receipt the recipient marks every item with the originator's name and its own
+    equivalent level (JK-4.2). The decision's obligation carries the marking."""
+
+    key: ClassVar[str] = "marking"
+    article: ClassVar[str] = "originator's name and the recipient's equivalent level"
+
+    def evaluate(self, request: SendRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        try:
+            holder_level = a.equivalent(request.level, for_party=request.recipient)
+        except PolicyDenied as exc:
+            return Decision.deny("mark", rule, exc.reason)
+        names = {p.code: p.name for p in a.parties}
+        name = names.get(request.originator, request.originator)
+        return Decision.allow(
+            "mark",
+            rule,
+            f"marked {holder_level} ({holder_level.ref}), originator {name}",
+            f"mark:{holder_level.ref}",
         )

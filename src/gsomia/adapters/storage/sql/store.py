@@ -451,7 +451,12 @@ class SqlUnitOfWork:
         return _record(row)
 
     def records(
-        self, kind: str, *, item_id: str | None = None, state: str | None = None
+        self,
+        kind: str,
+        *,
+        item_id: str | None = None,
+        state: str | None = None,
+        prefix: str | None = None,
     ) -> list[WorkflowRecord]:
         q = (
             select(t.records)
@@ -460,6 +465,8 @@ class SqlUnitOfWork:
         )
         if item_id is not None:
             q = q.where(t.records.c.item_id == item_id)
+        if prefix is not None:
+            q = q.where(t.records.c.id.startswith(prefix, autoescape=True))
         latest: dict[str, WorkflowRecord] = {}
         for row in self._conn.execute(q):
             latest[row.id] = _record(row)

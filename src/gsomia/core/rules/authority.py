@@ -1,0 +1,147 @@
+"""Rules on who decides for a party, and who administers its registry (JK-5.1, JK-6.e, JK-6.g,
+JK-7, JK-17.1, JK-21, TI-3).
+
+Authority is data: the registry grants each authority by name to a person, and these rules
+read the grants. The role ``official`` alone authorises nothing beyond what the access rules
+allow; registry and custody authority go to security officers only; decisions about an item
+also need clearance at or above its level and need-to-know for its topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar, Protocol
+
+from gsomia.core.decisions import Decision
+from gsomia.core.items import Item
+from gsomia.core.people import OFFICER_ONLY, Authority, Person, Role
+from gsomia.core.rules.access import NeedAndClearance
+from gsomia.core.rules.requests import AccessRequest, AdministerRequest, Deciding
+
+__all__ = ["AuthorityHeld", "ClearedForItem", "Founding", "GrantEligible", "eligible"]
+
+_DECIDERS = (Role.OFFICIAL, Role.SECURITY_OFFICER)
+
+
+def eligible(role: Role, authority: Authority) -> bool:
+    """Whether a person of ``role`` may hold ``authority``: officials and security officers,
+    and for registry and custody security officers only."""
+    if role not in _DECIDERS:
+        return False
+    return authority not in OFFICER_ONLY or role is Role.SECURITY_OFFICER
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityHeld:
+    """The person deciding for a party is one of its officials to whom the registry granted
+    the authority the act needs; the decision cites the act's own article (``key``)."""
+
+    key: str
+    article: str = "an authority granted by name in the registry"
+
+    def evaluate(self, request: Deciding) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        p, needed = request.person, request.authority
+        act = f"decide ({needed})"
+        if p is None:
+            return Decision.deny(act, rule, f"the {needed} authority is exercised by a person")
+        if p.party != request.party:
+            return Decision.deny(act, rule, f"{p.id} is not a person of {request.party}")
+        if p.role not in _DECIDERS or (
+            needed in OFFICER_ONLY and p.role is not Role.SECURITY_OFFICER
+        ):
+            return Decision.deny(
+                act, rule, f"{p.id} ({p.role}) may not hold the {needed} authority"
+            )
+        if not p.holds(needed):
+            return Decision.deny(
+                act, rule, f"{p.id} has not been granted the {needed} authority of {request.party}"
+            )
+        return Decision.allow(act, rule, f"{p.id} holds the {needed} authority of {request.party}")
+
+
+class _ItemDecision(Deciding, Protocol):
+    @property
+    def item(self) -> Item | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClearedForItem:
+    """A decision about an item is made only by a person cleared at or above its level with
+    a need to know its topic (JK-7.2); ``need=False`` for inventory acts by a custody
+    officer, who must still be cleared."""
+
+    key: str = "need_and_clearance"
+    article: str = "cleared for the item's level, with a need to know its topic"
+    need: bool = True
+
+    def evaluate(self, request: _ItemDecision) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        item = request.item
+        if item is None:
+            return Decision.allow("decide", rule, "no item is concerned")
+        p = request.person
+        if p is None:
+            return Decision.deny("decide", rule, "a decision about an item is made by a person")
+        if not self.need:
+            p = _with_need(p, item)
+        access = AccessRequest(agreement=request.agreement, person=p, item=item, at=request.at)
+        decision = NeedAndClearance().evaluate(access)
+        return Decision(
+            act="decide",
+            allowed=decision.allowed,
+            rule_ids=(rule,),
+            reason=decision.reason,
+        )
+
+
+def _with_need(person: Person, item: Item) -> Person:
+    return replace(person, need_to_know=person.need_to_know | {item.topic})
+
+
+class Founding:
+    """A node's registry is founded once, by its operator, with a first security officer
+    who then holds the registry authority; once anyone holds it, every registry act is by a
+    named security officer (JK-6.e)."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "the registry founded once, by a security officer"
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        target = request.target
+        if not request.registry_empty:
+            return Decision.deny(
+                "found",
+                rule,
+                "the registry is founded already; a security officer with the "
+                "registry authority administers it",
+            )
+        if target is None or target.role is not Role.SECURITY_OFFICER:
+            return Decision.deny("found", rule, "the registry is founded by a security officer")
+        if target.party != request.party:
+            return Decision.deny("found", rule, f"{target.id} is not a person of {request.party}")
+        return Decision.allow("found", rule, f"{target.id} founds the registry of {request.party}")
+
+
+class GrantEligible:
+    """An authority goes to an official or security officer of the party (registry and
+    custody to security officers only), never by the grantor to themselves (JK-6.e)."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "authorities granted to eligible persons, by another"
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        target, granted = request.target, request.granted
+        if target is None or granted is None:
+            return Decision.deny("grant", rule, "a grant names a person and an authority")
+        if request.person is not None and target.id == request.person.id:
+            return Decision.deny("grant", rule, "nobody grants an authority to themselves")
+        if target.party != request.party:
+            return Decision.deny("grant", rule, f"{target.id} is not a person of {request.party}")
+        if not eligible(target.role, granted):
+            return Decision.deny(
+                "grant", rule, f"{target.id} ({target.role}) may not hold the {granted} authority"
+            )
+        return Decision.allow("grant", rule, f"{target.id} may hold the {granted} authority")

@@ -1,0 +1,65 @@
+"""Rules on seeing markings: items, the registry, the ledger and workflow records (JK-6.e,
+JK-6.f, JK-7.2).
+
+A marking is classified information about an item: its level, topic and purpose. A person
+sees an item's marking only where they could be given the item itself: an official of the
+holding party, cleared at or above its level, with a need to know its topic (a custody
+officer, who keeps the inventory, needs the clearance only). The registry and the ledger are
+for security officers; records of a workflow for security officers and the persons who hold
+that workflow's authority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from gsomia.core.decisions import Decision
+from gsomia.core.people import Authority, Role
+from gsomia.core.rules.requests import ViewRequest
+
+__all__ = ["MarkingVisible", "OfficersOnly"]
+
+_ACT = "view"
+
+
+class MarkingVisible:
+    """An item's marking is shown only to an official of its holder cleared for its level,
+    with a need to know its topic or the custody of the inventory (JK-7.2, JK-6.f)."""
+
+    key: ClassVar[str] = "need_and_clearance"
+    article: ClassVar[str] = "markings only to those cleared for them"
+
+    def evaluate(self, request: ViewRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        p, item = request.person, request.item
+        if item is None:
+            return Decision.deny(_ACT, rule, "no item named")
+        if p.party != item.holder:
+            return Decision.deny(_ACT, rule, f"{p.id} is not a person of {item.holder}")
+        level = p.clearance_on(request.at.date())
+        if level is None or type(level) is not type(item.holder_level) or level < item.holder_level:
+            return Decision.deny(
+                _ACT, rule, f"{p.id} is not cleared to see a marking of {item.holder_level}"
+            )
+        if item.topic not in p.need_to_know and not p.holds(Authority.CUSTODY):
+            return Decision.deny(_ACT, rule, f"{p.id} has no need to know {item.topic}")
+        return Decision.allow(_ACT, rule, f"{p.id} is cleared for {item.holder_level}")
+
+
+@dataclass(frozen=True, slots=True)
+class OfficersOnly:
+    """The registry, the ledger and workflow records are for security officers, and for
+    the persons who hold the workflow's authority (``authority`` of the request)."""
+
+    key: str
+    article: str = "for security officers and the authority's holders"
+
+    def evaluate(self, request: ViewRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        p = request.person
+        if p.role is Role.SECURITY_OFFICER:
+            return Decision.allow(_ACT, rule, f"{p.id} is a security officer")
+        if request.authority is not None and p.holds(request.authority):
+            return Decision.allow(_ACT, rule, f"{p.id} holds the {request.authority} authority")
+        return Decision.deny(_ACT, rule, f"the {request.what} is for security officers")

@@ -1,0 +1,191 @@
+"""What a person may see: items and their markings, the registry's records, the ledger,
+workflow records (JK-6.e, JK-6.f, JK-7.2).
+
+Every listing an edge shows (the REST API, the console, TAXII) comes from here, and each
+row is one the rules let the viewer see (:class:`~gsomia.core.rules.Act` ``VIEW_*``). A
+listing leaves out what the viewer may not see; asking for one item, ledger or registry the
+viewer may not see is a refusal, recorded like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from gsomia.core.agreements import Agreement
+from gsomia.core.people import Authority, Person
+from gsomia.core.rules import Act, ViewRequest
+from gsomia.errors import UnknownName
+from gsomia.ledger.entries import LedgerEntry
+from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork
+from gsomia.records import (
+    AssuranceRecord,
+    ConsentRecord,
+    IncidentRecord,
+    LawNoticeRecord,
+    LawRequestRecord,
+    NoteRecord,
+    Record,
+    VisitRecord,
+)
+from gsomia.services._workflow import Workflow, check_id
+from gsomia.services.context import Stored
+
+__all__ = ["ItemDetail", "Queries"]
+
+_logger = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Record)
+
+#: The authority whose holders see a kind of record (security officers see every kind).
+RECORD_AUTHORITY: dict[type[Record], Authority] = {
+    ConsentRecord: Authority.CONSENT,
+    IncidentRecord: Authority.INCIDENTS,
+    NoteRecord: Authority.NOTES,
+    LawNoticeRecord: Authority.LIAISON,
+    LawRequestRecord: Authority.LIAISON,
+    VisitRecord: Authority.LIAISON,
+    AssuranceRecord: Authority.LIAISON,
+}
+_SCAN = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemDetail:
+    """One item as its viewer may see it: its record (never its content) and every label
+    version."""
+
+    record: ItemRecord
+    labels: list[LabelRecord]
+
+
+class Queries(Workflow):
+    """Listings and details, each row decided by the visibility rules."""
+
+    # Items ---------------------------------------------------------------------------------
+
+    def items(
+        self,
+        *,
+        viewer: str,
+        after: str = "",
+        limit: int = 100,
+        state: ItemState | None = None,
+    ) -> list[ItemRecord]:
+        """Up to ``limit`` items after the cursor ``after`` (by id) whose markings ``viewer``
+        may see (JK-7.2)."""
+        now = self.ctx.clock.now()
+        out: list[ItemRecord] = []
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+            while len(out) < limit:
+                page = uow.items(state=state, after=after, limit=_SCAN)
+                out += [r for r in page if self._sees(person, r, now)][: limit - len(out)]
+                if len(page) < _SCAN:
+                    break
+                after = page[-1].id
+        return out
+
+    def item(self, *, viewer: str, item_id: str) -> ItemDetail:
+        """One item's record and label versions, for a viewer the rules let see its marking;
+        a refusal is recorded and raised."""
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as uow:
+            record = uow.item(check_id(item_id, what="item id"))
+            person = self.person(uow, viewer)
+            labels = uow.labels(item_id)
+        self.ctx.decide(
+            Act.VIEW_ITEM, self._view(person, record, now), person=viewer, item_id=item_id
+        )
+        return ItemDetail(record=record, labels=labels)
+
+    def visible(self, *, viewer: Person, record: ItemRecord) -> bool:
+        """Whether ``viewer`` may see the item's marking (for edges that list other things
+        about items)."""
+        return self._sees(viewer, record, self.ctx.clock.now())
+
+    def _sees(self, person: Person, record: ItemRecord, now: datetime) -> bool:
+        decision = self.ctx.rulebook.decide(Act.VIEW_ITEM, self._view(person, record, now))
+        return decision.allowed
+
+    def _view(self, person: Person, record: ItemRecord, now: datetime) -> ViewRequest:
+        return ViewRequest(
+            agreement=self.ctx.agreement(record.agreement_id),
+            person=person,
+            at=now,
+            item=self.ctx.item_view(record),
+        )
+
+    # The ledger and the registry -------------------------------------------------------------
+
+    def ledger(
+        self, *, viewer: str, item_id: str | None = None, limit: int | None = 100
+    ) -> list[tuple[int, LedgerEntry]]:
+        """Ledger entries about one item, or the latest ones, for security officers."""
+        self.decide_node_view(Act.VIEW_LEDGER, viewer, what="ledger")
+        from gsomia.services.node import audit_of
+
+        return audit_of(self.ctx).show(item_id=item_id, limit=limit)
+
+    def decide_node_view(self, act: Act, viewer: str, *, what: str) -> Person:
+        """Decide that ``viewer`` may see the node's ``what`` (the registry, the ledger, its
+        outbox); records and raises a refusal."""
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+        self.ctx.decide_node(
+            act,
+            lambda a: ViewRequest(agreement=a, person=person, at=now, what=what),
+            person=viewer,
+        )
+        return person
+
+    # Workflow records ----------------------------------------------------------------------
+
+    def records(self, cls: type[R], *, viewer: str, state: str | None = None) -> list[Stored[R]]:
+        """The records of one kind that ``viewer`` may see: those about an item whose
+        marking they may see, or, for records about no item, those under an agreement
+        where they are a security officer or hold the kind's authority."""
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+            rows = self.ctx.find(uow, cls, state=state)
+            return [s for s in rows if self._sees_record(uow, person, cls, s, now)]
+
+    def _sees_record(
+        self, uow: UnitOfWork, person: Person, cls: type[R], stored: Stored[R], now: datetime
+    ) -> bool:
+        items = [stored.item_id] if stored.item_id is not None else []
+        if isinstance(stored.record, IncidentRecord):
+            items = list(stored.record.items)
+        if items:
+            return all(self._sees_id(uow, person, i, now) for i in items)
+        agreement = self._agreement_of(stored.record)
+        if agreement is None:
+            return False
+        request = ViewRequest(
+            agreement=agreement,
+            person=person,
+            at=now,
+            what=f"{cls.KIND} records",
+            authority=RECORD_AUTHORITY.get(cls),
+        )
+        return self.ctx.rulebook.decide(Act.VIEW_RECORDS, request).allowed
+
+    def _sees_id(self, uow: UnitOfWork, person: Person, item_id: str, now: datetime) -> bool:
+        try:
+            return self._sees(person, uow.item(item_id), now)
+        except UnknownName:
+            return False
+
+    def _agreement_of(self, record: Record) -> Agreement | None:
+        agreement_id = getattr(record, "agreement", None)
+        try:
+            if agreement_id is not None:
+                return self.ctx.agreement(str(agreement_id))
+            governing = self.ctx.rulebook.governing(self.party)
+            return governing[0] if governing else None
+        except UnknownName:
+            return None
