@@ -90,8 +90,23 @@ def make_homes(root: Path) -> dict[str, Path]:
     levels = {"JPN": "極秘", "KOR": "군사II급비밀"}
     for party, home in homes.items():
         p = party.lower()
-        invoke(home, "node", "init", "--party", party)
-        ok(home, "facility", "add", f"{p}-hq", "--name", "Headquarters")
+        ok(
+            home,
+            "node",
+            "init",
+            "--party",
+            party,
+            "--officer",
+            f"{p}-registrar",
+            "--clearance",
+            levels[party],
+            "--need",
+            "nk-missile",
+            "--facility",
+            f"{p}-hq",
+            "--facility-name",
+            "Headquarters",
+        )
         for person, role in ((f"{p}-officer", "security-officer"), (f"{p}-official", "official")):
             ok(
                 home,
@@ -108,7 +123,20 @@ def make_homes(root: Path) -> dict[str, Path]:
                 "nk-missile",
                 "--facility",
                 f"{p}-hq",
+                "--as",
+                f"{p}-registrar",
             )
+        for authority in (
+            "custody",
+            "consent",
+            "reclassification",
+            "notes",
+            "incidents",
+            "forwarding",
+            "liaison",
+            "registry",
+        ):
+            ok(home, "person", "grant", f"{p}-officer", authority, "--as", f"{p}-registrar")
         ok(home, "keys", "export", "--out", str(root / f"{p}.keys"))
     for party, home in homes.items():
         other = "kor" if party == "JPN" else "jpn"

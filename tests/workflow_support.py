@@ -26,6 +26,8 @@ from gsomia.services.custody import Provision, ProvisionResult
 from gsomia.services.node import Node
 
 T0 = datetime(2019, 10, 2, 9, 0, tzinfo=UTC)
+#: When the template registries were made (and their clearances granted).
+REGISTERED = datetime(2015, 1, 5, 9, 0, tzinfo=UTC)
 LEVEL = {"JPN": "極秘", "KOR": "군사II급비밀", "USA": "SECRET"}
 LOW = {"JPN": "秘", "KOR": "군사III급비밀", "USA": "CONFIDENTIAL"}
 TOPIC = "nk-missile"
@@ -148,7 +150,7 @@ def _node(
 def _template() -> Path:
     """Stores of JPN, KOR and USA with their facilities and people, made once."""
     root = Path(tempfile.mkdtemp(prefix="gsomia-template-"))
-    clock = SimulatedClock(T0)
+    clock = SimulatedClock(REGISTERED)  # clearances granted well before any test's dates
     for party in ("JPN", "KOR", "USA"):
         node = _node(root, party, library(), clock)
         _people(node, party)

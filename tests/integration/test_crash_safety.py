@@ -37,7 +37,14 @@ import pytest
 from sqlalchemy import Engine, Row, select
 
 from gsomia.adapters.storage.sql import SqlStore, tables
-from gsomia.bootstrap import connect_in_process, exchange_keys, init_home, open_node
+from gsomia.bootstrap import (
+    Member,
+    connect_in_process,
+    demonstration_registry,
+    exchange_keys,
+    init_home,
+    open_node,
+)
 from gsomia.core.labels import Label, content_digest
 from gsomia.crypto import MasterSecret
 from gsomia.ledger.entries import ENTRY_FORMAT, Event
@@ -142,15 +149,34 @@ def prepare(root: Path, master: MasterSecret) -> None:
     nodes = [open_node(home(root, p), master=master) for p in ("JPN", "KOR")]
     exchange_keys(nodes, homes=[home(root, p) for p in ("JPN", "KOR")], master=master)
     jpn, kor = nodes
-    kor.registry.add_facility(facility_id="kor-hq", name="ROK JCS headquarters")
-    jpn.registry.add_facility(facility_id="jpn-hq", name="JSO headquarters")
-    jpn.registry.add_person(
-        person_id=OFFICER,
-        name="Security officer",
-        role="security-officer",
-        clearance="極秘",
-        need_to_know=frozenset({"nk-missile"}),
-        facilities=frozenset({"jpn-hq"}),
+    demonstration_registry(
+        kor,
+        facility="kor-hq",
+        facility_name="ROK JCS headquarters",
+        registrar=Member(
+            person_id="registrar",
+            name="Registrar",
+            role="security-officer",
+            clearance="군사II급비밀",
+        ),
+        members=[],
+    )
+    demonstration_registry(
+        jpn,
+        facility="jpn-hq",
+        facility_name="JSO headquarters",
+        registrar=Member(
+            person_id="registrar", name="Registrar", role="security-officer", clearance="極秘"
+        ),
+        members=[
+            Member(
+                person_id=OFFICER,
+                name="Security officer",
+                role="security-officer",
+                clearance="極秘",
+                need_to_know=frozenset({"nk-missile"}),
+            )
+        ],
     )
     for node in nodes:
         node.ctx.store.close()

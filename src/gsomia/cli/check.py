@@ -79,6 +79,13 @@ def open_(
     person_party: Annotated[
         str | None, typer.Option(help="Person's party (default: holder).")
     ] = None,
+    not_registered: Annotated[
+        bool,
+        typer.Option(
+            "--not-registered",
+            help="The person is not on the register of the facility keeping it (JK-6.e).",
+        ),
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """May a person of the holding party open the item (JK-7)?"""
@@ -95,6 +102,7 @@ def open_(
             role=role,
             rank=rank,
             person_party=person_party.upper() if person_party else None,
+            registered=not not_registered,
         )
     )
     emit_json(decision_view(d)) if json_ else _render(d, "open")

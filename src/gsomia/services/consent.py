@@ -71,7 +71,9 @@ class ConsentService(Workflow):
             record = self.held(uow, item_id, *_states())
             if record.originator == self.party:
                 raise InputError(f"{self.party} originated {item_id}; no consent is needed")
-            if to_party in (self.party, record.originator):
+            if consent_kind is ConsentKind.PURPOSE and to_party != self.party:
+                raise InputError(f"consent to another purpose is asked for {self.party} itself")
+            if consent_kind is ConsentKind.RELEASE and to_party in (self.party, record.originator):
                 raise InputError(f"consent to release to {to_party} is not needed")
             access = self.access(uow, record, self.person(uow, by), now)
         decision = ctx.decide(Act.ASK_CONSENT, access, person=by, item_id=record.id)

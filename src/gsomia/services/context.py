@@ -199,7 +199,7 @@ class NodeContext:
         with self.store.unit_of_work() as uow:
             self.record(uow, entries)
         first = refusals[0][1]
-        more = f" ({len(refusals)} of {of} refused)" if of > 1 else ""
+        more = f" ({len(refusals)} of {of} items refused)" if of > 1 else ""
         raise PolicyDenied(rule_ids=first.rule_ids, reason=first.reason + more)
 
     def refusal(

@@ -17,7 +17,10 @@ ledger entry and check of the item-by-item path, in the same order.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -26,7 +29,7 @@ from typing import Any
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
-from gsomia.core.items import ConsentKind
+from gsomia.core.items import Consent, ConsentKind
 from gsomia.core.labels import Label, content_digest
 from gsomia.core.people import Person
 from gsomia.core.rules import Act, AssuranceRequest, PlaceRequest, ReceiveRequest, SendRequest
@@ -44,9 +47,10 @@ from gsomia.crypto import (
 )
 from gsomia.errors import GsomiaError, InputError, IntegrityError
 from gsomia.ledger.entries import Event, LedgerEntry
+from gsomia.ports.ledger import AlarmRecord
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, OutboxMessage, UnitOfWork
 from gsomia.records import AssuranceRecord, PlacementRecord
-from gsomia.services._consents import verified_consent
+from gsomia.services._consents import CONSENT_FORMAT, verified_consent
 from gsomia.services._transfers import (
     item_record,
     label_row,
@@ -56,7 +60,7 @@ from gsomia.services._transfers import (
 )
 from gsomia.services._workflow import Workflow, check_id
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Kind, Message
+from gsomia.services.messages import Kind, Message, unb64
 
 __all__ = ["TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 
@@ -65,6 +69,7 @@ _logger = logging.getLogger(__name__)
 #: Items per transfer message (one binding signature and one message signature each).
 TRANSFER_CHUNK = 1000
 _DEFAULT_REVIEW = timedelta(days=365 * 5)
+_TOPIC = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +104,9 @@ class CustodyService(Workflow):
         #: Called with the labels of every transfer's accepted items (the warning feed
         #: learns its streams' labels this way).
         self.on_received: list[Callable[[list[Label]], None]] = []
+        #: Alarms found while a transfer was handled, raised once its unit of work is over.
+        self._alarms: list[AlarmRecord] = []
+        self._alarm_lock = threading.Lock()
 
     # Provide -------------------------------------------------------------------------------
 
@@ -112,6 +120,8 @@ class CustodyService(Workflow):
         """
         if not contents:
             raise InputError("nothing to provide: no contents given")
+        if not _TOPIC.fullmatch(provision.topic):
+            raise InputError(f"topic {provision.topic!r}: use lower-case letters, digits, . _ -")
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
@@ -303,6 +313,7 @@ class CustodyService(Workflow):
         wire = transfer_items(message)
         parsed = [self._parse(i, e, b) for i, (e, b) in enumerate(wire)]
         good, kept = self._verified(parsed)
+        carried = _carried_consents(message)
         held = uow.existing_items([e.label.item_id for e, _ in parsed])
         decided: dict[tuple[object, ...], Decision] = {}
         accepted: list[tuple[Envelope, Binding, bytes]] = []
@@ -312,7 +323,15 @@ class CustodyService(Workflow):
         order: list[LedgerEntry | None] = []
         for (envelope, binding), (_, raw_binding) in zip(parsed, wire, strict=True):
             label = envelope.label
-            problem = self._admit(message, envelope, binding, good=good, held=held, decided=decided)
+            problem = self._admit(
+                message,
+                envelope,
+                binding,
+                good=good,
+                held=held,
+                decided=decided,
+                consent=carried.get(label.item_id),
+            )
             held.add(label.item_id)
             if problem.allowed:
                 accepted.append((envelope, binding, raw_binding))
@@ -388,6 +407,7 @@ class CustodyService(Workflow):
         good: set[str],
         held: set[str],
         decided: dict[tuple[object, ...], Decision],
+        consent: bytes | None = None,
     ) -> Decision:
         """The rules' decision on taking this item (JK-4.2, JK-9.1, TI-2): its binding, its
         route, a duplicate, the provision as of the transfer's time, its marking.
@@ -408,7 +428,10 @@ class CustodyService(Workflow):
             route=label.route,
             marked=label.equivalent_for(self.ctx.party),
             send=None,
+            relayed=_relayed(label, message.sender, self.ctx.party),
         )
+        if request.relayed:
+            request = replace(request, consent=self._relay_consent(label, consent))
         key = (
             request.agreement.id,
             request.label_agreement,
@@ -421,12 +444,69 @@ class CustodyService(Workflow):
             request.marked,
             request.binding_verified,
             request.already_held,
+            label.item_id if request.relayed else None,
         )
         decision = decided.get(key)
         if decision is None:
             request = replace(request, send=self._provision(request, label, message))
             decision = decided[key] = self.ctx.rulebook.decide(Act.RECEIVE, request)
+            if request.relayed and not decision.allowed and request.consent is None:
+                self._alarm(label, message, decision)
         return decision
+
+    def _relay_consent(self, label: Label, blob: bytes | None) -> Consent | None:
+        """The originator's signed consent a hub carried for a relayed item, if it verifies
+        as the originator's written consent to release this item to this node (TI-3)."""
+        if not blob:
+            return None
+        try:
+            doc = self.open_signed(
+                blob, agreement_id=label.agreement_id, signer=label.originator, fmt=CONSENT_FORMAT
+            )
+            if doc.get("item") != label.item_id or doc.get("kind") != ConsentKind.RELEASE.value:
+                return None
+            return Consent(
+                kind=ConsentKind.RELEASE,
+                item_id=label.item_id,
+                originator=str(doc.get("originator")),
+                granted=doc.get("granted") is True,
+                decided_at=datetime.fromisoformat(str(doc.get("decided_at"))),
+                to_party=str(doc.get("to_party")),
+                written=True,
+                signature_verified=True,
+            )
+        except (GsomiaError, ValueError):
+            return None
+
+    def _alarm(self, label: Label, message: Message, decision: Decision) -> None:
+        """Keep an alarm for an item a hub relayed without the originator's consent (a hub
+        that forwards on its own say-so); raised once the transfer's unit of work is over."""
+        evidence = {
+            "item": label.item_id,
+            "agreement": label.agreement_id,
+            "hub": message.sender,
+            "transfer": message.id,
+            "rule_ids": list(decision.rule_ids),
+        }
+        alarm = AlarmRecord(
+            raised_at=self.ctx.clock.now(),
+            origin=message.sender,
+            finding="relay-without-consent",
+            message=f"{message.sender} relayed item {label.item_id} without {label.originator}'s "
+            f"consent: {decision.reason}",
+            evidence=json.dumps(evidence, sort_keys=True),
+        )
+        with self._alarm_lock:
+            self._alarms.append(alarm)
+
+    def settle(self) -> None:
+        """Raise the alarms a handled transfer found (after its unit of work is over): a
+        person must look (``gsomia audit alarms``, the console's overview)."""
+        with self._alarm_lock:
+            alarms, self._alarms = self._alarms, []
+        for alarm in alarms:
+            self.ctx.store.ledger.add_alarm(alarm)
+            _logger.critical("alarm: %s", alarm.message)
 
     def _receipt_agreement(self, label: Label, message: Message) -> Agreement:
         """The agreement a received item is decided under: its label's, or, when this node
@@ -604,6 +684,26 @@ class CustodyService(Workflow):
             )
             ctx.record(uow, [entry])
         return replace(record, facility_id=facility_id)
+
+
+def _relayed(label: Label, sender: str, me: str) -> bool:
+    """Whether an item came to ``me``, its final recipient, through a hub on its route."""
+    route = label.route
+    return len(route) == 3 and route[-1] == me and sender == route[1]
+
+
+def _carried_consents(message: Message) -> dict[str, bytes]:
+    """The originators' signed consents a hub carried with a transfer, by item id."""
+    raw = message.body.get("consents")
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    for item_id, text in raw.items():
+        try:
+            out[str(item_id)] = unb64(text, what="carried consent")
+        except InputError:
+            continue
+    return out
 
 
 def _provider(label: Label) -> str:

@@ -166,6 +166,7 @@ class Node:
             return reply
         finally:
             self.notes.settle()
+            self.custody.settle()
 
 
 def audit_of(ctx: NodeContext) -> AuditService:

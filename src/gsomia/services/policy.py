@@ -18,12 +18,13 @@ from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind, Item
 from gsomia.core.lifecycle import AgreementStatus, status
 from gsomia.core.people import Clearance, Person, Role
-from gsomia.core.rules import AccessRequest, ReleaseRequest, Rulebook, SendRequest
+from gsomia.core.rules import AccessRequest, Act, ReleaseRequest, Rulebook, SendRequest
 from gsomia.errors import InputError
 
 __all__ = ["OpenQuestion", "PolicyService", "ReleaseQuestion", "SendQuestion"]
 
 _PLACEHOLDER_ITEM = "0" * 32
+_WHAT_IF_FACILITY = "the-facility"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +55,7 @@ class OpenQuestion:
     role: str = "official"
     rank: str = ""
     person_party: str | None = None
+    registered: bool = True  # on the register of the facility that keeps the item (JK-6.e)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,10 +149,11 @@ class PolicyService:
             role=role,
             clearance=clearance,
             need_to_know=frozenset(q.need),
+            registered_at=frozenset({_WHAT_IF_FACILITY}) if q.registered else frozenset(),
             rank=q.rank,
         )
-        return self._rulebook.decide_open(
-            AccessRequest(agreement=a, person=person, item=item, at=at)
+        return self._rulebook.decide(
+            Act.OPEN, AccessRequest(agreement=a, person=person, item=item, at=at)
         )
 
     def check_release(self, q: ReleaseQuestion) -> Decision:
@@ -188,6 +191,7 @@ class PolicyService:
             topic=topic,
             purpose="what-if",
             provided_at=at,
+            facility=_WHAT_IF_FACILITY,
         )
 
     def _shared(self, a: str, b: str) -> list[Agreement]:

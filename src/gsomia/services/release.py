@@ -31,7 +31,7 @@ from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork
-from gsomia.records import ForwardRecord, ReleaseRecord
+from gsomia.records import ConsentRecord, ForwardRecord, ReleaseRecord
 from gsomia.services._consents import verified_consent
 from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_party
@@ -275,6 +275,7 @@ class ReleaseService(Workflow):
                     agreement_id=record.agreement_id,
                     recipient=recipient,
                     consent_id=consent_id,
+                    consent=_document(ctx, uow, consent_id) if consent else b"",
                 )
                 plans.append((plan, decision))
         return plans
@@ -295,9 +296,13 @@ class ReleaseService(Workflow):
         parts = tuple(
             part for plan, _ in chunk for part in (plan.record.ciphertext, plan.record.binding)
         )
-        message = self.ctx.outgoing(
-            Kind.TRANSFER, recipient, agreement_id, {"items": len(chunk)}, now, parts=parts
-        )
+        body: dict[str, Any] = {"items": len(chunk)}
+        consents = {plan.record.id: b64(plan.consent) for plan, _ in chunk if plan.consent}
+        if consents:
+            # The originator's signed consent travels with the items it covers, so that the
+            # recipient checks it itself and a hub cannot relay without it (TI-3).
+            body["consents"] = consents
+        message = self.ctx.outgoing(Kind.TRANSFER, recipient, agreement_id, body, now, parts=parts)
         uow.enqueue(message)
         entries = []
         for plan, decision in chunk:
@@ -344,3 +349,11 @@ class _Forward:
     agreement_id: str
     recipient: str
     consent_id: str | None
+    consent: bytes = b""  # the originator's signed consent-v1, carried to the recipient
+
+
+def _document(ctx: Any, uow: UnitOfWork, consent_id: str | None) -> bytes:
+    """The originator's signed consent document of request ``consent_id``."""
+    if consent_id is None:
+        return b""
+    return ctx.get(uow, ConsentRecord, consent_id).document  # type: ignore[no-any-return]

@@ -220,12 +220,12 @@ def test_a_revoked_or_expired_token_is_refused_as_the_api_refuses_it(
     browser: Browser, setup: Setup
 ) -> None:
     auth = AuthService(setup.node.ctx)
-    revoked = auth.issue(person_id=officer("KOR"))
+    revoked = auth.issue(person_id=officer("KOR"), by=registrar("KOR"))
     assert browser.login(revoked.token).status_code == 303
     assert browser.get("/console").status_code == 200
-    auth.revoke(token_id=revoked.token_id)
+    auth.revoke(token_id=revoked.token_id, by=registrar("KOR"))
     assert browser.get("/console").status_code == 303
-    short = auth.issue(person_id=officer("KOR"), ttl=timedelta(minutes=1))
+    short = auth.issue(person_id=officer("KOR"), by=registrar("KOR"), ttl=timedelta(minutes=1))
     assert browser.login(short.token).status_code == 303
     assert browser.get("/console").status_code == 200
     setup.world.later(minutes=2)
@@ -444,7 +444,7 @@ def test_the_audit_page_marks_a_failed_check(tmp_path: Path) -> None:
     kor = world["KOR"]
     browser = Browser(create_app(kor))
     try:
-        token = AuthService(kor.ctx).issue(person_id=officer("KOR")).token
+        token = AuthService(kor.ctx).issue(person_id=officer("KOR"), by=registrar("KOR")).token
         assert browser.login(token).status_code == 303
         page = browser.get("/console/audit").text
         assert "The ledger does NOT verify" in page

@@ -15,8 +15,8 @@ from gsomia.adapters.clock import SimulatedClock
 from gsomia.agreement_files import load_library
 from gsomia.api.app import create_app
 from gsomia.bootstrap import Member, demonstration_registry, fresh_node
-from gsomia.core.people import Authority
 from gsomia.config import Limits
+from gsomia.core.people import Authority
 from gsomia.services.auth import AuthService
 
 

@@ -12,7 +12,8 @@ import pytest
 from gsomia.adapters.bus.inproc import InProcessBus
 from gsomia.adapters.clock import SimulatedClock
 from gsomia.agreement_files import load_library
-from gsomia.bootstrap import connect_in_process, fresh_node
+from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
+from gsomia.core.people import Authority
 from gsomia.errors import PolicyDenied
 from gsomia.services.feed import bundle, unbundle
 from gsomia.services.node import Node
@@ -34,14 +35,26 @@ def world(tmp_path: Path) -> Iterator[tuple[dict[str, Node], SimulatedClock, lis
             clock=clock,
             default_facility=f"{party.lower()}-hq",
         )
-        node.registry.add_facility(facility_id=f"{party.lower()}-hq", name="hq")
-        node.registry.add_person(
-            person_id="duty",
-            name="Duty",
-            role="security-officer",
-            clearance=OFFICER[party],
-            need_to_know=frozenset({"nk-missile"}),
-            facilities=frozenset({f"{party.lower()}-hq"}),
+        demonstration_registry(
+            node,
+            facility=f"{party.lower()}-hq",
+            facility_name="hq",
+            registrar=Member(
+                person_id="registrar",
+                name="Registrar",
+                role="security-officer",
+                clearance=OFFICER[party],
+            ),
+            members=[
+                Member(
+                    person_id="duty",
+                    name="Duty",
+                    role="security-officer",
+                    clearance=OFFICER[party],
+                    need_to_know=frozenset({"nk-missile"}),
+                    authorities=tuple(Authority),
+                )
+            ],
         )
         nodes[party] = node
     connect_in_process(list(nodes.values()))

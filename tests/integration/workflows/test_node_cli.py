@@ -69,7 +69,7 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
     (tmp_path / "w.ko.txt").write_bytes("탄착 지점".encode())
     item = ok(jpn, *provide(tmp_path / "w.txt", purpose="warning"))["items"][0]
     deliver(homes)
-    (shown,) = ok(kor, "inbox")
+    (shown,) = ok(kor, "inbox", "--as", "kor-official")
     assert (shown["item"], shown["originator"], shown["holder_level"]) == (
         item,
         "JPN",
@@ -91,10 +91,12 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
         "--language",
         "ko",
     )
-    assert [r["number"] for r in ok(kor, "copies", item)] == [1, 2]
+    assert [r["number"] for r in ok(kor, "copies", item, "--as", "kor-official")] == [1, 2]
     ok(jpn, "reclassify", item, "--level", "秘", "--as", "jpn-officer", "--text", "downgrade")
     deliver(homes)
-    assert {r["holder_level"] for r in ok(kor, "inbox")} == {"KOR:GUNSA_III"}
+    assert {r["holder_level"] for r in ok(kor, "inbox", "--as", "kor-official")} == {
+        "KOR:GUNSA_III"
+    }
     request = ok(
         kor,
         "consent",
@@ -110,7 +112,7 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
     deliver(homes)
     ok(jpn, "consent", "grant", request["id"], "--as", "jpn-officer")
     deliver(homes)
-    assert [r["state"] for r in ok(kor, "consent", "list")] == ["granted"]
+    assert [r["state"] for r in ok(kor, "consent", "list", "--as", "kor-officer")] == ["granted"]
     report = ok(
         kor,
         "incident",
@@ -138,7 +140,7 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
         "sign-out sheet",
     )
     deliver(homes)
-    (seen,) = ok(jpn, "incident", "list")
+    (seen,) = ok(jpn, "incident", "list", "--as", "jpn-officer")
     assert (seen["state"], seen["measures"]) == ("closed", "sign-out sheet")
     ok(
         kor,
@@ -183,11 +185,22 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
         "kor-officer",
     )
     deliver(homes)
-    assert [r["state"] for r in ok(jpn, "law", "list")] == ["received"]
+    assert [r["state"] for r in ok(jpn, "law", "list", "--as", "jpn-officer")] == ["received"]
     ok(jpn, "visit", "approve", visit["id"], "--as", "jpn-officer")
     deliver(homes)
-    assert [r["state"] for r in ok(kor, "visit", "list")] == ["approved"]
-    ok(kor, "facility", "add", "hanwha-1", "--name", "Plant", "--contractor", "Hanwha")
+    assert [r["state"] for r in ok(kor, "visit", "list", "--as", "kor-officer")] == ["approved"]
+    ok(
+        kor,
+        "facility",
+        "add",
+        "hanwha-1",
+        "--name",
+        "Plant",
+        "--contractor",
+        "Hanwha",
+        "--as",
+        "kor-registrar",
+    )
     assert (
         ok(
             kor,
@@ -225,11 +238,11 @@ def test_the_workflows_through_the_commands(tmp_path: Path) -> None:
     )
     assert moved["facility"] == "hanwha-1"
     ok(kor, "lapse", item, "--as", "kor-official")
-    due = {r["item"]: r["of"] for r in ok(kor, "due")}
+    due = {r["item"]: r["of"] for r in ok(kor, "due", "--as", "kor-official")}
     assert due == {item: None, copy["item"]: item, translation["item"]: item}
     ok(kor, "return", item, "--as", "kor-official")
     deliver(homes)
-    assert ok(kor, "inbox", "--state", "returned")[0]["item"] == item
+    assert ok(kor, "inbox", "--state", "returned", "--as", "kor-official")[0]["item"] == item
     notice = ok(
         kor,
         "agreement",
@@ -260,7 +273,7 @@ def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
         ("KOR", ["copy", item, *kor, "--facility", "nowhere"], 3),
         ("KOR", translate(root / "warning.txt", "nobody"), 3),
         ("KOR", translate(root / "big.bin", "kor-official"), 2),
-        ("KOR", ["copies", NOBODY], 3),
+        ("KOR", ["copies", NOBODY, *kor], 3),
         ("KOR", ["lapse", NOBODY, *kor], 3),
         ("KOR", ["destroy", NOBODY, *kor], 3),
         ("KOR", ["destroy", item, *kor, "--method", "burn it"], 2),
@@ -313,17 +326,17 @@ def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
         ("KOR", ["visit", "refuse", NOBODY, *kor, "--reason", "x"], 3),
         ("KOR", ["contractor", "condition", "nowhere", "a", "--evidence", "x", *kor], 3),
         ("KOR", ["contractor", "condition", "kor-hq", "z", "--evidence", "x", *kor], 2),
-        ("KOR", ["contractor", "hand-over", item, "--facility", "kor-hq", *kor], 2),
+        ("KOR", ["contractor", "hand-over", item, "--facility", "kor-hq", *kor], 4),
         ("KOR", ["agreement", "notice", "no-such", *kor, "--text", "x"], 3),
         (
             "KOR",
             ["agreement", "suspend", "jpn-kor-gsomia", "--of", "nothing", *kor, "--text", "x"],
-            3,
+            4,
         ),
         (
             "KOR",
             ["agreement", "withdraw", "jpn-kor-gsomia", "--of", "nothing", *kor, "--text", "x"],
-            3,
+            4,
         ),
         (
             "KOR",
@@ -348,14 +361,46 @@ def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
         ("JPN", provide(root / "warning.txt", to="ZZZ"), 2),
         ("JPN", ["keys", "import", str(root / "junk.keys"), "--agreement", "jpn-kor-gsomia"], 2),
         ("JPN", ["keys", "import", str(root / "kor.keys"), "--agreement", "jpn-usa-gsomia"], 2),
-        ("JPN", ["person", "add", "kim", "--name", "Kim", "--clearance", "군사II급비밀"], 3),
-        ("JPN", ["person", "add", "kim", "--name", "Kim", "--facility", "nowhere"], 3),
-        ("JPN", ["person", "add", "Bad Id", "--name", "x"], 2),
-        ("JPN", ["person", "add", "kim", "--name", "x", "--role", "general"], 2),
-        ("JPN", ["person", "add", "jpn-officer", "--name", "again"], 7),
-        ("JPN", ["facility", "add", "UPPER", "--name", "x"], 2),
-        ("JPN", ["facility", "add", "jpn-hq", "--name", "again"], 7),
-        ("JPN", ["inbox", "--state", "weird"], 2),
+        (
+            "JPN",
+            [
+                "person",
+                "add",
+                "kim",
+                "--name",
+                "Kim",
+                "--clearance",
+                "군사II급비밀",
+                "--as",
+                "jpn-registrar",
+            ],
+            3,
+        ),
+        (
+            "JPN",
+            [
+                "person",
+                "add",
+                "kim",
+                "--name",
+                "Kim",
+                "--facility",
+                "nowhere",
+                "--as",
+                "jpn-registrar",
+            ],
+            3,
+        ),
+        ("JPN", ["person", "add", "Bad Id", "--name", "x", "--as", "jpn-registrar"], 2),
+        (
+            "JPN",
+            ["person", "add", "kim", "--name", "x", "--role", "general", "--as", "jpn-registrar"],
+            2,
+        ),
+        ("JPN", ["person", "add", "jpn-officer", "--name", "again", "--as", "jpn-registrar"], 7),
+        ("JPN", ["facility", "add", "UPPER", "--name", "x", "--as", "jpn-registrar"], 2),
+        ("JPN", ["facility", "add", "jpn-hq", "--name", "again", "--as", "jpn-registrar"], 7),
+        ("JPN", ["inbox", "--state", "weird", "--as", "jpn-official"], 2),
     ]
 
 
@@ -372,7 +417,14 @@ def test_hostile_input_to_every_command_is_refused_and_stores_nothing(
         if code(result) != expected or result.exception is None:
             failures.append((args, code(result), repr(result.exception), result.output[-300:]))
     assert failures == []
-    assert {p: rows(h) for p, h in homes.items()} == before
+    # A refusal by the rules is recorded in the ledger (once); nothing else is stored.
+    refused = {p: sum(1 for q, _, e in hostile(item, root) if q == p and e == 4) for p in homes}
+    after = {p: rows(h) for p, h in homes.items()}
+    for p in homes:
+        assert after[p]["ledger"] == before[p]["ledger"] + refused[p], p
+        assert {k: v for k, v in after[p].items() if k != "ledger"} == {
+            k: v for k, v in before[p].items() if k != "ledger"
+        }
     assert {p: (h / "keyring.gsk").read_bytes() for p, h in homes.items()} == keyrings
 
 
@@ -380,5 +432,5 @@ def test_errors_in_json_name_what_is_wrong(held: tuple[dict[str, Path], str]) ->
     homes, _ = held
     result = invoke(homes["KOR"], "copy", NOBODY, "--as", "kor-official", "--json")
     assert type(result.exception).__name__ == "UnknownName" and NOBODY in str(result.exception)
-    shown = ok(homes["KOR"], "inbox", "--state", "all")
+    shown = ok(homes["KOR"], "inbox", "--state", "all", "--as", "kor-official")
     assert json.dumps(shown) and all("content" not in row for row in shown)

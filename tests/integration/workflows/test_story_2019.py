@@ -54,7 +54,7 @@ def test_from_notice_to_withdrawal(story: World) -> None:
         item_ids=[hub], kind="compromise", possible=True, by=officer("KOR"), description="?"
     )
     w.drain()
-    assert [i["incident"] for i in jpn.incidents.incidents()] == [report.id]
+    assert [i["incident"] for i in jpn.incidents.incidents(viewer=officer("JPN"))] == [report.id]
     # 22 November 2019: the notice is suspended hours before it would take effect.
     w.clock.set(datetime(2019, 11, 22, 9, tzinfo=UTC))
     suspension = kor.notes.give(

@@ -24,24 +24,30 @@ def person_of(home: Path, token: str) -> str:
 
 def test_a_token_works_until_revoked_and_its_secret_is_never_listed(tmp_path: Path) -> None:
     jpn = make_homes(tmp_path)["JPN"]
-    issued = ok(jpn, "token", "issue", "jpn-officer", "--hours", "2")
+    issued = ok(jpn, "token", "issue", "jpn-officer", "--hours", "2", "--as", "jpn-registrar")
     assert issued["token"].startswith("gst_") and issued["person"] == "jpn-officer"
     assert person_of(jpn, issued["token"]) == "jpn-officer"
 
-    listed = ok(jpn, "token", "list")
+    listed = ok(jpn, "token", "list", "--as", "jpn-registrar")
     assert [(t["token_id"], t["state"]) for t in listed] == [(issued["token_id"], "active")]
-    shown = invoke(jpn, "token", "list")
+    shown = invoke(jpn, "token", "list", "--as", "jpn-registrar")
     assert issued["token"] not in shown.output and issued["token"] not in str(listed)
 
-    ok(jpn, "token", "revoke", issued["token_id"])
-    assert ok(jpn, "token", "list", "--person", "jpn-officer")[0]["state"] == "revoked"
+    ok(jpn, "token", "revoke", issued["token_id"], "--as", "jpn-registrar")
+    assert (
+        ok(jpn, "token", "list", "--person", "jpn-officer", "--as", "jpn-registrar")[0]["state"]
+        == "revoked"
+    )
     with pytest.raises(IntegrityError):
         person_of(jpn, issued["token"])
 
 
 def test_tokens_only_for_registered_persons_and_known_ids(tmp_path: Path) -> None:
     jpn = make_homes(tmp_path)["JPN"]
-    assert code(invoke(jpn, "token", "issue", "nobody")) == 3
-    assert code(invoke(jpn, "token", "revoke", "0" * 32)) == 3
-    assert code(invoke(jpn, "token", "issue", "jpn-officer", "--hours", "0")) == 2
-    assert ok(jpn, "token", "list") == []
+    assert code(invoke(jpn, "token", "issue", "nobody", "--as", "jpn-registrar")) == 3
+    assert code(invoke(jpn, "token", "revoke", "0" * 32, "--as", "jpn-registrar")) == 3
+    assert (
+        code(invoke(jpn, "token", "issue", "jpn-officer", "--hours", "0", "--as", "jpn-registrar"))
+        == 2
+    )
+    assert ok(jpn, "token", "list", "--as", "jpn-registrar") == []

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gsomia.agreement_files import load_library
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level, builtin_schemes
-from gsomia.core.items import Custody, Consent, ConsentKind, Item
+from gsomia.core.items import Consent, ConsentKind, Custody, Item
 from gsomia.core.people import Clearance, Person, Role
 
 SCHEMES = builtin_schemes()

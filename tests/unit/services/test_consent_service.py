@@ -52,7 +52,7 @@ def test_consent_granted_then_release_reaches_the_third_party(world: World, item
         "USA:SECRET",
     )
     assert "consent.given" in ledger_events(jpn) and "item.released" in ledger_events(kor)
-    assert [r.state for r in jpn.consent.requests()] == ["granted"]
+    assert [r.record.state for r in jpn.consent.requests()] == ["granted"]
 
 
 def test_a_refusal_keeps_the_item_from_the_third_party(world: World, item: str) -> None:
@@ -239,5 +239,5 @@ def test_outside_tisas_scope_nothing_enters_the_channel(world: World) -> None:
     before = counts(jpn)
     with pytest.raises(PolicyDenied) as denied:
         world.provide(agreement="tisa", topic="cyber")
-    assert denied.value.rule_ids == ("TI-1",)
+    assert "TI-1" in denied.value.rule_ids
     assert counts(jpn)["items"] == before["items"]

@@ -13,7 +13,11 @@ from workflow_support import World, counts, ledger_events, officer, official
 
 
 def incident(world: World, party: str, incident_id: str) -> dict[str, object]:
-    (view,) = [i for i in world[party].incidents.incidents() if i["incident"] == incident_id]
+    (view,) = [
+        i
+        for i in world[party].incidents.incidents(viewer=officer(party))
+        if i["incident"] == incident_id
+    ]
     return view
 
 

@@ -49,6 +49,7 @@ from gsomia.core.rules.receive import (
     MarkedAsEquivalent,
     NotDuplicate,
     OnRoute,
+    RelayedWithConsent,
 )
 from gsomia.core.rules.release import HubConsent, PurposeLimited, ThirdPartyConsent
 from gsomia.core.rules.requests import AccessRequest, ReceiveRequest, ReleaseRequest
@@ -160,10 +161,13 @@ def _send(a: Agreement) -> tuple[AnyRule, ...]:
 
 
 def _provide(a: Agreement) -> tuple[AnyRule, ...]:
-    return (ProviderCleared(), *_send(a), AssuranceGiven())
+    return (*_send(a), ProviderCleared(), AssuranceGiven())
 
 
 def _receive(a: Agreement) -> tuple[AnyRule, ...]:
+    relay: tuple[AnyRule, ...] = ()
+    if a.route.kind == "hub" and a.route.consent_required:
+        relay = (RelayedWithConsent(),)
     return (
         AgreementKnown(),
         BindingVerified(),
@@ -171,6 +175,7 @@ def _receive(a: Agreement) -> tuple[AnyRule, ...]:
         NotDuplicate(),
         *(OfSend(r) for r in _send(a)),
         MarkedAsEquivalent(),
+        *relay,
     )
 
 
@@ -185,6 +190,7 @@ class _AnyAgreement:
 
     class route:  # noqa: N801 - mirrors Agreement.route
         kind = "hub"
+        consent_required = True
 
 
 _ANY: Any = _AnyAgreement()

@@ -14,7 +14,14 @@ from gsomia.core.decisions import Decision
 from gsomia.core.rules.requests import ReceiveRequest
 from gsomia.errors import PolicyDenied
 
-__all__ = ["AgreementKnown", "BindingVerified", "MarkedAsEquivalent", "NotDuplicate", "OnRoute"]
+__all__ = [
+    "AgreementKnown",
+    "BindingVerified",
+    "MarkedAsEquivalent",
+    "NotDuplicate",
+    "OnRoute",
+    "RelayedWithConsent",
+]
 
 _ACT = "receive"
 
@@ -103,3 +110,34 @@ class MarkedAsEquivalent:
         if request.marked != mine:
             return Decision.deny(_ACT, rule, f"the label's {request.me} equivalent is not {mine}")
         return Decision.allow(_ACT, rule, f"marked {mine}", f"mark:{mine}")
+
+
+class RelayedWithConsent:
+    """An item that comes through a hub which forwards only with the originator's approval
+    carries that approval: the originator's signed consent, checked here, for this recipient
+    (TI-3). A hub cannot relay on its own say-so."""
+
+    key: ClassVar[str] = "consent"
+    article: ClassVar[str] = "the originator's consent travels with a relayed item"
+
+    def evaluate(self, request: ReceiveRequest) -> Decision:
+        a = request.agreement
+        rule = a.rule_id(self.key)
+        if not request.relayed:
+            return Decision.allow(_ACT, rule, "not relayed by a hub")
+        send = request.send
+        originator = send.originator if send is not None else request.provider
+        c = request.consent
+        problems = []
+        if c is None:
+            problems.append(f"the hub carried no consent of {originator} that verifies")
+        else:
+            if not (c.signature_verified and c.written and c.granted):
+                problems.append("the consent is not a granted, signed, written consent")
+            if c.originator != originator or c.to_party != request.me:
+                problems.append(f"the consent is not {originator}'s to {request.me}")
+            if send is not None and c.decided_at > send.at:
+                problems.append("the consent came after the forwarding")
+        if problems:
+            return Decision.deny(_ACT, rule, "; ".join(problems))
+        return Decision.allow(_ACT, rule, f"{originator} consented in writing to the relay")

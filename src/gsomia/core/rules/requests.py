@@ -114,7 +114,8 @@ class ReceiveRequest:
     provision as the authenticated label states it, decided as of the transfer's time;
     ``marked`` is the label's equivalent level for ``me``; ``label_agreement`` the agreement
     the label names (``agreement`` is that one, or the transfer's when this node does not
-    know it)."""
+    know it). ``relayed`` says it came through the agreement's hub, with the originator's
+    ``consent`` the hub carried (TI-3)."""
 
     agreement: Agreement
     label_agreement: str
@@ -126,6 +127,8 @@ class ReceiveRequest:
     route: tuple[str, ...]
     marked: str | None
     send: SendRequest | None
+    relayed: bool = False
+    consent: Consent | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

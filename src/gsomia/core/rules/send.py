@@ -208,8 +208,8 @@ class AssuranceGiven:
     def evaluate(self, request: SendRequest) -> Decision:
         rule = request.agreement.rule_id(self.key)
         who = request.in_person
-        if who is None:
-            return Decision.allow(_ACT, rule, "not handed over in person")
+        if who is None:  # JK-7.4 is not engaged: nothing to cite
+            return Decision(act=_ACT, allowed=True, rule_ids=(), reason="not handed in person")
         assurance = request.assured.get(who)
         if assurance is None:
             return Decision.deny(
