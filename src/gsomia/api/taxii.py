@@ -210,7 +210,7 @@ def _object_routes(router: APIRouter, service: TaxiiService, root: str) -> None:
     def manifest(request: Request, collection_id: str) -> Response:
         """The manifest (§5.3)."""
         person = _person(request)
-        page = service.objects(person, collection_id, ObjectQuery.parse(request.query_params))
+        page = service.manifest(person, collection_id, ObjectQuery.parse(request.query_params))
         body = _envelope(page, "objects", [e.manifest() for e in page.entries])
         return _answer(body, headers=_page_headers(page))
 

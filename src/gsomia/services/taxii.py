@@ -31,6 +31,7 @@ from gsomia.interop.stix import (
     NAMESPACE,
     STIX_MEDIA_TYPE,
     Marking,
+    common_objects,
     item_object,
     object_version,
     timestamp,
@@ -51,6 +52,7 @@ _SCAN = 200
 #: How many items one request reads past the page before it answers ``more``.
 _SCAN_LIMIT = 20_000
 _STATUSES = 1000
+_KNOWN = 200_000
 _WRITERS = (Role.OFFICIAL, Role.SECURITY_OFFICER)
 
 
@@ -83,10 +85,12 @@ class Collection:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
-    """One object version in a collection and when it was added."""
+    """One object version in a collection and when it was added; ``marking`` is the
+    marking it refers to (None for the definitions themselves)."""
 
     obj: dict[str, Any]
     date_added: datetime
+    marking: Marking | None = None
 
     @property
     def version(self) -> str:
@@ -149,6 +153,9 @@ class TaxiiService:
         self._custody = custody
         self._board = board_of(feed)
         self._statuses: OrderedDict[str, Status] = OrderedDict()
+        # What opening each item showed of its object (id, type, version) and its marking,
+        # so that a manifest need not open again. A cache of content, never a decision.
+        self._known: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -207,7 +214,15 @@ class TaxiiService:
         collection = self._readable(person, collection_id)
         if collection.agreement_id is None:
             return self._warnings(person, query)
-        return self._items(person, collection.agreement_id, query)
+        return self._items(person, collection.agreement_id, query, manifest=False)
+
+    def manifest(self, person: Person, collection_id: str, query: ObjectQuery) -> Page:
+        """The manifest of a page: like :meth:`objects`, but an item whose object this
+        node has opened before is described from then, without opening it again."""
+        collection = self._readable(person, collection_id)
+        if collection.agreement_id is None:
+            return self._warnings(person, query)
+        return self._items(person, collection.agreement_id, query, manifest=True)
 
     def versions(self, person: Person, collection_id: str, object_id: str) -> list[Entry]:
         """Every version of one object in the collection; raises :class:`UnknownName`."""
@@ -254,23 +269,36 @@ class TaxiiService:
             return False
         return self._visible(person, record, self.ctx.clock.now())
 
-    def _items(self, person: Person, agreement_id: str, query: ObjectQuery) -> Page:
+    def _items(
+        self, person: Person, agreement_id: str, query: ObjectQuery, *, manifest: bool
+    ) -> Page:
         """Read items after the cursor; once the page is full, look ahead (without opening)
         for one more listed item to answer ``more``."""
         entries: list[Entry] = []
         last, scanned = query.after_item, 0
         for record in self._scan(query.after_item):
             listed = self._listed(person, record, agreement_id, query)
-            if listed and len(entries) >= query.limit:
-                return Page(entries=_latest(entries, query), more=True, next=last)
+            if listed and entries and _page_size(entries, query) >= query.limit:
+                return self._page(entries, query, more=True, next=last)
             if listed:
-                entry = self._item_entry(person, record)
+                with self._lock:
+                    entry = self._known.get(record.id) if manifest else None
+                entry = entry or self._item_entry(person, record)
                 if entry is not None and query.wants(entry.obj):
                     entries.append(entry)
             last, scanned = record.id, scanned + 1
             if scanned >= _SCAN_LIMIT:
-                return Page(entries=_latest(entries, query), more=True, next=last)
-        return Page(entries=_latest(entries, query), more=False, next=None)
+                return self._page(entries, query, more=True, next=last)
+        return self._page(entries, query, more=False, next=None)
+
+    def _page(
+        self, entries: list[Entry], query: ObjectQuery, *, more: bool, next: str | None
+    ) -> Page:
+        """``entries`` (``match[version]`` applied) after the definitions they refer to."""
+        kept = _latest(entries, query)
+        return Page(
+            entries=[*_definitions(kept, query, self.ctx.party), *kept], more=more, next=next
+        )
 
     def _item_entry(self, person: Person, record: ItemRecord) -> Entry | None:
         """The item's object, opened as ``person`` (decided and recorded); None if refused."""
@@ -282,14 +310,24 @@ class TaxiiService:
         with self.ctx.store.read() as uow:
             current = uow.labels(record.id)[-1]
         label = Label.from_bytes(current.label)
+        marking = Marking.of(label, holder=self.ctx.party)
         obj = item_object(
             item_id=record.id,
             label=label,
             label_digest=current.digest,
             content=content,
-            marking=Marking.of(label, holder=self.ctx.party),
+            marking=marking,
         )
-        return Entry(obj=obj, date_added=record.recorded_at)
+        entry = Entry(obj=obj, date_added=record.recorded_at, marking=marking)
+        described = {k: obj[k] for k in ("id", "type", "spec_version") if k in obj}
+        described["modified"] = entry.version
+        with self._lock:
+            self._known[record.id] = Entry(
+                obj=described, date_added=record.recorded_at, marking=marking
+            )
+            while len(self._known) > _KNOWN:
+                self._known.popitem(last=False)
+        return entry
 
     # Warnings ----------------------------------------------------------------------------
 
@@ -308,10 +346,17 @@ class TaxiiService:
                     chosen.append((version.seq, entry))
         kept = {id(e) for e in _latest([e for _, e in chosen], query)}
         rest = [(seq, e) for seq, e in chosen if seq > after and id(e) in kept]
-        page = rest[: query.limit]
+        page: list[tuple[int, Entry]] = []
+        for seq, entry in rest:
+            if page and _page_size([e for _, e in page], query) >= query.limit:
+                break
+            page.append((seq, entry))
         more = len(rest) > len(page)
+        entries = [e for _, e in page]
         return Page(
-            entries=[e for _, e in page], more=more, next=f"{page[-1][0]:032x}" if more else None
+            entries=[*_definitions(entries, query, self.ctx.party), *entries],
+            more=more,
+            next=f"{page[-1][0]:032x}" if more else None,
         )
 
     def _may_read_warning(
@@ -400,7 +445,37 @@ def _version_of(envelope: Any, stix: str, now: datetime) -> str:
 def _warning_entry(version: HeldWarning, party: str) -> Entry:
     marking = Marking.of(version.label, holder=party)
     obj = warning_object(version.warning, epoch=version.epoch, marking=marking)
-    return Entry(obj=obj, date_added=version.added_at)
+    return Entry(obj=obj, date_added=version.added_at, marking=marking)
+
+
+def _parties(entries: list[Entry], party: str) -> set[str]:
+    out = {party}
+    for entry in entries:
+        if entry.marking is not None:
+            out.update((entry.marking.originator, entry.marking.holder))
+    return out
+
+
+def _page_size(entries: list[Entry], query: ObjectQuery) -> int:
+    """How many objects ``entries`` make with the definitions they need."""
+    if query.ids or query.types:
+        return len(entries)
+    markings = {e.marking.id for e in entries if e.marking is not None}
+    return len(entries) + len(markings) + 4 + len(_parties(entries, ""))
+
+
+def _definitions(entries: list[Entry], query: ObjectQuery, party: str) -> list[Entry]:
+    """The identities, extension definitions and marking definitions ``entries`` refer
+    to, dated as the first entry, so that a consumer of any page can resolve them."""
+    if not entries:
+        return []
+    markings = {e.marking.id: e.marking for e in entries if e.marking is not None}
+    objects = [
+        *common_objects(tuple(_parties(entries, party))),
+        *(m.to_stix() for m in markings.values()),
+    ]
+    added = entries[0].date_added
+    return [Entry(obj=o, date_added=added) for o in objects if query.wants(o)]
 
 
 def _latest(entries: list[Entry], query: ObjectQuery) -> list[Entry]:
