@@ -319,7 +319,7 @@ class TaxiiService:
             marking=marking,
         )
         entry = Entry(obj=obj, date_added=record.recorded_at, marking=marking)
-        described = {k: obj[k] for k in ("id", "type", "spec_version") if k in obj}
+        described: dict[str, Any] = {k: obj[k] for k in ("id", "type", "spec_version") if k in obj}
         described["modified"] = entry.version
         with self._lock:
             self._known[record.id] = Entry(
