@@ -18,7 +18,7 @@ from gsomia.core.decisions import Decision
 from gsomia.core.people import Person
 from gsomia.services.context import NodeContext
 
-__all__ = ["see_marking"]
+__all__ = ["network_may_carry", "see_marking"]
 
 
 def see_marking(
@@ -43,3 +43,17 @@ def see_marking(
     if topic not in person.need_to_know:
         return Decision.deny("see", rule, f"{person.id} has no need to know {topic}")
     return Decision.allow("see", rule, f"{person.id} is cleared for {level.ref} and needs {topic}")
+
+
+def network_may_carry(
+    ctx: NodeContext, *, agreement_id: str, holder_level_ref: str, accredited: str, at: datetime
+) -> Decision:
+    """May a network of this party accredited up to ``accredited`` (a level of this party's
+    scheme) carry something marked ``holder_level_ref``? Cites the need-and-clearance rule."""
+    agreement = ctx.agreement(agreement_id)
+    rule = agreement.rule_id("need_and_clearance")
+    level = agreement.schemes.parse(holder_level_ref, party=ctx.party)
+    ceiling = agreement.schemes.parse(accredited, party=ctx.party)
+    if ceiling < level:
+        return Decision.deny("carry", rule, f"the network is accredited to {ceiling.ref} only")
+    return Decision.allow("carry", rule, f"the network is accredited to {ceiling.ref} on {at:%F}")
