@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from gsomia.errors import GsomiaError
+from gsomia.errors import ConfigError, GsomiaError
 from gsomia.interop.cot import cot_events
 from gsomia.interop.stix import Marking
 from gsomia.ports.tak import CotSink
@@ -34,7 +34,11 @@ class CotFeed:
     ) -> None:
         self.ctx = ctx
         self._sink = sink
-        self._accredited = accredited
+        mine = [a for a in ctx.agreements.agreements.values() if ctx.party in a.party_codes]
+        if not mine:
+            raise ConfigError(f"{ctx.party} is party to no agreement; nothing can go to TAK")
+        # The accreditation is a level of this party's own scheme (raises UnknownName).
+        self._accredited = mine[0].schemes.parse(accredited, party=ctx.party).ref
         self._lock = threading.Lock()
         self.counts = {"sent": 0, "withheld": 0, "failed": 0}
         board.listen(self.send)
@@ -48,7 +52,15 @@ class CotFeed:
         return self.counts["sent"] - before
 
     def send(self, version: HeldWarning) -> None:
-        """Decide, map and send one warning version."""
+        """Decide, map and send one warning version (never raises: the warning feed that
+        calls it must go on)."""
+        try:
+            self._send(version)
+        except GsomiaError as exc:
+            self._count("failed")
+            _logger.warning("CoT: %s not sent: %s", version.key, exc)
+
+    def _send(self, version: HeldWarning) -> None:
         label = version.label
         marking = Marking.of(label, holder=self.ctx.party)
         now = self.ctx.clock.now()
@@ -68,13 +80,8 @@ class CotFeed:
         events = cot_events(
             version.warning, epoch=version.epoch, sent_at=now, marking=marking, access=access
         )
-        try:
-            for event in events:
-                self._sink.send(event)
-        except GsomiaError as exc:
-            self._count("failed")
-            _logger.warning("CoT: %s not sent: %s", version.key, exc)
-            return
+        for event in events:
+            self._sink.send(event)
         self._count("sent")
 
     def _count(self, what: str) -> None:

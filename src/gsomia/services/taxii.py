@@ -265,7 +265,7 @@ class TaxiiService:
     ) -> bool:
         if record.agreement_id != agreement_id:
             return False
-        if query.added_after is not None and record.recorded_at <= query.added_after:
+        if query.added_after is not None and _ms(record.recorded_at) <= query.added_after:
             return False
         return self._visible(person, record, self.ctx.clock.now())
 
@@ -338,7 +338,7 @@ class TaxiiService:
         opened: dict[str, bool] = {}
         chosen: list[tuple[int, Entry]] = []
         for version in self._board.versions():
-            if query.added_after is not None and version.added_at <= query.added_after:
+            if query.added_after is not None and _ms(version.added_at) <= query.added_after:
                 continue
             if self._may_read_warning(person, version, opened):
                 entry = _warning_entry(version, self.ctx.party)
@@ -433,6 +433,12 @@ class TaxiiService:
         if status is None or status.person != person.id:
             raise UnknownName(kind="status", name=status_id, known=())
         return status
+
+
+def _ms(at: datetime) -> datetime:
+    """``at`` cut to the millisecond, the precision of the TAXII timestamps it is shown in,
+    so that ``added_after`` set to a date shown excludes what was shown with it."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
 def _version_of(envelope: Any, stix: str, now: datetime) -> str:

@@ -30,7 +30,7 @@ async def main() -> int:
             data = await asyncio.wait_for(
                 reader.readuntil(b"</event>"), timeout=deadline - loop.time()
             )
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError):
+        except (TimeoutError, asyncio.IncompleteReadError):
             break
         print(json.dumps(data.decode("utf-8")), flush=True)
         got += 1
