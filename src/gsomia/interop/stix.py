@@ -27,7 +27,7 @@ import json
 import math
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -201,6 +201,12 @@ class Marking:
     holder_level: str
     releasable_to: tuple[str, ...]
     topic: str
+    id: str = field(default="", init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The marking definition's id: derived from every property, so it never changes.
+        key = json.dumps(self.properties(), sort_keys=True, separators=(",", ":"))
+        object.__setattr__(self, "id", stix_id("marking-definition", f"marking:{key}"))
 
     @classmethod
     def of(cls, label: Label, *, holder: str) -> Marking:
@@ -231,12 +237,6 @@ class Marking:
             "releasable_to": list(self.releasable_to),
             "topic": self.topic,
         }
-
-    @property
-    def id(self) -> str:
-        """The marking definition's id: derived from every property, so it never changes."""
-        key = json.dumps(self.properties(), sort_keys=True, separators=(",", ":"))
-        return stix_id("marking-definition", f"marking:{key}")
 
     def name(self) -> str:
         """A line a person reads: holder level, agreement, releasability."""
