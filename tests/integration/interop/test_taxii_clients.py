@@ -28,10 +28,10 @@ ITEMS, MORE = 2_500, 40
 TITLE = "Japan–ROK GSOMIA"
 
 
-def run_client(served: Served, token: str, *extra: str) -> dict[str, object]:
+def run_client(served: Served, token: str, *extra: str, title: str = TITLE) -> dict[str, object]:
     python = tool(".venv-taxii/bin/python", "OASIS taxii2-client and stix2-validator")
     done = subprocess.run(
-        [str(python), str(CLIENT), served.url, token, TITLE, "500", *extra],
+        [str(python), str(CLIENT), served.url, token, title, "500", *extra],
         capture_output=True,
         text=True,
         timeout=300,
