@@ -557,6 +557,54 @@ class CustodyService:
         return content
 
 
+    def open_batch(self, *, item_ids: Sequence[str], person_id: str) -> list[bytes | None]:
+        """:meth:`open` for many items at once (a page of a TAXII collection): each item
+        is decided and opened or refused exactly as :meth:`open` does, and every opening and
+        refusal is recorded, in one unit of work. The content of each item, or ``None`` where
+        access was refused.
+        """
+        ctx = self.ctx
+        now = ctx.clock.now()
+        decided: list[tuple[ItemRecord, Decision, ItemKey | None]] = []
+        with ctx.store.read() as uow:
+            person = uow.person(person_id)
+            for item_id in item_ids:
+                record = uow.item(item_id)
+                agreement = ctx.agreement(record.agreement_id)
+                decision = decide_access(ctx, uow, agreement, record, person, now)
+                key = uow.keys.get(item_id) if record.state is ItemState.HELD else None
+                if decision.allowed and key is None:
+                    decision = Decision.deny(
+                        "open",
+                        agreement.rule_id("need_and_clearance"),
+                        f"item {item_id} is not held here ({record.state})",
+                    )
+                decided.append((record, decision, key))
+        out: list[bytes | None] = []
+        entries = []
+        for record, decision, key in decided:
+            opened = decision.allowed and key is not None
+            if key is not None and decision.allowed:
+                envelope = Envelope.from_bytes(record.ciphertext)
+                out.append(open_stored(keyring=ctx.keyring, envelope=envelope, item_key=key))
+            else:
+                out.append(None)
+            entries.append(
+                ctx.entry(
+                    event=Event.ITEM_OPENED if opened else Event.ITEM_REFUSED,
+                    agreement_id=record.agreement_id,
+                    at=now,
+                    person=person_id,
+                    item_id=record.id,
+                    decision=decision,
+                    label=record.label_digest if opened else None,
+                )
+            )
+        with ctx.store.unit_of_work() as uow:
+            ctx.record(uow, entries)
+        return out
+
+
 def _check_officer(person: Person, party: str) -> None:
     if person.party != party:
         raise PolicyDenied(

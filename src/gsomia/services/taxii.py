@@ -19,7 +19,6 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -250,16 +249,6 @@ class TaxiiService:
             at=now,
         ).allowed
 
-    def _scan(self, after: str) -> Iterator[ItemRecord]:
-        cursor = after
-        while True:
-            with self.ctx.store.read() as uow:
-                batch = uow.items(state=ItemState.HELD, after=cursor, limit=_SCAN)
-            yield from batch
-            if len(batch) < _SCAN:
-                return
-            cursor = batch[-1].id
-
     def _listed(
         self, person: Person, record: ItemRecord, agreement_id: str, query: ObjectQuery
     ) -> bool:
@@ -272,51 +261,75 @@ class TaxiiService:
     def _items(
         self, person: Person, agreement_id: str, query: ObjectQuery, *, manifest: bool
     ) -> Page:
-        """Read items after the cursor; once the page is full, look ahead (without opening)
-        for one more listed item to answer ``more``."""
-        entries: list[Entry] = []
-        last, scanned = query.after_item, 0
-        for record in self._scan(query.after_item):
-            listed = self._listed(person, record, agreement_id, query)
-            if listed and entries and _page_size(entries, query) >= query.limit:
-                return self._page(entries, query, more=True, next=last)
-            if listed:
-                with self._lock:
-                    entry = self._known.get(record.id) if manifest else None
-                entry = entry or self._item_entry(person, record)
-                if entry is not None and query.wants(entry.obj):
-                    entries.append(entry)
-            last, scanned = record.id, scanned + 1
-            if scanned >= _SCAN_LIMIT:
-                return self._page(entries, query, more=True, next=last)
-        return self._page(entries, query, more=False, next=None)
+        """Read items after the cursor until the page (with the definitions it needs) is
+        full, then look ahead (without opening) for one more listed item to answer ``more``;
+        open the page's items in one batch."""
+        picked, more, last = self._pick(person, agreement_id, query)
+        entries = self._opened(person, picked, manifest)
+        return self._page(entries, query, more=more, next=last if more else None)
+
+    def _pick(
+        self, person: Person, agreement_id: str, query: ObjectQuery
+    ) -> tuple[list[tuple[ItemRecord, str, Label]], bool, str]:
+        """The listed items of one page with their current labels, whether more follow,
+        and the cursor after the page."""
+        picked: list[tuple[ItemRecord, str, Label]] = []
+        refers: set[str] = set()  # the markings and parties the picked items refer to
+        last, scanned, cursor = query.after_item, 0, query.after_item
+        with self.ctx.store.read() as uow:
+            while True:
+                batch = uow.items(state=ItemState.HELD, after=cursor, limit=_SCAN)
+                for record in batch:
+                    listed = self._listed(person, record, agreement_id, query)
+                    if listed and picked and _budget(len(picked), refers, query) >= query.limit:
+                        return picked, True, last
+                    if listed:
+                        current = uow.labels(record.id)[-1]
+                        label = Label.from_bytes(current.label)
+                        picked.append((record, current.digest, label))
+                        refers |= {Marking.of(label, holder=self.ctx.party).id, label.originator}
+                    last, scanned = record.id, scanned + 1
+                    if scanned >= _SCAN_LIMIT:
+                        return picked, True, last
+                if len(batch) < _SCAN:
+                    return picked, False, last
+                cursor = batch[-1].id
 
     def _page(
         self, entries: list[Entry], query: ObjectQuery, *, more: bool, next: str | None
     ) -> Page:
         """``entries`` (``match[version]`` applied) after the definitions they refer to."""
         kept = _latest(entries, query)
-        return Page(
-            entries=[*_definitions(kept, query, self.ctx.party), *kept], more=more, next=next
-        )
+        definitions = _definitions(kept, query, self.ctx.party)
+        return Page(entries=[*definitions, *kept], more=more, next=next)
 
-    def _item_entry(self, person: Person, record: ItemRecord) -> Entry | None:
-        """The item's object, opened as ``person`` (decided and recorded); None if refused."""
-        try:
-            content = self._custody.open(item_id=record.id, person_id=person.id)
-        except PolicyDenied as exc:
-            _logger.info("TAXII: %s may not open %s: %s", person.id, record.id, exc.reason)
-            return None
-        with self.ctx.store.read() as uow:
-            current = uow.labels(record.id)[-1]
-        label = Label.from_bytes(current.label)
+    def _opened(
+        self, person: Person, picked: list[tuple[ItemRecord, str, Label]], manifest: bool
+    ) -> list[Entry]:
+        """The entries of the picked items: from what was opened before (manifest only), else
+        opened now as ``person`` in one batch (each decided and recorded); refused ones left
+        out."""
+        with self._lock:
+            known = {
+                r.id: self._known[r.id] for r, _, _ in picked if manifest and r.id in self._known
+            }
+        fresh = [p for p in picked if p[0].id not in known]
+        contents = (
+            self._custody.open_batch(item_ids=[r.id for r, _, _ in fresh], person_id=person.id)
+            if fresh
+            else []
+        )
+        opened = {
+            r.id: self._entry(r, digest, label, content)
+            for (r, digest, label), content in zip(fresh, contents, strict=True)
+            if content is not None
+        }
+        return [e for r, _, _ in picked if (e := known.get(r.id) or opened.get(r.id))]
+
+    def _entry(self, record: ItemRecord, digest: str, label: Label, content: bytes) -> Entry:
         marking = Marking.of(label, holder=self.ctx.party)
         obj = item_object(
-            item_id=record.id,
-            label=label,
-            label_digest=current.digest,
-            content=content,
-            marking=marking,
+            item_id=record.id, label=label, label_digest=digest, content=content, marking=marking
         )
         entry = Entry(obj=obj, date_added=record.recorded_at, marking=marking)
         described: dict[str, Any] = {k: obj[k] for k in ("id", "type", "spec_version") if k in obj}
@@ -460,6 +473,13 @@ def _parties(entries: list[Entry], party: str) -> set[str]:
         if entry.marking is not None:
             out.update((entry.marking.originator, entry.marking.holder))
     return out
+
+
+def _budget(count: int, refers: set[str], query: ObjectQuery) -> int:
+    """How many objects ``count`` items make with the definitions they need: the markings
+    and originators' identities they refer to (``refers``), this party's identity, gsomia's
+    and the three extension definitions."""
+    return count if query.ids or query.types else count + len(refers) + 5
 
 
 def _page_size(entries: list[Entry], query: ObjectQuery) -> int:
