@@ -556,7 +556,6 @@ class CustodyService:
             ctx.record(uow, [entry])
         return content
 
-
     def open_batch(self, *, item_ids: Sequence[str], person_id: str) -> list[bytes | None]:
         """:meth:`open` for many items at once (a page of a TAXII collection): each item
         is decided and opened or refused exactly as :meth:`open` does, and every opening and
