@@ -14,6 +14,7 @@ import sys
 import threading
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,36 @@ def listen() -> tuple[socket.socket, list[bytes]]:
     return server, got
 
 
-def test_feed_cot_streams_held_warnings_from_the_bus(tmp_path: Path, nats_url: str) -> None:
+def drop_default_stream(url: str) -> None:
+    """Delete the JetStream stream a node's default bus makes (``GSOMIA``, ``gsomia.>``):
+    its subjects overlap every other test's streams on the same server."""
+    import asyncio
+
+    import nats
+    from nats.js.errors import NotFoundError
+
+    async def drop() -> None:
+        client = await nats.connect(url)
+        try:
+            await client.jetstream().delete_stream("GSOMIA")
+        except NotFoundError:
+            pass
+        finally:
+            await client.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture
+def default_stream(nats_url: str) -> Iterator[str]:
+    """The NATS URL, with the node's default stream removed after the test."""
+    drop_default_stream(nats_url)
+    yield nats_url
+    drop_default_stream(nats_url)
+
+
+def test_feed_cot_streams_held_warnings_from_the_bus(tmp_path: Path, default_stream: str) -> None:
+    nats_url = default_stream
     homes = make_homes(tmp_path)
     for home in homes.values():
         with (home / "node.toml").open("a", encoding="utf-8") as f:
