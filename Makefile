@@ -7,7 +7,7 @@ STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
 
-.PHONY: demo test lint typecheck imports unit bench clean up down
+.PHONY: demo test lint typecheck imports unit bench clean up down interop-tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,38 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 $(STAMP_BENCH): pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[dev,bench,postgres,nats]'
 	touch $(STAMP_RUN) $(STAMP_TEST) $@
+
+# Clients from outside the project that the interop tests drive over real sockets, each in a
+# venv of its own (their pins are not ours), and Go's sumdb packages from Debian.
+VENV_TAXII := .venv-taxii
+VENV_TAKY  := .venv-taky
+VENV_PYTAK := .venv-pytak
+INTEROP_TOOLS := $(VENV_TAXII)/.installed $(VENV_TAKY)/.installed $(VENV_PYTAK)/.installed \
+                 .venv-go/.installed
+
+$(VENV_TAXII)/.installed: Makefile
+	rm -rf $(VENV_TAXII) && $(PYTHON) -m venv $(VENV_TAXII)
+	$(VENV_TAXII)/bin/pip install --quiet 'taxii2-client==2.3.0' 'stix2-validator==3.3.2'
+	touch $@
+
+$(VENV_TAKY)/.installed: Makefile
+	rm -rf $(VENV_TAKY) && $(PYTHON) -m venv $(VENV_TAKY)
+	$(VENV_TAKY)/bin/pip install --quiet 'taky==0.10'
+	touch $@
+
+$(VENV_PYTAK)/.installed: Makefile
+	rm -rf $(VENV_PYTAK) && $(PYTHON) -m venv $(VENV_PYTAK)
+	$(VENV_PYTAK)/bin/pip install --quiet 'pytak==7.6.1'
+	touch $@
+
+.venv-go/.installed: Makefile
+	command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod/sumdb \
+	  || (apt-get update -qq && apt-get install -y -qq golang-go golang-golang-x-mod-dev)
+	mkdir -p .venv-go && touch $@
+
+## interop-tools: the outside clients the interop tests use (taxii2-client, stix2-validator,
+## taky, pytak, Go sumdb).
+interop-tools: $(INTEROP_TOOLS)
 
 ## demo: create the virtual environment, install, run the main job on SQLite.
 demo: $(STAMP_RUN)
@@ -42,7 +74,7 @@ typecheck: $(STAMP_TEST)
 imports: $(STAMP_TEST)
 	$(VENV)/bin/lint-imports
 
-unit: $(STAMP_TEST)
+unit: $(STAMP_TEST) $(INTEROP_TOOLS)
 	$(VENV)/bin/pytest -q
 
 ## bench: every side-by-side benchmark (anchor and gsomia in one run).
@@ -50,4 +82,4 @@ bench: $(STAMP_BENCH)
 	for b in bench/*.py; do case $$b in */_*) continue;; esac; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) gsomia-report .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_TAXII) $(VENV_TAKY) $(VENV_PYTAK) .venv-go gsomia-report .pytest_cache .mypy_cache .ruff_cache

@@ -61,6 +61,10 @@ class NodeSettings(BaseSettings):
     import_agreement_events: bool = True
     default_facility: str | None = None
     bus_url: str = ""
+    #: A TAK server (tcp://HOST:PORT) to stream the warnings this node holds to, and the
+    #: highest level of this party's scheme its network is accredited for.
+    cot_url: str = ""
+    cot_level: str = ""
 
     @field_validator("agreements_path", mode="before")
     @classmethod

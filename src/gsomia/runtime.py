@@ -37,6 +37,20 @@ _IDLE_PAUSE = 0.05
 _WITNESS_EVERY = 30.0
 
 
+def _feed_tak(settings: NodeSettings, node: Node) -> None:
+    """Stream the warnings the node holds to the TAK server of ``cot_url`` (if set)."""
+    if not settings.cot_url:
+        return
+    if not settings.cot_level:
+        raise ConfigError("cot_url is set but cot_level (the network's accreditation) is not")
+    from gsomia.adapters.tak import TcpCotSink
+    from gsomia.services.cot_feed import CotFeed
+    from gsomia.services.warning_board import board_of
+
+    sink = TcpCotSink(settings.cot_url)
+    CotFeed(node.ctx, board=board_of(node.feed), sink=sink, accredited=settings.cot_level)
+
+
 def bus_for(url: str) -> Bus:
     """The warning feed's bus: NATS JetStream at ``url``, else in-process. The NATS client
     is an optional extra (``gsomia[nats]``); raises :class:`ConfigError` naming it when a
@@ -95,6 +109,7 @@ class NodeRuntime:
             host=settings.host,
             port=settings.port,
         )
+        _feed_tak(settings, node)
         runtime = cls(
             settings=settings,
             node=node,

@@ -115,6 +115,17 @@ def test_the_tree_follows_the_entries_across_tile_boundaries(store: LedgerStore)
     assert store.entries(598, 602) == entries[598:] + more[:2]
 
 
+def test_tiles_are_read_as_tlog_tiles_lay_them_out(store: LedgerStore) -> None:
+    entries = fill(store, 600)
+    store.integrate()
+    hashes = [merkle.leaf_hash(e) for e in entries]
+    assert store.read_tile(0, 0) == b"".join(hashes[:256])
+    assert store.read_tile(0, 2) == b"".join(hashes[512:600])
+    level1 = [merkle.root(hashes[:256]), merkle.root(hashes[256:512])]
+    assert store.read_tile(1, 0) == b"".join(level1)
+    assert store.read_tile(1, 1) == b"" and store.read_tile(0, 9) == b""
+
+
 def note(size: int, root: bytes = b"\x01" * 32) -> str:
     return sign_checkpoint(Checkpoint(origin=ORIGIN, size=size, root=root), SIGNER).to_text()
 

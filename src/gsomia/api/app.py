@@ -33,6 +33,8 @@ from gsomia.api.schemas import (
     ProvideIn,
     ProvideOut,
 )
+from gsomia.api.taxii import taxii_router
+from gsomia.api.tlog import tlog_router
 from gsomia.api.workflows import router as workflow_routes
 from gsomia.config import Limits
 from gsomia.core.rules import Act
@@ -104,6 +106,8 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
     app.include_router(workflow_routes)
     app.include_router(registry_routes)
     app.include_router(console_routes)
+    app.include_router(taxii_router(node, max_content_length=limits.max_request_bytes))
+    app.include_router(tlog_router(node))
     return app
 
 

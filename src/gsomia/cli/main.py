@@ -15,7 +15,7 @@ import sys
 import typer
 
 from gsomia import __version__
-from gsomia.cli import agreements, audit, check, cluster, demo, pki, value, warning
+from gsomia.cli import agreements, audit, check, cluster, demo, interop, pki, value, warning
 from gsomia.cli import node as node_commands
 from gsomia.cli._render import err_console
 from gsomia.errors import GsomiaError, PolicyDenied
@@ -38,6 +38,8 @@ app.command("down")(cluster.down)
 app.command("demo")(demo.demo)
 app.command("value")(value.value)
 node_commands.mount(app, cluster.node_app)
+app.command("label")(interop.label)
+app.add_typer(interop.feed_app, name="feed")
 
 
 @app.callback()

@@ -289,20 +289,32 @@ def keys_export(
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Export this node's public keys (public-keys-v1) for its partners to register."""
+    """Export this node's public keys (public-keys-v1) for its partners to register, and its
+    ledger's verifier key (``name+id+key``, C2SP signed-note), written beside ``--out`` as
+    ``<out>.vkey``: the key any tlog client checks the node's checkpoints with."""
     from gsomia.crypto import export_public_keys
 
     with opened(home) as node:
         data = export_public_keys(node.ctx.keyring)
         party = node.party
+        vkey = node.trusted_key_lines()[0]
     if out is not None:
         _write_atomically(out, data, mode=0o644)
+        _write_atomically(out.with_name(out.name + ".vkey"), (vkey + "\n").encode(), mode=0o644)
     if json_:
-        emit_json({"party": party, "out": str(out) if out else None, "keys": data.decode()})
+        emit_json(
+            {
+                "party": party,
+                "out": str(out) if out else None,
+                "keys": data.decode(),
+                "verifier_key": vkey,
+            }
+        )
     elif out is None:
         typer.echo(data.decode())
+        err_console.print(f"ledger verifier key: {vkey}")
     else:
-        console.print(f"public keys of {party} written to {out}")
+        console.print(f"public keys of {party} written to {out}; verifier key to {out}.vkey")
 
 
 @keys_app.command("import")

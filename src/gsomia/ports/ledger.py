@@ -92,6 +92,11 @@ class LogStore(Protocol):
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """Stored leaf hashes ``[start, end)`` (level-0 tiles)."""
 
+    def read_tile(self, level: int, index: int) -> bytes:
+        """The stored hashes of tile ``(level, index)`` (C2SP tlog-tiles), concatenated:
+        as many as are stored, possibly more than a given tree size covers, ``b""`` if none.
+        Level 0 holds leaf hashes of sequenced entries; higher levels only integrated ones."""
+
     def find(self, key: str) -> list[int]:
         """Indices of the entries appended with ``key``, ascending."""
 

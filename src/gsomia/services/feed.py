@@ -52,6 +52,9 @@ _MAX_FRAMES = 4096
 #: Called on the final recipient with each warning received, and the wall-clock-free
 #: instant it arrived (the node's clock).
 WarningSink = Callable[[SharedWarning, datetime], None]
+#: Called with each warning this node holds (opened as final recipient, or published as
+#: originator), the label of its stream and the instant (the node's clock).
+HeldSink = Callable[[SharedWarning, Label, datetime], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +82,7 @@ class FeedService:
         self._receiver: FrameReceiver | None = None
         self._routes: dict[bytes, tuple[str, ...]] = {}
         self._sinks: list[WarningSink] = []
+        self._held: list[HeldSink] = []
         self._pending_forward: list[str] = []
         self._relay_ok: set[bytes] = set()
         #: Where received warnings fan out to this node's own consumers (API workers,
@@ -99,6 +103,16 @@ class FeedService:
     def on_warning(self, sink: WarningSink) -> None:
         """Call ``sink`` with every warning this node receives as final recipient."""
         self._sinks.append(sink)
+
+    def on_held_warning(self, sink: HeldSink) -> None:
+        """Call ``sink`` with every warning this node holds, with its stream's label: those
+        it opens as final recipient and those it publishes as originator."""
+        self._held.append(sink)
+
+    def _hold(self, warnings: Sequence[SharedWarning], label: Label, now: datetime) -> None:
+        for warning in warnings:
+            for sink in self._held:
+                sink(warning, label, now)
 
     # Sending -------------------------------------------------------------------------------
 
@@ -153,13 +167,13 @@ class FeedService:
         if sender is None:
             raise InputError(f"stream {stream.stream_id} is not open on this node")
         agreement = self.ctx.agreement(stream.label.agreement_id)
-        frames = [
-            sender.seal(_encode(w), now=now) for w in warnings if self._may_share(agreement, w)
-        ]
+        shared = [w for w in warnings if self._may_share(agreement, w)]
+        frames = [sender.seal(_encode(w), now=now) for w in shared]
         if not frames:
             return 0
         self._send(stream.route[1], frames)
         self.counts["sent"] += len(frames)
+        self._hold(shared, stream.label, now)
         return len(frames)
 
     def _may_share(self, agreement: Agreement, warning: SharedWarning) -> bool:
@@ -230,15 +244,17 @@ class FeedService:
         now = self.ctx.clock.now()
         onward: dict[str, list[bytes]] = {}
         opened: list[SharedWarning] = []
+        labels: list[Label] = []
         for frame in frames:
             route = self._routes.get(frame[35:67]) if len(frame) > 67 else None
             if route is None or self.ctx.party not in route[1:]:
                 self.counts["dropped"] += 1
                 continue
             if route[-1] == self.ctx.party:
-                warning = self._open(frame)
-                if warning is not None:
-                    opened.append(warning)
+                got = self._open(frame)
+                if got is not None:
+                    opened.append(got[0])
+                    labels.append(got[1])
             elif self._may_relay(frame[35:67]):
                 onward.setdefault(route[route.index(self.ctx.party) + 1], []).append(frame)
             else:
@@ -246,21 +262,22 @@ class FeedService:
         for destination, relayed in onward.items():
             self._send(destination, relayed)
             self.counts["relayed"] += len(relayed)
-        for warning in opened:
+        for warning, label in zip(opened, labels, strict=True):
             for sink in self._sinks:
                 sink(warning, now)
             if self.bus is not None:
                 self.bus.publish(self.subject, _encode(warning))
+            self._hold([warning], label, now)
         self.counts["received"] += len(opened)
         return b"ok"
 
-    def _open(self, frame: bytes) -> SharedWarning | None:
+    def _open(self, frame: bytes) -> tuple[SharedWarning, Label] | None:
         receiver = self._receiver
         if receiver is None:
             return None
         try:
             opened = receiver.open(frame)
-            return SharedWarning.from_dict(json.loads(opened.payload))
+            return SharedWarning.from_dict(json.loads(opened.payload)), opened.label
         except (GsomiaError, ValueError, KeyError, TypeError) as exc:
             self.counts["dropped"] += 1
             _logger.info("dropped a warning frame: %s", type(exc).__name__)

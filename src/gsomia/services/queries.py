@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from gsomia.core.agreements import Agreement
+from gsomia.core.items import Item
+from gsomia.core.labels import Label
 from gsomia.core.people import Authority, Person
 from gsomia.core.rules import Act, ViewRequest
 from gsomia.errors import UnknownName
@@ -105,6 +107,26 @@ class Queries(Workflow):
         """Whether ``viewer`` may see the item's marking (for edges that list other things
         about items)."""
         return self._sees(viewer, record, self.ctx.clock.now())
+
+    def sees_label(self, *, viewer: Person, label: Label, holder_level: str) -> bool:
+        """Whether ``viewer`` may see a marking this node holds under ``label`` at its own
+        ``holder_level`` (a warning stream's, say), by the same rule as an item's."""
+        agreement = self.ctx.agreement(label.agreement_id)
+        item = Item(
+            id=label.item_id,
+            agreement_id=label.agreement_id,
+            originator=label.originator,
+            holder=self.party,
+            level=agreement.schemes.parse(label.level),
+            holder_level=agreement.schemes.parse(holder_level),
+            topic=label.topic,
+            purpose=label.purpose,
+            provided_at=label.created_at,
+        )
+        request = ViewRequest(
+            agreement=agreement, person=viewer, at=self.ctx.clock.now(), item=item
+        )
+        return self.ctx.rulebook.decide(Act.VIEW_ITEM, request).allowed
 
     def _sees(self, person: Person, record: ItemRecord, now: datetime) -> bool:
         decision = self.ctx.rulebook.decide(Act.VIEW_ITEM, self._view(person, record, now))

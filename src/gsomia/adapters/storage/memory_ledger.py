@@ -61,6 +61,11 @@ class MemoryLedgerStore:
     def _tile(self, level: int, index: int) -> bytes:
         return self._tiles.get((level, index), b"")
 
+    def read_tile(self, level: int, index: int) -> bytes:
+        """The stored hashes of tile ``(level, index)``."""
+        with self._lock:
+            return self._tile(level, index)
+
     def append_batch(
         self,
         entries: Sequence[bytes],

@@ -419,6 +419,10 @@ class SqlLedgerStore:
                 expected += len(blob) // HASH_SIZE
         return b"".join(parts)
 
+    def read_tile(self, level: int, index: int) -> bytes:
+        """The stored hashes of tile ``(level, index)``."""
+        return self._fetch_tile(level, index)
+
     def _check_size(self, tree_size: int) -> None:
         if tree_size > self._integrated_seen:
             self.integrated_size()

@@ -64,6 +64,8 @@ class Act(enum.StrEnum):
     VIEW_RECORDS = "view-records"
     # The real-time warning feed (RT-1, RT-2, RT-3).
     SHARE_WARNING = "share-warning"
+    # A network of the party (a TAK server) carrying markings.
+    CARRY = "carry"
 
 
 class Rule(Protocol[RequestT_contra]):

@@ -64,7 +64,7 @@ from gsomia.core.rules.send import (
     RouteFollowed,
     TopicInScope,
 )
-from gsomia.core.rules.visibility import MarkingVisible, OfficersOnly
+from gsomia.core.rules.visibility import MarkingVisible, NetworkAccredited, OfficersOnly
 from gsomia.core.rules.warning import NoSensorIdentity, PayloadLimited, WithinWindow
 
 __all__ = [
@@ -271,6 +271,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory")),
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),
         Act.SHARE_WARNING: _share_warning,
+        Act.CARRY: _fixed(NetworkAccredited()),
     }
 )
 

@@ -31,6 +31,7 @@ __all__ = [
     "ForwardRequest",
     "HandOverRequest",
     "LawRequest",
+    "NetworkRequest",
     "NoteRequest",
     "PlaceRequest",
     "ReceiveRequest",
@@ -401,3 +402,14 @@ class WarningRequest:
     t: float
     impact_t: float | None
     sensor_identity: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkRequest:
+    """May a network of this party accredited up to ``accredited`` carry something marked
+    ``level`` (both of the party's own scheme)?"""
+
+    agreement: Agreement
+    level: Level
+    accredited: Level
+    at: datetime

@@ -16,9 +16,9 @@ from typing import ClassVar
 
 from gsomia.core.decisions import Decision
 from gsomia.core.people import Authority, Role
-from gsomia.core.rules.requests import ViewRequest
+from gsomia.core.rules.requests import NetworkRequest, ViewRequest
 
-__all__ = ["MarkingVisible", "OfficersOnly"]
+__all__ = ["MarkingVisible", "NetworkAccredited", "OfficersOnly"]
 
 _ACT = "view"
 
@@ -63,3 +63,19 @@ class OfficersOnly:
         if request.authority is not None and p.holds(request.authority):
             return Decision.allow(_ACT, rule, f"{p.id} holds the {request.authority} authority")
         return Decision.deny(_ACT, rule, f"the {request.what} is for security officers")
+
+
+class NetworkAccredited:
+    """A network of the party (a TAK server, a consumer of the warning feed) carries only
+    what it is accredited for: a marking at or below its ceiling, in the party's scheme
+    (JK-7.2 applied to a system as to a person)."""
+
+    key: ClassVar[str] = "need_and_clearance"
+    article: ClassVar[str] = "a network accredited for the marking"
+
+    def evaluate(self, request: NetworkRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        level, ceiling = request.level, request.accredited
+        if type(level) is not type(ceiling) or ceiling < level:
+            return Decision.deny("carry", rule, f"the network is accredited to {ceiling} only")
+        return Decision.allow("carry", rule, f"the network is accredited to {ceiling}")

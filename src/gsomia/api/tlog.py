@@ -1,0 +1,45 @@
+"""The ledger as C2SP tlog-tiles on the user API, read-only, at ``/tlog/``:
+``/tlog/checkpoint``, ``/tlog/tile/<L>/<N>[.p/<W>]`` and ``/tlog/tile/entries/<N>[.p/<W>]``.
+
+Partners and auditors read it with their token and check it with any tlog client (the test
+suite uses Go's ``golang.org/x/mod/sumdb/tlog`` and ``sumdb/note``); the origin and key are
+in ``docs/formats/checkpoint.md``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gsomia.api.deps import PersonDep
+from gsomia.services.node import Node
+from gsomia.services.tlog import LogTiles
+
+__all__ = ["tlog_router"]
+
+
+def tlog_router(node: Node) -> APIRouter:
+    """The tlog-tiles routes of ``node``."""
+    tiles = LogTiles(node.ctx)
+    router = APIRouter(prefix="/tlog", tags=["audit"])
+
+    @router.get("/checkpoint")
+    def checkpoint(_p: PersonDep) -> Response:
+        """The latest signed checkpoint (C2SP tlog-checkpoint, signed-note)."""
+        return Response(
+            tiles.checkpoint(),
+            media_type="text/plain; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @router.get("/tile/{path:path}")
+    def tile(path: str, _p: PersonDep) -> Response:
+        """A hash tile or an entry bundle (C2SP tlog-tiles)."""
+        data = tiles.tile(f"tile/{path}")
+        return Response(
+            data,
+            media_type="application/octet-stream",
+            headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        )
+
+    return router
