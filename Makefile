@@ -6,8 +6,13 @@ PIP    := $(PY) -m pip
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
+VENV_LOWEST := .venv-lowest
+STAMP_LOWEST := $(VENV_LOWEST)/.installed
+LOWEST_TESTS := tests/unit/channels tests/integration/test_channels.py tests/integration/api \
+	--ignore=tests/integration/api/test_openapi_fuzz.py \
+	--ignore=tests/integration/api/test_chunked_memory.py
 
-.PHONY: demo test lint typecheck imports unit bench clean up down interop-tools
+.PHONY: demo test lint typecheck imports unit lowest bench clean up down interop-tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +25,16 @@ $(STAMP_RUN): pyproject.toml | $(PY)
 $(STAMP_TEST): pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[dev,postgres,nats]'
 	touch $(STAMP_RUN) $@
+
+# The lowest version of each direct dependency that pyproject.toml allows, in a venv of
+# its own; the test tools themselves are the newest.
+$(STAMP_LOWEST): pyproject.toml .ci/lowest-constraints.txt
+	rm -rf $(VENV_LOWEST)
+	$(PYTHON) -m venv $(VENV_LOWEST)
+	$(VENV_LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_LOWEST)/bin/python -m pip install --quiet --constraint .ci/lowest-constraints.txt \
+		-e . pytest pytest-timeout hypothesis
+	touch $@
 
 $(STAMP_BENCH): pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[dev,bench,postgres,nats]'
@@ -62,7 +77,7 @@ demo: $(STAMP_RUN)
 	$(VENV)/bin/gsomia demo --out gsomia-report
 
 ## test: install what the tests need, then lint, type-check, check imports, test.
-test: $(STAMP_TEST) lint typecheck imports unit
+test: $(STAMP_TEST) lint typecheck imports unit lowest
 
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check src tests bench
@@ -77,9 +92,14 @@ imports: $(STAMP_TEST)
 unit: $(STAMP_TEST) $(INTEROP_TOOLS)
 	$(VENV)/bin/pytest -q
 
+## lowest: the channel and API tests on the lowest dependency versions pyproject.toml allows.
+lowest: $(STAMP_LOWEST)
+	$(VENV_LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(LOWEST_TESTS)
+
 ## bench: every side-by-side benchmark (anchor and gsomia in one run).
 bench: $(STAMP_BENCH)
 	for b in bench/*.py; do case $$b in */_*) continue;; esac; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(VENV_TAXII) $(VENV_TAKY) $(VENV_PYTAK) .venv-go gsomia-report .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_LOWEST) $(VENV_TAXII) $(VENV_TAKY) $(VENV_PYTAK) .venv-go gsomia-report \
+	  .pytest_cache .mypy_cache .ruff_cache

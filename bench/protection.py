@@ -3,12 +3,13 @@
 One run, the same 1 KiB items for both sides, alternating repetitions so both see the same
 machine noise; the median of the repetitions is printed with the ratio.
 
-* gsomia send: ``seal`` (fresh data key, AES-256-GCM with the label as associated data, the
-  data key wrapped for two holders with cached pairwise epoch KEKs), ``bind`` in batches of
-  1,000 (one Ed25519 signature per batch, an inclusion proof per item), and encoding of both
-  to wire bytes.
+* gsomia send: ``seal`` (fresh data key and its commitment, AES-256-GCM with the label as
+  associated data, the data key wrapped for two holders under a wrap key per holder and
+  batch sent by HPKE), ``bind`` in batches of 1,000 (one Ed25519 signature per batch, an
+  inclusion proof per item), and encoding of both to wire bytes.
 * gsomia receive: decode the wire bytes (label included), check each binding (inclusion
-  proof and batch signature), unwrap and decrypt, check the content digest.
+  proof and batch signature), open the batch's wrap key (one HPKE per batch), unwrap, check
+  the key commitment and decrypt.
 * naive envelope (``shared/anchors/crypto_limit.py``): per item a fresh key, AES-GCM, two
   AES key wraps and one Ed25519 signature; its receive side verifies that signature, unwraps
   one key and decrypts.
@@ -42,7 +43,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 
 from gsomia import crypto
-from gsomia.core.labels import Label, content_digest
+from gsomia.core.labels import Label
 
 AGREEMENT = "jpn-kor-gsomia"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -82,9 +83,8 @@ def make_setup(count: int) -> Setup:
             purpose="Launch detection and track data for early warning",
             created_at=NOW,
             review_on=date(2027, 11, 28),
-            content_digest=content_digest(item),
         )
-        for i, item in enumerate(items)
+        for i in range(count)
     ]
     return Setup(sender=jpn, receiver=kor, items=items, labels=labels)
 
@@ -96,7 +96,7 @@ def gsomia_send(setup: Setup, batch: int = BATCH) -> list[tuple[bytes, bytes]]:
     pairs = list(zip(setup.labels, setup.items, strict=True))
     for start in range(0, len(pairs), batch):
         envelopes = crypto.seal_batch(
-            keyring=keyring, items=pairs[start : start + batch], holders=HOLDERS, now=NOW
+            keyring=keyring, items=pairs[start : start + batch], holders=HOLDERS
         )
         bindings = crypto.bind(keyring=keyring, envelopes=envelopes)
         wire.extend((e.to_bytes(), b.to_bytes()) for e, b in zip(envelopes, bindings, strict=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -32,3 +33,13 @@ def postgres_url() -> str:
 @pytest.fixture
 def nats_url() -> str:
     return need_service("GSOMIA_TEST_NATS_URL", "NATS JetStream")
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask() -> Iterator[None]:
+    """Commands run in-process that set the node's umask (``node init``, ``up``) do not
+    change it for the tests that follow."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    yield
+    os.umask(mask)

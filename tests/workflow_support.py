@@ -22,6 +22,8 @@ from gsomia.adapters.peers.inproc import InProcessNetwork
 from gsomia.agreement_files import AgreementLibrary, load_library
 from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
 from gsomia.core.people import Authority
+from gsomia.crypto import Keyring
+from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.services.custody import Provision, ProvisionResult
 from gsomia.services.node import Node
 
@@ -33,7 +35,7 @@ LOW = {"JPN": "秘", "KOR": "군사III급비밀", "USA": "CONFIDENTIAL"}
 TOPIC = "nk-missile"
 TABLES = ("items", "labels", "item_keys", "records", "outbox", "inbox")
 #: A master secret for test homes only (high-entropy, as the node requires).
-SECRET = "pT4vQ9xL2mK7sR1wY8zB3nC6dF0hJ5gAeUoIiVb"
+SECRET = "pT4vQ9xL2mK7sR1wY8zB3nC6dF0hJ5gAeUoIiVbXyZA"
 
 
 @functools.cache
@@ -114,11 +116,11 @@ def build(
     """
     clock = SimulatedClock(start)
     lib = library(as_signed=as_signed)
-    template = _template()
+    template, keyrings = _template()
     nodes = {}
     for party in parties:
         shutil.copyfile(template / f"{party.lower()}.db", root / f"{party.lower()}.db")
-        nodes[party] = _node(root, party, lib, clock)
+        nodes[party] = _node(root, party, lib, clock, keyring=keyrings[party])
     network = connect_in_process(list(nodes.values()))
     return World(clock=clock, nodes=nodes, network=network)
 
@@ -135,7 +137,13 @@ def build_on(urls: dict[str, str], *, start: datetime = T0) -> World:
 
 
 def _node(
-    root: Path, party: str, lib: AgreementLibrary, clock: SimulatedClock, *, url: str = ""
+    root: Path,
+    party: str,
+    lib: AgreementLibrary,
+    clock: SimulatedClock,
+    *,
+    url: str = "",
+    keyring: Keyring | None = None,
 ) -> Node:
     return fresh_node(
         url or f"sqlite:///{root / party.lower()}.db",
@@ -143,20 +151,24 @@ def _node(
         library=lib,
         clock=clock,
         default_facility=f"{party.lower()}-hq",
+        keyring=keyring,
     )
 
 
 @functools.cache
-def _template() -> Path:
-    """Stores of JPN, KOR and USA with their facilities and people, made once."""
+def _template() -> tuple[Path, dict[str, Keyring]]:
+    """Stores of JPN, KOR and USA with their facilities and people, made once, and the
+    keyrings whose state keys sealed them."""
     root = Path(tempfile.mkdtemp(prefix="gsomia-template-"))
     clock = SimulatedClock(REGISTERED)  # clearances granted well before any test's dates
+    keyrings = {}
     for party in ("JPN", "KOR", "USA"):
         node = _node(root, party, library(), clock)
         _people(node, party)
         node.ctx.store.purge_destroyed_keys()  # a WAL checkpoint: everything in the .db file
         node.ctx.store.close()
-    return root
+        keyrings[party] = node.ctx.keyring
+    return root, keyrings
 
 
 def registrar(party: str) -> str:
@@ -220,11 +232,16 @@ def counts(node: Node) -> dict[str, int]:
 
 
 def ledger_events(node: Node) -> list[str]:
-    """The events of a node's ledger, in order."""
-    from gsomia.ledger.entries import LedgerEntry
+    """The events of a node's ledger, in order, but its accounts of sealed rows
+    (``state.recorded``, one per unit of work that wrote any)."""
+    return [e.event.value for e in acts(node)]
 
-    size = node.ctx.store.ledger.size()
-    return [LedgerEntry.from_bytes(e).event.value for e in node.ctx.store.ledger.entries(0, size)]
+
+def acts(node: Node) -> list[LedgerEntry]:
+    """A node's ledger entries, in order, but its accounts of sealed rows."""
+    log = node.ctx.store.ledger
+    entries = (LedgerEntry.from_bytes(e) for e in log.iter_entries(0, log.size()))
+    return [e for e in entries if e.event is not Event.STATE_RECORDED]
 
 
 def enrol(

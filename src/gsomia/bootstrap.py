@@ -4,13 +4,18 @@ running :class:`~gsomia.services.node.Node`.
 A node home holds ``node.toml`` (settings), ``keyring.gsk`` (the keyring, encrypted under
 the master secret), the SQLite store ``node.db`` unless the settings name PostgreSQL, and
 ``partners/`` (the public-keys files partners sent, recorded per agreement).
+
+The home is the owner's only: the directory is 0700 and every file the node keeps in it
+(settings, keyring, store and its WAL and shared-memory files, log, trusted keys) 0600,
+whatever the umask (:func:`secure_home`). SQLite gives its WAL and shared-memory files the
+mode of the database file, so a database made 0600 keeps them 0600 too.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +27,7 @@ from gsomia.agreement_files import AgreementLibrary, load_library
 from gsomia.config import NodeSettings, load_settings
 from gsomia.core.people import Authority
 from gsomia.crypto import (
+    KeyKind,
     Keyring,
     MasterSecret,
     dump_keyring,
@@ -29,12 +35,15 @@ from gsomia.crypto import (
     generate_keyring,
     import_public_keys,
     load_keyring,
+    rotate,
 )
 from gsomia.crypto.notes import trusted_key_lines
 from gsomia.errors import ConfigError, ConflictError
+from gsomia.files import PRIVATE_DIR, PRIVATE_FILE, make_private
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.transport import PeerTransport
 from gsomia.services.node import Node, ledger_origin
+from gsomia.services.state import seal_store
 
 __all__ = [
     "KEYRING_FILE",
@@ -46,13 +55,25 @@ __all__ = [
     "init_home",
     "master_secret",
     "open_node",
+    "rotate_master_secret",
     "save_keyring",
+    "secure_home",
 ]
 
 _logger = logging.getLogger(__name__)
 
 KEYRING_FILE = "keyring.gsk"
 TRUSTED_KEYS_FILE = "trusted-keys"
+#: The files a node keeps in its home, each owner-only (0600).
+PRIVATE_FILES = (
+    "node.toml",
+    KEYRING_FILE,
+    TRUSTED_KEYS_FILE,
+    "node.db",
+    "node.db-wal",
+    "node.db-shm",
+    "node.log",
+)
 
 
 def master_secret(
@@ -83,27 +104,55 @@ def init_home(
 
     Raises :class:`ConflictError` if ``home`` already holds a node.
     """
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     if (home / "node.toml").exists() or (home / KEYRING_FILE).exists():
         raise ConflictError(f"{home} already holds a node; choose another --home")
+    make_private(home, directory=True)
     lines = [f'party = "{party}"']
     if store_url:
         lines.append(f'store_url = "{store_url}"')
     lines.append(f"import_agreement_events = {'true' if import_agreement_events else 'false'}")
     if default_facility:
         lines.append(f'default_facility = "{default_facility}"')
-    (home / "node.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_private(home / "node.toml", ("\n".join(lines) + "\n").encode("utf-8"))
     settings = load_settings(home)
     keyring = generate_keyring(party=settings.party, now=now)
     save_keyring(home, keyring, master)
-    (home / "partners").mkdir(exist_ok=True)
+    (home / "partners").mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    if not settings.store_url and not (home / "node.db").exists():
+        # An empty file is a new SQLite database; made here, it is private from the start.
+        _write_private(home / "node.db", b"", exclusive=True)
     store = open_store(
         settings.database_url(),
         schemes=_library(settings).schemes,
         ledger_origin=ledger_origin(party),
     )
     store.close()
+    secure_home(home)
     return settings
+
+
+def secure_home(home: Path) -> list[Path]:
+    """Make ``home`` 0700 and the node's files in it 0600 where they are looser; returns
+    the paths that were tightened (each is also logged as a warning)."""
+    changed = [home] if make_private(home, directory=True) else []
+    partners = home / "partners"
+    if make_private(partners, directory=True):
+        changed.append(partners)
+    changed += [home / n for n in PRIVATE_FILES if make_private(home / n)]
+    return changed
+
+
+def _write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``data`` to a file that is owner-only from the moment it exists."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    make_private(path)
 
 
 def found_registry(
@@ -184,15 +233,35 @@ def demonstration_registry(
 
 
 def save_keyring(home: Path, keyring: Keyring, master: MasterSecret) -> None:
-    """Write the keyring file atomically, readable by the owner only, and the public
-    ``trusted-keys`` file that ``gsomia audit`` checks signatures with."""
+    """Write the keyring file atomically, readable by the owner only, and the
+    ``trusted-keys`` file that ``gsomia audit`` checks signatures with (owner-only too)."""
     path = home / KEYRING_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(dump_keyring(keyring, master=master))
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    _write_private(tmp, dump_keyring(keyring, master=master), exclusive=True)
     tmp.replace(path)
     lines = trusted_key_lines(keyring, name_of=ledger_origin)
-    (home / TRUSTED_KEYS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_private(home / TRUSTED_KEYS_FILE, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def rotate_master_secret(home: Path, *, old: MasterSecret, new: MasterSecret) -> None:
+    """Seal the node's keyring and its PKI private keys under a new master secret.
+
+    The PKI keys are re-encrypted first, then the keyring file is replaced; until the
+    keyring is replaced the old secret still opens it. Raises :class:`ConfigError` when
+    ``home`` is not a node home, :class:`~gsomia.errors.IntegrityError` when ``old`` does
+    not open it, and :class:`ConflictError` when both secrets are the same.
+    """
+    if old.value == new.value:
+        raise ConflictError("the new master secret is the current one")
+    if not (home / KEYRING_FILE).exists():
+        raise ConfigError(f"{home} is not a node home: no {KEYRING_FILE}")
+    keyring = load_keyring((home / KEYRING_FILE).read_bytes(), master=old)
+    if (home / "pki" / "pki.json").exists():
+        from gsomia.crypto.pki import NodePki
+
+        NodePki.open(home).reseal_keys(old=old, new=new)
+    save_keyring(home, keyring, new)
 
 
 def _library(settings: NodeSettings) -> AgreementLibrary:
@@ -229,7 +298,7 @@ def open_node(
         schemes=library.schemes,
         ledger_origin=ledger_origin(settings.party),
     )
-    return Node.assemble(
+    node = Node.assemble(
         party=settings.party,
         store=store,
         keyring=keyring,
@@ -239,6 +308,24 @@ def open_node(
         transport=transport,
         default_facility=default_facility or settings.default_facility,
     )
+    # Key changes (rotation, retirement, unregistering) are written to the keyring file
+    # before the node uses them.
+    node.keys.persist = lambda ring: save_keyring(home, ring, secret)
+    node.custody.max_item_bytes = settings.limits.max_item_bytes
+    if not keyring.has_own(KeyKind.STATE):
+        _first_state_key(node, lambda ring: save_keyring(home, ring, secret))
+    return node
+
+
+def _first_state_key(node: Node, persist: Callable[[Keyring], None]) -> None:
+    """Give a keyring made before state-v1 its state key, and seal the store's rows as they
+    stand (they are trusted at this moment; ``gsomia audit verify`` before the upgrade).
+    The store is sealed before the keyring is written, so a crash between the two only
+    means sealing again under another new key at the next start."""
+    node.ctx.keyring = rotate(node.ctx.keyring, now=node.ctx.clock.now(), kinds=[KeyKind.STATE])
+    count = seal_store(node.ctx, trust=True)
+    persist(node.ctx.keyring)
+    _logger.warning("the keyring got its first state key; %d stored rows sealed", count)
 
 
 def fresh_node(
@@ -248,15 +335,17 @@ def fresh_node(
     library: AgreementLibrary,
     clock: Clock | None = None,
     default_facility: str | None = None,
+    keyring: Keyring | None = None,
 ) -> Node:
-    """A node of ``party`` with a new keyring held in memory, on a new store at
-    ``store_url``: for simulations, benchmarks and tests, where no home on disk is kept."""
+    """A node of ``party`` with a new keyring held in memory (or ``keyring``, whose state
+    key sealed the store), on a new store at ``store_url``: for simulations, benchmarks and
+    tests, where no home on disk is kept."""
     clock = clock or SystemClock()
     store = open_store(store_url, schemes=library.schemes, ledger_origin=ledger_origin(party))
     return Node.assemble(
         party=party,
         store=store,
-        keyring=generate_keyring(party=party, now=clock.now()),
+        keyring=keyring or generate_keyring(party=party, now=clock.now()),
         clock=clock,
         ids=RandomIds(),
         agreements=library,

@@ -38,6 +38,7 @@ from gsomia.core.people import Authority
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki
 from gsomia.errors import ConfigError, ConflictError
+from gsomia.files import PRIVATE_FILE
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
 
@@ -241,7 +242,8 @@ def start_node(root: Path, party: str, *, wait: float = 0.0) -> int:
         raise ConflictError(f"the {party} node is already running (pid {running}); stop it first")
     env = {**os.environ, "GSOMIA_MASTER_SECRET_FILE": str(root / "secrets" / party)}
     env.pop("GSOMIA_MASTER_SECRET", None)
-    with (home / "node.log").open("ab") as log:
+    log_fd = os.open(home / "node.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+    with os.fdopen(log_fd, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
             stdout=log,

@@ -18,11 +18,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gsomia.errors import ConfigError
+from gsomia.errors import ConfigError, InputError
+from gsomia.files import read_bounded
 
 __all__ = ["Limits", "NodeSettings", "PeerSettings", "load_settings", "node_home"]
 
 _PARTY = r"^[A-Z]{3}$"
+_MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 class Limits(BaseModel):
@@ -31,6 +33,14 @@ class Limits(BaseModel):
     max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_item_bytes: int = Field(default=4 * 1024 * 1024, ge=16)
     requests_per_minute_per_person: int = Field(default=600, ge=1)
+    #: Refused tokens (API bearer tokens, console logins and cookies) one client address
+    #: may present per minute; past it, 429 without looking at the token.
+    failed_logins_per_minute_per_address: int = Field(default=30, ge=1)
+    #: How long a full ledger verification (``/v1/audit/verify``, the console's audit
+    #: page) is reused before the next request runs it again.
+    audit_verify_seconds: float = Field(default=30.0, ge=0.0)
+    #: How long an ``Idempotency-Key`` and its answer are kept.
+    idempotency_hours: int = Field(default=24, ge=1, le=24 * 30)
 
 
 class PeerSettings(BaseModel):
@@ -54,6 +64,10 @@ class NodeSettings(BaseSettings):
     agreements_path: Annotated[list[Path], NoDecode] = []
     master_secret_file: Path | None = None
     host: str = "127.0.0.1"
+    #: Where the peer endpoint (mutual TLS) listens; ``host`` when not set.
+    peer_host: str | None = None
+    #: Where the user API listens: loopback unless set; beyond loopback it speaks TLS.
+    user_host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
     peer_port: int = Field(default=0, ge=0, le=65535)
     peers: list[PeerSettings] = []
@@ -65,6 +79,12 @@ class NodeSettings(BaseSettings):
     #: highest level of this party's scheme its network is accredited for.
     cot_url: str = ""
     cot_level: str = ""
+    #: A CA file for the NATS server's certificate (TLS), and a NATS credentials file;
+    #: both are required for a bus beyond loopback.
+    bus_ca_file: Path | None = None
+    bus_credentials_file: Path | None = None
+    #: How long the bus keeps what the node publishes on it (seconds).
+    bus_retention_seconds: int = Field(default=900, ge=1, le=7 * 86_400)
 
     @field_validator("agreements_path", mode="before")
     @classmethod
@@ -94,8 +114,9 @@ def load_settings(home: Path, **overrides: Any) -> NodeSettings:
     data: dict[str, Any] = {}
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raw = read_bounded(path, limit=_MAX_SETTINGS_BYTES, allow_empty=True)
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (InputError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
     # The environment overrides the file: pydantic-settings ranks given values above it.
     for name in NodeSettings.model_fields:

@@ -8,7 +8,8 @@ The tree::
     │   └── UnknownName         a party, agreement, level, site, item or person that does not exist
     ├── PolicyDenied            a rule of the agreement forbids the act (rule ids + one sentence)
     ├── IntegrityError          a signature, MAC, proof, ciphertext or chain did not verify
-    │   └── WitnessAlarm        a partner's checkpoint forks or rolls back its log
+    │   ├── WitnessAlarm        a partner's checkpoint forks or rolls back its log
+    │   └── StateTampered       a stored row does not match its seal or the ledger
     ├── ConflictError           a replay, a duplicate or a stale version
     ├── ConfigError             settings are missing, default or unsafe; the node refuses to start
     ├── StorageError            the database failed; the unit of work was rolled back
@@ -32,6 +33,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "PolicyDenied",
+    "StateTampered",
     "StorageError",
     "TransportError",
     "UnknownName",
@@ -112,6 +114,20 @@ class WitnessAlarm(IntegrityError):
     """A partner presented a checkpoint that forks or rolls back its log; a person must look."""
 
     exit_code = 6
+
+
+class StateTampered(IntegrityError):
+    """A row of the node's store does not match its seal or what the ledger accounts for:
+    it was changed, inserted or rolled back outside the node. The node refuses the act and
+    raises an alarm; a person must look (``gsomia audit verify`` names every such row)."""
+
+    exit_code = 11
+
+    def __init__(self, *, table: str, key: str, finding: str) -> None:
+        self.table = table
+        self.key = key
+        self.finding = finding
+        super().__init__(f"store row {table}/{key}: {finding}")
 
 
 class ConflictError(GsomiaError):

@@ -8,11 +8,14 @@ party (see :mod:`gsomia.cluster`).
 from __future__ import annotations
 
 import gc
+import ipaddress
 import logging
+import os
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -21,15 +24,16 @@ from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.api.app import create_app
 from gsomia.api.peer import create_peer_app
 from gsomia.api.serve import ServerHandle, start_server
-from gsomia.bootstrap import master_secret, open_node
+from gsomia.bootstrap import master_secret, open_node, secure_home
 from gsomia.config import NodeSettings, load_settings
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki, PeerIdentity
 from gsomia.errors import ConfigError, GsomiaError
+from gsomia.files import PRIVATE_UMASK
 from gsomia.ports.bus import Bus
 from gsomia.services.node import Node
 
-__all__ = ["NodeRuntime", "bus_for", "run_node"]
+__all__ = ["NodeRuntime", "bus_for", "is_loopback", "run_node"]
 
 _logger = logging.getLogger(__name__)
 _IDLE_PAUSE = 0.05
@@ -51,10 +55,21 @@ def _feed_tak(settings: NodeSettings, node: Node) -> None:
     CotFeed(node.ctx, board=board_of(node.feed), sink=sink, accredited=settings.cot_level)
 
 
-def bus_for(url: str) -> Bus:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is a loopback address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def bus_for(url: str, settings: NodeSettings | None = None) -> Bus:
     """The warning feed's bus: NATS JetStream at ``url``, else in-process. The NATS client
     is an optional extra (``gsomia[nats]``); raises :class:`ConfigError` naming it when a
-    bus is configured without it."""
+    bus is configured without it, or when a server beyond loopback lacks TLS or
+    credentials."""
     if not url:
         return InProcessBus()
     try:
@@ -63,7 +78,14 @@ def bus_for(url: str) -> Bus:
         raise ConfigError(
             f"bus_url is {url!r} but the NATS client is not installed: pip install 'gsomia[nats]'"
         ) from None
-    return NatsBus(url)
+    if settings is None:
+        return NatsBus(url)
+    return NatsBus(
+        url,
+        retention=timedelta(seconds=settings.bus_retention_seconds),
+        ca_file=settings.bus_ca_file,
+        credentials=settings.bus_credentials_file,
+    )
 
 
 @dataclass
@@ -81,7 +103,11 @@ class NodeRuntime:
 
     @classmethod
     def start(cls, home: Path, *, master: MasterSecret | None = None) -> NodeRuntime:
-        """Open the node in ``home`` and start serving; raises ConfigError on bad settings."""
+        """Open the node in ``home`` and start serving; raises ConfigError on bad settings.
+
+        The home and the node's files in it are made owner-only first (a warning names any
+        that were not)."""
+        secure_home(home)
         settings = load_settings(home)
         secret = master or master_secret(settings)
         pki = NodePki.open(home)
@@ -90,7 +116,7 @@ class NodeRuntime:
         node = open_node(
             home, master=secret, transport=transport, default_facility=settings.default_facility
         )
-        node.feed.bus = bus_for(settings.bus_url)
+        node.feed.bus = bus_for(settings.bus_url, settings)
         trust = pki.partner_trust()
 
         def handle(payload: bytes, peer: PeerIdentity) -> bytes:
@@ -100,13 +126,15 @@ class NodeRuntime:
         peer_server = start_server(
             peer_app,
             ssl_context=pki.server_context(master=secret),
-            host=settings.host,
+            host=settings.peer_host or settings.host,
             port=settings.peer_port,
         )
+        # The user API carries bearer tokens and item content: beyond loopback, TLS.
+        user_tls = None if is_loopback(settings.user_host) else pki.user_api_context(master=secret)
         user_server = start_server(
             create_app(node, limits=settings.limits),
-            ssl_context=None,
-            host=settings.host,
+            ssl_context=user_tls,
+            host=settings.user_host,
             port=settings.port,
         )
         _feed_tak(settings, node)
@@ -147,6 +175,7 @@ class NodeRuntime:
                     next_witness = time.monotonic() + _WITNESS_EVERY
                     if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
                         self.node.witness.request()
+                    self.node.maintain()
             except GsomiaError as exc:
                 _logger.warning("delivery pump: %s", exc)
                 result = None
@@ -186,5 +215,7 @@ class NodeRuntime:
 
 
 def run_node(home: Path) -> None:
-    """Serve the node in ``home`` until stopped by a signal."""
+    """Serve the node in ``home`` until stopped by a signal; every file the process makes
+    is owner-only (umask 077)."""
+    os.umask(PRIVATE_UMASK)
     NodeRuntime.start(home).wait()

@@ -108,3 +108,34 @@ def test_a_cancelled_subscription_gets_nothing_more(bus_and_prefix: tuple[Bus, s
     bus.publish(f"{prefix}.c", b"y")
     later.wait()
     assert first.got == [b"x"]
+
+
+@pytest.mark.services
+def test_the_nats_stream_keeps_messages_only_for_the_retention(nats_url: str) -> None:
+    """Crypto review M6: the JetStream stream has a retention limit, and an existing stream
+    without one gets it."""
+    from datetime import timedelta
+
+    from gsomia.adapters.bus.nats import DEFAULT_RETENTION, NatsBus
+
+    prefix = f"gsomia.t{uuid.uuid4().hex[:12]}"
+    stream = prefix.replace(".", "_").upper()
+    bus = NatsBus(nats_url, stream=stream, subjects=(f"{prefix}.>",))
+    try:
+        assert bus.retention() == DEFAULT_RETENTION
+        again = NatsBus(
+            nats_url, stream=stream, subjects=(f"{prefix}.>",), retention=timedelta(seconds=1)
+        )
+        try:
+            again.publish(f"{prefix}.w", b"sealed warning")
+            assert again.retention() == timedelta(seconds=1)
+            time.sleep(1.5)
+            late = Collector(1)
+            again.subscribe(f"{prefix}.w", late, replay=True)
+            time.sleep(0.5)
+            assert late.got == []
+        finally:
+            again.close()
+    finally:
+        bus.delete_stream()
+        bus.close()

@@ -30,8 +30,9 @@ from gsomia.adapters.storage.sql.keys import SqlItemKeyStore
 from gsomia.core.classification import builtin_schemes
 from gsomia.core.people import Clearance, Facility, Person, Role
 from gsomia.crypto import ItemKey, KeyKind
-from gsomia.errors import ConflictError, StorageError, UnknownName
+from gsomia.errors import ConflictError, StateTampered, StorageError, UnknownName
 from gsomia.ports.keys import ItemKeyStore
+from gsomia.ports.state import SEALED_TABLES
 from gsomia.ports.store import (
     InboxRecord,
     ItemRecord,
@@ -42,6 +43,7 @@ from gsomia.ports.store import (
     UnitOfWork,
     WorkflowRecord,
 )
+from seals_support import TestSeals
 
 ORIGIN = "gsomia.node/kor"
 SCHEMES = builtin_schemes()
@@ -65,6 +67,9 @@ PERSON = Person(
     nationality="KOR",
 )
 
+#: One state key for every store of these tests (a reopened store checks the same seals).
+SEALS = TestSeals()
+
 
 class Abort(Exception):
     """Raised inside a unit of work to make it roll back."""
@@ -83,7 +88,7 @@ class Backend:
 
     def reopen(self) -> SqlStore:
         """A second, independent store on the same database."""
-        return open_store(self.url, schemes=SCHEMES, ledger_origin=ORIGIN)
+        return open_store(self.url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
 
 
 def schema_url(base: str, schema: str) -> str:
@@ -112,12 +117,12 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     if request.param == "sqlite":
         path = tmp_path / "node.db"
         url = f"sqlite:///{path}"
-        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN)
+        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
         yield Backend(store=store, url=url, path=path)
         store.close()
         return
     with postgres_schema(request.getfixturevalue("postgres_url")) as url:
-        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN)
+        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
         try:
             yield Backend(store=store, url=url)
         finally:
@@ -282,13 +287,13 @@ def test_a_unit_of_work_commits_everything_together(backend: Backend) -> None:
 def test_an_exception_inside_leaves_nothing_not_even_ledger_entries(store: SqlStore) -> None:
     with pytest.raises(Abort), store.unit_of_work() as uow:
         write_everything(uow)
-        assert uow.has_item(iid(1)) and uow.inbox_reply("i1") == b"signed receipt"
+        assert uow.has_item(iid(1)) and uow.inbox_reply("i1", sender="JPN") == b"signed receipt"
         raise Abort
     assert snapshot(store) == EMPTY
     with store.read() as uow:
         with pytest.raises(UnknownName):
             uow.keys.get(iid(1))
-        assert uow.inbox_reply("i1") is None
+        assert uow.inbox_reply("i1", sender="JPN") is None
     # The ledger's sequence numbers were rolled back too: the next entry is entry 0.
     with store.unit_of_work() as uow:
         assert uow.append_ledger([b"first"], keys=[None]) == 0
@@ -342,7 +347,7 @@ def test_a_duplicate_raises_conflict_and_rolls_back_the_unit_of_work(
         DUPLICATES[duplicate](uow)
     assert snapshot(store) == before
     with store.read() as uow:
-        assert uow.inbox_reply("i1") == b"signed receipt"
+        assert uow.inbox_reply("i1", sender="JPN") == b"signed receipt"
         assert uow.keys.get(iid(1)) == item_key(1)
         assert not uow.has_item(iid(7))
         (queued,) = uow.due_messages(now=T0, limit=10)
@@ -570,6 +575,12 @@ def test_a_store_of_the_first_schema_is_upgraded_with_its_labels(backend: Backen
     again = backend.reopen()
     try:
         assert label_key(backend) == ["item_id", "revision"]
+        # Rows kept before revision 0006 have no seal: unreadable until the node seals them.
+        with pytest.raises(StateTampered), again.read() as uow:
+            uow.labels(iid(1))
+        with again.unit_of_work() as uow:
+            for table in SEALED_TABLES:
+                assert uow.reseal_rows(table, trust=True) is None or table in ("items", "labels")
         with again.read() as uow:
             assert uow.labels(iid(1)) == [label(1, 1), label(1, 2)]
         with pytest.raises(ConflictError), again.unit_of_work() as uow:
@@ -679,7 +690,7 @@ def test_the_outbox_retries_gives_up_and_delivers(store: SqlStore) -> None:
 
 def test_the_inbox_remembers_each_message_and_its_reply_once(store: SqlStore) -> None:
     with store.read() as uow:
-        assert uow.inbox_reply("i1") is None and uow.inbox_count() == 0
+        assert uow.inbox_reply("i1", sender="JPN") is None and uow.inbox_count() == 0
     with store.unit_of_work() as uow:
         uow.remember(inbox("i1", reply=b"\x00receipt\xff"))
         uow.remember(inbox("i2"))
@@ -687,8 +698,49 @@ def test_the_inbox_remembers_each_message_and_its_reply_once(store: SqlStore) ->
         uow.remember(inbox("i3"))
         uow.remember(inbox("i1", reply=b"a second answer"))
     with store.read() as uow:
-        assert uow.inbox_reply("i1") == b"\x00receipt\xff"
-        assert uow.inbox_reply("i3") is None and uow.inbox_count() == 2
+        assert uow.inbox_reply("i1", sender="JPN") == b"\x00receipt\xff"
+        assert uow.inbox_reply("i3", sender="JPN") is None and uow.inbox_count() == 2
+
+
+def test_the_inbox_keeps_each_partners_message_ids_apart(store: SqlStore) -> None:
+    """Crypto review L3: the inbox is keyed by (sender, id), so one partner's message id
+    never answers with the reply kept for another partner, and both are remembered."""
+    with store.unit_of_work() as uow:
+        uow.remember(inbox("i1", reply=b"receipt for JPN"))
+        uow.remember(replace(inbox("i1", reply=b"ack for USA"), sender="USA"))
+    with store.read() as uow:
+        assert uow.inbox_reply("i1", sender="JPN") == b"receipt for JPN"
+        assert uow.inbox_reply("i1", sender="USA") == b"ack for USA"
+        assert uow.inbox_reply("i1", sender="KOR") is None
+        assert uow.inbox_count() == 2
+    with pytest.raises(ConflictError), store.unit_of_work() as uow:
+        uow.remember(replace(inbox("i1", reply=b"again"), sender="USA"))
+
+
+def test_an_inbox_keyed_by_id_alone_is_upgraded_with_its_replies(backend: Backend) -> None:
+    """Revision 0003 rebuilds a 0002 inbox under the (sender, id) key, keeping its rows."""
+    from alembic import command
+    from alembic.config import Config
+
+    import gsomia.adapters.storage.sql.store as sql_store
+
+    with backend.store.unit_of_work() as uow:
+        uow.remember(inbox("i1", reply=b"kept"))
+    config = Config()
+    config.set_main_option("script_location", str(Path(sql_store.__file__).parent / "migrations"))
+    with backend.store.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    key = inspect(backend.store.engine).get_pk_constraint("inbox")["constrained_columns"]
+    assert list(key) == ["id"]
+    again = backend.reopen()
+    try:
+        key = inspect(again.engine).get_pk_constraint("inbox")["constrained_columns"]
+        assert sorted(key) == ["id", "sender"]
+        with again.read() as uow:
+            assert uow.inbox_reply("i1", sender="JPN") == b"kept"
+    finally:
+        again.close()
 
 
 # Times -----------------------------------------------------------------------------------
@@ -792,6 +844,18 @@ class CommittedKeys:
             found = list(uow.keys.under_key(key_id))
         return iter(found)
 
+    def reseal(self, key: ItemKey) -> None:
+        with self._store.unit_of_work() as uow:
+            uow.keys.reseal(key)
+
+    def uses(self, key_id: bytes) -> int:
+        with self._store.read() as uow:
+            return uow.keys.uses(key_id)
+
+    def count_under_key(self, key_id: bytes) -> int:
+        with self._store.read() as uow:
+            return uow.keys.count_under_key(key_id)
+
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def item_keys(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ItemKeyStore]:
@@ -800,13 +864,13 @@ def item_keys(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ItemKe
         return
     if request.param == "sqlite":
         store = open_store(
-            f"sqlite:///{tmp_path / 'node.db'}", schemes=SCHEMES, ledger_origin=ORIGIN
+            f"sqlite:///{tmp_path / 'node.db'}", schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS
         )
         yield CommittedKeys(store)
         store.close()
         return
     with postgres_schema(request.getfixturevalue("postgres_url")) as url:
-        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN)
+        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
         try:
             yield CommittedKeys(store)
         finally:
@@ -832,10 +896,30 @@ def receive(world: World, item_keys: ItemKeyStore, database: dict[str, bytes], n
 
 def test_every_item_key_store_satisfies_the_port(item_keys: ItemKeyStore, tmp_path: Path) -> None:
     assert isinstance(item_keys, ItemKeyStore)
-    store = open_store(f"sqlite:///{tmp_path / 'other.db'}", schemes=SCHEMES, ledger_origin=ORIGIN)
+    store = open_store(
+        f"sqlite:///{tmp_path / 'other.db'}", schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS
+    )
     with store.read() as uow:
         assert isinstance(uow.keys, ItemKeyStore) and isinstance(uow.keys, SqlItemKeyStore)
     store.close()
+
+
+def test_records_are_counted_per_at_rest_key_and_resealed_in_place(
+    item_keys: ItemKeyStore,
+) -> None:
+    item_keys.put_many([item_key(1), item_key(2)])
+    item_keys.put(item_key(3, key_id=b"L" * 8))
+    kid = item_key(1).key_id
+    assert item_keys.count_under_key(kid) == 2 and item_keys.count_under_key(b"L" * 8) == 1
+    assert item_keys.uses(kid) >= 2
+    item_keys.reseal(item_key(2, salt=b"sealed again"))
+    assert item_keys.get(iid(2)) == item_key(2, salt=b"sealed again")
+    item_keys.destroy(iid(1))
+    assert item_keys.count_under_key(kid) == 1
+    with pytest.raises(UnknownName):
+        item_keys.reseal(item_key(1, salt=b"after destruction"))
+    with pytest.raises(UnknownName):
+        item_keys.reseal(item_key(9))
 
 
 def test_put_is_idempotent_and_refuses_a_different_record(item_keys: ItemKeyStore) -> None:
@@ -960,7 +1044,7 @@ def keep_keys(store: SqlStore, count: int) -> list[ItemKey]:
 def sqlite_backend(tmp_path: Path) -> Iterator[Backend]:
     path = tmp_path / "node.db"
     url = f"sqlite:///{path}"
-    store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN)
+    store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
     yield Backend(store=store, url=url, path=path)
     store.close()
 
@@ -1021,7 +1105,7 @@ def test_sqlite_purge_does_not_report_success_while_old_pages_are_pinned(
 
 def test_postgres_shredded_key_bytes_are_not_returned_after_vacuum(postgres_url: str) -> None:
     with postgres_schema(postgres_url) as url:
-        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN)
+        store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
         try:
             with store.engine.begin() as conn:
                 schema = conn.execute(text("SELECT current_schema()")).scalar_one()

@@ -17,6 +17,7 @@ from gsomia.adapters.storage.sql import SqlStore, open_store
 from gsomia.core.classification import builtin_schemes
 from gsomia.errors import UnknownName
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, OutboxState
+from seals_support import TestSeals
 
 T0 = datetime(2019, 10, 2, 9, tzinfo=UTC)
 ITEM = ItemRecord(
@@ -38,12 +39,17 @@ ITEM = ItemRecord(
     binding=b"binding",
 )
 
+#: One state key for every store of these tests (a reopened store checks the same seals).
+SEALS = TestSeals()
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     schemes = builtin_schemes()
     if request.param == "sqlite":
-        s = open_store(f"sqlite:///{tmp_path / 'node.db'}", schemes=schemes, ledger_origin="o/kor")
+        s = open_store(
+            f"sqlite:///{tmp_path / 'node.db'}", schemes=schemes, ledger_origin="o/kor", seals=SEALS
+        )
         yield s
         s.close()
         return
@@ -54,7 +60,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     joiner = "&" if "?" in base else "?"
     url = f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
-    s = open_store(url, schemes=schemes, ledger_origin="o/kor")
+    s = open_store(url, schemes=schemes, ledger_origin="o/kor", seals=SEALS)
     try:
         yield s
     finally:

@@ -4,8 +4,9 @@ Both nodes run in one child process, each on its own SQLite home, joined by the 
 transport. The child provides the items in batches and pumps the outbox; every few batches
 each node asks the other to cosign a checkpoint. The test kills the child at seeded random
 moments and starts it again; a restart re-opens the homes, finds which logical items JPN
-has already provided (each item's content is fixed by its index and its label commits to
-the content's digest), drains the outbox and provides the rest.
+has already provided (each item's content is fixed by its index; JPN, a holder of every
+item it provides, opens the items of the transfers in its outbox, since a label-v2 carries
+nothing derived from the content), drains the outbox and provides the rest.
 
 After every kill, before the restart, the two databases must tell one consistent story:
 each logical item was provided at most once and each provided item is recorded once in
@@ -45,8 +46,8 @@ from gsomia.bootstrap import (
     init_home,
     open_node,
 )
-from gsomia.core.labels import Label, content_digest
-from gsomia.crypto import MasterSecret
+from gsomia.crypto import Envelope, MasterSecret, open_stored
+from gsomia.crypto._envelope import open_content, unwrap_data_key
 from gsomia.ledger.entries import ENTRY_FORMAT, Event
 from gsomia.ports.store import OutboxState
 from gsomia.services.custody import Provision
@@ -77,7 +78,10 @@ def content(index: int) -> bytes:
     return PLAINTEXT_MARK + f"{index:05d}: launch detected 39.0N 125.7E".encode()
 
 
-INDEX_OF = {content_digest(content(i)): i for i in range(ITEMS)}
+def index_of(plaintext: bytes) -> int:
+    """The logical index of an item from its content."""
+    assert plaintext.startswith(PLAINTEXT_MARK)
+    return int(plaintext[len(PLAINTEXT_MARK) : len(PLAINTEXT_MARK) + 5])
 
 
 def home(root: Path, party: str) -> Path:
@@ -97,19 +101,50 @@ def engine_of(node: Node) -> Engine:
     return store.engine
 
 
-def provided(node: Node) -> list[tuple[int, str]]:
-    """(logical index, item id) of every item in ``node``'s store, from the content digest
-    its first label version commits to; raises if an item has no first label."""
+def labelled(node: Node) -> list[str]:
+    """Ids of the items in ``node``'s store; raises if an item has no first label."""
     items, labels = tables.items, tables.labels
-    query = select(items.c.id, labels.c.label).join(
+    query = select(items.c.id).join(
         labels, (labels.c.item_id == items.c.id) & (labels.c.revision == 1)
     )
     with engine_of(node).connect() as conn:
-        rows = conn.execute(query).all()
+        ids = list(conn.execute(query).scalars())
     with node.ctx.store.read() as uow:
-        if uow.count_items() != len(rows):
+        if uow.count_items() != len(ids):
             raise AssertionError(f"{node.party}: an item is stored without its label")
-    return [(INDEX_OF[Label.from_bytes(label).content_digest], item_id) for item_id, label in rows]
+    return ids
+
+
+def provided(jpn: Node, kor: Node) -> list[tuple[int, str]]:
+    """(logical index, item id) of every item JPN provided: each is in a transfer in JPN's
+    outbox (queued with it), whose wrap for JPN opens with JPN's keyring."""
+    ids = set(labelled(jpn))
+    found = []
+    for row in outbox_rows(jpn):
+        if row.kind != "transfer":
+            continue
+        parts = decode(kor.ctx.keyring, row.body).parts
+        for envelope in map(Envelope.from_bytes, parts[0::2]):
+            data_key = unwrap_data_key(jpn.ctx.keyring, envelope)
+            plaintext = open_content(envelope, data_key)
+            found.append((index_of(plaintext), envelope.label.item_id))
+    assert {item_id for _, item_id in found} == ids, "JPN: an item provided without a transfer"
+    return found
+
+
+def held(kor: Node) -> list[tuple[int, str]]:
+    """(logical index, item id) of every item KOR holds, opened with its item keys."""
+    out = []
+    with kor.ctx.store.read() as uow:
+        for item_id in labelled(kor):
+            record = uow.item(item_id)
+            plaintext = open_stored(
+                keyring=kor.ctx.keyring,
+                envelope=Envelope.from_bytes(record.ciphertext),
+                item_key=uow.keys.get(item_id),
+            )
+            out.append((index_of(plaintext), item_id))
+    return out
 
 
 # The child ---------------------------------------------------------------------------------
@@ -118,7 +153,7 @@ def provided(node: Node) -> list[tuple[int, str]]:
 def child(root: Path) -> None:
     """Open both homes, finish what was started, provide the rest (killed at any point)."""
     jpn, kor = open_pair(root)
-    done = {index for index, _ in provided(jpn)}
+    done = {index for index, _ in provided(jpn, kor)}
     print(f"ready {len(done)}", flush=True)
     jpn.delivery.drain()
     kor.delivery.drain()
@@ -230,7 +265,7 @@ def look(root: Path, master: MasterSecret) -> Picture:
         answered, refused = {}, []
         with kor.ctx.store.read() as uow:
             for row in transfers:
-                reply = uow.inbox_reply(row.id)
+                reply = uow.inbox_reply(row.id, sender="JPN")
                 if reply is not None:
                     body = decode(jpn.ctx.keyring, reply).body
                     answered[row.id] = list(body["accepted"])
@@ -241,14 +276,14 @@ def look(root: Path, master: MasterSecret) -> Picture:
             if row.state == OutboxState.PENDING.value and row.destination in ("JPN", "KOR")
         ]
         return Picture(
-            provided=provided(jpn),
+            provided=provided(jpn, kor),
             transfers={row.id for row in transfers},
             delivered={row.id for row in transfers if row.state == OutboxState.DELIVERED.value},
             receipts=receipts,
             pending_between_them=len(pending),
             answered=answered,
             refused=refused,
-            held=provided(kor),
+            held=held(kor),
             ledger={
                 "provided": ledger_items(jpn, Event.ITEM_PROVIDED),
                 "received": ledger_items(kor, Event.ITEM_RECEIVED),

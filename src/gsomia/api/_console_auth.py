@@ -20,12 +20,14 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from gsomia.api.deps import authenticate
 from gsomia.core.people import Person
 from gsomia.errors import InputError, IntegrityError
 
 __all__ = [
     "COOKIE",
     "LOGIN_COOKIE",
+    "MAX_CONSOLE_BODY_BYTES",
     "PREFIX",
     "FormDep",
     "FormExpired",
@@ -44,6 +46,8 @@ PREFIX = "/console"
 COOKIE = "gsomia_console"
 LOGIN_COOKIE = "gsomia_console_login"
 _MAX_FORM_BYTES = 4096
+#: The body limit of every console request (the edge refuses more with 413 as it streams).
+MAX_CONSOLE_BODY_BYTES = _MAX_FORM_BYTES
 _key_lock = threading.Lock()
 
 
@@ -86,8 +90,12 @@ def check_csrf(request: Request, form: dict[str, str], value: str | None) -> Non
 
 
 def person_of(request: Request, token: str | None) -> Person:
-    """The token's person, counted against their rate; raises IntegrityError otherwise."""
-    person: Person = request.app.state.auth.person(token)
+    """The token's person, counted against their rate; raises IntegrityError otherwise.
+
+    A refused token counts against the client address's budget; past it, TooManyRequests
+    is raised before the token is looked up.
+    """
+    person: Person = authenticate(request, token)
     request.app.state.limiter.take(person.id)
     return person
 

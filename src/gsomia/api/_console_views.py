@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gsomia.api._throttle import Verification
 from gsomia.api.banners import Banner, marking
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.labels import Label
 from gsomia.core.people import Person
 from gsomia.core.rules import Act
-from gsomia.errors import GsomiaError, IntegrityError
+from gsomia.errors import GsomiaError
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
-from gsomia.services.audit import Check
 from gsomia.services.node import Node
 from gsomia.services.policy import PolicyService
 from gsomia.services.views import agreement_view, status_view
@@ -212,15 +212,14 @@ def _entries(node: Node, person: Person, item_id: str) -> list[tuple[int, Any]]:
     return node.queries.ledger(viewer=person.id, item_id=item_id, limit=None)
 
 
-def audit_page(node: Node, person: Person) -> Page:
-    """The ledger verified now: each check, and the witness alarms (security officers)."""
+def audit_page(node: Node, person: Person, verification: Verification) -> Page:
+    """The ledger as last verified (each check), and the witness alarms (security
+    officers)."""
     node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
-    checks: list[Check] = []
-    audit = node.audit
-    try:
-        audit.verify_all(on_check=checks.append)
-    except IntegrityError:
+    checks = list(verification.checks)
+    if verification.failure is not None:
         _logger.warning("the console's ledger verification failed")
+    audit = node.audit
     ledger = node.ctx.store.ledger
     return Page(
         context={
@@ -229,6 +228,7 @@ def audit_page(node: Node, person: Person) -> Page:
             "checkpoints": len(ledger.checkpoints()),
             "checks": checks,
             "ok": bool(checks) and all(c.ok for c in checks),
+            "verified_at": _when(verification.verified_at),
             "alarms": [(a, _when(a.raised_at)) for a in ledger.alarms()],
         }
     )

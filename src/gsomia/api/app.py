@@ -3,25 +3,33 @@
 Each route parses its input, calls one service method as the authenticated person, and
 renders the result; errors become HTTP answers in :mod:`gsomia.api.errors` only. Persons
 authenticate with bearer tokens (:mod:`gsomia.services.auth`); every request is counted
-against the person's rate and the body against the size limit.
+against the person's rate and the body against the size limit, refused tokens against the
+client address's budget, and a creating request may carry an ``Idempotency-Key``
+(:mod:`gsomia.api._idempotency`).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import Response
+from fastapi.exceptions import RequestValidationError
 
 from gsomia import __version__
+from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
+from gsomia.api._console_auth import PREFIX as CONSOLE
+from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
+from gsomia.api._idempotency import Idempotency
+from gsomia.api._throttle import AddressLimiter, LedgerCheck
+from gsomia.api.console import SECURITY_HEADERS
 from gsomia.api.console import router as console_routes
 from gsomia.api.deps import NodeDep, PersonDep
-from gsomia.api.errors import TooLarge, TooManyRequests, handle_gsomia_error
+from gsomia.api.errors import TooManyRequests, handle_gsomia_error, handle_validation_error
 from gsomia.api.registry import router as registry_routes
 from gsomia.api.schemas import (
     CheckSendIn,
@@ -37,6 +45,7 @@ from gsomia.api.taxii import taxii_router
 from gsomia.api.tlog import tlog_router
 from gsomia.api.workflows import router as workflow_routes
 from gsomia.config import Limits
+from gsomia.core.people import Person
 from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError, InputError
 from gsomia.services.auth import AuthService
@@ -48,6 +57,7 @@ from gsomia.services.views import agreement_view, decision_view, status_view
 __all__ = ["create_app"]
 
 _BANNER_HEADER = "X-Gsomia-Handling"
+_BANNER = "contains labels of classified military information"
 
 
 class _RateLimiter:
@@ -71,7 +81,13 @@ class _RateLimiter:
 
 
 def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
-    """The user API of ``node``."""
+    """The user API of ``node``, with the web console under ``/console``.
+
+    Every request meets the edge first (:mod:`gsomia.api._edge`): its body is counted as it
+    streams and refused past the limit (413) before anything parses it or looks at a token.
+    The API's documentation pages are not served (they load scripts from elsewhere); the
+    OpenAPI document is at ``/openapi.json`` for an authenticated person.
+    """
     limits = limits or Limits()
     app = FastAPI(
         title=f"gsomia node {node.party}",
@@ -80,28 +96,25 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
             "A government node under GSOMIA-style agreements. Every decision cites the rules "
             "it rests on (JK-7.2, TI-3); every act is recorded in the node's ledger."
         ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        redirect_slashes=False,
     )
     app.state.node = node
     app.state.auth = AuthService(node.ctx)
     app.state.limiter = _RateLimiter(limits.requests_per_minute_per_person)
+    app.state.refusals = AddressLimiter(limits.failed_logins_per_minute_per_address)
+    app.state.ledger_check = LedgerCheck(
+        node.audit.verify_all,
+        checkpoint=node.audit.latest_size,
+        seconds=limits.audit_verify_seconds,
+        now=node.ctx.clock.now,
+    )
     app.add_exception_handler(GsomiaError, handle_gsomia_error)
-
-    @app.middleware("http")
-    async def limit_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        declared = request.headers.get("content-length")
-        try:
-            if declared is not None and int(declared) > limits.max_request_bytes:
-                raise TooLarge(f"the request is larger than {limits.max_request_bytes} bytes")
-        except ValueError:
-            return await handle_gsomia_error(request, InputError("bad Content-Length"))
-        except TooLarge as exc:
-            return await handle_gsomia_error(request, exc)
-        response = await call_next(request)
-        response.headers[_BANNER_HEADER] = "contains labels of classified military information"
-        return response
-
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    _edges(app, node, limits)
     _routes(app)
     app.include_router(workflow_routes)
     app.include_router(registry_routes)
@@ -109,6 +122,38 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
     app.include_router(taxii_router(node, max_content_length=limits.max_request_bytes))
     app.include_router(tlog_router(node))
     return app
+
+
+def _edges(app: FastAPI, node: Node, limits: Limits) -> None:
+    """The middlewares, innermost first: idempotency keys, the body limit, the headers."""
+    app.add_middleware(
+        Idempotency,
+        store=node.ctx.store,
+        person_of=lambda scope: _keyed_person(app, scope),
+        now=node.ctx.clock.now,
+        hours=limits.idempotency_hours,
+    )
+    app.add_middleware(
+        BodyLimit, limits={"": limits.max_request_bytes, CONSOLE: MAX_CONSOLE_BODY_BYTES}
+    )
+    app.add_middleware(ResponseHeaders, prefix="", headers={_BANNER_HEADER: _BANNER})
+    app.add_middleware(ResponseHeaders, prefix=CONSOLE, headers=SECURITY_HEADERS)
+
+
+def _keyed_person(app: FastAPI, scope: Scope) -> str | None:
+    """The person of a keyed request's bearer token, if it is valid (no counting: the
+    route authenticates it again, or the stored answer is given to that same person)."""
+    address = scope["client"][0] if scope.get("client") else ""
+    authorization = header(scope, b"authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        app.state.refusals.check(address)
+        person: Person = app.state.auth.person(token.strip())
+    except GsomiaError:
+        return None
+    return person.id
 
 
 ItemId = Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")]
@@ -121,6 +166,11 @@ def _policy(request: Request) -> PolicyService:
 
 
 def _routes(app: FastAPI) -> None:
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(_p: PersonDep) -> dict[str, Any]:
+        """The API's OpenAPI document (for an authenticated person)."""
+        return app.openapi()
+
     @app.get("/v1/health", tags=["node"])
     def health(node: NodeDep) -> dict[str, Any]:
         """Liveness: the node's party and version (no authentication)."""
@@ -227,17 +277,32 @@ def _routes(app: FastAPI) -> None:
         return {"origin": node.audit.origin, "size": size}
 
     @app.get("/v1/audit/verify", tags=["audit"])
-    def audit_verify(node: NodeDep, person: PersonDep) -> dict[str, Any]:
+    def audit_verify(request: Request, node: NodeDep, person: PersonDep) -> dict[str, Any]:
         """Re-hash every entry to the latest checkpoint and check every signature (security
-        officers)."""
+        officers; a run at most ``limits.audit_verify_seconds`` old, ``verified_at`` says
+        when it ran), and hold what the store wrote since the last clean check to the ledger
+        (``store``; ``gsomia audit verify`` checks every row)."""
         node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
-        report = node.audit.verify_all()
+        verification = request.app.state.ledger_check.latest()
+        report = verification.raise_failure()
+        store = node.check_store(incremental=True)
         return {
+            "verified_at": verification.verified_at.isoformat(),
             "origin": report.origin,
             "entries": report.entries,
             "checkpoints": report.checkpoints,
-            "ok": not report.failures,
+            "ok": not report.failures and store.ok,
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
+            "store": {
+                "ok": store.ok,
+                "incremental": store.incremental,
+                "rows": store.rows,
+                "journal_rows": store.journal,
+                "findings": [
+                    {"table": f.table, "row": f.row, "problem": f.problem, "detail": f.detail}
+                    for f in store.findings
+                ],
+            },
         }
 
     @app.get("/v1/audit/entries", tags=["audit"])
@@ -253,8 +318,9 @@ def _routes(app: FastAPI) -> None:
 
     @app.get("/v1/audit/alarms", tags=["audit"])
     def audit_alarms(node: NodeDep, person: PersonDep) -> list[dict[str, Any]]:
-        """Witness alarms: a partner's log forked or rolled back. A person must look
-        (security officers)."""
+        """Alarms: a partner's log forked or rolled back, or a row of this node's store
+        changed outside it (``state-tampered``, its evidence naming the table and row). A
+        person must look (security officers)."""
         node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="ledger")
         return [
             {
@@ -262,6 +328,7 @@ def _routes(app: FastAPI) -> None:
                 "origin": a.origin,
                 "finding": a.finding,
                 "message": a.message,
+                "evidence": json.loads(a.evidence),
             }
             for a in node.audit.alarms()
         ]

@@ -227,6 +227,7 @@ def agreement(
 
 @router.get("/audit")
 def audit(request: Request, node: NodeDep, session: SessionDep) -> Response:
-    """The ledger verified now, check by check."""
-    page = views.audit_page(node, session.person)
+    """The ledger as last verified (at most ``limits.audit_verify_seconds`` ago), check by
+    check (security officers)."""
+    page = views.audit_page(node, session.person, request.app.state.ledger_check.latest())
     return _render(request, "audit.html", title="Audit", page=page, session=session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from gsomia.errors import (
@@ -19,7 +20,15 @@ from gsomia.errors import (
     UnknownName,
 )
 
-__all__ = ["STATUS_OF", "TooLarge", "TooManyRequests", "Unauthenticated", "error_response"]
+__all__ = [
+    "STATUS_OF",
+    "KeyReused",
+    "TooLarge",
+    "TooManyRequests",
+    "Unauthenticated",
+    "error_response",
+    "handle_validation_error",
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -33,7 +42,11 @@ class WrongMediaType(InputError):
 
 
 class TooManyRequests(InputError):
-    """The person has used up their request rate for now."""
+    """The person, or the client address, has used up their rate for now."""
+
+
+class KeyReused(InputError):
+    """An ``Idempotency-Key`` came back with another request than the one it was made for."""
 
 
 class Unauthenticated(IntegrityError):
@@ -45,6 +58,7 @@ STATUS_OF: tuple[tuple[type[GsomiaError], int], ...] = (
     (TooLarge, 413),
     (WrongMediaType, 415),
     (TooManyRequests, 429),
+    (KeyReused, 422),
     (Unauthenticated, 401),
     (PolicyDenied, 403),
     (IntegrityError, 403),
@@ -84,3 +98,30 @@ def error_response(exc: Exception, *, opaque_integrity: str) -> Response:
 async def handle_gsomia_error(_request: Request, exc: Exception) -> Response:
     """FastAPI exception handler for :class:`GsomiaError`."""
     return error_response(exc, opaque_integrity="the request did not verify")
+
+
+def _printable(value: object) -> str:
+    """``value`` as text that any encoder takes: a lone surrogate is written ``\\ud800``."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+async def handle_validation_error(_request: Request, exc: Exception) -> Response:
+    """422 for a request that does not fit the route's schema: where and what, never the
+    input itself (it may not even be encodable, e.g. a lone surrogate)."""
+    found = exc.errors() if isinstance(exc, RequestValidationError) else []
+    errors = [
+        {
+            "loc": [_printable(p) for p in e.get("loc", ())],
+            "msg": _printable(e.get("msg", "")).removeprefix("Value error, "),
+        }
+        for e in found[:20]
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "not valid"}
+    where = ".".join(first["loc"]) or "the request"
+    body = {
+        "error": "InputError",
+        "message": f"{where}: {first['msg']}",
+        "errors": errors,
+    }
+    _logger.info("answered 422: %s", body["message"])
+    return JSONResponse(body, status_code=422)

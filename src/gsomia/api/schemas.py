@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from gsomia.core.people import Person
+from gsomia.errors import InputError
 from gsomia.ports.store import ItemRecord, LabelRecord, WorkflowRecord
 from gsomia.records import Record
 from gsomia.services.context import Stored
+from gsomia.services.policy import check_years
 from gsomia.services.views import record_view
 
 __all__ = [
     "CheckSendIn",
+    "Day",
     "DecisionOut",
+    "Instant",
     "ItemOut",
     "OpenIn",
     "OpenOut",
@@ -27,6 +32,20 @@ __all__ = [
 Party = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Topic = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 LevelText = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _in_years(value: date) -> date:
+    try:
+        check_years(value, what=value.isoformat())
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+#: An instant with its time zone, in the years the node takes (else 422).
+Instant = Annotated[AwareDatetime, AfterValidator(_in_years)]
+#: A calendar date in the years the node takes (else 422).
+Day = Annotated[date, AfterValidator(_in_years)]
 
 
 class _In(BaseModel):

@@ -3,7 +3,6 @@ token belongs to (``by`` is always the authenticated person)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
@@ -11,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from gsomia.api.deps import NodeDep, PersonDep
-from gsomia.api.schemas import PersonOut, RecordOut
+from gsomia.api.schemas import Day, Instant, PersonOut, RecordOut
 from gsomia.core.people import Facility
 from gsomia.ports.store import ItemRecord, WorkflowRecord
 from gsomia.records import ConsentRecord, NoteRecord, Record, VisitRecord
@@ -73,8 +72,8 @@ class PersonIn(_In):
     name: Text
     role: Literal["official", "translator", "security-officer", "contractor-staff"]
     clearance: Annotated[str | None, Field(max_length=64)] = None
-    granted_on: date | None = None
-    expires_on: date | None = None
+    granted_on: Day | None = None
+    expires_on: Day | None = None
     need_to_know: list[NameField] = []
     facilities: list[NameField] = []
     rank: Annotated[str, Field(max_length=64)] = ""
@@ -368,7 +367,7 @@ class NoteIn(_In):
     kind: Literal["notice", "suspension", "resumption", "withdrawal"]
     text: Text
     of: list[DocumentField] = []
-    terminates_at: datetime | None = None
+    terminates_at: Instant | None = None
 
 
 @router.post("/v1/agreements/{agreement_id}/notes", tags=["agreements"], status_code=201)
@@ -410,7 +409,7 @@ class LawIn(_In):
     agreement: DocumentField
     title: Text
     summary: Text
-    effective_on: date
+    effective_on: Day
 
 
 @router.post("/v1/law-notices", tags=["liaison"], status_code=201)

@@ -74,21 +74,30 @@ def opened(home: Path | None) -> Iterator[Node]:
 
 
 def parse_day(text: str, *, what: str) -> date:
-    """A date from ``YYYY-MM-DD``; raises :class:`InputError` naming ``what``."""
+    """A date from ``YYYY-MM-DD`` in the years the node takes; raises :class:`InputError`
+    naming ``what``."""
+    from gsomia.services.policy import check_years
+
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{what}: {text!r} is not a date (YYYY-MM-DD)") from None
+    check_years(value, what=f"{what}: {text!r}")
+    return value
 
 
 def parse_time(text: str, *, what: str) -> datetime:
-    """A timezone-aware time from ISO 8601; raises :class:`InputError` naming ``what``."""
+    """A timezone-aware time from ISO 8601 in the years the node takes; raises
+    :class:`InputError` naming ``what``."""
+    from gsomia.services.policy import check_years
+
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(f"{what}: {text!r} is not an ISO time") from None
     if value.tzinfo is None:
         raise InputError(f"{what}: give a time zone, e.g. 2019-11-23T00:00:00+09:00")
+    check_years(value, what=f"{what}: {text!r}")
     return value
 
 

@@ -20,9 +20,10 @@ import typer
 
 if TYPE_CHECKING:  # the database layer loads only when a command runs (fast --help)
     from sqlalchemy import Engine
-from gsomia.cli._render import console, emit_json, table
+from gsomia.cli._render import console, emit_json, err_console, table
 from gsomia.crypto.notes import parse_verifier_key
-from gsomia.errors import ConfigError, InputError, UnknownName
+from gsomia.errors import ConfigError, GsomiaError, InputError, UnknownName
+from gsomia.files import read_bounded, write_file
 from gsomia.ledger.checkpoint import NoteVerifier
 from gsomia.ledger.entries import LedgerEntry
 from gsomia.services.audit import AuditService, Check, check_proof
@@ -36,6 +37,9 @@ HomeOpt = Annotated[
     typer.Option("--home", help="Node home directory (default $GSOMIA_HOME or ./.gsomia)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+#: A proof of one item's entries is kilobytes; a trusted-keys file a few lines.
+_MAX_PROOF_BYTES = 16 * 1024 * 1024
+_MAX_TRUSTED_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,8 +61,13 @@ def load_trusted(path: Path) -> list[NoteVerifier]:
     """The verifier keys listed in ``path``; raises :class:`ConfigError` when it is missing."""
     if not path.is_file():
         raise ConfigError(f"no trusted keys file at {path}")
+    raw = read_bounded(path, limit=_MAX_TRUSTED_BYTES, what="trusted keys", allow_empty=True)
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
     keys: list[NoteVerifier] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         text = line.strip()
         if text and not text.startswith("#"):
             try:
@@ -129,8 +138,27 @@ def checkpoint(home: HomeOpt = None, json_: JsonOpt = False) -> None:
 
 
 @app.command("verify")
-def verify(home: HomeOpt = None, json_: JsonOpt = False) -> None:
-    """Rehash every entry and check every checkpoint, signature and cosignature."""
+def verify(
+    home: HomeOpt = None,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Check the store only for what changed since the last clean check.",
+        ),
+    ] = False,
+    ledger_only: Annotated[
+        bool,
+        typer.Option(
+            "--ledger-only",
+            help="Check the ledger alone (no master secret needed; the store is not checked).",
+        ),
+    ] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Rehash every entry and check every checkpoint, signature and cosignature; then hold
+    every row of the store to the ledger (needs the master secret), naming each row the
+    ledger does not vouch for."""
     service = _service(home)
     checks: list[Check] = []
 
@@ -140,22 +168,81 @@ def verify(home: HomeOpt = None, json_: JsonOpt = False) -> None:
             mark = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
             console.print(f"{mark} {check.name}: {check.detail}")
 
+    out: dict[str, Any] = {"origin": service.origin}
+    tampered: GsomiaError | None = None
     try:
         report = service.verify_all(on_check=show)
+        if not json_:
+            console.print(
+                f"ledger {report.origin}: {report.entries} entries, "
+                f"{report.checkpoints} checkpoints, all checks passed"
+            )
+        if ledger_only or not (node_home(home).path / "node.toml").is_file():
+            out["store"] = {"checked": False}
+            if not json_:
+                console.print("store: not checked (--ledger-only, or a home with a ledger alone)")
+        else:
+            out["store"], tampered = _reconcile(home, incremental=incremental, json_=json_)
     finally:
         if json_:
-            emit_json(
-                {
-                    "origin": service.origin,
-                    "ok": all(c.ok for c in checks),
-                    "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
-                }
-            )
+            out["ok"] = all(c.ok for c in checks) and out.get("store", {}).get("ok", True)
+            out["checks"] = [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks]
+            emit_json(out)
+    if tampered is not None:
+        raise tampered
+
+
+def _reconcile(
+    home: Path | None, *, incremental: bool, json_: bool
+) -> tuple[dict[str, Any], GsomiaError | None]:
+    """Hold the store to the ledger with a progress bar and print the rows it does not
+    vouch for; the result, and a :class:`StateTampered` to raise when there are any."""
+    from rich.progress import Progress
+
+    from gsomia.cli._node import opened
+    from gsomia.errors import StateTampered
+    from gsomia.services.reconcile import Reconciler
+
+    with opened(home) as node, Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("checking the store against the ledger", total=None)
+
+        def step(what: str, done: int) -> None:
+            progress.update(task, description=f"checking {what}", completed=done)
+
+        reconciler = Reconciler(node.ctx, progress=step)
+        result = reconciler.incremental() if incremental else reconciler.full()
+    findings = [
+        {"table": f.table, "row": f.row, "problem": f.problem, "detail": f.detail}
+        for f in result.findings
+    ]
+    view = {
+        "checked": True,
+        "ok": result.ok,
+        "incremental": result.incremental,
+        "since_journal": result.since,
+        "entries": result.entries,
+        "journal_rows": result.journal,
+        "rows": result.rows,
+        "findings": findings,
+    }
     if not json_:
-        console.print(
-            f"ledger {report.origin}: {report.entries} entries, "
-            f"{report.checkpoints} checkpoints, all checks passed"
-        )
+        kind = "incremental" if result.incremental else "full"
+        if result.ok:
+            console.print(
+                f"[green]ok  [/green] store ({kind}): {result.rows} rows and "
+                f"{result.journal} journal rows accounted for by the ledger"
+            )
+        else:
+            rows = [[f["table"], f["row"], f["problem"], f["detail"]] for f in findings]
+            console.print(table("rows the ledger does not vouch for", _FINDING, rows))
+    if not result.findings:
+        return view, None
+    first = result.findings[0]
+    more = f" (and {len(result.findings) - 1} more)" if len(result.findings) > 1 else ""
+    return view, StateTampered(table=first.table, key=first.row, finding=first.problem + more)
+
+
+_FINDING = ["table", "row", "problem", "detail"]
 
 
 @app.command("show")
@@ -189,7 +276,7 @@ def prove(
     if out is None:
         console.file.write(text)
         return
-    out.write_text(text, encoding="utf-8")
+    write_file(out, text.encode("utf-8"), mode=0o644, what="--out")
     summary = {
         "item": item,
         "entries": len(document["entries"]),
@@ -211,10 +298,7 @@ def check_proof_file(
     json_: JsonOpt = False,
 ) -> None:
     """Verify a partner's inclusion proof offline against the trusted keys."""
-    try:
-        document = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    document = read_bounded(file, limit=_MAX_PROOF_BYTES, what="the proof")
     trusted = load_trusted(node_home(home).trusted_keys)
     checked = check_proof(document, trusted=trusted, quorum=quorum)
     if json_:

@@ -21,7 +21,12 @@ def up(
     json_: JsonOpt = False,
 ) -> None:
     """Start JPN, KOR and USA nodes as separate processes on loopback."""
+    import os
+
     from gsomia.cluster import up as start
+    from gsomia.files import PRIVATE_UMASK
+
+    os.umask(PRIVATE_UMASK)
 
     nodes = start(dir_, store=store)
     if json_:

@@ -19,6 +19,9 @@ def demo(
     json_: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Three nodes replay 2016-11-23 to 2023-12-19; writes OUT/index.html."""
+    from gsomia.files import refuse_links_in
+
+    refuse_links_in(out, what="--out")
     from gsomia.demo.main import main_job
 
     with Progress(

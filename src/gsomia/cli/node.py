@@ -46,12 +46,15 @@ __all__ = [
 
 facility_app = typer.Typer(help="Facilities of this party (JK-6.e, JK-16.x).", no_args_is_help=True)
 person_app = typer.Typer(help="Cleared persons of this party (JK-6.e, JK-7).", no_args_is_help=True)
-keys_app = typer.Typer(help="Public keys exchanged with partners.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Keys: public keys exchanged with partners, and the node's key lifecycle.",
+    no_args_is_help=True,
+)
 
 
 def mount(app: typer.Typer, node_app: typer.Typer) -> None:
     """Put the node's commands on the main command ``app`` and its ``node`` group."""
-    from gsomia.cli import registry, tokens, workflows
+    from gsomia.cli import keys, registry, tokens, workflows
 
     node_app.command("init")(init)
     node_app.command("secret")(secret)
@@ -66,6 +69,7 @@ def mount(app: typer.Typer, node_app: typer.Typer) -> None:
     app.command("outbox")(outbox)
     workflows.mount(app)
     registry.mount(app, person_app)
+    keys.mount(keys_app, node_app)
 
 
 # gsomia node ----------------------------------------------------------------------------------
@@ -104,7 +108,9 @@ def init(
     (JK-6.e)."""
     from gsomia.agreement_files import load_library
     from gsomia.bootstrap import found_registry, init_home, master_secret
+    from gsomia.files import PRIVATE_UMASK
 
+    os.umask(PRIVATE_UMASK)
     party = party.strip().upper()
     known = sorted({p for a in load_library() for p in a.party_codes})
     if party not in known:
@@ -535,19 +541,11 @@ def _state(text: str) -> ItemState:
 
 
 def _read_file(path: Path, *, limit: int) -> bytes:
-    """The bytes of ``path``; raises :class:`InputError` if it is missing, empty or too big."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"{path} is {size} bytes; the limit is {limit}")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    if not data:
-        raise InputError(f"{path} is empty")
-    if len(data) > limit:
-        raise InputError(f"{path} is over the limit of {limit} bytes")
-    return data
+    """The bytes of ``path``; raises :class:`InputError` if it is missing, not a regular
+    file, empty or too big (:func:`gsomia.files.read_bounded`)."""
+    from gsomia.files import read_bounded
+
+    return read_bounded(path, limit=limit)
 
 
 def _read_all(files: list[Path], *, limit: int, show: bool) -> list[bytes]:
@@ -568,13 +566,7 @@ def _read_all(files: list[Path], *, limit: int, show: bool) -> list[bytes]:
 
 
 def _write_atomically(path: Path, data: bytes, *, mode: int) -> None:
-    """Write ``data`` to ``path`` whole or not at all."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    """Write ``data`` to ``path`` whole or not at all, never through a symbolic link."""
+    from gsomia.files import write_file
+
+    write_file(path, data, mode=mode)

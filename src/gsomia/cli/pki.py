@@ -18,7 +18,7 @@ from gsomia.cli._render import console, emit_json, table
 from gsomia.config import node_home
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import DEFAULT_HOSTS, NODE_DAYS, CertificateInfo, NodePki, PkiView
-from gsomia.errors import InputError
+from gsomia.files import read_bounded, write_file
 
 __all__ = ["app"]
 
@@ -37,6 +37,9 @@ HostOpt = Annotated[
     typer.Option("--host", help="A host name or address for the certificate (repeatable)."),
 ]
 DaysOpt = Annotated[int, typer.Option("--days", min=1, help="Days the node certificate lasts.")]
+#: An authority certificate and its revocation list are a few kilobytes; a partner's list
+#: of many revoked serials stays well under this.
+_MAX_BUNDLE_BYTES = 1024 * 1024
 
 
 @app.command("init")
@@ -105,10 +108,7 @@ def export_ca(
     pki = NodePki.open(node_home(home))
     bundle = pki.export_ca(master=MasterSecret.load())
     if out is not None:
-        try:
-            out.write_bytes(bundle)
-        except OSError as exc:
-            raise InputError(f"cannot write {out}: {exc.strerror}") from None
+        write_file(out, bundle, mode=0o644, what="--out")
     if json_:
         emit_json(
             {"party": pki.party, "file": str(out) if out else None, "bundle": bundle.decode()}
@@ -192,10 +192,7 @@ def _certificates_table(title: str, rows: list[tuple[str, CertificateInfo]]) -> 
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    return read_bounded(path, limit=_MAX_BUNDLE_BYTES)
 
 
 def _plain(value: object) -> Any:

@@ -137,6 +137,9 @@ def value(
     as_json: Annotated[bool, typer.Option("--json", help="Print value.json instead.")] = False,
 ) -> None:
     """Run the sharing regimes over the dated launches and show what each buys."""
+    from gsomia.files import refuse_links_in
+
+    refuse_links_in(out, what="--out")
     from gsomia.agreement_files import load_library
     from gsomia.analysis.assumptions import load_assumptions
     from gsomia.analysis.value import run_value

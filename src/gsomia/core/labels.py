@@ -1,10 +1,16 @@
-"""The confidentiality label (label-v1), in the spirit of STANAG 4774.
+"""The confidentiality label (label-v2, and label-v1 as read), in the spirit of STANAG 4774.
 
 A label says, for one item: under which agreement it was provided, by whom, at what level
 of the originator's scheme, what each holder's equivalent level is, to whom it may be
-released, its topic and purpose, when it was made and when it is due for review, and the
-digest of the content it labels. Its canonical bytes (RFC 8785, :mod:`gsomia.core.canonical`)
-are what the binding signs and what the envelope authenticates as associated data.
+released, its topic and purpose, and when it was made and is due for review. Its canonical
+bytes (RFC 8785, :mod:`gsomia.core.canonical`) are what the binding signs and what the
+envelope authenticates as associated data.
+
+label-v1 also carried ``content_digest``, an unsalted SHA-256 of the plaintext, in clear:
+anyone who saw a label could test guesses of the content and see when two contents were
+equal. label-v2 carries nothing derived from the content; the envelope and the binding
+commit to the item's data key instead (envelope-v2, binding-v2). label-v1 labels are still
+read (items kept under them open), and every new label, a re-marking included, is label-v2.
 
 A re-marking (JK-4.2 on receipt, JK-6.g on reclassification) is a **new** label with
 ``revision`` one higher and ``supersedes`` set to the digest of the label it replaces;
@@ -24,9 +30,12 @@ from typing import Any
 from gsomia.core._builder import builder
 from gsomia.errors import InputError
 
-__all__ = ["LABEL_FORMAT", "Label", "content_digest"]
+__all__ = ["LABEL_FORMAT", "LABEL_FORMAT_V1", "Label", "content_digest"]
 
-LABEL_FORMAT = "gsomia/label-v1"
+#: The format of every label made now.
+LABEL_FORMAT = "gsomia/label-v2"
+#: The earlier format, read but no longer made: it carried a plaintext digest.
+LABEL_FORMAT_V1 = "gsomia/label-v1"
 
 _PARTY = re.compile(r"^[A-Z]{3}$")
 _LEVEL_REF = re.compile(r"^[A-Z]{3}:[A-Z][A-Z0-9_]{0,39}$")
@@ -57,10 +66,12 @@ _MEMBERS = frozenset(
         "marked_by",
     }
 )
+_MEMBERS_V2 = _MEMBERS - {"content_digest"}
 
 
 def content_digest(content: bytes) -> str:
-    """``sha256:<hex>`` of the plaintext content; what a label commits to."""
+    """``sha256:<hex>`` of the plaintext content: what a label-v1 carried (to read and check
+    label-v1 items only; no label made now carries it)."""
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
@@ -77,7 +88,8 @@ class Label:
 
     Construction validates every field and raises :class:`InputError` naming the field.
     ``releasable_to`` and ``equivalents`` are kept sorted, so two labels are equal exactly
-    when their canonical bytes are.
+    when their canonical bytes are. A label with a ``content_digest`` is a label-v1 (read
+    from an item kept before label-v2); without one it is a label-v2.
     """
 
     item_id: str
@@ -91,7 +103,7 @@ class Label:
     purpose: str
     created_at: datetime
     review_on: date
-    content_digest: str
+    content_digest: str | None = None
     route: tuple[str, ...] = ()
     revision: int = 1
     supersedes: str | None = None
@@ -123,7 +135,8 @@ class Label:
         self._validate_parties()
         _match(_TOKEN, self.topic, "topic", "a lower-case identifier")
         _check_purpose(self.purpose)
-        _match(_DIGEST, self.content_digest, "content_digest", "sha256:<64 hex digits>")
+        if self.content_digest is not None:
+            _match(_DIGEST, self.content_digest, "content_digest", "sha256:<64 hex digits>")
         _check_revision(self.revision)
         if (self.revision == 1) != (self.supersedes is None):
             raise InputError("label.revision: revision 1 supersedes nothing; later ones must")
@@ -147,10 +160,15 @@ class Label:
         for party in (*self.releasable_to, *self.route):
             _match(_PARTY, party, "releasable_to/route", "three-letter party codes")
 
+    @property
+    def format(self) -> str:
+        """``gsomia/label-v2``, or ``gsomia/label-v1`` for a label that carries a digest."""
+        return LABEL_FORMAT if self.content_digest is None else LABEL_FORMAT_V1
+
     def to_dict(self) -> dict[str, Any]:
         """The label as the JSON object whose canonical bytes are signed."""
-        return {
-            "format": LABEL_FORMAT,
+        out = {
+            "format": self.format,
             "item": self.item_id,
             "agreement": {"id": self.agreement_id, "version": self.agreement_version},
             "originator": self.originator,
@@ -167,6 +185,9 @@ class Label:
             "supersedes": self.supersedes,
             "marked_by": self.marked_by,
         }
+        if self.content_digest is None:
+            del out["content_digest"]
+        return out
 
     def canonical_bytes(self) -> bytes:
         """RFC 8785 canonical bytes of :meth:`to_dict`."""
@@ -194,7 +215,9 @@ class Label:
 
         ``level`` changes the originator's level (a reclassification notice); other fields
         (``equivalents``, ``review_on``, ``releasable_to``) may change as keyword arguments.
-        Raises :class:`InputError` if a change touches the item's identity or history.
+        The new version is a label-v2 even when this one is a label-v1: the content digest
+        is not carried forward. Raises :class:`InputError` if a change touches the item's
+        identity or history.
         """
         forbidden = {"item_id", "originator", "content_digest", "revision", "supersedes"}
         if forbidden & changes.keys():
@@ -205,20 +228,27 @@ class Label:
             revision=self.revision + 1,
             supersedes=self.digest(),
             marked_by=by,
+            content_digest=None,
             **changes,
         )
 
     @classmethod
     def batch(
-        cls, template: Label, *, item_ids: Sequence[str], content_digests: Sequence[str]
+        cls,
+        template: Label,
+        *,
+        item_ids: Sequence[str],
+        content_digests: Sequence[str] | None = None,
     ) -> list[Label]:
-        """Labels equal to ``template`` but for each item's id and content digest.
+        """Labels equal to ``template`` but for each item's id (and, for a label-v1
+        template only, each content digest).
 
         The items of one provision share every other field, so the template, a
-        :class:`Label`, is validated once and each id and digest is checked against its exact
-        pattern; each label's canonical bytes are the template's with the two values spliced
-        in, the bytes that constructing it would give (label-v1). Raises :class:`InputError`
-        naming the first bad id or digest, or when the two lists differ in length.
+        :class:`Label`, is validated once and each id (and digest) is checked against its
+        exact pattern; each label's canonical bytes are the template's with the values
+        spliced in, the bytes that constructing it would give. Raises :class:`InputError`
+        naming the first bad id or digest, when digests are given for a label-v2 template
+        or missing for a label-v1 one, or when the lists differ in length.
         """
         return _batch(template, item_ids, content_digests)
 
@@ -256,13 +286,14 @@ class Label:
     @classmethod
     def from_dict(cls, raw: Any) -> Label:
         """Build a label from its JSON object; raises :class:`InputError` naming the field."""
-        if not isinstance(raw, Mapping) or raw.get("format") != LABEL_FORMAT:
+        if not isinstance(raw, Mapping) or raw.get("format") not in (LABEL_FORMAT, LABEL_FORMAT_V1):
             raise InputError(f"label.format: expected {LABEL_FORMAT!r}")
-        if raw.keys() != _MEMBERS:
-            missing = sorted(_MEMBERS - set(raw))
+        members = _MEMBERS if raw["format"] == LABEL_FORMAT_V1 else _MEMBERS_V2
+        if raw.keys() != members:
+            missing = sorted(members - set(raw))
             if missing:
                 raise InputError(f"label.{missing[0]}: missing")
-            raise InputError(f"label: unexpected fields {', '.join(sorted(set(raw) - _MEMBERS))}")
+            raise InputError(f"label: unexpected fields {', '.join(sorted(set(raw) - members))}")
         agreement = raw["agreement"]
         if not isinstance(agreement, Mapping) or agreement.keys() != {"id", "version"}:
             raise InputError("label.agreement: must hold exactly id and version")
@@ -279,7 +310,7 @@ class Label:
             purpose=_text(raw, "purpose"),
             created_at=_parse_time(_text(raw, "created_at")),
             review_on=_parse_day(_text(raw, "review_on")),
-            content_digest=_text(raw, "content_digest"),
+            content_digest=_text(raw, "content_digest") if members is _MEMBERS else None,
             revision=raw["revision"],
             supersedes=raw["supersedes"],
             marked_by=raw["marked_by"],
@@ -369,10 +400,10 @@ _PAIRS = r'(?:"[A-Z]{3}":"' + _REF + r'"(?:,"[A-Z]{3}":"' + _REF + r'")*)?'
 _JSON_TEXT = r'[^"\\\x00-\x1f]*(?:\\(?:["\\bfnrt]|u00[01][0-9a-f])[^"\\\x00-\x1f]*)*'
 _CANONICAL = re.compile(
     r'\{"agreement":\{"id":"(' + _TOK + r')","version":"(' + _TOK + r')"\},'
-    r'"content_digest":"(sha256:[0-9a-f]{64})",'
+    r'(?:"content_digest":"(sha256:[0-9a-f]{64})",)?'
     r'"created_at":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})Z",'
     r'"equivalents":\{(' + _PAIRS + r")\},"
-    r'"format":"gsomia/label-v1",'
+    r'"format":"gsomia/label-v([12])",'
     r'"item":"([0-9a-f]{32})",'
     r'"level":"(' + _REF + r')",'
     r'"marked_by":(?:null|"([A-Z]{3})"),'
@@ -404,12 +435,12 @@ def _parse_canonical_fast(data: bytes) -> Label | None:
     return label
 
 
-# Labels of one sender differ from item to item mostly in three fields: the item id, the
-# content digest and the creation time. A label whose bytes, with those three values cut
-# out, equal those of a label already parsed and validated is that label with three
-# different values, so only those values need checking: each is checked against its exact
-# canonical pattern, and no other field's validity depends on them. The cache is keyed by
-# the remaining bytes and the three positions, and bounded.
+# Labels of one sender differ from item to item mostly in the item id and the creation time
+# (and, in label-v1, the content digest). A label whose bytes, with those values cut out,
+# equal those of a label already parsed and validated is that label with different values,
+# so only those values need checking: each is checked against its exact canonical pattern,
+# and no other field's validity depends on them. The cache is keyed by the remaining bytes
+# and the positions (-1 for a label-v2's absent digest), and bounded.
 _TEMPLATE_LIMIT = 512
 _templates: dict[tuple[bytes, int, int, int], Label] = {}
 _DIGEST_AT = b'"content_digest":"sha256:'
@@ -422,19 +453,26 @@ _TIME26 = re.compile(rb"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[
 
 def _shape_of(data: bytes) -> tuple[tuple[bytes, int, int, int], int, int, int] | None:
     digest_at = data.find(_DIGEST_AT)
-    created_at = data.find(_CREATED_AT, digest_at)
+    created_at = data.find(_CREATED_AT, max(digest_at, 0))
     item_at = data.find(_ITEM_AT, created_at)
-    if min(digest_at, created_at, item_at) < 0:
+    if min(created_at, item_at) < 0:
         return None
-    d, c, i = digest_at + len(_DIGEST_AT), created_at + len(_CREATED_AT), item_at + len(_ITEM_AT)
+    c, i = created_at + len(_CREATED_AT), item_at + len(_ITEM_AT)
+    if digest_at < 0:
+        rest = data[:c] + data[c + 26 : i] + data[i + 32 :]
+        return (rest, -1, c, i), -1, c, i
+    d = digest_at + len(_DIGEST_AT)
     rest = data[:d] + data[d + 64 : c] + data[c + 26 : i] + data[i + 32 :]
     return (rest, d, c, i), d, c, i
 
 
 def _from_template(data: bytes, template: Label, at: tuple[int, int, int]) -> Label | None:
     d, c, i = at
-    digest, created, item = data[d : d + 64], data[c : c + 26], data[i : i + 32]
-    if not (_HEX64.fullmatch(digest) and _HEX32.fullmatch(item) and _TIME26.fullmatch(created)):
+    created, item = data[c : c + 26], data[i : i + 32]
+    digest = data[d : d + 64] if d >= 0 else None
+    if digest is not None and not _HEX64.fullmatch(digest):
+        return None
+    if not (_HEX32.fullmatch(item) and _TIME26.fullmatch(created)):
         return None
     try:
         created_at = datetime.fromisoformat(created.decode("ascii") + "+00:00")
@@ -444,7 +482,7 @@ def _from_template(data: bytes, template: Label, at: tuple[int, int, int]) -> La
         template,
         data,
         item_id=item.decode("ascii"),
-        content_digest="sha256:" + digest.decode("ascii"),
+        content_digest=None if digest is None else "sha256:" + digest.decode("ascii"),
         created_at=created_at,
         supersedes=template.supersedes,
     )
@@ -457,8 +495,8 @@ def _parse_by_pattern(data: bytes) -> Label | None:
         return None
     if match is None:
         return None
-    (aid, aver, cdig, created, eqs, item, level, marked, orig, purpose, *rest) = match.groups()
-    (rel, review, revision, route, sup, topic) = rest
+    (aid, aver, cdig, created, eqs, version, item, level, marked, orig, *rest) = match.groups()
+    (purpose, rel, review, revision, route, sup, topic) = rest
     equivalents = tuple(_PAIR.findall(eqs)) if eqs else ()
     releasable = tuple(_CODE.findall(rel)) if rel else ()
     if "\\" in purpose:
@@ -468,7 +506,8 @@ def _parse_by_pattern(data: bytes) -> Label | None:
         purpose = text
     number = int(revision)
     if (
-        not level.startswith(orig + ":")
+        (version == "1") != (cdig is not None)
+        or not level.startswith(orig + ":")
         or not _ordered_levels(equivalents)
         or (len(releasable) > 1 and list(releasable) != sorted(set(releasable)))
         or not purpose.strip()
@@ -516,7 +555,7 @@ def _ordered_levels(equivalents: tuple[tuple[str, str], ...]) -> bool:
 # validated one only in some string values whose syntax is closed (ids, digests, times) is
 # that label's bytes with those values spliced in. Each spliced value is either checked
 # against its exact pattern or taken from a label that was itself validated.
-_SPLICED = ("content_digest", "created_at", "item", "supersedes")
+_SPLICED = ("created_at", "item", "supersedes")
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -541,12 +580,18 @@ def _splicer(template: Label, varying: tuple[str, ...]) -> list[bytes]:
     return cut
 
 
-def _batch(template: Label, item_ids: Sequence[str], digests: Sequence[str]) -> list[Label]:
-    if len(item_ids) != len(digests):
-        raise InputError("label batch: one content digest per item id is needed")
+def _batch(template: Label, item_ids: Sequence[str], digests: Sequence[str] | None) -> list[Label]:
+    if (digests is None) != (template.content_digest is None):
+        raise InputError(
+            "label batch: content digests go with a label-v1 template only, and it needs them"
+        )
     if not _all_match(_ITEMS, item_ids):
         for item_id in item_ids:
             _match(_ITEM, item_id, "item_id", "32 lower-case hex digits")
+    if digests is None:
+        return _batch_v2(template, item_ids)
+    if len(item_ids) != len(digests):
+        raise InputError("label batch: one content digest per item id is needed")
     if not _all_match(_DIGESTS, digests):
         for digest in digests:
             _match(_DIGEST, digest, "content_digest", "sha256:<64 hex digits>")
@@ -562,6 +607,22 @@ def _batch(template: Label, item_ids: Sequence[str], digests: Sequence[str]) -> 
             supersedes=supersedes,
         )
         for item_id, digest in zip(item_ids, digests, strict=True)
+    ]
+
+
+def _batch_v2(template: Label, item_ids: Sequence[str]) -> list[Label]:
+    s0, s1 = _splicer(template, ("item",))
+    created, supersedes = template.created_at, template.supersedes
+    return [
+        _assemble(
+            template,
+            b"".join((s0, item_id.encode("ascii"), s1)),
+            item_id=item_id,
+            content_digest=None,
+            created_at=created,
+            supersedes=supersedes,
+        )
+        for item_id in item_ids
     ]
 
 
@@ -604,7 +665,7 @@ def _remark_batch(labels: Sequence[Label], by: str) -> list[Label]:
             splicers[shape] = (first, _splicer(first, _SPLICED))
             out.append(first)
             continue
-        template, (s0, s1, s2, s3, s4) = known
+        template, (s0, s1, s2, s3) = known
         created = times.get(label.created_at)
         if created is None:
             created = times[label.created_at] = _utc_text(label.created_at).encode("ascii")
@@ -612,14 +673,12 @@ def _remark_batch(labels: Sequence[Label], by: str) -> list[Label]:
         data = b"".join(
             (
                 s0,
-                label.content_digest.encode("ascii"),
-                s1,
                 created,
-                s2,
+                s1,
                 label.item_id.encode("ascii"),
-                s3,
+                s2,
                 supersedes.encode("ascii"),
-                s4,
+                s3,
             )
         )
         out.append(
@@ -627,7 +686,7 @@ def _remark_batch(labels: Sequence[Label], by: str) -> list[Label]:
                 template,
                 data,
                 item_id=label.item_id,
-                content_digest=label.content_digest,
+                content_digest=None,
                 created_at=label.created_at,
                 supersedes=supersedes,
             )
@@ -640,7 +699,7 @@ def _assemble(
     data: bytes,
     *,
     item_id: str,
-    content_digest: str,
+    content_digest: str | None,
     created_at: datetime,
     supersedes: str | None,
 ) -> Label:

@@ -2,9 +2,10 @@
 
 Only recipes are public, and none of them takes an algorithm choice:
 
-* :func:`seal` encrypts an item under its label for its holder parties (envelope-v1), and
-  :func:`seal_batch` many items for the same holders;
-* :func:`bind` signs a batch of items' label-to-ciphertext bindings at once (binding-v1);
+* :func:`seal` encrypts an item under its label for its holder parties (envelope-v2: a key
+  commitment beside the ciphertext, the data key wrapped for each holder under a wrap key
+  sent by HPKE), and :func:`seal_batch` many items for the same holders;
+* :func:`bind` signs a batch of items' label-to-ciphertext bindings at once (binding-v2);
 * :func:`verify` checks a binding, and :func:`open` (also :func:`open_item`) verifies and
   decrypts an item for this node; :func:`verify_batch` and :func:`open_batch` do the same
   for many items, checking each whole signed batch at once;
@@ -13,7 +14,13 @@ Only recipes are public, and none of them takes an algorithm choice:
   opens what was kept;
 * :func:`rotate` adds fresh keys to a keyring; :func:`rewrap_item_key` moves a kept item
   to the newest at-rest key; :func:`grant` wraps an item for one more holder;
-* :class:`FrameSender` / :class:`FrameReceiver` carry small, frequent messages (frame-v1).
+* :func:`seal_local` / :func:`open_local` seal what a node hands only to itself, such as
+  the warnings on its message bus (local-v1);
+* :func:`seal_row` / :func:`check_row` seal the rows of the node's own store that decisions
+  read, under its state key (state-v1);
+* :class:`FrameSender` / :class:`FrameReceiver` carry small, frequent messages (frame-v1);
+  their :class:`FrameCounter` and :class:`FrameFloor` are what a node records so that no
+  nonce repeats and no replay is accepted across restarts.
 
 Every integrity or decryption failure raises one opaque
 :class:`~gsomia.errors.IntegrityError`. Each recipe that draws randomness or reads the
@@ -27,12 +34,16 @@ from gsomia.crypto._binding import bind as bind
 from gsomia.crypto._binding import verify as verify
 from gsomia.crypto._binding import verify_batch as verify_batch
 from gsomia.crypto._envelope import Envelope as Envelope
+from gsomia.crypto._envelope import SealedKey as SealedKey
 from gsomia.crypto._envelope import WrappedKey as WrappedKey
 from gsomia.crypto._frame import FRAME_OVERHEAD as FRAME_OVERHEAD
+from gsomia.crypto._frame import FrameCounter as FrameCounter
+from gsomia.crypto._frame import FrameFloor as FrameFloor
 from gsomia.crypto._frame import FrameReceiver as FrameReceiver
 from gsomia.crypto._frame import FrameSender as FrameSender
 from gsomia.crypto._frame import OpenedFrame as OpenedFrame
 from gsomia.crypto._frame import ReplayWindow as ReplayWindow
+from gsomia.crypto._items import AT_REST_BUDGET as AT_REST_BUDGET
 from gsomia.crypto._items import ItemKey as ItemKey
 from gsomia.crypto._items import keep as keep
 from gsomia.crypto._items import keep_at as keep_at
@@ -55,20 +66,27 @@ from gsomia.crypto._keys import PublicKey as PublicKey
 from gsomia.crypto._keys import epoch_of as epoch_of
 from gsomia.crypto._keys import generate_keyring as generate_keyring
 from gsomia.crypto._keys import rotate as rotate
+from gsomia.crypto._local import open_local as open_local
+from gsomia.crypto._local import seal_local as seal_local
 from gsomia.crypto._master import MasterSecret as MasterSecret
 from gsomia.crypto._seal import grant as grant
 from gsomia.crypto._seal import grant_at as grant_at
 from gsomia.crypto._seal import seal as seal
 from gsomia.crypto._seal import seal_at as seal_at
 from gsomia.crypto._seal import seal_batch as seal_batch
+from gsomia.crypto._state import check_row as check_row
+from gsomia.crypto._state import seal_row as seal_row
 
 #: The recipe the issue names ``open``; the same function as :func:`open_item`.
 open = open_item
 
 __all__ = [
+    "AT_REST_BUDGET",
     "FRAME_OVERHEAD",
     "Binding",
     "Envelope",
+    "FrameCounter",
+    "FrameFloor",
     "FrameReceiver",
     "FrameSender",
     "ItemKey",
@@ -79,8 +97,10 @@ __all__ = [
     "OwnKey",
     "PublicKey",
     "ReplayWindow",
+    "SealedKey",
     "WrappedKey",
     "bind",
+    "check_row",
     "dump_keyring",
     "dump_keyring_at",
     "epoch_of",
@@ -97,6 +117,7 @@ __all__ = [
     "open",
     "open_batch",
     "open_item",
+    "open_local",
     "open_stored",
     "rewrap_item_key",
     "rewrap_item_key_at",
@@ -104,6 +125,8 @@ __all__ = [
     "seal",
     "seal_at",
     "seal_batch",
+    "seal_local",
+    "seal_row",
     "verify",
     "verify_batch",
 ]

@@ -1,7 +1,8 @@
 """Signed documents (document-v1): node-to-node messages, receipts, consents, notices.
 
-A document is opaque bytes signed by a node's newest Ed25519 key and checked against the
-signer's public key as registered under one agreement. Layout (``docs/formats/message-v1.md``)::
+A document is opaque bytes signed by a node's newest document key (Ed25519, a key of that
+purpose only) and checked against the signer's document key as registered under one
+agreement. Layout (``docs/formats/message-v1.md``)::
 
     magic "GSD\\x01" | party (3 ASCII) | key id (8) | agreement id length (1) | agreement id
     | body length (u32) | body | signature (64)
@@ -45,7 +46,7 @@ def sign_document(*, keyring: Keyring, agreement_id: str, body: bytes) -> bytes:
     agreement = agreement_id.encode("ascii")
     if not 0 < len(agreement) < 256 or len(body) > _MAX_BODY:
         raise InputError("document: agreement id or body out of range")
-    key_id = keyring.newest(KeyKind.SIGNING).key_id
+    key_id = keyring.newest(KeyKind.DOCUMENT).key_id
     head = (
         DOCUMENT_MAGIC
         + keyring.party.encode("ascii")
@@ -55,7 +56,7 @@ def sign_document(*, keyring: Keyring, agreement_id: str, body: bytes) -> bytes:
         + _U32.pack(len(body))
     )
     signed = head + body
-    return signed + keyring._sign(signed)
+    return signed + keyring._sign(signed, KeyKind.DOCUMENT)
 
 
 def peek_document(blob: bytes) -> SignedDocument:
@@ -93,7 +94,7 @@ def open_document(
     doc = peek_document(blob)
     if agreement_id is not None and doc.agreement_id != agreement_id:
         fail()
-    public = keyring._public(doc.agreement_id, doc.signer, KeyKind.SIGNING, doc.key_id)
+    public = keyring._public(doc.agreement_id, doc.signer, KeyKind.DOCUMENT, doc.key_id)
     signed = blob[: -prim.SIGNATURE_SIZE]
     try:
         prim.verify_signature(prim.verify_key(public), blob[-prim.SIGNATURE_SIZE :], signed)

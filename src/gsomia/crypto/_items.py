@@ -24,6 +24,7 @@ from gsomia.crypto._wire import builder, fail
 from gsomia.errors import InputError
 
 __all__ = [
+    "AT_REST_BUDGET",
     "ITEM_KEY_MAGIC",
     "ItemKey",
     "keep",
@@ -40,6 +41,10 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 ITEM_KEY_MAGIC = b"GSK\x01"
+#: Data keys one at-rest key may wrap: with random 96-bit nonces, NIST SP 800-38D §8.3 allows
+#: 2**32 invocations per key; this keeps a margin below it. A store refuses past it, and a
+#: node rotates its at-rest key at half of it.
+AT_REST_BUDGET = 2**32 - 2**24
 _RECORD = struct.Struct(">4s8s32s12s48s")
 _HEADER_SIZE = 44
 _ITEM = re.compile(r"^[0-9a-f]{32}$")

@@ -1,11 +1,19 @@
 """A node's keyring: its own keys, its partners' public keys, and the keys derived from them.
 
-A node holds three kinds of key, each with an 8-byte key id and rotated by adding a newer
+A node holds one key per purpose, each with an 8-byte key id and rotated by adding a newer
 key (the newest is used for new work, every key still held opens old work):
 
 * **signing** (Ed25519, RFC 8032) signs bindings;
-* **encryption** (X25519, RFC 7748) agrees pairwise keys with partners;
-* **at-rest** (AES-256) wraps the data keys of the items the node stores.
+* **document** (Ed25519) signs documents: node-to-node messages, consents, notices;
+* **log** (Ed25519) signs the checkpoints of the node's ledger;
+* **witness** (Ed25519) cosigns partners' checkpoints;
+* **encryption** (X25519, RFC 7748) receives wrap keys and agrees frame keys with partners;
+* **at-rest** (AES-256) wraps the data keys of the items the node stores;
+* **state** (HMAC-SHA-256) seals the rows of the node's store that decisions read (state-v1).
+
+A keyring made before the document, log and witness kinds existed signs for them with its
+signing key, and a partner's signing key is trusted for a purpose for which that partner has
+registered no key of its own; the first rotation (``gsomia keys rotate``) ends both.
 
 Partners' signing and encryption public keys are registered per agreement. For each pair of
 parties, agreement and epoch (a UTC day), both sides derive the same pairwise secrets from
@@ -22,6 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from gsomia.crypto import _primitives as prim
 from gsomia.crypto._wire import fail, u32
@@ -54,20 +63,39 @@ class KeyKind(enum.Enum):
     SIGNING = "signing"
     ENCRYPTION = "encryption"
     AT_REST = "at-rest"
+    DOCUMENT = "document"
+    LOG = "log"
+    WITNESS = "witness"
+    STATE = "state"
 
 
-_KIND_TAG = {KeyKind.SIGNING: b"S", KeyKind.ENCRYPTION: b"E", KeyKind.AT_REST: b"R"}
+_KIND_TAG = {
+    KeyKind.SIGNING: b"S",
+    KeyKind.ENCRYPTION: b"E",
+    KeyKind.AT_REST: b"R",
+    KeyKind.DOCUMENT: b"D",
+    KeyKind.LOG: b"L",
+    KeyKind.WITNESS: b"W",
+    KeyKind.STATE: b"T",
+}
+#: Kinds whose keys are secret through and through (no public part, never published).
+SECRET_KINDS = (KeyKind.AT_REST, KeyKind.STATE)
+#: Ed25519 kinds whose keys an older keyring lacks: it signs for them with its signing key.
+PURPOSES = (KeyKind.DOCUMENT, KeyKind.LOG, KeyKind.WITNESS)
+#: Kinds that sign with Ed25519.
+SIGNING_KINDS = (KeyKind.SIGNING, *PURPOSES)
+_REQUIRED = (KeyKind.SIGNING, KeyKind.ENCRYPTION, KeyKind.AT_REST)
 
 
 def key_id_of(kind: KeyKind, material: bytes) -> bytes:
-    """The 8-byte key id of a key: a hash of its public key, or a MAC for an at-rest key.
+    """The 8-byte key id of a key: a hash of its public key, or a MAC for a secret key.
 
     A public key's id is ``SHA-256("gsomia/key-id-v1" || tag || public)[:8]``; an at-rest
-    key's id is ``HMAC-SHA-256(key, "gsomia/key-id-v1" || "R")[:8]``, which names the key
-    without revealing anything about it.
+    or state key's id is ``HMAC-SHA-256(key, "gsomia/key-id-v1" || tag)[:8]``, which names
+    the key without revealing anything about it.
     """
     prefix = b"gsomia/key-id-v1" + _KIND_TAG[kind]
-    if kind is KeyKind.AT_REST:
+    if kind in SECRET_KINDS:
         return prim.hmac_sha256(material, prefix)[:KEY_ID_SIZE]
     return hashlib.sha256(prefix + material).digest()[:KEY_ID_SIZE]
 
@@ -102,8 +130,8 @@ class PublicKey:
 
     def __post_init__(self) -> None:
         _check_party(self.party)
-        if self.kind is KeyKind.AT_REST:
-            raise InputError("at-rest keys are never published")
+        if self.kind in SECRET_KINDS:
+            raise InputError(f"{self.kind.value} keys are never published")
         if len(self.public) != prim.KEY_SIZE or key_id_of(self.kind, self.public) != self.key_id:
             raise InputError(
                 f"public key {self.key_id.hex()} of {self.party} does not match its id"
@@ -129,13 +157,13 @@ class OwnKey:
             raise InputError("a private key is 32 bytes")
         if created_at.tzinfo is None:
             raise InputError("key times must be timezone-aware")
-        if kind is KeyKind.SIGNING:
+        if kind in SIGNING_KINDS:
             public = prim.signing_public(secret)
         elif kind is KeyKind.ENCRYPTION:
             public = prim.x25519_public(secret)
         else:
             public = b""
-        material = secret if kind is KeyKind.AT_REST else public
+        material = secret if kind in SECRET_KINDS else public
         key_id = key_id_of(kind, material)
         return cls(kind=kind, key_id=key_id, created_at=created_at, secret=secret, public=public)
 
@@ -151,12 +179,14 @@ class _State:
 
     __slots__ = (
         "aeads",
+        "frames",
+        "lacking",
         "newest",
         "own",
         "partner",
         "partner_newest",
         "plans",
-        "signer",
+        "signers",
         "verified",
     )
 
@@ -168,9 +198,13 @@ class _State:
                 raise InputError(f"key id {key.key_id.hex()} appears twice in the keyring")
             self.own[key.kind, key.key_id] = key
             self.newest[key.kind] = key
-        missing = [kind.value for kind in KeyKind if kind not in self.newest]
+        missing = [kind.value for kind in _REQUIRED if kind not in self.newest]
         if missing:
             raise InputError(f"the keyring has no {', '.join(missing)} key")
+        #: Purposes this keyring has no key of its own for: its signing key stands in.
+        self.lacking = frozenset(kind for kind in PURPOSES if kind not in self.newest)
+        for kind in self.lacking:
+            self.newest[kind] = self.newest[KeyKind.SIGNING]
         self.partner: dict[tuple[str, str, KeyKind, bytes], bytes] = {}
         newest: dict[tuple[str, str, KeyKind], PublicKey] = {}
         for agreement_id, pub in partners:
@@ -179,8 +213,9 @@ class _State:
             if slot not in newest or newest[slot].created_at <= pub.created_at:
                 newest[slot] = pub
         self.partner_newest = {slot: pub.key_id for slot, pub in newest.items()}
-        self.signer = prim.signing_key(self.newest[KeyKind.SIGNING].secret)
+        self.signers = {kind: prim.signing_key(self.newest[kind].secret) for kind in SIGNING_KINDS}
         self.aeads: dict[tuple[object, ...], prim.AEAD] = {}
+        self.frames: dict[tuple[object, ...], prim.AEAD] = {}
         self.plans: dict[tuple[object, ...], _Wrapping] = {}
         self.verified: set[tuple[bytes, bytes, bytes]] = set()
 
@@ -219,24 +254,40 @@ class Keyring:
         signing_seed: bytes,
         encryption_seed: bytes,
         at_rest_key: bytes,
+        purpose_seeds: dict[KeyKind, bytes] | None = None,
+        state_key: bytes | None = None,
     ) -> Keyring:
-        """A keyring with one key of each kind from given private parts (for test vectors)."""
+        """A keyring with one key of each kind from given private parts (for test vectors).
+
+        ``purpose_seeds`` gives the document, log and witness keys; without them the keyring
+        is of the older shape that signs for those purposes with its signing key. Without
+        ``state_key`` it has no state key (a keyring made before state-v1).
+        """
+        secrets = [
+            (KeyKind.SIGNING, signing_seed),
+            (KeyKind.ENCRYPTION, encryption_seed),
+            (KeyKind.AT_REST, at_rest_key),
+            *sorted((purpose_seeds or {}).items(), key=lambda kv: kv[0].value),
+            *([(KeyKind.STATE, state_key)] if state_key is not None else []),
+        ]
         own = tuple(
             OwnKey.from_secret(kind=kind, secret=secret, created_at=created_at)
-            for kind, secret in (
-                (KeyKind.SIGNING, signing_seed),
-                (KeyKind.ENCRYPTION, encryption_seed),
-                (KeyKind.AT_REST, at_rest_key),
-            )
+            for kind, secret in secrets
         )
         return cls(party=party, own=own)
 
     def newest(self, kind: KeyKind) -> OwnKey:
-        """The own key of ``kind`` used for new work."""
+        """The own key of ``kind`` used for new work (for a document, log or witness
+        signature, the signing key of a keyring that has no key of that kind yet)."""
         return self._state.newest[kind]
 
+    def has_own(self, kind: KeyKind) -> bool:
+        """Whether the keyring holds a key of its own of ``kind`` (not a fallback)."""
+        return kind not in self._state.lacking and kind in self._state.newest
+
     def public_keys(self) -> tuple[PublicKey, ...]:
-        """The node's own signing and encryption public keys, for partners to register."""
+        """The node's own public keys (every kind but at-rest and state), for partners to
+        register."""
         return tuple(
             PublicKey(
                 party=self.party,
@@ -246,7 +297,7 @@ class Keyring:
                 created_at=key.created_at,
             )
             for key in self.own
-            if key.kind is not KeyKind.AT_REST
+            if key.kind not in SECRET_KINDS
         )
 
     def register(self, *, agreement_id: str, keys: Iterable[PublicKey]) -> Keyring:
@@ -291,16 +342,28 @@ class Keyring:
     # The methods below are for gsomia.crypto's own modules.
 
     def _own(self, kind: KeyKind, key_id: bytes) -> OwnKey | None:
-        return self._state.own.get((kind, key_id))
+        own = self._state.own.get((kind, key_id))
+        if own is None and kind in self._state.lacking:
+            own = self._state.own.get((KeyKind.SIGNING, key_id))
+        return own
 
     def _public(self, agreement_id: str, party: str, kind: KeyKind, key_id: bytes) -> bytes:
-        """A registered public key (own or partner's); fails opaquely when unknown."""
+        """A registered public key (own or partner's) of ``kind``; fails opaquely when
+        unknown. A partner's signing key stands in for a purpose only while that partner has
+        registered no key of that purpose under the agreement (an older keyring)."""
         if party == self.party:
             own = self._own(kind, key_id)
             if own is None:
                 fail()
             return own.public
-        public = self._state.partner.get((agreement_id, party, kind, key_id))
+        state = self._state
+        public = state.partner.get((agreement_id, party, kind, key_id))
+        if (
+            not public
+            and kind in PURPOSES
+            and (agreement_id, party, kind) not in (state.partner_newest)
+        ):
+            public = state.partner.get((agreement_id, party, KeyKind.SIGNING, key_id))
         if not public:
             fail()
         return public
@@ -345,6 +408,38 @@ class Keyring:
             self._state.plans[cache_key] = plan
         return plan
 
+    def _sealing(self, agreement_id: str, holder: str) -> tuple[prim.AEAD, bytes, bytes]:
+        """A fresh wrap key for ``holder`` (envelope-v2): its AES-256-GCM, the wrap header,
+        and the key sealed to the holder's newest encryption key by HPKE. Nothing of it is
+        kept: once the caller drops it, this node cannot open what it wrapped."""
+        holder_kid = self._newest_public(agreement_id, holder)
+        public = self._public(agreement_id, holder, KeyKind.ENCRYPTION, holder_kid)
+        wrap_key = prim.random_bytes(prim.KEY_SIZE)
+        info = _wrap_info(agreement_id, self.party, holder) + holder_kid
+        sealed = prim.hpke_seal(public=public, key=wrap_key, info=info)
+        header = holder.encode("ascii") + self.party.encode("ascii") + holder_kid
+        return prim.AEAD(wrap_key), header, sealed
+
+    def _unsealed_wrap_key(self, agreement_id: str, entry: Any) -> prim.AEAD | None:
+        """The AES-256-GCM of an envelope-v2 wrap key sealed to one of this node's
+        encryption keys, cached by the sealed bytes (a batch's wraps share one); ``None``
+        when it does not open here."""
+        cache_key = ("hpke", entry.sealed_wrap_key)
+        aead = self._state.aeads.get(cache_key)
+        if aead is not None:
+            return aead
+        own = self._own(KeyKind.ENCRYPTION, entry.holder_key_id)
+        if own is None:
+            return None
+        info = _wrap_info(agreement_id, entry.wrapper, entry.holder) + entry.holder_key_id
+        try:
+            key = prim.hpke_open(secret=own.secret, sealed=entry.sealed_wrap_key, info=info)
+        except IntegrityError:
+            return None
+        if len(key) != prim.KEY_SIZE:
+            return None
+        return self._cache(cache_key, prim.AEAD(key))
+
     def _kek(self, context: tuple[str, int, str, bytes, str, bytes]) -> prim.AEAD:
         """The cached AES-256-GCM of the pairwise KEK for ``context`` (see envelope-v1)."""
         aead = self._state.aeads.get(context)
@@ -357,11 +452,18 @@ class Keyring:
         self, context: tuple[str, int, str, bytes, str, bytes], stream_id: int
     ) -> prim.AEAD:
         """The cached AES-256-GCM of one stream's frame key for ``context`` (see frame-v1)."""
-        cache_key = (*context, "frame", stream_id)
-        aead = self._state.aeads.get(cache_key)
+        cache_key = (*context, stream_id)
+        frames = self._state.frames
+        aead = frames.get(cache_key)
         if aead is None:
             info = b"gsomia/frame-v1" + _context_bytes(context) + u32(stream_id)
-            aead = self._cache(cache_key, prim.AEAD(self._pairwise(info, context)))
+            aead = prim.AEAD(self._pairwise(info, context))
+            # Frame keys have a cache of their own: frames with ever new stream ids, which
+            # only an authenticated partner can send, cost key agreements but never evict
+            # the wrap and at-rest keys.
+            if len(frames) >= _CACHE_LIMIT:
+                frames.clear()
+            frames[cache_key] = aead
         return aead
 
     def _at_rest(self, key_id: bytes) -> prim.AEAD:
@@ -381,8 +483,9 @@ class Keyring:
         self._state.aeads[key] = aead
         return aead
 
-    def _sign(self, message: bytes) -> bytes:
-        return self._state.signer.sign(message)
+    def _sign(self, message: bytes, kind: KeyKind = KeyKind.SIGNING) -> bytes:
+        """An Ed25519 signature by the newest key of ``kind`` (a signing purpose)."""
+        return self._state.signers[kind].sign(message)
 
     def _verify(self, public: bytes, signature: bytes, message: bytes) -> None:
         """Check an Ed25519 signature, remembering good ones; fails opaquely."""
@@ -397,6 +500,18 @@ class Keyring:
         if len(verified) >= _VERIFIED_LIMIT:
             verified.clear()
         verified.add(entry)
+
+
+def _wrap_info(agreement_id: str, wrapper: str, holder: str) -> bytes:
+    """The HPKE ``info`` of an envelope-v2 wrap key, but for the holder's key id."""
+    name = agreement_id.encode("ascii")
+    return (
+        b"gsomia/wrap-v2\x00"
+        + bytes((len(name),))
+        + name
+        + wrapper.encode("ascii")
+        + holder.encode("ascii")
+    )
 
 
 def _context_bytes(context: tuple[str, int, str, bytes, str, bytes]) -> bytes:
@@ -414,25 +529,31 @@ def _context_bytes(context: tuple[str, int, str, bytes, str, bytes]) -> bytes:
 
 
 def generate_keyring(*, party: str, now: datetime) -> Keyring:
-    """A new keyring for ``party`` with fresh keys of every kind."""
+    """A new keyring for ``party`` with fresh keys of every kind, one per purpose."""
     return Keyring.from_seeds(
         party=party,
         created_at=now,
         signing_seed=prim.random_bytes(prim.KEY_SIZE),
         encryption_seed=prim.random_bytes(prim.KEY_SIZE),
         at_rest_key=prim.random_bytes(prim.KEY_SIZE),
+        purpose_seeds={kind: prim.random_bytes(prim.KEY_SIZE) for kind in PURPOSES},
+        state_key=prim.random_bytes(prim.KEY_SIZE),
     )
 
 
-def rotate(keyring: Keyring, *, now: datetime) -> Keyring:
-    """The keyring with a fresh key of every kind added; the new keys take over new work.
+def rotate(keyring: Keyring, *, now: datetime, kinds: Iterable[KeyKind] | None = None) -> Keyring:
+    """The keyring with a fresh key of every kind (or of each of ``kinds``) added; the new
+    keys take over new work.
 
     Older keys stay, so items sealed, agreed or stored under them still open (the
     MultiFernet rule: the newest encrypts, all decrypt). Publish the new public keys to
     partners before sealing with them. Raises :class:`InputError` if ``now`` is not later
-    than the newest key.
+    than the newest key or no kind is named.
     """
+    chosen = set(KeyKind) if kinds is None else set(kinds)
+    if not chosen:
+        raise InputError("a rotation names at least one kind of key")
     if any(key.created_at >= now for key in keyring.own):
         raise InputError("a rotation must be later than the keys it succeeds")
     fresh = generate_keyring(party=keyring.party, now=now.astimezone(UTC))
-    return replace(keyring, own=keyring.own + fresh.own)
+    return replace(keyring, own=keyring.own + tuple(k for k in fresh.own if k.kind in chosen))

@@ -1,17 +1,20 @@
 """The node master secret: the one secret that unlocks the keyring file.
 
 It is given by the operator, either in ``GSOMIA_MASTER_SECRET`` or in a file named by
-``GSOMIA_MASTER_SECRET_FILE``, and must be high-entropy (:meth:`MasterSecret.generate`
-makes one). Because it is high-entropy, keys are derived from it
-with HKDF-SHA-256 (RFC 5869) rather than a password hash. The node refuses to start with an
-empty, short, low-variety or well-known secret: :class:`~gsomia.errors.ConfigError`.
+``GSOMIA_MASTER_SECRET_FILE``, and must be a secret that :meth:`MasterSecret.generate` made:
+32 random bytes (256 bits) in unpadded URL-safe base64, 43 characters. Because every accepted
+secret is a full-entropy key, keys are derived from it with HKDF-SHA-256 (RFC 5869) rather
+than a password hash; a passphrase, however long or varied, is refused, since nothing could
+tell a memorable one from a random one and HKDF gives no work factor against guessing. A
+secret file that group or others may read is refused too. Every refusal is a
+:class:`~gsomia.errors.ConfigError` that stops the node.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
-import math
 import os
 import re
 import stat
@@ -28,24 +31,11 @@ _logger = logging.getLogger(__name__)
 
 ENV_VALUE = "GSOMIA_MASTER_SECRET"
 ENV_FILE = "GSOMIA_MASTER_SECRET_FILE"
-_MIN_LENGTH = 32
-_MIN_BITS = 128
-_WELL_KNOWN = (
-    "changeme",
-    "change_me",
-    "password",
-    "passw0rd",
-    "secret",
-    "default",
-    "example",
-    "letmein",
-    "admin",
-    "gsomia",
-    "qwerty",
-    "123456",
-    "abcdef",
-    "xxxxxx",
-)
+_GENERATED = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_SECRET_BYTES = 32
+#: A generated secret shows about 31 distinct characters; fewer than this many means it
+#: was typed, not drawn (the chance that :meth:`MasterSecret.generate` makes one is nil).
+_MIN_DISTINCT = 16
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,22 +48,27 @@ class MasterSecret:
     def from_text(cls, text: str) -> MasterSecret:
         """Validate ``text`` (surrounding whitespace ignored) as a master secret.
 
-        Raises :class:`ConfigError` if it is empty, shorter than 32 characters, holds a
-        well-known default such as ``changeme``, or has under 128 bits of estimated entropy
-        (length times log2 of the number of distinct characters).
+        Raises :class:`ConfigError` unless it is what :meth:`generate` makes: 43 URL-safe
+        base64 characters that decode, canonically, to 32 bytes.
         """
         secret = text.strip()
         if not secret:
             raise ConfigError("the master secret is empty")
-        if len(secret) < _MIN_LENGTH:
-            raise ConfigError(f"the master secret is shorter than {_MIN_LENGTH} characters")
-        folded = re.sub(r"[^a-z0-9_]", "", secret.lower())
-        for word in _WELL_KNOWN:
-            if word in folded:
-                raise ConfigError(f"the master secret contains the well-known default {word!r}")
-        if len(secret) * math.log2(len(set(secret))) < _MIN_BITS:
-            raise ConfigError("the master secret has too little variety to be a random secret")
-        return cls(value=secret.encode("utf-8"))
+        if not _GENERATED.fullmatch(secret):
+            raise ConfigError(
+                "the master secret must be one made by `gsomia node secret`: 43 URL-safe "
+                f"base64 characters for 256 random bits (got {len(secret)} characters)"
+            )
+        try:
+            raw = base64.urlsafe_b64decode(secret + "=")
+        except (binascii.Error, ValueError):
+            raise ConfigError("the master secret is not URL-safe base64") from None
+        canonical = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        if len(raw) != _SECRET_BYTES or canonical != secret:
+            raise ConfigError("the master secret does not encode exactly 32 bytes")
+        if len(set(secret)) < _MIN_DISTINCT:
+            raise ConfigError("the master secret is too regular to have been generated")
+        return cls(value=secret.encode("ascii"))
 
     @classmethod
     def load(cls, *, environ: Mapping[str, str] | None = None) -> MasterSecret:
@@ -104,11 +99,17 @@ class MasterSecret:
 
 
 def _read_secret_file(path: Path) -> str:
+    """The text of a secret file that only its owner may read; raises :class:`ConfigError`."""
     try:
         mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read the master secret file {path}: {exc}") from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        _logger.warning("master secret file %s is readable by group or others", path)
-    return text
+        raise ConfigError(
+            f"the master secret file {path} may be read by group or others "
+            f"(mode {stat.S_IMODE(mode):o}); make it readable by its owner only: chmod 600"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the master secret file {path}: {exc}") from exc

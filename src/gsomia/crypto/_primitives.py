@@ -1,8 +1,9 @@
 """The only module that touches pyca/cryptography's hazardous-materials layer.
 
-Everything here is private to :mod:`gsomia.crypto`: AES-256-GCM, Ed25519, X25519 and
-HKDF-SHA-256 (RFC 5869) under names that say what gsomia uses them for. Library exceptions
-stop here and come out as the one opaque :class:`~gsomia.errors.IntegrityError`.
+Everything here is private to :mod:`gsomia.crypto`: AES-256-GCM, Ed25519, X25519,
+HKDF-SHA-256 (RFC 5869) and HPKE (RFC 9180, pyca/cryptography's own implementation) under
+names that say what gsomia uses them for. Library exceptions stop here and come out as the
+one opaque :class:`~gsomia.errors.IntegrityError`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import os
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -23,6 +24,7 @@ from gsomia.errors import IntegrityError
 
 __all__ = [
     "AEAD",
+    "HPKE_SEALED_KEY_SIZE",
     "KEY_SIZE",
     "NONCE_SIZE",
     "SIGNATURE_SIZE",
@@ -31,6 +33,8 @@ __all__ = [
     "agree",
     "hkdf",
     "hmac_sha256",
+    "hpke_open",
+    "hpke_seal",
     "random_bytes",
     "signing_key",
     "signing_public",
@@ -48,6 +52,11 @@ SIGNATURE_SIZE = 64
 
 #: AES-256-GCM (NIST SP 800-38D) with a 96-bit nonce and a 128-bit tag.
 AEAD = AESGCM
+
+#: HPKE (RFC 9180) in base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM.
+_HPKE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+#: An HPKE-sealed 32-byte key: the encapsulated key (32) and the sealed key with its tag.
+HPKE_SEALED_KEY_SIZE = 32 + KEY_SIZE + TAG_SIZE
 
 
 def random_bytes(size: int) -> bytes:
@@ -107,3 +116,25 @@ def agree(secret: bytes, peer_public: bytes) -> bytes:
         return X25519PrivateKey.from_private_bytes(secret).exchange(peer)
     except ValueError:
         raise IntegrityError("key agreement failed") from None
+
+
+def hpke_seal(*, public: bytes, key: bytes, info: bytes) -> bytes:
+    """``key`` sealed to the X25519 ``public`` key with single-shot HPKE (RFC 9180 §6.1,
+    base mode, a fresh ephemeral key per call): ``enc || ciphertext``.
+
+    Raises :class:`IntegrityError` if the public key is malformed or of low order.
+    """
+    try:
+        peer = X25519PublicKey.from_public_bytes(public)
+        return _HPKE.encrypt(key, peer, info=info)
+    except ValueError:
+        raise IntegrityError("key agreement failed") from None
+
+
+def hpke_open(*, secret: bytes, sealed: bytes, info: bytes) -> bytes:
+    """The key that :func:`hpke_seal` sealed to the X25519 key ``secret``; raises
+    :class:`IntegrityError` on any failure (wrong key or info, tampering, low order)."""
+    try:
+        return _HPKE.decrypt(sealed, X25519PrivateKey.from_private_bytes(secret), info=info)
+    except (InvalidTag, ValueError):
+        raise IntegrityError("HPKE open failed") from None

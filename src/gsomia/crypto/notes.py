@@ -11,8 +11,9 @@ Keys travel as the strings the Go ``sumdb/note`` package and C2SP ``vkey`` use:
 * verifier key: ``<name>+<8 hex digits of key ID>+<base64(type || 32-byte public key)>``;
 * signer key: ``PRIVATE+KEY+<name>+<8 hex digits>+<base64(0x01 || 32-byte seed)>``.
 
-A cosigner is made from a signer key (the same seed, key ID recomputed with type ``0x04``),
-as ``transparency-dev/formats`` does. Every verification failure raises
+A cosigner can be made from a signer key string (the same seed, key ID recomputed with type
+``0x04``), as ``transparency-dev/formats`` does; a node's own log and witness keys are two
+keys of their own purposes (:func:`node_note_keys`). Every verification failure raises
 :class:`~gsomia.errors.IntegrityError`; a malformed key string raises
 :class:`~gsomia.errors.InputError`.
 """
@@ -50,6 +51,8 @@ __all__ = [
     "parse_signer_key",
     "parse_verifier_key",
     "partner_note_verifiers",
+    "trusted_key_lines",
+    "witness_name",
 ]
 
 _HASH = re.compile(r"^[0-9a-f]{8}$")
@@ -282,36 +285,53 @@ def generate_signer_key(name: str, *, seed: bytes | None = None) -> tuple[str, s
     return f"PRIVATE+KEY+{name}+{signer.key_hash:08x}+{blob}", signer.verifier().key_string()
 
 
+def witness_name(log_name: str) -> str:
+    """The name of a party's witness key: its log's name and ``/witness``. A witness key is
+    named apart from the log key, so a checkpoint reader can tell a log's own party's
+    cosignature from an independent one (:func:`gsomia.ledger.checkpoint.open_checkpoint`)."""
+    return f"{log_name}/witness"
+
+
 def node_note_keys(
     keyring: Keyring, *, name: str
 ) -> tuple[Ed25519NoteSigner, Ed25519CosignatureSigner]:
-    """The node's checkpoint signer and witness cosigner, from its newest signing key.
+    """The node's checkpoint signer (its log key, named ``name``) and witness cosigner (its
+    witness key, named :func:`witness_name`), each a key of that purpose only.
 
-    One Ed25519 key serves both: the signature types (0x01, 0x04) keep their key hashes and
-    messages apart.
+    A keyring made before per-purpose keys signs both with its signing key; the names still
+    differ, and readers never count a log's own party's cosignature.
     """
-    secret = keyring.newest(KeyKind.SIGNING).secret
-    private = Ed25519PrivateKey.from_private_bytes(secret)
+    log = Ed25519PrivateKey.from_private_bytes(keyring.newest(KeyKind.LOG).secret)
+    witness = Ed25519PrivateKey.from_private_bytes(keyring.newest(KeyKind.WITNESS).secret)
     return (
-        Ed25519NoteSigner(name=name, private_key=private),
-        Ed25519CosignatureSigner(name=name, private_key=private),
+        Ed25519NoteSigner(name=name, private_key=log),
+        Ed25519CosignatureSigner(name=witness_name(name), private_key=witness),
     )
 
 
 def partner_note_verifiers(
     keys: Iterable[PublicKey], *, name_of: Callable[[str], str]
 ) -> list[Ed25519NoteVerifier]:
-    """Checkpoint and cosignature verifiers for partners' signing keys; ``name_of(party)``
-    gives the name their log and witness use."""
-    out: list[Ed25519NoteVerifier] = []
-    seen: set[bytes] = set()
+    """Checkpoint verifiers for partners' log keys and cosignature verifiers for their
+    witness keys; ``name_of(party)`` names a party's log (its witness is
+    :func:`witness_name` of that). A partner that has registered no log (or witness) key
+    yet is trusted through its signing key for that purpose (an older keyring)."""
+    by_party: dict[str, list[PublicKey]] = {}
     for key in keys:
-        if key.kind is not KeyKind.SIGNING or key.public in seen:
-            continue
-        seen.add(key.public)
-        name = name_of(key.party)
-        out.append(Ed25519NoteVerifier(name=name, public_key=key.public))
-        out.append(Ed25519CosignatureVerifier(name=name, public_key=key.public))
+        by_party.setdefault(key.party, []).append(key)
+    out: list[Ed25519NoteVerifier] = []
+    for party, registered in by_party.items():
+        kinds = {key.kind for key in registered}
+        for purpose, make, name in (
+            (KeyKind.LOG, Ed25519NoteVerifier, name_of(party)),
+            (KeyKind.WITNESS, Ed25519CosignatureVerifier, witness_name(name_of(party))),
+        ):
+            wanted = purpose if purpose in kinds else KeyKind.SIGNING
+            seen: set[bytes] = set()
+            for key in registered:
+                if key.kind is wanted and key.public not in seen:
+                    seen.add(key.public)
+                    out.append(make(name=name, public_key=key.public))
     return out
 
 

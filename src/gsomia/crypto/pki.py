@@ -71,6 +71,8 @@ CRL_DAYS = x.CRL_DAYS
 CLOCK_SKEW = x.CLOCK_SKEW
 
 _FORMAT = "gsomia-pki-v1"
+#: TLS 1.2 cipher suites allowed if TLS 1.2 is ever enabled: ECDHE key exchange, AEAD only.
+_AEAD_SUITES = "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -411,9 +413,32 @@ class NodePki:
         """
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.verify_mode = ssl.CERT_REQUIRED
-        # Every connection makes a full handshake, so every client certificate is checked.
+        # Every connection makes a full handshake, so every client certificate is checked:
+        # TLS 1.3 only (TLS 1.2 would resume from tickets or the session cache) and no
+        # TLS 1.3 tickets either.
         ctx.num_tickets = 0
+        ctx.options |= ssl.OP_NO_TICKET
         self._configure(ctx, master=master, partners=self._chosen(partners))
+        return ctx
+
+    def user_api_context(self, *, master: MasterSecret) -> ssl.SSLContext:
+        """A TLS server context for the user API when it listens beyond loopback: the node's
+        certificate, TLS 1.3, no tickets; persons authenticate with their tokens, not with
+        certificates. Raises as :meth:`server_context` does (no partner need be pinned)."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.num_tickets = 0
+        ctx.options |= ssl.OP_NO_TICKET
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        passphrase = key_passphrase(master, party=self.party)
+        try:
+            ctx.load_cert_chain(
+                self.root / "node.pem", self.root / "node-key.pem", password=passphrase
+            )
+        except FileNotFoundError:
+            raise ConfigError(f"no node certificate in {self.root}") from None
+        except ssl.SSLError:
+            raise IntegrityError("the node key does not unlock with this master secret") from None
         return ctx
 
     def client_context(self, *, master: MasterSecret, destination: str) -> ssl.SSLContext:
@@ -427,12 +452,31 @@ class NodePki:
         self._configure(ctx, master=master, partners=self._chosen([destination]))
         return ctx
 
+    def reseal_keys(self, *, old: MasterSecret, new: MasterSecret) -> None:
+        """Encrypt the authority's and the node's private keys again under the passphrase
+        of a new master secret (``gsomia node rotate-secret``); each file is replaced
+        atomically. Raises :class:`IntegrityError` if a key does not unlock with ``old``."""
+        passphrase = key_passphrase(new, party=self.party)
+        for name in ("ca-key.pem", "node-key.pem"):
+            try:
+                key = serialization.load_pem_private_key(
+                    self._read(name), key_passphrase(old, party=self.party)
+                )
+            except (ValueError, TypeError):
+                raise IntegrityError(f"{name} does not unlock with the current secret") from None
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise IntegrityError(f"{name} is not an ECDSA key")
+            x.write(self.root / name, x.key_pem(key, passphrase), private=True)
+
     # -- internals ----------------------------------------------------------------------
 
     def _configure(
         self, ctx: ssl.SSLContext, *, master: MasterSecret, partners: tuple[str, ...]
     ) -> None:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        # TLS 1.3 suites are all AEAD; should the minimum ever be lowered, TLS 1.2 is
+        # still held to AEAD suites with forward secrecy.
+        ctx.set_ciphers(_AEAD_SUITES)
         ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF | ssl.VERIFY_X509_STRICT
         passphrase = key_passphrase(master, party=self.party)
         try:

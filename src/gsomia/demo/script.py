@@ -16,7 +16,9 @@ from datetime import datetime
 from gsomia.core.lifecycle import AgreementStatus, status
 from gsomia.demo.world import World, at
 from gsomia.errors import GsomiaError, PolicyDenied
+from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.services.custody import Provision
+from gsomia.services.node import Node
 from gsomia.warning.launches import DatedLaunch, dated_launches
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
 
@@ -195,7 +197,7 @@ class Timeline:
         return StepRecord(
             at=w.clock.now(),
             title="Third-party release asked and consented",
-            rule_ids=("JK-5.1",),
+            rule_ids=cited(kor, Event.ITEM_RELEASED),
             outcome=f"KOR asked, JPN consented in writing, KOR released to the USA, whose officer "
             f"opened it ({len(usa)} bytes)",
         )
@@ -226,7 +228,7 @@ class Timeline:
             at=w.clock.now(),
             title="Possible compromise reported and investigated",
             outcome=f"JPN was told at once; on JPN's record it is now {state}",
-            rule_ids=("JK-17.1",),
+            rule_ids=cited(kor, Event.INCIDENT_CLOSED),
         )
 
     def _launch(self, launch: DatedLaunch) -> Callable[[World], StepRecord]:
@@ -279,7 +281,7 @@ class Timeline:
         return StepRecord(
             at=w.clock.now(),
             title="Real-time warning link operational",
-            rule_ids=("RT-1", "RT-3", "RT-4"),
+            rule_ids=cited(w.nodes["KOR"], Event.WARNING_SHARED),
             outcome=f"test warning {' → '.join(stream.route)}: {len(self.received)} received by "
             "JPN; the US node relayed it without opening it",
         )
@@ -308,6 +310,16 @@ def provide(
     )
     drain(world)
     return result.item_ids[0], result.route, result.decision.rule_ids
+
+
+def cited(node: Node, event: Event) -> tuple[str, ...]:
+    """The rule ids the node's latest ``event`` in its ledger rested on."""
+    log = node.ctx.store.ledger
+    for raw in reversed(log.entries(max(log.size() - 200, 0), log.size())):
+        entry = LedgerEntry.from_bytes(raw)
+        if entry.event is event:
+            return entry.rule_ids
+    return ()
 
 
 def held(world: World, party: str, item_id: str) -> bool:

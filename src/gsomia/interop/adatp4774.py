@@ -61,7 +61,7 @@ def _values(label: Label) -> dict[str, list[str]]:
         "topic": [label.topic],
         "purpose": [label.purpose],
         "item": [label.item_id],
-        "content_digest": [label.content_digest],
+        "content_digest": [label.content_digest] if label.content_digest else [],
         "revision": [str(label.revision)],
         "supersedes": [label.supersedes] if label.supersedes else [],
         "marked_by": [label.marked_by] if label.marked_by else [],
@@ -166,7 +166,8 @@ def _times(root: ET.Element) -> tuple[datetime, date]:
 
 
 def from_xml(data: bytes) -> Label:
-    """The label-v1 a 4774 label written by :func:`to_xml` carries.
+    """The label (label-v2, or label-v1 when it carries a content digest) a 4774 label
+    written by :func:`to_xml` carries.
 
     Raises :class:`InputError` naming what is missing or malformed; the result is checked
     like any label (:class:`Label` validates every field).
@@ -194,7 +195,7 @@ def from_xml(data: bytes) -> Label:
         purpose=_required(values, "purpose"),
         created_at=created_at,
         review_on=review_on,
-        content_digest=_required(values, "content_digest"),
+        content_digest=_single(values, "content_digest"),
         revision=int(revision),
         supersedes=_single(values, "supersedes"),
         marked_by=_single(values, "marked_by"),

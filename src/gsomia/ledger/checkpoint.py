@@ -72,6 +72,10 @@ class NoteVerifier(Protocol):
     def signature_type(self) -> int:
         """``ED25519`` (0x01) for a log key, ``COSIGNATURE_V1`` (0x04) for a witness key."""
 
+    @property
+    def public_key(self) -> bytes:
+        """The raw public key, so that one key is counted once whatever its names."""
+
     def verify(self, msg: bytes, sig: bytes) -> None:
         """Raise :class:`IntegrityError` unless ``sig`` signs the note text ``msg``."""
 
@@ -264,6 +268,10 @@ class SignedNote:
         if len(lines) > MAX_SIGNATURES:
             raise IntegrityError(f"signed note has more than {MAX_SIGNATURES} signatures")
         sigs = tuple(NoteSignature.parse_line(line) for line in lines)
+        keys = [(sig.name, sig.key_hash) for sig in sigs]
+        if len(set(keys)) != len(keys):
+            # Go's sumdb/note refuses a repeated signature by one key as well.
+            raise IntegrityError("signed note repeats a signature by the same key")
         return cls(text=note[: split + 1], signatures=sigs)
 
 
@@ -308,8 +316,11 @@ def open_checkpoint(
     """Parse a signed checkpoint and verify it (C2SP tlog-checkpoint, tlog-cosignature).
 
     A log key (type 0x01) named after the checkpoint's origin must have signed it; trusted
-    witness keys (type 0x04) are checked too and at least ``quorum`` of them must verify.
-    Raises :class:`IntegrityError` on any failure, including an origin other than ``origin``.
+    witness keys (type 0x04) are checked too, and at least ``quorum`` **distinct** witness
+    keys of parties other than the log's must verify: a key is counted once whatever names
+    it is trusted under, and a witness key named under the origin (``<origin>/...``) or
+    equal to a log key is the log's own party's, which never counts. Raises
+    :class:`IntegrityError` on any failure, including an origin other than ``origin``.
     """
     signed = note if isinstance(note, SignedNote) else SignedNote.parse(note)
     checkpoint = Checkpoint.parse(signed.text)
@@ -319,14 +330,26 @@ def open_checkpoint(
     logs = [v for v in good if v.signature_type == ED25519 and v.name == checkpoint.origin]
     if not logs:
         raise IntegrityError(f"checkpoint of {checkpoint.origin!r} lacks a trusted log signature")
-    cosigners = []
+    own = {v.public_key for v in logs}
+    cosigners, counted = [], set()
     for sig in signed.signatures:
         match = [v for v in good if (v.name, v.key_hash) == (sig.name, sig.key_hash)]
-        if match and match[0].signature_type == COSIGNATURE_V1:
+        if not match or match[0].signature_type != COSIGNATURE_V1:
+            continue
+        witness = match[0]
+        independent = not (
+            witness.name == checkpoint.origin
+            or witness.name.startswith(checkpoint.origin + "/")
+            or witness.public_key in own
+            or witness.public_key in counted
+        )
+        if independent:
+            counted.add(witness.public_key)
             cosigners.append((sig.name, cosignature_timestamp(sig.signature)))
     if len(cosigners) < quorum:
         raise IntegrityError(
-            f"checkpoint has {len(cosigners)} trusted cosignatures; {quorum} needed"
+            f"checkpoint has {len(cosigners)} independent trusted witness cosignatures; "
+            f"{quorum} needed"
         )
     return VerifiedCheckpoint(
         checkpoint=checkpoint, note=signed, log_key=logs[0].name, cosigners=tuple(cosigners)

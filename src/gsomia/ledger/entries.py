@@ -109,6 +109,11 @@ class Event(enum.StrEnum):
     LAWS_PRODUCED = "law.produced"  # produced on request (JK-3.1)
     ASSURANCE_GIVEN = "assurance.given"  # before a hand-over in person (JK-7.4)
     ASSURANCE_RECEIVED = "assurance.received"
+    STATE_RECORDED = "state.recorded"  # a unit of work's sealed rows, by journal digest
+    KEY_RETIRED = "key.retired"  # an old own key removed from the keyring for good
+    KEY_REWRAPPED = "key.rewrapped"  # kept items' keys re-wrapped under the newest at-rest key
+    KEY_UNREGISTERED = "key.unregistered"  # a partner's key no longer trusted (revocation)
+    SECRET_ROTATED = "secret.rotated"  # noqa: S105 - an event name: keys sealed under a new secret
 
 
 def _check_ref(key: str, value: str, pattern: re.Pattern[str], what: str) -> None:
@@ -149,6 +154,7 @@ DETAIL_KEYS: Mapping[str, tuple[re.Pattern[str], str]] = {
     "token": _REF_RULE,
     "request": _REF_RULE,
     "in_person": (_TOKEN, "a person id"),
+    "kind": (_TOKEN, "a record kind"),
     "revision": _COUNT_RULE,
     "count": _COUNT_RULE,
 }

@@ -36,8 +36,13 @@ class ItemKeyStore(Protocol):
       with the row deleted and the table vacuumed before the destruction is reported done.
       It MUST keep a tombstone (the item id only) so the item cannot be re-keyed, MUST be
       idempotent, and MUST NOT return before the deletion is durable.
+    * ``reseal`` swaps a stored record for one of the same item under a new label (the item
+      sealed again at rest); it MUST raise ``UnknownName`` for an unknown or destroyed item.
     * ``under_key`` yields the ids of items whose record uses the given at-rest key id, so
-      a rotation can re-wrap them and then retire the key.
+      a rotation can re-wrap them and then retire the key; ``count_under_key`` counts them.
+    * ``uses`` is how many data keys an at-rest key has wrapped in this store (every
+      ``put``, ``replace`` and ``reseal`` counts); a write that would take a key past its
+      nonce budget MUST raise ``ConflictError``.
     * Storage failures raise :class:`~gsomia.errors.StorageError`; nothing is half-written.
     """
 
@@ -57,8 +62,20 @@ class ItemKeyStore(Protocol):
         """Swap the stored record of ``key.item_id`` for ``key``."""
         ...
 
+    def reseal(self, key: ItemKey) -> None:
+        """Swap the stored record of ``key.item_id`` for one under a new label."""
+        ...
+
     def destroy(self, item_id: str) -> None:
         """Erase the record of ``item_id`` for good, leaving a tombstone."""
+        ...
+
+    def uses(self, key_id: bytes) -> int:
+        """How many data keys at-rest key ``key_id`` has wrapped here."""
+        ...
+
+    def count_under_key(self, key_id: bytes) -> int:
+        """How many live records use at-rest key ``key_id``."""
         ...
 
     def under_key(self, key_id: bytes) -> Iterator[str]:

@@ -14,6 +14,14 @@ Contract for every adapter (SQLite and PostgreSQL pass ``tests/conformance/test_
 * Reading an unknown key raises :class:`~gsomia.errors.UnknownName`.
 * Library errors are translated into :class:`~gsomia.errors.StorageError`.
 * Only ciphertext and labels are stored for items; never content in the clear.
+* The registry, items, labels and workflow records are sealed and journaled
+  (:mod:`gsomia.ports.state`): a read of a row whose seal does not match raises
+  :class:`~gsomia.errors.StateTampered` and is reported after the transaction ends.
+* ``Store.claiming(key)`` makes a client's idempotency key part of the act it asks for: the
+  first unit of work that commits inside the block (in the same context) records the key
+  in the same transaction. If the key is recorded already, that unit of work MUST roll back
+  entirely and raise :class:`~gsomia.errors.ConflictError`, with ``Claim.duplicate`` set;
+  so an act and its key are stored together or not at all.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -29,14 +37,18 @@ from gsomia.core.items import Custody
 from gsomia.core.people import Facility, Person
 from gsomia.ports.keys import ItemKeyStore
 from gsomia.ports.ledger import LedgerStore
+from gsomia.ports.state import JournalRow, SealedRow, StateSeals
 
 __all__ = [
+    "Claim",
+    "FrameState",
     "InboxRecord",
     "ItemRecord",
     "ItemState",
     "LabelRecord",
     "OutboxMessage",
     "OutboxState",
+    "RequestKey",
     "Store",
     "UnitOfWork",
     "WorkflowRecord",
@@ -71,6 +83,9 @@ class ItemRecord:
     parent_id: str | None = None
     copy_number: int | None = None
     purpose_lapsed: bool = False
+    #: The current label version's bytes as read from the store (``b""`` before storing);
+    #: derived from the labels, so not part of the record's identity.
+    label: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +105,7 @@ class OutboxState(enum.StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     DEAD = "dead"
+    WITHDRAWN = "withdrawn"  # cancelled and blanked: it carried an item since destroyed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,7 +126,7 @@ class OutboxMessage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InboxRecord:
-    """A message received and handled; its id makes redelivery harmless."""
+    """A message received and handled; its sender and id make redelivery harmless."""
 
     id: str
     sender: str
@@ -133,6 +149,53 @@ class WorkflowRecord:
     version: int = 1
     item_id: str | None = None
     document: bytes = b""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrameState:
+    """Where one frame stream stands, kept across restarts: for a ``sender`` its newest
+    epoch and the sequence numbers reserved in it, for a ``receiver`` its newest epoch and a
+    floor at or above every sequence number accepted in it. ``stream`` names the stream;
+    ``item_id`` is the stream's announcement, for a sender."""
+
+    role: str
+    stream: str
+    epoch: int
+    value: int
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestKey:
+    """A client's idempotency key for one creating request, and the answer the node gave.
+
+    ``scope`` is whose key it is (the authenticated person), ``fingerprint`` the SHA-256 of
+    the request it came with (a key reused for another request is refused). ``status`` is
+    ``None`` while no answer is kept: the act committed, and the node stopped before it
+    could keep its answer.
+    """
+
+    scope: str
+    key: str
+    fingerprint: str
+    created_at: datetime
+    status: int | None = None
+    media_type: str = ""
+    answer: bytes = b""
+
+
+class Claim(Protocol):
+    """What :meth:`Store.claiming` yields: whether the key was recorded with an act."""
+
+    @property
+    def recorded(self) -> bool:
+        """A unit of work committed inside the block, and the key with it."""
+        ...
+
+    @property
+    def duplicate(self) -> bool:
+        """A unit of work was rolled back because the key was recorded already."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -170,6 +233,11 @@ class UnitOfWork(Protocol):
         purpose_lapsed: bool | None = None,
     ) -> None: ...
     def erase_ciphertext(self, item_id: str) -> None: ...
+    def reseal_item(self, item_id: str, *, ciphertext: bytes, binding: bytes) -> None:
+        """Put an item's at-rest envelope sealed again (and its binding) in place of the old
+        one; the label version goes in with :meth:`add_label`. UnknownName if unknown."""
+        ...
+
     def add_label(self, label: LabelRecord) -> None: ...
     def add_labels(self, labels: Sequence[LabelRecord]) -> None: ...
     def labels(self, item_id: str) -> list[LabelRecord]: ...
@@ -201,7 +269,11 @@ class UnitOfWork(Protocol):
         self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
     ) -> None: ...
     def outbox_counts(self) -> dict[str, int]: ...
-    def inbox_reply(self, message_id: str) -> bytes | None: ...
+    def inbox_reply(self, message_id: str, *, sender: str) -> bytes | None:
+        """The reply stored for ``sender``'s message ``message_id``, if it was handled (the
+        inbox is keyed by sender and id: one partner's ids never answer for another's)."""
+        ...
+
     def remember(self, record: InboxRecord) -> None: ...
     def inbox_count(self) -> int: ...
 
@@ -229,8 +301,84 @@ class UnitOfWork(Protocol):
         copies in the outbox); returns how many. Pending messages are kept."""
         ...
 
+    # Authenticated state (see gsomia.ports.state): walks for an audit, and re-sealing.
+    def journal(self, *, after: int = 0, limit: int = 1000) -> list[JournalRow]:
+        """Journal rows after sequence number ``after``, in order."""
+        ...
+
+    def journal_latest(
+        self, table: str, *, after: tuple[str, int] = ("", -1), limit: int = 1000
+    ) -> list[JournalRow]:
+        """The newest journal row of each (key, version) of ``table`` after ``after``, in
+        (key, version) order."""
+        ...
+
+    def sealed_rows(
+        self, table: str, *, after: tuple[str, int] = ("", -1), limit: int = 1000
+    ) -> list[SealedRow]:
+        """The rows of ``table`` after ``after`` in (key, version) order, each with whether
+        its seal matches; a bad seal is reported here, not raised."""
+        ...
+
+    def sealed_row(self, table: str, key: str, version: int = 0) -> SealedRow | None:
+        """One row of ``table`` by its key and version, with whether its seal matches."""
+        ...
+
+    def journal_count(self, table: str) -> int:
+        """How many rows of ``table`` the journal accounts for: the keys and versions whose
+        newest journaled write is not a deletion."""
+        ...
+
+    def count_rows(self, table: str) -> int:
+        """How many rows ``table`` holds."""
+        ...
+
+    def journal_size(self) -> int:
+        """The sequence number of the newest journal row (0 when empty)."""
+        ...
+
+    def reseal_rows(
+        self,
+        table: str,
+        *,
+        after: tuple[str, int] = ("", -1),
+        limit: int = 500,
+        trust: bool = False,
+    ) -> tuple[str, int] | None:
+        """Seal again under the newest state key up to ``limit`` rows of ``table`` after
+        ``after``, each checked first (unless ``trust``, for rows stored before they were
+        sealed); the last (key, version) done, or ``None`` when none were left."""
+        ...
+
+    def withdraw(self, message_ids: Sequence[str]) -> int:
+        """Cancel and blank ``message_ids`` whatever their state (pending, dead or
+        delivered): a message that carried an item since destroyed or returned is never
+        sent again and keeps no copy of it. Returns how many rows changed; ids not in the
+        outbox are ignored. A withdrawn message is never due again."""
+        ...
+
     def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
         """Messages the outbox gave up on (too many failed attempts), oldest first."""
+        ...
+
+    # Frame streams (frame-v1): what must survive a restart.
+    def frame_states(self, role: str) -> list[FrameState]:
+        """Every stream state recorded for ``role`` (``sender`` or ``receiver``)."""
+        ...
+
+    def put_frame_state(self, state: FrameState) -> None:
+        """Record a stream's state; a state further on (epoch, then value) than the one
+        given is kept, so a counter or a floor never moves back. Durable on commit."""
+        ...
+
+    # Idempotency keys of creating requests.
+    def request_key(self, scope: str, key: str) -> RequestKey | None:
+        """The recorded key ``key`` of ``scope``, with its answer if one was kept."""
+        ...
+
+    def keep_answer(self, key: RequestKey, *, purge_before: datetime) -> None:
+        """Keep the answer given to a recorded key (``key.status``, ``media_type``,
+        ``answer``), and forget every key recorded before ``purge_before``."""
         ...
 
 
@@ -246,12 +394,29 @@ class Store(Protocol):
     @property
     def url(self) -> str: ...
 
+    def seal_with(self, seals: StateSeals) -> None:
+        """Seal and check the rows decisions read with ``seals`` (:mod:`gsomia.ports.state`);
+        until then those rows can be neither read nor written (ConfigError)."""
+        ...
+
     def on_enqueued(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after each committed unit of work that queued outgoing
         messages (so a delivery pump need not poll)."""
         ...
 
+    def claiming(self, key: RequestKey) -> AbstractContextManager[Claim]:
+        """Record ``key`` with the first unit of work that commits inside the block (in
+        this context; see the module's contract)."""
+        ...
+
     def purge_destroyed_keys(self) -> None:
         """Make the bytes of destroyed item keys unreachable in the database files (a WAL
-        checkpoint or a VACUUM); call after the destroying unit of work has committed."""
+        checkpoint or a VACUUM); call after the destroying unit of work has committed. It
+        MUST retry a failed attempt; if it still cannot, it raises StorageError and the purge
+        stays owed (:attr:`purge_pending`) until a later call succeeds."""
+        ...
+
+    @property
+    def purge_pending(self) -> bool:
+        """Whether a purge of destroyed keys failed and is still owed."""
         ...

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.core._builder import builder
+from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label
 from gsomia.crypto import Binding, Envelope
 from gsomia.errors import InputError
@@ -112,10 +113,12 @@ def receipt_entries(
     *,
     digests: tuple[list[str], list[str]],
     levels: list[str],
+    decisions: list[Decision],
     now: datetime,
 ) -> list[tuple[LedgerEntry, ...]]:
-    """Each item's ``item.received`` and ``item.marked`` entries, made a batch at a time;
-    ``digests`` are the received labels' and the re-marked labels'."""
+    """Each item's ``item.received`` and ``item.marked`` entries, made a batch at a time,
+    citing the rules' decision to take it (its marking included); ``digests`` are the
+    received labels' and the re-marked labels'."""
     ids = [label.item_id for label in received]
     was, now_is = digests
 
@@ -126,10 +129,11 @@ def receipt_entries(
             agreement_id=label.agreement_id,
             at=now,
             item_id=label.item_id,
-            rule_ids=(ctx.agreement(label.agreement_id).rule_id("route"),),
+            decision=decisions[i],
             label=was[i],
             counterparty=message.sender,
             transfer=message.id,
+            facility=ctx.default_facility,
         )
 
     def marking(i: int) -> LedgerEntry:
@@ -139,13 +143,15 @@ def receipt_entries(
             agreement_id=label.agreement_id,
             at=now,
             item_id=label.item_id,
-            rule_ids=(ctx.agreement(label.agreement_id).rule_id("marking"),),
+            decision=decisions[i],
             label=now_is[i],
             previous_label=was[i],
             equivalent_level=levels[i],
         )
 
-    agreements = [label.agreement_id for label in received]
+    agreements = [
+        (label.agreement_id, d.rule_ids) for label, d in zip(received, decisions, strict=True)
+    ]
     receipts = entries_by_template(agreements, receipt, item_ids=ids, details={"label": was})
     markings = entries_by_template(
         list(zip(agreements, levels, strict=True)),
@@ -207,4 +213,5 @@ def item_record(
         parent_id=None,
         copy_number=None,
         purpose_lapsed=False,
+        label=b"",
     )

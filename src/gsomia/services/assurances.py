@@ -128,11 +128,12 @@ class AssuranceService(Workflow):
             raise InputError("the assurance is not about this party's items under this agreement")
         date.fromisoformat(record.valid_until)
         self.ctx.put(uow, record, now=now, document=blob)
+        decision = self.ctx.partner_act(Act.RECEIVE_ASSURANCE, agreement, message.sender)
         entry = self.ctx.entry(
             event=Event.ASSURANCE_RECEIVED,
             agreement_id=agreement.id,
             at=now,
-            rule_ids=(agreement.rule_id("assurance"),),
+            decision=decision,
             counterparty=message.sender,
             subject=record.subject,
             level=record.level,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from gsomia.core.agreements import Agreement
 from gsomia.core.items import ConsentKind
 from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest
@@ -75,7 +74,8 @@ class ConsentService(Workflow):
                 raise InputError(f"consent to another purpose is asked for {self.party} itself")
             if consent_kind is ConsentKind.RELEASE and to_party in (self.party, record.originator):
                 raise InputError(f"consent to release to {to_party} is not needed")
-            access = self.access(uow, record, self.person(uow, by), now)
+            wanted = purpose if consent_kind is ConsentKind.PURPOSE else None
+            access = self.access(uow, record, self.person(uow, by), now, purpose=wanted)
         decision = ctx.decide(Act.ASK_CONSENT, access, person=by, item_id=record.id)
         agreement = access.agreement
         asked = ConsentRecord(
@@ -115,7 +115,6 @@ class ConsentService(Workflow):
                 person=by,
                 item_id=record.id,
                 decision=decision,
-                rule_ids=(agreement.rule_id(_rule_key(agreement, consent_kind)),),
                 counterparty=record.originator,
                 consent=asked.id,
             )
@@ -160,12 +159,18 @@ class ConsentService(Workflow):
         )
         self.ctx.put(uow, asked, now=now, item_id=item_id)
         agreement = self.ctx.agreement(record.agreement_id)
+        decision = self.ctx.partner_act(
+            Act.RECEIVE_CONSENT_REQUEST,
+            self.ctx.agreement(message.agreement_id),
+            message.sender,
+            subject=kind.value,
+        )
         entry = self.ctx.entry(
             event=Event.CONSENT_ASKED,
             agreement_id=agreement.id,
             at=now,
             item_id=item_id,
-            rule_ids=(agreement.rule_id(_rule_key(agreement, kind)),),
+            decision=decision,
             counterparty=message.sender,
             consent=request_id,
         )
@@ -281,12 +286,18 @@ class ConsentService(Workflow):
         )
         self.ctx.put(uow, answered, now=now, item_id=record.id, document=blob)
         agreement = self.ctx.agreement(record.agreement_id)
+        decision = self.ctx.partner_act(
+            Act.RECEIVE_CONSENT_ANSWER,
+            self.ctx.agreement(message.agreement_id),
+            message.sender,
+            subject=asked.kind,
+        )
         entry = self.ctx.entry(
             event=Event.CONSENT_GIVEN if granted else Event.CONSENT_REFUSED,
             agreement_id=agreement.id,
             at=now,
             item_id=record.id,
-            rule_ids=(agreement.rule_id(_rule_key(agreement, _kind(asked.kind))),),
+            decision=decision,
             counterparty=asked.originator,
             consent=request_id,
         )
@@ -312,9 +323,3 @@ def _kind(value: Any) -> ConsentKind:
         raise InputError(
             f"consent kind must be {' or '.join(k.value for k in ConsentKind)}, not {value!r}"
         ) from None
-
-
-def _rule_key(agreement: Agreement, kind: ConsentKind) -> str:
-    if kind is ConsentKind.PURPOSE:
-        return "purpose"
-    return "consent" if agreement.route.kind == "hub" else "third_party"

@@ -23,11 +23,12 @@ from gsomia.agreement_files import AgreementLibrary
 from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
+from gsomia.core.labels import Label
 from gsomia.core.people import Authority, Person
 from gsomia.core.rules import Act, Rulebook
-from gsomia.core.rules.requests import Conditions
+from gsomia.core.rules.requests import Conditions, PartnerActRequest
 from gsomia.crypto import Keyring
-from gsomia.errors import PolicyDenied, UnknownName
+from gsomia.errors import PolicyDenied, StateTampered, UnknownName
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import (
@@ -40,13 +41,14 @@ from gsomia.ports.store import (
 from gsomia.records import AuthorityRecord, ConditionRecord, NoteRecord, Record
 from gsomia.services.messages import Kind, Message, encode
 
-__all__ = ["NOTE_KIND", "NodeContext", "Stored"]
+__all__ = ["NOTE_KIND", "NodeContext", "PartnerActRefused", "Stored"]
 
 _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind of a diplomatic note on an agreement (notice, suspension, ...).
 NOTE_KIND = NoteRecord.KIND
 SYSTEM_ACTOR = "node"
+_LABEL_CACHE = 4096
 
 R = TypeVar("R", bound=Record)
 
@@ -166,6 +168,26 @@ class NodeContext:
         if not decision.allowed:
             self.refuse(home.id, decision, person=person, **details)
         return home, decision
+
+    def partner_act(
+        self, act: Act, agreement: Agreement, sender: str, *, subject: str = ""
+    ) -> Decision:
+        """Decide a partner's act received here (:mod:`gsomia.core.rules.partners`): the
+        decision cites the article to record it under. A refusal is raised as
+        :class:`PartnerActRefused`, which the delivery records once the message's unit of
+        work has been rolled back."""
+        request = PartnerActRequest(
+            agreement=agreement,
+            party=self.party,
+            sender=sender,
+            at=self.clock.now(),
+            subject=subject,
+        )
+        decision = self.rulebook.decide(act, request)
+        if not decision.allowed:
+            entry = self.refusal(agreement.id, decision, counterparty=sender)
+            raise PartnerActRefused(entry=entry, rule_ids=decision.rule_ids, reason=decision.reason)
+        return decision
 
     def refuse(
         self,
@@ -292,24 +314,58 @@ class NodeContext:
         )
 
     def item_view(self, record: ItemRecord) -> Item:
-        """The rules' view of a stored item."""
+        """The rules' view of a stored item, read from the label version its sealed row
+        names (design rule 12): the label gives the originator, agreement, level, this
+        party's equivalent level, topic and purpose. Raises :class:`StateTampered` when the
+        row has no such label or disagrees with it."""
+        label = self._label_of(record)
+        holder_level = label.equivalent_for(self.party) or label.level
+        seen = (label.item_id, label.originator, label.agreement_id, label.level, label.topic)
+        kept = (record.id, record.originator, record.agreement_id, record.level_ref, record.topic)
+        if seen != kept or (
+            record.holder == self.party and holder_level != record.holder_level_ref
+        ):
+            raise StateTampered(
+                table="items", key=record.id, finding="does not agree with its current label"
+            )
         schemes = self.agreement(record.agreement_id).schemes
         return Item(
             state=record.state,
             kind=record.kind,
             id=record.id,
-            agreement_id=record.agreement_id,
-            originator=record.originator,
+            agreement_id=label.agreement_id,
+            originator=label.originator,
             holder=record.holder,
-            level=schemes.parse(record.level_ref),
+            level=schemes.parse(label.level),
             holder_level=schemes.parse(record.holder_level_ref),
-            topic=record.topic,
-            purpose=record.purpose,
+            topic=label.topic,
+            purpose=label.purpose,
             provided_at=record.provided_at,
             review_on=record.review_on,
             facility=record.facility_id,
             purpose_lapsed=record.purpose_lapsed,
         )
+
+    def _label_of(self, record: ItemRecord) -> Label:
+        """The parsed current label of ``record`` (parsed once per label version)."""
+        if not record.label:
+            raise StateTampered(
+                table="items", key=record.id, finding="its current label version is missing"
+            )
+        cache: dict[str, Label] = self.cache.setdefault("labels", {})
+        label = cache.get(record.label_digest)
+        if label is None:
+            label = Label.from_bytes(record.label)
+            if label.digest() != record.label_digest:
+                raise StateTampered(
+                    table="labels",
+                    key=record.id,
+                    finding="does not match the digest its item names",
+                )
+            if len(cache) >= _LABEL_CACHE:
+                cache.clear()
+            cache[record.label_digest] = label
+        return label
 
     def record(self, uow: UnitOfWork, entries: Sequence[LedgerEntry]) -> None:
         """Append ``entries`` to the ledger inside ``uow`` (they commit with it)."""
@@ -342,6 +398,15 @@ class NodeContext:
         return OutboxMessage(
             id=message.id, destination=destination, kind=kind.value, body=blob, created_at=now
         )
+
+
+class PartnerActRefused(PolicyDenied):
+    """A partner's act the agreement does not let it do towards this node; ``entry`` is the
+    refusal to record once the message's unit of work is rolled back."""
+
+    def __init__(self, *, entry: LedgerEntry, rule_ids: Sequence[str], reason: str) -> None:
+        super().__init__(rule_ids=rule_ids, reason=reason)
+        self.entry = entry
 
 
 def typed(cls: type[R], stored: WorkflowRecord) -> Stored[R]:

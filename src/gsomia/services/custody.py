@@ -30,7 +30,7 @@ from gsomia.core.agreements import Agreement
 from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind
-from gsomia.core.labels import Label, content_digest
+from gsomia.core.labels import Label
 from gsomia.core.people import Person
 from gsomia.core.rules import Act, AssuranceRequest, PlaceRequest, ReceiveRequest, SendRequest
 from gsomia.crypto import (
@@ -62,12 +62,16 @@ from gsomia.services._workflow import Workflow, check_id
 from gsomia.services.context import NodeContext
 from gsomia.services.messages import Kind, Message, unb64
 
-__all__ = ["TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
+__all__ = ["MAX_ITEM_BYTES", "TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 
 _logger = logging.getLogger(__name__)
 
 #: Items per transfer message (one binding signature and one message signature each).
 TRANSFER_CHUNK = 1000
+#: The largest content of one item a node provides or takes (``limits.max_item_bytes``).
+MAX_ITEM_BYTES = 4 * 1024 * 1024
+#: What sealing adds to a content: the AES-256-GCM tag (``docs/formats/envelope-v1.md``).
+_SEAL_OVERHEAD = 16
 _DEFAULT_REVIEW = timedelta(days=365 * 5)
 _TOPIC = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -101,6 +105,8 @@ class CustodyService(Workflow):
 
     def __init__(self, ctx: NodeContext) -> None:
         super().__init__(ctx)
+        #: Set by the composition root from ``limits.max_item_bytes``.
+        self.max_item_bytes = MAX_ITEM_BYTES
         #: Called with the labels of every transfer's accepted items (the warning feed
         #: learns its streams' labels this way).
         self.on_received: list[Callable[[list[Label]], None]] = []
@@ -122,6 +128,12 @@ class CustodyService(Workflow):
             raise InputError("nothing to provide: no contents given")
         if not _TOPIC.fullmatch(provision.topic):
             raise InputError(f"topic {provision.topic!r}: use lower-case letters, digits, . _ -")
+        for i, content in enumerate(contents):
+            if len(content) > self.max_item_bytes:
+                raise InputError(
+                    f"contents[{i}] is {len(content)} bytes; one item may hold at most "
+                    f"{self.max_item_bytes} bytes (limits.max_item_bytes)"
+                )
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
@@ -140,7 +152,7 @@ class CustodyService(Workflow):
         for start in range(0, len(labels), TRANSFER_CHUNK):
             chunk = labels[start : start + TRANSFER_CHUNK]
             pairs = list(zip(chunk, contents[start : start + TRANSFER_CHUNK], strict=True))
-            envelopes = seal_batch(keyring=ctx.keyring, items=pairs, holders=holders, now=now)
+            envelopes = seal_batch(keyring=ctx.keyring, items=pairs, holders=holders)
             bindings = bind(keyring=ctx.keyring, envelopes=envelopes)
             body, parts = transfer_body(envelopes, bindings)
             records += [
@@ -150,7 +162,9 @@ class CustodyService(Workflow):
                     state=ItemState.SENT,
                     holder_level=level.ref,
                     now=now,
-                    stored=parts[2 * i],
+                    # The originator keeps its sent item without any wrap, its own included:
+                    # nothing in its store opens the item again (crypto review L9).
+                    stored=envelopes[i].without_keys().to_bytes(),
                     binding=parts[2 * i + 1],
                     label_digest=digests[start + i],
                 )
@@ -268,8 +282,9 @@ class CustodyService(Workflow):
         contents: Sequence[bytes],
         now: datetime,
     ) -> list[Label]:
-        """The labels of one provision: one validated label, and the others made from it
-        with their own item ids and content digests (:meth:`Label.batch`)."""
+        """The labels of one provision: one validated label-v2, and the others made from it
+        with their own item ids (:meth:`Label.batch`). Nothing in them derives from the
+        contents."""
         me = self.ctx.party
         equivalents = tuple(
             sorted(
@@ -280,7 +295,6 @@ class CustodyService(Workflow):
             )
         )
         ids = [self.ctx.ids.new_id() for _ in contents]
-        digests = [content_digest(content) for content in contents]
         template = Label(
             item_id=ids[0],
             agreement_id=agreement.id,
@@ -294,9 +308,8 @@ class CustodyService(Workflow):
             purpose=p.purpose,
             created_at=now,
             review_on=p.review_on or (now + _DEFAULT_REVIEW).date(),
-            content_digest=digests[0],
         )
-        return Label.batch(template, item_ids=ids, content_digests=digests)
+        return Label.batch(template, item_ids=ids)
 
     # Receive -------------------------------------------------------------------------------
 
@@ -312,11 +325,13 @@ class CustodyService(Workflow):
         now = ctx.clock.now()
         wire = transfer_items(message)
         parsed = [self._parse(i, e, b) for i, (e, b) in enumerate(wire)]
+        self._check_sizes(parsed)
         good, kept = self._verified(parsed)
         carried = _carried_consents(message)
         held = uow.existing_items([e.label.item_id for e, _ in parsed])
         decided: dict[tuple[object, ...], Decision] = {}
         accepted: list[tuple[Envelope, Binding, bytes]] = []
+        taking: list[Decision] = []
         refused: list[dict[str, Any]] = []
         # The ledger records the items in the transfer's order: a refusal, or (``None`` here)
         # the receipt and marking of the next accepted item.
@@ -335,6 +350,7 @@ class CustodyService(Workflow):
             held.add(label.item_id)
             if problem.allowed:
                 accepted.append((envelope, binding, raw_binding))
+                taking.append(problem)
                 order.append(None)
                 continue
             refused.append(
@@ -352,7 +368,7 @@ class CustodyService(Workflow):
                     counterparty=message.sender,
                 )
             )
-        records, labels, keys, taken = self._take(message, accepted, kept, now)
+        records, labels, keys, taken = self._take(message, accepted, taking, kept, now)
         uow.add_items(records)
         uow.add_labels(labels)
         if keys:
@@ -366,6 +382,17 @@ class CustodyService(Workflow):
             "accepted": [e.label.item_id for e, _, _ in accepted],
             "refused": refused,
         }
+
+    def _check_sizes(self, parsed: list[tuple[Envelope, Binding]]) -> None:
+        """Refuse the whole transfer, before anything is stored, if an item's content is
+        larger than this node takes (:class:`InputError`; the sender dead-letters it)."""
+        for i, (envelope, _) in enumerate(parsed):
+            size = len(envelope.ciphertext) - _SEAL_OVERHEAD
+            if size > self.max_item_bytes:
+                raise InputError(
+                    f"transfer item {i} ({envelope.label.item_id}) holds {size} bytes; this "
+                    f"node takes at most {self.max_item_bytes} bytes per item; nothing was stored"
+                )
 
     @staticmethod
     def _parse(i: int, envelope: bytes, binding: bytes) -> tuple[Envelope, Binding]:
@@ -541,6 +568,7 @@ class CustodyService(Workflow):
         self,
         message: Message,
         items: list[tuple[Envelope, Binding, bytes]],
+        decisions: list[Decision],
         kept: dict[str, tuple[Envelope, ItemKey]],
         now: datetime,
     ) -> tuple[list[ItemRecord], list[LabelRecord], list[ItemKey], list[tuple[LedgerEntry, ...]]]:
@@ -576,7 +604,13 @@ class CustodyService(Workflow):
             if key is not None:
                 keys.append(key)
         entries = receipt_entries(
-            ctx, message, received, digests=(was, now_is), levels=levels, now=now
+            ctx,
+            message,
+            received,
+            digests=(was, now_is),
+            levels=levels,
+            decisions=decisions,
+            now=now,
         )
         return records, label_rows, keys, entries
 

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gsomia.errors import ConflictError, GsomiaError, InputError, IntegrityError, TransportError
-from gsomia.ports.store import InboxRecord, OutboxMessage, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import InboxRecord, OutboxMessage, UnitOfWork
 from gsomia.ports.transport import PeerTransport
-from gsomia.services.context import NodeContext
+from gsomia.records import ReceiptRecord
+from gsomia.services.context import NodeContext, PartnerActRefused
 from gsomia.services.messages import Kind, Message, decode, encode
 
 __all__ = ["RECEIPT_KIND", "Delivery", "Handler", "PumpResult"]
@@ -28,7 +29,7 @@ __all__ = ["RECEIPT_KIND", "Delivery", "Handler", "PumpResult"]
 _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind under which a sender keeps the receipts of its transfers.
-RECEIPT_KIND = "receipt"
+RECEIPT_KIND = ReceiptRecord.KIND
 _BASE_DELAY = timedelta(seconds=0.5)
 #: Back-off stops growing here: a partner that comes back is served within this delay.
 _MAX_DELAY = timedelta(seconds=10)
@@ -61,7 +62,7 @@ class Delivery:
         self.transport = transport
         self._handlers: dict[Kind, Handler] = {}
         self._outside: dict[Kind, OutsideHandler] = {}
-        self._reply_handlers: dict[Kind, ReplyHandler] = {Kind.TRANSFER: _keep_receipt}
+        self._reply_handlers: dict[Kind, ReplyHandler] = {Kind.TRANSFER: self._keep_receipt}
         self._outside_replies: dict[Kind, OutsideReplyHandler] = {}
 
     def on(self, kind: Kind, handler: Handler) -> None:
@@ -101,7 +102,7 @@ class Delivery:
                 f"the channel authenticated {peer}, but the message is from {message.sender}"
             )
         with ctx.store.read() as uow:
-            earlier = uow.inbox_reply(message.id)
+            earlier = uow.inbox_reply(message.id, sender=message.sender)
         if earlier is not None:
             return earlier
         handler = self._handlers.get(message.kind)
@@ -111,7 +112,7 @@ class Delivery:
         body = outside(message) if outside is not None else {}
         try:
             with ctx.store.unit_of_work() as uow:
-                if uow.inbox_reply(message.id) is not None:
+                if uow.inbox_reply(message.id, sender=message.sender) is not None:
                     raise ConflictError("handled concurrently")
                 if handler is not None:
                     body = handler(uow, message)
@@ -127,10 +128,14 @@ class Delivery:
                 )
         except ConflictError:
             with ctx.store.read() as uow:
-                stored = uow.inbox_reply(message.id)
+                stored = uow.inbox_reply(message.id, sender=message.sender)
             if stored is None:
                 raise
             return stored
+        except PartnerActRefused as refused:
+            with ctx.store.unit_of_work() as uow:
+                ctx.record(uow, [refused.entry])
+            raise
         return reply
 
     def _reply(self, message: Message, body: dict[str, Any], now: datetime) -> bytes:
@@ -147,6 +152,19 @@ class Delivery:
         return encode(self.ctx.keyring, reply)
 
     # Outbound ------------------------------------------------------------------------------
+
+    def _keep_receipt(self, uow: UnitOfWork, sent: OutboxMessage, reply: Message) -> None:
+        """Keep a transfer's signed receipt: which items the partner accepted or refused."""
+        accepted = reply.body.get("accepted", [])
+        refused = reply.body.get("refused", [])
+        receipt = ReceiptRecord(
+            id=sent.id,
+            state="refused" if refused and not accepted else "accepted",
+            to=sent.destination,
+            accepted=len(accepted) if isinstance(accepted, list) else 0,
+            refused=tuple(refused) if isinstance(refused, list) else (),
+        )
+        self.ctx.put(uow, receipt, now=reply.sent_at)
 
     def counts(self) -> dict[str, int]:
         """Outgoing messages by delivery state."""
@@ -187,10 +205,20 @@ class Delivery:
         assert self.transport is not None  # checked by pump()
         try:
             reply_blob = self.transport.send(message.destination, message.body)
+        except InputError as exc:
+            # The partner refused the message for good (400, 413, 415...). A transfer is
+            # self-contained, so sending it again cannot help: it is dead-lettered at once.
+            # Other kinds may wait on an earlier message and are retried.
+            self._retry(message, exc, dead=message.kind == Kind.TRANSFER.value)
+            return False
+        except GsomiaError as exc:
+            self._retry(message, exc)
+            return False
+        try:
             reply = decode(ctx.keyring, reply_blob, now=ctx.clock.now())
             if reply.sender != message.destination or reply.body.get("in_reply_to") != message.id:
                 raise IntegrityError("the reply does not answer this message")
-        except (TransportError, IntegrityError, InputError, GsomiaError) as exc:
+        except GsomiaError as exc:
             self._retry(message, exc)
             return False
         outside = self._outside_replies.get(Kind(message.kind))
@@ -203,17 +231,26 @@ class Delivery:
             uow.mark_delivered([message.id])
         return True
 
-    def _retry(self, message: OutboxMessage, exc: Exception) -> None:
+    def _retry(self, message: OutboxMessage, exc: Exception, *, dead: bool = False) -> None:
         attempts = message.attempts + 1
         delay = min(_BASE_DELAY * (2 ** min(attempts - 1, 20)), _MAX_DELAY)
-        dead = attempts >= _MAX_ATTEMPTS
-        _logger.info(
-            "delivery of %s to %s failed (%s); retry in %s",
-            message.id,
-            message.destination,
-            exc,
-            delay,
-        )
+        dead = dead or attempts >= _MAX_ATTEMPTS
+        if dead:
+            _logger.warning(
+                "delivery of %s %s to %s failed (%s); kept as a dead letter",
+                message.kind,
+                message.id,
+                message.destination,
+                exc,
+            )
+        else:
+            _logger.info(
+                "delivery of %s to %s failed (%s); retry in %s",
+                message.id,
+                message.destination,
+                exc,
+                delay,
+            )
         with self.ctx.store.unit_of_work() as uow:
             uow.mark_retry(
                 message.id,
@@ -222,18 +259,3 @@ class Delivery:
                 error=f"{type(exc).__name__}: {exc}",
                 dead=dead,
             )
-
-
-def _keep_receipt(uow: UnitOfWork, sent: OutboxMessage, reply: Message) -> None:
-    """Keep a transfer's signed receipt: which items the partner accepted or refused."""
-    accepted = reply.body.get("accepted", [])
-    refused = reply.body.get("refused", [])
-    uow.put_record(
-        WorkflowRecord(
-            kind=RECEIPT_KIND,
-            id=sent.id,
-            state="refused" if refused and not accepted else "accepted",
-            body={"to": sent.destination, "accepted": len(accepted), "refused": refused},
-            updated_at=reply.sent_at,
-        )
-    )

@@ -10,7 +10,11 @@ uncertainty and times: RT-1), only between detection and impact (RT-2), nothing 
 sender's sensors (RT-3), through the US node where the agreement routes so (RT-4, TI-2).
 
 Frames are real time and superseding: they are sent at once (not through the durable
-outbox) and a lost frame is replaced by the next one. A hub relays a stream's frames only
+outbox) and a lost frame is replaced by the next one. What must outlive a restart is kept in
+the store: a sender's reserved sequence numbers and a receiver's replay floors (so no nonce
+repeats and no frame is accepted twice), and the stream labels are learnt again from the
+announcements held here. Warnings fanned out on the node's bus are sealed for the node
+alone (local-v1): the bus keeps no plaintext. A hub relays a stream's frames only
 once it has forwarded the stream's announcement, i.e. after the originator's consent where
 the agreement requires one (TI-3); it cannot open them unless it is a holder. The ledger
 records each stream's announcement (through custody) and, per batch, how many frames were
@@ -30,11 +34,18 @@ from datetime import datetime
 from gsomia.core.agreements import Agreement
 from gsomia.core.labels import Label
 from gsomia.core.rules import Act, WarningRequest
-from gsomia.crypto import FrameReceiver, FrameSender
-from gsomia.errors import GsomiaError, InputError, IntegrityError
+from gsomia.crypto import (
+    FrameCounter,
+    FrameFloor,
+    FrameReceiver,
+    FrameSender,
+    open_local,
+    seal_local,
+)
+from gsomia.errors import GsomiaError, InputError, IntegrityError, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.ports.bus import Bus
-from gsomia.ports.store import ItemState
+from gsomia.ports.store import FrameState, ItemState
 from gsomia.ports.transport import PeerTransport
 from gsomia.services.context import NodeContext
 from gsomia.services.custody import CustodyService, Provision
@@ -48,6 +59,8 @@ BUNDLE_MAGIC = b"GW\x01"
 STREAM_PURPOSE = "missile-warning stream"
 _LEN = struct.Struct(">H")
 _MAX_FRAMES = 4096
+_SENDER, _RECEIVER = "sender", "receiver"
+_STREAM_STATES = (ItemState.HELD, ItemState.RELAYING, ItemState.FORWARDED)
 
 #: Called on the final recipient with each warning received, and the wall-clock-free
 #: instant it arrived (the node's clock).
@@ -93,12 +106,20 @@ class FeedService:
         #: originators' standing approval (the 2023 mechanism), so no consent is awaited.
         self.forward: Callable[[str], str] | None = None
         self._lock = threading.Lock()
+        self._restored = False
         self.counts = {"sent": 0, "received": 0, "relayed": 0, "dropped": 0}
 
     @property
     def subject(self) -> str:
-        """The bus subject this node's received warnings are published on."""
+        """The bus subject this node's received warnings are published on, sealed for this
+        node alone (:meth:`open_published` opens them)."""
         return f"gsomia.{self.ctx.party.lower()}.warnings"
+
+    def open_published(self, sealed: bytes) -> SharedWarning:
+        """A warning as this node published it on its bus; raises :class:`IntegrityError`
+        for anything this node did not seal for that subject."""
+        payload = open_local(keyring=self.ctx.keyring, purpose=self.subject, sealed=sealed)
+        return SharedWarning.from_dict(json.loads(payload))
 
     def on_warning(self, sink: WarningSink) -> None:
         """Call ``sink`` with every warning this node receives as final recipient."""
@@ -148,11 +169,53 @@ class FeedService:
             (record,) = [lb for lb in uow.labels(result.item_ids[0]) if lb.revision == 1]
         label = Label.from_bytes(record.label)
         sender = FrameSender(
-            keyring=self.ctx.keyring, label=label, recipient=recipient, stream_id=stream_id
+            keyring=self.ctx.keyring,
+            label=label,
+            recipient=recipient,
+            stream_id=stream_id,
+            reserve=self._reserver(stream_id, label.item_id),
         )
         with self._lock:
             self._senders[stream_id] = sender
         return Stream(stream_id=stream_id, label=label, route=result.route)
+
+    def resume_stream(self, stream_id: int) -> Stream:
+        """Continue an outgoing stream after a restart, above every sequence number it
+        used before. Raises :class:`UnknownName` for a stream this node never opened."""
+        with self.ctx.store.read() as uow:
+            recorded = {s.stream: s for s in uow.frame_states(_SENDER)}
+            state = recorded.get(str(stream_id))
+            if state is None or state.item_id is None:
+                raise UnknownName(kind="warning stream", name=str(stream_id))
+            (row,) = [lb for lb in uow.labels(state.item_id) if lb.revision == 1]
+        label = Label.from_bytes(row.label)
+        sender = FrameSender(
+            keyring=self.ctx.keyring,
+            label=label,
+            recipient=label.route[-1],
+            stream_id=stream_id,
+            counter=FrameCounter(epoch=state.epoch, reserved=state.value),
+            reserve=self._reserver(stream_id, label.item_id),
+        )
+        with self._lock:
+            self._senders[stream_id] = sender
+        return Stream(stream_id=stream_id, label=label, route=label.route)
+
+    def _reserver(self, stream_id: int, item_id: str) -> Callable[[FrameCounter], None]:
+        """Records a sender's reservations durably, before it uses the numbers."""
+
+        def reserve(counter: FrameCounter) -> None:
+            state = FrameState(
+                role=_SENDER,
+                stream=str(stream_id),
+                item_id=item_id,
+                epoch=counter.epoch,
+                value=counter.reserved,
+            )
+            with self.ctx.store.unit_of_work() as uow:
+                uow.put_frame_state(state)
+
+        return reserve
 
     def publish(self, stream: Stream, warnings: Sequence[SharedWarning]) -> int:
         """Seal ``warnings`` as frames and send them to the next hop now; how many were sent.
@@ -199,17 +262,50 @@ class FeedService:
     def accept(self, labels: Sequence[Label]) -> None:
         """Learn the labels of stream announcements this node received (custody calls this):
         as final recipient it may then open their frames, as hub relay them."""
+        self._learn(labels, forward=True)
+
+    def _learn(self, labels: Sequence[Label], *, forward: bool) -> None:
         for label in labels:
             if label.purpose != STREAM_PURPOSE:
                 continue
             with self._lock:
                 self._routes[label.digest_bytes()] = label.route
-                if self._standing_approval(label):
+                if forward and self._standing_approval(label):
                     self._pending_forward.append(label.item_id)
                 if label.route[-1] == self.ctx.party:
                     if self._receiver is None:
-                        self._receiver = FrameReceiver(keyring=self.ctx.keyring)
+                        self._receiver = self._new_receiver()
                     self._receiver.accept_label(label)
+
+    def _new_receiver(self) -> FrameReceiver:
+        """A receiver that starts from the replay floors recorded before a restart."""
+        with self.ctx.store.read() as uow:
+            floors = [_floor_of(state) for state in uow.frame_states(_RECEIVER)]
+        return FrameReceiver(keyring=self.ctx.keyring, floors=floors, record=self._record)
+
+    def _record(self, floor: FrameFloor) -> None:
+        state = FrameState(
+            role=_RECEIVER, stream=_stream_key(floor), epoch=floor.epoch, value=floor.floor
+        )
+        with self.ctx.store.unit_of_work() as uow:
+            uow.put_frame_state(state)
+
+    def restore(self) -> None:
+        """Learn again, after a restart, the labels of the stream announcements held here
+        (as received), so their frames are opened or relayed; done once, on the first
+        bundle."""
+        labels: list[Label] = []
+        with self.ctx.store.read() as uow:
+            for state in _STREAM_STATES:
+                after = ""
+                while page := uow.items(state=state, limit=500, after=after):
+                    for record in page:
+                        if record.purpose == STREAM_PURPOSE:
+                            first = [lb for lb in uow.labels(record.id) if lb.revision == 1]
+                            labels += [Label.from_bytes(lb.label) for lb in first]
+                    after = page[-1].id
+        self._learn(labels, forward=False)
+        self._restored = True
 
     def _standing_approval(self, label: Label) -> bool:
         """Whether this hub forwards the stream at once: the agreement needs no consent."""
@@ -241,6 +337,8 @@ class FeedService:
         sender, frames = unbundle(payload)
         if peer is not None and peer != sender:
             raise IntegrityError(f"the channel authenticated {peer}, not {sender}")
+        if not self._restored:
+            self.restore()
         now = self.ctx.clock.now()
         onward: dict[str, list[bytes]] = {}
         opened: list[SharedWarning] = []
@@ -266,7 +364,10 @@ class FeedService:
             for sink in self._sinks:
                 sink(warning, now)
             if self.bus is not None:
-                self.bus.publish(self.subject, _encode(warning))
+                sealed = seal_local(
+                    keyring=self.ctx.keyring, purpose=self.subject, payload=_encode(warning)
+                )
+                self.bus.publish(self.subject, sealed)
             self._hold([warning], label, now)
         self.counts["received"] += len(opened)
         return b"ok"
@@ -276,7 +377,7 @@ class FeedService:
         if receiver is None:
             return None
         try:
-            opened = receiver.open(frame)
+            opened = receiver.open(frame, now=self.ctx.clock.now())
             return SharedWarning.from_dict(json.loads(opened.payload)), opened.label
         except (GsomiaError, ValueError, KeyError, TypeError) as exc:
             self.counts["dropped"] += 1
@@ -348,6 +449,30 @@ def _fields(warning: SharedWarning) -> tuple[str, ...]:
     if warning.impact is not None:
         fields.append("impact_point")
     return tuple(fields)
+
+
+def _stream_key(floor: FrameFloor) -> str:
+    """A receiver stream's name in the store: sender, its key id, our key id, stream id."""
+    return ":".join(
+        (
+            floor.sender,
+            floor.sender_key_id.hex(),
+            floor.recipient_key_id.hex(),
+            str(floor.stream_id),
+        )
+    )
+
+
+def _floor_of(state: FrameState) -> FrameFloor:
+    sender, sender_kid, own_kid, stream_id = state.stream.split(":")
+    return FrameFloor(
+        sender=sender,
+        sender_key_id=bytes.fromhex(sender_kid),
+        recipient_key_id=bytes.fromhex(own_kid),
+        stream_id=int(stream_id),
+        epoch=state.epoch,
+        floor=state.value,
+    )
 
 
 def _encode(warning: SharedWarning) -> bytes:

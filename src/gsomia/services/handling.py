@@ -11,8 +11,9 @@ people and places, and destruction records who, where, when and how.
 Destruction shreds the item key (``uow.keys.destroy``); the at-rest ciphertext stays and no
 key the node holds opens it. After the unit of work commits, the store purges the deleted
 key bytes (:meth:`~gsomia.ports.store.Store.purge_destroyed_keys`). A hub's relaying copy is
-erased outright, and delivered outbox messages that carried the item (a release) are
-blanked, so nothing the node keeps can be opened again.
+erased outright, and every outbox message that carried the item (a release), pending,
+dead or delivered, is withdrawn: cancelled and blanked, so nothing the node keeps can be
+opened again and nothing of the item is sent after it was destroyed.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from typing import Any
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.decisions import Decision
-from gsomia.core.labels import Label, content_digest
+from gsomia.core.labels import Label
 from gsomia.core.rules import AccessRequest, Act, CopyRequest, RetentionRequest, TranslateRequest
 from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
-from gsomia.errors import InputError, UnknownName
+from gsomia.errors import InputError, StorageError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork
 from gsomia.records import CopyRecord, DestructionRecord, ReleaseRecord, ReturnRecord
@@ -120,9 +121,9 @@ class HandlingService(Workflow):
             revision=1,
             supersedes=None,
             marked_by=self.party,
-            content_digest=content_digest(plaintext),
+            content_digest=None,
         )
-        key, ciphertext, binding = self._seal_here(new_label, plaintext, now)
+        key, ciphertext, binding = self._seal_here(new_label, plaintext)
         kind = "translation" if translator else "copy"
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, record.id)
@@ -175,15 +176,11 @@ class HandlingService(Workflow):
             conditions=access.conditions,
         )
 
-    def _seal_here(
-        self, label: Label, plaintext: bytes, now: datetime
-    ) -> tuple[ItemKey, bytes, bytes]:
+    def _seal_here(self, label: Label, plaintext: bytes) -> tuple[ItemKey, bytes, bytes]:
         """Seal, bind and keep content under a label this node made: the at-rest form and
         item key of a new item held here."""
         keyring = self.ctx.keyring
-        envelope = seal(
-            keyring=keyring, plaintext=plaintext, label=label, holders=(self.party,), now=now
-        )
+        envelope = seal(keyring=keyring, plaintext=plaintext, label=label, holders=(self.party,))
         (binding,) = bind(keyring=keyring, envelopes=[envelope])
         at_rest, key = keep(keyring=keyring, envelope=envelope, binding=binding)
         return key, at_rest.to_bytes(), binding.to_bytes()
@@ -371,7 +368,7 @@ class HandlingService(Workflow):
                 )
             )
             ctx.record(uow, entries)
-        ctx.store.purge_destroyed_keys()
+        self._purge()
         return replace(record, state=ItemState.RETURNED, ciphertext=b"")
 
     def destroy(self, *, item_id: str, by: str, method: str = SHREDDING) -> list[str]:
@@ -399,8 +396,16 @@ class HandlingService(Workflow):
                 uow, targets, by=by, now=now, method=method, decision=decision
             )
             ctx.record(uow, entries)
-        ctx.store.purge_destroyed_keys()
+        self._purge()
         return [t.id for t in targets]
+
+    def _purge(self) -> None:
+        """Purge the destroyed keys' bytes now; when the store cannot yet (a reader holds old
+        pages), the destruction stands and the node's upkeep retries the purge."""
+        try:
+            self.ctx.store.purge_destroyed_keys()
+        except StorageError as exc:
+            _logger.warning("destroyed keys not purged yet, retried later: %s", exc)
 
     def _live_copies(self, uow: UnitOfWork, record: ItemRecord) -> list[ItemRecord]:
         if record.kind != "original":
@@ -447,7 +452,8 @@ class HandlingService(Workflow):
         return entries
 
     def _shred(self, uow: UnitOfWork, record: ItemRecord, state: ItemState) -> None:
-        """Shred the item's key; erase a relaying copy; blank delivered releases of it."""
+        """Shred the item's key; erase a relaying copy; withdraw (cancel and blank) every
+        release of it in the outbox, whatever its state, so nothing of it is sent later."""
         uow.keys.destroy(record.id)
         if record.state is ItemState.RELAYING or state is ItemState.RETURNED:
             uow.erase_ciphertext(record.id)
@@ -457,7 +463,7 @@ class HandlingService(Workflow):
             if r.body.get("transfer")
         ]
         if sent:
-            uow.forget_sent(sent)
+            uow.withdraw(sent)
         uow.set_item_state(record.id, state)
 
     def provider(self, uow: UnitOfWork, record: ItemRecord) -> str:
@@ -491,12 +497,15 @@ class HandlingService(Workflow):
         )
         self.ctx.put(uow, returned, now=now, item_id=item_id)
         agreement = self.ctx.agreement(record.agreement_id)
+        decision = self.ctx.partner_act(
+            Act.RECEIVE_RETURN, self.ctx.agreement(message.agreement_id), message.sender
+        )
         entry = self.ctx.entry(
             event=Event.ITEM_RETURNED,
             agreement_id=agreement.id,
             at=now,
             item_id=item_id,
-            rule_ids=(agreement.rule_id("disposal"),),
+            decision=decision,
             counterparty=message.sender,
             transfer=message.id,
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gsomia.core.decisions import Decision
 from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
@@ -95,7 +96,7 @@ class IncidentService(Workflow):
         incident_id = ctx.ids.new_id()
         with ctx.store.read() as uow:
             records = [uow.item(check_id(i, what="item id")) for i in dict.fromkeys(item_ids)]
-            self._decide(uow, records, by, now)
+            decisions = self._decide(uow, records, by, now)
         with ctx.store.unit_of_work() as uow:
             records = [uow.item(r.id) for r in records]
             groups = self._providers(uow, records)
@@ -126,7 +127,10 @@ class IncidentService(Workflow):
             }
             uow.enqueue_many(self._notices(groups, notice, now))
             saved = self._put(uow, incident_id, "reported", body, now)
-            ctx.record(uow, self._entries(records, Event.INCIDENT_REPORTED, incident_id, by, now))
+            entries = self._entries(
+                records, decisions, Event.INCIDENT_REPORTED, incident_id, by=by, now=now
+            )
+            ctx.record(uow, entries)
         return saved
 
     def investigate(self, *, incident_id: str, by: str, note: str) -> WorkflowRecord:
@@ -150,7 +154,7 @@ class IncidentService(Workflow):
         incident_id = check_id(incident_id, what="incident id")
         with ctx.store.read() as uow:
             record = uow.record(INCIDENT_KIND, incident_id)
-            self._decide(uow, [uow.item(i) for i in record.body["items"]], by, now)
+            decisions = self._decide(uow, [uow.item(i) for i in record.body["items"]], by, now)
         with ctx.store.unit_of_work() as uow:
             record = uow.record(INCIDENT_KIND, incident_id)
             if record.body.get("role") != "reporter":
@@ -169,14 +173,17 @@ class IncidentService(Workflow):
             saved = self._put(
                 uow, incident_id, state, {**record.body, **detail, "phases": phases}, now
             )
-            ctx.record(uow, self._entries(items, event, incident_id, by, now))
+            ctx.record(uow, self._entries(items, decisions, event, incident_id, by=by, now=now))
         return saved
 
-    def _decide(self, uow: UnitOfWork, records: list[ItemRecord], by: str, now: datetime) -> None:
+    def _decide(
+        self, uow: UnitOfWork, records: list[ItemRecord], by: str, now: datetime
+    ) -> dict[str, Decision]:
         """Each item's incident decision: by a person who holds the incidents authority,
         cleared for the item with a need to know it (JK-17.1); the first refusal is recorded
         and raised."""
         person = self.person(uow, by)
+        decisions = {}
         for record in records:
             request = AuthorityRequest(
                 agreement=self.ctx.agreement(record.agreement_id),
@@ -186,7 +193,10 @@ class IncidentService(Workflow):
                 at=now,
                 item=self.ctx.item_view(record),
             )
-            self.ctx.decide(Act.INCIDENT, request, person=by, item_id=record.id)
+            decisions[record.id] = self.ctx.decide(
+                Act.INCIDENT, request, person=by, item_id=record.id
+            )
+        return decisions
 
     def _put(
         self, uow: UnitOfWork, incident_id: str, state: str, body: dict[str, Any], now: datetime
@@ -223,7 +233,14 @@ class IncidentService(Workflow):
         ]
 
     def _entries(
-        self, records: list[ItemRecord], event: Event, incident_id: str, by: str, now: datetime
+        self,
+        records: list[ItemRecord],
+        decisions: dict[str, Decision],
+        event: Event,
+        incident_id: str,
+        *,
+        by: str,
+        now: datetime,
     ) -> list[LedgerEntry]:
         return [
             self.ctx.entry(
@@ -232,7 +249,7 @@ class IncidentService(Workflow):
                 at=now,
                 person=by,
                 item_id=r.id,
-                rule_ids=(self.ctx.agreement(r.agreement_id).rule_id("incident"),),
+                decision=decisions[r.id],
                 incident=incident_id,
             )
             for r in records
@@ -310,13 +327,18 @@ class IncidentService(Workflow):
         uow.enqueue_many(relays)
         saved["relayed"] = bool(relays) or bool(saved.get("relayed"))
         self._put(uow, incident_id, state, saved, now)
+        # The partner notified under the agreement its message came under (a holder the
+        # item was released to notifies under its own agreement with this node).
+        notified = self.ctx.partner_act(
+            Act.RECEIVE_INCIDENT, self.ctx.agreement(message.agreement_id), message.sender
+        )
         entries = [
             self.ctx.entry(
                 event=event,
                 agreement_id=r.agreement_id,
                 at=now,
                 item_id=r.id,
-                rule_ids=(self.ctx.agreement(r.agreement_id).rule_id("incident"),),
+                decision=notified,
                 incident=incident_id,
                 counterparty=message.sender,
             )

@@ -233,9 +233,11 @@ class LiaisonService(Workflow):
             "request": answers,
         }
         self.put_version(uow, LAW_KIND, notice_id, state="received", body=body, now=now)
-        self.ctx.record(
-            uow, [self._law_entry(agreement, notice_id, now, counterparty=message.sender)]
+        decision = self.ctx.partner_act(Act.RECEIVE_LAW_NOTICE, agreement, message.sender)
+        entry = self._law_entry(
+            agreement, notice_id, now, counterparty=message.sender, decision=decision
         )
+        self.ctx.record(uow, [entry])
         return {"notice": notice_id, "state": "received"}
 
     def _on_law_request(
@@ -250,6 +252,7 @@ class LiaisonService(Workflow):
             "at": message.sent_at.isoformat(),
         }
         self.put_version(uow, LAW_REQUEST_KIND, request_id, state="requested", body=body, now=now)
+        decision = self.ctx.partner_act(Act.RECEIVE_LAW_REQUEST, agreement, message.sender)
         self.ctx.record(
             uow,
             [
@@ -257,7 +260,7 @@ class LiaisonService(Workflow):
                     event=Event.LAWS_REQUESTED,
                     agreement_id=agreement.id,
                     at=now,
-                    rule_ids=(agreement.rule_id("laws_on_request"),),
+                    decision=decision,
                     counterparty=message.sender,
                     request=request_id,
                 )
@@ -292,7 +295,7 @@ class LiaisonService(Workflow):
         *,
         person: str = "node",
         counterparty: str | None = None,
-        decision: Decision | None = None,
+        decision: Decision,
     ) -> LedgerEntry:
         return self.ctx.entry(
             event=Event.LAW_NOTIFIED,
@@ -300,7 +303,6 @@ class LiaisonService(Workflow):
             at=now,
             person=person,
             decision=decision,
-            rule_ids=() if decision else (agreement.rule_id("national_law"),),
             notice=notice_id,
             counterparty=counterparty,
         )
@@ -568,7 +570,9 @@ class LiaisonService(Workflow):
             body={**body, "role": "host", "from": message.sender, "agreement": agreement.id},
             now=now,
         )
-        rule = agreement.rule_id("visit" if kind == "access" else "security_visit")
+        decision = self.ctx.partner_act(
+            Act.RECEIVE_VISIT, agreement, message.sender, subject=str(kind)
+        )
         self.ctx.record(
             uow,
             [
@@ -576,7 +580,7 @@ class LiaisonService(Workflow):
                     agreement,
                     Event.VISIT_REQUESTED,
                     visit_id,
-                    rule=rule,
+                    decision=decision,
                     now=now,
                     counterparty=message.sender,
                 )
@@ -605,14 +609,20 @@ class LiaisonService(Workflow):
             body={**visit.body, "decision": decision},
             now=now,
         )
-        security = visit.body.get("kind") == "security"
-        rule = agreement.rule_id("security_visit" if security else "visit")
+        ruling = self.ctx.partner_act(
+            Act.RECEIVE_VISIT_ANSWER, agreement, message.sender, subject=str(visit.body.get("kind"))
+        )
         event = Event.VISIT_APPROVED if approved else Event.VISIT_REFUSED
         self.ctx.record(
             uow,
             [
                 self._visit_entry(
-                    agreement, event, visit.id, rule=rule, now=now, counterparty=message.sender
+                    agreement,
+                    event,
+                    visit.id,
+                    decision=ruling,
+                    now=now,
+                    counterparty=message.sender,
                 )
             ],
         )
@@ -625,8 +635,7 @@ class LiaisonService(Workflow):
         visit_id: str,
         *,
         now: datetime,
-        rule: str | None = None,
-        decision: Decision | None = None,
+        decision: Decision,
         person: str = "node",
         counterparty: str | None = None,
     ) -> LedgerEntry:
@@ -636,7 +645,6 @@ class LiaisonService(Workflow):
             at=now,
             person=person,
             decision=decision,
-            rule_ids=(rule,) if rule else (),
             visit=visit_id,
             counterparty=counterparty,
         )

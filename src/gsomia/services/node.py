@@ -6,11 +6,14 @@ a store, a keyring, a clock, an id source and a transport; everything else is he
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from gsomia.agreement_files import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
 from gsomia.crypto.notes import node_note_keys, partner_note_verifiers, trusted_key_lines
+from gsomia.errors import StorageError
 from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
@@ -25,16 +28,24 @@ from gsomia.services.delivery import Delivery
 from gsomia.services.feed import BUNDLE_MAGIC, FeedService
 from gsomia.services.handling import HandlingService
 from gsomia.services.incidents import IncidentService
+from gsomia.services.keys import KeysService
 from gsomia.services.liaison import LiaisonService
 from gsomia.services.messages import Kind
 from gsomia.services.notes import NotesService
 from gsomia.services.queries import Queries
 from gsomia.services.reclassification import ReclassificationService
+from gsomia.services.reconcile import Reconciler, Reconciliation
 from gsomia.services.registry import RegistryService
 from gsomia.services.release import ReleaseService
+from gsomia.services.state import NodeSeals
 from gsomia.services.witnessing import WitnessService
 
 __all__ = ["Node", "ledger_origin"]
+
+_logger = logging.getLogger(__name__)
+
+#: How often a running node holds what its store wrote since to the ledger.
+STORE_CHECK_EVERY = timedelta(minutes=5)
 
 
 def ledger_origin(party: str) -> str:
@@ -62,6 +73,8 @@ class Node:
     notes: NotesService = field(init=False)
     liaison: LiaisonService = field(init=False)
     contractors: ContractorService = field(init=False)
+    keys: KeysService = field(init=False)
+    _next_store_check: datetime | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def assemble(
@@ -87,6 +100,9 @@ class Node:
             files=agreements,
             default_facility=default_facility,
         )
+        # Every row the rules read is sealed under the keyring's state key and accounted for
+        # in the ledger (design rule 12).
+        store.seal_with(NodeSeals(ctx))
         custody = CustodyService(ctx)
         delivery = Delivery(ctx, transport)
         feed = FeedService(ctx, custody, lambda: delivery.transport)
@@ -120,6 +136,7 @@ class Node:
         self.notes = NotesService(ctx)
         self.liaison = LiaisonService(ctx)
         self.contractors = ContractorService(ctx)
+        self.keys = KeysService(ctx)
         on, on_reply = self.delivery.on, self.delivery.on_reply
         on(Kind.RETURN, self.handling.on_return)
         on(Kind.RECLASSIFICATION, self.reclassification.on_notice)
@@ -155,6 +172,29 @@ class Node:
         """Verifier keys of this node's and its partners' logs and witnesses (public data), as
         lines of the ``trusted-keys`` file ``gsomia audit`` reads."""
         return trusted_key_lines(self.ctx.keyring, name_of=ledger_origin)
+
+    def maintain(self) -> None:
+        """The node's upkeep (a running node calls it every few seconds): retry an owed
+        purge of destroyed keys, rotate the at-rest key before its nonce budget, and every
+        :data:`STORE_CHECK_EVERY` hold what the store wrote since to the ledger (a finding
+        raises an alarm)."""
+        store = self.ctx.store
+        if store.purge_pending:
+            try:
+                store.purge_destroyed_keys()
+            except StorageError as exc:
+                _logger.warning("purge of destroyed keys still owed: %s", exc)
+        self.keys.ensure_at_rest_budget()
+        now = self.ctx.clock.now()
+        if self._next_store_check is None or now >= self._next_store_check:
+            self._next_store_check = now + STORE_CHECK_EVERY
+            self.check_store(incremental=True)
+
+    def check_store(self, *, incremental: bool = True) -> Reconciliation:
+        """Hold the store to the ledger: every row (``incremental=False``) or what changed
+        since the last clean check; each finding raises an alarm once."""
+        reconciler = Reconciler(self.ctx)
+        return reconciler.incremental() if incremental else reconciler.full()
 
     def inbox(self, payload: bytes, *, peer: str | None = None) -> bytes:
         """Handle one incoming message or warning bundle (what a transport calls)."""

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
+from gsomia.core.decisions import Decision
 from gsomia.core.lifecycle import admissible_end
 from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest, NoteRequest
@@ -107,7 +108,7 @@ class NotesService(Workflow):
         body = _note_body(agreement, event, _ends(agreement, event))
         with ctx.store.unit_of_work() as uow:
             saved = self._record_note(
-                uow, agreement, body, state="given", by=by, now=now, rule_ids=decision.rule_ids
+                uow, agreement, body, state="given", by=by, now=now, decision=decision
             )
         ctx.notes_changed()
         return saved
@@ -121,7 +122,7 @@ class NotesService(Workflow):
         state: str,
         by: str,
         now: datetime,
-        rule_ids: tuple[str, ...] = (),
+        decision: Decision,
     ) -> WorkflowRecord:
         """Sign and record a note this node gives, and queue it to every other party."""
         document = self.sign(agreement.id, {"format": NOTE_FORMAT, **body, "person": by})
@@ -140,7 +141,7 @@ class NotesService(Workflow):
             agreement_id=agreement.id,
             at=now,
             person=by,
-            rule_ids=rule_ids or _rules(agreement, EventKind(body["kind"])),
+            decision=decision,
             notice=str(body["event_id"]),
         )
         self.ctx.record(uow, [entry])
@@ -163,7 +164,7 @@ class NotesService(Workflow):
         now = ctx.clock.now()
         agreement = self._party_to(agreement_id)
         text = check_text(text, what="text")
-        self._may_amend(agreement, by, now)
+        decision = self._may_amend(agreement, by, now)
         proposal_id = ctx.ids.new_id()
         others = [p for p in agreement.party_codes if p != self.party]
         body = {
@@ -201,7 +202,12 @@ class NotesService(Workflow):
                 uow,
                 [
                     self._amendment_entry(
-                        agreement, Event.AMENDMENT_PROPOSED, proposal_id, by=by, now=now
+                        agreement,
+                        Event.AMENDMENT_PROPOSED,
+                        proposal_id,
+                        by=by,
+                        now=now,
+                        decision=decision,
                     )
                 ],
             )
@@ -217,7 +223,7 @@ class NotesService(Workflow):
             agreement = self._party_to(
                 str(uow.record(AMENDMENT_KIND, proposal_id).body["agreement"])
             )
-        self._may_amend(agreement, by, now)
+        decision = self._may_amend(agreement, by, now)
         with ctx.store.unit_of_work() as uow:
             proposal = uow.record(AMENDMENT_KIND, proposal_id)
             if proposal.body.get("role") != "receiver" or proposal.state != "proposed":
@@ -249,13 +255,18 @@ class NotesService(Workflow):
                 uow,
                 [
                     self._amendment_entry(
-                        agreement, Event.AMENDMENT_ACCEPTED, proposal.id, by=by, now=now
+                        agreement,
+                        Event.AMENDMENT_ACCEPTED,
+                        proposal.id,
+                        by=by,
+                        now=now,
+                        decision=decision,
                     )
                 ],
             )
         return saved
 
-    def _may_amend(self, agreement: Agreement, by: str, now: datetime) -> None:
+    def _may_amend(self, agreement: Agreement, by: str, now: datetime) -> Decision:
         """An amendment is proposed or accepted by a person who holds the notes authority,
         while the agreement is in force (JK-21.3); records and raises a refusal."""
         with self.ctx.store.read() as uow:
@@ -263,7 +274,7 @@ class NotesService(Workflow):
         request = AuthorityRequest(
             agreement=agreement, person=person, party=self.party, authority=Authority.NOTES, at=now
         )
-        self.ctx.decide(Act.AMEND, request, person=by)
+        return self.ctx.decide(Act.AMEND, request, person=by)
 
     def amendments(self) -> list[WorkflowRecord]:
         """Amendment proposals known here, with who has accepted them."""
@@ -278,6 +289,7 @@ class NotesService(Workflow):
         *,
         by: str,
         now: datetime,
+        decision: Decision,
         counterparty: str | None = None,
     ) -> LedgerEntry:
         return self.ctx.entry(
@@ -285,7 +297,7 @@ class NotesService(Workflow):
             agreement_id=agreement.id,
             at=now,
             person=by,
-            rule_ids=(agreement.rule_id("amendment"),),
+            decision=decision,
             notice=proposal_id,
             counterparty=counterparty,
         )
@@ -324,6 +336,7 @@ class NotesService(Workflow):
             if proposal.state != "accepted" or proposal.body.get("by") != message.sender:
                 raise InputError(f"amendment {event.id} was not accepted here")
             ends = None
+            decision = self.ctx.partner_act(Act.RECEIVE_AMENDMENT, agreement, message.sender)
             self.put_version(
                 uow,
                 AMENDMENT_KIND,
@@ -371,7 +384,7 @@ class NotesService(Workflow):
             event=_EVENTS[event.kind],
             agreement_id=agreement.id,
             at=now,
-            rule_ids=_rules(agreement, event.kind),
+            decision=decision,
             notice=event.id,
             counterparty=message.sender,
         )
@@ -416,6 +429,7 @@ class NotesService(Workflow):
                     proposal_id,
                     by="node",
                     now=now,
+                    decision=self.ctx.partner_act(Act.RECEIVE_AMENDMENT, agreement, message.sender),
                     counterparty=message.sender,
                 )
             ],
@@ -447,6 +461,7 @@ class NotesService(Workflow):
             now=now,
             document=proposal.document,
         )
+        decision = self.ctx.partner_act(Act.RECEIVE_AMENDMENT, agreement, message.sender)
         entries = [
             self._amendment_entry(
                 agreement,
@@ -454,6 +469,7 @@ class NotesService(Workflow):
                 proposal_id,
                 by="node",
                 now=now,
+                decision=decision,
                 counterparty=message.sender,
             )
         ]
@@ -473,6 +489,7 @@ class NotesService(Workflow):
                 state="agreed",
                 by="node",
                 now=now,
+                decision=decision,
             )
             self._changed()
         return {"proposal": proposal_id, "state": "agreed" if done else "proposed"}
@@ -504,12 +521,6 @@ def _event_kind(kind: Any) -> EventKind:
         return EventKind(kind)
     except ValueError:
         raise InputError(f"note kind must be one of {', '.join(EventKind)}, not {kind!r}") from None
-
-
-def _rules(agreement: Agreement, kind: EventKind) -> tuple[str, ...]:
-    if kind is EventKind.AMENDMENT:
-        return (agreement.rule_id("amendment"),)
-    return (agreement.rule_id("in_force"),)
 
 
 def _ends(agreement: Agreement, event: AgreementEvent) -> datetime | None:

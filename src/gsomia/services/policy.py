@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from gsomia.agreement_files import AgreementLibrary, parse_instant
 from gsomia.core.agreements import Agreement, LegalNature
@@ -21,10 +21,38 @@ from gsomia.core.people import Clearance, Person, Role
 from gsomia.core.rules import AccessRequest, Act, ReleaseRequest, Rulebook, SendRequest
 from gsomia.errors import InputError
 
-__all__ = ["OpenQuestion", "PolicyService", "ReleaseQuestion", "SendQuestion"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "OpenQuestion",
+    "PolicyService",
+    "ReleaseQuestion",
+    "SendQuestion",
+    "check_years",
+]
 
 _PLACEHOLDER_ITEM = "0" * 32
 _WHAT_IF_FACILITY = "the-facility"
+#: Dates and instants that a person gives are taken in these years only: the agreements'
+#: dates lie within them, and the calendar arithmetic of terms and notices stays in range.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def check_years(value: date | datetime, *, what: str) -> None:
+    """Raise :class:`InputError` naming ``what`` unless ``value`` (a date, or an instant
+    with its time zone) lies between :data:`EARLIEST` and :data:`LATEST`."""
+    try:
+        if isinstance(value, datetime):
+            ok = EARLIEST <= value.astimezone(UTC) <= LATEST
+        else:
+            ok = EARLIEST.date() <= value <= LATEST.date()
+    except (OverflowError, TypeError):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"{what} is outside the years {EARLIEST.year} to {LATEST.year} that the node takes"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,11 +229,13 @@ class PolicyService:
     @staticmethod
     def _instant(agreement: Agreement, text: str) -> datetime:
         try:
-            return parse_instant(text, tz=agreement.tz)
+            at = parse_instant(text, tz=agreement.tz)
         except ValueError:
             raise InputError(
                 f"--on: {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
             ) from None
+        check_years(at, what=f"--on: {text!r}")
+        return at
 
 
 def topics_of(agreements: Iterable[Agreement]) -> list[str]:

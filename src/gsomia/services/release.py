@@ -150,9 +150,7 @@ class ReleaseService(Workflow):
         )
         envelope = Envelope.from_bytes(record.ciphertext)
         content = open_stored(keyring=keyring, envelope=envelope, item_key=item_key)
-        sealed = seal(
-            keyring=keyring, plaintext=content, label=released, holders=(to_party,), now=now
-        )
+        sealed = seal(keyring=keyring, plaintext=content, label=released, holders=(to_party,))
         (binding,) = bind(keyring=keyring, envelopes=[sealed])
         item = {"envelope": b64(sealed.to_bytes()), "binding": b64(binding.to_bytes())}
         return released, {"items": [item]}

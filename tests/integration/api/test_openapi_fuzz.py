@@ -54,7 +54,9 @@ def _app(root: Path, *, per_minute: int = 1_000_000) -> tuple[object, str]:
 
 ROOT = Path(__import__("tempfile").mkdtemp(prefix="gsomia-fuzz-"))
 APP, TOKEN = _app(ROOT)
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", APP, headers={"Authorization": f"Bearer {TOKEN}"}
+)
 
 
 @schema.parametrize()

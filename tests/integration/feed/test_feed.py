@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from gsomia.adapters.clock import SimulatedClock
 from gsomia.agreement_files import load_library
 from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
 from gsomia.core.people import Authority
-from gsomia.errors import PolicyDenied
+from gsomia.errors import IntegrityError, PolicyDenied
 from gsomia.services.feed import bundle, unbundle
 from gsomia.services.node import Node
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
@@ -103,7 +102,12 @@ def test_received_warnings_fan_out_on_the_bus(
     nodes["KOR"].delivery.drain()
     nodes["KOR"].feed.publish(stream, [warning()])
     bus.flush()
-    assert [json.loads(p)["warning_id"] for p in seen] == ["trk-1"]
+    # Crypto review M6: what the bus holds is sealed for JPN alone, bound to the subject.
+    assert [nodes["JPN"].feed.open_published(p).warning_id for p in seen] == ["trk-1"]
+    assert all(b"trk-1" not in p and b"warning_id" not in p for p in seen)
+    for other in ("KOR", "USA"):
+        with pytest.raises(IntegrityError):
+            nodes[other].feed.open_published(seen[0])
     bus.close()
 
 

@@ -32,7 +32,6 @@ def _batch() -> tuple[crypto.Envelope, crypto.Binding]:
         keyring=WORLD.jpn,
         items=list(zip(labels, contents, strict=True)),
         holders=HOLDERS,
-        now=NOW,
     )
     bindings = crypto.bind(keyring=WORLD.jpn, envelopes=envelopes)
     return envelopes[3], bindings[3]
@@ -43,10 +42,12 @@ PLAINTEXT = CONTENT + b"\x03"
 WIRE = ENVELOPE.to_bytes()
 BINDING_WIRE = BINDING.to_bytes()
 _LABEL_END = 8 + struct.unpack_from(">I", WIRE, 4)[0]
-_WRAPS_START = _LABEL_END + 13
+#: envelope-v2: the label, the 32-byte key commitment, the nonce (12) and the wrap count.
+_WRAPS_START = _LABEL_END + 32 + 13
+_WRAP_SIZE = 154
 #: Byte ranges of each holder's wrapped key in WIRE.
 WRAP_RANGES = {
-    w.holder: range(_WRAPS_START + 86 * i, _WRAPS_START + 86 * (i + 1))
+    w.holder: range(_WRAPS_START + _WRAP_SIZE * i, _WRAPS_START + _WRAP_SIZE * (i + 1))
     for i, w in enumerate(ENVELOPE.wrapped_keys)
 }
 
@@ -147,8 +148,8 @@ def test_flipping_a_frame_byte_is_refused(position: int, mask: int) -> None:
     receiver = crypto.FrameReceiver(keyring=WORLD.kor)
     receiver.accept_label(FRAME_LABEL)
     with pytest.raises(IntegrityError):
-        receiver.open(flip(FRAME, position, mask))
-    assert receiver.open(FRAME).sequence > 0
+        receiver.open(flip(FRAME, position, mask), now=NOW)
+    assert receiver.open(FRAME, now=NOW).sequence > 0
 
 
 def test_every_item_key_byte_is_protected() -> None:
@@ -164,7 +165,7 @@ def test_every_item_key_byte_is_protected() -> None:
 
 
 def test_every_keyring_file_byte_is_protected() -> None:
-    master = crypto.MasterSecret.from_text("Zq8-wX3rT6yU1iO9pA2sD5fG7hJ0kLmN4bV")
+    master = crypto.MasterSecret.from_text("Zq8-wX3rT6yU1iO9pA2sD5fG7hJ0kLmN4bVXyZabcdA")
     data = crypto.dump_keyring(WORLD.kor, master=master)
     for position in range(0, len(data), 3):
         with pytest.raises(IntegrityError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from gsomia import crypto
-from gsomia.core.labels import Label, content_digest
+from gsomia.core.labels import Label
 from gsomia.errors import ConflictError, UnknownName
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -83,7 +83,9 @@ def make_label(
     route: tuple[str, ...] = (),
     purpose: str = "Launch detection and track data for early warning",
 ) -> Label:
-    """A label for ``content``, releasable to ``releasable`` with their equivalent levels."""
+    """A label-v2 for an item, releasable to ``releasable`` with their equivalent levels
+    (``content`` is not part of it: label-v2 carries nothing derived from the content)."""
+    del content
     return Label(
         item_id=f"{item:032x}",
         agreement_id=agreement,
@@ -96,7 +98,6 @@ def make_label(
         purpose=purpose,
         created_at=NOW,
         review_on=date(2027, 11, 28),
-        content_digest=content_digest(content),
         route=route,
     )
 
@@ -112,9 +113,7 @@ def sealed(
     """An item sealed and bound by its originator (JPN unless told)."""
     label = make_label(content, item=item, **label_args)  # type: ignore[arg-type]
     keyring = world.of(label.originator)
-    envelope = crypto.seal(
-        keyring=keyring, plaintext=content, label=label, holders=holders, now=NOW
-    )
+    envelope = crypto.seal(keyring=keyring, plaintext=content, label=label, holders=holders)
     (binding,) = crypto.bind(keyring=keyring, envelopes=[envelope])
     return envelope, binding
 
@@ -148,8 +147,18 @@ class MemoryItemKeyStore:
             raise ConflictError("a re-wrap must keep the label binding")
         self.records[key.item_id] = key.to_bytes()
 
+    def reseal(self, key: crypto.ItemKey) -> None:
+        self.get(key.item_id)
+        self.records[key.item_id] = key.to_bytes()
+
     def destroy(self, item_id: str) -> None:
         self.records[item_id] = None
+
+    def uses(self, key_id: bytes) -> int:
+        return self.count_under_key(key_id)
+
+    def count_under_key(self, key_id: bytes) -> int:
+        return sum(1 for _ in self.under_key(key_id))
 
     def under_key(self, key_id: bytes) -> Iterator[str]:
         for item_id, record in list(self.records.items()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from crypto_world import NOW, World, make_label, sealed
+from crypto_world import World, make_label, sealed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +19,7 @@ def batch(world: World, size: int) -> list[tuple[crypto.Envelope, crypto.Binding
     contents = [f"report {i}".encode() for i in range(size)]
     labels = [make_label(c, item=i) for i, c in enumerate(contents)]
     envelopes = crypto.seal_batch(
-        keyring=world.jpn, items=list(zip(labels, contents, strict=True)), holders=["KOR"], now=NOW
+        keyring=world.jpn, items=list(zip(labels, contents, strict=True)), holders=["KOR"]
     )
     return list(zip(envelopes, crypto.bind(keyring=world.jpn, envelopes=envelopes), strict=True))
 
@@ -89,7 +89,7 @@ def test_only_the_party_that_made_the_label_may_sign(world: World) -> None:
     # KOR signs a batch over JPN's item by building the binding itself.
     kor_key = world.kor.newest(crypto.KeyKind.SIGNING)
     root = leaf_hash(crypto._binding.statement(envelope))
-    message = crypto._binding._signed_message("KOR", kor_key.key_id, 1, root)
+    message = crypto._binding._signed_message("KOR", kor_key.key_id, 1, root, True)
     binding = crypto.Binding(
         signer="KOR",
         signer_key_id=kor_key.key_id,
@@ -99,6 +99,7 @@ def test_only_the_party_that_made_the_label_may_sign(world: World) -> None:
         index=0,
         proof=b"",
         signature=world.kor._sign(message),
+        commitment=envelope.commitment,
     )
     with pytest.raises(IntegrityError):
         crypto.verify(keyring=world.jpn, envelope=envelope, binding=binding)

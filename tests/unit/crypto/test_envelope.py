@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from crypto_world import JK, NOW, TISA, World, make_label, sealed
+from crypto_world import JK, TISA, World, make_label, sealed
 
 from gsomia import crypto
+from gsomia.core.labels import content_digest
+from gsomia.crypto._envelope import commitment_of
 from gsomia.crypto._wire import OPAQUE
 from gsomia.errors import InputError, IntegrityError, UnknownName
 
@@ -50,7 +52,7 @@ def test_a_hub_that_is_a_holder_opens_and_grants_after_consent(world: World) -> 
     with pytest.raises(IntegrityError):
         crypto.open(keyring=world.kor, envelope=envelope, binding=binding)
     assert crypto.open(keyring=world.usa, envelope=envelope, binding=binding) == CONTENT
-    forwarded = crypto.grant(keyring=world.usa, envelope=envelope, holder="KOR", now=NOW)
+    forwarded = crypto.grant(keyring=world.usa, envelope=envelope, holder="KOR")
     assert forwarded.holders == ("JPN", "USA", "KOR")
     assert crypto.open(keyring=world.kor, envelope=forwarded, binding=binding) == CONTENT
 
@@ -58,13 +60,13 @@ def test_a_hub_that_is_a_holder_opens_and_grants_after_consent(world: World) -> 
 def test_grant_refuses_a_party_the_label_does_not_allow(world: World) -> None:
     envelope, _ = sealed(world, CONTENT, agreement=TISA, releasable=("KOR",), holders=("JPN",))
     with pytest.raises(InputError, match="may not hold"):
-        crypto.grant(keyring=world.jpn, envelope=envelope, holder="USA", now=NOW)
+        crypto.grant(keyring=world.jpn, envelope=envelope, holder="USA")
 
 
 def test_grant_needs_the_granting_node_to_hold_the_item(world: World) -> None:
     envelope, _ = sealed(world, CONTENT, agreement=TISA, releasable=("KOR", "USA"))
     with pytest.raises(IntegrityError):
-        crypto.grant(keyring=world.usa, envelope=envelope, holder="USA", now=NOW)
+        crypto.grant(keyring=world.usa, envelope=envelope, holder="USA")
 
 
 @pytest.mark.parametrize(
@@ -80,26 +82,26 @@ def test_seal_refuses_holders_the_label_does_not_allow(
 ) -> None:
     label = make_label(CONTENT)
     with pytest.raises(InputError, match=problem):
-        crypto.seal(keyring=world.jpn, plaintext=CONTENT, label=label, holders=holders, now=NOW)
+        crypto.seal(keyring=world.jpn, plaintext=CONTENT, label=label, holders=holders)
 
 
 def test_only_the_party_that_made_the_label_seals_under_it(world: World) -> None:
     label = make_label(CONTENT)
     with pytest.raises(InputError, match="did not make"):
-        crypto.seal(keyring=world.kor, plaintext=CONTENT, label=label, holders=["KOR"], now=NOW)
+        crypto.seal(keyring=world.kor, plaintext=CONTENT, label=label, holders=["KOR"])
 
 
-def test_seal_refuses_content_the_label_does_not_describe(world: World) -> None:
-    label = make_label(CONTENT)
-    with pytest.raises(InputError, match="digest"):
-        crypto.seal(keyring=world.jpn, plaintext=b"other", label=label, holders=["KOR"], now=NOW)
+def test_seal_refuses_a_label_v1_which_carries_a_digest_of_the_content(world: World) -> None:
+    label = dataclasses.replace(make_label(CONTENT), content_digest=content_digest(CONTENT))
+    with pytest.raises(InputError, match="label-v2 only"):
+        crypto.seal(keyring=world.jpn, plaintext=CONTENT, label=label, holders=["KOR"])
 
 
 def test_seal_names_a_holder_without_a_registered_key(world: World) -> None:
     label = make_label(CONTENT, agreement=TISA, releasable=("KOR",))
     lonely = dataclasses.replace(world.jpn, partners=())
     with pytest.raises(UnknownName):
-        crypto.seal(keyring=lonely, plaintext=CONTENT, label=label, holders=["KOR"], now=NOW)
+        crypto.seal(keyring=lonely, plaintext=CONTENT, label=label, holders=["KOR"])
 
 
 def test_a_label_cannot_be_moved_onto_another_items_ciphertext(world: World) -> None:
@@ -133,7 +135,8 @@ def test_every_failure_reads_the_same(world: World) -> None:
     envelope, binding = sealed(world, CONTENT)
     other, other_binding = sealed(world, b"x", item=9)
     failures = [
-        lambda: crypto.Envelope.from_bytes(b"GSE\x02" + envelope.to_bytes()[4:]),
+        lambda: crypto.Envelope.from_bytes(b"GSE\x03" + envelope.to_bytes()[4:]),
+        lambda: crypto.Envelope.from_bytes(b"GSE\x01" + envelope.to_bytes()[4:]),
         lambda: crypto.Envelope.from_bytes(envelope.to_bytes()[:-1]),
         lambda: crypto.open(keyring=world.usa, envelope=envelope, binding=binding),
         lambda: crypto.open(keyring=world.kor, envelope=envelope, binding=other_binding),
@@ -154,17 +157,19 @@ def test_seal_at_is_deterministic_and_uses_the_given_inputs(world: World) -> Non
         "plaintext": CONTENT,
         "label": label,
         "holders": ("KOR",),
-        "now": NOW,
         "data_key": bytes(range(32)),
         "nonce": bytes(12),
         "wrap_nonces": [b"\x01" * 12],
     }
     one = crypto.seal_at(**args)  # type: ignore[arg-type]
     two = crypto.seal_at(**args)  # type: ignore[arg-type]
-    assert one.to_bytes() == two.to_bytes()
+    # The content part is determined by the inputs; the HPKE encapsulation of the wrap key
+    # draws a fresh ephemeral key every time (RFC 9180 §4.1).
+    assert (one.ciphertext, one.commitment) == (two.ciphertext, two.commitment)
+    assert one.commitment == commitment_of(bytes(range(32)))
     assert one.nonce == bytes(12)
     assert one.wrapped_keys[0].nonce == b"\x01" * 12
-    assert one.wrapped_keys[0].epoch == crypto.epoch_of(NOW)
+    assert one.wrapped_keys[0].sealed_wrap_key != two.wrapped_keys[0].sealed_wrap_key
     with pytest.raises(InputError, match="wrong size"):
         crypto.seal_at(**{**args, "wrap_nonces": []})  # type: ignore[arg-type]
 
@@ -172,7 +177,7 @@ def test_seal_at_is_deterministic_and_uses_the_given_inputs(world: World) -> Non
 def test_seal_draws_a_fresh_data_key_and_nonces_per_item(world: World) -> None:
     label = make_label(CONTENT)
     one, two = (
-        crypto.seal(keyring=world.jpn, plaintext=CONTENT, label=label, holders=["KOR"], now=NOW)
+        crypto.seal(keyring=world.jpn, plaintext=CONTENT, label=label, holders=["KOR"])
         for _ in range(2)
     )
     assert one.ciphertext != two.ciphertext
@@ -184,7 +189,7 @@ def test_seal_batch_seals_each_item_like_seal(world: World) -> None:
     contents = [bytes([i]) * (i + 1) for i in range(5)]
     labels = [make_label(c, item=i) for i, c in enumerate(contents)]
     envelopes = crypto.seal_batch(
-        keyring=world.jpn, items=list(zip(labels, contents, strict=True)), holders=["KOR"], now=NOW
+        keyring=world.jpn, items=list(zip(labels, contents, strict=True)), holders=["KOR"]
     )
     bindings = crypto.bind(keyring=world.jpn, envelopes=envelopes)
     opened = crypto.open_batch(keyring=world.kor, items=list(zip(envelopes, bindings, strict=True)))
@@ -197,9 +202,7 @@ def test_a_re_marked_label_is_sealed_and_bound_by_the_party_that_re_marked_it(
 ) -> None:
     original = make_label(CONTENT)
     remarked = original.remark(by="KOR", level="JPN:HI", equivalents=(("KOR", "KOR:GUNSA_III"),))
-    envelope = crypto.seal(
-        keyring=world.kor, plaintext=CONTENT, label=remarked, holders=["KOR"], now=NOW
-    )
+    envelope = crypto.seal(keyring=world.kor, plaintext=CONTENT, label=remarked, holders=["KOR"])
     (binding,) = crypto.bind(keyring=world.kor, envelopes=[envelope])
     assert binding.signer == "KOR"
     assert crypto.open(keyring=world.kor, envelope=envelope, binding=binding) == CONTENT
@@ -207,14 +210,13 @@ def test_a_re_marked_label_is_sealed_and_bound_by_the_party_that_re_marked_it(
         crypto.bind(keyring=world.jpn, envelopes=[envelope])
 
 
-def test_wrapped_keys_carry_holder_wrapper_key_ids_and_epoch(world: World) -> None:
+def test_wrapped_keys_carry_holder_wrapper_and_holder_key_id(world: World) -> None:
     envelope, _ = sealed(world, CONTENT)
     kor_wrap = next(w for w in envelope.wrapped_keys if w.holder == "KOR")
+    assert isinstance(kor_wrap, crypto.SealedKey)
     assert kor_wrap.wrapper == "JPN"
-    assert kor_wrap.wrapper_key_id == world.jpn.newest(crypto.KeyKind.ENCRYPTION).key_id
     assert kor_wrap.holder_key_id == world.kor.newest(crypto.KeyKind.ENCRYPTION).key_id
-    assert kor_wrap.epoch == crypto.epoch_of(NOW)
-    assert len(kor_wrap.to_bytes()) == 86
+    assert len(kor_wrap.to_bytes()) == 154
 
 
 def test_pairwise_keys_differ_per_agreement(world: World) -> None:
@@ -232,3 +234,45 @@ def test_malformed_envelope_fields_are_refused_on_construction(world: World) -> 
     bad = envelope.wrapped_keys[0]._replace(holder="kor")
     with pytest.raises(InputError):
         dataclasses.replace(envelope, wrapped_keys=(bad,))
+
+
+@pytest.mark.parametrize(
+    ("agreement", "releasable", "holders"),
+    [(JK, ("KOR",), ("KOR",)), (TISA, ("KOR", "USA"), ("KOR", "USA"))],
+)
+def test_the_wrapper_cannot_open_what_it_wrapped(
+    world: World, agreement: str, releasable: tuple[str, ...], holders: tuple[str, ...]
+) -> None:
+    """Crypto review H2: a wrap opens only with the holder's private key. The sealer (and a
+    holder that granted) keeps no key that re-derives it, unlike a static pairwise KEK."""
+    envelope, binding = sealed(
+        world, CONTENT, agreement=agreement, releasable=releasable, holders=holders
+    )
+    assert all(w.wrapper == "JPN" for w in envelope.wrapped_keys)
+    with pytest.raises(IntegrityError):
+        crypto._envelope.unwrap_data_key(world.jpn, envelope)
+    # With the right HPKE info, every secret JPN holds fails; the holder's own key works.
+    for wrap in envelope.wrapped_keys:
+        info = crypto._keys._wrap_info(agreement, "JPN", wrap.holder) + wrap.holder_key_id
+        for key in world.jpn.own:
+            with pytest.raises(IntegrityError):
+                crypto._primitives.hpke_open(
+                    secret=key.secret, sealed=wrap.sealed_wrap_key, info=info
+                )
+        holder_key = world.of(wrap.holder).newest(crypto.KeyKind.ENCRYPTION)
+        opened = crypto._primitives.hpke_open(
+            secret=holder_key.secret, sealed=wrap.sealed_wrap_key, info=info
+        )
+        assert len(opened) == 32
+    for party in holders:
+        assert crypto.open(keyring=world.of(party), envelope=envelope, binding=binding) == CONTENT
+    if agreement == TISA:
+        granted = crypto.grant(keyring=world.kor, envelope=envelope, holder="JPN")
+        kor_wrap = next(w for w in granted.wrapped_keys if w.holder == "JPN")
+        assert kor_wrap.wrapper == "KOR"
+        assert crypto.open(keyring=world.jpn, envelope=granted, binding=binding) == CONTENT
+        usa_only = dataclasses.replace(
+            granted, wrapped_keys=tuple(w for w in granted.wrapped_keys if w.holder == "USA")
+        )
+        with pytest.raises(IntegrityError):
+            crypto._envelope.unwrap_data_key(world.kor, usa_only)

@@ -28,7 +28,7 @@ def test_a_frame_adds_at_most_64_bytes_beyond_the_label_reference(
     sender, receiver = stream
     frame = sender.seal(TRACK, now=NOW)
     assert crypto.FRAME_OVERHEAD == len(frame) - len(TRACK) - 32 <= 64
-    opened = receiver.open(frame)
+    opened = receiver.open(frame, now=NOW)
     assert (opened.payload, opened.sender, opened.stream_id) == (TRACK, "JPN", 7)
     assert opened.epoch == crypto.epoch_of(NOW)
     assert opened.label.item_id == f"{7:032x}"
@@ -39,9 +39,9 @@ def test_a_replayed_frame_is_refused(
 ) -> None:
     sender, receiver = stream
     frame = sender.seal(TRACK, now=NOW)
-    receiver.open(frame)
+    receiver.open(frame, now=NOW)
     with pytest.raises(ConflictError):
-        receiver.open(frame)
+        receiver.open(frame, now=NOW)
 
 
 def test_frames_may_arrive_out_of_order_within_the_window(
@@ -50,7 +50,7 @@ def test_frames_may_arrive_out_of_order_within_the_window(
     sender, receiver = stream
     frames = [sender.seal(bytes([i]), now=NOW) for i in range(5)]
     for index in (4, 0, 3, 1, 2):
-        assert receiver.open(frames[index]).payload == bytes([index])
+        assert receiver.open(frames[index], now=NOW).payload == bytes([index])
     sequences = [receiver_frame[27:35] for receiver_frame in frames]
     assert sequences == sorted(sequences)
 
@@ -58,13 +58,13 @@ def test_frames_may_arrive_out_of_order_within_the_window(
 def test_a_frame_older_than_the_window_is_refused(world: World) -> None:
     label = make_label(b"stream", item=8)
     sender = crypto.FrameSender(keyring=world.jpn, label=label, recipient="KOR", stream_id=8)
-    receiver = crypto.FrameReceiver(keyring=world.kor, window_size=4)
+    receiver = crypto.FrameReceiver(keyring=world.kor, window_size=4, max_age=timedelta(days=1))
     receiver.accept_label(label)
     frames = [sender.seal_at(b"x", now=NOW, sequence=i) for i in range(1, 8)]
-    receiver.open(frames[-1])
+    receiver.open(frames[-1], now=NOW)
     with pytest.raises(ConflictError):
-        receiver.open(frames[0])
-    assert receiver.open(frames[-2]).sequence == 6
+        receiver.open(frames[0], now=NOW)
+    assert receiver.open(frames[-2], now=NOW).sequence == 6
 
 
 def test_a_forged_frame_moves_no_window(
@@ -75,8 +75,8 @@ def test_a_forged_frame_moves_no_window(
     forged = bytearray(frame)
     forged[-1] ^= 1
     with pytest.raises(IntegrityError):
-        receiver.open(bytes(forged))
-    assert receiver.open(frame).payload == TRACK
+        receiver.open(bytes(forged), now=NOW)
+    assert receiver.open(frame, now=NOW).payload == TRACK
 
 
 def test_a_frame_cannot_be_moved_to_another_label(world: World) -> None:
@@ -88,8 +88,8 @@ def test_a_frame_cannot_be_moved_to_another_label(world: World) -> None:
     frame = sender.seal(TRACK, now=NOW)
     moved = frame[:35] + second.digest_bytes() + frame[67:]
     with pytest.raises(IntegrityError):
-        receiver.open(moved)
-    assert receiver.open(frame).label == first
+        receiver.open(moved, now=NOW)
+    assert receiver.open(frame, now=NOW).label == first
 
 
 def test_frames_under_an_unknown_label_or_to_another_party_are_refused(world: World) -> None:
@@ -98,27 +98,31 @@ def test_frames_under_an_unknown_label_or_to_another_party_are_refused(world: Wo
     frame = sender.seal(TRACK, now=NOW)
     stranger = crypto.FrameReceiver(keyring=world.kor)
     with pytest.raises(IntegrityError):
-        stranger.open(frame)
+        stranger.open(frame, now=NOW)
     hub = crypto.FrameReceiver(keyring=world.usa)
     hub.accept_label(label)
     with pytest.raises(IntegrityError):
-        hub.open(frame)
+        hub.open(frame, now=NOW)
 
 
 def test_a_new_epoch_uses_a_new_key_and_stale_epochs_are_refused(
     stream: tuple[crypto.FrameSender, crypto.FrameReceiver],
 ) -> None:
-    sender, receiver = stream
+    sender, _ = stream
+    receiver = crypto.FrameReceiver(
+        keyring=stream[1]._keyring, max_age=timedelta(days=30), max_ahead=timedelta(days=30)
+    )
+    receiver.accept_label(sender._label)
     today = sender.seal(b"today", now=NOW)
     tomorrow = sender.seal(b"tomorrow", now=NOW + timedelta(days=1))
     later = sender.seal(b"later", now=NOW + timedelta(days=2))
-    assert receiver.open(tomorrow).epoch == crypto.epoch_of(NOW) + 1
-    assert receiver.open(today).payload == b"today"
-    receiver.open(later)
+    assert receiver.open(tomorrow, now=NOW).epoch == crypto.epoch_of(NOW) + 1
+    assert receiver.open(today, now=NOW).payload == b"today"
+    receiver.open(later, now=NOW)
     far_ahead = sender.seal_at(b"far", now=NOW + timedelta(days=2), sequence=2**40)
-    assert receiver.open(far_ahead).sequence == 2**40
+    assert receiver.open(far_ahead, now=NOW).sequence == 2**40
     with pytest.raises(ConflictError, match="stale"):
-        receiver.open(today)
+        receiver.open(today, now=NOW)
 
 
 def test_a_restarted_sender_continues_above_its_old_sequence_numbers(world: World) -> None:
@@ -126,9 +130,10 @@ def test_a_restarted_sender_continues_above_its_old_sequence_numbers(world: Worl
     first = crypto.FrameSender(keyring=world.jpn, label=label, recipient="KOR", stream_id=9)
     receiver = crypto.FrameReceiver(keyring=world.kor)
     receiver.accept_label(label)
-    before = [receiver.open(first.seal(b"a", now=NOW)).sequence for _ in range(3)]
+    before = [receiver.open(first.seal(b"a", now=NOW), now=NOW).sequence for _ in range(3)]
     restarted = crypto.FrameSender(keyring=world.jpn, label=label, recipient="KOR", stream_id=9)
-    after = receiver.open(restarted.seal(b"b", now=NOW + timedelta(milliseconds=1))).sequence
+    later = NOW + timedelta(milliseconds=1)
+    after = receiver.open(restarted.seal(b"b", now=later), now=later).sequence
     assert after > max(before)
 
 

@@ -16,7 +16,7 @@ from gsomia.crypto import KeyKind
 from gsomia.errors import ConfigError, ConflictError, InputError, IntegrityError, UnknownName
 
 CONTENT = b"track 17 ascending"
-MASTER = crypto.MasterSecret.from_text("q3T8vW1xZ5b-N0mLk2Jh7Gf4Ds6Aa9Pp_YyRrEeWwQ")
+MASTER = crypto.MasterSecret.from_text("q3T8vW1xZ5b-N0mLk2Jh7Gf4Ds6Aa9Pp_YyRrEeWwQA")
 
 
 def test_key_ids_are_derived_from_the_keys() -> None:
@@ -37,12 +37,11 @@ def test_items_sealed_before_a_rotation_still_open_after_it(world: World) -> Non
     assert crypto.open(keyring=kor, envelope=old_envelope, binding=old_binding) == CONTENT
 
     label = make_label(CONTENT, item=2)
-    envelope = crypto.seal(keyring=jpn, plaintext=CONTENT, label=label, holders=["KOR"], now=LATER)
+    envelope = crypto.seal(keyring=jpn, plaintext=CONTENT, label=label, holders=["KOR"])
     (binding,) = crypto.bind(keyring=jpn, envelopes=[envelope])
     (wrap,) = envelope.wrapped_keys
-    assert wrap.wrapper_key_id == jpn.newest(KeyKind.ENCRYPTION).key_id
-    assert wrap.wrapper_key_id != world.jpn.newest(KeyKind.ENCRYPTION).key_id
     assert wrap.holder_key_id == kor.newest(KeyKind.ENCRYPTION).key_id
+    assert wrap.holder_key_id != world.kor.newest(KeyKind.ENCRYPTION).key_id
     assert binding.signer_key_id == jpn.newest(KeyKind.SIGNING).key_id != old_binding.signer_key_id
     assert crypto.open(keyring=kor, envelope=envelope, binding=binding) == CONTENT
     # A node that has not rotated cannot open what is wrapped to keys it never had.
@@ -149,16 +148,37 @@ def test_public_keys_export_and_import(world: World) -> None:
     [
         ("", "empty"),
         ("   \n", "empty"),
-        ("a8Fk2", "shorter"),
-        ("changeme-changeme-changeme-changeme", "well-known"),
-        ("xK9pQ2mZ7vR4tY8wN3bL6hJ1fD5gS0aCPASSWORD", "well-known"),
-        ("abababababababababababababababababab", "variety"),
-        ("0123012301230123012301230123012301", "variety"),
+        ("a8Fk2", "43 URL-safe"),
+        ("changeme-changeme-changeme-changeme", "43 URL-safe"),
+        # Crypto review M3: passphrases that passed the old variety heuristic.
+        ("zyxwvutsrqponmlkjihgfedcba987654", "43 URL-safe"),
+        ("Seoul-Tokyo-Washington-Link-2023!", "43 URL-safe"),
+        ("KOR node master key for the link!", "43 URL-safe"),
+        ("1111111111111111aaaaaaaaaaaaaaaaBCDEFGHIJKLMNOPQ", "43 URL-safe"),
+        # The right length and alphabet, but typed rather than drawn.
+        ("Seoul-Tokyo-Washington-Link-2023-Seoul-Toky", "exactly 32 bytes"),
+        ("abababababababababababababababababababababA", "too regular"),
+        ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "too regular"),
+        # 43 characters whose last one carries bits beyond the 256 (not canonical).
+        ("q3T8vW1xZ5b-N0mLk2Jh7Gf4Ds6Aa9Pp_YyRrEeWwQf", "exactly 32 bytes"),
+        ("q3T8vW1xZ5b+N0mLk2Jh7Gf4Ds6Aa9Pp/YyRrEeWwQE", "43 URL-safe"),
     ],
 )
 def test_unsafe_master_secrets_are_refused(text: str, problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
         crypto.MasterSecret.from_text(text)
+
+
+def test_a_secret_file_others_may_read_is_refused(tmp_path: Path) -> None:
+    """Crypto review L9 (world-readable secret files): refused, not only logged."""
+    path = tmp_path / "master"
+    path.write_text(crypto.MasterSecret.generate())
+    for mode in (0o640, 0o604, 0o660, 0o644):
+        os.chmod(path, mode)
+        with pytest.raises(ConfigError, match="group or others"):
+            crypto.MasterSecret.load(environ={"GSOMIA_MASTER_SECRET_FILE": str(path)})
+    os.chmod(path, 0o600)
+    crypto.MasterSecret.load(environ={"GSOMIA_MASTER_SECRET_FILE": str(path)})
 
 
 def test_a_generated_master_secret_is_accepted_and_fresh() -> None:
@@ -184,5 +204,5 @@ def test_the_master_secret_comes_from_the_environment_or_a_file(tmp_path: Path) 
         )
     with pytest.raises(ConfigError, match="cannot read"):
         crypto.MasterSecret.load(environ={"GSOMIA_MASTER_SECRET_FILE": str(tmp_path / "none")})
-    with pytest.raises(ConfigError, match="well-known"):
+    with pytest.raises(ConfigError, match="gsomia node secret"):
         crypto.MasterSecret.load(environ={"GSOMIA_MASTER_SECRET": "changeme" * 5})

@@ -8,13 +8,15 @@ from gsomia import crypto
 
 RECIPES = {"seal", "seal_batch", "open", "open_item", "open_batch", "bind", "verify"}
 RECIPES |= {"verify_batch", "rotate", "keep", "open_stored", "grant", "rewrap_item_key"}
-RECIPES |= {"keep_batch"}
+RECIPES |= {"keep_batch", "seal_local", "open_local", "seal_row", "check_row"}
 EXPLICIT_FORMS = {"seal_at", "grant_at", "keep_at", "rewrap_item_key_at", "dump_keyring_at"}
 EXPLICIT_FORMS |= {"keep_batch_at"}
 KEYRING = {"Keyring", "KeyKind", "PublicKey", "OwnKey", "MasterSecret", "generate_keyring"}
 KEYRING |= {"dump_keyring", "load_keyring", "export_public_keys", "import_public_keys"}
-VALUES = {"Envelope", "WrappedKey", "Binding", "ItemKey", "epoch_of"}
+VALUES = {"Envelope", "WrappedKey", "SealedKey", "Binding", "ItemKey", "epoch_of"}
+VALUES |= {"AT_REST_BUDGET"}
 FRAMES = {"FrameSender", "FrameReceiver", "OpenedFrame", "ReplayWindow", "FRAME_OVERHEAD"}
+FRAMES |= {"FrameCounter", "FrameFloor"}
 
 
 def test_the_public_names_are_pinned() -> None:

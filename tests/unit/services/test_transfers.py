@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from gsomia.core.labels import Label, content_digest
+from gsomia.core.labels import Label
 from gsomia.crypto import Binding, Envelope, open_stored
 from gsomia.crypto._documents import DOCUMENT_MAGIC, sign_document
 from gsomia.errors import InputError, IntegrityError
@@ -20,7 +20,7 @@ from gsomia.ports.store import ItemState
 from gsomia.services._transfers import transfer_items
 from gsomia.services.custody import TRANSFER_CHUNK
 from gsomia.services.messages import PARTS_FORMAT, Kind, Message, b64, decode, encode
-from workflow_support import World, officer
+from workflow_support import World, acts, officer
 
 ID = "1" * 32
 
@@ -106,8 +106,7 @@ def contents(n: int) -> list[bytes]:
 
 
 def ledger(world: World, party: str) -> list[LedgerEntry]:
-    log = world[party].ctx.store.ledger
-    return [LedgerEntry.from_bytes(e) for e in log.iter_entries(0, log.size())]
+    return acts(world[party])
 
 
 def test_a_provision_records_what_item_by_item_construction_gives(world: World) -> None:
@@ -143,11 +142,12 @@ def test_a_provision_records_what_item_by_item_construction_gives(world: World) 
             purpose=label.purpose,
             created_at=label.created_at,
             review_on=label.review_on,
-            content_digest=content_digest(sent[i]),
             route=label.route,
         )
         assert label == plain and row.label == plain.canonical_bytes()
-        assert (record.ciphertext, record.binding) == (envelope, binding)
+        kept = Envelope.from_bytes(record.ciphertext)
+        assert kept.wrapped_keys == () and record.binding == binding
+        assert kept == Envelope.from_bytes(envelope).without_keys()
         assert record.label_digest == row.digest == plain.digest()
         assert record.state is ItemState.SENT
         assert entry == LedgerEntry(
@@ -198,7 +198,12 @@ def test_a_receipt_records_what_item_by_item_construction_gives(world: World) ->
                 at=received.at,
                 item_id=label.item_id,
                 rule_ids=received.rule_ids,
-                details={"label": label.digest(), "counterparty": "JPN", "transfer": queued.id},
+                details={
+                    "label": label.digest(),
+                    "counterparty": "JPN",
+                    "transfer": queued.id,
+                    "facility": "kor-hq",
+                },
             )
             assert marking == LedgerEntry(
                 agreement_id="jpn-kor-gsomia",

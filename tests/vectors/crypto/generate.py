@@ -1,8 +1,15 @@
-"""Write the label-v1, envelope-v1, binding-v1, frame-v1, item-key-v1 and keyring-v1 vectors.
+"""Write the label-v2, envelope-v2 and binding-v2 vectors.
 
 Run ``python tests/vectors/crypto/generate.py`` from the repository root after a deliberate
 format change; the tests then check gsomia against the files, and check the files against an
-independent decoder written from ``docs/formats/`` alone. Every random input is fixed here.
+independent decoder written from ``docs/formats/`` alone. Every random input is fixed here
+but one: the HPKE encapsulation of each wrap key draws its own ephemeral key (RFC 9180
+§4.1; pyca/cryptography takes no fixed one), so the wraps differ from run to run while the
+content, commitment and every other field do not.
+
+The label-v1, envelope-v1, binding-v1, frame-v1, item-key-v1 and keyring-v1 files are
+frozen: they were written by this script's earlier revision, when items were sealed under
+label-v1, and are kept to show that such items still parse, verify and open.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
 
 from gsomia import crypto  # noqa: E402
-from gsomia.core.labels import Label, content_digest  # noqa: E402
+from gsomia.core.labels import Label  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 AGREEMENT = "jpn-kor-gsomia"
@@ -65,7 +72,6 @@ CONTENTS = [
 
 
 def label_fields(index: int) -> dict[str, Any]:
-    content = CONTENTS[index].encode()
     return {
         "item_id": fixed(f"item {index}", 16).hex(),
         "agreement_id": AGREEMENT,
@@ -79,7 +85,6 @@ def label_fields(index: int) -> dict[str, Any]:
         "purpose": 'Early warning of ballistic missile launches ("TISA" §1)\n',
         "created_at": "2026-11-28T12:00:00.000000Z",
         "review_on": "2027-11-28",
-        "content_digest": content_digest(content),
         "revision": 1,
         "supersedes": None,
         "marked_by": None,
@@ -100,7 +105,6 @@ def make_label(fields: dict[str, Any]) -> Label:
         purpose=fields["purpose"],
         created_at=datetime.fromisoformat(fields["created_at"][:-1]).replace(tzinfo=UTC),
         review_on=date.fromisoformat(fields["review_on"]),
-        content_digest=fields["content_digest"],
         revision=fields["revision"],
         supersedes=fields["supersedes"],
         marked_by=fields["marked_by"],
@@ -130,7 +134,6 @@ def build() -> dict[str, dict[str, Any]]:
             plaintext=text.encode(),
             label=label,
             holders=("JPN", "KOR"),
-            now=NOW,
             data_key=bytes.fromhex(inputs["data_key"]),
             nonce=bytes.fromhex(inputs["nonce"]),
             wrap_nonces=[bytes.fromhex(inputs[f"wrap_nonce_{p}"]) for p in ("JPN", "KOR")],
@@ -149,14 +152,15 @@ def build() -> dict[str, dict[str, Any]]:
                 "label_canonical": label.canonical_bytes().decode("utf-8"),
                 "holders": ["JPN", "KOR"],
                 **inputs,
+                "commitment": envelope.commitment.hex(),
                 "envelope": envelope.to_bytes().hex(),
             }
         )
     bindings = crypto.bind(keyring=rings["JPN"], envelopes=envelopes)
     return {
-        "label-v1": {"labels": labels},
-        "envelope-v1": {**common, "items": items},
-        "binding-v1": {
+        "label-v2": {"labels": labels},
+        "envelope-v2": {**common, "items": items},
+        "binding-v2": {
             **common,
             "signer": "JPN",
             "batch": [
@@ -164,57 +168,6 @@ def build() -> dict[str, dict[str, Any]]:
                 for e, b in zip(envelopes, bindings, strict=True)
             ],
         },
-        "frame-v1": {**common, **frame_vector(rings, labels[0]["canonical"])},
-        "item-key-v1": {**common, **item_key_vector(rings, envelopes[0], bindings[0])},
-        "keyring-v1": keyring_vector(rings["KOR"]),
-    }
-
-
-def frame_vector(rings: dict[str, crypto.Keyring], canonical: str) -> dict[str, Any]:
-    label = Label.from_bytes(canonical.encode("utf-8"))
-    sender = crypto.FrameSender(keyring=rings["JPN"], label=label, recipient="KOR", stream_id=7)
-    payload = bytes.fromhex("0102") + b"track 17 ECEF 3.1e6 4.2e6 3.9e6 m"
-    frame = sender.seal_at(payload, now=NOW, sequence=43_200_000_000)
-    return {
-        "label_canonical": canonical,
-        "recipient": "KOR",
-        "stream_id": 7,
-        "sequence": 43_200_000_000,
-        "payload": payload.hex(),
-        "frame": frame.hex(),
-    }
-
-
-def item_key_vector(
-    rings: dict[str, crypto.Keyring], envelope: crypto.Envelope, binding: crypto.Binding
-) -> dict[str, Any]:
-    nonce = fixed("item key nonce", 12)
-    stored, item_key = crypto.keep_at(
-        keyring=rings["KOR"], envelope=envelope, binding=binding, nonce=nonce
-    )
-    return {
-        "holder": "KOR",
-        "envelope": envelope.to_bytes().hex(),
-        "stored_envelope": stored.to_bytes().hex(),
-        "item_id": item_key.item_id,
-        "nonce": nonce.hex(),
-        "record": item_key.to_bytes().hex(),
-    }
-
-
-def keyring_vector(ring: crypto.Keyring) -> dict[str, Any]:
-    master = "vector-master-7f3Kq9ZrT2wXb8mN4pLs6Hd1Yc5Gv0Ju"
-    salt, nonce = fixed("keyring salt", 16), fixed("keyring nonce", 12)
-    data = crypto.dump_keyring_at(
-        ring, master=crypto.MasterSecret.from_text(master), salt=salt, nonce=nonce
-    )
-    return {
-        "party": ring.party,
-        "master_secret": master,
-        "salt": salt.hex(),
-        "nonce": nonce.hex(),
-        "file": data.hex(),
-        "public_keys": crypto.export_public_keys(ring).decode("utf-8"),
     }
 
 

@@ -38,6 +38,7 @@ class Act(enum.StrEnum):
     # Reclassification (JK-6.g): the originator decides, every holder re-marks.
     RECLASSIFY = "reclassify"
     REMARK = "remark"
+    RESEAL = "reseal"  # a holder's new label version at the same marking
     # Incidents (JK-17.1).
     INCIDENT = "incident"
     # The agreement itself (JK-21).
@@ -66,6 +67,17 @@ class Act(enum.StrEnum):
     SHARE_WARNING = "share-warning"
     # A network of the party (a TAK server) carrying markings.
     CARRY = "carry"
+    # A partner's act, recorded here under the article it was done under.
+    RECEIVE_RETURN = "receive-return"
+    RECEIVE_INCIDENT = "receive-incident"
+    RECEIVE_CONSENT_REQUEST = "receive-consent-request"
+    RECEIVE_CONSENT_ANSWER = "receive-consent-answer"
+    RECEIVE_LAW_NOTICE = "receive-law-notice"
+    RECEIVE_LAW_REQUEST = "receive-law-request"
+    RECEIVE_VISIT = "receive-visit"
+    RECEIVE_VISIT_ANSWER = "receive-visit-answer"
+    RECEIVE_ASSURANCE = "receive-assurance"
+    RECEIVE_AMENDMENT = "receive-amendment"
 
 
 class Rule(Protocol[RequestT_contra]):

@@ -29,6 +29,7 @@ from gsomia.core.rules.handling import (
     Destruction,
     Disposal,
     FacilityConditions,
+    MarkingKept,
     Placement,
     Reclassification,
     Reproduction,
@@ -43,6 +44,7 @@ from gsomia.core.rules.liaison import (
     VisitorsCleared,
 )
 from gsomia.core.rules.notes import AmendableInForce, NoteFitsAgreement, NoteInTime, NoticePeriod
+from gsomia.core.rules.partners import ByConsentKind, ByVisitKind, FromPartner
 from gsomia.core.rules.receive import (
     AgreementKnown,
     BindingVerified,
@@ -51,7 +53,7 @@ from gsomia.core.rules.receive import (
     OnRoute,
     RelayedWithConsent,
 )
-from gsomia.core.rules.release import HubConsent, PurposeLimited, ThirdPartyConsent
+from gsomia.core.rules.release import ConsentAsked, HubConsent, PurposeLimited, ThirdPartyConsent
 from gsomia.core.rules.requests import AccessRequest, ReceiveRequest, ReleaseRequest
 from gsomia.core.rules.send import (
     AssuranceGiven,
@@ -241,7 +243,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.RETAIN: _fixed(Retention()),
         Act.RETURN: _fixed(*_ACCESS, Disposal()),
         Act.DESTROY: _fixed(*_ACCESS, Disposal(), Destruction()),
-        Act.ASK_CONSENT: _fixed(*_ACCESS),
+        Act.ASK_CONSENT: _fixed(*_ACCESS, ConsentAsked()),
         Act.ANSWER_CONSENT: _answer_consent,
         Act.RELEASE: _fixed(*(ViaAccess(r) for r in _ACCESS), ThirdPartyConsent()),
         Act.FORWARD: _fixed(AuthorityHeld("consent"), ClearedForItem("consent"), HubConsent()),
@@ -251,6 +253,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
             Reclassification(),
         ),
         Act.REMARK: _fixed(Reclassification()),
+        Act.RESEAL: _fixed(MarkingKept()),
         Act.INCIDENT: _fixed(AuthorityHeld("incident"), ClearedForItem("incident")),
         Act.GIVE_NOTE: _note,
         Act.RECEIVE_NOTE: _fixed(NoteFitsAgreement(), NoticePeriod(), NoteInTime()),
@@ -272,6 +275,16 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),
         Act.SHARE_WARNING: _share_warning,
         Act.CARRY: _fixed(NetworkAccredited()),
+        Act.RECEIVE_RETURN: _fixed(FromPartner("disposal")),
+        Act.RECEIVE_INCIDENT: _fixed(FromPartner("incident")),
+        Act.RECEIVE_CONSENT_REQUEST: _fixed(ByConsentKind()),
+        Act.RECEIVE_CONSENT_ANSWER: _fixed(ByConsentKind()),
+        Act.RECEIVE_LAW_NOTICE: _fixed(FromPartner("national_law")),
+        Act.RECEIVE_LAW_REQUEST: _fixed(FromPartner("laws_on_request")),
+        Act.RECEIVE_VISIT: _fixed(ByVisitKind()),
+        Act.RECEIVE_VISIT_ANSWER: _fixed(ByVisitKind()),
+        Act.RECEIVE_ASSURANCE: _fixed(FromPartner("assurance")),
+        Act.RECEIVE_AMENDMENT: _fixed(FromPartner("amendment")),
     }
 )
 

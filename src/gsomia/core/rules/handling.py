@@ -22,6 +22,7 @@ from gsomia.core.rules.requests import (
     HandOverRequest,
     PlaceRequest,
     ReclassificationRequest,
+    ResealRequest,
     RetentionRequest,
     TranslateRequest,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Destruction",
     "Disposal",
     "FacilityConditions",
+    "MarkingKept",
     "Placement",
     "Reclassification",
     "Reproduction",
@@ -240,3 +242,21 @@ class Destruction:
             return Decision.deny("destroy", rule, f"item {item.id} is already destroyed")
         where = item.facility or "no facility"
         return Decision.allow("destroy", rule, f"{request.person.id} destroys it at {where}")
+
+
+class MarkingKept:
+    """A holder's own new label version (sealing an item again at rest) keeps its marking:
+    the originator's level and this party's equivalent are those already marked (JK-4.2)."""
+
+    key: ClassVar[str] = "marking"
+    article: ClassVar[str] = "marked with the equivalent level"
+
+    def evaluate(self, request: ResealRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        item = request.item
+        if request.level != item.level.ref:
+            return Decision.deny("re-mark", rule, f"{request.level} is not {item.level.ref}")
+        if request.equivalent not in (None, item.holder_level.ref):
+            reason = f"{request.equivalent} is not the equivalent {item.holder_level.ref}"
+            return Decision.deny("re-mark", rule, reason)
+        return Decision.allow("re-mark", rule, f"marked {item.holder_level.ref} as before")

@@ -10,7 +10,7 @@ from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind, Item
 from gsomia.core.rules.requests import ForwardRequest, ReleaseRequest
 
-__all__ = ["HubConsent", "PurposeLimited", "ThirdPartyConsent"]
+__all__ = ["ConsentAsked", "HubConsent", "PurposeLimited", "ThirdPartyConsent"]
 
 
 def _consent_problem(
@@ -127,6 +127,24 @@ class Using(Protocol):
     def at(self) -> datetime: ...
     @property
     def consent(self) -> Consent | None: ...
+
+
+class ConsentAsked:
+    """A holder asks the originator in writing for consent: to use an item for another
+    purpose (JK-5.2, when the request names one), else to release it, through the hub where
+    the agreement has one (TI-3) or to a third party (JK-5.1). Whoever has access to the item
+    may ask; the decision cites the article the consent is asked under."""
+
+    key: ClassVar[str] = "third_party"
+    article: ClassVar[str] = "prior written consent asked of the originator"
+
+    def evaluate(self, request: Using) -> Decision:
+        a = request.agreement
+        if request.purpose is not None:
+            key = "purpose"
+        else:
+            key = "consent" if a.route.kind == "hub" else "third_party"
+        return Decision.allow("ask consent", a.rule_id(key), "consent asked in writing")
 
 
 class PurposeLimited:

@@ -33,10 +33,12 @@ __all__ = [
     "LawRequest",
     "NetworkRequest",
     "NoteRequest",
+    "PartnerActRequest",
     "PlaceRequest",
     "ReceiveRequest",
     "ReclassificationRequest",
     "ReleaseRequest",
+    "ResealRequest",
     "RetentionRequest",
     "SendRequest",
     "TranslateRequest",
@@ -412,4 +414,29 @@ class NetworkRequest:
     agreement: Agreement
     level: Level
     accredited: Level
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerActRequest:
+    """Is ``sender``'s act, received by ``party`` under ``agreement``, one a party to it does
+    under its article? ``subject`` says which article where an act has several: the kind
+    of consent (``release`` or ``purpose``) or of visit (``access`` or ``security``)."""
+
+    agreement: Agreement
+    party: str
+    sender: str
+    at: datetime
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResealRequest:
+    """May the holder seal ``item`` again at rest under a new label version of its own that
+    marks it ``level`` (the originator's) and ``equivalent`` (this party's)?"""
+
+    agreement: Agreement
+    item: Item
+    level: str
+    equivalent: str | None
     at: datetime

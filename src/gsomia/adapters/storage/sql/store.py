@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    and_,
     create_engine,
     event,
     func,
@@ -39,19 +39,23 @@ from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
 from gsomia.adapters.storage._sql_rows import insert_rows
+from gsomia.adapters.storage.sql import frames
+from gsomia.adapters.storage.sql import request_keys as rk
 from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, vacuum_item_keys
+from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, purge_destroyed
+from gsomia.adapters.storage.sql.outbox import OutboxMethods, chunks
+from gsomia.adapters.storage.sql.sealing import Sealer
 from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Clearance, Facility, Person, Role
-from gsomia.errors import ConfigError, ConflictError, StorageError, UnknownName
+from gsomia.errors import ConfigError, ConflictError, StateTampered, StorageError, UnknownName
+from gsomia.ports.state import JournalRow, SealedRow, StateSeals
 from gsomia.ports.store import (
-    InboxRecord,
+    FrameState,
     ItemRecord,
     ItemState,
     LabelRecord,
-    OutboxMessage,
-    OutboxState,
+    RequestKey,
     WorkflowRecord,
 )
 
@@ -122,6 +126,26 @@ class SqlStore:
         self._schemes = schemes
         self._ledger = SqlLedgerStore(engine, origin=ledger_origin)
         self._on_enqueued: list[Callable[[], None]] = []
+        self._purge_owed = False
+        self._seals: StateSeals | None = None
+
+    def seal_with(self, seals: StateSeals) -> None:
+        """Seal and check the registry, items, labels and workflow records with ``seals``
+        (see :mod:`gsomia.ports.state`); until then they can be neither read nor written."""
+        self._seals = seals
+
+    def _uow(self, conn: Connection) -> SqlUnitOfWork:
+        return SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger, self._seals)
+
+    def _report(self, uow: SqlUnitOfWork | None) -> None:
+        """Report every row a unit of work found tampered with, once it has ended."""
+        if uow is None or self._seals is None:
+            return
+        for error in uow.sealer.tampered:
+            try:
+                self._seals.alarm(error)
+            except Exception:  # the refusal stands even when the alarm cannot be stored
+                _logger.exception("could not record the alarm for %s", error)
 
     @property
     def ledger(self) -> SqlLedgerStore:
@@ -141,20 +165,47 @@ class SqlStore:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
-        """One write transaction; commits on success, rolls back on any exception."""
+        """One write transaction; commits on success, rolls back on any exception. The
+        journal of its sealed writes, and their ledger entry, commit with it; the first one
+        to commit inside :meth:`claiming` records the claim's key with it."""
+        uow: SqlUnitOfWork | None = None
+        claim = rk.CURRENT_CLAIM.get()
+        pending = claim if claim is not None and not claim.recorded else None
         try:
             with self._engine.begin() as conn:
-                uow = SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
+                uow = self._uow(conn)
                 yield uow
+                uow.sealer.flush()
+                if pending is not None:
+                    rk.record_claim(conn, pending)
+        except StateTampered as exc:
+            if uow is not None:
+                uow.sealer.note(exc)
+            raise
         except SqlIntegrityError as exc:
             raise ConflictError(
                 f"the store refused a duplicate or inconsistent record: {exc.orig}"
             ) from exc
         except SQLAlchemyError as exc:
             raise StorageError(f"the store failed and rolled back: {exc}") from exc
+        finally:
+            self._report(uow)
+        if pending is not None:
+            pending.recorded = True
         if uow.enqueued:
             for callback in self._on_enqueued:
                 callback()
+
+    @contextmanager
+    def claiming(self, key: RequestKey) -> Iterator[rk.PendingClaim]:
+        """Record ``key`` with the first unit of work that commits inside the block, in
+        this context (a request's worker thread inherits it); see ``ports.store``."""
+        claim = rk.PendingClaim(key=key)
+        token = rk.CURRENT_CLAIM.set(claim)
+        try:
+            yield claim
+        finally:
+            rk.CURRENT_CLAIM.reset(token)
 
     def on_enqueued(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after each committed unit of work that queued outgoing
@@ -164,44 +215,49 @@ class SqlStore:
     @contextmanager
     def read(self) -> Iterator[SqlUnitOfWork]:
         """A read-only view (a transaction that is always rolled back)."""
+        uow: SqlUnitOfWork | None = None
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(gsomia_read_only=True)
-                yield SqlUnitOfWork(conn, self._schemes, self.dialect, self._ledger)
+                uow = self._uow(conn)
+                yield uow
                 conn.rollback()
+        except StateTampered as exc:
+            if uow is not None:
+                uow.sealer.note(exc)
+            raise
         except SQLAlchemyError as exc:
             raise StorageError(f"the store failed: {exc}") from exc
+        finally:
+            self._report(uow)
 
     def close(self) -> None:
         self._engine.dispose()
 
+    @property
+    def purge_pending(self) -> bool:
+        """Whether a purge of destroyed keys failed and is still owed."""
+        return self._purge_owed
+
     def purge_destroyed_keys(self) -> None:
-        """Make destroyed item keys' bytes unreachable (WAL checkpoint or VACUUM); raises
-        StorageError when it cannot (on SQLite, while a reader still holds the old pages)."""
+        """Make destroyed item keys' bytes unreachable (WAL checkpoint or VACUUM), trying a
+        few times over about a second; raises StorageError when it still cannot (on SQLite,
+        while a reader holds the old pages), and the purge stays owed
+        (:attr:`purge_pending`) until a later call succeeds."""
         try:
-            if self.dialect == "sqlite":
-                # A checkpoint cannot run inside a transaction, and every SQLAlchemy
-                # connection here begins one, so it runs on the driver connection.
-                raw = self._engine.raw_connection()
-                try:
-                    cursor = raw.cursor()
-                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    result = cursor.fetchone()
-                    cursor.close()
-                finally:
-                    raw.close()
-                if result is None or result[0]:
-                    # A reader's snapshot still needs the old pages: the WAL keeps them.
-                    raise StorageError("a reader holds old pages; destroyed keys remain in the WAL")
-            else:
-                vacuum_item_keys(self._engine)
-        except (SQLAlchemyError, sqlite3.Error) as exc:
-            raise StorageError(f"the store could not purge destroyed keys: {exc}") from exc
+            purge_destroyed(self._engine)
+        except StorageError:
+            self._purge_owed = True
+            raise
+        self._purge_owed = False
 
 
-def open_store(url: str, *, schemes: SchemeRegistry, ledger_origin: str) -> SqlStore:
-    """Open (creating or upgrading) the store at ``url`` with its ledger ``ledger_origin``;
-    raises StorageError."""
+def open_store(
+    url: str, *, schemes: SchemeRegistry, ledger_origin: str, seals: StateSeals | None = None
+) -> SqlStore:
+    """Open (creating or upgrading) the store at ``url`` with its ledger ``ledger_origin``,
+    sealing its rows with ``seals`` (or later, :meth:`SqlStore.seal_with`); raises
+    StorageError."""
     where = make_url(url).render_as_string(hide_password=True)
     try:
         engine = make_engine(url)
@@ -210,20 +266,32 @@ def open_store(url: str, *, schemes: SchemeRegistry, ledger_origin: str) -> SqlS
         raise StorageError(f"cannot open the store at {where}: {exc}") from exc
     store = SqlStore(engine, schemes=schemes, ledger_origin=ledger_origin)
     store.ledger.create_schema()
+    if seals is not None:
+        store.seal_with(seals)
     return store
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(OutboxMethods):
     """Every store operation inside one transaction (see :class:`gsomia.ports.store.UnitOfWork`)."""
 
     def __init__(
-        self, conn: Connection, schemes: SchemeRegistry, dialect: str, ledger: SqlLedgerStore
+        self,
+        conn: Connection,
+        schemes: SchemeRegistry,
+        dialect: str,
+        ledger: SqlLedgerStore,
+        seals: StateSeals | None = None,
     ) -> None:
         self._conn = conn
         self._schemes = schemes
         self._ledger = ledger
         self._keys = SqlItemKeyStore(conn, dialect=dialect)
         self.enqueued = False  # whether this unit of work queued outgoing messages
+        self.sealer = Sealer(
+            conn,
+            seals,
+            append_entry=lambda entry: ledger.append_batch([entry], keys=["state"], conn=conn),
+        )
 
     @property
     def keys(self) -> SqlItemKeyStore:
@@ -236,18 +304,14 @@ class SqlUnitOfWork:
     # Registry ----------------------------------------------------------------------------
 
     def add_facility(self, facility: Facility) -> None:
-        self._insert(
-            t.facilities,
-            [
-                {
-                    "id": facility.id,
-                    "party": facility.party,
-                    "name": facility.name,
-                    "contractor": facility.contractor,
-                }
-            ],
-            what=f"facility {facility.id}",
-        )
+        row = {
+            "id": facility.id,
+            "party": facility.party,
+            "name": facility.name,
+            "contractor": facility.contractor,
+        }
+        what = f"facility {facility.id}"
+        self._insert(t.facilities, [self._sealed("facilities", row)], what=what)
 
     def facility(self, facility_id: str) -> Facility:
         row = self._conn.execute(
@@ -255,47 +319,63 @@ class SqlUnitOfWork:
         ).first()
         if row is None:
             raise UnknownName(kind="facility", name=facility_id)
+        self.sealer.fresh("facilities", [self.sealer.checked("facilities", row._mapping)])
         return Facility(id=row.id, party=row.party, name=row.name, contractor=row.contractor)
 
     def facilities(self) -> list[Facility]:
         rows = self._conn.execute(select(t.facilities).order_by(t.facilities.c.id))
         return [
-            Facility(id=r.id, party=r.party, name=r.name, contractor=r.contractor) for r in rows
+            Facility(id=r.id, party=r.party, name=r.name, contractor=r.contractor)
+            for r in rows
+            if self.sealer.checked("facilities", r._mapping)
         ]
 
     def add_person(self, person: Person) -> None:
-        self._insert(t.persons, [_person_row(person)], what=f"person {person.id}")
+        row = self._sealed("persons", _person_row(person))
+        self._insert(t.persons, [row], what=f"person {person.id}")
         self._register(person)
 
     def replace_person(self, person: Person) -> None:
-        self.person(person.id)
-        self._conn.execute(
-            update(t.persons).where(t.persons.c.id == person.id).values(**_person_row(person))
-        )
+        old = self.person(person.id)
+        self.sealer.update("persons", person.id, _person_row(person))
         self._conn.execute(t.registrations.delete().where(t.registrations.c.person_id == person.id))
+        for facility in sorted(old.registered_at):
+            self.sealer.deleted("registrations", f"{person.id}/{facility}")
         self._register(person)
 
     def _register(self, person: Person) -> None:
         if person.registered_at:
             self._conn.execute(
                 insert(t.registrations),
-                [{"facility_id": f, "person_id": person.id} for f in sorted(person.registered_at)],
+                [
+                    self._sealed("registrations", {"facility_id": f, "person_id": person.id})
+                    for f in sorted(person.registered_at)
+                ],
             )
 
     def person(self, person_id: str) -> Person:
         row = self._conn.execute(select(t.persons).where(t.persons.c.id == person_id)).first()
         if row is None:
             raise UnknownName(kind="person", name=person_id)
-        return self._person(row)
+        return self._person(row, fresh=True)
 
     def persons(self) -> list[Person]:
         rows = self._conn.execute(select(t.persons).order_by(t.persons.c.id)).all()
         return [self._person(r) for r in rows]
 
-    def _person(self, row: Any) -> Person:
-        regs = self._conn.execute(
-            select(t.registrations.c.facility_id).where(t.registrations.c.person_id == row.id)
-        ).scalars()
+    def _person(self, row: Any, *, fresh: bool = False) -> Person:
+        """A person from their sealed row and registrations; a keyed read (``fresh``) also
+        holds both to the journal, so a deleted or re-inserted registration is refused."""
+        self.sealer.checked("persons", row._mapping)
+        regs = [
+            self.sealer.checked("registrations", r._mapping)
+            for r in self._conn.execute(
+                select(t.registrations).where(t.registrations.c.person_id == row.id)
+            )
+        ]
+        if fresh:
+            self.sealer.fresh("persons", [row._mapping])
+            self._fresh_registrations(row.id, regs)
         clearance = None
         if row.clearance_ref:
             clearance = Clearance(
@@ -310,7 +390,7 @@ class SqlUnitOfWork:
             role=Role(row.role),
             clearance=clearance,
             need_to_know=frozenset(json.loads(row.need_to_know)),
-            registered_at=frozenset(regs),
+            registered_at=frozenset(str(r["facility_id"]) for r in regs),
             rank=row.rank,
             nationality=row.nationality,
         )
@@ -322,13 +402,16 @@ class SqlUnitOfWork:
 
     def add_items(self, items: Sequence[ItemRecord]) -> None:
         if items:
-            self._insert_rows(t.items, list(map(_ITEM_FIELDS, items)), what="item")
+            rows = [self._sealed_tuple("items", _ITEM_FIELDS(item)) for item in items]
+            self._insert_rows(t.items, rows, what="item")
 
     def item(self, item_id: str) -> ItemRecord:
-        row = self._conn.execute(select(t.items).where(t.items.c.id == item_id)).first()
+        row = self._conn.execute(_ITEMS.where(t.items.c.id == item_id)).first()
         if row is None:
             raise UnknownName(kind="item", name=item_id)
-        return _item(row)
+        record = self._item(row)
+        self.sealer.fresh("items", [row._mapping])
+        return record
 
     def has_item(self, item_id: str) -> bool:
         return (
@@ -339,7 +422,7 @@ class SqlUnitOfWork:
     def existing_items(self, item_ids: Sequence[str]) -> set[str]:
         """Which of ``item_ids`` are stored (one query per 500 ids)."""
         found: set[str] = set()
-        for chunk in _chunks(list(item_ids), 500):
+        for chunk in chunks(list(item_ids), 500):
             q = select(t.items.c.id).where(t.items.c.id.in_(chunk))
             found.update(self._conn.execute(q).scalars())
         return found
@@ -347,10 +430,10 @@ class SqlUnitOfWork:
     def items(
         self, *, state: ItemState | None = None, limit: int = 1000, after: str = ""
     ) -> list[ItemRecord]:
-        q = select(t.items).where(t.items.c.id > after).order_by(t.items.c.id).limit(limit)
+        q = _ITEMS.where(t.items.c.id > after).order_by(t.items.c.id).limit(limit)
         if state is not None:
             q = q.where(t.items.c.state == state.value)
-        return [_item(r) for r in self._conn.execute(q)]
+        return [self._item(r) for r in self._conn.execute(q)]
 
     def count_items(self, *, state: ItemState | None = None) -> int:
         q = select(func.count()).select_from(t.items)
@@ -374,9 +457,14 @@ class SqlUnitOfWork:
             values["holder_level_ref"] = holder_level_ref
         if purpose_lapsed is not None:
             values["purpose_lapsed"] = purpose_lapsed
-        done = self._conn.execute(update(t.items).where(t.items.c.id == item_id).values(**values))
-        if done.rowcount != 1:
+        self._update_item(item_id, values)
+
+    def _update_item(self, item_id: str, values: dict[str, Any]) -> None:
+        if not self.sealer.update("items", item_id, values):
             raise UnknownName(kind="item", name=item_id)
+
+    def reseal_item(self, item_id: str, *, ciphertext: bytes, binding: bytes) -> None:
+        self._update_item(item_id, {"ciphertext": ciphertext, "binding": binding})
 
     def erase_ciphertext(self, item_id: str) -> None:
         self._conn.execute(update(t.items).where(t.items.c.id == item_id).values(ciphertext=b""))
@@ -386,7 +474,8 @@ class SqlUnitOfWork:
 
     def add_labels(self, labels: Sequence[LabelRecord]) -> None:
         if labels:
-            self._insert_rows(t.labels, list(map(_LABEL_FIELDS, labels)), what="label")
+            rows = [self._sealed_tuple("labels", _LABEL_FIELDS(label)) for label in labels]
+            self._insert_rows(t.labels, rows, what="label")
 
     def labels(self, item_id: str) -> list[LabelRecord]:
         rows = self._conn.execute(
@@ -401,6 +490,7 @@ class SqlUnitOfWork:
                 recorded_at=r.recorded_at,
             )
             for r in rows
+            if self.sealer.checked("labels", r._mapping)
         ]
 
     def next_copy_number(self, parent_id: str) -> int:
@@ -415,22 +505,17 @@ class SqlUnitOfWork:
             raise ConflictError(
                 f"{record.kind} {record.id}: version {record.version} is stale (latest is {latest})"
             )
-        self._insert(
-            t.records,
-            [
-                {
-                    "kind": record.kind,
-                    "id": record.id,
-                    "version": record.version,
-                    "state": record.state,
-                    "item_id": record.item_id,
-                    "body": json.dumps(record.body, sort_keys=True, ensure_ascii=False),
-                    "document": record.document,
-                    "updated_at": record.updated_at,
-                }
-            ],
-            what=f"{record.kind} {record.id}",
-        )
+        row = {
+            "kind": record.kind,
+            "id": record.id,
+            "version": record.version,
+            "state": record.state,
+            "item_id": record.item_id,
+            "body": json.dumps(record.body, sort_keys=True, ensure_ascii=False),
+            "document": record.document,
+            "updated_at": record.updated_at,
+        }
+        self._insert(t.records, [self._sealed("records", row)], what=f"{record.kind} {record.id}")
 
     def _latest_version(self, kind: str, record_id: str) -> int:
         q = select(func.max(t.records.c.version)).where(
@@ -448,6 +533,7 @@ class SqlUnitOfWork:
         row = self._conn.execute(q).first()
         if row is None:
             raise UnknownName(kind=kind, name=record_id)
+        self.sealer.fresh("records", [self.sealer.checked("records", row._mapping)])
         return _record(row)
 
     def records(
@@ -467,150 +553,123 @@ class SqlUnitOfWork:
             q = q.where(t.records.c.item_id == item_id)
         if prefix is not None:
             q = q.where(t.records.c.id.startswith(prefix, autoescape=True))
-        latest: dict[str, WorkflowRecord] = {}
+        latest: dict[str, Any] = {}
         for row in self._conn.execute(q):
-            latest[row.id] = _record(row)
-        out = list(latest.values())
+            latest[row.id] = row._mapping
+        rows = [self.sealer.checked("records", r) for r in latest.values()]
+        self.sealer.fresh("records", rows)
+        out = [_record_of(r) for r in rows]
         return [r for r in out if state is None or r.state == state]
-
-    # Outbox and inbox ----------------------------------------------------------------------
-
-    def enqueue(self, message: OutboxMessage) -> None:
-        self.enqueue_many([message])
-
-    def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None:
-        if messages:
-            self.enqueued = True
-            self._insert(
-                t.outbox,
-                [
-                    {
-                        "id": m.id,
-                        "destination": m.destination,
-                        "kind": m.kind,
-                        "body": m.body,
-                        "created_at": m.created_at,
-                        "state": m.state.value,
-                        "attempts": m.attempts,
-                        "next_attempt_at": m.next_attempt_at or m.created_at,
-                        "last_error": m.last_error,
-                    }
-                    for m in messages
-                ],
-                what="outbox message",
-            )
-
-    def due_messages(
-        self, *, now: datetime, limit: int, destination: str | None = None
-    ) -> list[OutboxMessage]:
-        q = (
-            select(t.outbox)
-            .where(t.outbox.c.state == OutboxState.PENDING.value, t.outbox.c.next_attempt_at <= now)
-            .order_by(t.outbox.c.seq)
-            .limit(limit)
-        )
-        if destination is not None:
-            q = q.where(t.outbox.c.destination == destination)
-        return [_outbox(r) for r in self._conn.execute(q)]
-
-    def mark_delivered(self, message_ids: Sequence[str]) -> None:
-        for chunk in _chunks(list(message_ids), 500):
-            self._conn.execute(
-                update(t.outbox)
-                .where(t.outbox.c.id.in_(chunk))
-                .values(state=OutboxState.DELIVERED.value)
-            )
-
-    def mark_retry(
-        self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
-    ) -> None:
-        state = OutboxState.DEAD if dead else OutboxState.PENDING
-        self._conn.execute(
-            update(t.outbox)
-            .where(t.outbox.c.id == message_id)
-            .values(
-                attempts=attempts,
-                next_attempt_at=next_attempt_at,
-                last_error=error[:2000],
-                state=state.value,
-            )
-        )
-
-    def outbox_counts(self) -> dict[str, int]:
-        q = select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)
-        return {str(state): int(n) for state, n in self._conn.execute(q)}
-
-    def inbox_reply(self, message_id: str) -> bytes | None:
-        row = self._conn.execute(select(t.inbox.c.reply).where(t.inbox.c.id == message_id)).first()
-        return None if row is None else bytes(row.reply)
-
-    def remember(self, record: InboxRecord) -> None:
-        self._insert(
-            t.inbox,
-            [
-                {
-                    "id": record.id,
-                    "sender": record.sender,
-                    "kind": record.kind,
-                    "received_at": record.received_at,
-                    "reply": record.reply,
-                }
-            ],
-            what=f"inbox message {record.id}",
-        )
-
-    def inbox_count(self) -> int:
-        return int(self._conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
 
     # Handling workflows ----------------------------------------------------------------------
 
     def copies(self, parent_id: str) -> list[ItemRecord]:
-        q = (
-            select(t.items)
-            .where(t.items.c.parent_id == parent_id)
-            .order_by(t.items.c.copy_number, t.items.c.id)
+        q = _ITEMS.where(t.items.c.parent_id == parent_id).order_by(
+            t.items.c.copy_number, t.items.c.id
         )
-        return [_item(r) for r in self._conn.execute(q)]
+        return [self._item(r) for r in self._conn.execute(q)]
 
     def set_item_facility(self, item_id: str, facility_id: str) -> None:
-        done = self._conn.execute(
-            update(t.items).where(t.items.c.id == item_id).values(facility_id=facility_id)
-        )
-        if done.rowcount != 1:
-            raise UnknownName(kind="item", name=item_id)
+        self._update_item(item_id, {"facility_id": facility_id})
 
     def remark_item(
         self, item_id: str, *, label_digest: str, level_ref: str, holder_level_ref: str
     ) -> None:
-        done = self._conn.execute(
-            update(t.items)
-            .where(t.items.c.id == item_id)
-            .values(
-                label_digest=label_digest, level_ref=level_ref, holder_level_ref=holder_level_ref
-            )
+        self._update_item(
+            item_id,
+            {
+                "label_digest": label_digest,
+                "level_ref": level_ref,
+                "holder_level_ref": holder_level_ref,
+            },
         )
-        if done.rowcount != 1:
-            raise UnknownName(kind="item", name=item_id)
 
-    def forget_sent(self, message_ids: Sequence[str]) -> int:
-        forgotten = 0
-        for chunk in _chunks(list(message_ids), 500):
-            done = self._conn.execute(
-                update(t.outbox)
-                .where(t.outbox.c.id.in_(chunk), t.outbox.c.state == OutboxState.DELIVERED.value)
-                .values(body=b"")
-            )
-            forgotten += done.rowcount
-        return forgotten
+    # Authenticated state (gsomia.ports.state) --------------------------------------------------
 
-    def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
-        q = (
-            select(t.outbox)
-            .where(t.outbox.c.state == OutboxState.DEAD.value)
-            .order_by(t.outbox.c.seq)
-            .limit(limit)
-        )
-        return [_outbox(r) for r in self._conn.execute(q)]
+    def journal(self, *, after: int = 0, limit: int = 1000) -> list[JournalRow]:
+        return self.sealer.journal(after, limit)
+
+    def journal_latest(
+        self, table: str, *, after: tuple[str, int] = ("", -1), limit: int = 1000
+    ) -> list[JournalRow]:
+        return self.sealer.journal_latest(table, after, limit)
+
+    def sealed_rows(
+        self, table: str, *, after: tuple[str, int] = ("", -1), limit: int = 1000
+    ) -> list[SealedRow]:
+        return self.sealer.sealed_rows(table, after, limit)
+
+    def sealed_row(self, table: str, key: str, version: int = 0) -> SealedRow | None:
+        return self.sealer.sealed_row(table, key, version)
+
+    def journal_count(self, table: str) -> int:
+        return self.sealer.journal_count(table)
+
+    def count_rows(self, table: str) -> int:
+        return self.sealer.count(table)
+
+    def journal_size(self) -> int:
+        return self.sealer.last_seq()
+
+    def reseal_rows(
+        self,
+        table: str,
+        *,
+        after: tuple[str, int] = ("", -1),
+        limit: int = 500,
+        trust: bool = False,
+    ) -> tuple[str, int] | None:
+        return self.sealer.reseal(table, after, limit, trust=trust)
+
+    def _fresh_registrations(self, person_id: str, rows: list[Any]) -> None:
+        """The person's registrations are exactly those the journal says stand."""
+        self.sealer.fresh("registrations", rows)
+        prefix = f"{person_id}/"
+        stored = {f"{prefix}{r['facility_id']}" for r in rows}
+        for key, write in self.sealer.newest_under("registrations", prefix).items():
+            if write.seal is not None and key not in stored:
+                self.sealer.fail("registrations", key, 0, "was deleted outside the node")
+
+    def _item(self, row: Any) -> ItemRecord:
+        """An item from its sealed row, with its current label version's sealed bytes."""
+        self.sealer.checked("items", row._mapping)
+        if row.label_bytes is None:
+            return _item(row, b"")
+        label = {
+            "item_id": row.id,
+            "revision": row.label_revision,
+            "digest": row.label_digest,
+            "label": bytes(row.label_bytes),
+            "recorded_at": row.label_recorded_at,
+            "seal": row.label_seal,
+        }
+        self.sealer.checked("labels", label)
+        return _item(row, label["label"])
+
+    def _sealed(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        row["seal"] = self.sealer.seal(table, row)
+        return row
+
+    def _sealed_tuple(self, table: str, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A row given as a tuple of every column but the seal, with its seal added."""
+        names = _TUPLE_COLUMNS[table]
+        return (*values, self.sealer.seal(table, dict(zip(names, values, strict=True))))
+
+    # Frame streams ---------------------------------------------------------------------------
+
+    def frame_states(self, role: str) -> list[FrameState]:
+        return frames.frame_states(self._conn, role)
+
+    def put_frame_state(self, state: FrameState) -> None:
+        frames.put_frame_state(self._conn, state)
+
+    # Idempotency keys ----------------------------------------------------------------------
+
+    def request_key(self, scope: str, key: str) -> RequestKey | None:
+        return rk.request_key(self._conn, scope, key)
+
+    def keep_answer(self, key: RequestKey, *, purge_before: datetime) -> None:
+        rk.keep_answer(self._conn, key, purge_before=purge_before)
 
     # Helpers -------------------------------------------------------------------------------
 
@@ -631,13 +690,12 @@ class SqlUnitOfWork:
             raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
 
 
-_ITEM_FIELDS = attrgetter(*(c.name for c in t.items.columns))
-_LABEL_FIELDS = attrgetter(*(c.name for c in t.labels.columns))
-
-
-def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
+_TUPLE_COLUMNS = {
+    "items": tuple(c.name for c in t.items.columns if c.name != "seal"),
+    "labels": tuple(c.name for c in t.labels.columns if c.name != "seal"),
+}
+_ITEM_FIELDS = attrgetter(*_TUPLE_COLUMNS["items"])
+_LABEL_FIELDS = attrgetter(*_TUPLE_COLUMNS["labels"])
 
 
 def _person_row(p: Person) -> dict[str, Any]:
@@ -656,7 +714,19 @@ def _person_row(p: Person) -> dict[str, Any]:
     }
 
 
-def _item(r: Any) -> ItemRecord:
+#: Items with their current label version (the one whose digest the row names).
+_ITEMS = select(
+    t.items,
+    t.labels.c.label.label("label_bytes"),
+    t.labels.c.revision.label("label_revision"),
+    t.labels.c.recorded_at.label("label_recorded_at"),
+    t.labels.c.seal.label("label_seal"),
+).outerjoin(
+    t.labels, and_(t.labels.c.item_id == t.items.c.id, t.labels.c.digest == t.items.c.label_digest)
+)
+
+
+def _item(r: Any, label: bytes) -> ItemRecord:
     review: date | None = r.review_on
     return ItemRecord(
         id=r.id,
@@ -679,32 +749,22 @@ def _item(r: Any) -> ItemRecord:
         parent_id=r.parent_id,
         copy_number=r.copy_number,
         purpose_lapsed=bool(r.purpose_lapsed),
+        label=label,
     )
 
 
 def _record(r: Any) -> WorkflowRecord:
+    return _record_of(r._mapping)
+
+
+def _record_of(r: Any) -> WorkflowRecord:
     return WorkflowRecord(
-        kind=r.kind,
-        id=r.id,
-        state=r.state,
-        body=json.loads(r.body),
-        updated_at=r.updated_at,
-        version=r.version,
-        item_id=r.item_id,
-        document=bytes(r.document),
-    )
-
-
-def _outbox(r: Any) -> OutboxMessage:
-    return OutboxMessage(
-        id=r.id,
-        destination=r.destination,
-        kind=r.kind,
-        body=bytes(r.body),
-        created_at=r.created_at,
-        state=OutboxState(r.state),
-        attempts=r.attempts,
-        next_attempt_at=r.next_attempt_at,
-        last_error=r.last_error,
-        seq=r.seq,
+        kind=r["kind"],
+        id=r["id"],
+        state=r["state"],
+        body=json.loads(r["body"]),
+        updated_at=r["updated_at"],
+        version=r["version"],
+        item_id=r["item_id"],
+        document=bytes(r["document"]),
     )

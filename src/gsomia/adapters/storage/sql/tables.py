@@ -58,6 +58,7 @@ facilities = Table(
     Column("party", String(3), nullable=False),
     Column("name", Text, nullable=False),
     Column("contractor", Text),
+    Column("seal", LargeBinary),  # state-v1 (gsomia.ports.state)
 )
 
 persons = Table(
@@ -73,6 +74,7 @@ persons = Table(
     Column("need_to_know", Text, nullable=False),  # JSON list
     Column("rank", Text, nullable=False),
     Column("nationality", String(3), nullable=False),
+    Column("seal", LargeBinary),  # state-v1 (gsomia.ports.state)
 )
 
 registrations = Table(
@@ -80,6 +82,7 @@ registrations = Table(
     metadata,
     Column("facility_id", _ID, primary_key=True),
     Column("person_id", _ID, primary_key=True),
+    Column("seal", LargeBinary),  # state-v1 (gsomia.ports.state)
 )
 
 items = Table(
@@ -105,6 +108,7 @@ items = Table(
     Column("parent_id", String(32)),
     Column("copy_number", Integer),
     Column("purpose_lapsed", Boolean, nullable=False),
+    Column("seal", LargeBinary),  # state-v1 (gsomia.ports.state)
     Index("ix_items_state", "state"),
     Index("ix_items_parent", "parent_id"),
 )
@@ -119,6 +123,7 @@ labels = Table(
     Column("revision", Integer, nullable=False, autoincrement=False),
     Column("label", LargeBinary, nullable=False),
     Column("recorded_at", _TS, nullable=False),
+    Column("seal", LargeBinary),  # state-v1 (gsomia.ports.state)
     PrimaryKeyConstraint("item_id", "revision"),
 )
 
@@ -142,6 +147,7 @@ records = Table(
     Column("body", Text, nullable=False),  # JSON object
     Column("document", LargeBinary, nullable=False),
     Column("updated_at", _TS, nullable=False),
+    Column("seal", LargeBinary),  # state-v1 (gsomia.ports.state)
     Index("ix_records_item", "kind", "item_id"),
 )
 
@@ -163,12 +169,64 @@ outbox = Table(
     Index("ix_outbox_due", "state", "next_attempt_at"),
 )
 
+# Keyed by (sender, id): a message id is its sender's, not unique across partners (0003).
 inbox = Table(
     "inbox",
     metadata,
+    Column("sender", String(3), primary_key=True),
     Column("id", _ID, primary_key=True),
-    Column("sender", String(3), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("received_at", _TS, nullable=False),
     Column("reply", LargeBinary, nullable=False),
+)
+
+# A frame stream's sender counter or receiver floor (revision 0004); see frames.py.
+frame_states = Table(
+    "frame_states",
+    metadata,
+    Column("role", String(8), primary_key=True),
+    Column("stream", String(80), primary_key=True),
+    Column("item_id", String(32)),
+    Column("epoch", BigInteger, nullable=False),
+    Column("value", BigInteger, nullable=False),
+)
+
+# How many data keys each at-rest key has wrapped: its nonce budget (revision 0005).
+key_uses = Table(
+    "key_uses",
+    metadata,
+    Column("key_id", LargeBinary, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+# Every sealed write, in order; the ledger entry ``entry`` accounts for each unit of work's
+# rows by digest (revision 0006, gsomia.ports.state).
+state_journal = Table(
+    "state_journal",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("entry", BigInteger, nullable=False),
+    Column("tbl", String(16), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("seal", LargeBinary),
+    Index("ix_state_journal_row", "tbl", "key", "version", "seq"),
+    Index("ix_state_journal_entry", "entry", "seq"),
+)
+
+#: Idempotency keys of creating requests, each recorded in the unit of work of its act, with
+#: the answer given (``status`` NULL until it is kept). Kept for a day, then purged.
+request_keys = Table(
+    "request_keys",
+    metadata,
+    Column("scope", _ID, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", _TS, nullable=False),
+    Column("status", Integer),
+    Column("media_type", String(100), nullable=False),
+    Column("answer", LargeBinary, nullable=False),
+    Index("ix_request_keys_created", "created_at"),
 )

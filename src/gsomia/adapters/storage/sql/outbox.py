@@ -1,0 +1,166 @@
+"""The outbox and the inbox of the SQL store: messages queued in the unit of work of the act
+they report, their delivery states, and the replies remembered per sender and message id.
+Mixed into :class:`~gsomia.adapters.storage.sql.store.SqlUnitOfWork`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from gsomia.adapters.storage.sql import tables as t
+from gsomia.ports.store import InboxRecord, OutboxMessage, OutboxState
+
+__all__ = ["OutboxMethods", "chunks"]
+
+
+def chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    """``values`` in lists of at most ``size`` (the bound of one ``IN`` clause)."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+class OutboxMethods:
+    """Outbox and inbox operations inside the unit of work's transaction."""
+
+    _conn: Connection
+    enqueued: bool
+
+    def _insert(self, table: Any, rows: list[dict[str, Any]], *, what: str) -> None:
+        raise NotImplementedError
+
+    def enqueue(self, message: OutboxMessage) -> None:
+        self.enqueue_many([message])
+
+    def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None:
+        if messages:
+            self.enqueued = True
+            self._insert(
+                t.outbox,
+                [
+                    {
+                        "id": m.id,
+                        "destination": m.destination,
+                        "kind": m.kind,
+                        "body": m.body,
+                        "created_at": m.created_at,
+                        "state": m.state.value,
+                        "attempts": m.attempts,
+                        "next_attempt_at": m.next_attempt_at or m.created_at,
+                        "last_error": m.last_error,
+                    }
+                    for m in messages
+                ],
+                what="outbox message",
+            )
+
+    def due_messages(
+        self, *, now: datetime, limit: int, destination: str | None = None
+    ) -> list[OutboxMessage]:
+        q = (
+            select(t.outbox)
+            .where(t.outbox.c.state == OutboxState.PENDING.value, t.outbox.c.next_attempt_at <= now)
+            .order_by(t.outbox.c.seq)
+            .limit(limit)
+        )
+        if destination is not None:
+            q = q.where(t.outbox.c.destination == destination)
+        return [_outbox(r) for r in self._conn.execute(q)]
+
+    def mark_delivered(self, message_ids: Sequence[str]) -> None:
+        for chunk in chunks(list(message_ids), 500):
+            self._conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id.in_(chunk), t.outbox.c.state != OutboxState.WITHDRAWN.value)
+                .values(state=OutboxState.DELIVERED.value)
+            )
+
+    def mark_retry(
+        self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
+    ) -> None:
+        state = OutboxState.DEAD if dead else OutboxState.PENDING
+        self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == message_id, t.outbox.c.state != OutboxState.WITHDRAWN.value)
+            .values(
+                attempts=attempts,
+                next_attempt_at=next_attempt_at,
+                last_error=error[:2000],
+                state=state.value,
+            )
+        )
+
+    def outbox_counts(self) -> dict[str, int]:
+        q = select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)
+        return {str(state): int(n) for state, n in self._conn.execute(q)}
+
+    def inbox_reply(self, message_id: str, *, sender: str) -> bytes | None:
+        q = select(t.inbox.c.reply).where(t.inbox.c.sender == sender, t.inbox.c.id == message_id)
+        row = self._conn.execute(q).first()
+        return None if row is None else bytes(row.reply)
+
+    def remember(self, record: InboxRecord) -> None:
+        self._insert(
+            t.inbox,
+            [
+                {
+                    "id": record.id,
+                    "sender": record.sender,
+                    "kind": record.kind,
+                    "received_at": record.received_at,
+                    "reply": record.reply,
+                }
+            ],
+            what=f"inbox message {record.id}",
+        )
+
+    def inbox_count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(t.inbox)).scalar_one())
+
+    def forget_sent(self, message_ids: Sequence[str]) -> int:
+        forgotten = 0
+        for chunk in chunks(list(message_ids), 500):
+            done = self._conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id.in_(chunk), t.outbox.c.state == OutboxState.DELIVERED.value)
+                .values(body=b"")
+            )
+            forgotten += done.rowcount
+        return forgotten
+
+    def withdraw(self, message_ids: Sequence[str]) -> int:
+        withdrawn = 0
+        for chunk in chunks(list(message_ids), 500):
+            done = self._conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id.in_(chunk))
+                .values(body=b"", state=OutboxState.WITHDRAWN.value, next_attempt_at=None)
+            )
+            withdrawn += done.rowcount
+        return withdrawn
+
+    def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
+        q = (
+            select(t.outbox)
+            .where(t.outbox.c.state == OutboxState.DEAD.value)
+            .order_by(t.outbox.c.seq)
+            .limit(limit)
+        )
+        return [_outbox(r) for r in self._conn.execute(q)]
+
+
+def _outbox(r: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=r.id,
+        destination=r.destination,
+        kind=r.kind,
+        body=bytes(r.body),
+        created_at=r.created_at,
+        state=OutboxState(r.state),
+        attempts=r.attempts,
+        next_attempt_at=r.next_attempt_at,
+        last_error=r.last_error,
+        seq=r.seq,
+    )

@@ -1,0 +1,115 @@
+"""state-v1: the node's seal on the rows of its own store.
+
+A database writer who does not hold the master secret must not be able to change what the
+rules decide from: a person's clearance, a registration, an authority grant, a token, an
+item's level, topic or facility. Each such row carries a seal, HMAC-SHA-256 (RFC 2104) under
+the node's newest *state* key over the table, the row's key and version and its values in a
+canonical encoding; the store checks it on every read. A state key never leaves the
+keyring, which the master secret encrypts. Layout of a seal::
+
+    state key id (8) | HMAC-SHA-256(state key, encoding) (32)
+
+    encoding = "gsomia/state-v1" 0x00 | text(table) | text(key) | u32(version)
+               | u32(number of values) | value ...
+    text(s)  = u32(len(UTF-8 of s)) | UTF-8 of s
+    value    = "N"                         none
+             | "B" 0x00 or 0x01            boolean
+             | "I" text(decimal digits)    integer
+             | "S" text(s)                 text
+             | "Y" u32(len) | bytes        bytes
+             | "T" text(ISO 8601 UTC, microseconds, "Z")   instant
+             | "D" text(YYYY-MM-DD)        day
+
+Any failure is an :class:`~gsomia.errors.IntegrityError` that names nothing secret.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from gsomia.crypto import _primitives as prim
+from gsomia.crypto._keys import KEY_ID_SIZE, KeyKind, Keyring
+from gsomia.crypto._wire import u32
+from gsomia.errors import ConfigError, InputError, IntegrityError
+
+__all__ = ["STATE_SEAL_SIZE", "check_row", "seal_row"]
+
+_FORMAT = b"gsomia/state-v1\x00"
+STATE_SEAL_SIZE = KEY_ID_SIZE + 32
+
+
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8", "surrogatepass")
+    return u32(len(data)) + data
+
+
+def _value(value: object) -> bytes:  # noqa: PLR0911 - one return per type
+    if value is None:
+        return b"N"
+    if isinstance(value, bool):
+        return b"B" + (b"\x01" if value else b"\x00")
+    if isinstance(value, int):
+        return b"I" + _text(str(value))
+    if isinstance(value, str):
+        return b"S" + _text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+        return b"Y" + u32(len(data)) + data
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InputError("a naive datetime cannot be sealed: state-v1 takes aware instants")
+        u = value.astimezone(UTC)
+        return b"T" + _text(u.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    if isinstance(value, date):
+        return b"D" + _text(value.isoformat())
+    raise InputError(f"state-v1 cannot seal a {type(value).__name__}")
+
+
+def _encoding(table: str, key: str, version: int, values: Sequence[object]) -> bytes:
+    parts = [_FORMAT, _text(table), _text(key), u32(version), u32(len(values))]
+    parts += [_value(v) for v in values]
+    return b"".join(parts)
+
+
+def seal_row(
+    *, keyring: Keyring, table: str, key: str, version: int, values: Sequence[object]
+) -> bytes:
+    """The seal of one stored row under the newest state key (state-v1).
+
+    Raises :class:`ConfigError` when the keyring has no state key and :class:`InputError`
+    for a value state-v1 cannot encode.
+    """
+    own = keyring.newest(KeyKind.STATE) if keyring.has_own(KeyKind.STATE) else None
+    if own is None:
+        raise ConfigError("the keyring has no state key")
+    mac = prim.hmac_sha256(own.secret, _encoding(table, key, version, values))
+    return own.key_id + mac
+
+
+def check_row(
+    *,
+    keyring: Keyring,
+    table: str,
+    key: str,
+    version: int,
+    values: Sequence[object],
+    seal: bytes | None,
+) -> None:
+    """Check a stored row's seal under the state key it names (state-v1).
+
+    Raises :class:`IntegrityError` when there is no seal, the key is not held or the MAC
+    does not match.
+    """
+    if seal is None or len(seal) != STATE_SEAL_SIZE:
+        raise IntegrityError("the row carries no seal")
+    own = keyring._own(KeyKind.STATE, bytes(seal[:KEY_ID_SIZE]))
+    if own is None:
+        raise IntegrityError("the row is sealed under a state key this keyring does not hold")
+    try:
+        mac = prim.hmac_sha256(own.secret, _encoding(table, key, version, values))
+    except InputError:
+        raise IntegrityError("the row holds a value state-v1 cannot encode") from None
+    if not hmac.compare_digest(mac, bytes(seal[KEY_ID_SIZE:])):
+        raise IntegrityError("the row does not match its seal")
