@@ -17,20 +17,23 @@ __all__ = ["feed_app", "label"]
 
 feed_app = typer.Typer(help="Feed the warnings this node holds to other systems.")
 
-FORMATS = ("label-v1", "adatp-4774")
+FORMATS = ("label", "adatp-4774")
+#: The old name of ``label``, from when labels were label-v1; still read.
+_OLD_FORMATS = {"label-v1": "label"}
 
 
 def label(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     format_: Annotated[
-        str, typer.Option("--format", help="label-v1 (JSON) or adatp-4774 (XML).")
-    ] = "label-v1",
+        str, typer.Option("--format", help="label (the label's own JSON) or adatp-4774 (XML).")
+    ] = "label",
     home: HomeOpt = None,
 ) -> None:
     """Print an item's current label (its markings, never its content)."""
     from gsomia.core.labels import Label
     from gsomia.interop import adatp4774
 
+    format_ = _OLD_FORMATS.get(format_, format_)
     if format_ not in FORMATS:
         raise InputError(f"--format: {format_!r} is not one of {', '.join(FORMATS)}")
     with opened(home) as node, node.ctx.store.read() as uow:

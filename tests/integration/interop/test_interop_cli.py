@@ -36,6 +36,9 @@ def test_label_keys_and_feed_commands(tmp_path: Path) -> None:
     assert as_json.exit_code == 0, as_json.output
     held = Label.from_dict(json.loads(as_json.stdout))
     assert held.marked_by == "KOR" and held.equivalent_for("KOR") == "KOR:GUNSA_II"
+    assert held.format == "gsomia/label-v2" and held.content_digest is None
+    for name in ("label", "label-v1"):  # the option's name, and its old spelling
+        assert invoke(homes["KOR"], "label", item, "--format", name).stdout == as_json.stdout
     as_xml = invoke(homes["KOR"], "label", item, "--format", "adatp-4774")
     assert as_xml.exit_code == 0, as_xml.output
     XSD.validate(as_xml.stdout)
