@@ -90,7 +90,7 @@ imports: $(STAMP_TEST)
 	$(VENV)/bin/lint-imports
 
 unit: $(STAMP_TEST) $(INTEROP_TOOLS)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=25
 
 ## lowest: the channel and API tests on the lowest dependency versions pyproject.toml allows.
 lowest: $(STAMP_LOWEST)
