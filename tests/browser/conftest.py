@@ -76,16 +76,12 @@ def _context(browser: Browser, *, javascript: bool) -> BrowserContext:
 
 
 @pytest.fixture
-def open_console(
-    browser: Browser, request: pytest.FixtureRequest
-) -> Iterator[Any]:
+def open_console(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Open a console as someone, in a browser context of its own (JavaScript off unless
     asked); each page is screenshotted on failure."""
     opened: list[tuple[str, Page]] = []
 
-    def opener(
-        who: Officer | Person, *, javascript: bool = False, login: bool = True
-    ) -> Console:
+    def opener(who: Officer | Person, *, javascript: bool = False, login: bool = True) -> Console:
         page = _context(browser, javascript=javascript).new_page()
         opened.append((who.label, page))
         console = Console(page=page, base=who.api_url + "/console")
@@ -115,4 +111,3 @@ def held_item(cluster: dict[str, Officer]) -> str:
     item_id = cluster["JPN"].provide_to_kor(b"launch 39.0N 125.7E apogee 6000km")
     wait_for(lambda: cluster["KOR"].holds(item_id))
     return item_id
-

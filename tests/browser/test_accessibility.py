@@ -32,8 +32,21 @@ PAGES = (
 )
 
 
+#: The pages whose screenshot for the documentation this test takes (the act tests take
+#: the others, after their acts).
+SHOTS = {
+    "/login": "login",
+    "/notes": "notes",
+    "/visits": "visits",
+    "/audit": "audit",
+    "/agreements/jpn-kor-gsomia": "agreement",
+}
+
+
 def _audit(console: Console, path: str) -> list[dict[str, Any]]:
     console.goto(path)
+    if path in SHOTS:
+        console.shoot(SHOTS[path])
     return console.axe()
 
 

@@ -1,0 +1,192 @@
+"""The console's acts over the real app, as a browser sends them: each goes through the
+API's service and the rules, a refusal is a page citing its rule ids, a form without this
+session's token changes nothing, and a form made under one app's key is accepted by another
+app of the same node (a restart, a second worker) when both derive it from the master
+secret."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from gsomia.api.app import create_app
+from gsomia.config import Limits
+from gsomia.crypto import FormKey, MasterSecret
+from gsomia.services.auth import AuthService
+from gsomia.services.node import Node
+from workflow_support import LEVEL, World, build, ledger_events, officer, registrar
+
+MASTER = MasterSecret.from_text(MasterSecret.generate())
+PLAINTEXT = b"launch point 39.0N 125.7E"
+
+
+class Client:
+    """A browser over one app: keeps cookies, follows no redirects."""
+
+    def __init__(self, app: Any) -> None:
+        self._runner = asyncio.Runner()
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://console.test"
+        )
+
+    def get(self, path: str) -> httpx.Response:
+        return self._runner.run(self.client.get(path))
+
+    def post(self, path: str, data: dict[str, str], **kw: Any) -> httpx.Response:
+        return self._runner.run(self.client.post(path, data=data, **kw))
+
+    def login(self, token: str) -> None:
+        form = self.get("/console/login")
+        answer = self.post("/console/login", {"token": token, "csrf": csrf_of(form)})
+        assert answer.status_code == 303, answer.text
+
+    def close(self) -> None:
+        self._runner.run(self.client.aclose())
+        self._runner.close()
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+@dataclass
+class Setup:
+    world: World
+    jpn: Node
+    kor: Node
+    item: str
+    tokens: dict[str, str]
+
+    def app(self, node: Node, key: FormKey | None = None) -> Any:
+        limits = Limits(requests_per_minute_per_person=1_000_000)
+        return create_app(node, limits=limits, form_key=key or FormKey.from_master(MASTER))
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    world = build(tmp_path_factory.mktemp("console-acts"), parties=("JPN", "KOR"))
+    item = world.provide(level=LEVEL["JPN"], contents=(PLAINTEXT,)).item_ids[0]
+    world.drain()
+    jpn, kor = world["JPN"], world["KOR"]
+    kor.custody.place(item_id=item, facility_id="kor-hq", by=officer("KOR"))
+    tokens = {
+        p: AuthService(n.ctx).issue(person_id=officer(p), by=registrar(p)).token
+        for p, n in (("JPN", jpn), ("KOR", kor))
+    }
+    yield Setup(world=world, jpn=jpn, kor=kor, item=item, tokens=tokens)
+    for node in world.nodes.values():
+        node.ctx.store.close()
+
+
+@pytest.fixture
+def kor(setup: Setup) -> Iterator[Client]:
+    client = Client(setup.app(setup.kor))
+    client.login(setup.tokens["KOR"])
+    yield client
+    client.close()
+
+
+def test_a_form_from_one_app_is_accepted_by_another_with_the_same_master_secret(
+    setup: Setup,
+) -> None:
+    elsewhere = FormKey.from_master(MasterSecret.from_text(MasterSecret.generate()))
+    before = Client(setup.app(setup.kor))  # the node before a restart
+    after = Client(setup.app(setup.kor))  # the node after it: a new app, the same key
+    other = Client(setup.app(setup.kor, elsewhere))  # a key from another master secret
+    try:
+        before.login(setup.tokens["KOR"])
+        form = csrf_of(before.get("/console/registry"))
+        after.client.cookies = other.client.cookies = before.client.cookies
+        data = {"csrf": form, "id": "kor-depot", "name": "Depot"}
+        answer = after.post("/console/registry/facilities", data)
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/console/registry?done=facility"
+        assert "kor-depot" in after.get("/console/registry").text
+        refused = other.post("/console/registry/facilities", {**data, "id": "kor-depot2"})
+        assert refused.status_code == 403 and "has expired" in refused.text
+        assert "kor-depot2" not in after.get("/console/registry").text
+    finally:
+        for c in (before, after, other):
+            c.close()
+
+
+def test_an_act_without_this_sessions_token_changes_nothing(kor: Client, setup: Setup) -> None:
+    events = len(ledger_events(setup.kor))
+    for csrf in ("", "0" * 64):
+        answer = kor.post(f"/console/items/{setup.item}/copy", {"csrf": csrf})
+        assert answer.status_code == 403, answer.text
+        assert "load it again" in answer.text
+    assert len(ledger_events(setup.kor)) == events
+
+
+def test_opening_an_item_downloads_it_and_is_recorded(kor: Client, setup: Setup) -> None:
+    csrf = csrf_of(kor.get(f"/console/items/{setup.item}"))
+    answer = kor.post(f"/console/items/{setup.item}/open", {"csrf": csrf})
+    assert answer.status_code == 200 and answer.content == PLAINTEXT
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    assert answer.headers["cache-control"] == "no-store"
+    assert ledger_events(setup.kor)[-1] == "item.opened"
+
+
+def test_a_copy_is_made_and_the_answer_redirects_to_it(kor: Client, setup: Setup) -> None:
+    csrf = csrf_of(kor.get(f"/console/items/{setup.item}"))
+    answer = kor.post(f"/console/items/{setup.item}/copy", {"csrf": csrf})
+    assert answer.status_code == 303, answer.text
+    copy = re.fullmatch(r"/console/items/([0-9a-f]{32})\?done=copied", answer.headers["location"])
+    assert copy and copy.group(1) != setup.item
+    page = kor.get(answer.headers["location"])
+    assert "A numbered copy was made" in page.text and "copy 1" in page.text
+
+
+def test_a_provision_the_agreement_does_not_cover_is_refused_with_its_rule(
+    setup: Setup,
+) -> None:
+    jpn = Client(setup.app(setup.jpn))
+    jpn.login(setup.tokens["JPN"])
+    csrf = csrf_of(jpn.get("/console/provide"))
+    fields = {
+        "csrf": csrf,
+        "to": "KOR",
+        "level": "機密",
+        "topic": "nk-missile",
+        "purpose": "missile warning",
+        "agreement": "jpn-kor-gsomia",
+    }
+    answer = jpn.post("/console/provide", fields, files={"content": ("t.txt", b"x", "text/plain")})
+    assert answer.status_code == 403, answer.text
+    assert '<strong class="rule-id">JK-4.1</strong>' in answer.text
+    assert "<h1>Refused</h1>" in answer.text
+    jpn.close()
+
+
+def test_every_field_of_every_form_has_a_label(kor: Client, setup: Setup) -> None:
+    paths = [
+        "/inbox",
+        "/consents",
+        "/incidents",
+        "/provide",
+        "/notes",
+        "/visits",
+        "/registry",
+        "/audit",
+        f"/items/{setup.item}",
+    ]
+    for path in paths:
+        page = kor.get("/console" + path)
+        assert page.status_code == 200, (path, page.text)
+        labelled = set(re.findall(r'<label for="([^"]+)"', page.text))
+        fields = re.findall(r"<(?:input|select|textarea)\b([^>]*)>", page.text)
+        for attrs in fields:
+            if 'type="hidden"' in attrs:
+                continue
+            found = re.search(r'id="([^"]+)"', attrs)
+            assert found and found.group(1) in labelled, (path, attrs)
+        assert page.text.count('name="csrf"') == page.text.count("<form"), path
