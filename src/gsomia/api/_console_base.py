@@ -9,6 +9,7 @@ they show (:mod:`gsomia.api.banners`).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -23,9 +24,9 @@ from gsomia.api import _console_auth as auth
 from gsomia.api import _console_views as views
 from gsomia.api.banners import banner, marking
 from gsomia.api.errors import STATUS_OF, TooManyRequests
-from gsomia.errors import GsomiaError, IntegrityError, PolicyDenied
+from gsomia.errors import GsomiaError, InputError, IntegrityError, PolicyDenied
 
-__all__ = ["SECURITY_HEADERS", "ConsoleRoute", "done", "render"]
+__all__ = ["SECURITY_HEADERS", "ConsoleRoute", "acting", "done", "field", "render"]
 
 _logger = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ DONE: Mapping[str, str] = MappingProxyType(
         "provided": "Provided: the items are sealed and on their way.",
         "placed": "The item is placed in the facility and entered on its register.",
         "copied": "A numbered copy was made; it carries the original's markings.",
+        "translated": "The translation is recorded under the original's markings.",
+        "forwarded": "Forwarded to the recipient with the originator's consent.",
+        "law-notice": "The change of law is notified to the other parties.",
+        "person": "The person is registered.",
         "released": "Released to the third party with the originator's consent.",
         "returned": "The item is on its way back to the party that provided it.",
         "destroyed": "The item and its copies are destroyed; the keys are shredded.",
@@ -129,6 +134,28 @@ def done(request: Request, path: str, what: str) -> RedirectResponse:
     if what not in DONE:
         raise KeyError(what)
     return RedirectResponse(f"{auth.base(request)}{path}?done={what}", status_code=303)
+
+
+def acting(request: Request, session: auth.Session, form: dict[str, str]) -> str:
+    """The person acting, once the form's CSRF token is checked against their cookie."""
+    auth.check_csrf(request, form, request.cookies.get(auth.COOKIE))
+    return session.person.id
+
+
+def field(
+    form: dict[str, str], name: str, *, pattern: str | None = None, optional: bool = False
+) -> str:
+    """A form field, stripped; raises InputError when missing, too long or malformed."""
+    value = form.get(name, "").strip()
+    if not value:
+        if optional:
+            return ""
+        raise InputError(f"the form needs a value for {name!r}")
+    if len(value) > 2000:
+        raise InputError(f"{name!r} is longer than 2000 characters")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise InputError(f"{name!r} is not in the expected form")
+    return value
 
 
 def _error_page(request: Request, exc: Exception) -> Response:

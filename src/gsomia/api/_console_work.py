@@ -17,7 +17,7 @@ from gsomia.core.classification import Level
 from gsomia.core.people import Authority, Person
 from gsomia.errors import GsomiaError
 from gsomia.ports.store import ItemState
-from gsomia.records import ConsentRecord, NoteRecord, VisitRecord
+from gsomia.records import ConsentRecord, LawNoticeRecord, NoteRecord, VisitRecord
 from gsomia.services.node import Node
 from gsomia.services.policy import PolicyService
 
@@ -152,9 +152,10 @@ def provide_page(node: Node) -> Page:
 
 
 def notes_page(node: Node, person: Person) -> Page:
-    """The notes given and received on the agreements, and the agreements to give one on."""
+    """The notes and notices of law given and received, and the agreements to give one on."""
     rows = _notes(node, person)
-    return Page(context={"notes": rows, "agreements": _agreements(node)})
+    notices = node.queries.records(LawNoticeRecord, viewer=person.id)
+    return Page(context={"notes": rows, "notices": notices, "agreements": _agreements(node)})
 
 
 def visits_page(node: Node, person: Person) -> Page:

@@ -24,6 +24,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
 from gsomia.api import _console_acts as acts
+from gsomia.api import _console_admin as admin
 from gsomia.api import _console_auth as auth
 from gsomia.api import _console_pages as pages
 from gsomia.api import _console_views as views
@@ -147,3 +148,4 @@ def audit(request: Request, node: NodeDep, session: SessionDep) -> Response:
 
 router.include_router(pages.router)
 router.include_router(acts.router)
+router.include_router(admin.router)

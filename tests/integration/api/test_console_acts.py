@@ -190,3 +190,76 @@ def test_every_field_of_every_form_has_a_label(kor: Client, setup: Setup) -> Non
             found = re.search(r'id="([^"]+)"', attrs)
             assert found and found.group(1) in labelled, (path, attrs)
         assert page.text.count('name="csrf"') == page.text.count("<form"), path
+
+
+def _act(client: Client, page: str, action: str, data: dict[str, str]) -> httpx.Response:
+    csrf = csrf_of(client.get("/console" + page))
+    answer = client.post("/console" + action, {"csrf": csrf, **data})
+    assert answer.status_code == 303, answer.text
+    return client.get(answer.headers["location"])
+
+
+def test_a_translation_by_a_cleared_translator_is_recorded(kor: Client, setup: Setup) -> None:
+    shown = _act(
+        kor,
+        f"/items/{setup.item}",
+        f"/items/{setup.item}/translate",
+        {"translator": "kor-translator", "language": "ko", "content": "발사 지점"},
+    )
+    assert "The translation is recorded" in shown.text
+    assert "translation of" in shown.text and setup.item in shown.text
+    refused = kor.post(
+        f"/console/items/{setup.item}/translate",
+        {
+            "csrf": csrf_of(kor.get("/console/inbox")),
+            "translator": "kor-uncleared-translator",
+            "language": "ko",
+            "content": "발사",
+        },
+    )
+    assert refused.status_code == 403 and 'class="rule-id"' in refused.text
+
+
+def test_a_person_and_a_notice_of_law_are_recorded(kor: Client, setup: Setup) -> None:
+    registry = _act(
+        kor,
+        "/registry",
+        "/registry/persons",
+        {
+            "id": "kor-analyst",
+            "name": "Analyst Kim",
+            "role": "official",
+            "clearance": "군사II급비밀",
+            "need_to_know": "nk-missile nk-nuclear",
+            "facilities": "kor-hq",
+        },
+    )
+    assert "The person is registered" in registry.text
+    row = next(
+        r for r in re.findall(r"<tr>.*?</tr>", registry.text, flags=re.S) if "kor-analyst" in r
+    )
+    assert "군사II급비밀" in row and "nk-missile, nk-nuclear" in row and "kor-hq" in row
+    notes = _act(
+        kor,
+        "/notes",
+        "/notices",
+        {
+            "agreement": "jpn-kor-gsomia",
+            "title": "Military Secrets Protection Act",
+            "summary": "penalties raised",
+            "effective_on": "2027-03-01",
+        },
+    )
+    assert "The change of law is notified" in notes.text
+    assert "Military Secrets Protection Act" in notes.text and "2027-03-01" in notes.text
+    bad = kor.post(
+        "/console/notices",
+        {
+            "csrf": csrf_of(kor.get("/console/notes")),
+            "agreement": "jpn-kor-gsomia",
+            "title": "t",
+            "summary": "s",
+            "effective_on": "next week",
+        },
+    )
+    assert bad.status_code == 400 and "is a date such as" in bad.text
