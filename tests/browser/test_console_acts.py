@@ -151,10 +151,11 @@ def test_a_person_without_authority_sees_the_act_refused_with_its_rule_id(
 ) -> None:
     console = open_console(people["jpn-nocl"])
     page = console.goto("/notes")
-    page.get_by_label("Agreement").select_option("jpn-kor-gsomia")
-    page.get_by_label("Kind").select_option("notice")
-    page.get_by_label("Text").fill("Japan gives notice of termination")
-    page.get_by_role("button", name="Give the note").click()
+    form = page.locator("#give-note")
+    form.get_by_label("Agreement").select_option("jpn-kor-gsomia")
+    form.get_by_label("Kind").select_option("notice")
+    form.get_by_label("Text").fill("Japan gives notice of termination")
+    form.get_by_role("button", name="Give the note").click()
     assert page.locator("h1").inner_text() == "Refused"
     assert "JK-21.1" in page.locator(".rule-id").all_inner_texts()
     console.shoot("refused")
