@@ -263,3 +263,19 @@ def test_a_person_and_a_notice_of_law_are_recorded(kor: Client, setup: Setup) ->
         },
     )
     assert bad.status_code == 400 and "is a date such as" in bad.text
+
+
+def test_the_registry_is_refused_to_an_official_with_the_rule_it_rests_on(setup: Setup) -> None:
+    token = AuthService(setup.kor.ctx).issue(person_id="kor-official", by=registrar("KOR")).token
+    client = Client(setup.app(setup.kor))
+    try:
+        client.login(token)
+        page = client.get("/console/registry")
+        inbox = client.get("/console/inbox")
+    finally:
+        client.close()
+    assert page.status_code == 403, page.text
+    assert "<h1>Refused</h1>" in page.text
+    rules = re.findall(r'class="rule-id">([^<]+)<', page.text)
+    assert rules == ["JK-6.e", "KU-REGISTER", "TI-5"]  # each agreement of KOR's, by its rule
+    assert inbox.status_code == 200 and "No alarm" in inbox.text
