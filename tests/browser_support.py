@@ -142,8 +142,14 @@ class Console:
     def shoot(self, name: str) -> None:
         """Save a screenshot of the page for the documentation, when asked to."""
         if SHOTS:
+            from PIL import Image  # matplotlib's dependency; a palette keeps the files small
+
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=Path(SHOTS) / f"{name}.png", full_page=True)
+            path = Path(SHOTS) / f"{name}.png"
+            self.page.screenshot(path=path, full_page=True)
+            with Image.open(path) as shot:
+                small = shot.convert("RGB").quantize(colors=64)
+            small.save(path, optimize=True)
 
     def axe(self) -> list[dict[str, Any]]:
         """The axe-core violations of the page (WCAG 2 A and AA, and best practices)."""
