@@ -15,6 +15,7 @@ from gsomia.api._console_views import Page, own_level, when
 from gsomia.api.banners import Banner, marking
 from gsomia.core.classification import Level
 from gsomia.core.people import Authority, Person
+from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError
 from gsomia.ports.store import ItemState
 from gsomia.records import ConsentRecord, LawNoticeRecord, NoteRecord, VisitRecord
@@ -109,7 +110,9 @@ def inbox_page(node: Node, person: Person) -> Page:
     unplaced = _unplaced(node, person)
     lapsed = _lapsed(node, person)
     notes = [m for m in _notes(node, person) if m.row.record.state == "received"]
-    alarms = _alarms(node) if person.role.value == "security-officer" else []
+    alarms = (
+        _alarms(node) if node.queries.sees_node(Act.VIEW_LEDGER, person.id, what="ledger") else []
+    )
     with node.ctx.store.read() as uow:
         facilities = uow.facilities()
     return Page(

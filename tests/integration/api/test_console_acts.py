@@ -271,7 +271,9 @@ def test_the_registry_is_refused_to_an_official_with_the_rule_it_rests_on(setup:
     try:
         client.login(token)
         page = client.get("/console/registry")
+        refusals = ledger_events(setup.kor).count("item.refused")
         inbox = client.get("/console/inbox")
+        item = client.get(f"/console/items/{setup.item}")
     finally:
         client.close()
     assert page.status_code == 403, page.text
@@ -279,3 +281,6 @@ def test_the_registry_is_refused_to_an_official_with_the_rule_it_rests_on(setup:
     rules = re.findall(r'class="rule-id">([^<]+)<', page.text)
     assert rules == ["JK-6.e", "KU-REGISTER", "TI-5"]  # each agreement of KOR's, by its rule
     assert inbox.status_code == 200 and "No alarm" in inbox.text
+    # The ledger is left out of the pages an official may see, and nothing is refused.
+    assert item.status_code == 200 and "The ledger holds no entry about this item" in item.text
+    assert ledger_events(setup.kor).count("item.refused") == refusals
