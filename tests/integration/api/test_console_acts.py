@@ -6,7 +6,6 @@ secret."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,9 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from console_support import Client, console_app, csrf_of
 
-from gsomia.api.app import create_app
-from gsomia.config import Limits
 from gsomia.crypto import FormKey, MasterSecret
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
@@ -24,37 +22,6 @@ from workflow_support import LEVEL, World, build, ledger_events, officer, regist
 
 MASTER = MasterSecret.from_text(MasterSecret.generate())
 PLAINTEXT = b"launch point 39.0N 125.7E"
-
-
-class Client:
-    """A browser over one app: keeps cookies, follows no redirects."""
-
-    def __init__(self, app: Any) -> None:
-        self._runner = asyncio.Runner()
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://console.test"
-        )
-
-    def get(self, path: str) -> httpx.Response:
-        return self._runner.run(self.client.get(path))
-
-    def post(self, path: str, data: dict[str, str], **kw: Any) -> httpx.Response:
-        return self._runner.run(self.client.post(path, data=data, **kw))
-
-    def login(self, token: str) -> None:
-        form = self.get("/console/login")
-        answer = self.post("/console/login", {"token": token, "csrf": csrf_of(form)})
-        assert answer.status_code == 303, answer.text
-
-    def close(self) -> None:
-        self._runner.run(self.client.aclose())
-        self._runner.close()
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf" value="([0-9a-f]{64})"', page.text)
-    assert found, page.text
-    return found.group(1)
 
 
 @dataclass
@@ -66,8 +33,7 @@ class Setup:
     tokens: dict[str, str]
 
     def app(self, node: Node, key: FormKey | None = None) -> Any:
-        limits = Limits(requests_per_minute_per_person=1_000_000)
-        return create_app(node, limits=limits, form_key=key or FormKey.from_master(MASTER))
+        return console_app(node, key or FormKey.from_master(MASTER))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,78 @@
+"""Through the hub from three consoles: the US officer asks Japan's consent for an item
+relaying to Korea, the Japanese officer grants it in Japan's console, the US officer
+forwards it, and it is held in Korea in Korea's marking. Each act through the console's
+forms, over the same services and rules as the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from console_support import Client, console_app, csrf_of
+from gsomia.crypto import FormKey
+from gsomia.services.auth import AuthService
+from workflow_support import LEVEL, World, build, officer, registrar
+
+SECRET_KOR = "군사II급비밀 · Gunsa II-geup Bimil · SECRET"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    world = build(tmp_path_factory.mktemp("console-hub"))
+    yield world
+    for node in world.nodes.values():
+        node.ctx.store.close()
+
+
+def _console(world: World, party: str) -> Client:
+    node = world[party]
+    token = AuthService(node.ctx).issue(person_id=officer(party), by=registrar(party)).token
+    client = Client(console_app(node, FormKey.drawn()))
+    client.login(token)
+    return client
+
+
+def _post(client: Client, page: str, action: str, data: dict[str, str]) -> str:
+    csrf = csrf_of(client.get("/console" + page))
+    answer = client.post("/console" + action, {"csrf": csrf, **data})
+    assert answer.status_code == 303, answer.text
+    return client.get(answer.headers["location"]).text
+
+
+def test_a_relaying_item_is_forwarded_by_the_hub_once_the_originator_consents(
+    world: World,
+) -> None:
+    item = world.provide(agreement="tisa", level=LEVEL["JPN"]).item_ids[0]
+    world.drain()
+    usa, jpn, kor = (_console(world, p) for p in ("USA", "JPN", "KOR"))
+    try:
+        page = usa.get(f"/console/items/{item}").text
+        assert 'id="forward-item"' in page and "relaying" in page
+        refused = usa.post(f"/console/items/{item}/forward", {"csrf": csrf_of(usa.get("/console"))})
+        assert (
+            refused.status_code == 403 and '<strong class="rule-id">TI-3</strong>' in refused.text
+        )
+        asked = _post(
+            usa, f"/items/{item}", f"/items/{item}/consent", {"to_party": "KOR", "reason": "TISA"}
+        )
+        assert "Consent asked" in asked
+        world.drain()
+        inbox = jpn.get("/console/inbox").text
+        request = re.search(r'href="/console/consents#consent-([0-9a-f]{32})"', inbox)
+        assert request, inbox
+        granted = _post(
+            jpn, "/consents", f"/consents/{request.group(1)}/grant", {"note": "approved"}
+        )
+        assert "Consent granted" in granted
+        world.drain()
+        assert "approved" in usa.get("/console/consents").text
+        forwarded = _post(usa, f"/items/{item}", f"/items/{item}/forward", {})
+        assert "Forwarded to the recipient" in forwarded
+        world.drain()
+        held = kor.get(f"/console/items/{item}")
+        assert held.status_code == 200 and held.text.count(SECRET_KOR) >= 2
+    finally:
+        for c in (usa, jpn, kor):
+            c.close()
