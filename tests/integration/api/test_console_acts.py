@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from console_support import Client, console_app, csrf_of
 
+from console_support import Client, console_app, csrf_of
 from gsomia.crypto import FormKey, MasterSecret
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
@@ -250,3 +250,34 @@ def test_the_registry_is_refused_to_an_official_with_the_rule_it_rests_on(setup:
     # The ledger is left out of the pages an official may see, and nothing is refused.
     assert item.status_code == 200 and "The ledger holds no entry about this item" in item.text
     assert ledger_events(setup.kor).count("item.refused") == refusals
+
+
+def test_the_done_sentence_is_chosen_never_echoed(kor: Client) -> None:
+    page = kor.get("/console/inbox?done=<script>alert(1)</script>")
+    assert page.status_code == 200
+    assert "alert(1)" not in page.text and 'class="done"' not in page.text
+    assert 'class="done"' in kor.get("/console/inbox?done=placed").text
+
+
+def test_an_upload_past_the_limit_is_refused_as_it_streams(setup: Setup) -> None:
+    jpn = Client(setup.app(setup.jpn))
+    try:
+        jpn.login(setup.tokens["JPN"])
+        csrf = csrf_of(jpn.get("/console/provide"))
+        fields = {"csrf": csrf, "to": "KOR", "level": "極秘", "topic": "nk-missile"}
+        big = jpn.post(
+            "/console/provide",
+            {**fields, "purpose": "p"},
+            files={"content": ("t.bin", b"x" * (1 << 20) + b"x" * 8192, "text/plain")},
+        )
+        empty = jpn.post(
+            "/console/provide",
+            {**fields, "purpose": "p"},
+            files={"content": ("t.bin", b"", "text/plain")},
+        )
+        urlencoded = jpn.post("/console/provide", {**fields, "purpose": "p"})
+    finally:
+        jpn.close()
+    assert big.status_code == 413, big.text
+    assert empty.status_code == 400 and "empty" in empty.text
+    assert urlencoded.status_code == 400 and "multipart/form-data" in urlencoded.text
