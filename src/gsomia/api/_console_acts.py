@@ -76,6 +76,24 @@ def ask_consent(
     return done(request, "/consents", "asked")
 
 
+@router.post("/items/{item_id}/purpose")
+def ask_purpose(
+    request: Request, node: NodeDep, session: SessionDep, form: FormDep, item_id: Id
+) -> Response:
+    """Ask the originator in writing for consent to use the item for another purpose (the
+    API's ask, JK-5.2)."""
+    by = acting(request, session, form)
+    node.consent.request(
+        item_id=item_id,
+        to_party=node.party,
+        by=by,
+        reason=field(form, "reason"),
+        kind="purpose",
+        purpose=field(form, "purpose"),
+    )
+    return done(request, "/consents", "asked")
+
+
 @router.post("/items/{item_id}/release")
 def release(
     request: Request, node: NodeDep, session: SessionDep, form: FormDep, item_id: Id

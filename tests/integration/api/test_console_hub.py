@@ -76,3 +76,36 @@ def test_a_relaying_item_is_forwarded_by_the_hub_once_the_originator_consents(
     finally:
         for c in (usa, jpn, kor):
             c.close()
+
+
+def test_consent_to_another_purpose_is_asked_granted_and_lets_the_item_open(
+    world: World,
+) -> None:
+    item = world.provide(agreement="jpn-kor-gsomia", level=LEVEL["JPN"]).item_ids[0]
+    world.drain()
+    world["KOR"].custody.place(item_id=item, facility_id="kor-hq", by=officer("KOR"))
+    kor, jpn = _console(world, "KOR"), _console(world, "JPN")
+    try:
+        purpose = {"purpose": "air defence planning"}
+        early = kor.post(
+            f"/console/items/{item}/open", {"csrf": csrf_of(kor.get("/console")), **purpose}
+        )
+        assert early.status_code == 403 and 'class="rule-id"' in early.text
+        asked = _post(
+            kor, f"/items/{item}", f"/items/{item}/purpose", {**purpose, "reason": "planning"}
+        )
+        assert "Consent asked" in asked and "air defence planning" in asked
+        world.drain()
+        request = re.search(
+            r'href="/console/consents#consent-([0-9a-f]{32})"', jpn.get("/console/inbox").text
+        )
+        assert request
+        _post(jpn, "/consents", f"/consents/{request.group(1)}/grant", {"note": "yes"})
+        world.drain()
+        opened = kor.post(
+            f"/console/items/{item}/open", {"csrf": csrf_of(kor.get("/console")), **purpose}
+        )
+        assert opened.status_code == 200 and opened.content == b"launch point 39.0N 125.7E"
+    finally:
+        kor.close()
+        jpn.close()
