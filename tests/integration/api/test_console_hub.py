@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -108,4 +109,44 @@ def test_consent_to_another_purpose_is_asked_granted_and_lets_the_item_open(
         assert opened.status_code == 200 and opened.content == b"launch point 39.0N 125.7E"
     finally:
         kor.close()
+        jpn.close()
+
+
+def test_a_visit_asked_by_another_party_is_approved_or_refused_by_the_host(
+    world: World,
+) -> None:
+    day = world.clock.now().date() + timedelta(days=3)
+    asked = [
+        world["KOR"].liaison.request_visit(
+            agreement_id="jpn-kor-gsomia",
+            host="JPN",
+            facility="jpn-hq",
+            visitors=[officer("KOR")],
+            purpose=purpose,
+            subject="radar data handling",
+            scope="briefing room only",
+            start=day,
+            end=day,
+            by=officer("KOR"),
+            max_level="極秘",
+        )
+        for purpose in ("exchange of warning procedures", "tour of the radar site")
+    ]
+    world.drain()
+    jpn = _console(world, "JPN")
+    try:
+        page = jpn.get("/console/visits").text
+        ids = re.findall(r'action="/console/visits/([0-9a-f]{32})/approve"', page)
+        assert len(ids) == len(asked) == 2
+        rows = {i: r for r in re.findall(r"<tr>.*?</tr>", page, flags=re.S) for i in ids if i in r}
+        first = next(i for i in ids if "exchange of warning" in rows[i])
+        second = next(i for i in ids if i != first)
+        approved = _post(jpn, "/visits", f"/visits/{first}/approve", {})
+        assert "The visit is approved" in approved
+        refused = _post(jpn, "/visits", f"/visits/{second}/refuse", {"reason": "site closed"})
+        assert "The visit is refused" in refused
+        assert 'action="/console/visits/' not in refused  # nothing waits for an answer
+        states = re.findall(r"<td>(approved|refused)</td>", refused)
+        assert sorted(states) == ["approved", "refused"]
+    finally:
         jpn.close()
