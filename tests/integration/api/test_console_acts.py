@@ -281,3 +281,17 @@ def test_an_upload_past_the_limit_is_refused_as_it_streams(setup: Setup) -> None
     assert big.status_code == 413, big.text
     assert empty.status_code == 400 and "empty" in empty.text
     assert urlencoded.status_code == 400 and "multipart/form-data" in urlencoded.text
+
+
+def test_an_item_is_placed_in_another_facility_from_its_page(kor: Client, setup: Setup) -> None:
+    item = setup.world.provide(level=LEVEL["JPN"], contents=(b"to place",)).item_ids[0]
+    setup.world.drain()
+    page = kor.get(f"/console/items/{item}")
+    assert 'id="place-item"' in page.text and '<option value="kor-annex">' in page.text
+    answer = kor.post(
+        f"/console/items/{item}/place", {"csrf": csrf_of(page), "facility": "kor-annex"}
+    )
+    assert answer.headers["location"] == f"/console/items/{item}?done=placed"
+    placed = kor.get(answer.headers["location"]).text
+    assert "KOR annex (kor-annex)" in placed and "entered on its register" in placed
+    assert "item.placed" in ledger_events(setup.kor)
