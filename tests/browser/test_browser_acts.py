@@ -34,6 +34,33 @@ def test_log_in_with_a_token_and_out(open_console: Any, cluster: dict[str, Offic
     assert page.url.endswith("/console/login")
 
 
+def test_the_keyboard_alone_logs_in_and_reaches_every_field_of_a_form(
+    open_console: Any, cluster: dict[str, Officer]
+) -> None:
+    console = open_console(cluster["KOR"], login=False)
+    page = console.goto("/login")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.locator("#token:focus").count():
+            break
+    assert page.locator("#token:focus").count() == 1
+    page.keyboard.type(cluster["KOR"].token)
+    page.keyboard.press("Tab")
+    assert page.locator("button:focus").inner_text() == "Log in"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/console$"))
+    console.goto("/incidents")
+    reached = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.locator("#report-incident :focus")
+        if focused.count():
+            reached.append(focused.get_attribute("name") or focused.inner_text())
+        if reached and reached[-1] == "Report":
+            break
+    assert reached == ["items", "kind", "possible", "description", "Report"]
+
+
 def test_a_consent_request_from_another_node_is_answered_and_the_release_goes_through(
     open_console: Any, cluster: dict[str, Officer], held_item: str
 ) -> None:
