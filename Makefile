@@ -12,7 +12,8 @@ LOWEST_TESTS := tests/unit/channels tests/integration/test_channels.py tests/int
 	--ignore=tests/integration/api/test_openapi_fuzz.py \
 	--ignore=tests/integration/api/test_chunked_memory.py
 
-.PHONY: demo test lint typecheck imports unit lowest bench clean up down interop-tools
+.PHONY: demo test lint typecheck imports unit lowest bench clean up down interop-tools browser-deps \
+	console-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +73,25 @@ $(VENV_PYTAK)/.installed: Makefile
 ## taky, pytak, Go sumdb).
 interop-tools: $(INTEROP_TOOLS)
 
+# The browser tests drive Debian's Chromium (Playwright downloads no browser) with CJK fonts,
+# so that native markings (極秘, 군사II급비밀) render, and run axe-core from npm in it.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## browser-deps: Chromium and the CJK fonts from Debian when missing, and axe-core from npm.
+browser-deps: $(AXE)
+	dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 \
+	  || (apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES))
+
+## console-screenshots: run the browser tests and keep a screenshot of each page in docs/console.
+console-screenshots: $(STAMP_TEST) browser-deps
+	GSOMIA_CONSOLE_SCREENSHOTS=docs/console $(VENV)/bin/pytest -q -p no:cacheprovider tests/browser
+
 ## demo: create the virtual environment, install, run the main job on SQLite.
 demo: $(STAMP_RUN)
 	$(VENV)/bin/gsomia demo --out gsomia-report
@@ -89,7 +109,7 @@ typecheck: $(STAMP_TEST)
 imports: $(STAMP_TEST)
 	$(VENV)/bin/lint-imports
 
-unit: $(STAMP_TEST) $(INTEROP_TOOLS)
+unit: $(STAMP_TEST) $(INTEROP_TOOLS) browser-deps
 	$(VENV)/bin/pytest -q --durations=25
 
 ## lowest: the channel and API tests on the lowest dependency versions pyproject.toml allows.
@@ -102,4 +122,5 @@ bench: $(STAMP_BENCH)
 
 clean:
 	rm -rf $(VENV) $(VENV_LOWEST) $(VENV_TAXII) $(VENV_TAKY) $(VENV_PYTAK) .venv-go gsomia-report \
+	  tests/browser/node_modules build \
 	  .pytest_cache .mypy_cache .ruff_cache

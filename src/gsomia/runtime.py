@@ -26,7 +26,7 @@ from gsomia.api.peer import create_peer_app
 from gsomia.api.serve import ServerHandle, start_server
 from gsomia.bootstrap import master_secret, open_node, secure_home
 from gsomia.config import NodeSettings, load_settings
-from gsomia.crypto import MasterSecret
+from gsomia.crypto import FormKey, MasterSecret
 from gsomia.crypto.pki import NodePki, PeerIdentity
 from gsomia.errors import ConfigError, GsomiaError
 from gsomia.files import PRIVATE_UMASK
@@ -132,7 +132,7 @@ class NodeRuntime:
         # The user API carries bearer tokens and item content: beyond loopback, TLS.
         user_tls = None if is_loopback(settings.user_host) else pki.user_api_context(master=secret)
         user_server = start_server(
-            create_app(node, limits=settings.limits),
+            create_app(node, limits=settings.limits, form_key=FormKey.from_master(secret)),
             ssl_context=user_tls,
             host=settings.user_host,
             port=settings.port,

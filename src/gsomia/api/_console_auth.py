@@ -3,16 +3,13 @@
 The cookie holds the person's access token and is checked on every request exactly as the
 API checks a bearer token (:class:`~gsomia.services.auth.AuthService`: unknown, expired and
 revoked tokens fail alike), then counted against the person's rate. A form's CSRF token is
-the HMAC-SHA256 of the cookie it goes with, under a key drawn at random once per app; the
-login form's is bound the same way to a random nonce cookie set with the form.
+the HMAC-SHA256 of the cookie it goes with, under the app's :class:`~gsomia.crypto.FormKey`
+(derived from the node's master secret, so a restart or a second worker accepts the form);
+the login form's is bound the same way to a random nonce cookie set with the form.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import threading
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -22,6 +19,7 @@ from fastapi.responses import Response
 
 from gsomia.api.deps import authenticate
 from gsomia.core.people import Person
+from gsomia.crypto import FormKey
 from gsomia.errors import InputError, IntegrityError
 
 __all__ = [
@@ -48,7 +46,6 @@ LOGIN_COOKIE = "gsomia_console_login"
 _MAX_FORM_BYTES = 4096
 #: The body limit of every console request (the edge refuses more with 413 as it streams).
 MAX_CONSOLE_BODY_BYTES = _MAX_FORM_BYTES
-_key_lock = threading.Lock()
 
 
 class FormExpired(IntegrityError):
@@ -72,21 +69,26 @@ def base(request: Request) -> str:
     return str(request.scope.get("root_path", "")) + PREFIX
 
 
+def _form_key(request: Request) -> FormKey:
+    key: FormKey = request.app.state.form_key
+    return key
+
+
 def csrf(request: Request, value: str) -> str:
-    """The CSRF token bound to ``value`` (a cookie), under this app's random key."""
-    with _key_lock:
-        key: bytes | None = getattr(request.app.state, "console_csrf_key", None)
-        if key is None:
-            key = secrets.token_bytes(32)
-            request.app.state.console_csrf_key = key
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+    """The CSRF token bound to ``value`` (a cookie), under the app's form key."""
+    return _form_key(request).token(value)
 
 
 def check_csrf(request: Request, form: dict[str, str], value: str | None) -> None:
-    """Raises :class:`IntegrityError` unless the form carries the CSRF token of ``value``."""
-    sent = form.get("csrf", "")
-    if not value or not hmac.compare_digest(sent.encode(), csrf(request, value).encode()):
-        raise FormExpired("the form has expired or did not come from this console; load it again")
+    """Raises :class:`FormExpired` unless the form carries the CSRF token of ``value``."""
+    try:
+        if not value:
+            raise IntegrityError("no session")
+        _form_key(request).check(value=value, token=form.get("csrf", ""))
+    except IntegrityError:
+        raise FormExpired(
+            "the form has expired or did not come from this console; load it again"
+        ) from None
 
 
 def person_of(request: Request, token: str | None) -> Person:

@@ -79,7 +79,7 @@ def own_level(node: Node, agreement: Agreement, ref: str) -> Level:
         return max(node.ctx.files.schemes.scheme(node.party))
 
 
-def _when(at: datetime | None) -> str:
+def when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%SZ") if at is not None else ""
 
 
@@ -93,7 +93,7 @@ def _row(node: Node, record: ItemRecord) -> ItemRow:
         marking=marking(level),
         state=record.state.value,
         topic=record.topic,
-        provided_at=_when(record.provided_at),
+        provided_at=when(record.provided_at),
     )
 
 
@@ -111,7 +111,7 @@ def overview_page(node: Node, person: Person) -> Page:
     clearance = person.clearance.level if person.clearance else None
     return Page(
         context={
-            "now": _when(now),
+            "now": when(now),
             "person": person,
             "clearance": str(clearance) if clearance else "none",
             "agreements": statuses,
@@ -120,7 +120,7 @@ def overview_page(node: Node, person: Person) -> Page:
             "outbox": outbox,
             "ledger_size": ledger.size(),
             "checkpoint": latest,
-            "checkpoint_at": _when(latest.created_at if latest else None),
+            "checkpoint_at": when(latest.created_at if latest else None),
             "alarms": len(ledger.alarms()),
         }
     )
@@ -144,12 +144,12 @@ def _label_view(node: Node, agreement: Agreement, row: LabelRecord) -> dict[str,
     return {
         "revision": row.revision,
         "digest": row.digest,
-        "recorded_at": _when(row.recorded_at),
+        "recorded_at": when(row.recorded_at),
         "level": _native(agreement, label.level),
         "own": level,
         "marking": marking(level),
         "marked_by": label.marker,
-        "created_at": _when(label.created_at),
+        "created_at": when(label.created_at),
         "review_on": label.review_on.isoformat(),
         "releasable_to": ", ".join(label.releasable_to),
         "supersedes": label.supersedes or "",
@@ -171,7 +171,9 @@ def item_page(node: Node, person: Person, item_id: str) -> Page:
     record, labels = detail.record, detail.labels
     with node.ctx.store.read() as uow:
         facility = uow.facility(record.facility_id) if record.facility_id else None
+        facilities = uow.facilities()
     agreement = node.ctx.agreement(record.agreement_id)
+    others = [p for p in agreement.party_codes if p != node.party]
     row = _row(node, record)
     versions = [_label_view(node, agreement, x) for x in labels]
     entries = _entries(node, person, item_id)
@@ -182,9 +184,15 @@ def item_page(node: Node, person: Person, item_id: str) -> Page:
             "level": _native(agreement, record.level_ref),
             "facility": facility,
             "review_on": record.review_on.isoformat() if record.review_on else "",
-            "recorded_at": _when(record.recorded_at),
+            "recorded_at": when(record.recorded_at),
             "labels": versions,
-            "entries": [(i, e, _when(e.at)) for i, e in entries],
+            "entries": [(i, e, when(e.at)) for i, e in entries],
+            "facilities": [f for f in facilities if f.contractor is None],
+            "third_parties": sorted(
+                {p for a in node.ctx.rulebook.governing(node.party) for p in a.party_codes}
+                - {node.party, record.originator}
+            )
+            or others,
         },
         levels=(row.level, *(v["own"] for v in versions)),
     )
@@ -200,14 +208,14 @@ def agreement_page(node: Node, agreement_id: str) -> Page:
             "agreement": agreement_view(agreement),
             "status": status_view(policy.status(agreement_id, on=now.isoformat())),
             "parties": agreement.party_codes,
-            "now": _when(now),
+            "now": when(now),
         }
     )
 
 
 def _entries(node: Node, person: Person, item_id: str) -> list[tuple[int, Any]]:
     """The ledger entries about an item, where the person may see the ledger."""
-    if person.role.value != "security-officer":
+    if not node.queries.sees_node(Act.VIEW_LEDGER, person.id, what="ledger"):
         return []
     return node.queries.ledger(viewer=person.id, item_id=item_id, limit=None)
 
@@ -228,7 +236,8 @@ def audit_page(node: Node, person: Person, verification: Verification) -> Page:
             "checkpoints": len(ledger.checkpoints()),
             "checks": checks,
             "ok": bool(checks) and all(c.ok for c in checks),
-            "verified_at": _when(verification.verified_at),
-            "alarms": [(a, _when(a.raised_at)) for a in ledger.alarms()],
+            "verified_at": when(verification.verified_at),
+            "alarms": [(a, when(a.raised_at)) for a in ledger.alarms()],
+            "recent": [(c, when(c.created_at)) for c in list(ledger.checkpoints())[-5:][::-1]],
         }
     )

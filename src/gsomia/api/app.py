@@ -21,6 +21,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
 from gsomia import __version__
+from gsomia.api._console_acts import MAX_UPLOAD_BYTES
 from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
 from gsomia.api._console_auth import PREFIX as CONSOLE
 from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
@@ -47,6 +48,7 @@ from gsomia.api.workflows import router as workflow_routes
 from gsomia.config import Limits
 from gsomia.core.people import Person
 from gsomia.core.rules import Act
+from gsomia.crypto import FormKey
 from gsomia.errors import GsomiaError, InputError
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
@@ -80,8 +82,14 @@ class _RateLimiter:
             self._buckets[who] = (tokens - 1.0, now)
 
 
-def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
+def create_app(
+    node: Node, *, limits: Limits | None = None, form_key: FormKey | None = None
+) -> FastAPI:
     """The user API of ``node``, with the web console under ``/console``.
+
+    ``form_key`` binds the console's forms to their sessions; a node passes the one its
+    master secret derives (:meth:`FormKey.from_master`), so that its forms survive a restart
+    and hold across workers. Without one, a key is drawn for this app alone.
 
     Every request meets the edge first (:mod:`gsomia.api._edge`): its body is counted as it
     streams and refused past the limit (413) before anything parses it or looks at a token.
@@ -103,6 +111,7 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.state.node = node
+    app.state.form_key = form_key or FormKey.drawn()
     app.state.auth = AuthService(node.ctx)
     app.state.limiter = _RateLimiter(limits.requests_per_minute_per_person)
     app.state.refusals = AddressLimiter(limits.failed_logins_per_minute_per_address)
@@ -134,7 +143,12 @@ def _edges(app: FastAPI, node: Node, limits: Limits) -> None:
         hours=limits.idempotency_hours,
     )
     app.add_middleware(
-        BodyLimit, limits={"": limits.max_request_bytes, CONSOLE: MAX_CONSOLE_BODY_BYTES}
+        BodyLimit,
+        limits={
+            "": limits.max_request_bytes,
+            CONSOLE: MAX_CONSOLE_BODY_BYTES,
+            CONSOLE + "/provide": MAX_UPLOAD_BYTES + MAX_CONSOLE_BODY_BYTES,
+        },
     )
     app.add_middleware(ResponseHeaders, prefix="", headers={_BANNER_HEADER: _BANNER})
     app.add_middleware(ResponseHeaders, prefix=CONSOLE, headers=SECURITY_HEADERS)

@@ -1,129 +1,42 @@
-"""The node's web console: a read-only, server-rendered view for security officers.
+"""The node's web console: server-rendered pages where security officers do the day's work.
 
 Mounted in the user API under ``/console``. A person logs in with their access token (the
 same :class:`~gsomia.services.auth.AuthService` check as the API's bearer tokens, counted
 against the same per-person rate); the token is kept in an HttpOnly, SameSite=Strict cookie
 scoped to ``/console``. Every form that posts carries a CSRF token, an HMAC of the cookie
-under a key drawn at random for each app. Pages show markings and custody, never an item's
-content, under top and bottom banners of the highest level shown
-(:mod:`gsomia.api.banners`). No JavaScript; one stylesheet served here; the headers forbid
-everything else (see ``docs/console.md``).
+under a key derived from the node's master secret, and every act answers with a redirect
+(POST-redirect-GET). Each act calls the same service as the REST API, so the same rules
+decide it; a refusal is shown on a page that cites its rule ids. Pages show markings and
+custody under top and bottom banners of the highest level shown (:mod:`gsomia.api.banners`);
+an item's content only leaves as a recorded download. No JavaScript; one stylesheet served
+here; the headers forbid everything else (see ``docs/console.md``).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import secrets
-from collections.abc import Callable, Coroutine, Mapping
 from importlib.resources import files
-from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from fastapi.responses import RedirectResponse, Response
 
+from gsomia.api import _console_acts as acts
+from gsomia.api import _console_admin as admin
 from gsomia.api import _console_auth as auth
+from gsomia.api import _console_pages as pages
 from gsomia.api import _console_views as views
 from gsomia.api._console_auth import COOKIE, FormDep, SessionDep
-from gsomia.api.banners import banner, marking
+from gsomia.api._console_base import SECURITY_HEADERS, ConsoleRoute
+from gsomia.api._console_base import render as _render
 from gsomia.api.deps import NodeDep
-from gsomia.api.errors import STATUS_OF, TooManyRequests
-from gsomia.errors import GsomiaError, IntegrityError
+from gsomia.errors import IntegrityError
 
 __all__ = ["COOKIE", "SECURITY_HEADERS", "router"]
 
-_logger = logging.getLogger(__name__)
-
-#: Headers on every console answer: no framing, no other origin, no caching, no sniffing.
-SECURITY_HEADERS: Mapping[str, str] = MappingProxyType(
-    {
-        "Content-Security-Policy": (
-            "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
-        ),
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-)
-
-_templates = Environment(
-    loader=PackageLoader("gsomia.api", "templates/console"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-class _ConsoleRoute(APIRoute):
-    """A console route: redirects to login, renders errors as pages, adds the headers."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def console_handler(request: Request) -> Response:
-            try:
-                response = await handler(request)
-            except auth.LoginRequired:
-                response = RedirectResponse(auth.base(request) + "/login", status_code=303)
-            except (GsomiaError, RequestValidationError) as exc:
-                response = _error_page(request, exc)
-            response.headers.update(SECURITY_HEADERS)
-            return response
-
-        return console_handler
-
-
-router = APIRouter(prefix=auth.PREFIX, include_in_schema=False, route_class=_ConsoleRoute)
-
-
-# Rendering --------------------------------------------------------------------------------
-
-
-def _render(
-    request: Request,
-    template: str,
-    *,
-    title: str,
-    page: views.Page | None = None,
-    session: auth.Session | None = None,
-    status: int = 200,
-    **extra: Any,
-) -> HTMLResponse:
-    html = _templates.get_template(template).render(
-        base=auth.base(request),
-        title=title,
-        party=request.app.state.node.party,
-        banner=banner(page.levels) if page else marking(None),
-        session=session,
-        **(page.context if page else {}),
-        **extra,
-    )
-    return HTMLResponse(html, status_code=status)
-
-
-def _error_page(request: Request, exc: Exception) -> Response:
-    status = next((code for kind, code in STATUS_OF if isinstance(exc, kind)), 400)
-    if isinstance(exc, RequestValidationError):
-        message = "this address is not one the console knows"
-    elif isinstance(exc, IntegrityError) and not isinstance(exc, auth.FormExpired):
-        message = "the request did not verify"
-    elif status >= 500:
-        message = "the node cannot serve this now; retry later"
-    else:
-        message = str(exc)
-    log = _logger.warning if status >= 500 else _logger.info
-    log("console answered %d: %s: %s", status, type(exc).__name__, exc)
-    response = _render(request, "error.html", title="Error", status=status, message=message)
-    if isinstance(exc, TooManyRequests):
-        response.headers["Retry-After"] = "60"
-    return response
+router = APIRouter(prefix=auth.PREFIX, include_in_schema=False, route_class=ConsoleRoute)
 
 
 @functools.cache
@@ -231,3 +144,8 @@ def audit(request: Request, node: NodeDep, session: SessionDep) -> Response:
     check (security officers)."""
     page = views.audit_page(node, session.person, request.app.state.ledger_check.latest())
     return _render(request, "audit.html", title="Audit", page=page, session=session)
+
+
+router.include_router(pages.router)
+router.include_router(acts.router)
+router.include_router(admin.router)

@@ -36,6 +36,7 @@ from gsomia.crypto._binding import verify_batch as verify_batch
 from gsomia.crypto._envelope import Envelope as Envelope
 from gsomia.crypto._envelope import SealedKey as SealedKey
 from gsomia.crypto._envelope import WrappedKey as WrappedKey
+from gsomia.crypto._forms import FormKey as FormKey
 from gsomia.crypto._frame import FRAME_OVERHEAD as FRAME_OVERHEAD
 from gsomia.crypto._frame import FrameCounter as FrameCounter
 from gsomia.crypto._frame import FrameFloor as FrameFloor
@@ -85,6 +86,7 @@ __all__ = [
     "FRAME_OVERHEAD",
     "Binding",
     "Envelope",
+    "FormKey",
     "FrameCounter",
     "FrameFloor",
     "FrameReceiver",

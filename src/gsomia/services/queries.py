@@ -151,6 +151,19 @@ class Queries(Workflow):
 
         return audit_of(self.ctx).show(item_id=item_id, limit=limit)
 
+    def sees_node(self, act: Act, viewer: str, *, what: str) -> bool:
+        """Whether the rules let ``viewer`` see the node's ``what`` (for edges that show it
+        beside other things, and leave it out otherwise); nothing is recorded."""
+        now = self.ctx.clock.now()
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+        _, decision = self.ctx.rulebook.decide_for_party(
+            act,
+            self.party,
+            lambda a: ViewRequest(agreement=a, person=person, at=now, what=what),
+        )
+        return decision.allowed
+
     def decide_node_view(self, act: Act, viewer: str, *, what: str) -> Person:
         """Decide that ``viewer`` may see the node's ``what`` (the registry, the ledger, its
         outbox); records and raises a refusal."""

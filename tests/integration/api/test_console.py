@@ -85,7 +85,7 @@ def csrf_of(page: httpx.Response) -> str:
 def banners_of(page: httpx.Response) -> list[tuple[str, str]]:
     """(class, text) of the top and bottom banners."""
     return re.findall(
-        r'<div class="banner (tier-[a-z-]+)" id="banner-\w+">([^<]*)</div>', page.text
+        r'<div class="banner (tier-[a-z-]+)" id="banner-\w+"[^>]*>([^<]*)</div>', page.text
     )
 
 

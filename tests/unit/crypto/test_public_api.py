@@ -13,6 +13,7 @@ EXPLICIT_FORMS = {"seal_at", "grant_at", "keep_at", "rewrap_item_key_at", "dump_
 EXPLICIT_FORMS |= {"keep_batch_at"}
 KEYRING = {"Keyring", "KeyKind", "PublicKey", "OwnKey", "MasterSecret", "generate_keyring"}
 KEYRING |= {"dump_keyring", "load_keyring", "export_public_keys", "import_public_keys"}
+KEYRING |= {"FormKey"}  # the console's form tokens, derived from the master secret
 VALUES = {"Envelope", "WrappedKey", "SealedKey", "Binding", "ItemKey", "epoch_of"}
 VALUES |= {"AT_REST_BUDGET"}
 FRAMES = {"FrameSender", "FrameReceiver", "OpenedFrame", "ReplayWindow", "FRAME_OVERHEAD"}
