@@ -43,3 +43,10 @@ def _keep_umask() -> Iterator[None]:
     os.umask(mask)
     yield
     os.umask(mask)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run last: Playwright's synchronous API keeps an event loop running
+    on this thread while the browser lives (until the session ends), so a test after them
+    could not start an event loop of its own."""
+    items.sort(key=lambda item: "browser" in item.path.parts[-2:-1])
