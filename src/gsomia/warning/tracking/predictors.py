@@ -20,6 +20,7 @@ from gsomia.warning.tracking._linalg import Array, symmetrise, transpose
 from gsomia.warning.tracking.models import (
     BoostMotion,
     CoastMotion,
+    ManoeuvreMotion,
     MotionModel,
     transition,
 )
@@ -162,10 +163,42 @@ class IMMPredictor:
         )
         return cls(motions=(boost or BoostMotion(), coast or CoastMotion()), rates=rates)
 
+    @classmethod
+    def boost_coast_manoeuvre(
+        cls,
+        *,
+        boost: BoostMotion | None = None,
+        coast: CoastMotion | None = None,
+        manoeuvre: ManoeuvreMotion | None = None,
+        mean_boost_s: float = 90.0,
+        mean_coast_s: float = 1e6,
+        mean_manoeuvre_s: float = 60.0,
+        manoeuvre_onset_s: float = 300.0,
+    ) -> IMMPredictor:
+        """Three modes: boost, coast and manoeuvre (lift; :class:`ManoeuvreMotion`).
+
+        A boost ends after ``mean_boost_s`` on average, into coast; a coast starts to
+        manoeuvre at a rate of one per ``manoeuvre_onset_s`` and a manoeuvre returns to
+        coast after ``mean_manoeuvre_s``. Lift is unpowered, so a pull-up no longer
+        reads as thrust (``powered_probability``); :meth:`manoeuvre_probability` reports it.
+        """
+        b, c, m = 1.0 / mean_boost_s, 1.0 / mean_coast_s, 1.0 / manoeuvre_onset_s
+        back = 1.0 / mean_manoeuvre_s
+        rates = np.array([[-b, b, 0.0], [c, -(c + m), m], [0.0, back, -back]])
+        return cls(
+            motions=(boost or BoostMotion(), coast or CoastMotion(), manoeuvre or ManoeuvreMotion()),
+            rates=rates,
+        )
+
     @property
     def ndim(self) -> int:
         """The shared state size."""
         return self.motions[0].ndim
+
+    def manoeuvre_probability(self, state: MixtureBatch) -> Array:
+        """The total probability of the manoeuvre (lift) modes, per track."""
+        flags = np.array([isinstance(m, ManoeuvreMotion) for m in self.motions])
+        return np.asarray(np.sum(state.weight[:, flags], axis=-1))
 
     def predict(self, prior: MixtureBatch, *, t: ArrayLike) -> MixtureBatch:
         """Mix, then predict every mode to time(s) ``t``."""
