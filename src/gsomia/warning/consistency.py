@@ -52,6 +52,7 @@ from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
 from gsomia.warning.tracking.updaters import EKFUpdater
 
 __all__ = [
+    "CLASSES",
     "HELD_OUT",
     "TRAINING",
     "Case",
@@ -64,7 +65,7 @@ __all__ = [
     "score",
 ]
 
-CLASSES = ("ballistic", "lofted", "manoeuvring")
+CLASSES: tuple[str, ...] = ("ballistic", "lofted", "manoeuvring")
 _CHI2_95_3 = 7.815
 _NEES_DOF = 6
 _ELLIPSE_95 = 5.991  # χ²₂ 95 %
@@ -113,6 +114,7 @@ class Tuning:
 
     registration_rad: float = 1e-3
     lift_sigma: float = 2e-4
+    lift_mean: float = 3e-4
     q_impact: float = 1e-3
     manoeuvre_sigma: float = 10.0
     max_step: float = 10.0
@@ -262,7 +264,9 @@ def _filter(
         if k >= 5 and p_powered < 0.5 and r.t - last_impact >= impact_every_s:
             last_impact = r.t
             sigma = lift_envelope(g.mean, sigma=tuning.lift_sigma)
-            hit = impact.impact(g.mean, g.cov, g.t, lift_sigma=sigma)
+            hit = impact.impact(
+                g.mean, g.cov, g.t, lift_sigma=sigma, lift_mean=np.where(sigma > 0, tuning.lift_mean, 0.0)
+            )
             if bool(hit.ok[0]):
                 lat, lon = float(hit.lat_deg[0]), float(hit.lon_deg[0])
                 origin = geodetic_to_ecef(lat, lon, 0.0)

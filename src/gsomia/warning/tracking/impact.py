@@ -12,7 +12,7 @@ the spread of the crossing times gives the time's. Step lengths shrink with alti
 What the model omits widens the footprint in two ways. ``lift_sigma`` (m²/kg, per track)
 is the spread of an unknown lift-to-mass coefficient ``c`` (the inverse of a lift loading
 ``m / (C_L A)``): three more cubature dimensions carry ``c``, and each point flies with
-the lift ``½ρv² c⊥`` (the part of ``c`` across the velocity), so a missile that can pull up
+the lift ``½ρv² c⊥`` (the part of ``c`` across the velocity, at most one g), so a missile that can pull up
 gets the footprint of its pull-ups rather than the ellipse of a ballistic fall.
 ``q_accel`` (m²/s³) is white acceleration noise over the remaining flight time ``T``: it
 adds ``q T³/3`` per horizontal axis. :func:`lift_envelope` gives ``lift_sigma`` to tracks
@@ -48,6 +48,7 @@ from gsomia.warning.tracking.models import (
 __all__ = ["GroundCrossing", "ImpactPredictor", "drag_free", "keplerian_apogee", "lift_envelope"]
 
 _MEAN_EARTH_RADIUS_M = 6_371_000.0
+_MAX_LIFT = 9.81
 
 #: Regula-falsi steps of the crossing search (heights converge to well under a metre).
 _CROSSING_STEPS = 12
@@ -97,7 +98,11 @@ class _Lifted:
         along = v / speed[:, None]
         across = c - np.einsum("ni,ni->n", c, along)[:, None] * along
         q = 0.5 * filter_air_density(ellipsoid_height(r)) * speed * speed
-        base[:, 3:6] += q[:, None] * across
+        lift = q[:, None] * across
+        # Lift beyond the weight would make a ballistic body skip; the pull-ups it stands
+        # for hold a glide, so it is capped at one g.
+        size = np.maximum(np.linalg.norm(lift, axis=-1), 1e-12)
+        base[:, 3:6] += lift * np.minimum(1.0, _MAX_LIFT / size)[:, None]
         return np.concatenate([base, np.zeros_like(c)], axis=-1)
 
 
@@ -241,16 +246,34 @@ class ImpactPredictor:
     q_accel: float = 0.0
 
     def impact(
-        self, mean: Array, cov: Array, t: Array, *, lift_sigma: ArrayLike = 0.0
+        self,
+        mean: Array,
+        cov: Array,
+        t: Array,
+        *,
+        lift_sigma: ArrayLike = 0.0,
+        lift_mean: ArrayLike = 0.0,
     ) -> GroundCrossing:
-        """Predicted impact (forward crossing) of tracks with means (N, n) at times ``t``;
-        ``lift_sigma`` (m²/kg, scalar or per track) is the spread of unknown lift."""
+        """Predicted impact (forward crossing) of tracks with means (N, n) at times ``t``.
+
+        ``lift_sigma`` (m²/kg, scalar or per track) is the spread of unknown lift per
+        axis, ``lift_mean`` (m²/kg) its expected value along the local vertical's part
+        across the velocity (a pull-up); lift is flown only where ``lift_sigma > 0``.
+        """
         sigma = np.broadcast_to(np.asarray(lift_sigma, dtype=float), (mean.shape[0],))
-        if np.any(sigma < 0.0) or not np.all(np.isfinite(sigma)):
-            raise InputError("lift_sigma must be finite and non-negative")
+        centre = np.broadcast_to(np.asarray(lift_mean, dtype=float), (mean.shape[0],))
+        if np.any(sigma < 0.0) or not np.all(np.isfinite(sigma)) or not np.all(np.isfinite(centre)):
+            raise InputError("lift_sigma must be finite and non-negative, lift_mean finite")
         if np.any(sigma > 0.0):
             n = mean.shape[1]
-            aug_mean = np.concatenate([mean, np.zeros((mean.shape[0], 3))], axis=1)
+            up = mean[:, :3] / np.linalg.norm(mean[:, :3], axis=-1, keepdims=True)
+            along = mean[:, 3:6] / np.maximum(
+                np.linalg.norm(mean[:, 3:6], axis=-1, keepdims=True), 1e-9
+            )
+            pull = up - np.einsum("ni,ni->n", up, along)[:, None] * along
+            pull /= np.maximum(np.linalg.norm(pull, axis=-1, keepdims=True), 1e-9)
+            c0 = np.where(sigma[:, None] > 0.0, centre[:, None] * pull, 0.0)
+            aug_mean = np.concatenate([mean, c0], axis=1)
             aug_cov = np.zeros((mean.shape[0], n + 3, n + 3))
             aug_cov[:, :n, :n] = cov
             aug_cov[:, n:, n:] = (sigma**2)[:, None, None] * np.eye(3)
