@@ -33,7 +33,7 @@ import numpy as np
 
 from gsomia.errors import InputError
 from gsomia.warning.dynamics import GM, J2, OMEGA_EARTH
-from gsomia.warning.frames import WGS84_A, ecef_to_geodetic
+from gsomia.warning.frames import WGS84_A, ellipsoid_height
 from gsomia.warning.tracking._linalg import Array
 
 __all__ = [
@@ -126,8 +126,7 @@ def _gravity_gradient(r: Array) -> Array:
 
 
 def _altitude(r: Array) -> Array:
-    _, _, h = ecef_to_geodetic(r)
-    return h
+    return ellipsoid_height(r)
 
 
 def _drag_acceleration(r: Array, v: Array, kappa: Array) -> Array:
