@@ -49,7 +49,7 @@ def main() -> None:
         print(
             f"  case {case.launch} {case.radar}: coverage 0.95 {one.coverage:.2f} "
             f"nees in band {one.nees_in_band:.2f} median miss {one.median_miss_m / 1000:.1f} km "
-            f"({one.impacts} impacts, {one.bins} bins)",
+            f"({one.impacts} impacts, {one.bins} bins; mean nees {one.mean_nees:.1f})",
             flush=True,
         )
     for kind in CLASSES:

@@ -142,6 +142,7 @@ class ClassScore:
     median_miss_m: float
     impacts: int
     bins: int
+    mean_nees: float
 
 
 def chi2_band(dof: int, n: int) -> tuple[float, float]:
@@ -305,4 +306,5 @@ def score(kind: str, runs: Sequence[Run], *, bin_s: float = 10.0, min_runs: int 
         median_miss_m=float(np.median(miss)) if miss.size else math.nan,
         impacts=int(d2.size),
         bins=total,
+        mean_nees=float(np.mean([x for run in runs for x in run.nees])) if runs else math.nan,
     )
