@@ -13,12 +13,15 @@ import numpy as np
 from tracking_scenarios import Q_ACCEL, SIGMA, SIGMA_L, SITE_J, SITE_K, midcourse_start
 
 from gsomia.warning.tracking import (
+    WARNING_FORMAT,
     BallisticMotion,
     EKFPredictor,
     GaussianBatch,
     TrackSet,
+    SharedWarning,
     ballistic_tracker,
     covariance_intersection,
+    fuse_warnings,
 )
 from gsomia.warning.tracking.fusion import GATE_6DOF_999
 from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
@@ -88,3 +91,29 @@ def test_fused_error_against_truth_is_no_worse_than_own() -> None:
     assert degraded < 0.35
     # Never much worse: the largest loss stays within the own error's own spread.
     assert float(np.max(fused_a - own_a)) < 3.0 * float(np.std(own_a)) + 1.0
+
+
+def _warning(originator: str, powered: float | None) -> SharedWarning:
+    x = midcourse_start()
+    cov = np.diag([200.0**2] * 3 + [5.0**2] * 3)
+    return SharedWarning(
+        format=WARNING_FORMAT,
+        originator=originator,
+        warning_id="w1",
+        t=0.0,
+        state=tuple(float(v) for v in x),
+        cov=tuple(tuple(float(v) for v in row) for row in cov),
+        launch=None,
+        impact=None,
+        powered=powered,
+    )
+
+
+def test_a_powered_warning_is_never_fused() -> None:
+    both = [_warning("KOR", 0.02), _warning("USA", 0.02)]
+    fused = fuse_warnings(both, party="JPN", t=2.0, predict_impact=False)
+    assert len(fused.tracks) == 1 and fused.tracks[0].sources == ("KOR", "USA")
+    boosting = [_warning("KOR", 0.02), _warning("USA", 0.9)]
+    apart = fuse_warnings(boosting, party="JPN", t=2.0, predict_impact=False)
+    assert len(apart.tracks) == 2
+    assert sorted(t.powered_probability for t in apart.tracks) == [0.02, 0.9]
