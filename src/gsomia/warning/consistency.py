@@ -112,7 +112,7 @@ class Mismatch:
 class Tuning:
     """The filter's free parameters, set on :data:`TRAINING` only."""
 
-    registration_rad: float = 1e-3
+    registration_rad: float = 2e-3
     lift_sigma: float = 2e-4
     lift_mean: float = 3e-4
     q_impact: float = 1e-3
@@ -200,8 +200,12 @@ def run_case(
     mismatch: Mismatch,
     seed: int = 0,
     impact_every_s: float = 20.0,
+    stride: int = 1,
 ) -> list[Run]:
-    """``runs`` Monte Carlo runs of one case, seeded by ``(seed, run)``."""
+    """``runs`` Monte Carlo runs of one case, seeded by ``(seed, run)``; ``stride`` keeps
+    every so-many reports (a quicker, sparser stream)."""
+    if runs < 1 or stride < 1:
+        raise InputError("run_case needs runs >= 1 and stride >= 1")
     world = _world(case.launch)
     launch = world.launches[0]
     pid = launch.payload_id
@@ -219,7 +223,7 @@ def run_case(
     out = []
     for run in range(runs):
         rng = np.random.default_rng([seed, run])
-        own = [r for r in radar.observe(world, rng) if r.truth_id == pid]
+        own = [r for r in radar.observe(world, rng) if r.truth_id == pid][::stride]
         reports = _perturb(own, world, rng, mismatch)
         out.append(
             _filter(
