@@ -79,7 +79,9 @@ def run_stonesoup_tracker(
             rng_m, az, el = (float(v) for v in r.z)
             vector = StateVector([Elevation(el), Bearing(math.pi / 2.0 - az), rng_m])
             dets.add(
-                Detection(vector, timestamp=_EPOCH + timedelta(seconds=r.t), measurement_model=model)
+                Detection(
+                    vector, timestamp=_EPOCH + timedelta(seconds=r.t), measurement_model=model
+                )
             )
         scans.append((_EPOCH + timedelta(seconds=float(sc.times[k])), dets))
 

@@ -41,7 +41,11 @@ def main() -> None:
     by_class: dict[str, list[Run]] = {k: [] for k in CLASSES}
     for case in cases:
         runs = run_case(
-            case, runs=args.runs, tuning=tuning, mismatch=mismatch, seed=20261207,
+            case,
+            runs=args.runs,
+            tuning=tuning,
+            mismatch=mismatch,
+            seed=20261207,
             impact_every_s=args.impact_every,
         )
         by_class[case.kind].extend(runs)

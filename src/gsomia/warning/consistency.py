@@ -43,6 +43,7 @@ from gsomia.warning.tracking import (
     IMMPredictor,
     IMMUpdater,
     ImpactPredictor,
+    ManoeuvreMotion,
     MeasurementBatch,
     ReportInitiator,
 )
@@ -118,6 +119,8 @@ class Tuning:
     q_impact: float = 1e-3
     manoeuvre_sigma: float = 10.0
     max_step: float = 10.0
+    coast_q_accel: float = 1e-4
+    impact_powered_below: float = 0.5
 
 
 @dataclass(slots=True, kw_only=True)
@@ -127,6 +130,7 @@ class Run:
 
     t: list[float] = field(default_factory=list)
     nees: list[float] = field(default_factory=list)
+    impact_t: list[float] = field(default_factory=list)
     impact_d2: list[float] = field(default_factory=list)
     impact_miss_m: list[float] = field(default_factory=list)
     powered_in_glide: list[float] = field(default_factory=list)
@@ -212,11 +216,12 @@ def run_case(
     radar = _radar(case.launch, case.radar)
     truth_impact = (launch.impact_lat_deg, launch.impact_lon_deg)
     predictor = replace(
-        IMMPredictor.boost_coast_manoeuvre(), max_step=tuning.max_step
+        IMMPredictor.boost_coast_manoeuvre(
+            coast=CoastMotion(q_accel=tuning.coast_q_accel),
+            manoeuvre=ManoeuvreMotion(sigma=tuning.manoeuvre_sigma, q_accel=tuning.coast_q_accel),
+        ),
+        max_step=tuning.max_step,
     )
-    motions = list(predictor.motions)
-    motions[2] = replace(motions[2], sigma=tuning.manoeuvre_sigma)  # type: ignore[call-arg]
-    predictor = replace(predictor, motions=tuple(motions))
     updater = IMMUpdater(updater=EKFUpdater(registration_rad=tuning.registration_rad))
     initiator = ReportInitiator(ndim=10)
     impact = ImpactPredictor(motion=CoastMotion(), q_accel=tuning.q_impact)
@@ -227,8 +232,16 @@ def run_case(
         reports = _perturb(own, world, rng, mismatch)
         out.append(
             _filter(
-                reports, world, pid, predictor, updater, initiator, impact, tuning,
-                truth_impact, impact_every_s,
+                reports,
+                world,
+                pid,
+                predictor=predictor,
+                updater=updater,
+                initiator=initiator,
+                impact=impact,
+                tuning=tuning,
+                truth_impact=truth_impact,
+                impact_every_s=impact_every_s,
             )
         )
     return out
@@ -238,6 +251,7 @@ def _filter(
     reports: list[RadarReport],
     world: truthmod.Truth,
     pid: int,
+    *,
     predictor: IMMPredictor,
     updater: IMMUpdater,
     initiator: ReportInitiator,
@@ -266,11 +280,17 @@ def _filter(
         p_powered = float(predictor.powered_probability(state)[0])
         if phase == int(truthmod.Phase.GLIDE):
             rec.powered_in_glide.append(p_powered)
-        if k >= 5 and p_powered < 0.5 and r.t - last_impact >= impact_every_s:
+        due = r.t - last_impact >= impact_every_s
+        if k >= 5 and p_powered < tuning.impact_powered_below and due:
             last_impact = r.t
             sigma = lift_envelope(g.mean, sigma=tuning.lift_sigma)
+            rec.impact_t.append(r.t)
             hit = impact.impact(
-                g.mean, g.cov, g.t, lift_sigma=sigma, lift_mean=np.where(sigma > 0, tuning.lift_mean, 0.0)
+                g.mean,
+                g.cov,
+                g.t,
+                lift_sigma=sigma,
+                lift_mean=np.where(sigma > 0, tuning.lift_mean, 0.0),
             )
             if bool(hit.ok[0]):
                 lat, lon = float(hit.lat_deg[0]), float(hit.lon_deg[0])

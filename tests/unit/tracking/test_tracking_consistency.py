@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.consistency import HELD_OUT, TRAINING, Mismatch, Tuning, chi2_band, run_case, score
+from gsomia.warning.consistency import (
+    HELD_OUT,
+    TRAINING,
+    Mismatch,
+    Tuning,
+    chi2_band,
+    run_case,
+    score,
+)
 
 
 def _case(launch: str):  # type: ignore[no-untyped-def]
@@ -27,8 +35,13 @@ def test_held_out_launches_are_not_training_launches() -> None:
 
 def test_ballistic_impact_ellipses_cover_on_a_held_out_launch() -> None:
     runs = run_case(
-        _case("2017-09-15"), runs=3, tuning=Tuning(), mismatch=Mismatch(), seed=3,
-        impact_every_s=120.0, stride=6,
+        _case("2017-09-15"),
+        runs=3,
+        tuning=Tuning(),
+        mismatch=Mismatch(),
+        seed=3,
+        impact_every_s=120.0,
+        stride=6,
     )
     s = score("ballistic", runs)
     assert s.impacts >= 12
@@ -38,8 +51,13 @@ def test_ballistic_impact_ellipses_cover_on_a_held_out_launch() -> None:
 
 def test_manoeuvring_impact_footprints_cover_on_a_held_out_launch() -> None:
     runs = run_case(
-        _case("2019-05-09"), runs=3, tuning=Tuning(), mismatch=Mismatch(), seed=3,
-        impact_every_s=40.0, stride=2,
+        _case("2019-05-09"),
+        runs=3,
+        tuning=Tuning(),
+        mismatch=Mismatch(),
+        seed=3,
+        impact_every_s=40.0,
+        stride=2,
     )
     s = score("manoeuvring", runs)
     assert s.impacts >= 9

@@ -17,8 +17,8 @@ from gsomia.warning.tracking import (
     BallisticMotion,
     EKFPredictor,
     GaussianBatch,
-    TrackSet,
     SharedWarning,
+    TrackSet,
     ballistic_tracker,
     covariance_intersection,
     fuse_warnings,
@@ -34,7 +34,9 @@ def _snapshots(reports: list, until: float) -> dict[float, TrackSet[GaussianBatc
     tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
     tracks, out, now = tracker.empty(), {}, 0.0
     while now <= until:
-        tracks = tracker.step(tracks, now=now, reports=[r for r in reports if now - 1.0 < r.t <= now])
+        tracks = tracker.step(
+            tracks, now=now, reports=[r for r in reports if now - 1.0 < r.t <= now]
+        )
         out[now] = tracks
         now += 1.0
     return out
@@ -46,7 +48,13 @@ def _one_run(seed: int) -> tuple[list[float], list[float], list[float]]:
     truth = coast_truth(midcourse_start()[None], times)
     own = radar_reports(truth, times, site=SITE_K, sensor="K", party="ROK", sigma=SIGMA, rng=rng)
     partner = radar_reports(
-        truth, times + 0.5, site=SITE_J, sensor="J", party="JPN", sigma=SIGMA_L, rng=rng,
+        truth,
+        times + 0.5,
+        site=SITE_J,
+        sensor="J",
+        party="JPN",
+        sigma=SIGMA_L,
+        rng=rng,
         min_elevation_deg=1.0,
     )
     mine, theirs = _snapshots(own, 80.0), _snapshots(partner, 80.0)

@@ -53,7 +53,10 @@ def test_jacobian_matches_finite_differences(model: MotionModel, kappa: float) -
     # The drag rows (velocity by position, velocity, κ); the J2 part of the gravity
     # gradient is left out of the Jacobian by design (a 0.1 % term), hence the tolerance.
     scale = np.maximum(np.abs(numeric), 1e-6)
-    assert np.all(np.abs(analytic[3:6, KAPPA_INDEX] - numeric[3:6, KAPPA_INDEX]) <= 1e-3 * scale[3:6, KAPPA_INDEX] + 1e-9)
+    assert np.all(
+        np.abs(analytic[3:6, KAPPA_INDEX] - numeric[3:6, KAPPA_INDEX])
+        <= 1e-3 * scale[3:6, KAPPA_INDEX] + 1e-9
+    )
     assert np.allclose(analytic[3:6, 3:6], numeric[3:6, 3:6], rtol=1e-3, atol=1e-7)
     assert np.allclose(analytic[3:6, :3], numeric[3:6, :3], rtol=5e-3, atol=5e-8)
     assert np.allclose(analytic[6:9, 6:9], numeric[6:9, 6:9], rtol=1e-6, atol=1e-9)
@@ -77,7 +80,10 @@ def test_the_update_keeps_kappa_non_negative() -> None:
     z = radar_h(x[None], site[None], rot[None])[0]
     z[0] -= 500.0
     batch = MeasurementBatch(
-        z=z[None], R=np.diag([25.0, 1e-8, 1e-8])[None], site=site[None], rotation=rot[None],
+        z=z[None],
+        R=np.diag([25.0, 1e-8, 1e-8])[None],
+        site=site[None],
+        rotation=rot[None],
         t=np.zeros(1),
     )
     post = EKFUpdater().update(prior, batch)

@@ -8,8 +8,13 @@ import numpy as np
 from tracking_scenarios import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 
 from gsomia.warning.measurements import RadarReport
-from gsomia.warning.tracking import BallisticMotion, GaussianBatch, Tracker, TrackSet
-from gsomia.warning.tracking import ballistic_tracker
+from gsomia.warning.tracking import (
+    BallisticMotion,
+    GaussianBatch,
+    Tracker,
+    TrackSet,
+    ballistic_tracker,
+)
 from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
 
 _END = 60.0
@@ -24,7 +29,13 @@ def _scenario(seed: int) -> tuple[np.ndarray, np.ndarray, list[RadarReport], lis
         truth[0::2], times[0::2], site=SITE_K, sensor="K", party="ROK", sigma=SIGMA, rng=rng
     )
     partner = radar_reports(
-        truth[1::2], times[1::2], site=SITE_J, sensor="J", party="JPN", sigma=SIGMA, rng=rng,
+        truth[1::2],
+        times[1::2],
+        site=SITE_J,
+        sensor="J",
+        party="JPN",
+        sigma=SIGMA,
+        rng=rng,
         min_elevation_deg=1.0,
     )
     return times, truth, own, partner

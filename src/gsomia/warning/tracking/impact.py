@@ -12,8 +12,9 @@ the spread of the crossing times gives the time's. Step lengths shrink with alti
 What the model omits widens the footprint in two ways. ``lift_sigma`` (m²/kg, per track)
 is the spread of an unknown lift-to-mass coefficient ``c`` (the inverse of a lift loading
 ``m / (C_L A)``): three more cubature dimensions carry ``c``, and each point flies with
-the lift ``½ρv² c⊥`` (the part of ``c`` across the velocity, at most one g), so a missile that can pull up
-gets the footprint of its pull-ups rather than the ellipse of a ballistic fall.
+the lift ``½ρv² c⊥`` (the part of ``c`` across the velocity, at most one g), so a missile
+that can pull up gets the footprint of its pull-ups rather than the ellipse of a ballistic
+fall.
 ``q_accel`` (m²/s³) is white acceleration noise over the remaining flight time ``T``: it
 adds ``q T³/3`` per horizontal axis. :func:`lift_envelope` gives ``lift_sigma`` to tracks
 whose arc stays low enough for lift to matter.
@@ -28,14 +29,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gsomia.warning.dynamics import GM, OMEGA_EARTH
 from gsomia.errors import InputError
+from gsomia.warning.dynamics import GM, OMEGA_EARTH
 from gsomia.warning.frames import ecef_to_geodetic, ellipsoid_height, enu_rotation, geodetic_to_ecef
 from gsomia.warning.tracking._linalg import Array, sqrt_psd
 from gsomia.warning.tracking.models import (

@@ -38,8 +38,8 @@ from gsomia.warning.tracking._linalg import Array
 
 __all__ = [
     "AUGMENTED_NDIM",
-    "BallisticMotion",
     "KAPPA_INDEX",
+    "BallisticMotion",
     "BoostMotion",
     "CoastMotion",
     "ManoeuvreMotion",

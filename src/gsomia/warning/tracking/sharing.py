@@ -209,8 +209,6 @@ def share_warning(
         launch=track.launch,
         impact=track.impact,
         powered=(
-            float(track.powered_probability)
-            if math.isfinite(track.powered_probability)
-            else None
+            float(track.powered_probability) if math.isfinite(track.powered_probability) else None
         ),
     )

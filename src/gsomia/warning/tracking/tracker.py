@@ -15,9 +15,9 @@ within ``retrodiction_window_s`` updates the nearest gated track by retrodiction
 (:mod:`gsomia.warning.tracking.retrodiction`; counted in ``TrackSet.retrodicted``); an
 older one is dropped and counted (``TrackSet.late``). The same report delivered twice (two
 routes) is folded in once: reports are keyed by sensor, time and values, and a key already
-seen within the retrodiction window is counted in ``TrackSet.duplicates`` and dropped. Within a scan,
-reports are ordered by their own values, so the result never depends on arrival order:
-the same reports give the same tracks, bit for bit.
+seen within the retrodiction window is counted in ``TrackSet.duplicates`` and dropped.
+Within a scan, reports are ordered by their own values, so the result never depends on
+arrival order: the same reports give the same tracks, bit for bit.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic
+from typing import Generic, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -241,7 +241,11 @@ class Tracker(Generic[S]):
             if not isinstance(item, RadarReport) or too_old or motions is None or not len(out):
                 dropped += 1
                 continue
-            result = retrodict_update(out.state, item, motions=motions[0], max_step=motions[1])
+            state = out.state
+            if not isinstance(state, GaussianBatch | MixtureBatch):
+                dropped += 1
+                continue
+            result = retrodict_update(state, item, motions=motions[0], max_step=motions[1])
             if result.track < 0:
                 dropped += 1
                 continue
@@ -251,7 +255,7 @@ class Tracker(Generic[S]):
             parties[result.track] = parties[result.track] | {item.party}
             out = replace(
                 out,
-                state=result.state,  # type: ignore[arg-type]
+                state=cast("S", result.state),
                 hits=hits,
                 parties=tuple(parties),
                 confirmed=out.confirmed | (hits >= self.confirm_hits),

@@ -15,8 +15,8 @@ import numpy as np
 
 from gsomia.errors import InputError
 from gsomia.warning.measurements import radar_h_and_jacobian, wrap_angle
-from gsomia.warning.tracking.models import AUGMENTED_NDIM, KAPPA_INDEX
 from gsomia.warning.tracking._linalg import LOG_2PI, Array, inv3_sym, symmetrise, transpose
+from gsomia.warning.tracking.models import AUGMENTED_NDIM, KAPPA_INDEX
 from gsomia.warning.tracking.states import GaussianBatch, MeasurementBatch, MixtureBatch
 
 __all__ = ["EKFUpdater", "IMMUpdater", "MeasurementPrediction", "innovation"]
