@@ -33,10 +33,10 @@ from gsomia.warning.frames import (
 from gsomia.warning.missiles import MissileClass
 
 __all__ = [
+    "SEPARATION_DV_MPS",
     "Arc",
     "Burnout",
     "Flight",
-    "SEPARATION_DV_MPS",
     "Programme",
     "Separation",
     "coast",
