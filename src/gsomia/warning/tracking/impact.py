@@ -12,9 +12,9 @@ the spread of the crossing times gives the time's. Step lengths shrink with alti
 What the model omits widens the footprint in two ways. ``lift_sigma`` (m²/kg, per track)
 is the spread of an unknown lift-to-mass coefficient ``c`` (the inverse of a lift loading
 ``m / (C_L A)``): three more cubature dimensions carry ``c``, and each point flies with
-the lift ``½ρv² c⊥`` (the part of ``c`` across the velocity, at most one g), so a missile
-that can pull up gets the footprint of its pull-ups rather than the ellipse of a ballistic
-fall.
+the lift ``½ρv² c⊥`` (the part of ``c`` across the velocity, at most ``max_lift``, 2 g)
+and the drag it induces (``lift_to_drag``, 3), so a missile that can pull up gets the
+footprint of its pull-ups rather than the ellipse of a ballistic fall.
 ``q_accel`` (m²/s³) is white acceleration noise over the remaining flight time ``T``: it
 adds ``q T³/3`` per horizontal axis. :func:`lift_envelope` gives ``lift_sigma`` to tracks
 whose arc stays low enough for lift to matter.
@@ -48,7 +48,6 @@ from gsomia.warning.tracking.models import (
 __all__ = ["GroundCrossing", "ImpactPredictor", "drag_free", "keplerian_apogee", "lift_envelope"]
 
 _MEAN_EARTH_RADIUS_M = 6_371_000.0
-_MAX_LIFT = 9.81
 
 #: Regula-falsi steps of the crossing search (heights converge to well under a metre).
 _CROSSING_STEPS = 12
@@ -86,9 +85,12 @@ class _Flow(Protocol):
 @dataclass(frozen=True, slots=True)
 class _Lifted:
     """A motion model's states with three more: a lift-to-mass coefficient (m²/kg) whose
-    part across the velocity, times the dynamic pressure, adds to the acceleration."""
+    part across the velocity, times the dynamic pressure, adds to the acceleration, capped
+    at ``max_lift`` (m/s²); lift costs drag at ``lift_to_drag``."""
 
     motion: MotionModel
+    max_lift: float
+    lift_to_drag: float
 
     def derivative(self, x: Array) -> Array:
         n = self.motion.ndim
@@ -99,10 +101,10 @@ class _Lifted:
         across = c - np.einsum("ni,ni->n", c, along)[:, None] * along
         q = 0.5 * filter_air_density(ellipsoid_height(r)) * speed * speed
         lift = q[:, None] * across
-        # Lift beyond the weight would make a ballistic body skip; the pull-ups it stands
-        # for hold a glide, so it is capped at one g.
         size = np.maximum(np.linalg.norm(lift, axis=-1), 1e-12)
-        base[:, 3:6] += lift * np.minimum(1.0, _MAX_LIFT / size)[:, None]
+        scale = np.minimum(1.0, self.max_lift / size)
+        base[:, 3:6] += lift * scale[:, None]
+        base[:, 3:6] -= (size * scale / self.lift_to_drag)[:, None] * along
         return np.concatenate([base, np.zeros_like(c)], axis=-1)
 
 
@@ -244,6 +246,8 @@ class ImpactPredictor:
     motion: MotionModel
     max_flight_s: float = 7200.0
     q_accel: float = 0.0
+    max_lift: float = 2.0 * 9.81
+    lift_to_drag: float = 3.0
 
     def impact(
         self,
@@ -277,7 +281,8 @@ class ImpactPredictor:
             aug_cov = np.zeros((mean.shape[0], n + 3, n + 3))
             aug_cov[:, :n, :n] = cov
             aug_cov[:, n:, n:] = (sigma**2)[:, None, None] * np.eye(3)
-            return self._cross(aug_mean, aug_cov, t, 1.0, _Lifted(self.motion))
+            flow = _Lifted(self.motion, self.max_lift, self.lift_to_drag)
+            return self._cross(aug_mean, aug_cov, t, 1.0, flow)
         return self._cross(mean, cov, t, 1.0, self.motion)
 
     def launch(self, mean: Array, cov: Array, t: Array) -> GroundCrossing:
