@@ -38,6 +38,7 @@ from gsomia.warning.horizon import apparent_elevation
 from gsomia.warning.measurements import RadarReport, radar_h
 from gsomia.warning.sensors import Radar
 from gsomia.warning.tracking import (
+    BoostMotion,
     CoastMotion,
     GaussianBatch,
     IMMPredictor,
@@ -106,6 +107,7 @@ class Mismatch:
     4/3-Earth bending left in the reported elevation."""
 
     bias_rad: float = 2e-4
+    refraction_sigma: float = 0.0
     refraction_fraction: float = 0.03
 
 
@@ -113,11 +115,16 @@ class Mismatch:
 class Tuning:
     """The filter's free parameters, set on :data:`TRAINING` only."""
 
-    registration_rad: float = 2e-3
+    registration_rad: float = 0.0
+    bias_rad: float = 2e-4
+    refraction_sigma: float = 0.0
     lift_sigma: float = 1e-4
     lift_mean: float = 1.5e-4
     q_impact: float = 1e-3
     manoeuvre_sigma: float = 10.0
+    manoeuvre_tau: float = 20.0
+    manoeuvre_q_accel: float = 1e-4
+    boost_q_jerk: float = 4.0
     max_step: float = 10.0
     coast_q_accel: float = 1e-4
     impact_powered_below: float = 0.5
@@ -217,12 +224,23 @@ def run_case(
     truth_impact = (launch.impact_lat_deg, launch.impact_lon_deg)
     predictor = replace(
         IMMPredictor.boost_coast_manoeuvre(
+            boost=BoostMotion(q_jerk=tuning.boost_q_jerk),
             coast=CoastMotion(q_accel=tuning.coast_q_accel),
-            manoeuvre=ManoeuvreMotion(sigma=tuning.manoeuvre_sigma, q_accel=tuning.coast_q_accel),
+            manoeuvre=ManoeuvreMotion(
+                sigma=tuning.manoeuvre_sigma,
+                tau=tuning.manoeuvre_tau,
+                q_accel=tuning.manoeuvre_q_accel,
+            ),
         ),
         max_step=tuning.max_step,
     )
-    updater = IMMUpdater(updater=EKFUpdater(registration_rad=tuning.registration_rad))
+    updater = IMMUpdater(
+        updater=EKFUpdater(
+            registration_rad=tuning.registration_rad,
+            bias_rad=tuning.bias_rad,
+            refraction_sigma=tuning.refraction_sigma,
+        )
+    )
     initiator = ReportInitiator(ndim=10)
     impact = ImpactPredictor(motion=CoastMotion(), q_accel=tuning.q_impact)
     out = []
@@ -268,6 +286,7 @@ def _filter(
         batch = MeasurementBatch.from_reports([r])
         if state is None:
             born, powered = initiator.initiate(batch, neighbours=GaussianBatch.empty(10))
+            born = updater.updater.consider_start(born, batch)
             state = predictor.start(born, powered=powered)
             continue
         state = updater.update(predictor.predict(state, t=r.t), batch)

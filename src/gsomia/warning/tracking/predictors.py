@@ -51,7 +51,9 @@ class EKFPredictor:
         target = _targets(t, len(prior))
         x, f, q = transition(self.motion, prior.mean, target - prior.t, max_step=self.max_step)
         cov = symmetrise(f @ prior.cov @ transpose(f) + q)
-        return GaussianBatch(mean=x, cov=cov, t=target)
+        # Considered biases are constant: their cross-covariance moves with the state.
+        consider = None if prior.consider is None else f @ prior.consider
+        return GaussianBatch(mean=x, cov=cov, t=target, consider=consider)
 
     def start(self, gaussian: GaussianBatch, *, powered: Array) -> GaussianBatch:
         """The initiator's Gaussians as they are; raises InputError if the layout differs."""
@@ -66,11 +68,13 @@ class EKFPredictor:
 
 def cubature_predict(
     motion: MotionModel, mean: Array, cov: Array, dt: Array, *, max_step: float
-) -> tuple[Array, Array]:
+) -> tuple[Array, Array, Array]:
     """Mean and covariance after ``dt`` by the cubature rule: the 2n points ``x ± √n Lᵢ``
     flown through the model, their sample mean and covariance, plus the process noise
     accumulated along the mean (Arasaratnam & Haykin 2009). Over long gaps the EKF's one
-    linearisation misses the curvature of the flight (a banana-shaped spread)."""
+    linearisation misses the curvature of the flight (a banana-shaped spread). The third
+    value is the statistical linearisation ``Pₓᵧᵀ P⁻¹`` (N, n, n) of the flight, with which
+    a cross-covariance with considered parameters moves consistently with the spread."""
     n_tracks, n = mean.shape
     chol = sqrt_psd(cov) * math.sqrt(n)
     offsets = np.concatenate([np.swapaxes(chol, 1, 2), -np.swapaxes(chol, 1, 2)], axis=1)
@@ -80,7 +84,9 @@ def cubature_predict(
     centre = np.mean(flown, axis=1)
     d = flown - centre[:, None, :]
     _, _, q = transition(motion, mean, dt, max_step=max_step)
-    return centre, symmetrise(np.einsum("npi,npj->nij", d, d) / (2 * n) + q)
+    cross = np.einsum("npi,npj->nij", d, offsets) / (2 * n)  # Cov(x after, x before)
+    slope = transpose(np.asarray(np.linalg.solve(cov, transpose(cross)), dtype=float))
+    return centre, symmetrise(np.einsum("npi,npj->nij", d, d) / (2 * n) + q), slope
 
 
 def markov_matrix(rates: Array, dt: Array) -> Array:
@@ -104,8 +110,9 @@ def markov_matrix(rates: Array, dt: Array) -> Array:
     return np.asarray(out / np.sum(out, axis=-1, keepdims=True))
 
 
-def _mix(prior: MixtureBatch, pi: Array) -> tuple[Array, Array, Array]:
-    """IMM interaction: predicted mode probabilities and the mixed means and covariances."""
+def _mix(prior: MixtureBatch, pi: Array) -> tuple[Array, Array, Array, Array | None]:
+    """IMM interaction: predicted mode probabilities and the mixed means and covariances
+    (and cross-covariances with considered biases, whose mean is zero in every mode)."""
     c = np.einsum("nij,ni->nj", pi, prior.weight)
     c = np.maximum(c, _MIN_PROBABILITY)
     mix = pi * prior.weight[:, :, None] / c[:, None, :]
@@ -113,7 +120,8 @@ def _mix(prior: MixtureBatch, pi: Array) -> tuple[Array, Array, Array]:
     d = prior.mean[:, :, None, :] - mean0[:, None, :, :]
     spread = d[..., :, None] * d[..., None, :]
     cov0 = np.einsum("nij,nikl->njkl", mix, prior.cov) + np.einsum("nij,nijkl->njkl", mix, spread)
-    return c / np.sum(c, axis=-1, keepdims=True), mean0, symmetrise(cov0)
+    consider0 = None if prior.consider is None else np.einsum("nij,nikl->njkl", mix, prior.consider)
+    return c / np.sum(c, axis=-1, keepdims=True), mean0, symmetrise(cov0), consider0
 
 
 def _reseed(
@@ -123,13 +131,16 @@ def _reseed(
     ``spread_s`` (so a re-seeded boost mode can still catch a sudden thrust or manoeuvre)."""
     heavy = np.argmax(prior.weight, axis=1)
     mean, cov = prior.mean.copy(), prior.cov.copy()
+    consider = None if prior.consider is None else prior.consider.copy()
     for j, motion in enumerate(motions):
         light = np.nonzero((prior.weight[:, j] < threshold) & (heavy != j))[0]
         if light.size:
             mean[light, j] = prior.mean[light, heavy[light]]
             widen = motion.noise(np.full(light.size, spread_s))
             cov[light, j] = prior.cov[light, heavy[light]] + widen
-    return MixtureBatch(mean=mean, cov=cov, weight=prior.weight, t=prior.t)
+            if consider is not None and prior.consider is not None:
+                consider[light, j] = prior.consider[light, heavy[light]]
+    return MixtureBatch(mean=mean, cov=cov, weight=prior.weight, t=prior.t, consider=consider)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -145,7 +156,10 @@ class IMMPredictor:
     scans without a report for the warhead inflated its coast mode's velocity sigma from
     1.6 m/s to 117 m/s). A prediction longer than ``cubature_after_s`` (a gap in coverage)
     uses :func:`cubature_predict` for the unpowered modes instead of the EKF's one
-    linearisation. Raises InputError if the rates are malformed or the models' layouts differ.
+    linearisation.
+
+    Raises InputError if the rates are malformed or the models' layouts
+    differ.
     """
 
     motions: tuple[MotionModel, ...]
@@ -233,21 +247,29 @@ class IMMPredictor:
         dt = target - prior.t
         if self.reseed_weight > 0.0:
             prior = _reseed(prior, self.motions, self.reseed_weight, self.reseed_spread_s)
-        weight, mean0, cov0 = _mix(prior, markov_matrix(self.rates, dt))
-        means, covs = [], []
+        weight, mean0, cov0, consider0 = _mix(prior, markov_matrix(self.rates, dt))
+        means, covs, considers = [], [], []
         long_gap = np.abs(dt) > self.cubature_after_s
         for j, motion in enumerate(self.motions):
             x, f, q = transition(motion, mean0[:, j], dt, max_step=self.max_step)
             cov = symmetrise(f @ cov0[:, j] @ transpose(f) + q)
             if np.any(long_gap) and not motion.powered:
                 g = np.nonzero(long_gap)[0]
-                x[g], cov[g] = cubature_predict(
+                f = f.copy()
+                x[g], cov[g], f[g] = cubature_predict(
                     motion, mean0[g, j], cov0[g, j], dt[g], max_step=self.max_step
                 )
             means.append(x)
             covs.append(cov)
+            if consider0 is not None:
+                # Over a long gap the cubature's statistical linearisation stands for F.
+                considers.append(f @ consider0[:, j])
         return MixtureBatch(
-            mean=np.stack(means, axis=1), cov=np.stack(covs, axis=1), weight=weight, t=target
+            mean=np.stack(means, axis=1),
+            cov=np.stack(covs, axis=1),
+            weight=weight,
+            t=target,
+            consider=np.stack(considers, axis=1) if considers else None,
         )
 
     def start(self, gaussian: GaussianBatch, *, powered: Array) -> MixtureBatch:

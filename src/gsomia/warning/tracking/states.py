@@ -27,16 +27,47 @@ def _index(index: ArrayLike) -> Index:
     return np.asarray(index, dtype=np.intp)
 
 
+def _put_consider(
+    mine: Array | None, index: Index, theirs: Array | None, n_mine: int
+) -> Array | None:
+    """Cross-covariances after a put: a batch without them counts as zeros where the other
+    has them (a state that never saw a biased sensor is uncorrelated with its bias)."""
+    if theirs is None:
+        if mine is None:
+            return None
+        out = mine.copy()
+        out[index] = 0.0
+        return out
+    out = mine.copy() if mine is not None else np.zeros((n_mine, *theirs.shape[1:]))
+    out[index] = theirs
+    return out
+
+
+def _concat_consider(
+    first: Array | None, n_first: int, second: Array | None, n_second: int
+) -> Array | None:
+    if first is None and second is None:
+        return None
+    shape = (first if first is not None else second).shape[1:]  # type: ignore[union-attr]
+    a = first if first is not None else np.zeros((n_first, *shape))
+    b = second if second is not None else np.zeros((n_second, *shape))
+    return np.concatenate([a, b])
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GaussianBatch:
     """N Gaussian states: ``mean`` (N, n), ``cov`` (N, n, n), ``t`` (N,) seconds.
 
-    Raises InputError if the shapes disagree.
+    ``consider`` (N, n, b), if given, is the cross-covariance of each state with b sensor
+    bias parameters that are considered, not estimated (the Schmidt-Kalman filter; see
+    :class:`gsomia.warning.tracking.updaters.EKFUpdater`). Raises InputError if the shapes
+    disagree.
     """
 
     mean: Array
     cov: Array
     t: Array
+    consider: Array | None = None
 
     def __post_init__(self) -> None:
         n_tracks, n = self.mean.shape
@@ -45,6 +76,8 @@ class GaussianBatch:
                 f"GaussianBatch shapes disagree: mean {self.mean.shape}, "
                 f"cov {self.cov.shape}, t {self.t.shape}"
             )
+        if self.consider is not None and self.consider.shape[:2] != (n_tracks, n):
+            raise InputError(f"GaussianBatch consider shape {self.consider.shape} disagrees")
 
     @classmethod
     def of(cls, *, mean: ArrayLike, cov: ArrayLike, t: ArrayLike) -> GaussianBatch:
@@ -79,14 +112,16 @@ class GaussianBatch:
     def take(self, index: ArrayLike) -> Self:
         """The tracks at ``index`` (an integer index array), as a new batch."""
         i = _index(index)
-        return type(self)(mean=self.mean[i], cov=self.cov[i], t=self.t[i])
+        consider = None if self.consider is None else self.consider[i]
+        return type(self)(mean=self.mean[i], cov=self.cov[i], t=self.t[i], consider=consider)
 
     def put(self, index: ArrayLike, values: Self) -> Self:
         """A copy of this batch with the tracks at ``index`` replaced by ``values``."""
         i = _index(index)
         mean, cov, t = self.mean.copy(), self.cov.copy(), self.t.copy()
         mean[i], cov[i], t[i] = values.mean, values.cov, values.t
-        return type(self)(mean=mean, cov=cov, t=t)
+        consider = _put_consider(self.consider, i, values.consider, len(self))
+        return type(self)(mean=mean, cov=cov, t=t, consider=consider)
 
     def concat(self, other: Self) -> Self:
         """This batch followed by ``other``."""
@@ -94,6 +129,7 @@ class GaussianBatch:
             mean=np.concatenate([self.mean, other.mean]),
             cov=np.concatenate([self.cov, other.cov]),
             t=np.concatenate([self.t, other.t]),
+            consider=_concat_consider(self.consider, len(self), other.consider, len(other)),
         )
 
 
@@ -102,13 +138,16 @@ class MixtureBatch:
     """N mixtures of M mode-conditioned Gaussians (an IMM state).
 
     ``mean`` (N, M, n), ``cov`` (N, M, n, n), ``weight`` (N, M) mode probabilities that
-    sum to one per track, ``t`` (N,). Raises InputError if the shapes disagree.
+    sum to one per track, ``t`` (N,); ``consider`` (N, M, n, b) each mode's cross-covariance
+    with considered sensor biases (as in :class:`GaussianBatch`), or None. Raises InputError
+    if the shapes disagree.
     """
 
     mean: Array
     cov: Array
     weight: Array
     t: Array
+    consider: Array | None = None
 
     def __post_init__(self) -> None:
         n_tracks, n_modes, n = self.mean.shape
@@ -122,6 +161,8 @@ class MixtureBatch:
                 f"MixtureBatch shapes disagree: mean {self.mean.shape}, cov {self.cov.shape}, "
                 f"weight {self.weight.shape}, t {self.t.shape}"
             )
+        if self.consider is not None and self.consider.shape[:3] != self.mean.shape:
+            raise InputError(f"MixtureBatch consider shape {self.consider.shape} disagrees")
 
     @classmethod
     def from_gaussian(cls, gaussian: GaussianBatch, *, weight: ArrayLike) -> MixtureBatch:
@@ -131,7 +172,12 @@ class MixtureBatch:
         w = np.broadcast_to(w / np.sum(w, axis=-1, keepdims=True), (len(gaussian), n_modes))
         mean = np.repeat(gaussian.mean[:, None], n_modes, axis=1)
         cov = np.repeat(gaussian.cov[:, None], n_modes, axis=1)
-        return cls(mean=mean, cov=cov, weight=w.copy(), t=gaussian.t.copy())
+        consider = (
+            None
+            if gaussian.consider is None
+            else np.repeat(gaussian.consider[:, None], n_modes, axis=1)
+        )
+        return cls(mean=mean, cov=cov, weight=w.copy(), t=gaussian.t.copy(), consider=consider)
 
     def __len__(self) -> int:
         return int(self.mean.shape[0])
@@ -159,7 +205,10 @@ class MixtureBatch:
         d = self.mean - mean[:, None]
         spread = self.cov + d[..., :, None] * d[..., None, :]
         cov = symmetrise(np.sum(w[..., None] * spread, axis=1))
-        return GaussianBatch(mean=mean, cov=cov, t=self.t)
+        # The biases are not estimated (their mean is zero in every mode), so the mixture's
+        # cross-covariance is the weighted sum of the modes' own.
+        consider = None if self.consider is None else np.sum(w[..., None] * self.consider, axis=1)
+        return GaussianBatch(mean=mean, cov=cov, t=self.t, consider=consider)
 
     def modes(self) -> tuple[GaussianBatch, Array]:
         """The components as one flat batch (N·M,), track-major, and their weights (N, M)."""
@@ -168,20 +217,31 @@ class MixtureBatch:
             mean=self.mean.reshape(n * m, k),
             cov=self.cov.reshape(n * m, k, k),
             t=np.repeat(self.t, m),
+            consider=None
+            if self.consider is None
+            else self.consider.reshape(n * m, k, self.consider.shape[-1]),
         )
         return flat, self.weight
 
     def take(self, index: ArrayLike) -> Self:
         """The tracks at ``index``, as a new batch."""
         i = _index(index)
-        return type(self)(mean=self.mean[i], cov=self.cov[i], weight=self.weight[i], t=self.t[i])
+        consider = None if self.consider is None else self.consider[i]
+        return type(self)(
+            mean=self.mean[i],
+            cov=self.cov[i],
+            weight=self.weight[i],
+            t=self.t[i],
+            consider=consider,
+        )
 
     def put(self, index: ArrayLike, values: Self) -> Self:
         """A copy with the tracks at ``index`` replaced by ``values``."""
         i = _index(index)
         mean, cov, weight, t = self.mean.copy(), self.cov.copy(), self.weight.copy(), self.t.copy()
         mean[i], cov[i], weight[i], t[i] = values.mean, values.cov, values.weight, values.t
-        return type(self)(mean=mean, cov=cov, weight=weight, t=t)
+        consider = _put_consider(self.consider, i, values.consider, len(self))
+        return type(self)(mean=mean, cov=cov, weight=weight, t=t, consider=consider)
 
     def concat(self, other: Self) -> Self:
         """This batch followed by ``other``."""
@@ -190,6 +250,7 @@ class MixtureBatch:
             cov=np.concatenate([self.cov, other.cov]),
             weight=np.concatenate([self.weight, other.weight]),
             t=np.concatenate([self.t, other.t]),
+            consider=_concat_consider(self.consider, len(self), other.consider, len(other)),
         )
 
 
@@ -198,7 +259,9 @@ class MeasurementBatch:
     """N radar measurements, one per track: ``z`` (N, 3) = [range m, azimuth, elevation rad],
     ``R`` (N, 3, 3), the sites' ECEF ``site`` (N, 3) and ``rotation`` (N, 3, 3), ``t`` (N,).
 
-    Raises InputError if the shapes disagree.
+    ``bias_slot`` (N,) integers, if given, say which considered sensor bias (a pair of
+    azimuth and elevation biases) each report carries; without it every report carries
+    slot 0. Raises InputError if the shapes disagree.
     """
 
     z: Array
@@ -206,12 +269,17 @@ class MeasurementBatch:
     site: Array
     rotation: Array
     t: Array
+    bias_slot: Array | None = None
 
     def __post_init__(self) -> None:
         n = self.z.shape[0]
         shapes = (self.z.shape, self.R.shape, self.site.shape, self.rotation.shape, self.t.shape)
         if shapes != ((n, 3), (n, 3, 3), (n, 3), (n, 3, 3), (n,)):
             raise InputError(f"MeasurementBatch shapes disagree: {shapes}")
+        if self.bias_slot is not None and (
+            self.bias_slot.shape != (n,) or np.any(self.bias_slot < 0)
+        ):
+            raise InputError("MeasurementBatch bias_slot must be (N,) non-negative integers")
 
     @classmethod
     def from_reports(cls, reports: Sequence[RadarReport]) -> MeasurementBatch:
@@ -239,5 +307,10 @@ class MeasurementBatch:
         """The measurements at ``index``, as a new batch."""
         i = _index(index)
         return MeasurementBatch(
-            z=self.z[i], R=self.R[i], site=self.site[i], rotation=self.rotation[i], t=self.t[i]
+            z=self.z[i],
+            R=self.R[i],
+            site=self.site[i],
+            rotation=self.rotation[i],
+            t=self.t[i],
+            bias_slot=None if self.bias_slot is None else self.bias_slot[i],
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gsomia.errors import InputError
+from gsomia.warning.horizon import apparent_elevation
 from gsomia.warning.measurements import radar_h_and_jacobian, wrap_angle
 from gsomia.warning.tracking._linalg import LOG_2PI, Array, inv3_sym, symmetrise, transpose
 from gsomia.warning.tracking.models import AUGMENTED_NDIM, KAPPA_INDEX
@@ -70,15 +71,39 @@ class EKFUpdater:
     so averaging does not shrink them; set as white noise, the floor must be larger than the
     bias itself (about √(reports averaged) times). Tuned on training launches by the
     consistency harness (:mod:`gsomia.warning.consistency`); 0 trusts the reports' own
-    sigma. A Schmidt (consider) filter on per-sensor bias states would be the exact form.
+    sigma.
+
+    ``bias_rad`` (rad) > 0 makes this a Schmidt-Kalman (consider) filter for three constant
+    parameters per sensor (``bias_slots`` sensors, each report's slot in
+    :attr:`MeasurementBatch.bias_slot`): an azimuth and an elevation bias of spread
+    ``bias_rad``, and the fraction of the tropospheric bending that the sensor's 4/3-Earth
+    correction misses, of spread ``refraction_sigma``, which moves the elevation by that
+    fraction times the bending at the predicted elevation
+    (:func:`gsomia.warning.horizon.apparent_elevation`). They are not estimated, but their
+    prior spreads and the state's cross-covariance with them
+    (:attr:`GaussianBatch.consider`, carried through prediction and IMM mixing) enter every
+    gain and covariance, so a persistent error is not averaged away as white noise would be.
+    With ``C`` the cross-covariance, ``G`` the bias's place in the report and ``B`` its
+    covariance: ``S = HPHᵀ + HCGᵀ + GCᵀHᵀ + GBGᵀ + R``, ``K = (PHᵀ + CGᵀ) S⁻¹``,
+    ``P⁺ = P - K S Kᵀ``, ``C⁺ = C - K (HC + GB)`` (Schmidt 1966; Simon, *Optimal State
+    Estimation*, 2006, §7.5). A state without a cross-covariance starts at zero.
     """
 
     joseph: bool = False
     registration_rad: float = 0.0
+    bias_rad: float = 0.0
+    refraction_sigma: float = 0.0
+    bias_slots: int = 1
 
     def __post_init__(self) -> None:
         if not (self.registration_rad >= 0.0 and np.isfinite(self.registration_rad)):
             raise InputError("registration_rad must be finite and non-negative")
+        if not (self.bias_rad >= 0.0 and np.isfinite(self.bias_rad)):
+            raise InputError("bias_rad must be finite and non-negative")
+        if not (self.refraction_sigma >= 0.0 and np.isfinite(self.refraction_sigma)):
+            raise InputError("refraction_sigma must be finite and non-negative")
+        if self.bias_slots < 1:
+            raise InputError("bias_slots must be at least 1")
 
     def update(self, prediction: GaussianBatch, measurements: MeasurementBatch) -> GaussianBatch:
         """The posterior of each track given its measurement. Raises InputError on mismatch."""
@@ -97,11 +122,11 @@ class EKFUpdater:
         self, prediction: GaussianBatch, measurements: MeasurementBatch
     ) -> tuple[GaussianBatch, Array, Array, Array]:
         _check_times(prediction.t, measurements.t)
+        if self.bias_rad > 0.0:
+            return self._consider_update(prediction, measurements)
         z_hat, h = radar_h_and_jacobian(prediction.mean, measurements.site, measurements.rotation)
         pht = prediction.cov @ transpose(h)
-        r = measurements.R
-        if self.registration_rad > 0.0:
-            r = r + np.diag([0.0, self.registration_rad**2, self.registration_rad**2])
+        r = self._noise(measurements)
         s_inv, det = inv3_sym(h @ pht + r)
         gain = pht @ s_inv
         nu = innovation(measurements.z, z_hat)
@@ -116,7 +141,91 @@ class EKFUpdater:
             cov += gain @ r @ transpose(gain)
         else:
             cov = prediction.cov - gain @ transpose(pht)
-        posterior = GaussianBatch(mean=mean, cov=symmetrise(cov), t=prediction.t)
+        posterior = GaussianBatch(
+            mean=mean, cov=symmetrise(cov), t=prediction.t, consider=prediction.consider
+        )
+        return posterior, nu, s_inv, det
+
+    def consider_start(self, born: GaussianBatch, measurements: MeasurementBatch) -> GaussianBatch:
+        """A track born of one report each, with its cross-covariance with the biases: the
+        born position error is the report's bias carried through the inverted measurement
+        (cross-covariance ``J B`` with ``J = ∂p/∂z G``, and ``J B Jᵀ`` added to the
+        position covariance); velocity and the rest start uncorrelated. Without ``bias_rad`` the
+        batch is returned as it is."""
+        if self.bias_rad <= 0.0:
+            return born
+        n, k = born.mean.shape
+        z_hat, h = radar_h_and_jacobian(born.mean, measurements.site, measurements.rotation)
+        g, b_var = self._bias_model(born.mean, z_hat, measurements)
+        j: Array = np.asarray(np.linalg.solve(h[:, :, :3], g), dtype=float)  # (N, 3, b)
+        consider = np.zeros((n, k, g.shape[-1]))
+        consider[:, :3] = j * b_var[:, None, :]
+        # The born position carries the biases' error too: P += J B Jᵀ keeps the joint
+        # covariance of state and parameters positive semi-definite.
+        cov = born.cov.copy()
+        cov[:, :3, :3] += consider[:, :3] @ transpose(j)
+        return GaussianBatch(mean=born.mean, cov=symmetrise(cov), t=born.t, consider=consider)
+
+    def _bias_model(
+        self, mean: Array, z_hat: Array, measurements: MeasurementBatch
+    ) -> tuple[Array, Array]:
+        """Each report's sensitivity ``G`` (N, 3, 3S) to the considered parameters and
+        their variances (N, 3S)."""
+        n = mean.shape[0]
+        b = 3 * self.bias_slots
+        slot = (
+            np.zeros(n, dtype=np.intp)
+            if measurements.bias_slot is None
+            else np.asarray(measurements.bias_slot, dtype=np.intp)
+        )
+        if np.any(slot >= self.bias_slots):
+            raise InputError("a report's bias slot exceeds bias_slots")
+        rows = np.arange(n)
+        g = np.zeros((n, 3, b))
+        g[rows, 1, 3 * slot] = 1.0
+        g[rows, 2, 3 * slot + 1] = 1.0
+        if self.refraction_sigma > 0.0:
+            bend = np.asarray(apparent_elevation(measurements.site, mean[:, :3])) - z_hat[:, 2]
+            g[rows, 2, 3 * slot + 2] = bend
+        var = np.tile(
+            [self.bias_rad**2, self.bias_rad**2, self.refraction_sigma**2], self.bias_slots
+        )
+        return g, np.broadcast_to(var, (n, b)).copy()
+
+    def _noise(self, measurements: MeasurementBatch) -> Array:
+        r = measurements.R
+        if self.registration_rad > 0.0:
+            r = r + np.diag([0.0, self.registration_rad**2, self.registration_rad**2])
+        return r
+
+    def _consider_update(
+        self, prediction: GaussianBatch, measurements: MeasurementBatch
+    ) -> tuple[GaussianBatch, Array, Array, Array]:
+        """The Schmidt-Kalman update (see the class): biases considered, not estimated."""
+        n, k = prediction.mean.shape
+        b = 3 * self.bias_slots
+        c = prediction.consider
+        if c is None:
+            c = np.zeros((n, k, b))
+        elif c.shape != (n, k, b):
+            raise InputError(f"consider cross-covariance {c.shape} is not {(n, k, b)}")
+        z_hat, h = radar_h_and_jacobian(prediction.mean, measurements.site, measurements.rotation)
+        g, b_var = self._bias_model(prediction.mean, z_hat, measurements)
+        gb = g * b_var[:, None, :]
+        cgt = c @ transpose(g)  # (n, k, 3)
+        pht = prediction.cov @ transpose(h) + cgt
+        hcgt = h @ cgt
+        gbgt = gb @ transpose(g)
+        s = h @ prediction.cov @ transpose(h) + hcgt + transpose(hcgt) + gbgt
+        s_inv, det = inv3_sym(symmetrise(s + self._noise(measurements)))
+        gain = pht @ s_inv
+        nu = innovation(measurements.z, z_hat)
+        mean = prediction.mean + (gain @ nu[:, :, None])[:, :, 0]
+        if prediction.ndim == AUGMENTED_NDIM:
+            mean[:, KAPPA_INDEX] = np.maximum(mean[:, KAPPA_INDEX], 0.0)
+        cov = prediction.cov - gain @ transpose(pht)
+        consider = c - gain @ (h @ c + gb)
+        posterior = GaussianBatch(mean=mean, cov=symmetrise(cov), t=prediction.t, consider=consider)
         return posterior, nu, s_inv, det
 
 
@@ -138,6 +247,9 @@ class IMMUpdater:
             mean=prediction.mean.reshape(n * m, k),
             cov=prediction.cov.reshape(n * m, k, k),
             t=np.repeat(prediction.t, m),
+            consider=None
+            if prediction.consider is None
+            else prediction.consider.reshape(n * m, k, prediction.consider.shape[-1]),
         )
         per_mode = measurements.take(np.repeat(np.arange(n), m))
         post, loglik = self.updater.update_with_likelihood(flat, per_mode)
@@ -152,4 +264,7 @@ class IMMUpdater:
             cov=post.cov.reshape(n, m, k, k),
             weight=w,
             t=prediction.t,
+            consider=None
+            if post.consider is None
+            else post.consider.reshape(n, m, k, post.consider.shape[-1]),
         )
