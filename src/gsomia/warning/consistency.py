@@ -8,7 +8,8 @@ The tracker is scored where its model is wrong on purpose:
 * the sensors: each run draws a constant pointing bias per radar (azimuth and elevation)
   and leaves a fraction of the tropospheric bending in the elevation (the reports carry
   the geometric elevation; a real radar corrects most, not all, of the bending), and none
-  of it is in the reports' own noise;
+  of it is in the reports' own noise (the filter considers both, without knowing the
+  draw: a Schmidt-Kalman update with their prior spreads);
 * the stage: a spent stage leaves with a separation impulse (:mod:`gsomia.warning.flight`).
 
 Association is known (the payload's reports only), so the scores are about the filter, not
@@ -107,17 +108,22 @@ class Mismatch:
     4/3-Earth bending left in the reported elevation."""
 
     bias_rad: float = 2e-4
-    refraction_sigma: float = 0.0
     refraction_fraction: float = 0.03
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tuning:
-    """The filter's free parameters, set on :data:`TRAINING` only."""
+    """The filter's free parameters, set on :data:`TRAINING` only.
+
+    ``bias_rad`` and ``refraction_sigma`` are the Schmidt-Kalman consider priors of each
+    radar's pointing bias and refraction-correction residual
+    (:class:`~gsomia.warning.tracking.updaters.EKFUpdater`); ``registration_rad`` a white
+    floor on top (0: none).
+    """
 
     registration_rad: float = 0.0
-    bias_rad: float = 2e-4
-    refraction_sigma: float = 0.0
+    bias_rad: float = 1e-4
+    refraction_sigma: float = 0.03
     lift_sigma: float = 1e-4
     lift_mean: float = 1.5e-4
     q_impact: float = 1e-3

@@ -122,3 +122,16 @@ def test_the_cross_covariance_flows_through_the_imm() -> None:
                 bias_slot=np.array([2]),
             ),
         )
+
+
+def test_the_cubature_slope_matches_the_jacobian_over_a_short_step() -> None:
+    from gsomia.warning.tracking.models import transition
+    from gsomia.warning.tracking.predictors import cubature_predict
+
+    x = np.concatenate([midcourse_start(), np.zeros(3), [1e-4]])[None]
+    p0 = np.diag([100.0] * 3 + [1.0] * 3 + [1e-2] * 3 + [1e-10])[None]
+    dt = np.array([10.0])
+    motion = CoastMotion()
+    _, _, slope = cubature_predict(motion, x, p0, dt, max_step=5.0)
+    _, f, _ = transition(motion, x, dt, max_step=5.0)
+    np.testing.assert_allclose(slope[0, :6, :6], f[0, :6, :6], atol=1e-3)
