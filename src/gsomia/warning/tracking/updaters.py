@@ -86,7 +86,8 @@ class EKFUpdater:
     With ``C`` the cross-covariance, ``G`` the bias's place in the report and ``B`` its
     covariance: ``S = HPHᵀ + HCGᵀ + GCᵀHᵀ + GBGᵀ + R``, ``K = (PHᵀ + CGᵀ) S⁻¹``,
     ``P⁺ = P - K S Kᵀ``, ``C⁺ = C - K (HC + GB)`` (Schmidt 1966; Simon, *Optimal State
-    Estimation*, 2006, §7.5). A state without a cross-covariance starts at zero.
+    Estimation*, 2006, §7.5). A state without a cross-covariance starts at zero; the
+    consider update always uses the standard covariance form (``joseph`` is not applied).
     """
 
     joseph: bool = False
