@@ -166,7 +166,10 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", _TS),
     Column("last_error", Text, nullable=False),
+    # The batched transfer a queued transfer was joined into (revision 0008).
+    Column("batch", _ID),
     Index("ix_outbox_due", "state", "next_attempt_at"),
+    Index("ix_outbox_batch", "batch"),
 )
 
 # Keyed by (sender, id): a message id is its sender's, not unique across partners (0003).
