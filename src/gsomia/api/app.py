@@ -30,6 +30,8 @@ from gsomia.api.console import SECURITY_HEADERS
 from gsomia.api.console import router as console_routes
 from gsomia.api.deps import NodeDep, PersonDep
 from gsomia.api.errors import TooManyRequests, handle_gsomia_error, handle_validation_error
+from gsomia.api.metrics import RequestMetrics, instrument
+from gsomia.api.metrics import router as metrics_routes
 from gsomia.api.registry import router as registry_routes
 from gsomia.api.schemas import (
     CheckSendIn,
@@ -121,6 +123,8 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
     app.include_router(console_routes)
     app.include_router(taxii_router(node, max_content_length=limits.max_request_bytes))
     app.include_router(tlog_router(node))
+    app.include_router(metrics_routes)
+    instrument(node)
     return app
 
 
@@ -138,6 +142,7 @@ def _edges(app: FastAPI, node: Node, limits: Limits) -> None:
     )
     app.add_middleware(ResponseHeaders, prefix="", headers={_BANNER_HEADER: _BANNER})
     app.add_middleware(ResponseHeaders, prefix=CONSOLE, headers=SECURITY_HEADERS)
+    app.add_middleware(RequestMetrics)
 
 
 def _keyed_person(app: FastAPI, scope: Scope) -> str | None:
@@ -338,6 +343,15 @@ def _routes(app: FastAPI) -> None:
         """Outgoing messages by delivery state (security officers)."""
         node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="outbox")
         return node.delivery.counts()
+
+    @app.get("/v1/outbox/partners", tags=["node"])
+    def outbox_partners(node: NodeDep, person: PersonDep) -> dict[str, dict[str, int]]:
+        """Messages not yet delivered, by partner and state: ``pending`` (queued or waiting
+        for a retry), ``batched`` (joined into a batched transfer on its way), ``dead``
+        (given up on). A partner that is slow or down shows here; nothing is dropped
+        (security officers)."""
+        node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="outbox")
+        return node.delivery.depth()
 
 
 def _unb64(text: str, i: int) -> bytes:
