@@ -21,11 +21,18 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
 from gsomia import __version__
+from gsomia.adapters.storage.sql import SqlStore
+from gsomia.adapters.storage.sql.rate_limits import SqlBuckets
 from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
 from gsomia.api._console_auth import PREFIX as CONSOLE
 from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
 from gsomia.api._idempotency import Idempotency
-from gsomia.api._throttle import AddressLimiter, LedgerCheck
+from gsomia.api._throttle import (
+    AddressLimiter,
+    LedgerCheck,
+    SharedAddressLimiter,
+    SharedRateLimiter,
+)
 from gsomia.api.console import SECURITY_HEADERS
 from gsomia.api.console import router as console_routes
 from gsomia.api.deps import NodeDep, PersonDep
@@ -82,8 +89,11 @@ class _RateLimiter:
             self._buckets[who] = (tokens - 1.0, now)
 
 
-def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
+def create_app(node: Node, *, limits: Limits | None = None, shared_limits: bool = False) -> FastAPI:
     """The user API of ``node``, with the web console under ``/console``.
+
+    With ``shared_limits`` the request limits are counted in the node's database, so that
+    the worker processes of one node share them (``gsomia node run --workers N``).
 
     Every request meets the edge first (:mod:`gsomia.api._edge`): its body is counted as it
     streams and refused past the limit (413) before anything parses it or looks at a token.
@@ -106,8 +116,16 @@ def create_app(node: Node, *, limits: Limits | None = None) -> FastAPI:
     )
     app.state.node = node
     app.state.auth = AuthService(node.ctx)
-    app.state.limiter = _RateLimiter(limits.requests_per_minute_per_person)
-    app.state.refusals = AddressLimiter(limits.failed_logins_per_minute_per_address)
+    per_person = limits.requests_per_minute_per_person
+    per_address = limits.failed_logins_per_minute_per_address
+    store = node.ctx.store
+    if shared_limits and isinstance(store, SqlStore):
+        buckets = SqlBuckets(store.engine)
+        app.state.limiter = SharedRateLimiter(buckets, per_person)
+        app.state.refusals = SharedAddressLimiter(buckets, per_address)
+    else:
+        app.state.limiter = _RateLimiter(per_person)
+        app.state.refusals = AddressLimiter(per_address)
     app.state.ledger_check = LedgerCheck(
         node.audit.verify_all,
         checkpoint=node.audit.latest_size,
@@ -343,15 +361,6 @@ def _routes(app: FastAPI) -> None:
         """Outgoing messages by delivery state (security officers)."""
         node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="outbox")
         return node.delivery.counts()
-
-    @app.get("/v1/outbox/partners", tags=["node"])
-    def outbox_partners(node: NodeDep, person: PersonDep) -> dict[str, dict[str, int]]:
-        """Messages not yet delivered, by partner and state: ``pending`` (queued or waiting
-        for a retry), ``batched`` (joined into a batched transfer on its way), ``dead``
-        (given up on). A partner that is slow or down shows here; nothing is dropped
-        (security officers)."""
-        node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="outbox")
-        return node.delivery.depth()
 
 
 def _unb64(text: str, i: int) -> bytes:

@@ -108,7 +108,9 @@ class _StoreCollector(Collector):
                 depth.add_metric([partner, state], n)
         yield depth
         yield GaugeMetricFamily(
-            "gsomia_ledger_entries", "Entries in the node's ledger.", value=node.ctx.store.ledger.size()
+            "gsomia_ledger_entries",
+            "Entries in the node's ledger.",
+            value=node.ctx.store.ledger.size(),
         )
         yield GaugeMetricFamily(
             "gsomia_alarms", "Alarms raised (a person must look).", value=len(node.audit.alarms())
@@ -118,7 +120,7 @@ class _StoreCollector(Collector):
 def _registry(node: Node) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_Forward())
     registry.register(_StoreCollector(node))
@@ -137,6 +139,16 @@ def metrics(node: NodeDep, person: PersonDep) -> Response:
     """The node's metrics in the Prometheus text format (security officers)."""
     node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="metrics")
     return Response(generate_latest(_registry(node)), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/outbox/partners", tags=["node"])
+def outbox_partners(node: NodeDep, person: PersonDep) -> dict[str, dict[str, int]]:
+    """Messages not yet delivered, by partner and state: ``pending`` (queued or waiting
+    for a retry), ``batched`` (joined into a batched transfer on its way), ``dead`` (given
+    up on). A partner that is slow or down shows here; nothing is dropped (security
+    officers)."""
+    node.queries.decide_node_view(Act.VIEW_LEDGER, person.id, what="outbox")
+    return node.delivery.depth()
 
 
 class RequestMetrics:

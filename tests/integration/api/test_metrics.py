@@ -41,12 +41,17 @@ def test_metrics_count_requests_decisions_outbox_and_deliveries(api: Api) -> Non
     assert before[("gsomia_outbox_messages", (("partner", "KOR"), ("state", "pending")))] == 3
     assert before[("gsomia_ledger_entries", ())] > 0
     assert before[("gsomia_alarms", ())] == 0
-    created = ("gsomia_requests_total", (("method", "POST"), ("route", "/v1/items"), ("status", "201")))
+    created = (
+        "gsomia_requests_total",
+        (("method", "POST"), ("route", "/v1/items"), ("status", "201")),
+    )
     assert before[created] >= 3
     allowed = [
-        v for (name, labels), v in before.items()
+        v
+        for (name, labels), v in before.items()
         if name == "gsomia_decisions_total"
-        and ("act", "send") in labels and ("outcome", "allowed") in labels
+        and ("act", "send") in labels
+        and ("outcome", "allowed") in labels
     ]
     assert allowed and min(allowed) >= 3
 

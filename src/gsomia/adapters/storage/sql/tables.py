@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -232,4 +233,14 @@ request_keys = Table(
     Column("media_type", String(100), nullable=False),
     Column("answer", LargeBinary, nullable=False),
     Index("ix_request_keys_created", "created_at"),
+)
+
+# Token buckets of the request limits, shared by the worker processes of a node (0009).
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
 )
