@@ -128,6 +128,7 @@ class NodeRuntime:
             home, master=secret, transport=transport, default_facility=settings.default_facility
         )
         node.feed.bus = bus_for(settings.bus_url, settings)
+        node.delivery.batching = settings.delivery_batching
         trust = pki.partner_trust()
 
         def handle(payload: bytes, peer: PeerIdentity) -> bytes:
