@@ -23,7 +23,6 @@ from sqlalchemy.engine import make_url
 
 from gsomia.bootstrap import open_node
 from gsomia.cluster import PARTIES, node_urls, prepare, start_node, stop_node
-from gsomia.crypto import MasterSecret
 from gsomia.services.auth import AuthService
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,9 +65,7 @@ class Party:
         total = 0.0
         for family in text_string_to_metric_families(self.get("/metrics")):
             for s in family.samples:
-                if s.name == "gsomia_delivered_messages_total" and s.labels == {
-                    "partner": partner
-                }:
+                if s.name == "gsomia_delivered_messages_total" and s.labels == {"partner": partner}:
                     total += s.value
         return total
 
