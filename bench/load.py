@@ -34,7 +34,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _load_common import DEFAULT_POSTGRES, cluster, database, drain, percentile, provide_for
+from _load_common import (
+    DEFAULT_POSTGRES,
+    cluster,
+    cpu_seconds,
+    database,
+    drain,
+    percentile,
+    provide_for,
+)
 
 PHASES = {
     "anchor": ("sqlite, one transfer per item (anchor)", False, 1, False),
@@ -64,7 +72,9 @@ def _run(
     with cluster(root / "c", store=store, workers=workers, batching=batching) as api:
         jpn, kor = api["JPN"], api["KOR"]
         before = jpn.delivered()
+        cpu = cpu_seconds(jpn.pid)
         samples = provide_for(jpn, clients=args.clients, seconds=args.seconds)
+        cpu = cpu_seconds(jpn.pid) - cpu
         window = max(s.at + s.seconds for s in samples) - min(s.at for s in samples)
         delivered = jpn.delivered() - before
         backlog = jpn.backlog()
@@ -88,6 +98,7 @@ def _run(
         print(f"{p} p50 {out['p50']:.0f} ms")
         print(f"{p} p99 {out['p99']:.0f} ms")
         print(f"{p} max {max(latencies):.0f} ms")
+        print(f"{p} JPN cpu {1000 * cpu / max(1, len(ok)):.1f} ms per item ({cpu:.1f} s in all)")
         print(f"{p} backlog at end {backlog} messages, drained in {drained:.1f} s")
         print(f"{p} lost {len(sent - set(held))}")
         print(f"{p} duplicated {sum(n - 1 for n in held.values() if n > 1)}")
