@@ -29,9 +29,10 @@ __all__ = ["LeaderLock", "lock_key"]
 _logger = logging.getLogger(__name__)
 
 
-def lock_key(party: str, role: str) -> int:
-    """The advisory lock's key: a signed 64-bit number from the party and the role."""
-    digest = hashlib.sha256(f"gsomia/{party}/{role}".encode()).digest()
+def lock_key(party: str, role: str, store: str = "") -> int:
+    """The advisory lock's key: a signed 64-bit number from the party, the role and the
+    store's URL (its schema: two nodes' stores may share one database)."""
+    digest = hashlib.sha256(f"gsomia/{party}/{role}/{store}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -41,7 +42,7 @@ class LeaderLock:
 
     def __init__(self, engine: Engine, *, party: str, role: str, retry: float = 1.0) -> None:
         self._engine = engine
-        self._key = lock_key(party, role)
+        self._key = lock_key(party, role, engine.url.render_as_string(hide_password=True))
         self._name = f"gsomia-{party.lower()}-{role}-{os.getpid()}"
         self._retry = retry
         self._conn: Connection | None = None
