@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -107,6 +106,7 @@ class NodeRuntime:
     _stop: threading.Event = field(default_factory=threading.Event)
     _work: threading.Event = field(default_factory=threading.Event)
     _pump: threading.Thread | None = None
+    _upkeep: threading.Thread | None = None
 
     @classmethod
     def start(
@@ -172,6 +172,10 @@ class NodeRuntime:
                 target=runtime._pump_loop, name="gsomia-pump", daemon=True
             )
             runtime._pump.start()
+            runtime._upkeep = threading.Thread(
+                target=runtime._upkeep_loop, name="gsomia-upkeep", daemon=True
+            )
+            runtime._upkeep.start()
         _logger.warning(
             "%s node: user API %s, peer endpoint %s",
             settings.party,
@@ -190,7 +194,6 @@ class NodeRuntime:
         return self.leader is None or self.leader.held()
 
     def _pump_loop(self) -> None:
-        next_witness = time.monotonic() + _WITNESS_EVERY
         while not self._stop.is_set():
             if not self.leads():
                 # Another worker leads; ask again in a moment.
@@ -198,11 +201,6 @@ class NodeRuntime:
                 continue
             try:
                 result = self.node.delivery.pump(limit=_PUMP_WINDOW)
-                if time.monotonic() >= next_witness:
-                    next_witness = time.monotonic() + _WITNESS_EVERY
-                    if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
-                        self.node.witness.request()
-                    self.node.maintain()
             except GsomiaError as exc:
                 _logger.warning("delivery pump: %s", exc)
                 result = None
@@ -210,12 +208,26 @@ class NodeRuntime:
                 self._work.wait(_IDLE_PAUSE)
                 self._work.clear()
 
+    def _upkeep_loop(self) -> None:
+        """Witnessing and the node's upkeep, on a thread of their own: a store check that
+        reads minutes of writes does not hold deliveries up."""
+        while not self._stop.wait(_WITNESS_EVERY):
+            if not self.leads():
+                continue
+            try:
+                if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
+                    self.node.witness.request()
+                self.node.maintain()
+            except GsomiaError as exc:
+                _logger.warning("witnessing and upkeep: %s", exc)
+
     def stop(self) -> None:
         """Stop the pump, then the servers, then close the store."""
         self._stop.set()
         self._work.set()
-        if self._pump is not None:
-            self._pump.join(10)
+        for thread in (self._pump, self._upkeep):
+            if thread is not None:
+                thread.join(10)
         if self.leads():
             try:
                 self.node.audit.checkpoint(now=self.node.ctx.clock.now())

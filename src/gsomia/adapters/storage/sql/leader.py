@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 
 from sqlalchemy import Connection, Engine, text
@@ -37,8 +38,7 @@ def lock_key(party: str, role: str, store: str = "") -> int:
 
 
 class LeaderLock:
-    """One role of a node (``pump``), held by one process at a time. Not thread-safe: one
-    thread (the pump's) calls :meth:`held`."""
+    """One role of a node (``pump``), held by one process at a time; thread-safe."""
 
     def __init__(self, engine: Engine, *, party: str, role: str, retry: float = 1.0) -> None:
         self._engine = engine
@@ -48,6 +48,7 @@ class LeaderLock:
         self._conn: Connection | None = None
         self._checked = 0.0
         self._postgres = engine.dialect.name == "postgresql"
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -59,6 +60,10 @@ class LeaderLock:
         most every ``retry`` seconds), checks its session if it does."""
         if not self._postgres:
             return True
+        with self._lock:
+            return self._held()
+
+    def _held(self) -> bool:
         now = time.monotonic()
         if now - self._checked < self._retry:
             return self._conn is not None
@@ -107,6 +112,10 @@ class LeaderLock:
 
     def release(self) -> None:
         """Give the lead up (closing the session releases the lock)."""
+        with self._lock:
+            self._release()
+
+    def _release(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
