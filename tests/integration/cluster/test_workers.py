@@ -19,10 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cluster_api import Api
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import Api
 from gsomia.bootstrap import init_home, open_node
 from gsomia.cluster import PARTIES, ClusterNode, node_urls, prepare, start_node, stop_node
 from gsomia.crypto import MasterSecret
