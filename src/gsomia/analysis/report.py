@@ -21,6 +21,8 @@ from gsomia.analysis.metrics import Paired, Summary, paired, summarise
 from gsomia.analysis.regimes import Regime, describe
 from gsomia.analysis.runner import LaunchResult
 from gsomia.analysis.scoring import RoundScore
+from gsomia.analysis.simulation import RoundTruth
+from gsomia.analysis.statistics import Difference, lead_time, paired_difference
 
 __all__ = ["VALUE_FORMAT", "Measure", "ValueReport", "measures"]
 
@@ -46,6 +48,18 @@ class Measure:
     kind: Kind
     fix: int = -1
 
+    def lead(self, score: RoundScore, rt: RoundTruth) -> float:
+        """This measure as a lead time (s before impact or crossing; 0: never; ``nan``:
+        does not apply, e.g. an overflight warning for a missile that did not cross)."""
+        flight = rt.impact_t - rt.launch_t
+        if self.key == "first_track_s":
+            return lead_time(score.first_track_s, flight)
+        if self.fix >= 0:
+            return lead_time(score.fix_s[self.fix], flight)
+        if self.key == "crossing_warning_s":
+            return math.nan if score.crossing_warning_s is None else score.crossing_warning_s
+        return score.warning_s
+
     def of(self, score: RoundScore) -> float:
         """This measure of one scored missile (``nan`` where it does not apply)."""
         if self.key == "first_track_s":
@@ -64,7 +78,7 @@ def measures(assumptions: Assumptions) -> tuple[Measure, ...]:
     fixes = tuple(
         Measure(
             key=f"fix_{r / 1e3:g}km_s",
-            label=f"impact within {r / 1e3:g} km",
+            label=f"impact point within {r / 1e3:g} km",
             short=f"impact ≤{r / 1e3:g} km",
             kind="time",
             fix=i,
@@ -74,14 +88,12 @@ def measures(assumptions: Assumptions) -> tuple[Measure, ...]:
     return (
         Measure(key="first_track_s", label="first track", short="first track", kind="time"),
         *fixes,
-        Measure(key="warning_s", label="warning before impact", short="warning", kind="warning"),
         Measure(
             key="crossing_warning_s",
             label="warning before crossing Japan",
             short="overflight warning",
             kind="warning",
         ),
-        Measure(key="tracks_lost", label="tracks lost", short="tracks lost", kind="count"),
     )
 
 
@@ -110,6 +122,43 @@ class ValueReport:
             if launch is None or result.launch.key == launch:
                 for run in result.scores.get((regime, party), ()):
                     yield from run
+
+    def leads(
+        self, regime: str, party: str, measure: Measure, launch: str | None = None
+    ) -> tuple[list[float], list[str]]:
+        """The measure as lead times over every launch (or one), run and missile, and the
+        launch each came from (the bootstrap's clusters)."""
+        values: list[float] = []
+        clusters: list[str] = []
+        for result in self.results:
+            if launch is not None and result.launch.key != launch:
+                continue
+            for run in result.scores.get((regime, party), ()):
+                for score, rt in zip(run, result.rounds, strict=True):
+                    values.append(measure.lead(score, rt))
+                    clusters.append(result.launch.key)
+        return values, clusters
+
+    def difference(
+        self, comparison: Comparison, party: str, measure: Measure, launch: str | None = None
+    ) -> Difference:
+        """The paired gain in lead time of ``comparison.better`` over ``.worse``, with its
+        bootstrap 95 % interval; missiles the measure does not apply to are left out."""
+        better, clusters = self.leads(comparison.better, party, measure, launch)
+        worse, _ = self.leads(comparison.worse, party, measure, launch)
+        keep = [
+            i
+            for i, (b, w) in enumerate(zip(better, worse, strict=True))
+            if not (math.isnan(b) and math.isnan(w))
+        ]
+        seed = self.assumptions.simulation.seed
+        return paired_difference(
+            [better[i] for i in keep],
+            [worse[i] for i in keep],
+            [clusters[i] for i in keep],
+            resolution_s=self.assumptions.simulation.step_s,
+            seed=seed,
+        )
 
     def values(
         self, regime: str, party: str, measure: Measure, launch: str | None = None
@@ -168,7 +217,7 @@ class ValueReport:
                     "party": PARTY_NAMES.get(party, party),
                 }
                 for m in measures(self.assumptions):
-                    row[m.short] = gain_text(self.compare(c, party, m), m)
+                    row[m.short] = difference_text(self.difference(c, party, m))
                 rows.append(row)
         return rows
 
@@ -185,7 +234,7 @@ class ValueReport:
             for c in self.comparisons():
                 for party in self.parties:
                     cells = [
-                        short_gain(self.compare(c, party, m, key))
+                        short_difference(self.difference(c, party, m, key))
                         for m in (ms["first_track_s"], tight)
                     ]
                     row[f"{c.better}/{c.worse}/{party}"] = " · ".join(cells)
@@ -199,12 +248,12 @@ class ValueReport:
             for party in self.parties:
                 parts = []
                 for m in measures(self.assumptions):
-                    pair = self.compare(c, party, m)
-                    if m.kind != "count" and (pair.gain.n or pair.gained or pair.lost):
-                        parts.append(f"{m.label} {headline(pair, m)}")
+                    d = self.difference(c, party, m)
+                    if d.n:
+                        parts.append(f"{m.label}: {difference_text(d, one_line=True)}")
                 who = PARTY_NAMES.get(party, party)
                 title = f"{self.regime(c.better).title} vs {self.regime(c.worse).title}"
-                out.append(f"{title}: {who} " + (", ".join(parts) if parts else "—"))
+                out.append(f"{title}: {who} " + ("; ".join(parts) if parts else "—"))
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -221,7 +270,7 @@ class ValueReport:
                     "better": c.better,
                     "worse": c.worse,
                     "parties": {
-                        p: {m.key: _paired_json(self.compare(c, p, m)) for m in ms}
+                        p: {m.key: self.difference(c, p, m).as_dict() for m in ms}
                         for p in self.parties
                     },
                 }
@@ -374,3 +423,32 @@ def short_gain(pair: Paired) -> str:
 
 def _signed(value: float, m: Measure) -> str:
     return f"{value:+.1f}" if m.kind == "count" else f"{value:+.0f}"
+
+
+def _lead(value: float) -> str:
+    return f"{value:+.0f} s" if abs(value) < 600 else f"{value / 60:+.1f} min"
+
+
+def difference_text(d: Difference, *, one_line: bool = False) -> str:
+    """A table cell: the mean gain in lead time with its 95 % interval, "within
+    resolution" when the whole interval is inside one picture step, and how many
+    missile-runs reached the event only under one regime (of all pairs)."""
+    if d.n == 0:
+        return "—"
+    if d.within_resolution:
+        head = f"within resolution (±{d.resolution_s:g} s)"
+    else:
+        head = f"{_lead(d.mean)} [{_lead(d.low)}, {_lead(d.high)}]"
+    lines = [head]
+    if d.gained or d.lost:
+        lines.append(f"only here {d.gained}/{d.n}, only there {d.lost}/{d.n}")
+    return ("; " if one_line else "\n").join(lines)
+
+
+def short_difference(d: Difference) -> str:
+    """A difference in a few characters: "+35 [+20,+50]", "≈0", "—"."""
+    if d.n == 0:
+        return "—"
+    if d.within_resolution:
+        return "≈0"
+    return f"{d.mean:+.0f} [{d.low:+.0f},{d.high:+.0f}]"

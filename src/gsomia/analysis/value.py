@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def run_value(
     regimes: Sequence[Regime] | None = None,
     workers: int = 1,
     plots: bool = True,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ValueReport:
     """Run the regimes over ``launches`` (all dated launches by default) and report.
 
@@ -76,7 +79,15 @@ def run_value(
     if out_dir is not None and plots:
         _writable(out_dir)
         draw = MapRequest(out_dir=out_dir, regimes=tuple((r.key, r.title) for r in wanted))
-    results = run_launches(jobs, a.simulation, workers=max(1, workers), draw=draw)
+    results = run_launches(
+        jobs,
+        a.simulation,
+        workers=max(1, workers),
+        draw=draw,
+        sensors=a.sensors,
+        executor=executor,
+        progress=progress,
+    )
     report = ValueReport(results=tuple(results), regimes=wanted, assumptions=a, workers=workers)
     if out_dir is not None:
         report = write_report(report, out_dir, plots=plots)
