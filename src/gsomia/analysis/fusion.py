@@ -114,7 +114,8 @@ def _received(picture: RoundPicture, flow: Flow, grid: Array, live: NDArray[np.b
     sent and received within the missile's life ``live``."""
     lag = lagged_index(grid, flow.delay_s)
     sent = np.maximum(lag, 0)
-    k = np.nonzero((lag >= 0) & live & live[sent] & picture.present[sent])[0]
+    usable = picture.present & _positive_definite(picture.cov[:, :6, :6])
+    k = np.nonzero((lag >= 0) & live & live[sent] & usable[sent])[0]
     src = lag[k]
     cov = picture.cov[src, :6, :6]
     if flow.conceal and src.size:
@@ -125,6 +126,22 @@ def _received(picture: RoundPicture, flow: Flow, grid: Array, live: NDArray[np.b
 def _predict(mean: Array, cov: Array, t: Array, to: Array) -> tuple[Array, Array]:
     now = _PREDICTOR.predict(GaussianBatch(mean=mean, cov=cov, t=t), t=to)
     return now.mean, now.cov
+
+
+def _positive_definite(cov: Array) -> NDArray[np.bool_]:
+    """Which covariances are finite and positive definite (usable to fuse)."""
+    ok = np.all(np.isfinite(cov), axis=(1, 2))
+    try:
+        np.linalg.cholesky(cov[ok])
+        return ok
+    except np.linalg.LinAlgError:
+        pass
+    for i in np.nonzero(ok)[0].tolist():
+        try:
+            np.linalg.cholesky(cov[i])
+        except np.linalg.LinAlgError:
+            ok[i] = False
+    return ok
 
 
 def _distance2(diff: Array, s: Array) -> Array:
@@ -172,6 +189,7 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
     a_mean, a_cov = _predict(est.state[kb][first], est.cov[kb][first], own_t, at)
     b_mean, b_cov = _predict(got.mean[both][first], got.cov[both][first], warn_t, at)
     passed = _distance2(a_mean - b_mean, a_cov + b_cov) <= GATE_6DOF_999
+    passed &= _positive_definite(a_cov) & _positive_definite(b_cov)
     gated = passed[inverse]
     if np.any(passed):
         fused_mean = np.full_like(a_mean, np.nan)

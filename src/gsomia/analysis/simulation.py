@@ -314,7 +314,8 @@ class LookScheduler:
         g = state.collapse(min_weight=PRUNE_WEIGHT)
         ahead = g.mean[:, :3] + g.mean[:, 3:6] * (report.t - g.t)[:, None]
         gap = np.linalg.norm(ahead - _position(report)[None], axis=1)
-        sigma = np.sqrt(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2))
+        # A covariance that lost positivity counts as unknown (zero sigma, no slack).
+        sigma = np.sqrt(np.maximum(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2), 0.0))
         near = gap <= np.maximum(self.near_m, 3.0 * sigma)
         if not np.any(near):
             return Mode.ACQUIRE
@@ -322,7 +323,7 @@ class LookScheduler:
         powered = float(tracker.predictor.powered_probability(state)[j])
         if powered >= 0.95:
             return Mode.BOOST
-        sigma_v = math.sqrt(float(np.trace(g.cov[j, 3:6, 3:6])))
+        sigma_v = math.sqrt(max(float(np.trace(g.cov[j, 3:6, 3:6])), 0.0))
         if powered > 0.05 or sigma_v > self.sim.settle_sigma_ms:
             return Mode.SETTLE
         return Mode.MAINTAIN
@@ -567,7 +568,7 @@ def round_pictures(
         return tuple(RoundPicture.empty(n) for _ in world.rounds)
     gap = _distances(world, entries)
     nearest = np.min(gap, axis=0)
-    sigma = np.sqrt(np.max(np.linalg.eigvalsh(entries.cov[:, :3, :3]), axis=1))
+    sigma = np.sqrt(np.maximum(np.max(np.linalg.eigvalsh(entries.cov[:, :3, :3]), axis=1), 0.0))
     slack = np.maximum(_CLUSTER_M, 3.0 * sigma)
     ids = [obj.truth_id for obj in world.truth.objects]
     size = np.linalg.slogdet(entries.cov[:, :6, :6])[1]
