@@ -317,7 +317,7 @@ def _sensors(raw: dict[str, Any]) -> SensorAssumptions:
             jpn_aegis_ships=None if ships == "catalogue" else int(ships),
             cue_miss_probability=float(raw.get("cue_miss_probability", 0.3)),
             cue_short_burn_s=float(raw.get("cue_short_burn_s", 60.0)),
-            basis=MappingProxyType(basis),
+            basis=basis,
         )
     )
 

@@ -256,6 +256,43 @@ class ValueReport:
                 out.append(f"{title}: {who} " + ("; ".join(parts) if parts else "—"))
         return out
 
+    def answers(self) -> list[tuple[str, str]]:
+        """The first screen: per party, what the GSOMIA buys, what the 2023 link adds and
+        what the 2019 lapse would have cost, one sentence each (the lead time of the
+        widest impact fix, with its interval and run count)."""
+        fix = next(m for m in measures(self.assumptions) if m.fix == 0)
+        keys = {r.key for r in self.regimes}
+        questions = [
+            (Comparison(better="gsomia", worse="tisa-only"), "the GSOMIA buys {who}"),
+            (Comparison(better="link", worse="gsomia"), "the 2023 link adds for {who}"),
+            (Comparison(better="gsomia", worse="lapse-2019"),
+             "the 2019 lapse would have cost {who}"),
+        ]  # fmt: skip
+        out = []
+        for party in self.parties:
+            who = PARTY_NAMES.get(party, party)
+            for c, words in questions:
+                if {c.better, c.worse} <= keys:
+                    d = self.difference(c, party, fix)
+                    out.append((party, _answer(words.format(who=who), d, fix.label)))
+        return out
+
+    def validation_rows(self) -> list[dict[str, str]]:
+        """The model against the public record, one row per check whose launch was run."""
+        from gsomia.analysis.validation import validate
+
+        return [
+            {
+                "launch": check.launch,
+                "public record": check.claim,
+                "model": outcome.model,
+                "criterion": check.criterion,
+                "agrees": "yes" if outcome.agrees else "no",
+                "source": check.source,
+            }
+            for check, outcome in validate(self)
+        ]
+
     def to_json(self) -> dict[str, Any]:
         """Every number of the report, JSON-ready, version marker first."""
         ms = measures(self.assumptions)
@@ -277,6 +314,7 @@ class ValueReport:
                 for c in self.comparisons()
             ],
             "table": self.table_rows(),
+            "validation": self.validation_rows(),
             "per_launch": self.launch_rows(),
             "sentences": self.sentences(),
             "plots": {path.stem: str(path) for path in self.plots},
@@ -452,3 +490,16 @@ def short_difference(d: Difference) -> str:
     if d.within_resolution:
         return "≈0"
     return f"{d.mean:+.0f} [{d.low:+.0f},{d.high:+.0f}]"
+
+
+def _answer(head: str, d: Difference, label: str) -> str:
+    if d.n == 0:
+        return f"{head[0].upper()}{head[1:]}: not measured."
+    pairs = f"{d.n} missile-runs"
+    if d.within_resolution:
+        return (f"{head[0].upper()}{head[1:]} nothing measurable: the {label} comes within "
+                f"the {d.resolution_s:g} s picture step either way ({pairs}).")  # fmt: skip
+    sign = "more" if d.mean >= 0 else "less"
+    only = f"; reached only with it in {d.gained}, only without it in {d.lost}"
+    return (f"{head[0].upper()}{head[1:]} {abs(d.mean):.0f} s {sign} warning from the "
+            f"{label} (95 % interval {d.low:+.0f} to {d.high:+.0f} s, {pairs}{only}).")  # fmt: skip

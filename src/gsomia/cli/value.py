@@ -86,6 +86,20 @@ def _per_launch(report: ValueReport) -> Table:
     return table
 
 
+def _validation(report: ValueReport) -> Table:
+    table = Table(
+        title=f"The model against the public record ({report.assumptions.simulation.runs} runs "
+        "per launch; regime 'actual' unless the check says 'alone')",
+        title_justify="left",
+        show_lines=True,
+    )
+    for col in ("launch", "public record", "model", "agrees", "source"):
+        table.add_column(col, overflow="fold")
+    for row in report.validation_rows():
+        table.add_row(*(row[c] for c in ("launch", "public record", "model", "agrees", "source")))
+    return table
+
+
 def _cell(value: float | None) -> str:
     return "never" if value is None else f"{value:.0f}"
 
@@ -207,6 +221,7 @@ def value(
         emit_json(report.to_json())
         return
     console.print(differences_table(report))
+    console.print(_validation(report))
     console.print(_per_launch(report))
     console.print(_medians(report))
     for sentence in report.sentences():

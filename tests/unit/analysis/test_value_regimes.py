@@ -105,7 +105,11 @@ def test_the_link_is_real_time_warning_data_that_hides_sensor_geometry(
     sharing = derive_sharing(library, at=at, parties=PARTIES, assumptions=assumptions)
     from_rok = [f for f in sharing.warnings_into("JPN") if f.originator == "KOR"]
     # The link runs beside the GSOMIA's full tracks and TISA, fastest first.
-    assert [f.agreement_id for f in from_rok] == ["trilateral-warning-link", "jpn-kor-gsomia", "tisa"]
+    assert [f.agreement_id for f in from_rok] == [
+        "trilateral-warning-link",
+        "jpn-kor-gsomia",
+        "tisa",
+    ]
     flow = from_rok[0]
     assert flow.level == "warnings"
     assert flow.route == ("KOR", "USA", "JPN")
