@@ -27,8 +27,8 @@ def dask_executor(address: str) -> Executor:
     except ImportError as exc:
         raise InputError("--scheduler needs Dask: pip install 'gsomia[dask]'") from exc
     try:
-        client = Client(address, timeout=10)
+        client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
-    executor: Executor = client.get_executor()
+    executor: Executor = client.get_executor()  # type: ignore[no-untyped-call]
     return executor

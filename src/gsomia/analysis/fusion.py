@@ -130,7 +130,7 @@ def _predict(mean: Array, cov: Array, t: Array, to: Array) -> tuple[Array, Array
 
 def _positive_definite(cov: Array) -> NDArray[np.bool_]:
     """Which covariances are finite and positive definite (usable to fuse)."""
-    ok = np.all(np.isfinite(cov), axis=(1, 2))
+    ok: NDArray[np.bool_] = np.all(np.isfinite(cov), axis=(1, 2))
     try:
         np.linalg.cholesky(cov[ok])
         return ok

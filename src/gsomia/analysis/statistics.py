@@ -74,7 +74,7 @@ class Difference:
         """Whether the 95 % interval excludes zero."""
         return self.n > 0 and (self.low > 0.0 or self.high < 0.0)
 
-    def as_dict(self) -> dict[str, float | int | bool | None]:
+    def as_dict(self) -> dict[str, object]:
         """JSON-ready (seconds, rounded to 0.1 s)."""
         return {
             "mean_s": _round(self.mean),

@@ -73,8 +73,8 @@ def test_changing_only_the_assumptions_file_changes_the_result(tmp_path: Path) -
     path.write_text(shipped.replace('us_radar_routing = "host"', 'us_radar_routing = "both"'))
     actual = (Regime.actual(),)
     results = []
-    for a in (load_assumptions(), load_assumptions(path)):
-        a = a.with_simulation(parties=("KOR",))
+    for loaded in (load_assumptions(), load_assumptions(path)):
+        a = loaded.with_simulation(parties=("KOR",))
         results.append(run_value(load_library([]), ["2017-11-29"], runs=1, regimes=actual,
                                  assumptions=a).results[0])  # fmt: skip
     host, both = ([s for run in r.scores[("actual", "KOR")] for s in run] for r in results)
