@@ -277,6 +277,29 @@ class ValueReport:
                     out.append((party, _answer(words.format(who=who), d, fix.label)))
         return out
 
+    def coverage_rows(self) -> list[dict[str, str]]:
+        """Per missile class and party (regime ``actual``): the share of missile-runs whose
+        true impact lay inside the 95 % ellipse predicted a minute after burnout (target
+        90–99 %), over those with an estimate then."""
+        tallies: dict[tuple[str, str], list[bool]] = {}
+        missing: dict[tuple[str, str], int] = {}
+        for result in self.results:
+            for party, hits in result.coverage.items():
+                key = (result.launch.missile, party)
+                tallies.setdefault(key, []).extend(h for h in hits if h is not None)
+                missing[key] = missing.get(key, 0) + sum(h is None for h in hits)
+        rows = []
+        for (missile, party), hits in sorted(tallies.items()):
+            share = f"{100.0 * sum(hits) / len(hits):.0f} %" if hits else "—"
+            rows.append({
+                "missile": missile,
+                "party": PARTY_NAMES.get(party, party),
+                "inside 95 % ellipse": share,
+                "runs": f"{len(hits)} (+{missing[(missile, party)]} without an estimate)",
+                "target met": "yes" if hits and 0.90 <= sum(hits) / len(hits) <= 0.99 else "no",
+            })  # fmt: skip
+        return rows
+
     def validation_rows(self) -> list[dict[str, str]]:
         """The model against the public record, one row per check whose launch was run."""
         from gsomia.analysis.validation import validate
@@ -315,6 +338,7 @@ class ValueReport:
             ],
             "table": self.table_rows(),
             "validation": self.validation_rows(),
+            "impact_ellipse_coverage": self.coverage_rows(),
             "per_launch": self.launch_rows(),
             "sentences": self.sentences(),
             "plots": {path.stem: str(path) for path in self.plots},

@@ -15,7 +15,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ from gsomia.analysis.simulation import (
     run_tracker,
     stream,
 )
-from gsomia.warning.frames import ecef_to_geodetic
+from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.launches import DatedLaunch, dated_launch
 from gsomia.warning.tracking import GroundEstimate
 
@@ -79,6 +79,9 @@ class LaunchResult:
     ellipse_t: float
     truth_paths: tuple[np.ndarray, ...]
     map_path: Path | None = None
+    coverage: Mapping[str, tuple[bool | None, ...]] = field(default_factory=dict)
+    """Per party (regime ``actual``), per run and round in order: whether the true impact
+    lay inside the 95 % ellipse predicted a minute after burnout (``None``: no estimate)."""
 
 
 def regime_sharing(
@@ -189,6 +192,66 @@ def _queue_ellipses(
     return keys, scorer.add_points(points, t, beta)
 
 
+_Cover = list[tuple[str, int, int]]
+"""(party, round, slot) per judged estimate; slot -1 where nothing was queued."""
+_CHI2_2DOF_95 = 5.991
+"""The 95 % quantile of the chi-square distribution with two degrees of freedom."""
+
+
+def _queue_coverage(
+    scorer: Scorer, world: World, judged: Sequence[tuple[str, tuple[Estimate, ...]]]
+) -> tuple[_Cover, int | None]:
+    """Queue the cubature points of each judged estimate of each round a minute after
+    its burnout; what was queued and the scorer's handle."""
+    rows: _Cover = []
+    states, covs, times, betas = [], [], [], []
+    for party, estimates in judged:
+        for r, est in enumerate(estimates):
+            rt = world.rounds[r]
+            at = min(rt.burnout_t + 60.0, rt.end_t)
+            k = int(np.searchsorted(world.grid, at, side="right") - 1)
+            ok = k >= 0 and bool(est.present[k])
+            if ok:
+                try:
+                    np.linalg.cholesky(est.cov[k] + 1e-9 * np.eye(6))
+                except np.linalg.LinAlgError:
+                    ok = False
+            if not ok:
+                rows.append((party, r, -1))
+                continue
+            rows.append((party, r, len(states)))
+            states.append(est.state[k])
+            covs.append(est.cov[k])
+            times.append(est.t[k])
+            betas.append(1.0 / est.kappa[k] if est.kappa[k] > 0 else np.inf)
+    if not states:
+        return rows, None
+    points = cubature_points(np.array(states), np.array(covs))
+    handle = scorer.add_points(points, np.repeat(times, 12), np.repeat(betas, 12))
+    return rows, handle
+
+
+def _coverage(
+    scorer: Scorer, world: World, cover: tuple[_Cover, int | None]
+) -> dict[str, tuple[bool | None, ...]]:
+    """Whether each judged round's true impact lay inside its 95 % ellipse."""
+    rows, handle = cover
+    found = ground_estimates(scorer.points(handle)) if handle is not None else []
+    out: dict[str, list[bool | None]] = {}
+    for party, r, slot in rows:
+        g = found[slot] if slot >= 0 else None
+        out.setdefault(party, []).append(None if g is None else _inside(g, world.rounds[r]))
+    return {party: tuple(v) for party, v in out.items()}
+
+
+def _inside(g: GroundEstimate, rt: RoundTruth) -> bool:
+    origin = geodetic_to_ecef(g.lat_deg, g.lon_deg, 0.0)
+    truth = geodetic_to_ecef(rt.impact_lat_deg, rt.impact_lon_deg, 0.0)
+    d = (enu_rotation(g.lat_deg, g.lon_deg) @ (truth - origin))[:2]
+    cov = np.array(g.enu_cov) + np.eye(2) * 1.0
+    return bool(d @ np.linalg.solve(cov, d) <= _CHI2_2DOF_95)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapRequest:
     """Where a worker draws a launch's map, and the regimes' (key, title) to show."""
@@ -213,11 +276,14 @@ def run_launch(
     tickets: dict[tuple[str, str], list[list[int]]] = {}
     first: dict[tuple[str, str], tuple[Estimate, ...]] = {}
     chosen = runs if runs is not None else range(sim.runs)
+    judged: list[tuple[str, tuple[Estimate, ...]]] = []
     for run in chosen:
         state = _Run(world, observe(world, seed=sim.seed, run=run), sim, {}, {})
         for regime, shared in sharing.items():
             for party in sim.parties:
                 estimates = state.estimate(shared, party)
+                if regime == "actual":
+                    judged.append((party, estimates))
                 tickets.setdefault((regime, party), []).append(
                     [scorer.add(est, world, r) for r, est in enumerate(estimates)]
                 )
@@ -226,6 +292,7 @@ def run_launch(
         _logger.info("%s run %d: %d tracker runs", launch_key, run, len(state.pictures))
     at = min(world.rounds[0].burnout_t + 60.0, world.rounds[0].end_t)
     keys, handle = _queue_ellipses(scorer, world, first, at)
+    cover = _queue_coverage(scorer, world, judged)
     scorer.fly()
     ellipses: dict[tuple[str, str], GroundEstimate | None] = dict.fromkeys(first)
     if handle is not None:
@@ -243,6 +310,7 @@ def run_launch(
         ellipses=ellipses,
         ellipse_t=at - world.rounds[0].launch_t,
         truth_paths=_truth_paths(world),
+        coverage=_coverage(scorer, world, cover),
     )
     if draw is None or (chosen and chosen[0] != 0):
         return result
@@ -256,7 +324,9 @@ def _merge(parts: Sequence[LaunchResult]) -> LaunchResult:
     """One launch's result from the results of consecutive chunks of its runs."""
     head = parts[0]
     scores = {key: tuple(run for part in parts for run in part.scores[key]) for key in head.scores}
-    return replace(head, scores=scores)
+    coverage = {key: tuple(c for part in parts for c in part.coverage.get(key, ()))
+                for key in head.coverage}  # fmt: skip
+    return replace(head, scores=scores, coverage=coverage)
 
 
 def chunks(runs: int, size: int) -> list[range]:

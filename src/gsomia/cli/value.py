@@ -100,6 +100,20 @@ def _validation(report: ValueReport) -> Table:
     return table
 
 
+def _coverage(report: ValueReport) -> Table:
+    table = Table(
+        title="Honest impact ellipses: true impact inside the predicted 95 % ellipse a minute "
+        "after burnout (regime 'actual'; target 90–99 %)",
+        title_justify="left",
+    )
+    cols = ("missile", "party", "inside 95 % ellipse", "runs", "target met")
+    for col in cols:
+        table.add_column(col)
+    for row in report.coverage_rows():
+        table.add_row(*(row[c] for c in cols))
+    return table
+
+
 def _cell(value: float | None) -> str:
     return "never" if value is None else f"{value:.0f}"
 
@@ -222,6 +236,7 @@ def value(
         return
     console.print(differences_table(report))
     console.print(_validation(report))
+    console.print(_coverage(report))
     console.print(_per_launch(report))
     console.print(_medians(report))
     for sentence in report.sentences():

@@ -191,6 +191,7 @@ def _value_section(value: Any, out: Path) -> str:
     rows = [[row.get(c) for c in columns] for row in value.table_rows()]
     checks = value.validation_rows()
     check_cols = ["launch", "public record", "model", "criterion", "agrees", "source"]
+    cover_cols = ["missile", "party", "inside 95 % ellipse", "runs", "target met"]
     cards = "".join(
         f"<h4>{html.escape(name.removeprefix('timeline-'))}</h4>{_image(path, out)}"
         for name, path in plots.items()
@@ -221,6 +222,8 @@ originator's consent; the 2023 link warning-level data (RT-1, RT-3)
 {sweep}
 <h3>The model against the public record</h3>
 {_table(check_cols, [[row[c] for c in check_cols] for row in checks])}
+<h3>Honest impact ellipses: coverage per missile class</h3>
+{_table(cover_cols, [[row[c] for c in cover_cols] for row in value.coverage_rows()])}
 <h3>Each launch: when each picture got there</h3>
 {cards}
 <h3>Appendix: errors over time and maps</h3>
