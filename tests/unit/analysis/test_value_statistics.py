@@ -84,3 +84,14 @@ def test_changing_only_the_assumptions_file_changes_the_result(tmp_path: Path) -
         for a, b in zip(host, both, strict=True)
     ]
     assert any(moved)
+
+
+def test_impact_ellipse_coverage_is_counted_per_missile_class(report: ValueReport) -> None:
+    (result,) = report.results
+    for party in report.parties:
+        assert len(result.coverage[party]) == RUNS * len(result.rounds)
+    rows = report.coverage_rows()
+    assert {row["missile"] for row in rows} == {result.launch.missile}
+    assert {row["party"] for row in rows} == {"Japan", "ROK"}
+    for row in rows:
+        assert row["target met"] in ("yes", "no")
