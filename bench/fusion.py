@@ -1,5 +1,17 @@
 """Fusion: gsomia's batched EKF against Stone Soup's EKF on the same truth and reports.
 
+Two comparisons, side by side:
+
+* the filter at equal conditions: both run the same N tracks (1, 10 and 200) through the
+  same reports, so the speed ratio shows what batching buys at each N (at N = 1 there is
+  none to buy);
+* the full multi-target tracker: gsomia's tracker (gating, GNN assignment, initiation,
+  deletion) against Stone Soup's ``MultiTargetTracker`` with its own
+  ``MultiMeasurementInitiator``, ``GNNWith2DAssignment`` over a Mahalanobis
+  ``DistanceHypothesiser`` and an ``UpdateTimeStepsDeleter``, on the same reports with no
+  truth labels; both scored by :mod:`gsomia.analysis.association` (GOSPA, purity, swaps,
+  false tracks), and Stone Soup's own ``GOSPAMetric`` on its tracks as a check of ours.
+
 Many ballistic objects coast through mid-course; two radars (a ROK-like and a Japan-like
 site) take turns reporting range, azimuth and elevation of every visible object once a
 second. Both trackers start every track from the same prior and fold in exactly the same
@@ -9,7 +21,7 @@ ballistic model written as a Stone Soup transition model and the radar as a
 a subset of the tracks while gsomia runs all of them in batches; position RMSE is compared
 over that subset.
 
-    python bench/fusion.py             # 200 tracks, 120 s of reports, median of 5
+    python bench/fusion.py             # N = 1, 10, 200; 60 s of reports; median of 3
     python bench/fusion.py --quick     # smoke run on tiny inputs
 """
 
@@ -28,6 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import parser, timed
+from _tracker_compare import compare
 from gsomia.warning.dynamics import GM, OMEGA_EARTH, rk4_step
 from gsomia.warning.measurements import RadarReport, SensorSite, radar_jacobian
 from gsomia.warning.tracking import (
@@ -417,46 +430,57 @@ def _paced_run(nodes, agreement, reports, rate, batch_s, seconds):  # type: igno
     return latencies
 
 
-def main() -> None:
-    p = parser(__doc__.splitlines()[0])
-    p.add_argument("--tracks", type=int, default=200, help="simultaneous tracks (default 200)")
-    p.add_argument("--steps", type=int, default=120, help="seconds of reports (default 120)")
-    p.add_argument("--subset", type=int, default=10, help="tracks Stone Soup runs (default 10)")
-    p.add_argument("--seed", type=int, default=7)
-    args = p.parse_args()
-    if args.quick:
-        args.tracks, args.steps, args.subset, args.repeat = 20, 20, 2, 2
-    sc = make_scenario(args.tracks, args.steps, args.seed)
-    subset = np.arange(min(args.subset, args.tracks))
-    batches = gsomia_batches(sc)
-    detections = stonesoup_inputs(sc, subset)
+def compare_trackers(objects: int, steps: int, seed: int) -> list[str]:
+    """The full trackers side by side (see ``_tracker_compare``)."""
+    transition, radar = _stonesoup_models()
+    return compare(make_scenario(objects, steps, seed), transition, radar, P0, Q_ACCEL)
 
-    n_all, n_sub = count_updates(sc), count_updates(sc, subset)
+
+def equal_conditions(n_tracks: int, steps: int, seed: int, repeat: int) -> None:
+    """Both filters run the same ``n_tracks`` through the same reports."""
+    sc = make_scenario(n_tracks, steps, seed)
+    every = np.arange(n_tracks)
+    batches = gsomia_batches(sc)
+    detections = stonesoup_inputs(sc, every)
+    n_all = count_updates(sc)
     ours_rates, theirs_rates = [], []
     ours_est = theirs_est = np.zeros(0)
-    for _ in range(args.repeat):
+    for k in range(repeat):
         dt, ours_est = timed(lambda: run_gsomia(sc, batches))
         ours_rates.append(n_all / dt)
-        dt, theirs_est = timed(lambda: run_stonesoup(sc, detections))
-        theirs_rates.append(n_sub / dt)
+        if k == 0 or n_tracks <= 10:  # Stone Soup's 200-track run is timed once
+            dt, theirs_est = timed(lambda: run_stonesoup(sc, detections))
+            theirs_rates.append(n_all / dt)
     ours, theirs = statistics.median(ours_rates), statistics.median(theirs_rates)
-    rmse_ours = rmse(ours_est[:, subset], sc.truth[:, subset])
-    rmse_theirs = rmse(theirs_est[:, subset], sc.truth[:, subset])
+    rmse_ours, rmse_theirs = rmse(ours_est, sc.truth), rmse(theirs_est, sc.truth)
     print(
-        f"fusion  gsomia {ours:,.0f} updates/s  stonesoup {theirs:,.0f} updates/s  "
-        f"ratio {ours / theirs:,.0f}x  rmse gsomia {rmse_ours:.1f} m  "
+        f"fusion N={n_tracks:<3d}  gsomia {ours:,.0f} updates/s  stonesoup {theirs:,.0f} "
+        f"updates/s  ratio {ours / theirs:,.1f}x  rmse gsomia {rmse_ours:.1f} m  "
         f"stonesoup {rmse_theirs:.1f} m  ratio {rmse_ours / rmse_theirs:.3f}  "
-        f"(median of {args.repeat}; gsomia {args.tracks} tracks, stonesoup {subset.size}; "
-        f"rmse over stonesoup's tracks)"
+        f"(both run all {n_tracks} tracks; median of {repeat} gsomia, "
+        f"{len(theirs_rates)} stonesoup)"
     )
-    tracker_rates = []
-    for _ in range(args.repeat):
-        dt, held = timed(lambda: run_tracker(sc))
-        tracker_rates.append(n_all / dt)
-    print(
-        f"fusion-tracker  gsomia {statistics.median(tracker_rates):,.0f} reports/s  "
-        f"(full step: gating, GNN assignment, initiation; {held} tracks held; no anchor)"
-    )
+    sys.stdout.flush()
+
+
+def main() -> None:
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--steps", type=int, default=60, help="seconds of reports (default 60)")
+    p.add_argument("--objects", type=int, default=10, help="objects in the tracker run")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-latency", action="store_true", help="skip the node latency figure")
+    p.set_defaults(repeat=3)
+    args = p.parse_args()
+    sizes = (1, 10, 200)
+    if args.quick:
+        sizes, args.steps, args.objects, args.repeat = (1, 4), 15, 3, 1
+    for n in sizes:
+        equal_conditions(n, args.steps, args.seed, args.repeat)
+    for line in compare_trackers(args.objects, args.steps, args.seed):
+        print(line)
+    sys.stdout.flush()
+    if args.no_latency:
+        return
     for line in node_latency_figure(quick=args.quick):
         print(line)
     sys.stdout.flush()

@@ -4,7 +4,8 @@ Partners' radar reports, where a regime lets them reach the party, are already i
 party's own tracker (:mod:`gsomia.analysis.simulation`). Partners' *warnings* (RT-1: the
 trajectory state with its covariance and the launch point) arrive here: the warning a
 partner held at picture time ``τ`` reaches the party at ``τ + delay``, the party predicts
-it to its own picture time with the unpowered six-state model, and fuses it with its own
+it to its own picture time with the unpowered model with drag (the party's own inverse
+ballistic coefficient for the missile, else the prior), and fuses it with its own
 estimate by covariance intersection when the two pass the chi-square gate on their
 difference (99.9 %, six degrees of freedom), as
 :func:`~gsomia.warning.tracking.fuse_warnings` does. When they do not, the party keeps its
@@ -14,6 +15,11 @@ the atmosphere. An own track coasting since it lost the missile gives way to a w
 resting on a more recent measurement. Where a flow conceals
 geometry (RT-3), the warning's covariance is coarsened first
 (:func:`~gsomia.warning.tracking.sharing.conceal_covariance`).
+
+A warning carries whether its track is powered (RT-1) and its age (its time). A powered
+track is never fused: its state predicted over the delay without thrust says nothing of
+where the missile is. A powered partner track the party holds alone is taken with its
+flag, so that scoring treats it as the boost-phase warning it is, not as an impact estimate.
 
 A partner shares what it originates: warnings from its own sensors' tracker, not data it
 received from others (releasing those would need their originators' consent, JK-5.1).
@@ -30,7 +36,7 @@ from numpy.typing import NDArray
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.simulation import RoundPicture
 from gsomia.warning.tracking import (
-    BallisticMotion,
+    CoastMotion,
     EKFPredictor,
     GaussianBatch,
     covariance_intersection,
@@ -50,7 +56,10 @@ LIVE_S = 30.0
 """A party's own estimate updated this recently is live: a disagreeing warning never
 replaces it."""
 
-_PREDICTOR = EKFPredictor(motion=BallisticMotion(), max_step=30.0)
+POWERED = 0.5
+"""A track with at least this probability of powered flight is not fused."""
+
+_PREDICTOR = EKFPredictor(motion=CoastMotion(), max_step=10.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -107,6 +116,7 @@ class _Received:
     t: Array
     mean: Array
     cov: Array
+    powered: Array
 
 
 def _received(picture: RoundPicture, flow: Flow, grid: Array, live: NDArray[np.bool_]) -> _Received:
@@ -120,12 +130,25 @@ def _received(picture: RoundPicture, flow: Flow, grid: Array, live: NDArray[np.b
     cov = picture.cov[src, :6, :6]
     if flow.conceal and src.size:
         cov = np.array([conceal_covariance(c) for c in cov])
-    return _Received(k=k, src=src, t=picture.t[src], mean=picture.mean[src, :6], cov=cov)
+    return _Received(
+        k=k,
+        src=src,
+        t=picture.t[src],
+        mean=picture.mean[src, :6],
+        cov=cov,
+        powered=picture.powered[src],
+    )
 
 
-def _predict(mean: Array, cov: Array, t: Array, to: Array) -> tuple[Array, Array]:
-    now = _PREDICTOR.predict(GaussianBatch(mean=mean, cov=cov, t=t), t=to)
-    return now.mean, now.cov
+def _predict(mean: Array, cov: Array, t: Array, to: Array, kappa: Array) -> tuple[Array, Array]:
+    """Six-state estimates predicted with drag at a known ``kappa`` (the coast model's
+    ten-state layout with no thrust and κ held)."""
+    n = mean.shape[0]
+    x = np.concatenate([mean, np.zeros((n, 3)), kappa[:, None]], axis=1)
+    p = np.zeros((n, 10, 10))
+    p[:, :6, :6] = cov
+    now = _PREDICTOR.predict(GaussianBatch(mean=x, cov=p, t=t), t=to)
+    return now.mean[:, :6], now.cov[:, :6, :6]
 
 
 def _positive_definite(cov: Array) -> NDArray[np.bool_]:
@@ -171,23 +194,28 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
     both = est.present[got.k]
     alone = got.k[~both]
     est.t[alone], est.state[alone], est.cov[alone] = got.t[~both], got.mean[~both], got.cov[~both]
+    est.powered[alone] = got.powered[~both]
     est.present[alone] = True
     est.shared[alone] = True
+    # Neither side may be powered: thrust over the delay is in neither prediction.
+    both &= (got.powered < POWERED) & (est.powered[got.k] < POWERED)
     kb = got.k[both]
     if kb.size == 0:
         return
     newer = got.t[both] > est.t[kb]
     live = grid[kb] - est.t[kb] <= LIVE_S
     # Each distinct pair (own state, warning) is fused once, at the later of the two
-    # update times: in mid-course neither changes for minutes, and a fused ballistic
-    # estimate predicts the same impact from either time.
-    key = np.column_stack([est.t[kb], est.state[kb, 0], got.t[both], got.mean[both, 0]])
+    # update times: in mid-course neither changes for minutes, and a fused estimate
+    # predicts the same impact from either time.
+    kappa_all = est.kappa[kb]
+    key = np.column_stack([est.t[kb], est.state[kb, 0], got.t[both], got.mean[both, 0], kappa_all])
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = np.asarray(inverse, dtype=np.intp).reshape(-1)
     own_t, warn_t = est.t[kb][first], got.t[both][first]
     at = np.maximum(own_t, warn_t)
-    a_mean, a_cov = _predict(est.state[kb][first], est.cov[kb][first], own_t, at)
-    b_mean, b_cov = _predict(got.mean[both][first], got.cov[both][first], warn_t, at)
+    kappa = kappa_all[first]
+    a_mean, a_cov = _predict(est.state[kb][first], est.cov[kb][first], own_t, at, kappa)
+    b_mean, b_cov = _predict(got.mean[both][first], got.cov[both][first], warn_t, at, kappa)
     passed = _distance2(a_mean - b_mean, a_cov + b_cov) <= GATE_6DOF_999
     passed &= _positive_definite(a_cov) & _positive_definite(b_cov)
     gated = passed[inverse]

@@ -284,10 +284,10 @@ class ValueReport:
         tallies: dict[tuple[str, str], list[bool]] = {}
         missing: dict[tuple[str, str], int] = {}
         for result in self.results:
-            for party, hits in result.coverage.items():
+            for party, judged in result.coverage.items():
                 key = (result.launch.missile, party)
-                tallies.setdefault(key, []).extend(h for h in hits if h is not None)
-                missing[key] = missing.get(key, 0) + sum(h is None for h in hits)
+                tallies.setdefault(key, []).extend(h for h in judged if h is not None)
+                missing[key] = missing.get(key, 0) + sum(h is None for h in judged)
         rows = []
         for (missile, party), hits in sorted(tallies.items()):
             share = f"{100.0 * sum(hits) / len(hits):.0f} %" if hits else "—"

@@ -12,6 +12,7 @@ Launches may run in parallel worker processes; results do not depend on how many
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -204,7 +205,10 @@ def _queue_coverage(
     """Queue the cubature points of each judged estimate of each round a minute after
     its burnout; what was queued and the scorer's handle."""
     rows: _Cover = []
-    states, covs, times, betas = [], [], [], []
+    states: list[np.ndarray] = []
+    covs: list[np.ndarray] = []
+    times: list[float] = []
+    betas: list[float] = []
     for party, estimates in judged:
         for r, est in enumerate(estimates):
             rt = world.rounds[r]
@@ -222,8 +226,8 @@ def _queue_coverage(
             rows.append((party, r, len(states)))
             states.append(est.state[k])
             covs.append(est.cov[k])
-            times.append(est.t[k])
-            betas.append(1.0 / est.kappa[k] if est.kappa[k] > 0 else np.inf)
+            times.append(float(est.t[k]))
+            betas.append(1.0 / float(est.kappa[k]) if est.kappa[k] > 0 else math.inf)
     if not states:
         return rows, None
     points = cubature_points(np.array(states), np.array(covs))

@@ -33,6 +33,7 @@ from gsomia.warning.frames import (
 from gsomia.warning.missiles import MissileClass
 
 __all__ = [
+    "SEPARATION_DV_MPS",
     "Arc",
     "Burnout",
     "Flight",
@@ -282,7 +283,7 @@ def fly(
     bo_state = np.array(parts[-1].y[-1])
     if missile.separates:
         last = max(i for i, t in enumerate(missile.stage_times()[:-1]) if t < programme.cutoff_s)
-        separations.append(Separation(stage=last, t=programme.cutoff_s, state=bo_state))
+        separations.append(Separation(stage=last, t=programme.cutoff_s, state=_retro(bo_state)))
     law = _pull_up_law(missile)
     ballistic = coast(bo_state, programme.cutoff_s, beta=missile.payload_beta, pull_up=law)
     if not _landed(ballistic):
@@ -294,6 +295,23 @@ def fly(
         f=np.concatenate([powered.f, ballistic.f]),
     )
     return _summarise(missile, programme, (lat_deg, lon_deg, height_m), payload, separations)
+
+
+SEPARATION_DV_MPS = 3.0
+"""Speed (m/s) the spent last stage loses to the separation impulse at cut-off."""
+
+
+def _retro(state: Array) -> Array:
+    """The stack's state at cut-off as the spent stage leaves it: slowed along the velocity
+    by :data:`SEPARATION_DV_MPS` (a separation impulse or retro motor pushes the stage back;
+    without one it would fly within metres of the payload for the whole mid-course, the
+    twin of the warhead that no radar separates)."""
+    out = np.array(state, dtype=float)
+    v = out[3:6]
+    speed = float(np.linalg.norm(v))
+    if speed > 0.0:
+        out[3:6] = v * (1.0 - SEPARATION_DV_MPS / speed)
+    return out
 
 
 def _check(missile: MissileClass, programme: Programme) -> None:

@@ -6,9 +6,21 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import ballistic_derivative, frame_acceleration, gravity_j2, rk4_step
+from gsomia.warning.dynamics import (
+    air_density,
+    ballistic_derivative,
+    frame_acceleration,
+    gravity_j2,
+    rk4_step,
+)
+from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.tracking import BallisticMotion, BoostMotion, CoastMotion
-from gsomia.warning.tracking.models import _free_acceleration, integrate, transition
+from gsomia.warning.tracking.models import (
+    _free_acceleration,
+    filter_air_density,
+    integrate,
+    transition,
+)
 from gsomia.warning.tracking.synthetic import initial_state
 
 
@@ -45,11 +57,25 @@ def test_free_acceleration_equals_the_shared_dynamics() -> None:
     np.testing.assert_allclose(_free_acceleration(r, v), expected, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("beta", [np.inf, 800.0, 5000.0])
-def test_ballistic_derivative_equals_the_shared_dynamics(beta: float) -> None:
+def test_drag_free_derivative_equals_the_shared_dynamics() -> None:
+    x = _states(30, (5e3, 90e3), seed=1)
+    got = BallisticMotion().derivative(x)
+    np.testing.assert_allclose(got, ballistic_derivative(x, np.inf), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("beta", [800.0, 5000.0])
+def test_drag_uses_the_filters_own_atmosphere_not_the_truths(beta: float) -> None:
+    """Gravity and the frame are shared physics; the air is not: the filter's density is
+    one exponential, within 25 % of the truth's layered table from 5 to 90 km."""
     x = _states(30, (5e3, 90e3), seed=1)
     got = BallisticMotion(beta=beta).derivative(x)
-    np.testing.assert_allclose(got, ballistic_derivative(x, beta), rtol=1e-12, atol=1e-12)
+    free = ballistic_derivative(x, np.inf)
+    truth_drag = ballistic_derivative(x, beta)[:, 3:] - free[:, 3:]
+    h = ecef_to_geodetic(x[:, :3])[2]
+    ratio = filter_air_density(h) / air_density(h)
+    np.testing.assert_allclose(got[:, 3:] - free[:, 3:], truth_drag * ratio[:, None], rtol=1e-9)
+    assert np.all(np.abs(ratio - 1.0) < 0.25)
+    assert np.any(np.abs(ratio - 1.0) > 0.01)
 
 
 def test_coast_drag_through_kappa_equals_drag_through_beta() -> None:

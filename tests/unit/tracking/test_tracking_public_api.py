@@ -12,6 +12,7 @@ EXPECTED = {
     "BallisticMotion",
     "BoostMotion",
     "CoastMotion",
+    "ManoeuvreMotion",
     "CovarianceDeleter",
     "CovarianceIntersectionFuser",
     "CueInitiator",

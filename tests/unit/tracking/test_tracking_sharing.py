@@ -62,6 +62,7 @@ def test_a_warning_carries_the_rt1_fields_and_nothing_else() -> None:
         "cov",
         "launch",
         "impact",
+        "powered",
         "t_sigma_s",
         "lat_deg",
         "lon_deg",
@@ -69,6 +70,17 @@ def test_a_warning_carries_the_rt1_fields_and_nothing_else() -> None:
     }
     text = json.dumps(wire)
     assert "K-radar-site" not in text and "ROK-7" not in text and "cue" not in text
+
+
+def test_a_warning_says_whether_its_track_is_powered_and_how_old_it_is() -> None:
+    warning = share_warning(_track(), originator="ROK", warning_id="a1", conceal_geometry=False)
+    assert warning.powered is not None and 0.0 <= warning.powered <= 1.0
+    assert warning.age_s(warning.t + 180.0) == 180.0
+    bad = warning.to_dict() | {"powered": 1.5}
+    with pytest.raises(InputError):
+        SharedWarning.from_dict(bad)
+    unknown = {k: v for k, v in warning.to_dict().items() if k != "powered"}
+    assert SharedWarning.from_dict(unknown).powered is None
 
 
 def test_the_wire_form_round_trips() -> None:

@@ -116,11 +116,14 @@ def test_reports_shuffled_within_the_window_give_the_same_tracks() -> None:
     assert _feed(unheld, reports, until=45.0, delays=delays).late > 0
 
 
-def test_a_report_behind_the_horizon_is_dropped_and_counted() -> None:
-    tracker = ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL))
+def test_a_report_behind_the_retrodiction_window_is_dropped_and_counted() -> None:
+    tracker = replace(
+        ballistic_tracker(motion=BallisticMotion(q_accel=Q_ACCEL)), retrodiction_window_s=10.0
+    )
     _, reports = _scenario(4)
     tracks = _feed(tracker, reports, until=20.0)
-    old = next(r for r in reports if r.t == 5.0)
+    first = next(r for r in reports if r.t == 5.0)
+    old = replace(first, z=first.z + np.array([1.0, 0.0, 0.0]))
     after = tracker.step(tracks, now=21.0, reports=[old])
     assert after.late == tracks.late + 1
     np.testing.assert_array_equal(after.state.mean, tracks.state.mean)

@@ -8,7 +8,7 @@ import pytest
 from gsomia.errors import InputError
 from gsomia.warning import _kernel
 from gsomia.warning.dynamics import OMEGA_EARTH, ballistic_derivative, specific_energy
-from gsomia.warning.flight import Programme, coast, fly
+from gsomia.warning.flight import SEPARATION_DV_MPS, Programme, coast, fly
 from gsomia.warning.frames import geodetic_to_ecef
 from gsomia.warning.missiles import missile_class
 
@@ -86,6 +86,29 @@ def test_boost_stages_separate_and_burnout_is_reported() -> None:
     assert 60.0 < flight.burnout.flight_path_deg < 90.0
     assert flight.burnout.speed_ms > 5000.0
     assert flight.apogee_m > 1_000_000.0
+
+
+def test_the_spent_last_stage_leaves_with_a_separation_impulse() -> None:
+    """The stage is slowed by SEPARATION_DV_MPS at cut-off, so it drifts away from the
+    payload (kilometres within minutes) instead of flying as its twin."""
+    m = missile_class("hwasong-12")
+    flight = fly(
+        m,
+        Programme(azimuth_deg=80.0, pitch_deg=40.0, cutoff_s=m.burn_time_s),
+        lat_deg=39.224,
+        lon_deg=125.67,
+    )
+    last = flight.separations[-1]
+    bo = flight.burnout.state
+    assert np.linalg.norm(last.state[:3] - bo[:3]) == 0.0
+    dv = np.linalg.norm(bo[3:6]) - np.linalg.norm(last.state[3:6])
+    assert dv == pytest.approx(SEPARATION_DV_MPS, rel=1e-9)
+    stage = coast(last.state, last.t, beta=300.0)
+    t = last.t + 300.0
+    apart = np.linalg.norm(
+        stage.sample(np.array([t]))[0, :3] - flight.payload.sample(np.array([t]))[0, :3]
+    )
+    assert 500.0 < apart < 5_000.0
 
 
 def test_lofting_raises_apogee_and_shortens_range() -> None:

@@ -45,6 +45,7 @@ from gsomia.warning.tracking.initiators import ReportInitiator as ReportInitiato
 from gsomia.warning.tracking.models import BallisticMotion as BallisticMotion
 from gsomia.warning.tracking.models import BoostMotion as BoostMotion
 from gsomia.warning.tracking.models import CoastMotion as CoastMotion
+from gsomia.warning.tracking.models import ManoeuvreMotion as ManoeuvreMotion
 from gsomia.warning.tracking.models import MotionModel as MotionModel
 from gsomia.warning.tracking.picture import GroundEstimate as GroundEstimate
 from gsomia.warning.tracking.picture import Picture as Picture
@@ -89,6 +90,7 @@ __all__ = [
     "IMMUpdater",
     "ImpactPredictor",
     "Initiator",
+    "ManoeuvreMotion",
     "MeasurementBatch",
     "MixtureBatch",
     "MotionModel",

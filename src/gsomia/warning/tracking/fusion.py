@@ -41,6 +41,7 @@ from gsomia.warning.tracking.states import GaussianBatch
 
 __all__ = [
     "GATE_6DOF_999",
+    "POWERED",
     "CovarianceIntersectionFuser",
     "covariance_intersection",
     "fuse_warnings",
@@ -48,6 +49,8 @@ __all__ = [
 
 GATE_6DOF_999 = 22.458
 """Chi-square 99.9 % point for six degrees of freedom."""
+POWERED = 0.5
+"""An estimate this likely to be powered is never fused: its unpowered prediction is void."""
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 _FORBIDDEN = 1e12
 
@@ -152,7 +155,7 @@ def _entries(own: Picture | None, warnings: Sequence[SharedWarning]) -> list[_En
                 cov=w.cov_array(),
                 launch=w.launch,
                 launch_method="reported",
-                powered=math.nan,
+                powered=math.nan if w.powered is None else w.powered,
                 impact=w.impact,
             )
         )
@@ -167,8 +170,10 @@ def _cluster(
     order: list[str],
     fuser: CovarianceIntersectionFuser,
     gate: float,
+    powered: Array,
 ) -> list[list[int]]:
-    """Groups of entry indices, at most one per source, built source by source."""
+    """Groups of entry indices, at most one per source, built source by source; a powered
+    estimate (probability at least :data:`POWERED`) stays a group of its own."""
     groups: list[list[int]] = []
     fused_m: list[Array] = []
     fused_c: list[Array] = []
@@ -179,7 +184,10 @@ def _cluster(
             d = means[idx][:, None] - np.array(fused_m)[None]
             s = covs[idx][:, None] + np.array(fused_c)[None]
             d2 = np.einsum("abi,abij,abj->ab", d, np.linalg.inv(s), d)
-            cost = np.where(d2 <= gate, d2, _FORBIDDEN)
+            lone = np.array([powered[g[0]] >= POWERED for g in groups])
+            mine = powered[idx] >= POWERED
+            ok = (d2 <= gate) & ~mine[:, None] & ~lone[None, :]
+            cost = np.where(ok, d2, _FORBIDDEN)
             rows, cols = assign(cost)
             taken = {int(r): int(c) for r, c in zip(rows, cols, strict=True) if cost[r, c] <= gate}
         for r, k in enumerate(idx):
@@ -236,6 +244,7 @@ def fuse_warnings(
     """A picture at time ``t`` fusing the party's ``own`` picture with received warnings.
 
     Every estimate is predicted to ``t`` with the unpowered 6-state model (``predictor``);
+    a powered one (own track or warning) is never fused with another (:data:`POWERED`);
     estimates are grouped source by source (the own picture first, then originators in
     name order), each source contributing at most one estimate to a group, by a chi-square
     ``gate`` on the state difference; groups are fused by covariance intersection and
@@ -260,7 +269,16 @@ def fuse_warnings(
     now = predictor.predict(prior, t=t)
     sources = [e.source for e in entries]
     order = [party, *sorted({s for s in sources if s != party})]
-    groups = _cluster(now.mean, now.cov, sources=sources, order=order, fuser=fuser, gate=gate)
+    powered = np.array([e.powered for e in entries])
+    groups = _cluster(
+        now.mean,
+        now.cov,
+        sources=sources,
+        order=order,
+        fuser=fuser,
+        gate=gate,
+        powered=np.where(np.isfinite(powered), powered, 0.0),
+    )
     fused = [fuser.fuse(now.mean[g], now.cov[g]) for g in groups]
     means = np.array([m for m, _ in fused])
     covs = np.array([c for _, c in fused])
@@ -279,7 +297,7 @@ def fuse_warnings(
                 launch=launch,
                 launch_method=method,
                 impact=crossing_estimate(hits, k) if hits is not None else _latest_impact(members),
-                powered_probability=own_members[0].powered if own_members else math.nan,
+                powered_probability=(own_members or members)[0].powered,
                 sources=tuple(sorted({m.source for m in members})),
             )
         )

@@ -32,28 +32,47 @@ from typing import Protocol
 import numpy as np
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import GM, J2, OMEGA_EARTH, air_density
-from gsomia.warning.frames import WGS84_A, ecef_to_geodetic
+from gsomia.warning.dynamics import GM, J2, OMEGA_EARTH
+from gsomia.warning.frames import WGS84_A, ellipsoid_height
 from gsomia.warning.tracking._linalg import Array
 
 __all__ = [
     "AUGMENTED_NDIM",
+    "KAPPA_INDEX",
     "BallisticMotion",
     "BoostMotion",
     "CoastMotion",
+    "ManoeuvreMotion",
     "MotionModel",
+    "filter_air_density",
     "integrate",
     "transition",
 ]
 
 AUGMENTED_NDIM = 10
 """State size of the boost/coast layout ``[r(3) v(3) a(3) kappa]``."""
+KAPPA_INDEX = 9
+"""Where the inverse ballistic coefficient sits in that layout."""
 
 _W = OMEGA_EARTH
 # d(Coriolis)/dv and d(centrifugal)/dr for Ω = (0, 0, ω).
 _CORIOLIS_V = np.array([[0.0, 2.0 * _W, 0.0], [-2.0 * _W, 0.0, 0.0], [0.0, 0.0, 0.0]])
 _CENTRIFUGAL_R = np.diag([_W * _W, _W * _W, 0.0])
-_DENSITY_STEP_M = 50.0
+_SEA_LEVEL_DENSITY = 1.225
+_SCALE_HEIGHT_M = 7250.0
+
+
+def filter_air_density(h_m: Array) -> Array:
+    """The filter's own atmosphere: one exponential, 1.225 kg/m³ at sea level with a
+    7.25 km scale height.
+
+    Deliberately not the truth's layered table (:func:`gsomia.warning.dynamics.air_density`):
+    a filter that shares the simulator's atmosphere is tested against itself. Within ±20 %
+    of the table from 0 to 90 km; the estimated inverse ballistic coefficient takes up
+    the rest.
+    """
+    h = np.maximum(np.asarray(h_m, dtype=float), 0.0)
+    return np.asarray(_SEA_LEVEL_DENSITY * np.exp(-h / _SCALE_HEIGHT_M))
 
 
 class MotionModel(Protocol):
@@ -107,8 +126,7 @@ def _gravity_gradient(r: Array) -> Array:
 
 
 def _altitude(r: Array) -> Array:
-    _, _, h = ecef_to_geodetic(r)
-    return h
+    return ellipsoid_height(r)
 
 
 def _drag_acceleration(r: Array, v: Array, kappa: Array) -> Array:
@@ -116,7 +134,7 @@ def _drag_acceleration(r: Array, v: Array, kappa: Array) -> Array:
 
     A negative ``kappa`` (an estimate's tail) is taken as zero: drag never pushes.
     """
-    rho = air_density(_altitude(r))
+    rho = filter_air_density(_altitude(r))
     speed = np.linalg.norm(v, axis=-1)
     return np.asarray((-0.5 * rho * np.maximum(kappa, 0.0) * speed)[:, None] * v)
 
@@ -124,21 +142,24 @@ def _drag_acceleration(r: Array, v: Array, kappa: Array) -> Array:
 def _drag_partials(r: Array, v: Array, kappa: Array) -> tuple[Array, Array, Array]:
     """Partials of the drag acceleration by position, velocity and κ.
 
-    The density gradient is taken along the geocentric radius, from a central difference
-    of the atmosphere model over ±50 m of altitude.
+    The density gradient (``-ρ/H`` of the exponential atmosphere) is taken along the
+    geocentric radius.
     """
     h = _altitude(r)
-    rho = air_density(h)
-    slope = (air_density(h + _DENSITY_STEP_M) - air_density(h - _DENSITY_STEP_M)) / (
-        2.0 * _DENSITY_STEP_M
-    )
+    rho = filter_air_density(h)
+    slope = np.where(h > 0.0, -rho / _SCALE_HEIGHT_M, 0.0)
     speed = np.maximum(np.linalg.norm(v, axis=-1), 1e-9)
     up = r / np.linalg.norm(r, axis=-1)[:, None]
+    # The clamp of :func:`_drag_acceleration`: where kappa <= 0 the drag is nil and so
+    # are all its partials, the one by kappa included (else the filter would take a
+    # negative kappa as observable and keep shrinking its variance while the mean
+    # dynamics ignore it).
+    active = (kappa > 0.0).astype(float)
     kappa = np.maximum(kappa, 0.0)
     d_r = (-0.5 * kappa * speed * slope)[:, None, None] * v[:, :, None] * up[:, None, :]
     outer = v[:, :, None] * v[:, None, :] / speed[:, None, None]
     d_v = (-0.5 * rho * kappa)[:, None, None] * (speed[:, None, None] * np.eye(3) + outer)
-    d_kappa = (-0.5 * rho * speed)[:, None] * v
+    d_kappa = (-0.5 * rho * speed * active)[:, None] * v
     return d_r, d_v, d_kappa
 
 
@@ -349,6 +370,69 @@ class CoastMotion:
         q = np.zeros((h.shape[0], 10, 10))
         q[:, :6, :6] = _kron_axes(_white_accel_noise(h, self.q_accel), 2)
         ou = 2.0 * self.sigma_thrust**2 / self.tau_thrust
+        q[:, 6:9, 6:9] = (ou * h)[:, None, None] * np.eye(3)
+        q[:, 9, 9] = self.q_kappa * h
+        return q
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManoeuvreMotion:
+    """Unpowered flight with a manoeuvre (lift) acceleration, in the 10-state layout.
+
+    The three acceleration states stand for lift (and any other steering force) instead of
+    thrust: a Singer model, an Ornstein-Uhlenbeck process with time constant ``tau`` (s)
+    and stationary spread ``sigma`` (m/s²) per axis, that acts on the velocity; drag acts
+    through ``kappa`` as in :class:`CoastMotion`. Without this mode a pull-up is taken up
+    by the boost mode (the only one whose acceleration states act), and the picture calls a
+    gliding missile powered. References: Singer, IEEE Trans. AES 6(4), 1970; Li & Jilkov,
+    "Survey of maneuvering target tracking, Part I" (2003), §4. Raises InputError for
+    negative densities or a non-positive time constant.
+    """
+
+    sigma: float = 10.0
+    tau: float = 20.0
+    q_accel: float = 1e-4
+    q_kappa: float = 1e-12
+
+    def __post_init__(self) -> None:
+        if min(self.sigma, self.q_accel, self.q_kappa) < 0.0 or self.tau <= 0.0:
+            raise InputError("ManoeuvreMotion needs non-negative noise and tau > 0")
+
+    @property
+    def ndim(self) -> int:
+        """Ten: position, velocity, manoeuvre acceleration, inverse ballistic coefficient."""
+        return AUGMENTED_NDIM
+
+    @property
+    def powered(self) -> bool:
+        """No: lift steers, it does not add energy."""
+        return False
+
+    def derivative(self, x: Array) -> Array:
+        """``[v, g + frame + drag(kappa) + a, -a/tau, 0]`` for states (N, 10)."""
+        r, v, lift, kappa = x[:, :3], x[:, 3:6], x[:, 6:9], x[:, 9]
+        accel = _free_acceleration(r, v) + _drag_acceleration(r, v, kappa) + lift
+        return np.concatenate([v, accel, -lift / self.tau, np.zeros((x.shape[0], 1))], axis=-1)
+
+    def jacobian(self, x: Array) -> Array:
+        """The continuous-time Jacobian (N, 10, 10)."""
+        r, v, kappa = x[:, :3], x[:, 3:6], x[:, 9]
+        a = np.zeros((x.shape[0], 10, 10))
+        a[:, :3, 3:6] = np.eye(3)
+        d_r, d_v, d_kappa = _drag_partials(r, v, kappa)
+        a[:, 3:6, :3] = _gravity_gradient(r) + _CENTRIFUGAL_R + d_r
+        a[:, 3:6, 3:6] = _CORIOLIS_V + d_v
+        a[:, 3:6, 6:9] = np.eye(3)
+        a[:, 3:6, 9] = d_kappa
+        a[:, 6:9, 6:9] = -np.eye(3) / self.tau
+        return a
+
+    def noise(self, h: Array) -> Array:
+        """Discrete process noise (N, 10, 10): white acceleration on the velocity, the
+        Ornstein-Uhlenbeck drive on the manoeuvre acceleration, a κ random walk."""
+        q = np.zeros((h.shape[0], 10, 10))
+        q[:, :6, :6] = _kron_axes(_white_accel_noise(h, self.q_accel), 2)
+        ou = 2.0 * self.sigma**2 / self.tau
         q[:, 6:9, 6:9] = (ou * h)[:, None, None] * np.eye(3)
         q[:, 9, 9] = self.q_kappa * h
         return q

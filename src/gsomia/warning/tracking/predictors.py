@@ -16,11 +16,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gsomia.errors import InputError
-from gsomia.warning.tracking._linalg import Array, symmetrise, transpose
+from gsomia.warning.tracking._linalg import Array, sqrt_psd, symmetrise, transpose
 from gsomia.warning.tracking.models import (
     BoostMotion,
     CoastMotion,
+    ManoeuvreMotion,
     MotionModel,
+    integrate,
     transition,
 )
 from gsomia.warning.tracking.states import GaussianBatch, MixtureBatch
@@ -60,6 +62,25 @@ class EKFPredictor:
     def powered_probability(self, state: GaussianBatch) -> Array:
         """One for a powered model, zero otherwise."""
         return np.full(len(state), 1.0 if self.motion.powered else 0.0)
+
+
+def cubature_predict(
+    motion: MotionModel, mean: Array, cov: Array, dt: Array, *, max_step: float
+) -> tuple[Array, Array]:
+    """Mean and covariance after ``dt`` by the cubature rule: the 2n points ``x ± √n Lᵢ``
+    flown through the model, their sample mean and covariance, plus the process noise
+    accumulated along the mean (Arasaratnam & Haykin 2009). Over long gaps the EKF's one
+    linearisation misses the curvature of the flight (a banana-shaped spread)."""
+    n_tracks, n = mean.shape
+    chol = sqrt_psd(cov) * math.sqrt(n)
+    offsets = np.concatenate([np.swapaxes(chol, 1, 2), -np.swapaxes(chol, 1, 2)], axis=1)
+    points = (mean[:, None, :] + offsets).reshape(-1, n)
+    flown = integrate(motion, points, np.repeat(dt, 2 * n), max_step=max_step)
+    flown = flown.reshape(n_tracks, 2 * n, n)
+    centre = np.mean(flown, axis=1)
+    d = flown - centre[:, None, :]
+    _, _, q = transition(motion, mean, dt, max_step=max_step)
+    return centre, symmetrise(np.einsum("npi,npj->nij", d, d) / (2 * n) + q)
 
 
 def markov_matrix(rates: Array, dt: Array) -> Array:
@@ -122,7 +143,9 @@ class IMMPredictor:
     drifts without bound (its thrust is a random walk), and the IMM's mixing leaks that
     drift back into the likely coast mode (in a simulated ICBM flight, six minutes of
     scans without a report for the warhead inflated its coast mode's velocity sigma from
-    1.6 m/s to 117 m/s). Raises InputError if the rates are malformed or the models' layouts differ.
+    1.6 m/s to 117 m/s). A prediction longer than ``cubature_after_s`` (a gap in coverage)
+    uses :func:`cubature_predict` for the unpowered modes instead of the EKF's one
+    linearisation. Raises InputError if the rates are malformed or the models' layouts differ.
     """
 
     motions: tuple[MotionModel, ...]
@@ -130,6 +153,7 @@ class IMMPredictor:
     max_step: float = 5.0
     reseed_weight: float = 0.01
     reseed_spread_s: float = 5.0
+    cubature_after_s: float = 120.0
 
     def __post_init__(self) -> None:
         m = len(self.motions)
@@ -162,10 +186,46 @@ class IMMPredictor:
         )
         return cls(motions=(boost or BoostMotion(), coast or CoastMotion()), rates=rates)
 
+    @classmethod
+    def boost_coast_manoeuvre(
+        cls,
+        *,
+        boost: BoostMotion | None = None,
+        coast: CoastMotion | None = None,
+        manoeuvre: ManoeuvreMotion | None = None,
+        mean_boost_s: float = 90.0,
+        mean_coast_s: float = 1e6,
+        mean_manoeuvre_s: float = 60.0,
+        manoeuvre_onset_s: float = 300.0,
+    ) -> IMMPredictor:
+        """Three modes: boost, coast and manoeuvre (lift; :class:`ManoeuvreMotion`).
+
+        A boost ends after ``mean_boost_s`` on average, into coast; a coast starts to
+        manoeuvre at a rate of one per ``manoeuvre_onset_s`` and a manoeuvre returns to
+        coast after ``mean_manoeuvre_s``. Lift is unpowered, so a pull-up no longer
+        reads as thrust (``powered_probability``); :meth:`manoeuvre_probability` reports it.
+        """
+        b, c, m = 1.0 / mean_boost_s, 1.0 / mean_coast_s, 1.0 / manoeuvre_onset_s
+        back = 1.0 / mean_manoeuvre_s
+        rates = np.array([[-b, b, 0.0], [c, -(c + m), m], [0.0, back, -back]])
+        return cls(
+            motions=(
+                boost or BoostMotion(),
+                coast or CoastMotion(),
+                manoeuvre or ManoeuvreMotion(),
+            ),
+            rates=rates,
+        )
+
     @property
     def ndim(self) -> int:
         """The shared state size."""
         return self.motions[0].ndim
+
+    def manoeuvre_probability(self, state: MixtureBatch) -> Array:
+        """The total probability of the manoeuvre (lift) modes, per track."""
+        flags = np.array([isinstance(m, ManoeuvreMotion) for m in self.motions])
+        return np.asarray(np.sum(state.weight[:, flags], axis=-1))
 
     def predict(self, prior: MixtureBatch, *, t: ArrayLike) -> MixtureBatch:
         """Mix, then predict every mode to time(s) ``t``."""
@@ -175,10 +235,17 @@ class IMMPredictor:
             prior = _reseed(prior, self.motions, self.reseed_weight, self.reseed_spread_s)
         weight, mean0, cov0 = _mix(prior, markov_matrix(self.rates, dt))
         means, covs = [], []
+        long_gap = np.abs(dt) > self.cubature_after_s
         for j, motion in enumerate(self.motions):
             x, f, q = transition(motion, mean0[:, j], dt, max_step=self.max_step)
+            cov = symmetrise(f @ cov0[:, j] @ transpose(f) + q)
+            if np.any(long_gap) and not motion.powered:
+                g = np.nonzero(long_gap)[0]
+                x[g], cov[g] = cubature_predict(
+                    motion, mean0[g, j], cov0[g, j], dt[g], max_step=self.max_step
+                )
             means.append(x)
-            covs.append(symmetrise(f @ cov0[:, j] @ transpose(f) + q))
+            covs.append(cov)
         return MixtureBatch(
             mean=np.stack(means, axis=1), cov=np.stack(covs, axis=1), weight=weight, t=target
         )

@@ -6,6 +6,12 @@ carries no sensor name, site, report or measurement (RT-3): :func:`share_warning
 it from a :class:`~gsomia.warning.tracking.picture.PictureTrack`, which holds none of
 those either.
 
+The trajectory part also says whether the originator's track is powered (``powered``, its
+probability of powered flight, when the tracker knows it): a boosting missile's state
+predicted without thrust says nothing of where it will be, and a receiver must not fuse it
+or score it as an impact estimate. The estimate's age is the receiver's time minus ``t``.
+A warning without ``powered`` (``None``) leaves it unknown.
+
 A covariance can still hint at where the sensors were: a radar's error ellipsoid is thin
 along its line of sight. ``conceal_geometry=True`` replaces each 3×3 block (position,
 velocity) by twice its largest eigenvalue times the identity and drops the cross terms,
@@ -51,6 +57,11 @@ class SharedWarning:
     cov: Matrix
     launch: GroundEstimate | None
     impact: GroundEstimate | None
+    powered: float | None = None
+
+    def age_s(self, now: float) -> float:
+        """How old the estimate is at ``now`` (s)."""
+        return now - self.t
 
     def mean(self) -> Array:
         """The state as an array (6,)."""
@@ -61,8 +72,8 @@ class SharedWarning:
         return np.array(self.cov, dtype=float)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict, version marker first."""
-        return {
+        """A JSON-ready dict, version marker first (``powered`` only when known)."""
+        out: dict[str, Any] = {
             "format": self.format,
             "originator": self.originator,
             "warning_id": self.warning_id,
@@ -72,6 +83,9 @@ class SharedWarning:
             "launch": _ground_dict(self.launch),
             "impact": _ground_dict(self.impact),
         }
+        if self.powered is not None:
+            out["powered"] = self.powered
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SharedWarning:
@@ -87,6 +101,7 @@ class SharedWarning:
             "cov",
             "launch",
             "impact",
+            "powered",
         }
         if extra:
             raise InputError(f"warning carries fields outside RT-1: {sorted(extra)}")
@@ -100,6 +115,7 @@ class SharedWarning:
                 cov=_matrix(data["cov"], 6),
                 launch=_ground_parse(data["launch"]),
                 impact=_ground_parse(data["impact"]),
+                powered=_probability(data.get("powered")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"malformed {WARNING_FORMAT} warning: {exc}") from exc
@@ -109,6 +125,15 @@ def _finite(value: Any) -> float:
     out = float(value)
     if not math.isfinite(out):
         raise ValueError("non-finite number")
+    return out
+
+
+def _probability(value: Any) -> float | None:
+    if value is None:
+        return None
+    out = _finite(value)
+    if not 0.0 <= out <= 1.0:
+        raise ValueError("powered must be a probability")
     return out
 
 
@@ -183,4 +208,7 @@ def share_warning(
         cov=_matrix_tuple(cov),
         launch=track.launch,
         impact=track.impact,
+        powered=(
+            float(track.powered_probability) if math.isfinite(track.powered_probability) else None
+        ),
     )

@@ -10,10 +10,14 @@ tracks, and a tentative track is confirmed after ``confirm_hits`` updates.
 Reports from several radars and parties are fused at measurement level simply by being
 scans of the same tracker. A report may arrive late, out of time order: the tracker holds
 reports for ``reorder_window_s`` before processing them, so that anything arriving within
-that window is put back in order; a report older than what has already been processed is
-dropped and counted (``TrackSet.late``), never folded in out of order. Within a scan,
-reports are ordered by their own values, so the result never depends on arrival order:
-the same reports give the same tracks, bit for bit.
+that window is put back in order. A report older than what has already been processed but
+within ``retrodiction_window_s`` updates the nearest gated track by retrodiction
+(:mod:`gsomia.warning.tracking.retrodiction`; counted in ``TrackSet.retrodicted``); an
+older one is dropped and counted (``TrackSet.late``). The same report delivered twice (two
+routes) is folded in once: reports are keyed by sensor, time and values, and a key already
+seen within the retrodiction window is counted in ``TrackSet.duplicates`` and dropped.
+Within a scan, reports are ordered by their own values, so the result never depends on
+arrival order: the same reports give the same tracks, bit for bit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic
+from typing import Generic, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,8 +46,9 @@ from gsomia.warning.tracking.base import (
 )
 from gsomia.warning.tracking.deleters import AnyDeleter
 from gsomia.warning.tracking.initiators import CueInitiator, ReportInitiator, cue_matches
-from gsomia.warning.tracking.models import BallisticMotion
+from gsomia.warning.tracking.models import BallisticMotion, MotionModel
 from gsomia.warning.tracking.predictors import EKFPredictor, IMMPredictor
+from gsomia.warning.tracking.retrodiction import retrodict_update
 from gsomia.warning.tracking.states import GaussianBatch, MeasurementBatch, MixtureBatch
 from gsomia.warning.tracking.updaters import EKFUpdater, IMMUpdater
 
@@ -79,6 +84,9 @@ class TrackSet(Generic[S]):
     horizon: float = -np.inf
     pending: tuple[Incoming, ...] = ()
     late: int = 0
+    retrodicted: int = 0
+    duplicates: int = 0
+    seen: frozenset[tuple[str, float, tuple[float, ...]]] = frozenset()
 
     def __len__(self) -> int:
         return len(self.state)
@@ -123,6 +131,30 @@ def _scan_key(item: Incoming) -> tuple[float, int, str]:
     return (item.t, 0 if isinstance(item, LaunchCue) else 1, item.sensor)
 
 
+def _report_key(item: RadarReport) -> tuple[str, float, tuple[float, ...]]:
+    return (item.sensor, item.t, tuple(float(v) for v in item.z))
+
+
+def _unique(
+    pool: list[Incoming], seen: frozenset[tuple[str, float, tuple[float, ...]]]
+) -> tuple[list[Incoming], int]:
+    """The pool without reports already processed or repeated within it."""
+    keys = set(seen)
+    out: list[Incoming] = []
+    repeated = 0
+    for item in pool:
+        if isinstance(item, RadarReport):
+            key = _report_key(item)
+            if key in keys:
+                repeated += 1
+                continue
+            keys.add(key)
+        out.append(item)
+    if repeated:
+        _logger.info("dropped %d duplicate reports", repeated)
+    return out, repeated
+
+
 def _order_key(item: Incoming) -> tuple[float, int, str, tuple[float, ...]]:
     """Scan key, then the item's own values: the order never depends on arrival order."""
     values: tuple[float, ...]
@@ -145,12 +177,15 @@ class Tracker(Generic[S]):
     cue_initiator: CueInitiator | None = None
     confirm_hits: int = 3
     reorder_window_s: float = 0.0
+    retrodiction_window_s: float = 600.0
 
     def __post_init__(self) -> None:
         if self.cue_initiator is not None and self.cue_initiator.ndim != self.initiator.ndim:
             raise InputError("cue and report initiators must give the same state layout")
-        if self.confirm_hits < 1 or self.reorder_window_s < 0:
-            raise InputError("confirm_hits must be >= 1 and reorder_window_s >= 0")
+        if self.confirm_hits < 1 or self.reorder_window_s < 0 or self.retrodiction_window_s < 0:
+            raise InputError(
+                "confirm_hits must be >= 1, reorder_window_s and retrodiction_window_s >= 0"
+            )
 
     def empty(self) -> TrackSet[S]:
         """A track set with no tracks."""
@@ -173,16 +208,16 @@ class Tracker(Generic[S]):
         reports: Sequence[RadarReport] = (),
         cues: Sequence[LaunchCue] = (),
     ) -> TrackSet[S]:
-        """Fold in every report and cue up to ``now - reorder_window_s``; hold the rest."""
-        pool: list[Incoming] = [*tracks.pending, *reports, *cues]
+        """Fold in every report and cue up to ``now - reorder_window_s``; hold the rest;
+        retrodict reports older than what has been processed."""
+        pool, duplicates = _unique([*tracks.pending, *reports, *cues], tracks.seen)
         late = [item for item in pool if _time(item) < tracks.horizon]
-        if late:
-            _logger.warning("dropped %d reports older than the processed horizon", len(late))
         until = now - self.reorder_window_s
         fresh = [item for item in pool if _time(item) >= tracks.horizon]
         ready = sorted((item for item in fresh if _time(item) <= until), key=_order_key)
         held = tuple(item for item in fresh if _time(item) > until)
-        out = replace(tracks, pending=held, late=tracks.late + len(late))
+        out = replace(tracks, pending=held, duplicates=tracks.duplicates + duplicates)
+        out = self._retrodict(out, sorted(late, key=_order_key))
         for _, group in itertools.groupby(ready, key=_scan_key):
             items = list(group)
             if isinstance(items[0], LaunchCue):
@@ -191,7 +226,44 @@ class Tracker(Generic[S]):
                 out = self._scan(out, [r for r in items if isinstance(r, RadarReport)])
         if until > tracks.horizon and len(out):
             out = self._delete(out, until)
-        return replace(out, horizon=max(tracks.horizon, until))
+        horizon = max(tracks.horizon, until)
+        keep = horizon - max(self.retrodiction_window_s, self.reorder_window_s)
+        done = {_report_key(r) for r in [*late, *ready] if isinstance(r, RadarReport)}
+        seen = frozenset(k for k in tracks.seen | done if k[1] >= keep)
+        return replace(out, horizon=horizon, seen=seen)
+
+    def _retrodict(self, tracks: TrackSet[S], late: list[Incoming]) -> TrackSet[S]:
+        """Fold in reports older than the horizon by retrodiction; drop the too old."""
+        out, dropped = tracks, 0
+        motions = _motions(self.predictor)
+        for item in late:
+            too_old = _time(item) < tracks.horizon - self.retrodiction_window_s
+            if not isinstance(item, RadarReport) or too_old or motions is None or not len(out):
+                dropped += 1
+                continue
+            state = out.state
+            if not isinstance(state, GaussianBatch | MixtureBatch):
+                dropped += 1
+                continue
+            result = retrodict_update(state, item, motions=motions[0], max_step=motions[1])
+            if result.track < 0:
+                dropped += 1
+                continue
+            hits = out.hits.copy()
+            hits[result.track] += 1
+            parties = list(out.parties)
+            parties[result.track] = parties[result.track] | {item.party}
+            out = replace(
+                out,
+                state=cast("S", result.state),
+                hits=hits,
+                parties=tuple(parties),
+                confirmed=out.confirmed | (hits >= self.confirm_hits),
+                retrodicted=out.retrodicted + 1,
+            )
+        if dropped:
+            _logger.warning("dropped %d reports older than the retrodiction window", dropped)
+        return replace(out, late=out.late + dropped)
 
     def _scan(self, tracks: TrackSet[S], reports: list[RadarReport]) -> TrackSet[S]:
         """One scan: predict all, associate, update the claimed, start tracks from the rest."""
@@ -286,6 +358,14 @@ class Tracker(Generic[S]):
             return tracks
         _logger.debug("deleted tracks %s", tracks.track_id[mask].tolist())
         return tracks.select(np.nonzero(~mask)[0])
+
+
+def _motions(predictor: object) -> tuple[tuple[MotionModel, ...], float] | None:
+    if isinstance(predictor, IMMPredictor):
+        return predictor.motions, predictor.max_step
+    if isinstance(predictor, EKFPredictor):
+        return (predictor.motion,), predictor.max_step
+    return None
 
 
 def ballistic_tracker(

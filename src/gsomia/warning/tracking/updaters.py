@@ -16,6 +16,7 @@ import numpy as np
 from gsomia.errors import InputError
 from gsomia.warning.measurements import radar_h_and_jacobian, wrap_angle
 from gsomia.warning.tracking._linalg import LOG_2PI, Array, inv3_sym, symmetrise, transpose
+from gsomia.warning.tracking.models import AUGMENTED_NDIM, KAPPA_INDEX
 from gsomia.warning.tracking.states import GaussianBatch, MeasurementBatch, MixtureBatch
 
 __all__ = ["EKFUpdater", "IMMUpdater", "MeasurementPrediction", "innovation"]
@@ -62,9 +63,22 @@ class EKFUpdater:
     ``joseph`` selects the Joseph form of the covariance update (two more matrix products
     per track, robust to a poorly conditioned gain); the default is ``P - K S Kᵀ``,
     symmetrised, as Stone Soup's ``KalmanUpdater`` does.
+
+    ``registration_rad`` (rad) is added in quadrature to each report's azimuth and
+    elevation sigma: what a report's own noise leaves out, a sensor's residual pointing
+    bias and the refraction its correction misses. Such errors persist from look to look,
+    so averaging does not shrink them; set as white noise, the floor must be larger than the
+    bias itself (about √(reports averaged) times). Tuned on training launches by the
+    consistency harness (:mod:`gsomia.warning.consistency`); 0 trusts the reports' own
+    sigma. A Schmidt (consider) filter on per-sensor bias states would be the exact form.
     """
 
     joseph: bool = False
+    registration_rad: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (self.registration_rad >= 0.0 and np.isfinite(self.registration_rad)):
+            raise InputError("registration_rad must be finite and non-negative")
 
     def update(self, prediction: GaussianBatch, measurements: MeasurementBatch) -> GaussianBatch:
         """The posterior of each track given its measurement. Raises InputError on mismatch."""
@@ -85,14 +99,21 @@ class EKFUpdater:
         _check_times(prediction.t, measurements.t)
         z_hat, h = radar_h_and_jacobian(prediction.mean, measurements.site, measurements.rotation)
         pht = prediction.cov @ transpose(h)
-        s_inv, det = inv3_sym(h @ pht + measurements.R)
+        r = measurements.R
+        if self.registration_rad > 0.0:
+            r = r + np.diag([0.0, self.registration_rad**2, self.registration_rad**2])
+        s_inv, det = inv3_sym(h @ pht + r)
         gain = pht @ s_inv
         nu = innovation(measurements.z, z_hat)
         mean = prediction.mean + (gain @ nu[:, :, None])[:, :, 0]
+        if prediction.ndim == AUGMENTED_NDIM:
+            # The inverse ballistic coefficient is non-negative: the estimate is projected
+            # onto that constraint (Simon, IET Control Theory Appl. 4(8), 2010, §2.3).
+            mean[:, KAPPA_INDEX] = np.maximum(mean[:, KAPPA_INDEX], 0.0)
         if self.joseph:
             i_kh = np.eye(prediction.ndim) - gain @ h
             cov = i_kh @ prediction.cov @ transpose(i_kh)
-            cov += gain @ measurements.R @ transpose(gain)
+            cov += gain @ r @ transpose(gain)
         else:
             cov = prediction.cov - gain @ transpose(pht)
         posterior = GaussianBatch(mean=mean, cov=symmetrise(cov), t=prediction.t)
