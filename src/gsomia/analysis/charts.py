@@ -93,6 +93,9 @@ def draw_tornado(sweep: SweepResult, path: Path, *, measure: str) -> Path:
         base = sweep.headline("base", party, measure).mean
         rows = list(reversed(sweep.tornado(party, measure)))
         for j, (f, low, high) in enumerate(rows):
+            if not abs(high - low) >= 0.5:
+                ax.text(base, j, "  no change", va="center", fontsize=7, color="grey")
+                continue
             ax.barh(j, low - base, left=base, color="#7fa7d9", height=0.6)
             ax.barh(j, high - base, left=base, color="#d98f7f", height=0.6)
             ax.text(low, j, f" {f.low_label} ", va="center", fontsize=7,

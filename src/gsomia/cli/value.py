@@ -353,6 +353,8 @@ def tornado_table(result: SweepResult) -> Table:
             base = result.headline("base", party, m.key)
             cells = [
                 f"{f.label}: {low:+.0f} ({f.low_label}) … {high:+.0f} ({f.high_label})"
+                if abs(high - low) >= 0.5
+                else "—"
                 for f, low, high in result.tornado(party, m.key)[:3]
             ]
             table.add_row(PARTY_NAMES.get(party, party), m.short, f"{base.mean:+.0f}", *cells)
