@@ -114,8 +114,8 @@ class Tuning:
     """The filter's free parameters, set on :data:`TRAINING` only."""
 
     registration_rad: float = 2e-3
-    lift_sigma: float = 2e-4
-    lift_mean: float = 3e-4
+    lift_sigma: float = 1e-4
+    lift_mean: float = 1.5e-4
     q_impact: float = 1e-3
     manoeuvre_sigma: float = 10.0
     max_step: float = 10.0
