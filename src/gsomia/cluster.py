@@ -202,12 +202,15 @@ def node_urls(root: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
-def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNode]:
-    """Start the three nodes (preparing the cluster first if needed); raises ConflictError
-    if they are already running and ConfigError if one does not start."""
+def up(
+    root: Path, *, store: str = "", timeout: float = 60.0, workers: int = 1
+) -> list[ClusterNode]:
+    """Start the three nodes (preparing the cluster first if needed), each with
+    ``workers`` processes; raises ConflictError if they are already running and
+    ConfigError if one does not start."""
     masters = prepare(root, store=store)
     urls = node_urls(root)
-    pids = {party: start_node(root, party) for party in PARTIES}
+    pids = {party: start_node(root, party, workers=workers) for party in PARTIES}
     out = []
     for party in PARTIES:
         api, peer = urls[party]
@@ -233,8 +236,9 @@ def up(root: Path, *, store: str = "", timeout: float = 60.0) -> list[ClusterNod
     return out
 
 
-def start_node(root: Path, party: str, *, wait: float = 0.0) -> int:
-    """Start one party's node process; its pid. With ``wait``, block until it answers."""
+def start_node(root: Path, party: str, *, wait: float = 0.0, workers: int = 1) -> int:
+    """Start one party's node process (the supervisor of ``workers`` processes, if more
+    than one); its pid. With ``wait``, block until it answers."""
     home = root / party.lower()
     pid_file = home / "node.pid"
     if pid_file.exists() and _alive(int(pid_file.read_text())):
@@ -245,7 +249,11 @@ def start_node(root: Path, party: str, *, wait: float = 0.0) -> int:
     log_fd = os.open(home / "node.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
     with os.fdopen(log_fd, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "gsomia", "node", "run", "--home", str(home)],
+            [
+                sys.executable,
+                *("-m", "gsomia", "node", "run", "--home", str(home)),
+                *("--workers", str(workers)),
+            ],
             stdout=log,
             stderr=log,
             env=env,

@@ -74,6 +74,9 @@ class NodeSettings(BaseSettings):
     limits: Limits = Limits()
     import_agreement_events: bool = True
     default_facility: str | None = None
+    #: Join the transfers queued for one partner and agreement into batched transfers
+    #: (off: each provision travels as a transfer of its own, as before).
+    delivery_batching: bool = True
     bus_url: str = ""
     #: A TAK server (tcp://HOST:PORT) to stream the warnings this node holds to, and the
     #: highest level of this party's scheme its network is accredited for.

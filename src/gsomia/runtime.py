@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,8 @@ from types import FrameType
 
 from gsomia.adapters.bus.inproc import InProcessBus
 from gsomia.adapters.peers.https import HttpsPeerTransport
+from gsomia.adapters.storage.sql import SqlStore
+from gsomia.adapters.storage.sql.leader import LeaderLock
 from gsomia.api.app import create_app
 from gsomia.api.peer import create_peer_app
 from gsomia.api.serve import ServerHandle, start_server
@@ -37,6 +38,10 @@ __all__ = ["NodeRuntime", "bus_for", "is_loopback", "run_node"]
 
 _logger = logging.getLogger(__name__)
 _IDLE_PAUSE = 0.05
+#: How often a worker that does not lead asks for the lead (and the leader checks it).
+_LEAD_RETRY = 1.0
+#: Due messages one pump pass reads (transfers among them travel batched).
+_PUMP_WINDOW = 500
 #: How often a running node signs a checkpoint and asks its partners to cosign it.
 _WITNESS_EVERY = 30.0
 
@@ -97,16 +102,22 @@ class NodeRuntime:
     peer_server: ServerHandle
     user_server: ServerHandle
     transport: HttpsPeerTransport | None
+    leader: LeaderLock | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _work: threading.Event = field(default_factory=threading.Event)
     _pump: threading.Thread | None = None
+    _upkeep: threading.Thread | None = None
 
     @classmethod
-    def start(cls, home: Path, *, master: MasterSecret | None = None) -> NodeRuntime:
+    def start(
+        cls, home: Path, *, master: MasterSecret | None = None, worker: bool = False
+    ) -> NodeRuntime:
         """Open the node in ``home`` and start serving; raises ConfigError on bad settings.
 
         The home and the node's files in it are made owner-only first (a warning names any
-        that were not)."""
+        that were not). A ``worker`` is one of several processes of the node (see
+        :mod:`gsomia.workers`): it shares the node's ports with the others, and runs the
+        delivery pump and the witness only while it holds the node's leader lock."""
         secure_home(home)
         settings = load_settings(home)
         secret = master or master_secret(settings)
@@ -117,6 +128,7 @@ class NodeRuntime:
             home, master=secret, transport=transport, default_facility=settings.default_facility
         )
         node.feed.bus = bus_for(settings.bus_url, settings)
+        node.delivery.batching = settings.delivery_batching
         trust = pki.partner_trust()
 
         def handle(payload: bytes, peer: PeerIdentity) -> bytes:
@@ -128,14 +140,21 @@ class NodeRuntime:
             ssl_context=pki.server_context(master=secret),
             host=settings.peer_host or settings.host,
             port=settings.peer_port,
+            reuse_port=worker,
         )
         # The user API carries bearer tokens and item content: beyond loopback, TLS.
         user_tls = None if is_loopback(settings.user_host) else pki.user_api_context(master=secret)
         user_server = start_server(
-            create_app(node, limits=settings.limits, form_key=FormKey.from_master(secret)),
+            create_app(
+                node,
+                limits=settings.limits,
+                form_key=FormKey.from_master(secret),
+                shared_limits=worker,
+            ),
             ssl_context=user_tls,
             host=settings.user_host,
             port=settings.port,
+            reuse_port=worker,
         )
         _feed_tak(settings, node)
         runtime = cls(
@@ -145,6 +164,11 @@ class NodeRuntime:
             user_server=user_server,
             transport=transport,
         )
+        store = node.ctx.store
+        if isinstance(store, SqlStore):
+            runtime.leader = LeaderLock(
+                store.engine, party=settings.party, role="pump", retry=_LEAD_RETRY
+            )
         if transport is not None:
             # A message queued by this process wakes the pump at once; one queued by
             # another process on the same store (a CLI command) waits at most the idle pause.
@@ -153,6 +177,10 @@ class NodeRuntime:
                 target=runtime._pump_loop, name="gsomia-pump", daemon=True
             )
             runtime._pump.start()
+            runtime._upkeep = threading.Thread(
+                target=runtime._upkeep_loop, name="gsomia-upkeep", daemon=True
+            )
+            runtime._upkeep.start()
         _logger.warning(
             "%s node: user API %s, peer endpoint %s",
             settings.party,
@@ -166,16 +194,18 @@ class NodeRuntime:
         gc.freeze()
         return runtime
 
+    def leads(self) -> bool:
+        """Whether this process runs the node's delivery and witnessing now."""
+        return self.leader is None or self.leader.held()
+
     def _pump_loop(self) -> None:
-        next_witness = time.monotonic() + _WITNESS_EVERY
         while not self._stop.is_set():
+            if not self.leads():
+                # Another worker leads; ask again in a moment.
+                self._stop.wait(_LEAD_RETRY / 2)
+                continue
             try:
-                result = self.node.delivery.pump(limit=20)
-                if time.monotonic() >= next_witness:
-                    next_witness = time.monotonic() + _WITNESS_EVERY
-                    if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
-                        self.node.witness.request()
-                    self.node.maintain()
+                result = self.node.delivery.pump(limit=_PUMP_WINDOW)
             except GsomiaError as exc:
                 _logger.warning("delivery pump: %s", exc)
                 result = None
@@ -183,16 +213,33 @@ class NodeRuntime:
                 self._work.wait(_IDLE_PAUSE)
                 self._work.clear()
 
+    def _upkeep_loop(self) -> None:
+        """Witnessing and the node's upkeep, on a thread of their own: a store check that
+        reads minutes of writes does not hold deliveries up."""
+        while not self._stop.wait(_WITNESS_EVERY):
+            if not self.leads():
+                continue
+            try:
+                if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
+                    self.node.witness.request()
+                self.node.maintain()
+            except GsomiaError as exc:
+                _logger.warning("witnessing and upkeep: %s", exc)
+
     def stop(self) -> None:
         """Stop the pump, then the servers, then close the store."""
         self._stop.set()
         self._work.set()
-        if self._pump is not None:
-            self._pump.join(10)
-        try:
-            self.node.audit.checkpoint(now=self.node.ctx.clock.now())
-        except GsomiaError as exc:
-            _logger.warning("no checkpoint at shutdown: %s", exc)
+        for thread in (self._pump, self._upkeep):
+            if thread is not None:
+                thread.join(10)
+        if self.leads():
+            try:
+                self.node.audit.checkpoint(now=self.node.ctx.clock.now())
+            except GsomiaError as exc:
+                _logger.warning("no checkpoint at shutdown: %s", exc)
+        if self.leader is not None:
+            self.leader.release()
         self.user_server.stop()
         self.peer_server.stop()
         if self.node.feed.bus is not None:
@@ -214,8 +261,8 @@ class NodeRuntime:
         self.stop()
 
 
-def run_node(home: Path) -> None:
+def run_node(home: Path, *, worker: bool = False) -> None:
     """Serve the node in ``home`` until stopped by a signal; every file the process makes
-    is owner-only (umask 077)."""
+    is owner-only (umask 077). A ``worker`` is one of several processes of the node."""
     os.umask(PRIVATE_UMASK)
-    NodeRuntime.start(home).wait()
+    NodeRuntime.start(home, worker=worker).wait()

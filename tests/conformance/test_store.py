@@ -9,20 +9,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from crypto_world import LATER, MemoryItemKeyStore, World, make_world, sealed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import event, inspect, text
 
 from gsomia import crypto
 from gsomia.adapters.storage.sql import SqlStore, open_store
@@ -43,6 +40,7 @@ from gsomia.ports.store import (
     UnitOfWork,
     WorkflowRecord,
 )
+from pg_support import postgres_schema
 from seals_support import TestSeals
 
 ORIGIN = "gsomia.node/kor"
@@ -89,27 +87,6 @@ class Backend:
     def reopen(self) -> SqlStore:
         """A second, independent store on the same database."""
         return open_store(self.url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
-
-
-def schema_url(base: str, schema: str) -> str:
-    """``base`` with every connection's search path set to ``schema``."""
-    joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
-
-
-@contextmanager
-def postgres_schema(base: str) -> Iterator[str]:
-    """A fresh schema on the server at ``base``, dropped afterwards; yields its URL."""
-    schema = f"store_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema_url(base, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

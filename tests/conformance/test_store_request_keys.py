@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from test_store import ORIGIN, SCHEMES, T0, Abort, message, postgres_schema, wf
+from test_store import ORIGIN, SCHEMES, T0, Abort, message, wf
 
 from gsomia.adapters.storage.sql import SqlStore, open_store
 from gsomia.errors import ConflictError
 from gsomia.ports.store import RequestKey
+from pg_support import postgres_schema
 from seals_support import TestSeals
 
 SEALS = TestSeals()

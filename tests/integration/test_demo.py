@@ -54,8 +54,20 @@ def test_the_report_and_its_images(demo: tuple[object, Path]) -> None:
     _, report = demo
     page = report.read_text(encoding="utf-8")
     assert "Audit of every ledger" in page and "What the agreements bought" in page
+    # The answer comes first: per party what the GSOMIA buys, with its interval.
+    assert page.index("The answer") < page.index("The agreements over time")
+    assert "the GSOMIA buys Japan" in page.replace("The GSOMIA", "the GSOMIA")
+    assert "95 % interval" in page or "nothing measurable" in page
+    assert "The model against the public record" in page
+    assert "<br>" in page or "only here" not in page
     images = sorted(report.parent.rglob("*.png"))
-    assert {p.stem for p in images} >= {"agreements-timeline", "warning-gain", "impact-error-JPN"}
+    assert {p.stem for p in images} >= {
+        "agreements-timeline",
+        "headline",
+        "warning-gain",
+        "impact-error-JPN",
+    }
+    assert any(p.stem.startswith("timeline-") for p in images)
     assert any(p.stem.startswith("map-") for p in images)
     for path in images:
         assert path.name in page or str(path.relative_to(report.parent)) in page

@@ -39,7 +39,8 @@ def test_json_output_is_value_json(tmp_path: Path) -> None:
     assert doc["assumptions"]["simulation"]["seed"] == 3
     assert [launch["key"] for launch in doc["launches"]] == [QUICK_LAUNCH]
     tisa = doc["launches"][0]["sharing"]["tisa-only"]["JPN"]
-    assert [f["delay_s"] for f in tisa if f["level"] == "warnings"] == [60.0]
+    from_rok = [f for f in tisa if f["originator"] == "KOR"]
+    assert [(f["level"], f["delay_s"]) for f in from_rok] == [("tracks", 60.0)]
     assert json.loads((tmp_path / "value.json").read_text(encoding="utf-8")) == doc
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +29,8 @@ __all__ = [
     "HubAssumption",
     "Level",
     "RegimeSpec",
+    "Routing",
+    "SensorAssumptions",
     "SimulationAssumptions",
     "load_assumptions",
 ]
@@ -35,8 +38,14 @@ __all__ = [
 ASSUMPTIONS_FORMAT = "gsomia/value-assumptions-v1"
 """Version marker of the assumptions file."""
 
-Level = Literal["reports", "warnings"]
-_LEVELS = ("reports", "warnings")
+Level = Literal["reports", "tracks", "warnings"]
+"""What a channel carries: raw radar ``reports`` (and satellite cues), ``tracks`` (a state
+with its full covariance), or ``warnings`` (warning-level data, RT-1: launch point,
+trajectory and impact point, the covariance coarsened so it says nothing of the sensors,
+RT-3)."""
+_LEVELS = ("reports", "tracks", "warnings")
+Routing = Literal["host", "both"]
+_ROUTINGS = ("host", "both")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +79,35 @@ class RegimeSpec:
     no_agreements: bool = False
     terminate: tuple[str, ...] = ()
     in_force: tuple[str, ...] = ()
+    lapse: tuple[str, ...] = ()
+    lapse_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensorAssumptions:
+    """Which sensors are up and how far they see, where the public record gives a range or
+    an outage history rather than one figure (docs/assumptions.md §4a).
+
+    ``us_radar_routing``: ``host`` (a US radar's reports reach only the ally whose soil it
+    stands on) or ``both``. ``fps3_kai``: the seven J/FPS-3 Kai sites take part.
+    ``green_pine_reach_km``: the reach of the 2012 Block B units; with
+    ``green_pine_alternate`` only one of the two is up in a run, each with
+    ``green_pine_outage`` probability of being down. ``jpn_aegis_ships``: JMSDF Aegis
+    ships on station (``None``: the catalogue's dated stations).
+    ``cue_miss_probability``: the chance the satellite cue misses a launch whose boost is
+    shorter than ``cue_short_burn_s``.
+    """
+
+    us_radar_routing: Routing = "host"
+    fps3_kai: bool = True
+    fps3_kai_reach_km: float = 1000.0
+    green_pine_reach_km: float = 600.0
+    green_pine_alternate: bool = True
+    green_pine_outage: float = 0.0016
+    jpn_aegis_ships: int | None = None
+    cue_miss_probability: float = 0.3
+    cue_short_burn_s: float = 60.0
+    basis: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +150,20 @@ class Assumptions:
     regimes: tuple[RegimeSpec, ...]
     comparisons: tuple[Comparison, ...]
     simulation: SimulationAssumptions
+    sensors: SensorAssumptions = field(default_factory=SensorAssumptions)
+
+    def with_sensors(self, **changes: Any) -> Assumptions:
+        """A copy with other sensor assumptions (``us_radar_routing="both"``, …)."""
+        return replace(self, sensors=_checked_sensors(replace(self.sensors, **changes)))
+
+    def with_agreement_channel(self, agreement_id: str, **changes: Any) -> Assumptions:
+        """A copy whose channel under ``agreement_id`` has other ``level`` / ``delay_s``.
+        Raises InputError if the agreement has no stated channel."""
+        if agreement_id not in self.agreements:
+            raise InputError(f"no channel stated for agreement {agreement_id!r}")
+        chosen = dict(self.agreements)
+        chosen[agreement_id] = replace(chosen[agreement_id], **changes)
+        return replace(self, agreements=MappingProxyType(chosen))
 
     def with_delays(
         self,
@@ -203,6 +255,7 @@ def _build(raw: dict[str, Any]) -> Assumptions:
         regimes=regimes,
         comparisons=comparisons,
         simulation=_simulation(raw["simulation"]),
+        sensors=_sensors(raw.get("sensors", {})),
     )
 
 
@@ -238,7 +291,48 @@ def _regime(raw: dict[str, Any]) -> RegimeSpec:
         no_agreements=agreements == "none",
         terminate=tuple(str(x) for x in raw.get("terminate", [])),
         in_force=tuple(str(x) for x in raw.get("in_force", [])),
+        lapse=tuple(str(x) for x in raw.get("lapse", [])),
+        lapse_on=_day(raw["lapse_on"]) if "lapse_on" in raw else None,
     )
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _sensors(raw: dict[str, Any]) -> SensorAssumptions:
+    ships = raw.get("jpn_aegis_ships", "catalogue")
+    basis = {str(k): str(v) for k, v in raw.get("basis", {}).items()}
+    routing = raw.get("us_radar_routing", "host")
+    if routing not in _ROUTINGS:
+        raise ValueError(f"us_radar_routing must be one of {_ROUTINGS}, not {routing!r}")
+    return _checked_sensors(
+        SensorAssumptions(
+            us_radar_routing=cast(Routing, routing),
+            fps3_kai=bool(raw.get("fps3_kai", True)),
+            fps3_kai_reach_km=float(raw.get("fps3_kai_reach_km", 1000.0)),
+            green_pine_reach_km=float(raw.get("green_pine_reach_km", 600.0)),
+            green_pine_alternate=bool(raw.get("green_pine_alternate", True)),
+            green_pine_outage=float(raw.get("green_pine_outage", 0.0016)),
+            jpn_aegis_ships=None if ships == "catalogue" else int(ships),
+            cue_miss_probability=float(raw.get("cue_miss_probability", 0.3)),
+            cue_short_burn_s=float(raw.get("cue_short_burn_s", 60.0)),
+            basis=basis,
+        )
+    )
+
+
+def _checked_sensors(s: SensorAssumptions) -> SensorAssumptions:
+    if s.us_radar_routing not in _ROUTINGS:
+        raise InputError(f"us_radar_routing must be one of {_ROUTINGS}")
+    for name in ("green_pine_outage", "cue_miss_probability"):
+        if not 0.0 <= getattr(s, name) <= 1.0:
+            raise InputError(f"{name} must be a probability, not {getattr(s, name)!r}")
+    if min(s.fps3_kai_reach_km, s.green_pine_reach_km) <= 0 or s.cue_short_burn_s < 0:
+        raise InputError("reaches must be positive and cue_short_burn_s non-negative")
+    if s.jpn_aegis_ships is not None and not 0 <= s.jpn_aegis_ships <= 3:
+        raise InputError(f"jpn_aegis_ships must be 0 to 3, not {s.jpn_aegis_ships}")
+    return s
 
 
 def _simulation(raw: dict[str, Any]) -> SimulationAssumptions:

@@ -119,10 +119,13 @@ class _Received:
     powered: Array
 
 
-def _received(picture: RoundPicture, flow: Flow, grid: Array) -> _Received:
-    """The partner's warnings as they stand when they reach the party (RT-1, RT-3)."""
+def _received(picture: RoundPicture, flow: Flow, grid: Array, live: NDArray[np.bool_]) -> _Received:
+    """The partner's warnings as they stand when they reach the party (RT-1, RT-3),
+    sent and received within the missile's life ``live``."""
     lag = lagged_index(grid, flow.delay_s)
-    k = np.nonzero((lag >= 0) & picture.present[np.maximum(lag, 0)])[0]
+    sent = np.maximum(lag, 0)
+    usable = picture.present & _positive_definite(picture.cov[:, :6, :6])
+    k = np.nonzero((lag >= 0) & live & live[sent] & usable[sent])[0]
     src = lag[k]
     cov = picture.cov[src, :6, :6]
     if flow.conceal and src.size:
@@ -148,6 +151,44 @@ def _predict(mean: Array, cov: Array, t: Array, to: Array, kappa: Array) -> tupl
     return now.mean[:, :6], now.cov[:, :6, :6]
 
 
+def _positive_definite(cov: Array) -> NDArray[np.bool_]:
+    """Which covariances are finite and positive definite (usable to fuse)."""
+    ok: NDArray[np.bool_] = np.all(np.isfinite(cov), axis=(1, 2))
+    try:
+        np.linalg.cholesky(cov[ok])
+        return ok
+    except np.linalg.LinAlgError:
+        pass
+    for i in np.nonzero(ok)[0].tolist():
+        try:
+            np.linalg.cholesky(cov[i])
+        except np.linalg.LinAlgError:
+            ok[i] = False
+    return ok
+
+
+def _distance2(diff: Array, s: Array) -> Array:
+    """Squared Mahalanobis distances; ``inf`` where a sum of covariances is not positive
+    definite or not finite (such a pair never passes the gate)."""
+    out = np.full(diff.shape[0], np.inf)
+    ok = np.all(np.isfinite(s), axis=(1, 2)) & np.all(np.isfinite(diff), axis=1)
+    try:
+        factor = np.linalg.cholesky(s[ok])
+        w = np.linalg.solve(factor, diff[ok][..., None])[..., 0]
+        out[ok] = np.einsum("ni,ni->n", w, w)
+        return out
+    except np.linalg.LinAlgError:
+        pass
+    for i in np.nonzero(ok)[0].tolist():
+        try:
+            factor = np.linalg.cholesky(s[i])
+        except np.linalg.LinAlgError:
+            continue
+        w = np.linalg.solve(factor, diff[i])
+        out[i] = float(w @ w)
+    return out
+
+
 def _merge(est: Estimate, got: _Received, grid: Array) -> None:
     """Fold received warnings into ``est`` (in place)."""
     both = est.present[got.k]
@@ -163,18 +204,30 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
         return
     newer = got.t[both] > est.t[kb]
     live = grid[kb] - est.t[kb] <= LIVE_S
-    kappa = est.kappa[kb]
-    a_mean, a_cov = _predict(est.state[kb], est.cov[kb], est.t[kb], grid[kb], kappa)
-    b_mean, b_cov = _predict(got.mean[both], got.cov[both], got.t[both], grid[kb], kappa)
-    diff = a_mean - b_mean
-    d2 = np.einsum("ni,nij,nj->n", diff, np.linalg.inv(a_cov + b_cov), diff)
-    gated = d2 <= GATE_6DOF_999
-    if np.any(gated):
-        fused_mean, fused_cov, _ = covariance_intersection(
-            a_mean[gated], a_cov[gated], b_mean[gated], b_cov[gated]
+    # Each distinct pair (own state, warning) is fused once, at the later of the two
+    # update times: in mid-course neither changes for minutes, and a fused estimate
+    # predicts the same impact from either time.
+    kappa_all = est.kappa[kb]
+    key = np.column_stack([est.t[kb], est.state[kb, 0], got.t[both], got.mean[both, 0], kappa_all])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse, dtype=np.intp).reshape(-1)
+    own_t, warn_t = est.t[kb][first], got.t[both][first]
+    at = np.maximum(own_t, warn_t)
+    kappa = kappa_all[first]
+    a_mean, a_cov = _predict(est.state[kb][first], est.cov[kb][first], own_t, at, kappa)
+    b_mean, b_cov = _predict(got.mean[both][first], got.cov[both][first], warn_t, at, kappa)
+    passed = _distance2(a_mean - b_mean, a_cov + b_cov) <= GATE_6DOF_999
+    passed &= _positive_definite(a_cov) & _positive_definite(b_cov)
+    gated = passed[inverse]
+    if np.any(passed):
+        fused_mean = np.full_like(a_mean, np.nan)
+        fused_cov = np.full_like(a_cov, np.nan)
+        fused_mean[passed], fused_cov[passed], _ = covariance_intersection(
+            a_mean[passed], a_cov[passed], b_mean[passed], b_cov[passed]
         )
         g = kb[gated]
-        est.t[g], est.state[g], est.cov[g] = grid[g], fused_mean, fused_cov
+        rows = inverse[gated]
+        est.t[g], est.state[g], est.cov[g] = at[rows], fused_mean[rows], fused_cov[rows]
         est.shared[g] = True
     take = ~gated & ~live & newer
     g = kb[take]
@@ -187,13 +240,20 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
 
 
 def fuse_round(
-    own: RoundPicture, partners: Sequence[tuple[RoundPicture, Flow]], grid: Array
+    own: RoundPicture,
+    partners: Sequence[tuple[RoundPicture, Flow]],
+    grid: Array,
+    window: NDArray[np.intp] | None = None,
 ) -> Estimate:
     """The party's estimate of one missile: ``own`` picture fused with each partner's
-    warnings (partners in the given order)."""
+    warnings (partners in the given order), over the picture times ``window`` (the
+    missile's life; every picture time when ``None``). Outside it nothing is held."""
+    live = np.zeros(grid.size, dtype=bool)
+    live[np.arange(grid.size) if window is None else window] = True
     est = _own(own)
+    est.present[~live] = False
     for picture, flow in partners:
-        got = _received(picture, flow, grid)
+        got = _received(picture, flow, grid, live)
         if got.k.size == 0:
             continue
         take = got.k[np.isnan(est.launch_lat[got.k])]

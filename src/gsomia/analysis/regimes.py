@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from gsomia.agreement_files import AgreementLibrary
@@ -87,11 +87,9 @@ class Flow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sharing:
-    """Every flow permitted at instant ``at``, at most one per pair and level.
-
-    Per ordered pair the fastest report flow is kept, and a warning flow only if it is
-    faster than the report flow (reports carry everything a warning does, and more).
-    """
+    """Every flow permitted at instant ``at``: every channel of every agreement between
+    each ordered pair, each with its own level and delay (several may run at once: the
+    2023 link for speed beside the GSOMIA's full tracks)."""
 
     at: datetime
     flows: tuple[Flow, ...]
@@ -101,18 +99,24 @@ class Sharing:
         return tuple(f for f in self.flows if f.recipient == party)
 
     def reports_into(self, party: str) -> tuple[Flow, ...]:
-        """Report flows into ``party``, by originator."""
-        return tuple(sorted((f for f in self.into(party) if f.level == "reports"), key=_by_from))
+        """Report flows into ``party``: per originator the fastest (the same reports
+        arriving again later add nothing), by originator."""
+        fastest: dict[str, Flow] = {}
+        for f in sorted(self.into(party), key=lambda f: f.delay_s):
+            if f.level == "reports":
+                fastest.setdefault(f.originator, f)
+        return tuple(sorted(fastest.values(), key=_by_from))
 
     def warnings_into(self, party: str) -> tuple[Flow, ...]:
-        """Warning flows into ``party``, by originator."""
-        return tuple(sorted((f for f in self.into(party) if f.level == "warnings"), key=_by_from))
+        """Track and warning-level flows into ``party``, every channel, by originator and
+        delay."""
+        found = (f for f in self.into(party) if f.level != "reports")
+        return tuple(sorted(found, key=lambda f: (f.originator, f.delay_s, f.level)))
 
     def signature(self, party: str) -> tuple[tuple[str, str, float, bool], ...]:
         """What determines ``party``'s picture: (originator, level, delay, conceal) per flow."""
         return tuple(
-            (f.originator, f.level, f.delay_s, f.conceal)
-            for f in sorted(self.into(party), key=lambda f: (f.originator, f.level))
+            sorted({(f.originator, f.level, f.delay_s, f.conceal) for f in self.into(party)})
         )
 
 
@@ -224,22 +228,11 @@ def _flow(
         level=channel.level,
         delay_s=channel.delay_s,
         route=route,
-        conceal=bool(agreement.payload_fields),
+        conceal=bool(agreement.payload_fields) or channel.level == "warnings",
         rule_ids=decision.rule_ids,
         reason=decision.reason,
         basis=channel.basis,
     )
-
-
-def _best(flows: Iterable[Flow]) -> tuple[Flow, ...]:
-    """The fastest report flow, and a warning flow only if it is faster still."""
-    ordered = sorted(flows, key=lambda f: (f.delay_s, f.agreement_id))
-    reports = next((f for f in ordered if f.level == "reports"), None)
-    warnings = next((f for f in ordered if f.level == "warnings"), None)
-    chosen = [f for f in (reports, warnings) if f is not None]
-    if reports is not None and warnings is not None and warnings.delay_s >= reports.delay_s:
-        chosen = [reports]
-    return tuple(chosen)
 
 
 def derive_sharing(
@@ -261,7 +254,7 @@ def derive_sharing(
                 _flow(rules, library, x, (originator, recipient), at=at, a=assumptions)
                 for x in library.between(originator, recipient)
             ]
-            flows.extend(_best(f for f in found if f is not None))
+            flows.extend(f for f in found if f is not None)
     return Sharing(at=at, flows=tuple(flows))
 
 
@@ -299,6 +292,8 @@ class Regime:
     no_agreements: bool = False
     terminate: tuple[str, ...] = ()
     in_force: tuple[str, ...] = ()
+    lapse: tuple[str, ...] = ()
+    lapse_on: date | None = None
 
     @property
     def label(self) -> str:
@@ -320,6 +315,8 @@ class Regime:
             no_agreements=spec.no_agreements,
             terminate=spec.terminate,
             in_force=spec.in_force,
+            lapse=spec.lapse,
+            lapse_on=spec.lapse_on,
         )
 
     def library_on(self, library: AgreementLibrary, at: datetime) -> AgreementLibrary:
@@ -331,6 +328,9 @@ class Regime:
             self._change(changed, agreement_id, lambda x: in_force_for(x, at))
         for agreement_id in self.terminate:
             self._change(changed, agreement_id, lambda x: terminated_before(x, at))
+        if self.lapse_on is not None and at.date() >= self.lapse_on:
+            for agreement_id in self.lapse:
+                self._change(changed, agreement_id, lambda x: terminated_before(x, at))
         return AgreementLibrary(MappingProxyType(changed), library.schemes)
 
     def _change(
@@ -353,6 +353,8 @@ class Regime:
             "no_agreements": self.no_agreements,
             "terminate": list(self.terminate),
             "in_force": list(self.in_force),
+            "lapse": list(self.lapse),
+            "lapse_on": None if self.lapse_on is None else self.lapse_on.isoformat(),
         }
 
 

@@ -21,6 +21,8 @@ from gsomia.analysis.metrics import Paired, Summary, paired, summarise
 from gsomia.analysis.regimes import Regime, describe
 from gsomia.analysis.runner import LaunchResult
 from gsomia.analysis.scoring import RoundScore
+from gsomia.analysis.simulation import RoundTruth
+from gsomia.analysis.statistics import Difference, lead_time, paired_difference
 
 __all__ = ["VALUE_FORMAT", "Measure", "ValueReport", "measures"]
 
@@ -46,6 +48,18 @@ class Measure:
     kind: Kind
     fix: int = -1
 
+    def lead(self, score: RoundScore, rt: RoundTruth) -> float:
+        """This measure as a lead time (s before impact or crossing; 0: never; ``nan``:
+        does not apply, e.g. an overflight warning for a missile that did not cross)."""
+        flight = rt.impact_t - rt.launch_t
+        if self.key == "first_track_s":
+            return lead_time(score.first_track_s, flight)
+        if self.fix >= 0:
+            return lead_time(score.fix_s[self.fix], flight)
+        if self.key == "crossing_warning_s":
+            return math.nan if score.crossing_warning_s is None else score.crossing_warning_s
+        return score.warning_s
+
     def of(self, score: RoundScore) -> float:
         """This measure of one scored missile (``nan`` where it does not apply)."""
         if self.key == "first_track_s":
@@ -64,7 +78,7 @@ def measures(assumptions: Assumptions) -> tuple[Measure, ...]:
     fixes = tuple(
         Measure(
             key=f"fix_{r / 1e3:g}km_s",
-            label=f"impact within {r / 1e3:g} km",
+            label=f"impact point within {r / 1e3:g} km",
             short=f"impact ≤{r / 1e3:g} km",
             kind="time",
             fix=i,
@@ -74,14 +88,12 @@ def measures(assumptions: Assumptions) -> tuple[Measure, ...]:
     return (
         Measure(key="first_track_s", label="first track", short="first track", kind="time"),
         *fixes,
-        Measure(key="warning_s", label="warning before impact", short="warning", kind="warning"),
         Measure(
             key="crossing_warning_s",
             label="warning before crossing Japan",
             short="overflight warning",
             kind="warning",
         ),
-        Measure(key="tracks_lost", label="tracks lost", short="tracks lost", kind="count"),
     )
 
 
@@ -110,6 +122,43 @@ class ValueReport:
             if launch is None or result.launch.key == launch:
                 for run in result.scores.get((regime, party), ()):
                     yield from run
+
+    def leads(
+        self, regime: str, party: str, measure: Measure, launch: str | None = None
+    ) -> tuple[list[float], list[str]]:
+        """The measure as lead times over every launch (or one), run and missile, and the
+        launch each came from (the bootstrap's clusters)."""
+        values: list[float] = []
+        clusters: list[str] = []
+        for result in self.results:
+            if launch is not None and result.launch.key != launch:
+                continue
+            for run in result.scores.get((regime, party), ()):
+                for score, rt in zip(run, result.rounds, strict=True):
+                    values.append(measure.lead(score, rt))
+                    clusters.append(result.launch.key)
+        return values, clusters
+
+    def difference(
+        self, comparison: Comparison, party: str, measure: Measure, launch: str | None = None
+    ) -> Difference:
+        """The paired gain in lead time of ``comparison.better`` over ``.worse``, with its
+        bootstrap 95 % interval; missiles the measure does not apply to are left out."""
+        better, clusters = self.leads(comparison.better, party, measure, launch)
+        worse, _ = self.leads(comparison.worse, party, measure, launch)
+        keep = [
+            i
+            for i, (b, w) in enumerate(zip(better, worse, strict=True))
+            if not (math.isnan(b) and math.isnan(w))
+        ]
+        seed = self.assumptions.simulation.seed
+        return paired_difference(
+            [better[i] for i in keep],
+            [worse[i] for i in keep],
+            [clusters[i] for i in keep],
+            resolution_s=self.assumptions.simulation.step_s,
+            seed=seed,
+        )
 
     def values(
         self, regime: str, party: str, measure: Measure, launch: str | None = None
@@ -168,7 +217,7 @@ class ValueReport:
                     "party": PARTY_NAMES.get(party, party),
                 }
                 for m in measures(self.assumptions):
-                    row[m.short] = gain_text(self.compare(c, party, m), m)
+                    row[m.short] = difference_text(self.difference(c, party, m))
                 rows.append(row)
         return rows
 
@@ -185,7 +234,7 @@ class ValueReport:
             for c in self.comparisons():
                 for party in self.parties:
                     cells = [
-                        short_gain(self.compare(c, party, m, key))
+                        short_difference(self.difference(c, party, m, key))
                         for m in (ms["first_track_s"], tight)
                     ]
                     row[f"{c.better}/{c.worse}/{party}"] = " · ".join(cells)
@@ -199,13 +248,73 @@ class ValueReport:
             for party in self.parties:
                 parts = []
                 for m in measures(self.assumptions):
-                    pair = self.compare(c, party, m)
-                    if m.kind != "count" and (pair.gain.n or pair.gained or pair.lost):
-                        parts.append(f"{m.label} {headline(pair, m)}")
+                    d = self.difference(c, party, m)
+                    if d.n:
+                        parts.append(f"{m.label}: {difference_text(d, one_line=True)}")
                 who = PARTY_NAMES.get(party, party)
                 title = f"{self.regime(c.better).title} vs {self.regime(c.worse).title}"
-                out.append(f"{title}: {who} " + (", ".join(parts) if parts else "—"))
+                out.append(f"{title}: {who} " + ("; ".join(parts) if parts else "—"))
         return out
+
+    def answers(self) -> list[tuple[str, str]]:
+        """The first screen: per party, what the GSOMIA buys, what the 2023 link adds and
+        what the 2019 lapse would have cost, one sentence each (the lead time of the
+        widest impact fix, with its interval and run count)."""
+        fix = next(m for m in measures(self.assumptions) if m.fix == 0)
+        keys = {r.key for r in self.regimes}
+        questions = [
+            (Comparison(better="gsomia", worse="tisa-only"), "the GSOMIA buys {who}"),
+            (Comparison(better="link", worse="gsomia"), "the 2023 link adds for {who}"),
+            (Comparison(better="gsomia", worse="lapse-2019"),
+             "the 2019 lapse would have cost {who}"),
+        ]  # fmt: skip
+        out = []
+        for party in self.parties:
+            who = PARTY_NAMES.get(party, party)
+            for c, words in questions:
+                if {c.better, c.worse} <= keys:
+                    d = self.difference(c, party, fix)
+                    out.append((party, _answer(words.format(who=who), d, fix.label)))
+        return out
+
+    def coverage_rows(self) -> list[dict[str, str]]:
+        """Per missile class and party (regime ``actual``): the share of missile-runs whose
+        true impact lay inside the 95 % ellipse predicted a minute after burnout (target
+        90–99 %), over those with an estimate then."""
+        tallies: dict[tuple[str, str], list[bool]] = {}
+        missing: dict[tuple[str, str], int] = {}
+        for result in self.results:
+            for party, judged in result.coverage.items():
+                key = (result.launch.missile, party)
+                tallies.setdefault(key, []).extend(h for h in judged if h is not None)
+                missing[key] = missing.get(key, 0) + sum(h is None for h in judged)
+        rows = []
+        for (missile, party), hits in sorted(tallies.items()):
+            share = f"{100.0 * sum(hits) / len(hits):.0f} %" if hits else "—"
+            rows.append({
+                "missile": missile,
+                "party": PARTY_NAMES.get(party, party),
+                "inside 95 % ellipse": share,
+                "runs": f"{len(hits)} (+{missing[(missile, party)]} without an estimate)",
+                "target met": "yes" if hits and 0.90 <= sum(hits) / len(hits) <= 0.99 else "no",
+            })  # fmt: skip
+        return rows
+
+    def validation_rows(self) -> list[dict[str, str]]:
+        """The model against the public record, one row per check whose launch was run."""
+        from gsomia.analysis.validation import validate
+
+        return [
+            {
+                "launch": check.launch,
+                "public record": check.claim,
+                "model": outcome.model,
+                "criterion": check.criterion,
+                "agrees": "yes" if outcome.agrees else "no",
+                "source": check.source,
+            }
+            for check, outcome in validate(self)
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """Every number of the report, JSON-ready, version marker first."""
@@ -221,13 +330,15 @@ class ValueReport:
                     "better": c.better,
                     "worse": c.worse,
                     "parties": {
-                        p: {m.key: _paired_json(self.compare(c, p, m)) for m in ms}
+                        p: {m.key: self.difference(c, p, m).as_dict() for m in ms}
                         for p in self.parties
                     },
                 }
                 for c in self.comparisons()
             ],
             "table": self.table_rows(),
+            "validation": self.validation_rows(),
+            "impact_ellipse_coverage": self.coverage_rows(),
             "per_launch": self.launch_rows(),
             "sentences": self.sentences(),
             "plots": {path.stem: str(path) for path in self.plots},
@@ -374,3 +485,45 @@ def short_gain(pair: Paired) -> str:
 
 def _signed(value: float, m: Measure) -> str:
     return f"{value:+.1f}" if m.kind == "count" else f"{value:+.0f}"
+
+
+def _lead(value: float) -> str:
+    return f"{value:+.0f} s" if abs(value) < 600 else f"{value / 60:+.1f} min"
+
+
+def difference_text(d: Difference, *, one_line: bool = False) -> str:
+    """A table cell: the mean gain in lead time with its 95 % interval, "within
+    resolution" when the whole interval is inside one picture step, and how many
+    missile-runs reached the event only under one regime (of all pairs)."""
+    if d.n == 0:
+        return "—"
+    if d.within_resolution:
+        head = f"within resolution (±{d.resolution_s:g} s)"
+    else:
+        head = f"{_lead(d.mean)} [{_lead(d.low)}, {_lead(d.high)}]"
+    lines = [head]
+    if d.gained or d.lost:
+        lines.append(f"only here {d.gained}/{d.n}, only there {d.lost}/{d.n}")
+    return ("; " if one_line else "\n").join(lines)
+
+
+def short_difference(d: Difference) -> str:
+    """A difference in a few characters: "+35 [+20,+50]", "≈0", "—"."""
+    if d.n == 0:
+        return "—"
+    if d.within_resolution:
+        return "≈0"
+    return f"{d.mean:+.0f} [{d.low:+.0f},{d.high:+.0f}]"
+
+
+def _answer(head: str, d: Difference, label: str) -> str:
+    if d.n == 0:
+        return f"{head[0].upper()}{head[1:]}: not measured."
+    pairs = f"{d.n} missile-runs"
+    if d.within_resolution:
+        return (f"{head[0].upper()}{head[1:]} nothing measurable: the {label} comes within "
+                f"the {d.resolution_s:g} s picture step either way ({pairs}).")  # fmt: skip
+    sign = "more" if d.mean >= 0 else "less"
+    only = f"; reached only with it in {d.gained}, only without it in {d.lost}"
+    return (f"{head[0].upper()}{head[1:]} {abs(d.mean):.0f} s {sign} warning from the "
+            f"{label} (95 % interval {d.low:+.0f} to {d.high:+.0f} s, {pairs}{only}).")  # fmt: skip

@@ -12,20 +12,22 @@ Launches may run in parallel worker processes; results do not depend on how many
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from gsomia.agreement_files import AgreementLibrary
-from gsomia.analysis.assumptions import Assumptions, SimulationAssumptions
+from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.fusion import Estimate, fuse_round
 from gsomia.analysis.ground import cubature_points, ground_estimates
 from gsomia.analysis.regimes import Regime, Sharing, derive_sharing
 from gsomia.analysis.scoring import RoundScore, Scorer
+from gsomia.analysis.sensors import sensors_on
 from gsomia.analysis.simulation import (
     LookScheduler,
     Observations,
@@ -39,16 +41,23 @@ from gsomia.analysis.simulation import (
     run_tracker,
     stream,
 )
-from gsomia.warning.frames import ecef_to_geodetic
+from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.launches import DatedLaunch, dated_launch
-from gsomia.warning.sensor_catalogue import sensors_in_service
 from gsomia.warning.tracking import GroundEstimate
 
-__all__ = ["LaunchResult", "MapRequest", "regime_sharing", "run_launch", "run_launches"]
+__all__ = [
+    "LaunchResult",
+    "MapRequest",
+    "chunks",
+    "regime_sharing",
+    "run_launch",
+    "run_launches",
+]
 
 _logger = logging.getLogger(__name__)
 
-Feed = tuple[str, tuple[tuple[str, float], ...]]
+Feed = tuple[str, tuple[tuple[str, float], ...], str | None]
+"""(party, its report flows as (originator, delay), the recipient its picture is for)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -71,6 +80,9 @@ class LaunchResult:
     ellipse_t: float
     truth_paths: tuple[np.ndarray, ...]
     map_path: Path | None = None
+    coverage: Mapping[str, tuple[bool | None, ...]] = field(default_factory=dict)
+    """Per party (regime ``actual``), per run and round in order: whether the true impact
+    lay inside the 95 % ellipse predicted a minute after burnout (``None``: no estimate)."""
 
 
 def regime_sharing(
@@ -80,7 +92,7 @@ def regime_sharing(
     assumptions: Assumptions,
 ) -> dict[str, Sharing]:
     """Each regime's sharing on ``launch``'s date, derived from the agreement data."""
-    parties = {*sensors_in_service(launch.day), *assumptions.simulation.parties}
+    parties = {*sensors_on(launch.day, assumptions.sensors), *assumptions.simulation.parties}
     at = launch.epoch
     return {
         regime.key: derive_sharing(
@@ -102,8 +114,10 @@ class _Run:
 
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
-            party, partners = feed
-            arrivals = stream(self.world, self.obs, party=party, partners=partners)
+            party, partners, recipient = feed
+            arrivals = stream(
+                self.world, self.obs, party=party, partners=partners, releasing_to=recipient
+            )
             tracker = make_tracker(max((d for _, d in partners), default=0.0))
             scheduler = LookScheduler(
                 follow=frozenset(r.payload_id for r in self.world.rounds), sim=self.sim
@@ -119,14 +133,24 @@ class _Run:
     def estimate(self, sharing: Sharing, party: str) -> tuple[Estimate, ...]:
         key = (party, sharing.signature(party))
         if key not in self.estimates:
-            feed = (party, tuple((f.originator, f.delay_s) for f in sharing.reports_into(party)))
-            own = self.picture(feed)
-            partners = [(self.picture((f.originator, ())), f) for f in sharing.warnings_into(party)]
+            flows = tuple((f.originator, f.delay_s) for f in sharing.reports_into(party))
+            own = self.picture((party, flows, None))
+            fastest = {o: d for o, d in flows}
+            partners = [
+                (self.picture((f.originator, (), self._for(f.originator, party))), f)
+                for f in sharing.warnings_into(party)
+                if f.delay_s < fastest.get(f.originator, float("inf"))
+            ]
+            grid = self.world.grid
             self.estimates[key] = tuple(
-                fuse_round(own[r], [(p[r], f) for p, f in partners], self.world.grid)
+                fuse_round(own[r], [(p[r], f) for p, f in partners], grid, self.world.window(r))
                 for r in range(len(self.world.rounds))
             )
         return self.estimates[key]
+
+    def _for(self, originator: str, recipient: str) -> str | None:
+        """The recipient a partner's picture is built for (``None`` if it releases all)."""
+        return None if self.world.releasable(originator, recipient) is None else recipient
 
 
 def _truth_paths(world: World) -> tuple[np.ndarray, ...]:
@@ -169,6 +193,69 @@ def _queue_ellipses(
     return keys, scorer.add_points(points, t, beta)
 
 
+_Cover = list[tuple[str, int, int]]
+"""(party, round, slot) per judged estimate; slot -1 where nothing was queued."""
+_CHI2_2DOF_95 = 5.991
+"""The 95 % quantile of the chi-square distribution with two degrees of freedom."""
+
+
+def _queue_coverage(
+    scorer: Scorer, world: World, judged: Sequence[tuple[str, tuple[Estimate, ...]]]
+) -> tuple[_Cover, int | None]:
+    """Queue the cubature points of each judged estimate of each round a minute after
+    its burnout; what was queued and the scorer's handle."""
+    rows: _Cover = []
+    states: list[np.ndarray] = []
+    covs: list[np.ndarray] = []
+    times: list[float] = []
+    betas: list[float] = []
+    for party, estimates in judged:
+        for r, est in enumerate(estimates):
+            rt = world.rounds[r]
+            at = min(rt.burnout_t + 60.0, rt.end_t)
+            k = int(np.searchsorted(world.grid, at, side="right") - 1)
+            ok = k >= 0 and bool(est.present[k])
+            if ok:
+                try:
+                    np.linalg.cholesky(est.cov[k] + 1e-9 * np.eye(6))
+                except np.linalg.LinAlgError:
+                    ok = False
+            if not ok:
+                rows.append((party, r, -1))
+                continue
+            rows.append((party, r, len(states)))
+            states.append(est.state[k])
+            covs.append(est.cov[k])
+            times.append(float(est.t[k]))
+            betas.append(1.0 / float(est.kappa[k]) if est.kappa[k] > 0 else math.inf)
+    if not states:
+        return rows, None
+    points = cubature_points(np.array(states), np.array(covs))
+    handle = scorer.add_points(points, np.repeat(times, 12), np.repeat(betas, 12))
+    return rows, handle
+
+
+def _coverage(
+    scorer: Scorer, world: World, cover: tuple[_Cover, int | None]
+) -> dict[str, tuple[bool | None, ...]]:
+    """Whether each judged round's true impact lay inside its 95 % ellipse."""
+    rows, handle = cover
+    found = ground_estimates(scorer.points(handle)) if handle is not None else []
+    out: dict[str, list[bool | None]] = {}
+    for party, r, slot in rows:
+        g = found[slot] if slot >= 0 else None
+        out.setdefault(party, []).append(None if g is None else _inside(g, world.rounds[r]))
+    return {party: tuple(v) for party, v in out.items()}
+
+
+def _inside(g: GroundEstimate, rt: RoundTruth) -> bool:
+    origin = geodetic_to_ecef(g.lat_deg, g.lon_deg, 0.0)
+    truth = geodetic_to_ecef(rt.impact_lat_deg, rt.impact_lon_deg, 0.0)
+    d = (enu_rotation(g.lat_deg, g.lon_deg) @ (truth - origin))[:2]
+    cov = np.array(g.enu_cov) + np.eye(2) * 1.0
+    return bool(d @ np.linalg.solve(cov, d) <= _CHI2_2DOF_95)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapRequest:
     """Where a worker draws a launch's map, and the regimes' (key, title) to show."""
@@ -181,34 +268,42 @@ def run_launch(
     launch_key: str,
     sharing: Mapping[str, Sharing],
     sim: SimulationAssumptions,
+    *,
     draw: MapRequest | None = None,
+    sensors: SensorAssumptions | None = None,
+    runs: range | None = None,
 ) -> LaunchResult:
-    """Every regime's measures on one dated launch, over ``sim.runs`` runs; its map too
-    when ``draw`` says where."""
-    world = build_world(dated_launch(launch_key), sim)
+    """Every regime's measures on one dated launch, over ``runs`` (all ``sim.runs`` by
+    default); its map too when ``draw`` says where and the runs start at run 0."""
+    world = build_world(dated_launch(launch_key), sim, sensors)
     scorer = Scorer(sim=sim)
     tickets: dict[tuple[str, str], list[list[int]]] = {}
     first: dict[tuple[str, str], tuple[Estimate, ...]] = {}
-    for run in range(sim.runs):
+    chosen = runs if runs is not None else range(sim.runs)
+    judged: list[tuple[str, tuple[Estimate, ...]]] = []
+    for run in chosen:
         state = _Run(world, observe(world, seed=sim.seed, run=run), sim, {}, {})
         for regime, shared in sharing.items():
             for party in sim.parties:
                 estimates = state.estimate(shared, party)
+                if regime == "actual":
+                    judged.append((party, estimates))
                 tickets.setdefault((regime, party), []).append(
                     [scorer.add(est, world, r) for r, est in enumerate(estimates)]
                 )
-                if run == 0:
+                if run == chosen[0]:
                     first[(regime, party)] = estimates
         _logger.info("%s run %d: %d tracker runs", launch_key, run, len(state.pictures))
     at = min(world.rounds[0].burnout_t + 60.0, world.rounds[0].end_t)
     keys, handle = _queue_ellipses(scorer, world, first, at)
+    cover = _queue_coverage(scorer, world, judged)
     scorer.fly()
     ellipses: dict[tuple[str, str], GroundEstimate | None] = dict.fromkeys(first)
     if handle is not None:
         ellipses.update(zip(keys, ground_estimates(scorer.points(handle)), strict=True))
     scores = {
-        key: tuple(tuple(scorer.score(t) for t in per_run) for per_run in runs)
-        for key, runs in tickets.items()
+        key: tuple(tuple(scorer.score(t) for t in per_run) for per_run in runs_)
+        for key, runs_ in tickets.items()
     }
     result = LaunchResult(
         launch=world.launch,
@@ -219,13 +314,28 @@ def run_launch(
         ellipses=ellipses,
         ellipse_t=at - world.rounds[0].launch_t,
         truth_paths=_truth_paths(world),
+        coverage=_coverage(scorer, world, cover),
     )
-    if draw is None:
+    if draw is None or (chosen and chosen[0] != 0):
         return result
     from gsomia.analysis.plots import draw_map, map_name
 
     path = draw.out_dir / f"{map_name(result)}.png"
     return replace(result, map_path=draw_map(result, path, regimes=draw.regimes))
+
+
+def _merge(parts: Sequence[LaunchResult]) -> LaunchResult:
+    """One launch's result from the results of consecutive chunks of its runs."""
+    head = parts[0]
+    scores = {key: tuple(run for part in parts for run in part.scores[key]) for key in head.scores}
+    coverage = {key: tuple(c for part in parts for c in part.coverage.get(key, ()))
+                for key in head.coverage}  # fmt: skip
+    return replace(head, scores=scores, coverage=coverage)
+
+
+def chunks(runs: int, size: int) -> list[range]:
+    """Consecutive ranges of at most ``size`` runs covering ``range(runs)``."""
+    return [range(i, min(i + size, runs)) for i in range(0, runs, max(1, size))]
 
 
 def run_launches(
@@ -234,11 +344,68 @@ def run_launches(
     *,
     workers: int = 1,
     draw: MapRequest | None = None,
+    sensors: SensorAssumptions | None = None,
+    executor: Executor | None = None,
+    chunk: int = 5,
+    progress: Callable[[int], None] | None = None,
 ) -> list[LaunchResult]:
-    """:func:`run_launch` for each (launch key, sharing), in order; in ``workers`` processes."""
-    if workers <= 1 or len(jobs) <= 1:
-        return [run_launch(key, shared, sim, draw) for key, shared in jobs]
+    """:func:`run_launch` for each (launch key, sharing), in order.
+
+    The runs of each launch go in chunks of ``chunk`` to ``executor`` (any
+    ``concurrent.futures.Executor``: a Dask client's executor spreads them over a
+    cluster), else to ``workers`` local processes (in this process when 1). Results do
+    not depend on where they ran: each run draws from its own seeds. ``progress`` is
+    called with the number of runs each finished chunk held.
+    """
+    pieces = [
+        (i, key, dict(shared), part)
+        for i, (key, shared) in enumerate(jobs)
+        for part in chunks(sim.runs, chunk)
+    ]
+    if executor is None and (workers <= 1 or len(pieces) <= 1):
+        done = []
+        for _, key, shared, part in pieces:
+            done.append(run_launch(key, shared, sim, draw=draw, sensors=sensors, runs=part))
+            if progress is not None:
+                progress(len(part))
+        return _collect(jobs, pieces, done)
+    if executor is not None:
+        return _on(executor, jobs, pieces, sim, draw=draw, sensors=sensors, progress=progress)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_launch, key, dict(shared), sim, draw) for key, shared in jobs]
-        return [f.result() for f in futures]
+        return _on(pool, jobs, pieces, sim, draw=draw, sensors=sensors, progress=progress)
+
+
+_Piece = tuple[int, str, dict[str, Sharing], range]
+
+
+def _on(
+    pool: Executor,
+    jobs: Sequence[tuple[str, Mapping[str, Sharing]]],
+    pieces: list[_Piece],
+    sim: SimulationAssumptions,
+    *,
+    draw: MapRequest | None,
+    sensors: SensorAssumptions | None,
+    progress: Callable[[int], None] | None,
+) -> list[LaunchResult]:
+    futures = [
+        pool.submit(run_launch, key, shared, sim, draw=draw, sensors=sensors, runs=part)
+        for _, key, shared, part in pieces
+    ]
+    if progress is not None:
+        for future in as_completed(futures):
+            future.result()
+            progress(len(pieces[futures.index(future)][3]))
+    return _collect(jobs, pieces, [f.result() for f in futures])
+
+
+def _collect(
+    jobs: Sequence[tuple[str, Mapping[str, Sharing]]],
+    pieces: list[_Piece],
+    done: Sequence[LaunchResult],
+) -> list[LaunchResult]:
+    by_job: dict[int, list[LaunchResult]] = {}
+    for (i, *_), result in zip(pieces, done, strict=True):
+        by_job.setdefault(i, []).append(result)
+    return [_merge(by_job[i]) for i in range(len(jobs))]

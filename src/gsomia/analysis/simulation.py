@@ -43,12 +43,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from gsomia.analysis.assumptions import SimulationAssumptions
+from gsomia.analysis.assumptions import SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.geography import region_map
+from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
 from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.launches import DatedLaunch, launch_scenario
 from gsomia.warning.measurements import LaunchCue, RadarReport
-from gsomia.warning.sensor_catalogue import sensors_in_service
 from gsomia.warning.sensors import InfraredSatellite, Radar
 from gsomia.warning.tracking import (
     GaussianBatch,
@@ -81,6 +81,10 @@ Arrival = tuple[float, Incoming]
 _PREDICT_STEP_S = 10.0
 """The tracker's largest integration sub-step (its default is 5 s): stable for its coast
 model's 5 s thrust decay up to 13.9 s, and half the cost over the streams' 10 s gaps."""
+_HOUSEKEEPING_S = 30.0
+"""With nothing arriving, the tracker's housekeeping (deleting tracks that coasted too
+long) runs this often rather than at every picture time: a lofted ICBM is beyond every
+radar for most of its hour, and its coasting tracks change only by prediction."""
 _CLUSTER_M = 5000.0
 """Objects this close together (a warhead and the stage it left) are one for scoring."""
 
@@ -120,6 +124,22 @@ class World:
     grid: Array
     positions: Array
     sensors: Mapping[str, tuple[Radar | InfraredSatellite, ...]]
+    sensor_assumptions: SensorAssumptions = field(default_factory=SensorAssumptions)
+    hosts: Mapping[str, str | None] = field(default_factory=dict)
+
+    def releasable(self, originator: str, recipient: str | None) -> frozenset[str] | None:
+        """The names of ``originator``'s sensors whose data may reach ``recipient``
+        (``None``: all of them). A US radar's go to the ally that hosts it only, unless
+        the routing assumption is ``both``; satellite cues go to every ally."""
+        if recipient is None or originator != "USA":
+            return None
+        if self.sensor_assumptions.us_radar_routing == "both":
+            return None
+        return frozenset(
+            s.name
+            for s in self.sensors.get(originator, ())
+            if not isinstance(s, Radar) or self.hosts.get(s.name) in (None, recipient)
+        )
 
     def window(self, r: int) -> NDArray[np.intp]:
         """Indices of the picture times scored for round ``r``."""
@@ -135,8 +155,14 @@ def _crossing(truth: Truth, payload_id: int) -> float | None:
     return float(t[np.argmax(over)]) if np.any(over) else None
 
 
-def build_world(launch: DatedLaunch, sim: SimulationAssumptions) -> World:
+def build_world(
+    launch: DatedLaunch,
+    sim: SimulationAssumptions,
+    sensors: SensorAssumptions | None = None,
+) -> World:
     """Simulate ``launch`` and lay out its picture times (every ``step_s`` seconds)."""
+    chosen = sensors or SensorAssumptions()
+    in_service = sensors_on(launch.day, chosen)
     truth = simulate(launch_scenario(launch), dt=1.0)
     rounds = []
     for lt in truth.launches:
@@ -169,7 +195,9 @@ def build_world(launch: DatedLaunch, sim: SimulationAssumptions) -> World:
         rounds=tuple(rounds),
         grid=grid,
         positions=truth.states_at(grid)[..., :3],
-        sensors=sensors_in_service(launch.day),
+        sensors=in_service,
+        sensor_assumptions=chosen,
+        hosts={s.name: host_of(s) for s in in_service.get("USA", ()) if isinstance(s, Radar)},
     )
 
 
@@ -200,7 +228,21 @@ def observe(world: World, *, seed: int, run: int) -> Observations:
     truth = _until(world.truth, stop)
     reports: dict[str, tuple[RadarReport, ...]] = {}
     cues: dict[str, tuple[LaunchCue, ...]] = {}
-    for party, sensors in world.sensors.items():
+    a = world.sensor_assumptions
+    up = up_in_run(world.sensors, a, seed=seed, launch=world.launch.key, run=run)
+    missed = {
+        rt.payload_id
+        for rt in world.rounds
+        if cue_missed(
+            rt.burnout_t - rt.launch_t,
+            a,
+            seed=seed,
+            launch=world.launch.key,
+            run=run,
+            index=rt.index,
+        )
+    }
+    for party, sensors in up.items():
         found: list[RadarReport] = []
         cued: list[LaunchCue] = []
         for sensor in sensors:
@@ -208,7 +250,11 @@ def observe(world: World, *, seed: int, run: int) -> Observations:
             if isinstance(sensor, Radar):
                 found.extend(r for r in sensor.observe(truth, rng) if r.t <= stop)
             else:
-                cued.extend(c for c in sensor.observe(truth, rng) if c.t <= stop)
+                cued.extend(
+                    c
+                    for c in sensor.observe(truth, rng)
+                    if c.t <= stop and c.truth_id not in missed
+                )
         reports[party] = tuple(sorted(found, key=lambda r: (r.t, r.sensor)))
         cues[party] = tuple(sorted(cued, key=lambda c: c.t))
     return Observations(reports=reports, cues=cues)
@@ -268,7 +314,8 @@ class LookScheduler:
         g = state.collapse(min_weight=PRUNE_WEIGHT)
         ahead = g.mean[:, :3] + g.mean[:, 3:6] * (report.t - g.t)[:, None]
         gap = np.linalg.norm(ahead - _position(report)[None], axis=1)
-        sigma = np.sqrt(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2))
+        # A covariance that lost positivity counts as unknown (zero sigma, no slack).
+        sigma = np.sqrt(np.maximum(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2), 0.0))
         near = gap <= np.maximum(self.near_m, 3.0 * sigma)
         if not np.any(near):
             return Mode.ACQUIRE
@@ -276,7 +323,7 @@ class LookScheduler:
         powered = float(tracker.predictor.powered_probability(state)[j])
         if powered >= 0.95:
             return Mode.BOOST
-        sigma_v = math.sqrt(float(np.trace(g.cov[j, 3:6, 3:6])))
+        sigma_v = math.sqrt(max(float(np.trace(g.cov[j, 3:6, 3:6])), 0.0))
         if powered > 0.05 or sigma_v > self.sim.settle_sigma_ms:
             return Mode.SETTLE
         return Mode.MAINTAIN
@@ -321,19 +368,31 @@ def stream(
     *,
     party: str,
     partners: Iterable[tuple[str, float]],
+    releasing_to: str | None = None,
 ) -> list[Arrival]:
     """What reaches ``party``'s tracker, as (arrival time, report or cue), arrival order.
 
-    ``partners`` are (originator, delay in seconds) of the report flows into ``party``.
+    ``partners`` are (originator, delay in seconds) of the report flows into ``party``;
+    each partner's reports are those it may release to ``party``
+    (:meth:`World.releasable`). With ``releasing_to`` the party's own reports are only
+    those it may release to that recipient (the picture its warnings to it rest on).
     Reports of objects other than the launch's missiles (spent stages) are left out.
     """
     follow = {r.payload_id for r in world.rounds}
     arrivals: list[Arrival] = []
-    for source, delay in [(party, 0.0), *partners]:
+    sources = [(party, 0.0, world.releasable(party, releasing_to))]
+    sources += [(o, d, world.releasable(o, party)) for o, d in partners]
+    for source, delay, names in sources:
         arrivals.extend(
-            (r.t + delay, r) for r in obs.reports.get(source, ()) if r.truth_id in follow
+            (r.t + delay, r)
+            for r in obs.reports.get(source, ())
+            if r.truth_id in follow and (names is None or r.sensor in names)
         )
-        arrivals.extend((cue.t + delay, cue) for cue in obs.cues.get(source, ()))
+        arrivals.extend(
+            (cue.t + delay, cue)
+            for cue in obs.cues.get(source, ())
+            if names is None or cue.sensor in names
+        )
     return sorted(arrivals, key=lambda a: (a[0], a[1].t, a[1].sensor))
 
 
@@ -353,8 +412,9 @@ def run_tracker(
     """Step ``tracker`` at every picture time with the looks ``scheduler`` passes of what
     has arrived; one snapshot per picture time."""
     tracks = tracker.empty()
-    snapshots = []
+    snapshots: list[TrackSet[MixtureBatch]] = []
     i = 0
+    stepped = -math.inf
     for now in grid.tolist():
         reports: list[RadarReport] = []
         cues: list[LaunchCue] = []
@@ -365,10 +425,31 @@ def run_tracker(
             else:
                 reports.append(item)
             i += 1
+        idle = not (reports or cues or tracks.pending)
+        if idle and (not len(tracks) or now - stepped < _HOUSEKEEPING_S):
+            snapshots.append(snapshots[-1] if snapshots else tracks)
+            continue
+        stepped = now
         chosen = scheduler.select(reports, tracks, tracker) if reports else []
         tracks = tracker.step(tracks, now=now, reports=chosen, cues=cues)
-        snapshots.append(tracks)
+        snapshots.append(_without_hold(tracker, tracks, now))
     return tuple(snapshots)
+
+
+def _without_hold(
+    tracker: Tracker[MixtureBatch], tracks: TrackSet[MixtureBatch], now: float
+) -> TrackSet[MixtureBatch]:
+    """The picture at ``now`` with nothing held back for reordering.
+
+    The tracker holds every report for its reorder window so that partners' late reports
+    are put back in order; but a partner's report measured before ``now - window`` has
+    already been processed, so what it still holds at ``now`` arrived on time and may be
+    processed at once for the picture (on a copy: the main run keeps its order). Without
+    this a party's own radar would wait for the slowest partner (docs/value.md §3).
+    """
+    if not tracks.pending or tracker.reorder_window_s <= 0.0:
+        return tracks
+    return tracker.step(tracks, now=now + tracker.reorder_window_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -487,7 +568,7 @@ def round_pictures(
         return tuple(RoundPicture.empty(n) for _ in world.rounds)
     gap = _distances(world, entries)
     nearest = np.min(gap, axis=0)
-    sigma = np.sqrt(np.max(np.linalg.eigvalsh(entries.cov[:, :3, :3]), axis=1))
+    sigma = np.sqrt(np.maximum(np.max(np.linalg.eigvalsh(entries.cov[:, :3, :3]), axis=1), 0.0))
     slack = np.maximum(_CLUSTER_M, 3.0 * sigma)
     ids = [obj.truth_id for obj in world.truth.objects]
     size = np.linalg.slogdet(entries.cov[:, :6, :6])[1]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def run_value(
     regimes: Sequence[Regime] | None = None,
     workers: int = 1,
     plots: bool = True,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ValueReport:
     """Run the regimes over ``launches`` (all dated launches by default) and report.
 
@@ -76,7 +79,15 @@ def run_value(
     if out_dir is not None and plots:
         _writable(out_dir)
         draw = MapRequest(out_dir=out_dir, regimes=tuple((r.key, r.title) for r in wanted))
-    results = run_launches(jobs, a.simulation, workers=max(1, workers), draw=draw)
+    results = run_launches(
+        jobs,
+        a.simulation,
+        workers=max(1, workers),
+        draw=draw,
+        sensors=a.sensors,
+        executor=executor,
+        progress=progress,
+    )
     report = ValueReport(results=tuple(results), regimes=wanted, assumptions=a, workers=workers)
     if out_dir is not None:
         report = write_report(report, out_dir, plots=plots)
@@ -99,20 +110,41 @@ def write_report(report: ValueReport, out_dir: Path, *, plots: bool = True) -> V
     try:
         drawn: dict[str, Path] = {}
         if plots:
-            from gsomia.analysis.plots import draw_map, draw_summaries, map_name
-
-            regimes = [(r.key, r.title) for r in report.regimes]
-            for result in report.results:
-                path = result.map_path or draw_map(
-                    result, out_dir / f"{map_name(result)}.png", regimes=regimes
-                )
-                drawn[map_name(result)] = path
-            drawn.update(
-                draw_summaries(report.results, out_dir, regimes=regimes, parties=report.parties)
-            )
+            drawn = _draw(report, out_dir)
         report = replace(report, plots=tuple(drawn.values()), json_path=out_dir / "value.json")
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=1, allow_nan=False)
         (out_dir / "value.json").write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write the report to {out_dir}: {exc}") from exc
     return report
+
+
+def _draw(report: ValueReport, out_dir: Path) -> dict[str, Path]:
+    """Every picture of the report, in reading order: the answer (dot-and-interval), a
+    swim-lane card per launch, the summaries, then the maps (an appendix)."""
+    from gsomia.analysis.charts import draw_headline, draw_timeline
+    from gsomia.analysis.plots import draw_map, draw_summaries, map_name
+    from gsomia.analysis.report import measures
+
+    regimes = [(r.key, r.label) for r in report.regimes]
+    ms = measures(report.assumptions)
+    fixes = [m for m in ms if m.fix >= 0]
+    drawn = {"headline": draw_headline(report, out_dir / "headline.png", measure=fixes[0].key)}
+    for result in report.results:
+        name = f"timeline-{result.launch.key}"
+        drawn[name] = draw_timeline(
+            result,
+            out_dir / f"{name}.png",
+            regimes=regimes,
+            parties=report.parties,
+            fix_labels=[m.label for m in fixes],
+        )
+    drawn.update(draw_summaries(report.results, out_dir, regimes=regimes, parties=report.parties))
+    for result in report.results:
+        path = result.map_path or draw_map(
+            result,
+            out_dir / f"{map_name(result)}.png",
+            regimes=[(r.key, r.title) for r in report.regimes],
+        )
+        drawn[map_name(result)] = path
+    return drawn

@@ -16,12 +16,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from gsomia.api.errors import TooManyRequests
 from gsomia.errors import IntegrityError
 from gsomia.services.audit import AuditReport, Check
 
-__all__ = ["AddressLimiter", "LedgerCheck", "Verification"]
+__all__ = [
+    "AddressLimiter",
+    "Buckets",
+    "LedgerCheck",
+    "SharedAddressLimiter",
+    "SharedRateLimiter",
+    "Verification",
+]
 
 #: Addresses remembered at most; past it, those whose budget is whole again are forgotten.
 _MAX_ADDRESSES = 10_000
@@ -62,6 +70,48 @@ class AddressLimiter:
         whole = [a for a in self._buckets if self._level(a, now) >= self._capacity]
         for address in whole:
             del self._buckets[address]
+
+
+class Buckets(Protocol):
+    """Token buckets shared by a node's worker processes (kept in its database)."""
+
+    def take(self, key: str, *, capacity: float, per_second: float) -> bool: ...
+    def spend(self, key: str, *, capacity: float, per_second: float) -> None: ...
+    def level(self, key: str, *, capacity: float, per_second: float) -> float: ...
+
+
+class SharedRateLimiter:
+    """The per-person request limit over shared buckets: ``per_minute`` requests."""
+
+    def __init__(self, buckets: Buckets, per_minute: int) -> None:
+        self._buckets = buckets
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
+
+    def take(self, who: str) -> None:
+        if not self._buckets.take(f"person:{who}", capacity=self._capacity, per_second=self._rate):
+            raise TooManyRequests(f"{who} has sent too many requests; slow down")
+
+
+class SharedAddressLimiter:
+    """:class:`AddressLimiter` over shared buckets."""
+
+    def __init__(self, buckets: Buckets, per_minute: int) -> None:
+        self._buckets = buckets
+        self._capacity = float(per_minute)
+        self._rate = per_minute / 60.0
+
+    def check(self, address: str) -> None:
+        level = self._buckets.level(
+            f"address:{address}", capacity=self._capacity, per_second=self._rate
+        )
+        if level < 1.0:
+            raise TooManyRequests(
+                "too many refused tokens from this address; wait a minute and try again"
+            )
+
+    def refused(self, address: str) -> None:
+        self._buckets.spend(f"address:{address}", capacity=self._capacity, per_second=self._rate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,16 +21,25 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
 from gsomia import __version__
+from gsomia.adapters.storage.sql import SqlStore
+from gsomia.adapters.storage.sql.rate_limits import SqlBuckets
 from gsomia.api._console_acts import MAX_UPLOAD_BYTES
 from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
 from gsomia.api._console_auth import PREFIX as CONSOLE
 from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
 from gsomia.api._idempotency import Idempotency
-from gsomia.api._throttle import AddressLimiter, LedgerCheck
+from gsomia.api._throttle import (
+    AddressLimiter,
+    LedgerCheck,
+    SharedAddressLimiter,
+    SharedRateLimiter,
+)
 from gsomia.api.console import SECURITY_HEADERS
 from gsomia.api.console import router as console_routes
 from gsomia.api.deps import NodeDep, PersonDep
 from gsomia.api.errors import TooManyRequests, handle_gsomia_error, handle_validation_error
+from gsomia.api.metrics import RequestMetrics, instrument
+from gsomia.api.metrics import router as metrics_routes
 from gsomia.api.registry import router as registry_routes
 from gsomia.api.schemas import (
     CheckSendIn,
@@ -83,13 +92,19 @@ class _RateLimiter:
 
 
 def create_app(
-    node: Node, *, limits: Limits | None = None, form_key: FormKey | None = None
+    node: Node,
+    *,
+    limits: Limits | None = None,
+    form_key: FormKey | None = None,
+    shared_limits: bool = False,
 ) -> FastAPI:
     """The user API of ``node``, with the web console under ``/console``.
 
     ``form_key`` binds the console's forms to their sessions; a node passes the one its
     master secret derives (:meth:`FormKey.from_master`), so that its forms survive a restart
-    and hold across workers. Without one, a key is drawn for this app alone.
+    and hold across workers. Without one, a key is drawn for this app alone. With
+    ``shared_limits`` the request limits are counted in the node's database, so that the
+    worker processes of one node share them (``gsomia node run --workers N``).
 
     Every request meets the edge first (:mod:`gsomia.api._edge`): its body is counted as it
     streams and refused past the limit (413) before anything parses it or looks at a token.
@@ -113,8 +128,16 @@ def create_app(
     app.state.node = node
     app.state.form_key = form_key or FormKey.drawn()
     app.state.auth = AuthService(node.ctx)
-    app.state.limiter = _RateLimiter(limits.requests_per_minute_per_person)
-    app.state.refusals = AddressLimiter(limits.failed_logins_per_minute_per_address)
+    per_person = limits.requests_per_minute_per_person
+    per_address = limits.failed_logins_per_minute_per_address
+    store = node.ctx.store
+    if shared_limits and isinstance(store, SqlStore):
+        buckets = SqlBuckets(store.engine)
+        app.state.limiter = SharedRateLimiter(buckets, per_person)
+        app.state.refusals = SharedAddressLimiter(buckets, per_address)
+    else:
+        app.state.limiter = _RateLimiter(per_person)
+        app.state.refusals = AddressLimiter(per_address)
     app.state.ledger_check = LedgerCheck(
         node.audit.verify_all,
         checkpoint=node.audit.latest_size,
@@ -130,6 +153,8 @@ def create_app(
     app.include_router(console_routes)
     app.include_router(taxii_router(node, max_content_length=limits.max_request_bytes))
     app.include_router(tlog_router(node))
+    app.include_router(metrics_routes)
+    instrument(node)
     return app
 
 
@@ -152,6 +177,7 @@ def _edges(app: FastAPI, node: Node, limits: Limits) -> None:
     )
     app.add_middleware(ResponseHeaders, prefix="", headers={_BANNER_HEADER: _BANNER})
     app.add_middleware(ResponseHeaders, prefix=CONSOLE, headers=SECURITY_HEADERS)
+    app.add_middleware(RequestMetrics)
 
 
 def _keyed_person(app: FastAPI, scope: Scope) -> str | None:

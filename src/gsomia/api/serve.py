@@ -133,15 +133,19 @@ def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     startup_timeout: float = 10.0,
+    reuse_port: bool = False,
 ) -> ServerHandle:
     """Serve ``app`` on a background thread; ``port=0`` picks a free port.
 
     With ``ssl_context`` the server speaks TLS (mutual when the context requires client
     certificates); with ``None`` it speaks plain HTTP, for the loopback user API.
 
+    With ``reuse_port`` several processes listen on the same port (``SO_REUSEPORT``: the
+    kernel spreads the connections over them; the workers of one node).
+
     Raises :class:`ConfigError` if the address cannot be bound or the server does not start.
     """
-    sock = _bind(host, port)
+    sock = _bind(host, port, reuse_port=reuse_port)
     server = uvicorn.Server(_config(app, ssl_context=ssl_context))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"gsomia-server-{port}", daemon=True
@@ -193,13 +197,15 @@ def _config(app: Any, *, ssl_context: ssl.SSLContext | None) -> uvicorn.Config:
     )
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP (not 0) so that asyncio disables Nagle on accepted connections; otherwise
     # a response written in two parts waits for the peer's delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
     except OSError as exc:
         sock.close()

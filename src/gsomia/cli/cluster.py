@@ -18,6 +18,9 @@ def up(
     store: Annotated[
         str, typer.Option(help="PostgreSQL URL (a schema per party); default SQLite.")
     ] = "",
+    workers: Annotated[
+        int, typer.Option(help="Worker processes per node (more than 1 needs --store).")
+    ] = 1,
     json_: JsonOpt = False,
 ) -> None:
     """Start JPN, KOR and USA nodes as separate processes on loopback."""
@@ -28,7 +31,7 @@ def up(
 
     os.umask(PRIVATE_UMASK)
 
-    nodes = start(dir_, store=store)
+    nodes = start(dir_, store=store, workers=workers)
     if json_:
         emit_json(
             [
@@ -73,8 +76,25 @@ node_app = typer.Typer(help="The node in a home directory.", no_args_is_help=Tru
 
 
 @node_app.command("run")
-def run(home: Annotated[Path, typer.Option(help="Node home directory.")]) -> None:
+def run(
+    home: Annotated[Path, typer.Option(help="Node home directory.")],
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes serving the node (more than 1 needs a PostgreSQL store); "
+            "one of them at a time runs delivery and witnessing."
+        ),
+    ] = 1,
+    worker: Annotated[
+        bool, typer.Option("--worker", hidden=True, help="Serve as one of several workers.")
+    ] = False,
+) -> None:
     """Serve the node: peer endpoint (mutual TLS), user API and delivery, until stopped."""
+    if workers != 1:
+        from gsomia.workers import run_workers
+
+        run_workers(home, workers)
+        return
     from gsomia.runtime import run_node
 
-    run_node(home)
+    run_node(home, worker=worker)

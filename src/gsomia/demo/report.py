@@ -43,6 +43,7 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0 2
 th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; }
 th { background: #f2f2f2; }
 img { max-width: 100%; border: 1px solid #ddd; margin: 6px 0; }
+.note { background: #f6f6f0; border-left: 4px solid #c9b458; padding: 6px 10px; margin: 8px 0; }
 .ok { color: #2b6b2b; font-weight: 600; } .bad { color: #b03030; font-weight: 600; }
 </style>"""
 _BANNER = (
@@ -102,13 +103,13 @@ def agreement_timeline_plot(
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
-        + "</tr>"
-        for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: Any) -> str:
+    """A table cell: escaped, its line breaks kept."""
+    return html.escape("" if value is None else str(value)).replace("\n", "<br>")
 
 
 def write_report(result: Any, library: AgreementLibrary) -> Path:
@@ -154,10 +155,10 @@ def write_report(result: Any, library: AgreementLibrary) -> Path:
 <h1>gsomia: the 2016–2023 timeline, replayed and measured</h1>
 <p>Three nodes (JPN, KOR, USA) replayed the timeline through the real workflows in
 {result.seconds:.0f} s. Every ledger verified: {verified}.</p>
-<h2>The agreements over time</h2>
-<img src="{timeline_png.name}" alt="agreement phases over time">
 <h2>What the agreements bought</h2>
 {value_html}
+<h2>The agreements over time</h2>
+<img src="{timeline_png.name}" alt="agreement phases over time">
 <h2>The timeline</h2>
 {_table(["date (UTC+9)", "step", "outcome", "rules", ""], steps)}
 <h2>Audit of every ledger</h2>
@@ -181,12 +182,60 @@ def _image(path: Path, out: Path) -> str:
 def _value_section(value: Any, out: Path) -> str:
     if value is None:
         return "<p>Not measured in this run.</p>"
+    sim = value.assumptions.simulation
+    runs = f"{len(value.results)} launches × {sim.runs} runs"
+    answers = "".join(f"<li>{html.escape(text)}</li>" for _, text in value.answers())
+    plots = {Path(p).stem: Path(p) for p in value.plots}
+    first = _image(plots["headline"], out) if "headline" in plots else ""
     columns = value.table_columns()
     rows = [[row.get(c) for c in columns] for row in value.table_rows()]
-    sentences = "".join(f"<li>{html.escape(s)}</li>" for s in value.sentences())
-    images = "".join(_image(Path(p), out) for p in value.plots)
-    note = (
-        "<p>Numbers come from the simulation (Monte Carlo, common random numbers); the "
-        "assumed latencies and the method are in <code>docs/value.md</code>.</p>"
+    checks = value.validation_rows()
+    check_cols = ["launch", "public record", "model", "criterion", "agrees", "source"]
+    cover_cols = ["missile", "party", "inside 95 % ellipse", "runs", "target met"]
+    cards = "".join(
+        f"<h4>{html.escape(name.removeprefix('timeline-'))}</h4>{_image(path, out)}"
+        for name, path in plots.items()
+        if name.startswith("timeline-")
     )
-    return note + _table(columns, rows) + f"<ul>{sentences}</ul>" + images
+    appendix = "".join(
+        _image(path, out)
+        for name, path in plots.items()
+        if name != "headline" and not name.startswith("timeline-")
+    )
+    sweep = _sweep_images(out)
+    return f"""
+<p><b>The answer</b> ({html.escape(runs)}; lead time = seconds before impact at which the
+party's predicted impact point came within 50 km for good; a fix never reached counts as 0;
+intervals are 95 % two-stage bootstrap intervals over launches and runs):</p>
+<ul>{answers}</ul>
+{first}
+<div class="note"><b>Assumptions on this page.</b> Channels: GSOMIA direct, full tracks,
+{value.assumptions.direct.delay_s:g} s; TISA through the US, tracks,
+{value.assumptions.hub.relay_s:g} s per hop plus {value.assumptions.hub.consent_s:g} s for the
+originator's consent; the 2023 link warning-level data (RT-1, RT-3)
+{value.assumptions.realtime.delay_s:g} s; US alliances raw reports 2 s, each US radar to its
+{html.escape(value.assumptions.sensors.us_radar_routing)} ally. Sensors with sources:
+<code>docs/assumptions.md</code> §4a; method: <code>docs/value.md</code>.</div>
+<h3>Every comparison (mean gain in lead time, s, [95 % interval]; {html.escape(runs)})</h3>
+{_table(columns, rows)}
+<h3>Sensitivity</h3>
+{sweep}
+<h3>The model against the public record</h3>
+{_table(check_cols, [[row[c] for c in check_cols] for row in checks])}
+<h3>Honest impact ellipses: coverage per missile class</h3>
+{_table(cover_cols, [[row[c] for c in cover_cols] for row in value.coverage_rows()])}
+<h3>Each launch: when each picture got there</h3>
+{cards}
+<h3>Appendix: errors over time and maps</h3>
+{appendix}
+"""
+
+
+def _sweep_images(out: Path) -> str:
+    found = sorted((out / "sweep").glob("*.png")) if (out / "sweep").is_dir() else []
+    if not found:
+        return (
+            "<p>Run <code>gsomia value sweep --out &lt;report&gt;/sweep</code> to add the "
+            "tornado charts and the direct × consent delay heat map here.</p>"
+        )
+    return "".join(_image(p, out) for p in found)

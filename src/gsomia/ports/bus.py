@@ -15,7 +15,13 @@ Contract for every adapter (in-process and NATS pass ``tests/conformance/test_bu
   subject, oldest first, before new ones; ``replay=False`` delivers only new ones.
 * Handlers run on the bus's own thread; a handler that raises does not stop delivery to
   others (the error is logged).
+* ``publish(..., msg_id=...)``: a message published again under an id the bus has seen
+  lately (a warning frame's id, published by two workers or after a redelivery) is
+  accepted and not delivered again (JetStream: ``Nats-Msg-Id`` in its duplicate window).
 * ``close`` stops deliveries and releases connections; it is idempotent.
+
+Durable consumers that resume where they stopped, with acknowledgements (at-least-once),
+are JetStream's: :meth:`gsomia.adapters.bus.nats.NatsBus.consume`.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ class Subscription(Protocol):
 class Bus(Protocol):
     """Publish and subscribe by subject."""
 
-    def publish(self, subject: str, payload: bytes) -> None: ...
+    def publish(self, subject: str, payload: bytes, *, msg_id: str | None = None) -> None: ...
 
     def subscribe(
         self, subject: str, handler: Callable[[bytes], None], *, replay: bool = False

@@ -106,6 +106,8 @@ class OutboxState(enum.StrEnum):
     DELIVERED = "delivered"
     DEAD = "dead"
     WITHDRAWN = "withdrawn"  # cancelled and blanked: it carried an item since destroyed
+    #: joined into a batched transfer (``batch`` names it), delivered with it
+    BATCHED = "batched"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +124,9 @@ class OutboxMessage:
     next_attempt_at: datetime | None = None
     last_error: str = ""
     seq: int = 0
+    #: The batched transfer this message was joined into; its own id when it must travel
+    #: alone (a batch carrying it was refused for good).
+    batch: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,6 +274,25 @@ class UnitOfWork(Protocol):
         self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
     ) -> None: ...
     def outbox_counts(self) -> dict[str, int]: ...
+    def outbox_depth(self) -> dict[str, dict[str, int]]:
+        """Messages not yet delivered (pending, batched, dead) by destination and state."""
+        ...
+
+    def join_batch(self, batch: OutboxMessage, members: Sequence[str]) -> None:
+        """Queue ``batch`` (a transfer carrying the items of ``members``) and mark the pending
+        ``members`` as joined into it; raises ConflictError, changing nothing, if any member
+        is no longer pending and unbatched."""
+        ...
+
+    def batch_members(self, batch_id: str) -> list[OutboxMessage]:
+        """The messages joined into the batched transfer ``batch_id``, in queue order."""
+        ...
+
+    def release_batch(self, batch_id: str, *, alone: bool) -> None:
+        """Put the members of ``batch_id`` back in the queue as pending (``alone``: each to
+        travel on its own from now on)."""
+        ...
+
     def inbox_reply(self, message_id: str, *, sender: str) -> bytes | None:
         """The reply stored for ``sender``'s message ``message_id``, if it was handled (the
         inbox is keyed by sender and id: one partner's ids never answer for another's)."""

@@ -79,6 +79,8 @@ class NodeContext:
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _agreements: AgreementLibrary | None = field(default=None, repr=False)
     _rulebook: Rulebook | None = field(default=None, repr=False)
+    #: Told of every decision the rulebook makes (the node's metrics count them).
+    on_decision: list[Callable[[Decision], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # Agreements: the files plus the notes exchanged ---------------------------------------
@@ -91,7 +93,7 @@ class NodeContext:
                 with self.store.read() as uow:
                     notes = uow.records(NOTE_KIND)
                 self._agreements = _with_notes(self.files, notes)
-                self._rulebook = Rulebook(self._agreements.agreements)
+                self._rulebook = _ObservedRulebook(self._agreements.agreements, self.on_decision)
             return self._agreements
 
     @property
@@ -100,7 +102,7 @@ class NodeContext:
         agreements = self.agreements
         with self._lock:
             if self._rulebook is None:
-                self._rulebook = Rulebook(agreements.agreements)
+                self._rulebook = _ObservedRulebook(agreements.agreements, self.on_decision)
             return self._rulebook
 
     def agreement(self, agreement_id: str) -> Agreement:
@@ -398,6 +400,24 @@ class NodeContext:
         return OutboxMessage(
             id=message.id, destination=destination, kind=kind.value, body=blob, created_at=now
         )
+
+
+class _ObservedRulebook(Rulebook):
+    """The rulebook, telling ``observers`` of each decision it makes."""
+
+    def __init__(
+        self,
+        agreements: Mapping[str, Agreement],
+        observers: Sequence[Callable[[Decision], None]],
+    ) -> None:
+        super().__init__(agreements)
+        self._observers = observers
+
+    def decide(self, act: Act, request: Any) -> Decision:
+        decision = super().decide(act, request)
+        for observe in self._observers:
+            observe(decision)
+        return decision
 
 
 class PartnerActRefused(PolicyDenied):

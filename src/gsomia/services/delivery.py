@@ -21,6 +21,7 @@ from gsomia.errors import ConflictError, GsomiaError, InputError, IntegrityError
 from gsomia.ports.store import InboxRecord, OutboxMessage, UnitOfWork
 from gsomia.ports.transport import PeerTransport
 from gsomia.records import ReceiptRecord
+from gsomia.services._batching import coalesce
 from gsomia.services.context import NodeContext, PartnerActRefused
 from gsomia.services.messages import Kind, Message, decode, encode
 
@@ -43,6 +44,9 @@ ReplyHandler = Callable[[UnitOfWork, OutboxMessage, Message], None]
 #: Handlers that keep their own transactions (see :meth:`Delivery.on_outside`).
 OutsideHandler = Callable[[Message], dict[str, Any]]
 OutsideReplyHandler = Callable[[OutboxMessage, Message], None]
+#: Told of each delivery: the partner, and how long each message it carried waited, in
+#: seconds from being queued to its receipt (a batch's members each count).
+DeliveredHook = Callable[[str, list[float]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,9 @@ class Delivery:
         self._outside: dict[Kind, OutsideHandler] = {}
         self._reply_handlers: dict[Kind, ReplyHandler] = {Kind.TRANSFER: self._keep_receipt}
         self._outside_replies: dict[Kind, OutsideReplyHandler] = {}
+        #: Join queued transfers for one partner and agreement into batched transfers.
+        self.batching = True
+        self.on_delivered: list[DeliveredHook] = []
 
     def on(self, kind: Kind, handler: Handler) -> None:
         """Handle incoming messages of ``kind`` with ``handler``."""
@@ -171,13 +178,22 @@ class Delivery:
         with self.ctx.store.read() as uow:
             return uow.outbox_counts()
 
+    def depth(self) -> dict[str, dict[str, int]]:
+        """Messages not yet delivered, by partner and state (pending, batched, dead)."""
+        with self.ctx.store.read() as uow:
+            return uow.outbox_depth()
+
     def pump(self, *, limit: int = 100, destination: str | None = None) -> PumpResult:
-        """Send up to ``limit`` due messages; returns how many were delivered or failed."""
+        """Send the first ``limit`` due messages, transfers for one partner and agreement
+        joined into batches (:mod:`gsomia.services._batching`); returns how many messages
+        were delivered or failed."""
         if self.transport is None:
             raise TransportError("this node has no transport to its partners")
         ctx = self.ctx
         with ctx.store.read() as uow:
             due = uow.due_messages(now=ctx.clock.now(), limit=limit, destination=destination)
+        if self.batching and len(due) > 1:
+            due = coalesce(ctx, due)
         delivered = failed = 0
         for message in due:
             if self._deliver(message):
@@ -228,7 +244,13 @@ class Delivery:
         with ctx.store.unit_of_work() as uow:
             if handler is not None:
                 handler(uow, message, reply)
+            members = uow.batch_members(message.id) if message.kind == Kind.TRANSFER else []
             uow.mark_delivered([message.id])
+        if self.on_delivered:
+            now = ctx.clock.now()
+            waited = [(now - m.created_at).total_seconds() for m in members or [message]]
+            for hook in self.on_delivered:
+                hook(message.destination, waited)
         return True
 
     def _retry(self, message: OutboxMessage, exc: Exception, *, dead: bool = False) -> None:
@@ -259,3 +281,7 @@ class Delivery:
                 error=f"{type(exc).__name__}: {exc}",
                 dead=dead,
             )
+            if dead and message.kind == Kind.TRANSFER.value:
+                # A batch refused for good: its members travel alone, so one bad item
+                # does not take the others down with it.
+                uow.release_batch(message.id, alone=True)

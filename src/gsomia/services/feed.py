@@ -51,7 +51,7 @@ from gsomia.services.context import NodeContext
 from gsomia.services.custody import CustodyService, Provision
 from gsomia.warning.tracking.sharing import SharedWarning
 
-__all__ = ["BUNDLE_MAGIC", "STREAM_PURPOSE", "FeedService", "Stream"]
+__all__ = ["BUNDLE_MAGIC", "STREAM_PURPOSE", "FeedService", "Stream", "frame_id"]
 
 _logger = logging.getLogger(__name__)
 
@@ -343,6 +343,7 @@ class FeedService:
         onward: dict[str, list[bytes]] = {}
         opened: list[SharedWarning] = []
         labels: list[Label] = []
+        frame_ids: list[str] = []
         for frame in frames:
             route = self._routes.get(frame[35:67]) if len(frame) > 67 else None
             if route is None or self.ctx.party not in route[1:]:
@@ -353,6 +354,7 @@ class FeedService:
                 if got is not None:
                     opened.append(got[0])
                     labels.append(got[1])
+                    frame_ids.append(frame_id(frame))
             elif self._may_relay(frame[35:67]):
                 onward.setdefault(route[route.index(self.ctx.party) + 1], []).append(frame)
             else:
@@ -360,14 +362,14 @@ class FeedService:
         for destination, relayed in onward.items():
             self._send(destination, relayed)
             self.counts["relayed"] += len(relayed)
-        for warning, label in zip(opened, labels, strict=True):
+        for warning, label, fid in zip(opened, labels, frame_ids, strict=True):
             for sink in self._sinks:
                 sink(warning, now)
             if self.bus is not None:
                 sealed = seal_local(
                     keyring=self.ctx.keyring, purpose=self.subject, payload=_encode(warning)
                 )
-                self.bus.publish(self.subject, sealed)
+                self.bus.publish(self.subject, sealed, msg_id=fid)
             self._hold([warning], label, now)
         self.counts["received"] += len(opened)
         return b"ok"
@@ -473,6 +475,12 @@ def _floor_of(state: FrameState) -> FrameFloor:
         epoch=state.epoch,
         floor=state.value,
     )
+
+
+def frame_id(frame: bytes) -> str:
+    """A warning frame's id: its header (the pair's keys, stream, epoch and sequence
+    number, which never repeat), in hex; the bus de-duplicates by it."""
+    return frame[:35].hex()
 
 
 def _encode(warning: SharedWarning) -> bytes:

@@ -117,8 +117,12 @@ def sender_of(blob: bytes) -> tuple[str, str]:
     return doc.signer, doc.agreement_id
 
 
-def decode(keyring: Keyring, blob: bytes, *, now: datetime | None = None) -> Message:
-    """Verify and parse a message addressed to this node.
+def decode(
+    keyring: Keyring, blob: bytes, *, now: datetime | None = None, outgoing: bool = False
+) -> Message:
+    """Verify and parse a message addressed to this node, or with ``outgoing`` one this
+    node signed itself (its outbox: the delivery pump re-reads what it queued, signature
+    checked, before it joins transfers into one).
 
     Raises :class:`IntegrityError` if the signature, signer, recipient or time do not hold,
     :class:`InputError` if the body is malformed.
@@ -144,7 +148,10 @@ def decode(keyring: Keyring, blob: bytes, *, now: datetime | None = None) -> Mes
         raise InputError("malformed message: unknown format")
     if message.sender != doc.signer or message.agreement_id != doc.agreement_id:
         raise IntegrityError("the message was not signed by its sender under its agreement")
-    if message.recipient != keyring.party:
+    if outgoing:
+        if message.sender != keyring.party:
+            raise IntegrityError(f"the message is from {message.sender}, not this node")
+    elif message.recipient != keyring.party:
         raise IntegrityError(
             f"the message is addressed to {message.recipient}, not {keyring.party}"
         )

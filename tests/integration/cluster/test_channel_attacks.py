@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from cluster_api import Api
 
-from conftest import Api
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cluster_api import Api
 
-from conftest import Api
 from gsomia.cluster import down, up
 
 pytestmark = pytest.mark.cluster

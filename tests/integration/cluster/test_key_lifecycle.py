@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cluster_api import Api
 
-from conftest import Api
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.agreement_files import load_library
 from gsomia.cluster import down, start_node, stop_node, up

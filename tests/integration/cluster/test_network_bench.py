@@ -10,8 +10,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from cluster_api import Api
 
-from conftest import Api
 from gsomia.bootstrap import open_node
 from gsomia.crypto import MasterSecret
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cluster_api import Api
 
-from conftest import Api
 from gsomia.cluster import down, start_node, stop_node, up
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]

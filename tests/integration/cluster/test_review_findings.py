@@ -14,8 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from conftest import Api
+from cluster_api import Api
 
 pytestmark = pytest.mark.cluster
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
+from cluster_api import Api
 
-from conftest import Api
 from gsomia.services.auth import _token_id
 
 pytestmark = pytest.mark.cluster

@@ -8,43 +8,23 @@ opens nothing with the node's keyring.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from gsomia.crypto import Envelope, ItemKey, KeyKind, open_stored
 from gsomia.errors import IntegrityError
-from workflow_support import World, build_on, ledger_events, official
+from pg_support import postgres_world
+from workflow_support import World, ledger_events, official
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
 def pg_world(postgres_url: str) -> Iterator[World]:
-    tag = uuid.uuid4().hex[:10]
-    schemas = {p: f"ke_{p.lower()}_{tag}" for p in ("JPN", "KOR")}
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        for schema in schemas.values():
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    joiner = "&" if "?" in postgres_url else "?"
-    urls = {
-        p: f"{postgres_url}{joiner}options={quote(f'-csearch_path={s}')}"
-        for p, s in schemas.items()
-    }
-    world = build_on(urls)
-    try:
+    with postgres_world(postgres_url, ("JPN", "KOR")) as world:
         yield world
-    finally:
-        for node in world.nodes.values():
-            node.ctx.store.close()
-        with admin.begin() as conn:
-            for schema in schemas.values():
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def wal_holds(postgres_url: str, data: bytes) -> bool | None:

@@ -35,13 +35,15 @@ def test_terminating_the_gsomia_in_the_data_moves_the_numbers(tmp_path: Path) ->
     after = run_value(lapsed, [LAUNCH], runs=1, regimes=actual)
     flows_before = before.results[0].sharing["actual"].warnings_into("JPN")
     flows_after = after.results[0].sharing["actual"].warnings_into("JPN")
-    assert [f.agreement_id for f in flows_before] == ["jpn-kor-gsomia"]
-    assert [f.agreement_id for f in flows_after] == ["tisa"]
+    assert [f.agreement_id for f in flows_before if f.originator == "KOR"] == [
+        "jpn-kor-gsomia",
+        "tisa",
+    ]
+    assert [f.agreement_id for f in flows_after if f.originator == "KOR"] == ["tisa"]
     for party in ("JPN", "KOR"):
         (a,) = before.results[0].scores[("actual", party)][0]
         (b,) = after.results[0].scores[("actual", party)][0]
-        assert a.shared_fraction > 0.0
-        assert b.shared_fraction == 0.0
+        assert a.shared_fraction > b.shared_fraction
         assert not np.allclose(a.error_m, b.error_m, equal_nan=True)
         # Each side's own sensors saw the same thing: the first track does not move.
         assert a.first_track_s == b.first_track_s

@@ -17,6 +17,8 @@ import pytest
 from matplotlib.image import imread
 
 from gsomia.agreement_files import load_library
+from gsomia.analysis.assumptions import load_assumptions
+from gsomia.analysis.regimes import Flow
 from gsomia.analysis.report import VALUE_FORMAT, ValueReport
 from gsomia.analysis.value import run_value
 
@@ -27,7 +29,15 @@ RUNS = 3
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> ValueReport:
     out = tmp_path_factory.mktemp("value-report")
-    return run_value(load_library([]), [LAUNCH], runs=RUNS, out_dir=out)
+    # Without the FPS-3 Kai sites (an assumption the validation table tests against the
+    # 2019 record): Japan's FPS-5s and one ship, as the 2019 reports describe.
+    a = load_assumptions().with_sensors(fps3_kai=False, cue_miss_probability=0.0)
+    a = a.with_simulation(parties=("JPN", "KOR"))
+    return run_value(load_library([]), [LAUNCH], runs=RUNS, out_dir=out, assumptions=a)
+
+
+def _from_rok(flows: tuple[Flow, ...], agreement: str | None = None) -> list[Flow]:
+    return [f for f in flows if f.originator == "KOR" and agreement in (None, f.agreement_id)]
 
 
 def _first(report: ValueReport, regime: str, party: str, r: int) -> list[float]:
@@ -45,7 +55,7 @@ def test_japan_tracks_the_second_missile_only_when_rok_data_reach_it(report: Val
     # Alone, or with ROK warnings that need the US DoD and the ROK's consent (TISA only),
     # Japan never holds a track on the second missile before it lands.
     assert all(math.isinf(t) for t in _first(report, "alone", "JPN", 1))
-    tisa = result.sharing["tisa-only"].warnings_into("JPN")
+    tisa = _from_rok(result.sharing["tisa-only"].warnings_into("JPN"))
     assert tisa and tisa[0].delay_s > flight
     assert all(math.isinf(t) for t in _first(report, "tisa-only", "JPN", 1))
     # With the 2023 real-time link it holds one within seconds of the ROK.
@@ -53,7 +63,8 @@ def test_japan_tracks_the_second_missile_only_when_rok_data_reach_it(report: Val
     assert all(math.isfinite(t) for t in link)
     assert all(j <= k + 15.0 for j, k in zip(link, rok, strict=True))
     # Under the GSOMIA the ROK's data arrive after the channel's delay, never before.
-    delay = result.sharing["gsomia"].warnings_into("JPN")[0].delay_s
+    (direct,) = _from_rok(result.sharing["gsomia"].warnings_into("JPN"), "jpn-kor-gsomia")
+    delay = direct.delay_s
     for j, k in zip(_first(report, "gsomia", "JPN", 1), rok, strict=True):
         assert math.isinf(j) or j >= k + delay
 
@@ -66,7 +77,7 @@ def test_rok_data_bring_japan_s_first_track_on_the_first_missile_forward(
     link = _first(report, "link", "JPN", 0)
     assert all(math.isfinite(t) for t in link)
     assert all(a > b + 30.0 for a, b in zip(alone, link, strict=True))
-    assert report.results[0].sharing["link"].warnings_into("KOR")[0].originator == "JPN"
+    assert "JPN" in {f.originator for f in report.results[0].sharing["link"].warnings_into("KOR")}
 
 
 @pytest.mark.slow

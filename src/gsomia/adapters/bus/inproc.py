@@ -15,6 +15,8 @@ __all__ = ["InProcessBus"]
 
 _logger = logging.getLogger(__name__)
 _HISTORY = 10_000
+#: Message ids remembered for de-duplication.
+_IDS = 100_000
 
 
 @dataclass
@@ -34,15 +36,23 @@ class InProcessBus:
 
     _subs: list[_Sub] = field(default_factory=list)
     _history: dict[str, deque[bytes]] = field(default_factory=dict)
+    _ids: dict[str, None] = field(default_factory=dict)
     _queue: queue.Queue[tuple[_Sub | None, bytes]] = field(default_factory=queue.Queue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
     _closed: bool = False
 
-    def publish(self, subject: str, payload: bytes) -> None:
+    def publish(self, subject: str, payload: bytes, *, msg_id: str | None = None) -> None:
         with self._lock:
             if self._closed:
                 raise TransportError("the bus is closed")
+            if msg_id is not None:
+                key = f"{subject}\0{msg_id}"
+                if key in self._ids:
+                    return
+                self._ids[key] = None
+                if len(self._ids) > _IDS:
+                    del self._ids[next(iter(self._ids))]
             self._history.setdefault(subject, deque(maxlen=_HISTORY)).append(payload)
             targets = [s for s in self._subs if s.active and s.subject == subject]
             for sub in targets:

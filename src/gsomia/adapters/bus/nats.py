@@ -23,18 +23,25 @@ from urllib.parse import urlsplit
 
 import nats
 from nats.errors import Error as NatsError
-from nats.js.api import DeliverPolicy, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
 from gsomia.errors import ConfigError, TransportError
 
-__all__ = ["DEFAULT_RETENTION", "NatsBus", "check_connection"]
+__all__ = ["DEFAULT_RETENTION", "Consumer", "NatsBus", "check_connection"]
 
 #: How long the stream keeps a message by default.
 DEFAULT_RETENTION = timedelta(minutes=15)
 
 _logger = logging.getLogger(__name__)
 T = TypeVar("T")
+#: A durable consumer's handler: the message id (``Nats-Msg-Id``, else the stream
+#: sequence) and the payload. Returning acknowledges; raising asks for a redelivery.
+Consumer = Callable[[str, bytes], None]
+#: How long JetStream waits for an acknowledgement before it delivers again.
+_ACK_WAIT = 5.0
+#: A durable consumer nobody reads for this long is removed by the server.
+_INACTIVE = timedelta(hours=24)
 
 
 class _NatsSubscription:
@@ -138,9 +145,10 @@ class NatsBus:
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(self._timeout)
 
-    def publish(self, subject: str, payload: bytes) -> None:
+    def publish(self, subject: str, payload: bytes, *, msg_id: str | None = None) -> None:
+        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         try:
-            self._run(self._js.publish(subject, payload, stream=self._stream))
+            self._run(self._js.publish(subject, payload, stream=self._stream, headers=headers))
         except (NatsError, OSError, TimeoutError) as exc:
             raise TransportError(f"NATS did not accept a message on {subject}: {exc}") from exc
 
@@ -167,6 +175,60 @@ class NatsBus:
         except (NatsError, OSError, TimeoutError) as exc:
             raise TransportError(f"cannot subscribe to {subject}: {exc}") from exc
         return _NatsSubscription(self, sub)
+
+    def consume(
+        self,
+        subject: str,
+        handler: Consumer,
+        *,
+        durable: str,
+        replay: bool = False,
+        ack_wait: float = _ACK_WAIT,
+    ) -> _NatsSubscription:
+        """Read ``subject`` through the durable consumer ``durable``: at least once, each
+        message acknowledged when ``handler`` returns (redelivered after ``ack_wait`` s, or
+        at once, when it raises). The server keeps the consumer's place, so a consumer that
+        comes back under the same name (another process, after a restart) resumes after
+        the last message it acknowledged. A new consumer starts at the oldest message the
+        stream holds with ``replay``, else at the next one. Several consumers each get every
+        message; de-duplicate by the id (a redelivery carries the same one)."""
+
+        async def deliver(msg: Any) -> None:
+            headers = msg.headers or {}
+            msg_id = headers.get("Nats-Msg-Id") or f"seq:{msg.metadata.sequence.stream}"
+            try:
+                handler(msg_id, msg.data)
+            except Exception:  # redelivered; a subscriber's bug must not stop the others
+                _logger.exception("a durable consumer %s on %s failed", durable, subject)
+                await msg.nak()
+                return
+            await msg.ack()
+
+        config = ConsumerConfig(
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=ack_wait,
+            deliver_policy=DeliverPolicy.ALL if replay else DeliverPolicy.NEW,
+            filter_subject=subject,
+            inactive_threshold=_INACTIVE.total_seconds(),
+        )
+        try:
+            sub = self._run(
+                self._js.subscribe(
+                    subject,
+                    cb=deliver,
+                    durable=durable,
+                    manual_ack=True,
+                    stream=self._stream,
+                    config=config,
+                )
+            )
+        except (NatsError, OSError, TimeoutError) as exc:
+            raise TransportError(f"cannot consume {subject} as {durable}: {exc}") from exc
+        return _NatsSubscription(self, sub)
+
+    def delete_consumer(self, durable: str) -> None:
+        """Remove a durable consumer and its place in the stream."""
+        self._run(self._js.delete_consumer(self._stream, durable))
 
     def retention(self) -> timedelta:
         """How long the stream keeps a message, as the server reports it."""

@@ -113,7 +113,11 @@ class DuplicateDeleter:
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
             d = g.mean[i, :6] - g.mean[j, :6]
             s = g.cov[i, :6, :6] + g.cov[j, :6, :6]
-            if float(d @ np.linalg.solve(s, d)) <= self.max_d2:
+            try:
+                d2 = float(d @ np.linalg.solve(s, d))
+            except np.linalg.LinAlgError:
+                continue  # a singular pair cannot be judged the same track
+            if d2 <= self.max_d2:
                 younger = i if hits[old[i]] < hits[old[j]] else j
                 mask[old[younger]] = True
         return mask

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from gsomia.adapters.storage.sql import tables as t
+from gsomia.errors import ConflictError
 from gsomia.ports.store import InboxRecord, OutboxMessage, OutboxState
 
 __all__ = ["OutboxMethods", "chunks"]
@@ -50,6 +51,7 @@ class OutboxMethods:
                         "attempts": m.attempts,
                         "next_attempt_at": m.next_attempt_at or m.created_at,
                         "last_error": m.last_error,
+                        "batch": m.batch,
                     }
                     for m in messages
                 ],
@@ -76,6 +78,62 @@ class OutboxMethods:
                 .where(t.outbox.c.id.in_(chunk), t.outbox.c.state != OutboxState.WITHDRAWN.value)
                 .values(state=OutboxState.DELIVERED.value)
             )
+            # What was joined into a delivered batch was delivered with it.
+            self._conn.execute(
+                update(t.outbox)
+                .where(
+                    t.outbox.c.batch.in_(chunk),
+                    t.outbox.c.state == OutboxState.BATCHED.value,
+                )
+                .values(state=OutboxState.DELIVERED.value)
+            )
+
+    def join_batch(self, batch: OutboxMessage, members: Sequence[str]) -> None:
+        self.enqueue_many([batch])
+        joined = 0
+        for chunk in chunks(list(members), 500):
+            done = self._conn.execute(
+                update(t.outbox)
+                .where(
+                    t.outbox.c.id.in_(chunk),
+                    t.outbox.c.state == OutboxState.PENDING.value,
+                    t.outbox.c.batch.is_(None),
+                )
+                .values(state=OutboxState.BATCHED.value, batch=batch.id)
+            )
+            joined += done.rowcount
+        if joined != len(members):
+            raise ConflictError("a queued transfer changed while it was being batched")
+
+    def batch_members(self, batch_id: str) -> list[OutboxMessage]:
+        q = (
+            select(t.outbox)
+            .where(t.outbox.c.batch == batch_id, t.outbox.c.id != batch_id)
+            .order_by(t.outbox.c.seq)
+        )
+        return [_outbox(r) for r in self._conn.execute(q)]
+
+    def release_batch(self, batch_id: str, *, alone: bool) -> None:
+        self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.batch == batch_id, t.outbox.c.state == OutboxState.BATCHED.value)
+            .values(
+                state=OutboxState.PENDING.value,
+                batch=t.outbox.c.id if alone else None,
+            )
+        )
+
+    def outbox_depth(self) -> dict[str, dict[str, int]]:
+        waiting = [OutboxState.PENDING.value, OutboxState.BATCHED.value, OutboxState.DEAD.value]
+        q = (
+            select(t.outbox.c.destination, t.outbox.c.state, func.count())
+            .where(t.outbox.c.state.in_(waiting))
+            .group_by(t.outbox.c.destination, t.outbox.c.state)
+        )
+        out: dict[str, dict[str, int]] = {}
+        for destination, state, n in self._conn.execute(q):
+            out.setdefault(str(destination), {})[str(state)] = int(n)
+        return out
 
     def mark_retry(
         self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
@@ -132,6 +190,23 @@ class OutboxMethods:
 
     def withdraw(self, message_ids: Sequence[str]) -> int:
         withdrawn = 0
+        # A batch not yet delivered that carries a withdrawn message is withdrawn too, and
+        # its other members go back to the queue to be batched again without it.
+        batches: set[str] = set()
+        for chunk in chunks(list(message_ids), 500):
+            q = select(t.outbox.c.batch).where(
+                t.outbox.c.id.in_(chunk),
+                t.outbox.c.state == OutboxState.BATCHED.value,
+                t.outbox.c.batch.is_not(None),
+            )
+            batches.update(str(b) for (b,) in self._conn.execute(q))
+        for batch_id in sorted(batches):
+            self._conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id == batch_id)
+                .values(body=b"", state=OutboxState.WITHDRAWN.value, next_attempt_at=None)
+            )
+            self.release_batch(batch_id, alone=False)
         for chunk in chunks(list(message_ids), 500):
             done = self._conn.execute(
                 update(t.outbox)
@@ -163,4 +238,5 @@ def _outbox(r: Any) -> OutboxMessage:
         next_attempt_at=r.next_attempt_at,
         last_error=r.last_error,
         seq=r.seq,
+        batch=r.batch,
     )

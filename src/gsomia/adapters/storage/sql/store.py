@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -128,6 +129,13 @@ class SqlStore:
         self._on_enqueued: list[Callable[[], None]] = []
         self._purge_owed = False
         self._seals: StateSeals | None = None
+        # SQLite has one writer at a time; its busy handler makes waiters poll with growing
+        # sleeps, so under many concurrent writers one of them can wait for seconds. The
+        # writers of this process queue on a lock instead, and are woken as soon as it is
+        # free. PostgreSQL writes concurrently.
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     def seal_with(self, seals: StateSeals) -> None:
         """Seal and check the registry, items, labels and workflow records with ``seals``
@@ -172,7 +180,7 @@ class SqlStore:
         claim = rk.CURRENT_CLAIM.get()
         pending = claim if claim is not None and not claim.recorded else None
         try:
-            with self._engine.begin() as conn:
+            with self._writer, self._engine.begin() as conn:
                 uow = self._uow(conn)
                 yield uow
                 uow.sealer.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -166,7 +167,10 @@ outbox = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", _TS),
     Column("last_error", Text, nullable=False),
+    # The batched transfer a queued transfer was joined into (revision 0008).
+    Column("batch", _ID),
     Index("ix_outbox_due", "state", "next_attempt_at"),
+    Index("ix_outbox_batch", "batch"),
 )
 
 # Keyed by (sender, id): a message id is its sender's, not unique across partners (0003).
@@ -229,4 +233,14 @@ request_keys = Table(
     Column("media_type", String(100), nullable=False),
     Column("answer", LargeBinary, nullable=False),
     Index("ix_request_keys_created", "created_at"),
+)
+
+# Token buckets of the request limits, shared by the worker processes of a node (0009).
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
 )
