@@ -71,7 +71,7 @@ def hkdf(*, secret: bytes, salt: bytes, info: bytes, length: int = KEY_SIZE) -> 
 
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     """HMAC-SHA-256 (RFC 2104)."""
-    return hmac.new(key, message, hashlib.sha256).digest()
+    return hmac.digest(key, message, hashlib.sha256)
 
 
 def signing_key(seed: bytes) -> Ed25519PrivateKey:

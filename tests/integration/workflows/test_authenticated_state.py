@@ -147,6 +147,21 @@ def test_a_deleted_registration_cannot_be_put_back(world: World) -> None:
     assert ("registrations", "kor-low/kor-hq", "restored") in findings(kor)
 
 
+def test_a_registration_deleted_outside_the_node_is_refused(world: World) -> None:
+    """A keyed read of a person holds their registrations to the journal, all in one query
+    of the journal: the row of one registration gone from the store is refused."""
+    kor = world["KOR"]
+    write(kor, delete(t.registrations).where(t.registrations.c.person_id == "kor-low"))
+
+    def read_person() -> object:
+        with kor.ctx.store.read() as uow:
+            return uow.person("kor-low")
+
+    error = refused(read_person)
+    assert (error.table, error.key) == ("registrations", "kor-low/kor-hq")
+    assert "deleted outside the node" in error.finding
+
+
 def test_a_minted_token_does_not_authenticate(world: World) -> None:
     jpn = world["JPN"]
     auth = AuthService(jpn.ctx)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql.outbox import chunks
@@ -48,6 +48,20 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
 TABLES = {name: getattr(t, name) for name in SEALED_TABLES}
 _BOOLEAN = frozenset({"purpose_lapsed"})
 _J = t.state_journal.c
+
+#: The journal's writes of chosen keys of one table, and of the keys under a prefix: built
+#: once, so a keyed read pays for executing them, not for building them again.
+_WRITES_OF = select(_J.key, _J.version, _J.seq, _J.seal).where(
+    _J.tbl == bindparam("tbl"), _J.key.in_(bindparam("keys", expanding=True))
+)
+_WRITES_UNDER = select(_J.key, _J.version, _J.seq, _J.seal).where(
+    _J.tbl == bindparam("tbl"), _J.key.like(bindparam("pattern"), escape="/")
+)
+
+
+def starting(prefix: str) -> str:
+    """The LIKE pattern (escape character ``/``) of the values that start with ``prefix``."""
+    return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
 def identity(table: str, row: Mapping[Any, Any]) -> tuple[str, int]:
@@ -116,6 +130,26 @@ def _after(table: str, after: tuple[str, int]) -> Any:
             and_(c.kind == kind, c.id == record_id, c.version > version),
         )
     return c.id > key
+
+
+def _keep_newest(found: dict[str, tuple[int, int, Any]], rows: Iterable[Any]) -> None:
+    """Keep in ``found``, for each key, the journal row of the highest (version, seq)."""
+    for key, version, seq, seal in rows:
+        last = found.get(key)
+        if last is None or (last[0], last[1]) < (version, seq):
+            found[key] = (version, seq, seal)
+
+
+def _writes(table: str, found: Mapping[str, tuple[int, int, Any]]) -> dict[str, StateWrite]:
+    return {
+        key: StateWrite(
+            table=table,
+            key=key,
+            version=version,
+            seal=bytes(seal) if seal is not None else None,
+        )
+        for key, (version, _, seal) in found.items()
+    }
 
 
 @dataclass
@@ -197,13 +231,21 @@ class Sealer:
             self.fail(table, key, version, str(exc))
         return row
 
-    def fresh(self, table: str, rows: Sequence[Mapping[Any, Any]]) -> None:
+    def fresh(
+        self,
+        table: str,
+        rows: Sequence[Mapping[Any, Any]],
+        newest: Mapping[str, StateWrite] | None = None,
+    ) -> None:
         """Each of ``rows`` is the newest write the journal knows of its row (a keyed read:
         a row deleted from the store, or rolled back to an older sealed version, is
-        refused); raises :class:`StateTampered`."""
+        refused); raises :class:`StateTampered`. ``newest``, when given, is what
+        :meth:`newest` or :meth:`newest_under` answered in this unit of work for keys that
+        include every one of ``rows``."""
         if not rows:
             return
-        newest = self.newest(table, [identity(table, r)[0] for r in rows])
+        if newest is None:
+            newest = self.newest(table, [identity(table, r)[0] for r in rows])
         for row in rows:
             key, version = identity(table, row)
             last = newest.get(key)
@@ -213,37 +255,27 @@ class Sealer:
     def newest(self, table: str, keys: Iterable[str]) -> dict[str, StateWrite]:
         """The newest journaled write of each of ``keys`` (this unit of work's included)."""
         wanted = set(keys)
-        out: dict[str, tuple[int, int, StateWrite]] = {}
+        found: dict[str, tuple[int, int, Any]] = {}
         for chunk in chunks(sorted(wanted), 500):
-            q = select(_J.key, _J.version, _J.seq, _J.seal).where(
-                _J.tbl == table, _J.key.in_(chunk)
-            )
-            for r in self.conn.execute(q):
-                rank = (r.version, r.seq)
-                if r.key not in out or out[r.key][:2] < rank:
-                    write = StateWrite(
-                        table=table,
-                        key=r.key,
-                        version=r.version,
-                        seal=bytes(r.seal) if r.seal is not None else None,
-                    )
-                    out[r.key] = (r.version, r.seq, write)
-        newest = {key: write for key, (_, _, write) in out.items()}
+            _keep_newest(found, self.conn.execute(_WRITES_OF, {"tbl": table, "keys": chunk}))
+        newest = _writes(table, found)
         for (tbl, key), write in self.pending.items():
             if tbl == table and key in wanted:
                 newest[key] = write
         return newest
 
     def newest_under(self, table: str, prefix: str) -> dict[str, StateWrite]:
-        """The newest journaled write of each key of ``table`` that starts with ``prefix``."""
-        q = (
-            select(_J.key)
-            .where(_J.tbl == table, _J.key.startswith(prefix, autoescape=True))
-            .distinct()
+        """The newest journaled write of each key of ``table`` that starts with ``prefix``
+        (this unit of work's included)."""
+        found: dict[str, tuple[int, int, Any]] = {}
+        _keep_newest(
+            found, self.conn.execute(_WRITES_UNDER, {"tbl": table, "pattern": starting(prefix)})
         )
-        keys = [str(k) for k in self.conn.execute(q).scalars()]
-        keys += [key for (tbl, key) in self.pending if tbl == table and key.startswith(prefix)]
-        return self.newest(table, keys)
+        newest = _writes(table, found)
+        for (tbl, key), write in self.pending.items():
+            if tbl == table and key.startswith(prefix):
+                newest[key] = write
+        return newest
 
     def fail(self, table: str, key: str, version: int, finding: str) -> NoReturn:
         """Note and raise a row that failed its check."""
