@@ -54,8 +54,9 @@ class Decision:
 def combine(act: str, decisions: Iterable[Decision]) -> Decision:
     """All-of: allowed only if every decision allows; an empty all-of denies (fail closed).
 
-    A denial cites only the failing rules and joins their reasons; an allowance cites every
-    rule that was consulted and carries all obligations.
+    A denial cites only the failing rules and joins their reasons, each reason once (the same
+    rule under several agreements gives the same sentence); an allowance cites every rule
+    that was consulted and carries all obligations.
     """
     items = list(decisions)
     if not items:
@@ -66,10 +67,10 @@ def combine(act: str, decisions: Iterable[Decision]) -> Decision:
     chosen = denied or items
     rule_ids = tuple(dict.fromkeys(r for d in chosen for r in d.rule_ids))
     if denied:
-        reason = " ".join(_sentence(d.reason) for d in denied)
+        reason = " ".join(dict.fromkeys(_sentence(d.reason) for d in denied))
         return Decision(act=act, allowed=False, rule_ids=rule_ids, reason=reason)
     obligations = tuple(dict.fromkeys(o for d in items for o in d.obligations))
-    reason = " ".join(_sentence(d.reason) for d in items)
+    reason = " ".join(dict.fromkeys(_sentence(d.reason) for d in items))
     return Decision(
         act=act, allowed=True, rule_ids=rule_ids, reason=reason, obligations=obligations
     )

@@ -395,3 +395,13 @@ def test_an_empty_all_of_denies() -> None:
 def test_a_denial_cites_only_the_failing_rules() -> None:
     d = combine("x", [Decision.allow("x", "A-1", "fine"), Decision.deny("x", "A-2", "no")])
     assert d.rule_ids == ("A-2",) and d.reason == "No."
+
+
+def test_a_refusal_under_several_agreements_says_each_reason_once() -> None:
+    same = [
+        Decision.deny("view", f"{p}-VIEW", "the ledger is for security officers") for p in "ABCD"
+    ]
+    other = Decision.deny("view", "E-VIEW", "not cleared")
+    combined = combine("view", [*same, other])
+    assert combined.rule_ids == ("A-VIEW", "B-VIEW", "C-VIEW", "D-VIEW", "E-VIEW")
+    assert combined.reason.count("security officers") == 1 and "Not cleared" in combined.reason

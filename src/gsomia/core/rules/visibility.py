@@ -62,7 +62,9 @@ class OfficersOnly:
             return Decision.allow(_ACT, rule, f"{p.id} is a security officer")
         if request.authority is not None and p.holds(request.authority):
             return Decision.allow(_ACT, rule, f"{p.id} holds the {request.authority} authority")
-        return Decision.deny(_ACT, rule, f"the {request.what} is for security officers")
+        return Decision.deny(
+            _ACT, rule, f"seeing the node's {request.what} is for security officers"
+        )
 
 
 class NetworkAccredited:
