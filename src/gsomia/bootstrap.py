@@ -38,10 +38,12 @@ from gsomia.crypto import (
     rotate,
 )
 from gsomia.crypto.notes import trusted_key_lines
-from gsomia.errors import ConfigError, ConflictError
+from gsomia.errors import ConfigError, ConflictError, UnknownName
 from gsomia.files import PRIVATE_DIR, PRIVATE_FILE, make_private
+from gsomia.ledger.checkpoint import NoteVerifier
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.transport import PeerTransport
+from gsomia.services.audit import AuditService
 from gsomia.services.node import Node, ledger_origin
 from gsomia.services.state import seal_store
 
@@ -315,6 +317,29 @@ def open_node(
     if not keyring.has_own(KeyKind.STATE):
         _first_state_key(node, lambda ring: save_keyring(home, ring, secret))
     return node
+
+
+def open_ledger_audit(
+    home: Path, *, database: Path, trusted: Callable[[], Sequence[NoteVerifier]]
+) -> AuditService:
+    """The ledger of the node in ``home`` alone, to verify, show and prove with the
+    verifier keys ``trusted()`` gives once the database is found (no master secret needed):
+    its database as its settings name it, else the SQLite ``database``. Raises
+    :class:`UnknownName` when there is no database and :class:`ConfigError` when it does
+    not hold exactly one ledger."""
+    from gsomia.adapters.storage.sql.store import make_engine
+    from gsomia.adapters.storage.sql_ledger import SqlLedgerStore, sqlite_engine
+
+    if (home / "node.toml").is_file():
+        engine = make_engine(load_settings(home).database_url())
+    elif not database.is_file():
+        raise UnknownName(kind="node database", name=str(database))
+    else:
+        engine = sqlite_engine(database)
+    origins = SqlLedgerStore.origins(engine)
+    if len(origins) != 1:
+        raise ConfigError(f"{database} holds {len(origins)} ledgers; expected exactly one")
+    return AuditService(store=SqlLedgerStore(engine, origin=origins[0]), trusted=trusted())
 
 
 def _first_state_key(node: Node, persist: Callable[[Keyring], None]) -> None:

@@ -22,6 +22,7 @@ from gsomia.adapters.bus.inproc import InProcessBus
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.adapters.storage.sql import SqlStore
 from gsomia.adapters.storage.sql.leader import LeaderLock
+from gsomia.adapters.storage.sql.rate_limits import SqlBuckets
 from gsomia.api.app import create_app
 from gsomia.api.peer import create_peer_app
 from gsomia.api.serve import ServerHandle, start_server
@@ -32,6 +33,7 @@ from gsomia.crypto.pki import NodePki, PeerIdentity
 from gsomia.errors import ConfigError, GsomiaError
 from gsomia.files import PRIVATE_UMASK
 from gsomia.ports.bus import Bus
+from gsomia.ports.store import Store
 from gsomia.services.node import Node
 
 __all__ = ["NodeRuntime", "bus_for", "is_loopback", "run_node"]
@@ -149,7 +151,7 @@ class NodeRuntime:
                 node,
                 limits=settings.limits,
                 form_key=FormKey.from_master(secret),
-                shared_limits=worker,
+                shared_limits=_shared_limits(node.ctx.store) if worker else None,
             ),
             ssl_context=user_tls,
             host=settings.user_host,
@@ -266,3 +268,9 @@ def run_node(home: Path, *, worker: bool = False) -> None:
     is owner-only (umask 077). A ``worker`` is one of several processes of the node."""
     os.umask(PRIVATE_UMASK)
     NodeRuntime.start(home, worker=worker).wait()
+
+
+def _shared_limits(store: Store) -> SqlBuckets | None:
+    """Request-limit buckets in the node's database, shared by its worker processes (a
+    store other than SQL keeps them per process)."""
+    return SqlBuckets(store.engine) if isinstance(store, SqlStore) else None

@@ -19,7 +19,7 @@ from gsomia.core.labels import Label
 from gsomia.core.people import Person
 from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError
-from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
+from gsomia.ports.store import ItemRecord, LabelRecord
 from gsomia.services.node import Node
 from gsomia.services.policy import PolicyService
 from gsomia.services.views import agreement_view, status_view
@@ -103,11 +103,8 @@ def overview_page(node: Node, person: Person) -> Page:
     policy = PolicyService(node.ctx.agreements)
     mine = [a for a in policy.agreements() if node.party in a.party_codes]
     statuses = [(a, status_view(policy.status(a.id, on=now.isoformat()))) for a in mine]
-    with node.ctx.store.read() as uow:
-        counts = {s.value: uow.count_items(state=s) for s in ItemState}
-        outbox = uow.outbox_counts()
-    ledger = node.ctx.store.ledger
-    latest = ledger.latest_checkpoint()
+    summary = node.overview.summary()
+    latest = summary.checkpoint
     clearance = person.clearance.level if person.clearance else None
     return Page(
         context={
@@ -115,13 +112,13 @@ def overview_page(node: Node, person: Person) -> Page:
             "person": person,
             "clearance": str(clearance) if clearance else "none",
             "agreements": statuses,
-            "counts": counts,
-            "total": sum(counts.values()),
-            "outbox": outbox,
-            "ledger_size": ledger.size(),
+            "counts": summary.items,
+            "total": sum(summary.items.values()),
+            "outbox": summary.outbox,
+            "ledger_size": summary.ledger_size,
             "checkpoint": latest,
             "checkpoint_at": when(latest.created_at if latest else None),
-            "alarms": len(ledger.alarms()),
+            "alarms": summary.alarms,
         }
     )
 
@@ -166,12 +163,10 @@ def _native(agreement: Agreement, ref: str) -> str:
 def item_page(node: Node, person: Person, item_id: str) -> Page:
     """One item's record and every label version, for a person cleared for its marking
     (refused and recorded otherwise), and the ledger entries about it for security
-    officers."""
+    officers, and the facilities to place or copy it at for those who may see the registry."""
     detail = node.queries.item(viewer=person.id, item_id=item_id)
     record, labels = detail.record, detail.labels
-    with node.ctx.store.read() as uow:
-        facility = uow.facility(record.facility_id) if record.facility_id else None
-        facilities = uow.facilities()
+    facilities = node.queries.facilities(viewer=person.id)
     agreement = node.ctx.agreement(record.agreement_id)
     others = [p for p in agreement.party_codes if p != node.party]
     row = _row(node, record)
@@ -182,7 +177,7 @@ def item_page(node: Node, person: Person, item_id: str) -> Page:
             "item": record,
             "row": row,
             "level": _native(agreement, record.level_ref),
-            "facility": facility,
+            "facility": detail.facility,
             "review_on": record.review_on.isoformat() if record.review_on else "",
             "recorded_at": when(record.recorded_at),
             "labels": versions,
@@ -228,16 +223,16 @@ def audit_page(node: Node, person: Person, verification: Verification) -> Page:
     if verification.failure is not None:
         _logger.warning("the console's ledger verification failed")
     audit = node.audit
-    ledger = node.ctx.store.ledger
+    checkpoints = audit.checkpoints()
     return Page(
         context={
             "origin": audit.origin,
-            "entries": ledger.size(),
-            "checkpoints": len(ledger.checkpoints()),
+            "entries": audit.size(),
+            "checkpoints": len(checkpoints),
             "checks": checks,
             "ok": bool(checks) and all(c.ok for c in checks),
             "verified_at": when(verification.verified_at),
-            "alarms": [(a, when(a.raised_at)) for a in ledger.alarms()],
-            "recent": [(c, when(c.created_at)) for c in list(ledger.checkpoints())[-5:][::-1]],
+            "alarms": [(a, when(a.raised_at)) for a in audit.alarms()],
+            "recent": [(c, when(c.created_at)) for c in checkpoints[-5:][::-1]],
         }
     )

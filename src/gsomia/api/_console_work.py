@@ -8,6 +8,7 @@ page's banner is the highest of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,9 @@ from gsomia.api._console_views import Page, own_level, when
 from gsomia.api.banners import Banner, marking
 from gsomia.core.classification import Level
 from gsomia.core.people import Authority, Person
-from gsomia.core.rules import Act
-from gsomia.errors import GsomiaError
-from gsomia.ports.store import ItemState
 from gsomia.records import ConsentRecord, LawNoticeRecord, NoteRecord, VisitRecord
 from gsomia.services.node import Node
+from gsomia.services.overview import Marking
 from gsomia.services.policy import PolicyService
 
 __all__ = [
@@ -43,22 +42,20 @@ class Marked:
     marking: Banner
 
 
-def _level_of(node: Node, item_ids: tuple[str, ...] | list[str]) -> Level | None:
-    levels = []
-    with node.ctx.store.read() as uow:
-        for item_id in item_ids:
-            try:
-                record = uow.item(item_id)
-            except GsomiaError:
-                continue
-            agreement = node.ctx.agreement(record.agreement_id)
-            levels.append(own_level(node, agreement, record.holder_level_ref))
-    return max(levels, default=None)
-
-
-def _marked(node: Node, row: Any, item_ids: tuple[str, ...] | list[str]) -> Marked:
-    level = _level_of(node, item_ids)
+def _marked(node: Node, markings: dict[str, Marking], row: Any, item_ids: Iterable[str]) -> Marked:
+    levels = [
+        own_level(node, node.ctx.agreement(m.agreement_id), m.holder_level_ref)
+        for m in (markings.get(i) for i in item_ids)
+        if m is not None
+    ]
+    level = max(levels, default=None)
     return Marked(row=row, level=level, marking=marking(level))
+
+
+def _marked_all(node: Node, rows: list[Any], about: Callable[[Any], Iterable[str]]) -> list[Marked]:
+    """Each row with its marking, read for all the rows at once."""
+    markings = node.overview.markings(i for row in rows for i in about(row))
+    return [_marked(node, markings, row, about(row)) for row in rows]
 
 
 def _levels(*groups: list[Marked]) -> tuple[Level, ...]:
@@ -67,54 +64,32 @@ def _levels(*groups: list[Marked]) -> tuple[Level, ...]:
 
 def _consents(node: Node, person: Person) -> list[Marked]:
     shown = node.queries.records(ConsentRecord, viewer=person.id)
-    return [_marked(node, s, [s.record.item]) for s in shown]
+    return _marked_all(node, shown, lambda s: [s.record.item])
 
 
 def _incidents(node: Node, person: Person) -> list[Marked]:
     shown = node.incidents.incidents(viewer=person.id)
-    return [_marked(node, i, list(i.get("items", ()))) for i in shown]
-
-
-def _unplaced(node: Node, person: Person) -> list[Marked]:
-    held = node.queries.items(viewer=person.id, state=ItemState.HELD, limit=500)
-    return [_marked(node, r, [r.id]) for r in held if r.facility_id is None]
-
-
-def _lapsed(node: Node, person: Person) -> list[Marked]:
-    return [_marked(node, (r, d), [r.id]) for r, d in node.handling.due(viewer=person.id)]
-
-
-def _notes(node: Node, person: Person) -> list[Marked]:
-    shown = node.queries.records(NoteRecord, viewer=person.id)
-    return [_marked(node, s, []) for s in shown]
-
-
-def _alarms(node: Node) -> list[tuple[str, str, str]]:
-    out = [(when(a.raised_at), a.finding, a.message) for a in node.audit.alarms()]
-    counts = node.delivery.counts()
-    dead = counts.get("dead", 0)
-    if dead:
-        out.append(("", "dead letters", f"{dead} messages could not be delivered"))
-    return out
+    return _marked_all(node, shown, lambda i: [str(x) for x in i.get("items", ())])
 
 
 def inbox_page(node: Node, person: Person) -> Page:
-    """What waits for this person: consent requests to answer, items to place, purposes
-    lapsed, incidents open, notes received and alarms."""
-    consents = [
-        m
-        for m in _consents(node, person)
-        if m.row.record.state == "requested" and m.row.record.role == "originator"
-    ]
-    incidents = [m for m in _incidents(node, person) if m.row["state"] != "closed"]
-    unplaced = _unplaced(node, person)
-    lapsed = _lapsed(node, person)
-    notes = [m for m in _notes(node, person) if m.row.record.state == "received"]
-    alarms = (
-        _alarms(node) if node.queries.sees_node(Act.VIEW_LEDGER, person.id, what="ledger") else []
-    )
-    with node.ctx.store.read() as uow:
-        facilities = uow.facilities()
+    """What waits for this person (one query, each row one they may see): consent requests
+    to answer, items to place, purposes lapsed, incidents open, notes received, alarms for
+    those who may see the ledger and the facilities for those who may see the registry."""
+    inbox = node.overview.inbox(viewer=person.id)
+    m = inbox.markings
+
+    def marked(rows: Iterable[tuple[Any, Iterable[str]]]) -> list[Marked]:
+        return [_marked(node, m, row, ids) for row, ids in rows]
+
+    consents = marked((s, [s.record.item]) for s in inbox.consents)
+    incidents = marked((i, [str(x) for x in i.get("items", ())]) for i in inbox.incidents)
+    unplaced = marked((r, [r.id]) for r in inbox.unplaced)
+    lapsed = marked(((r, d), [r.id]) for r, d in inbox.lapsed)
+    notes = marked((s, []) for s in inbox.notes)
+    alarms = [(when(a.raised_at), a.finding, a.message) for a in inbox.alarms]
+    if inbox.dead_letters:
+        alarms.append(("", "dead letters", f"{inbox.dead_letters} messages could not be delivered"))
     return Page(
         context={
             "consents": consents,
@@ -123,7 +98,7 @@ def inbox_page(node: Node, person: Person) -> Page:
             "incidents": incidents,
             "notes": notes,
             "alarms": alarms,
-            "facilities": facilities,
+            "facilities": inbox.facilities,
         },
         levels=_levels(consents, incidents, unplaced, lapsed),
     )
@@ -156,7 +131,8 @@ def provide_page(node: Node) -> Page:
 
 def notes_page(node: Node, person: Person) -> Page:
     """The notes and notices of law given and received, and the agreements to give one on."""
-    rows = _notes(node, person)
+    shown = node.queries.records(NoteRecord, viewer=person.id)
+    rows = [Marked(row=s, level=None, marking=marking(None)) for s in shown]
     notices = node.queries.records(LawNoticeRecord, viewer=person.id)
     return Page(context={"notes": rows, "notices": notices, "agreements": _agreements(node)})
 

@@ -44,7 +44,8 @@ from gsomia.api._edge import (
 )
 from gsomia.api.errors import KeyReused
 from gsomia.errors import ConflictError, InputError
-from gsomia.ports.store import RequestKey, Store
+from gsomia.ports.store import RequestKey
+from gsomia.services.request_keys import RequestKeys
 
 __all__ = ["HEADER", "REPLAYED", "Idempotency"]
 
@@ -82,14 +83,14 @@ class Idempotency:
         self,
         app: ASGIApp,
         *,
-        store: Store,
+        keys: RequestKeys,
         person_of: PersonOf,
         now: Callable[[], datetime],
         hours: int,
         prefix: str = "/v1",
     ) -> None:
         self.app = app
-        self._store = store
+        self._keys = keys
         self._person_of = person_of
         self._now = now
         self._keep = timedelta(hours=hours)
@@ -120,7 +121,7 @@ class Idempotency:
 
     async def _act(self, wanted: RequestKey, scope: Scope, receive: Receive, send: Send) -> None:
         captured = _Captured()
-        with self._store.claiming(wanted) as claim:
+        with self._keys.claiming(wanted) as claim:
             await self.app(scope, receive, captured.send)
         if claim.duplicate and await self._replayed(wanted, scope, receive, send):
             return
@@ -156,12 +157,10 @@ class Idempotency:
         return True
 
     def _lookup(self, wanted: RequestKey) -> RequestKey | None:
-        with self._store.read() as uow:
-            return uow.request_key(wanted.scope, wanted.key)
+        return self._keys.recorded(scope=wanted.scope, key=wanted.key)
 
     def _keep_answer(self, kept: RequestKey) -> None:
-        with self._store.unit_of_work() as uow:
-            uow.keep_answer(kept, purge_before=self._now() - self._keep)
+        self._keys.keep_answer(kept, purge_before=self._now() - self._keep)
 
 
 def _creating(scope: Scope, prefix: str) -> bool:

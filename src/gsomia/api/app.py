@@ -21,8 +21,6 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
 from gsomia import __version__
-from gsomia.adapters.storage.sql import SqlStore
-from gsomia.adapters.storage.sql.rate_limits import SqlBuckets
 from gsomia.api._console_acts import MAX_UPLOAD_BYTES
 from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
 from gsomia.api._console_auth import PREFIX as CONSOLE
@@ -30,6 +28,7 @@ from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
 from gsomia.api._idempotency import Idempotency
 from gsomia.api._throttle import (
     AddressLimiter,
+    Buckets,
     LedgerCheck,
     SharedAddressLimiter,
     SharedRateLimiter,
@@ -96,15 +95,16 @@ def create_app(
     *,
     limits: Limits | None = None,
     form_key: FormKey | None = None,
-    shared_limits: bool = False,
+    shared_limits: Buckets | None = None,
 ) -> FastAPI:
     """The user API of ``node``, with the web console under ``/console``.
 
     ``form_key`` binds the console's forms to their sessions; a node passes the one its
     master secret derives (:meth:`FormKey.from_master`), so that its forms survive a restart
     and hold across workers. Without one, a key is drawn for this app alone. With
-    ``shared_limits`` the request limits are counted in the node's database, so that the
-    worker processes of one node share them (``gsomia node run --workers N``).
+    ``shared_limits`` (buckets in the node's database, which the composition root that
+    opened the store makes) the request limits are counted there, so that the worker
+    processes of one node share them (``gsomia node run --workers N``).
 
     Every request meets the edge first (:mod:`gsomia.api._edge`): its body is counted as it
     streams and refused past the limit (413) before anything parses it or looks at a token.
@@ -130,11 +130,9 @@ def create_app(
     app.state.auth = AuthService(node.ctx)
     per_person = limits.requests_per_minute_per_person
     per_address = limits.failed_logins_per_minute_per_address
-    store = node.ctx.store
-    if shared_limits and isinstance(store, SqlStore):
-        buckets = SqlBuckets(store.engine)
-        app.state.limiter = SharedRateLimiter(buckets, per_person)
-        app.state.refusals = SharedAddressLimiter(buckets, per_address)
+    if shared_limits is not None:
+        app.state.limiter = SharedRateLimiter(shared_limits, per_person)
+        app.state.refusals = SharedAddressLimiter(shared_limits, per_address)
     else:
         app.state.limiter = _RateLimiter(per_person)
         app.state.refusals = AddressLimiter(per_address)
@@ -162,7 +160,7 @@ def _edges(app: FastAPI, node: Node, limits: Limits) -> None:
     """The middlewares, innermost first: idempotency keys, the body limit, the headers."""
     app.add_middleware(
         Idempotency,
-        store=node.ctx.store,
+        keys=node.request_keys,
         person_of=lambda scope: _keyed_person(app, scope),
         now=node.ctx.clock.now,
         hours=limits.idempotency_hours,

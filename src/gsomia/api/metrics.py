@@ -110,7 +110,7 @@ class _StoreCollector(Collector):
         yield GaugeMetricFamily(
             "gsomia_ledger_entries",
             "Entries in the node's ledger.",
-            value=node.ctx.store.ledger.size(),
+            value=node.overview.ledger_size(),
         )
         yield GaugeMetricFamily(
             "gsomia_alarms", "Alarms raised (a person must look).", value=len(node.audit.alarms())

@@ -70,7 +70,7 @@ def opened(home: Path | None) -> Iterator[Node]:
     try:
         yield node
     finally:
-        node.ctx.store.close()
+        node.close()
 
 
 def parse_day(text: str, *, what: str) -> date:

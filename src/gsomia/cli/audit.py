@@ -14,15 +14,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:  # the database layer loads only when a command runs (fast --help)
-    from sqlalchemy import Engine
 from gsomia.cli._render import console, emit_json, err_console, table
 from gsomia.crypto.notes import parse_verifier_key
-from gsomia.errors import ConfigError, GsomiaError, InputError, UnknownName
+from gsomia.errors import ConfigError, GsomiaError, InputError
 from gsomia.files import read_bounded, write_file
 from gsomia.ledger.checkpoint import NoteVerifier
 from gsomia.ledger.entries import LedgerEntry
@@ -77,29 +75,13 @@ def load_trusted(path: Path) -> list[NoteVerifier]:
     return keys
 
 
-def _engine(where: NodeHome) -> Engine:
-    """The node's database: as its settings name it, else the SQLite ``node.db``."""
-    from gsomia.adapters.storage.sql.store import make_engine
-    from gsomia.adapters.storage.sql_ledger import sqlite_engine
-    from gsomia.config import load_settings
-
-    if (where.path / "node.toml").is_file():
-        return make_engine(load_settings(where.path).database_url())
-    if not where.database.is_file():
-        raise UnknownName(kind="node database", name=str(where.database))
-    return sqlite_engine(where.database)
-
-
 def _service(home: Path | None) -> AuditService:
-    from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
+    from gsomia.bootstrap import open_ledger_audit
 
     where = node_home(home)
-    engine = _engine(where)
-    origins = SqlLedgerStore.origins(engine)
-    if len(origins) != 1:
-        raise ConfigError(f"{where.database} holds {len(origins)} ledgers; expected exactly one")
-    store = SqlLedgerStore(engine, origin=origins[0])
-    return AuditService(store=store, trusted=load_trusted(where.trusted_keys))
+    return open_ledger_audit(
+        where.path, database=where.database, trusted=lambda: load_trusted(where.trusted_keys)
+    )
 
 
 def _entry_row(index: int, entry: LedgerEntry) -> list[Any]:
@@ -126,8 +108,7 @@ def checkpoint(home: HomeOpt = None, json_: JsonOpt = False) -> None:
 
     with opened(home) as node:
         size = node.witness.request()
-        with node.ctx.store.read() as uow:
-            pending = uow.outbox_counts().get("pending", 0)
+        pending = node.delivery.counts().get("pending", 0)
     if json_:
         emit_json({"size": size, "outbox_pending": pending})
     else:

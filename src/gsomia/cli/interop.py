@@ -30,14 +30,13 @@ def label(
     home: HomeOpt = None,
 ) -> None:
     """Print an item's current label (its markings, never its content)."""
-    from gsomia.core.labels import Label
     from gsomia.interop import adatp4774
 
     format_ = _OLD_FORMATS.get(format_, format_)
     if format_ not in FORMATS:
         raise InputError(f"--format: {format_!r} is not one of {', '.join(FORMATS)}")
-    with opened(home) as node, node.ctx.store.read() as uow:
-        current = Label.from_bytes(uow.labels(item_id)[-1].label) if uow.has_item(item_id) else None
+    with opened(home) as node:
+        current = node.overview.label(item_id)
     if current is None:
         raise InputError(f"item {item_id} is not in this node's custody")
     if format_ == "adatp-4774":

@@ -213,7 +213,7 @@ def rotate_secret(
     try:
         node.keys.record_secret_rotation(by=as_)
     finally:
-        node.ctx.store.close()
+        node.close()
     _show(
         {"home": str(path), "secret_file": str(new_secret_file)},
         json_,

@@ -177,20 +177,18 @@ def status(home: HomeOpt = None, json_: JsonOpt = False) -> None:
             for a in node.ctx.agreements
             if node.party in a.party_codes
         ]
-        with node.ctx.store.read() as uow:
-            items = {s.value: uow.count_items(state=s) for s in ItemState}
-            outbox_counts = uow.outbox_counts()
-            people, places = len(uow.persons()), len(uow.facilities())
+        summary = node.overview.summary()
+        items = summary.items
         view = {
             "party": node.party,
             "home": str(home_of(home)),
-            "store": node.ctx.store.url,
+            "store": summary.store_url,
             "agreements": agreements,
             "items": items,
-            "outbox": outbox_counts,
-            "persons": people,
-            "facilities": places,
-            "ledger_size": node.ctx.store.ledger.size(),
+            "outbox": summary.outbox,
+            "persons": summary.persons,
+            "facilities": summary.facilities,
+            "ledger_size": summary.ledger_size,
         }
     if json_:
         emit_json(view)
@@ -201,7 +199,8 @@ def status(home: HomeOpt = None, json_: JsonOpt = False) -> None:
     )
     console.print(table("Items", ["state", "count"], [[k, v] for k, v in items.items() if v]))
     console.print(
-        f"Outbox: {outbox_counts or 'empty'}; persons {people}; facilities {places}; "
+        f"Outbox: {summary.outbox or 'empty'}; persons {summary.persons}; "
+        f"facilities {summary.facilities}; "
         f"ledger {view['ledger_size']} entries"
     )
 
@@ -495,9 +494,8 @@ def open_item(
 
 def outbox(home: HomeOpt = None, json_: JsonOpt = False) -> None:
     """Outgoing messages by state, and the dead letters the outbox gave up on."""
-    with opened(home) as node, node.ctx.store.read() as uow:
-        counts = uow.outbox_counts()
-        dead = uow.dead_letters(limit=100)
+    with opened(home) as node:
+        counts, dead = node.overview.outbox(limit=100)
     letters = [
         {
             "message": m.id,

@@ -476,6 +476,14 @@ class AuditService:
         last = self._store.witnessed(origin)
         return 0 if last is None else last.size
 
+    def size(self) -> int:
+        """Entries in the ledger."""
+        return self._store.size()
+
+    def checkpoints(self) -> list[CheckpointRecord]:
+        """Every checkpoint signed, oldest first."""
+        return list(self._store.checkpoints())
+
     def alarms(self) -> list[AlarmRecord]:
         """Every witness alarm, oldest first."""
         return self._store.alarms()

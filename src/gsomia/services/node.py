@@ -32,11 +32,13 @@ from gsomia.services.keys import KeysService
 from gsomia.services.liaison import LiaisonService
 from gsomia.services.messages import Kind
 from gsomia.services.notes import NotesService
+from gsomia.services.overview import Overview
 from gsomia.services.queries import Queries
 from gsomia.services.reclassification import ReclassificationService
 from gsomia.services.reconcile import Reconciler, Reconciliation
 from gsomia.services.registry import RegistryService
 from gsomia.services.release import ReleaseService
+from gsomia.services.request_keys import RequestKeys
 from gsomia.services.state import NodeSeals
 from gsomia.services.witnessing import WitnessService
 
@@ -69,6 +71,8 @@ class Node:
     release: ReleaseService = field(init=False)
     assurances: AssuranceService = field(init=False)
     queries: Queries = field(init=False)
+    overview: Overview = field(init=False)
+    request_keys: RequestKeys = field(init=False)
     incidents: IncidentService = field(init=False)
     notes: NotesService = field(init=False)
     liaison: LiaisonService = field(init=False)
@@ -132,6 +136,8 @@ class Node:
         self.release = ReleaseService(ctx)
         self.assurances = AssuranceService(ctx)
         self.queries = Queries(ctx)
+        self.overview = Overview(ctx)
+        self.request_keys = RequestKeys(ctx.store)
         self.incidents = IncidentService(ctx)
         self.notes = NotesService(ctx)
         self.liaison = LiaisonService(ctx)
@@ -195,6 +201,10 @@ class Node:
         since the last clean check; each finding raises an alarm once."""
         reconciler = Reconciler(self.ctx)
         return reconciler.incremental() if incremental else reconciler.full()
+
+    def close(self) -> None:
+        """Close the node's store (a command is done with the node)."""
+        self.ctx.store.close()
 
     def inbox(self, payload: bytes, *, peer: str | None = None) -> bytes:
         """Handle one incoming message or warning bundle (what a transport calls)."""

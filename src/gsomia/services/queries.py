@@ -17,7 +17,7 @@ from typing import TypeVar
 from gsomia.core.agreements import Agreement
 from gsomia.core.items import Item
 from gsomia.core.labels import Label
-from gsomia.core.people import Authority, Person
+from gsomia.core.people import Authority, Facility, Person
 from gsomia.core.rules import Act, ViewRequest
 from gsomia.errors import UnknownName
 from gsomia.ledger.entries import LedgerEntry
@@ -61,6 +61,8 @@ class ItemDetail:
 
     record: ItemRecord
     labels: list[LabelRecord]
+    #: The facility the item is kept at, if it is placed.
+    facility: Facility | None = None
 
 
 class Queries(Workflow):
@@ -98,10 +100,12 @@ class Queries(Workflow):
             record = uow.item(check_id(item_id, what="item id"))
             person = self.person(uow, viewer)
             labels = uow.labels(item_id)
+            placed = record.facility_id
+            facility = uow.facility(placed) if placed is not None else None
         self.ctx.decide(
             Act.VIEW_ITEM, self._view(person, record, now), person=viewer, item_id=item_id
         )
-        return ItemDetail(record=record, labels=labels)
+        return ItemDetail(record=record, labels=labels, facility=facility)
 
     def visible(self, *, viewer: Person, record: ItemRecord) -> bool:
         """Whether ``viewer`` may see the item's marking (for edges that list other things
@@ -154,15 +158,28 @@ class Queries(Workflow):
     def sees_node(self, act: Act, viewer: str, *, what: str) -> bool:
         """Whether the rules let ``viewer`` see the node's ``what`` (for edges that show it
         beside other things, and leave it out otherwise); nothing is recorded."""
-        now = self.ctx.clock.now()
         with self.ctx.store.read() as uow:
             person = self.person(uow, viewer)
+        return self._sees_node(act, person, what=what)
+
+    def _sees_node(self, act: Act, person: Person, *, what: str) -> bool:
+        now = self.ctx.clock.now()
         _, decision = self.ctx.rulebook.decide_for_party(
             act,
             self.party,
             lambda a: ViewRequest(agreement=a, person=person, at=now, what=what),
         )
         return decision.allowed
+
+    def facilities(self, *, viewer: str) -> list[Facility]:
+        """The node's facilities, for a viewer the rules let see the registry (JK-6.e); for
+        anyone else none: a listing beside other things leaves out what its viewer may not
+        see, and nothing is recorded."""
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+            if not self._sees_node(Act.VIEW_REGISTRY, person, what="registry"):
+                return []
+            return uow.facilities()
 
     def decide_node_view(self, act: Act, viewer: str, *, what: str) -> Person:
         """Decide that ``viewer`` may see the node's ``what`` (the registry, the ledger, its

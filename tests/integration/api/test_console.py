@@ -453,3 +453,83 @@ def test_the_audit_page_marks_a_failed_check(tmp_path: Path) -> None:
         browser.close()
         for node in world.nodes.values():
             node.ctx.store.close()
+
+
+@dataclass
+class Unplaced:
+    """A Korean node with no receiving facility, holding an item nobody has placed yet."""
+
+    node: Node
+    item: str
+
+    def app(self) -> Any:
+        return create_app(self.node, limits=Limits(requests_per_minute_per_person=1_000_000))
+
+
+@pytest.fixture(scope="module")
+def unplaced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Unplaced]:
+    world = build(tmp_path_factory.mktemp("console-inbox"), parties=("JPN", "KOR"))
+    kor = world["KOR"]
+    kor.ctx.default_facility = None  # received items wait in the inbox to be placed
+    kor.registry.add_facility(facility_id="kor-vault", name=FACILITY, by=registrar("KOR"))
+    item = world.provide(level=LOW["JPN"], contents=(PLAINTEXT_LOW,)).item_ids[0]
+    world.drain()
+    yield Unplaced(node=kor, item=item)
+    for node in world.nodes.values():
+        node.ctx.store.close()
+
+
+def _inbox_of(unplaced: Unplaced, person_id: str) -> httpx.Response:
+    token = AuthService(unplaced.node.ctx).issue(person_id=person_id, by=registrar("KOR")).token
+    reader = Browser(unplaced.app())
+    try:
+        assert reader.login(token).status_code == 303
+        return reader.get("/console/inbox")
+    finally:
+        reader.close()
+
+
+def test_the_inbox_offers_facilities_only_to_a_reader_who_may_see_the_registry(
+    unplaced: Unplaced,
+) -> None:
+    officers = _inbox_of(unplaced, officer("KOR")), _inbox_of(unplaced, registrar("KOR"))
+    officials = _inbox_of(unplaced, "kor-official"), _inbox_of(unplaced, "kor-low")
+    for page in (*officers, *officials):
+        assert page.status_code == 200, page.text
+        # Every reader is cleared for the unplaced item and sees it waiting.
+        assert "Every item held here is placed" not in page.text
+        assert unplaced.item in row_of(page, unplaced.item)
+    for page in officers:
+        offered = re.findall(r'<option value="([^"]+)">', page.text)
+        assert {"kor-hq", "kor-annex", "kor-vault"} <= set(offered)
+    for page in officials:
+        assert re.findall(r'<option value="([^"]+)">', page.text) == []
+        assert "vault" not in page.text and "kor-annex" not in page.text
+    # A reader not cleared for the item sees neither it nor the facilities.
+    stranger = _inbox_of(unplaced, "kor-noneed")
+    assert unplaced.item not in stranger.text and "kor-annex" not in stranger.text
+
+
+@pytest.mark.parametrize(
+    ("person_id", "sees_registry", "sees_item"),
+    [
+        (officer("KOR"), True, True),
+        (registrar("KOR"), True, True),
+        ("kor-official", False, True),
+        ("kor-low", False, True),
+        ("kor-noneed", False, False),
+        ("kor-uncleared-translator", False, False),
+    ],
+)
+def test_the_inbox_query_shows_each_reader_only_what_the_rules_let_them_see(
+    unplaced: Unplaced, person_id: str, sees_registry: bool, sees_item: bool
+) -> None:
+    inbox = unplaced.node.overview.inbox(viewer=person_id)
+    facilities = {f.id for f in inbox.facilities}
+    if sees_registry:
+        assert {"kor-hq", "kor-annex", "kor-vault"} <= facilities
+    else:
+        assert facilities == set()
+        assert inbox.alarms == [] and inbox.dead_letters == 0
+    assert [r.id for r in inbox.unplaced] == ([unplaced.item] if sees_item else [])
+    assert set(inbox.markings) == ({unplaced.item} if sees_item else set())
