@@ -14,11 +14,32 @@ from typing import Protocol, runtime_checkable
 
 from gsomia.crypto import ItemKey
 
-__all__ = ["ItemKeyStore"]
+__all__ = ["ItemKeyReader", "ItemKeyStore"]
 
 
 @runtime_checkable
-class ItemKeyStore(Protocol):
+class ItemKeyReader(Protocol):
+    """The read side of :class:`ItemKeyStore` (what a read view of the store offers)."""
+
+    def get(self, item_id: str) -> ItemKey:
+        """The record of ``item_id``."""
+        ...
+
+    def uses(self, key_id: bytes) -> int:
+        """How many data keys at-rest key ``key_id`` has wrapped here."""
+        ...
+
+    def count_under_key(self, key_id: bytes) -> int:
+        """How many live records use at-rest key ``key_id``."""
+        ...
+
+    def under_key(self, key_id: bytes) -> Iterator[str]:
+        """Ids of the items whose record is wrapped under at-rest key ``key_id``."""
+        ...
+
+
+@runtime_checkable
+class ItemKeyStore(ItemKeyReader, Protocol):
     """The store of item-key records, one per item held, keyed by item id.
 
     Contract for every adapter:
@@ -54,10 +75,6 @@ class ItemKeyStore(Protocol):
         """:meth:`put` for many records at once (one statement where the store allows)."""
         ...
 
-    def get(self, item_id: str) -> ItemKey:
-        """The record of ``item_id``."""
-        ...
-
     def replace(self, key: ItemKey) -> None:
         """Swap the stored record of ``key.item_id`` for ``key``."""
         ...
@@ -68,16 +85,4 @@ class ItemKeyStore(Protocol):
 
     def destroy(self, item_id: str) -> None:
         """Erase the record of ``item_id`` for good, leaving a tombstone."""
-        ...
-
-    def uses(self, key_id: bytes) -> int:
-        """How many data keys at-rest key ``key_id`` has wrapped here."""
-        ...
-
-    def count_under_key(self, key_id: bytes) -> int:
-        """How many live records use at-rest key ``key_id``."""
-        ...
-
-    def under_key(self, key_id: bytes) -> Iterator[str]:
-        """Ids of the items whose record is wrapped under at-rest key ``key_id``."""
         ...

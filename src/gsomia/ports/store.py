@@ -35,20 +35,37 @@ from typing import Any, Protocol
 
 from gsomia.core.items import Custody
 from gsomia.core.people import Facility, Person
-from gsomia.ports.keys import ItemKeyStore
+from gsomia.ports.keys import ItemKeyReader, ItemKeyStore
 from gsomia.ports.ledger import LedgerStore
 from gsomia.ports.state import JournalRow, SealedRow, StateSeals
 
 __all__ = [
     "Claim",
+    "CustodyReader",
+    "CustodyWriter",
     "FrameState",
+    "FramesReader",
+    "FramesWriter",
+    "Inbox",
+    "InboxReader",
     "InboxRecord",
     "ItemRecord",
     "ItemState",
     "LabelRecord",
+    "Outbox",
     "OutboxMessage",
+    "OutboxReader",
     "OutboxState",
+    "ReadView",
+    "RecordsReader",
+    "RecordsWriter",
+    "RegistryReader",
+    "RegistryWriter",
     "RequestKey",
+    "RequestKeysReader",
+    "RequestKeysWriter",
+    "StateReader",
+    "StateWriter",
     "Store",
     "UnitOfWork",
     "WorkflowRecord",
@@ -203,24 +220,31 @@ class Claim(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
-    """One transaction over the node's store."""
+# Each concern has a read side and a write side; a read view (:meth:`Store.read`) offers the
+# read sides only, so the type checker refuses a write through one, and a service asks for
+# the narrowest side it needs (as ports/ledger.py does for the ledger).
 
-    @property
-    def keys(self) -> ItemKeyStore: ...
 
-    # Registry (JK-6.e, Art. 7, Art. 16).
-    def add_facility(self, facility: Facility) -> None: ...
+class RegistryReader(Protocol):
+    """Facilities and persons (JK-6.e, Art. 7, Art. 16). Unknown ids raise UnknownName."""
+
     def facility(self, facility_id: str) -> Facility: ...
     def facilities(self) -> list[Facility]: ...
-    def add_person(self, person: Person) -> None: ...
-    def replace_person(self, person: Person) -> None: ...
     def person(self, person_id: str) -> Person: ...
     def persons(self) -> list[Person]: ...
 
-    # Items and labels.
-    def add_item(self, item: ItemRecord) -> None: ...
-    def add_items(self, items: Sequence[ItemRecord]) -> None: ...
+
+class RegistryWriter(Protocol):
+    """Adds facilities and persons; a person changes by replacement (a new version)."""
+
+    def add_facility(self, facility: Facility) -> None: ...
+    def add_person(self, person: Person) -> None: ...
+    def replace_person(self, person: Person) -> None: ...
+
+
+class CustodyReader(Protocol):
+    """Items in custody, their label versions and copy registers."""
+
     def item(self, item_id: str) -> ItemRecord: ...
     def has_item(self, item_id: str) -> bool: ...
     def existing_items(self, item_ids: Sequence[str]) -> set[str]: ...
@@ -228,6 +252,18 @@ class UnitOfWork(Protocol):
         self, *, state: ItemState | None = None, limit: int = 1000, after: str = ""
     ) -> list[ItemRecord]: ...
     def count_items(self, *, state: ItemState | None = None) -> int: ...
+    def labels(self, item_id: str) -> list[LabelRecord]: ...
+    def next_copy_number(self, parent_id: str) -> int: ...
+    def copies(self, parent_id: str) -> list[ItemRecord]:
+        """The copies and translations of ``parent_id``, by copy number (JK-6.f)."""
+        ...
+
+
+class CustodyWriter(Protocol):
+    """Items and labels: added once, then moved through explicit transitions."""
+
+    def add_item(self, item: ItemRecord) -> None: ...
+    def add_items(self, items: Sequence[ItemRecord]) -> None: ...
     def set_item_state(
         self,
         item_id: str,
@@ -245,11 +281,21 @@ class UnitOfWork(Protocol):
 
     def add_label(self, label: LabelRecord) -> None: ...
     def add_labels(self, labels: Sequence[LabelRecord]) -> None: ...
-    def labels(self, item_id: str) -> list[LabelRecord]: ...
-    def next_copy_number(self, parent_id: str) -> int: ...
+    def set_item_facility(self, item_id: str, facility_id: str) -> None:
+        """Move an item to another facility (JK-6.f, JK-16.x); UnknownName if unknown."""
+        ...
 
-    # Workflow records.
-    def put_record(self, record: WorkflowRecord) -> None: ...
+    def remark_item(
+        self, item_id: str, *, label_digest: str, level_ref: str, holder_level_ref: str
+    ) -> None:
+        """Point an item at its new label version after a reclassification (JK-6.g); the
+        label version itself is added with :meth:`add_label`. UnknownName if unknown."""
+        ...
+
+
+class RecordsReader(Protocol):
+    """Workflow records, the latest version of each."""
+
     def record(self, kind: str, record_id: str) -> WorkflowRecord: ...
     def records(
         self,
@@ -263,29 +309,46 @@ class UnitOfWork(Protocol):
         whose id starts with ``prefix``, where given), by id."""
         ...
 
-    # Outbox and inbox (exactly-once delivery).
-    def enqueue(self, message: OutboxMessage) -> None: ...
-    def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None: ...
-    def due_messages(
-        self, *, now: datetime, limit: int, destination: str | None = None
-    ) -> list[OutboxMessage]: ...
-    def mark_delivered(self, message_ids: Sequence[str]) -> None: ...
-    def mark_retry(
-        self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
-    ) -> None: ...
+
+class RecordsWriter(Protocol):
+    """Workflow records: each put is a new version."""
+
+    def put_record(self, record: WorkflowRecord) -> None: ...
+
+
+class OutboxReader(Protocol):
+    """What the outbox holds, by state and destination."""
+
     def outbox_counts(self) -> dict[str, int]: ...
     def outbox_depth(self) -> dict[str, dict[str, int]]:
         """Messages not yet delivered (pending, batched, dead) by destination and state."""
         ...
 
+    def due_messages(
+        self, *, now: datetime, limit: int, destination: str | None = None
+    ) -> list[OutboxMessage]: ...
+    def batch_members(self, batch_id: str) -> list[OutboxMessage]:
+        """The messages joined into the batched transfer ``batch_id``, in queue order."""
+        ...
+
+    def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
+        """Messages the outbox gave up on (too many failed attempts), oldest first."""
+        ...
+
+
+class Outbox(OutboxReader, Protocol):
+    """Outgoing messages (exactly-once delivery): queued with the act they report."""
+
+    def enqueue(self, message: OutboxMessage) -> None: ...
+    def enqueue_many(self, messages: Sequence[OutboxMessage]) -> None: ...
+    def mark_delivered(self, message_ids: Sequence[str]) -> None: ...
+    def mark_retry(
+        self, message_id: str, *, attempts: int, next_attempt_at: datetime, error: str, dead: bool
+    ) -> None: ...
     def join_batch(self, batch: OutboxMessage, members: Sequence[str]) -> None:
         """Queue ``batch`` (a transfer carrying the items of ``members``) and mark the pending
         ``members`` as joined into it; raises ConflictError, changing nothing, if any member
         is no longer pending and unbatched."""
-        ...
-
-    def batch_members(self, batch_id: str) -> list[OutboxMessage]:
-        """The messages joined into the batched transfer ``batch_id``, in queue order."""
         ...
 
     def release_batch(self, batch_id: str, *, alone: bool) -> None:
@@ -293,39 +356,39 @@ class UnitOfWork(Protocol):
         travel on its own from now on)."""
         ...
 
-    def inbox_reply(self, message_id: str, *, sender: str) -> bytes | None:
-        """The reply stored for ``sender``'s message ``message_id``, if it was handled (the
-        inbox is keyed by sender and id: one partner's ids never answer for another's)."""
-        ...
-
-    def remember(self, record: InboxRecord) -> None: ...
-    def inbox_count(self) -> int: ...
-
-    # The ledger appends through the same transaction.
-    def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int: ...
-
-    # Handling workflows: copy registers, hand-over, re-marking, and forgetting what was sent.
-    def copies(self, parent_id: str) -> list[ItemRecord]:
-        """The copies and translations of ``parent_id``, by copy number (JK-6.f)."""
-        ...
-
-    def set_item_facility(self, item_id: str, facility_id: str) -> None:
-        """Move an item to another facility (JK-6.f, JK-16.x); UnknownName if unknown."""
-        ...
-
-    def remark_item(
-        self, item_id: str, *, label_digest: str, level_ref: str, holder_level_ref: str
-    ) -> None:
-        """Point an item at its new label version after a reclassification (JK-6.g); the
-        label version itself is added with :meth:`add_label`. UnknownName if unknown."""
-        ...
-
     def forget_sent(self, message_ids: Sequence[str]) -> int:
         """Blank the bodies of those ``message_ids`` that were delivered (a destroyed item's
         copies in the outbox); returns how many. Pending messages are kept."""
         ...
 
-    # Authenticated state (see gsomia.ports.state): walks for an audit, and re-sealing.
+    def withdraw(self, message_ids: Sequence[str]) -> int:
+        """Cancel and blank ``message_ids`` whatever their state (pending, dead or
+        delivered): a message that carried an item since destroyed or returned is never
+        sent again and keeps no copy of it. Returns how many rows changed; ids not in the
+        outbox are ignored. A withdrawn message is never due again."""
+        ...
+
+
+class InboxReader(Protocol):
+    """Messages received and handled, keyed by sender and id."""
+
+    def inbox_reply(self, message_id: str, *, sender: str) -> bytes | None:
+        """The reply stored for ``sender``'s message ``message_id``, if it was handled (the
+        inbox is keyed by sender and id: one partner's ids never answer for another's)."""
+        ...
+
+    def inbox_count(self) -> int: ...
+
+
+class Inbox(InboxReader, Protocol):
+    """Remembers a handled message with its reply, so a redelivery is harmless."""
+
+    def remember(self, record: InboxRecord) -> None: ...
+
+
+class StateReader(Protocol):
+    """Authenticated state (see gsomia.ports.state): walks for an audit."""
+
     def journal(self, *, after: int = 0, limit: int = 1000) -> list[JournalRow]:
         """Journal rows after sequence number ``after``, in order."""
         ...
@@ -361,6 +424,10 @@ class UnitOfWork(Protocol):
         """The sequence number of the newest journal row (0 when empty)."""
         ...
 
+
+class StateWriter(Protocol):
+    """Re-sealing authenticated state under a newer state key."""
+
     def reseal_rows(
         self,
         table: str,
@@ -374,36 +441,77 @@ class UnitOfWork(Protocol):
         sealed); the last (key, version) done, or ``None`` when none were left."""
         ...
 
-    def withdraw(self, message_ids: Sequence[str]) -> int:
-        """Cancel and blank ``message_ids`` whatever their state (pending, dead or
-        delivered): a message that carried an item since destroyed or returned is never
-        sent again and keeps no copy of it. Returns how many rows changed; ids not in the
-        outbox are ignored. A withdrawn message is never due again."""
-        ...
 
-    def dead_letters(self, *, limit: int = 100) -> list[OutboxMessage]:
-        """Messages the outbox gave up on (too many failed attempts), oldest first."""
-        ...
+class FramesReader(Protocol):
+    """Frame streams (frame-v1): what must survive a restart."""
 
-    # Frame streams (frame-v1): what must survive a restart.
     def frame_states(self, role: str) -> list[FrameState]:
         """Every stream state recorded for ``role`` (``sender`` or ``receiver``)."""
         ...
+
+
+class FramesWriter(Protocol):
+    """Records where a frame stream stands."""
 
     def put_frame_state(self, state: FrameState) -> None:
         """Record a stream's state; a state further on (epoch, then value) than the one
         given is kept, so a counter or a floor never moves back. Durable on commit."""
         ...
 
-    # Idempotency keys of creating requests.
+
+class RequestKeysReader(Protocol):
+    """Idempotency keys of creating requests."""
+
     def request_key(self, scope: str, key: str) -> RequestKey | None:
         """The recorded key ``key`` of ``scope``, with its answer if one was kept."""
         ...
+
+
+class RequestKeysWriter(Protocol):
+    """Keeps the answers given to recorded keys."""
 
     def keep_answer(self, key: RequestKey, *, purge_before: datetime) -> None:
         """Keep the answer given to a recorded key (``key.status``, ``media_type``,
         ``answer``), and forget every key recorded before ``purge_before``."""
         ...
+
+
+class ReadView(
+    RegistryReader,
+    CustodyReader,
+    RecordsReader,
+    OutboxReader,
+    InboxReader,
+    StateReader,
+    FramesReader,
+    RequestKeysReader,
+    Protocol,
+):
+    """One read-only transaction over the node's store: every read side, no write."""
+
+    @property
+    def keys(self) -> ItemKeyReader: ...
+
+
+class UnitOfWork(
+    ReadView,
+    RegistryWriter,
+    CustodyWriter,
+    RecordsWriter,
+    Outbox,
+    Inbox,
+    StateWriter,
+    FramesWriter,
+    RequestKeysWriter,
+    Protocol,
+):
+    """One transaction over the node's store: every read side and every write side."""
+
+    @property
+    def keys(self) -> ItemKeyStore: ...
+
+    # The ledger appends through the same transaction.
+    def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int: ...
 
 
 class Store(Protocol):
@@ -413,7 +521,10 @@ class Store(Protocol):
     def ledger(self) -> LedgerStore: ...
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...
-    def read(self) -> AbstractContextManager[UnitOfWork]: ...
+    def read(self) -> AbstractContextManager[ReadView]:
+        """A read-only transaction: the read sides only (a write does not type-check)."""
+        ...
+
     def close(self) -> None: ...
     @property
     def url(self) -> str: ...

@@ -13,7 +13,7 @@ from typing import Any
 
 from gsomia.core.items import Consent, ConsentKind
 from gsomia.errors import GsomiaError, InputError
-from gsomia.ports.store import ItemRecord, UnitOfWork
+from gsomia.ports.store import ItemRecord, ReadView
 from gsomia.records import ConsentRecord
 from gsomia.services._workflow import Workflow
 
@@ -26,7 +26,7 @@ CONSENT_FORMAT = "gsomia/consent-v1"
 
 def verified_consent(
     flow: Workflow,
-    uow: UnitOfWork,
+    uow: ReadView,
     record: ItemRecord,
     *,
     kind: ConsentKind,

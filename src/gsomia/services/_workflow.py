@@ -24,7 +24,14 @@ from gsomia.core.people import Person
 from gsomia.core.rules import AccessRequest
 from gsomia.crypto._documents import open_document, sign_document
 from gsomia.errors import InputError, IntegrityError
-from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import (
+    CustodyReader,
+    ItemRecord,
+    ItemState,
+    ReadView,
+    UnitOfWork,
+    WorkflowRecord,
+)
 from gsomia.records import RECORDS
 from gsomia.services.context import NodeContext
 
@@ -121,13 +128,13 @@ class Workflow:
 
     # People and items ----------------------------------------------------------------------
 
-    def person(self, uow: UnitOfWork, person_id: str) -> Person:
+    def person(self, uow: ReadView, person_id: str) -> Person:
         """A registered person of any party known here, with their authorities."""
         return self.ctx.person(uow, person_id)
 
     def access(
         self,
-        uow: UnitOfWork,
+        uow: ReadView,
         record: ItemRecord,
         person: Person,
         now: datetime,
@@ -146,7 +153,7 @@ class Workflow:
         )
 
     @staticmethod
-    def current_label(uow: UnitOfWork, record: ItemRecord) -> Label:
+    def current_label(uow: CustodyReader, record: ItemRecord) -> Label:
         """The label version the item is marked with now (the record's label digest)."""
         for version in uow.labels(record.id):
             if version.digest == record.label_digest:
@@ -154,7 +161,7 @@ class Workflow:
         raise IntegrityError(f"item {record.id}: its current label version is missing")
 
     @staticmethod
-    def held(uow: UnitOfWork, item_id: str, *states: ItemState) -> ItemRecord:
+    def held(uow: CustodyReader, item_id: str, *states: ItemState) -> ItemRecord:
         """The item, if it is in one of ``states`` here (HELD when none are given); raises
         :class:`UnknownName` or :class:`InputError` naming its state."""
         record = uow.item(check_id(item_id, what="item id"))

@@ -20,7 +20,7 @@ from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event
-from gsomia.ports.store import UnitOfWork
+from gsomia.ports.store import ReadView, UnitOfWork
 from gsomia.records import ConsentRecord
 from gsomia.services._consents import CONSENT_FORMAT, check_answer
 from gsomia.services._workflow import Workflow, check_id, check_party, check_text
@@ -251,7 +251,7 @@ class ConsentService(Workflow):
             ctx.record(uow, [entry])
         return answered
 
-    def _pending(self, uow: UnitOfWork, request_id: str) -> Stored[ConsentRecord]:
+    def _pending(self, uow: ReadView, request_id: str) -> Stored[ConsentRecord]:
         pending = self.ctx.get(uow, ConsentRecord, request_id)
         if pending.record.role != "originator":
             raise InputError(f"request {request_id} was made by this node; the originator decides")

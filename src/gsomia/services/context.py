@@ -34,6 +34,8 @@ from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import (
     ItemRecord,
     OutboxMessage,
+    ReadView,
+    RecordsReader,
     Store,
     UnitOfWork,
     WorkflowRecord,
@@ -116,7 +118,7 @@ class NodeContext:
 
     # People --------------------------------------------------------------------------------
 
-    def person(self, uow: UnitOfWork, person_id: str) -> Person:
+    def person(self, uow: ReadView, person_id: str) -> Person:
         """A registered person with the authorities the registry has granted them; raises
         :class:`UnknownName`."""
         person = uow.person(person_id)
@@ -125,7 +127,7 @@ class NodeContext:
         held = frozenset(a for a in Authority if a.value in names)
         return replace(person, authorities=held) if held else person
 
-    def conditions(self, uow: UnitOfWork, facilities: frozenset[str]) -> Conditions:
+    def conditions(self, uow: RecordsReader, facilities: frozenset[str]) -> Conditions:
         """For each of ``facilities``, the Art. 16 conditions recorded as met and the day."""
         out: dict[str, dict[str, date]] = {}
         for r in uow.records(ConditionRecord.KIND, state="met"):
@@ -276,13 +278,13 @@ class NodeContext:
         return stored
 
     @staticmethod
-    def get(uow: UnitOfWork, cls: type[R], record_id: str) -> Stored[R]:
+    def get(uow: RecordsReader, cls: type[R], record_id: str) -> Stored[R]:
         """The latest version of a typed record; raises :class:`UnknownName`."""
         return typed(cls, uow.record(cls.KIND, record_id))
 
     @staticmethod
     def find(
-        uow: UnitOfWork, cls: type[R], *, item_id: str | None = None, state: str | None = None
+        uow: RecordsReader, cls: type[R], *, item_id: str | None = None, state: str | None = None
     ) -> list[Stored[R]]:
         """The latest version of every record of ``cls`` (about ``item_id``, in ``state``)."""
         return [typed(cls, r) for r in uow.records(cls.KIND, item_id=item_id, state=state)]

@@ -48,7 +48,14 @@ from gsomia.crypto import (
 from gsomia.errors import GsomiaError, InputError, IntegrityError
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.ledger import AlarmRecord
-from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, OutboxMessage, UnitOfWork
+from gsomia.ports.store import (
+    ItemRecord,
+    ItemState,
+    LabelRecord,
+    OutboxMessage,
+    ReadView,
+    UnitOfWork,
+)
 from gsomia.records import AssuranceRecord, PlacementRecord
 from gsomia.services._consents import CONSENT_FORMAT, verified_consent
 from gsomia.services._transfers import (
@@ -248,7 +255,7 @@ class CustodyService(Workflow):
         agreement, decision = tried[0]
         ctx.refuse(agreement.id, decision, person=officer.id, counterparty=p.recipient)
 
-    def _assured(self, uow: UnitOfWork, p: Provision, now: datetime) -> dict[str, AssuranceRequest]:
+    def _assured(self, uow: ReadView, p: Provision, now: datetime) -> dict[str, AssuranceRequest]:
         """The recipient's assurances for the representative an item is handed to in person
         (JK-7.4), as the rules read them."""
         if p.in_person is None:

@@ -30,7 +30,7 @@ from gsomia.core.rules import AccessRequest, Act, CopyRequest, RetentionRequest,
 from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
 from gsomia.errors import InputError, StorageError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork
+from gsomia.ports.store import CustodyReader, ItemRecord, ItemState, ReadView, UnitOfWork
 from gsomia.records import CopyRecord, DestructionRecord, ReleaseRecord, ReturnRecord
 from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_text
@@ -150,7 +150,7 @@ class HandlingService(Workflow):
 
     def _derive_request(
         self,
-        uow: UnitOfWork,
+        uow: ReadView,
         access: AccessRequest,
         facility: str | None,
         translator: str | None,
@@ -466,7 +466,7 @@ class HandlingService(Workflow):
             uow.withdraw(sent)
         uow.set_item_state(record.id, state)
 
-    def provider(self, uow: UnitOfWork, record: ItemRecord) -> str:
+    def provider(self, uow: CustodyReader, record: ItemRecord) -> str:
         """The party this node received the item from: the originator, or a holder that
         released it to this node with the originator's consent (JK-5.1)."""
         versions = uow.labels(record.id)

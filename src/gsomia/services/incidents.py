@@ -26,7 +26,14 @@ from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork, WorkflowRecord
+from gsomia.ports.store import (
+    ItemRecord,
+    ItemState,
+    OutboxMessage,
+    ReadView,
+    UnitOfWork,
+    WorkflowRecord,
+)
 from gsomia.records import IncidentRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.context import NodeContext
@@ -177,7 +184,7 @@ class IncidentService(Workflow):
         return saved
 
     def _decide(
-        self, uow: UnitOfWork, records: list[ItemRecord], by: str, now: datetime
+        self, uow: ReadView, records: list[ItemRecord], by: str, now: datetime
     ) -> dict[str, Decision]:
         """Each item's incident decision: by a person who holds the incidents authority,
         cleared for the item with a need to know it (JK-17.1); the first refusal is recorded

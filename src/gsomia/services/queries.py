@@ -21,7 +21,7 @@ from gsomia.core.people import Authority, Facility, Person
 from gsomia.core.rules import Act, ViewRequest
 from gsomia.errors import UnknownName
 from gsomia.ledger.entries import LedgerEntry
-from gsomia.ports.store import ItemRecord, ItemState, LabelRecord, UnitOfWork
+from gsomia.ports.store import CustodyReader, ItemRecord, ItemState, LabelRecord, ReadView
 from gsomia.records import (
     AssuranceRecord,
     ConsentRecord,
@@ -207,7 +207,7 @@ class Queries(Workflow):
             return [s for s in rows if self._sees_record(uow, person, cls, s, now)]
 
     def _sees_record(
-        self, uow: UnitOfWork, person: Person, cls: type[R], stored: Stored[R], now: datetime
+        self, uow: ReadView, person: Person, cls: type[R], stored: Stored[R], now: datetime
     ) -> bool:
         items = [stored.item_id] if stored.item_id is not None else []
         if isinstance(stored.record, IncidentRecord):
@@ -226,7 +226,7 @@ class Queries(Workflow):
         )
         return self.ctx.rulebook.decide(Act.VIEW_RECORDS, request).allowed
 
-    def _sees_id(self, uow: UnitOfWork, person: Person, item_id: str, now: datetime) -> bool:
+    def _sees_id(self, uow: CustodyReader, person: Person, item_id: str, now: datetime) -> bool:
         try:
             return self._sees(person, uow.item(item_id), now)
         except UnknownName:

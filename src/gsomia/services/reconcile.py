@@ -36,7 +36,7 @@ from gsomia.errors import UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.ledger import AlarmRecord
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, journal_digest
-from gsomia.ports.store import UnitOfWork, WorkflowRecord
+from gsomia.ports.store import StateReader, WorkflowRecord
 from gsomia.services.context import NodeContext
 from gsomia.services.state import TAMPERED
 
@@ -220,7 +220,7 @@ class Reconciler:
 
     # The store against the journal -----------------------------------------------------------
 
-    def _table(self, uow: UnitOfWork, table: str, tally: _Tally) -> None:
+    def _table(self, uow: StateReader, table: str, tally: _Tally) -> None:
         """Every row of ``table`` against the newest journaled write of it."""
         expected: dict[tuple[str, int], bytes | None] = {}
         after: tuple[str, int] = ("", -1)
@@ -238,7 +238,7 @@ class Reconciler:
             if seal is not None:
                 tally.add(table, _name(table, key, version), "deleted", _DELETED)
 
-    def _one(self, uow: UnitOfWork, write: JournalRow, tally: _Tally) -> None:
+    def _one(self, uow: StateReader, write: JournalRow, tally: _Tally) -> None:
         """One row the journal touched since the last check, against its newest write."""
         table, key, version = write.table, write.key, write.version
         row = uow.sealed_row(table, key, version)
@@ -267,7 +267,7 @@ class Reconciler:
             detail = "an older version than the newest the ledger accounts for"
             tally.add(table, name, "rolled back", detail)
 
-    def _counts(self, uow: UnitOfWork, table: str, tally: _Tally) -> None:
+    def _counts(self, uow: StateReader, table: str, tally: _Tally) -> None:
         held, accounted = uow.count_rows(table), uow.journal_count(table)
         if held != accounted:
             detail = (

@@ -24,7 +24,7 @@ from gsomia.core.rules import Act, AdministerRequest, ViewRequest
 from gsomia.core.rules.access import conditions_missing
 from gsomia.errors import ConflictError, InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.ports.store import UnitOfWork
+from gsomia.ports.store import RecordsReader, UnitOfWork
 from gsomia.records import AuthorityRecord, ConditionRecord
 from gsomia.services._workflow import Workflow, check_text
 
@@ -61,7 +61,7 @@ def registry_digest(value: Person | Facility) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
 
 
-def authority_holders(uow: UnitOfWork, authority: Authority) -> list[str]:
+def authority_holders(uow: RecordsReader, authority: Authority) -> list[str]:
     """The persons who hold ``authority`` now."""
     return sorted(
         str(r.body.get("person"))

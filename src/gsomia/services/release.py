@@ -30,7 +30,7 @@ from gsomia.core.rules import Act, ForwardRequest, ReleaseRequest, SendRequest
 from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
 from gsomia.errors import InputError, UnknownName
 from gsomia.ledger.entries import Event
-from gsomia.ports.store import ItemRecord, ItemState, UnitOfWork
+from gsomia.ports.store import ItemRecord, ItemState, ReadView, UnitOfWork
 from gsomia.records import ConsentRecord, ForwardRecord, ReleaseRecord
 from gsomia.services._consents import verified_consent
 from gsomia.services._transfers import label_row
@@ -350,7 +350,7 @@ class _Forward:
     consent: bytes = b""  # the originator's signed consent-v1, carried to the recipient
 
 
-def _document(ctx: Any, uow: UnitOfWork, consent_id: str | None) -> bytes:
+def _document(ctx: Any, uow: ReadView, consent_id: str | None) -> bytes:
     """The originator's signed consent document of request ``consent_id``."""
     if consent_id is None:
         return b""
