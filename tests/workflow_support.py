@@ -19,8 +19,15 @@ from sqlalchemy import text
 
 from gsomia.adapters.clock import SimulatedClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
+from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.agreement_files import AgreementLibrary, load_library
-from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
+from gsomia.bootstrap import (
+    MEMORY_URL,
+    Member,
+    connect_in_process,
+    demonstration_registry,
+    fresh_node,
+)
 from gsomia.core.people import Authority
 from gsomia.crypto import Keyring
 from gsomia.ledger.entries import Event, LedgerEntry
@@ -108,16 +115,25 @@ def build(
     start: datetime = T0,
     as_signed: bool = False,
     parties: tuple[str, ...] = ("JPN", "KOR", "USA"),
+    store: str = "sqlite",
 ) -> World:
     """Nodes for ``parties`` under ``root``, connected, with their people registered.
 
-    The stores start as copies of one template per party (schema and people made once per
-    test session), since every registry change is a durable commit of its own.
+    On SQLite (``store``) the stores start as copies of one template per party (schema and
+    people made once per test session), since every registry change is a durable commit of
+    its own; in memory (``store="memory"``) each node registers its people afresh.
     """
     clock = SimulatedClock(start)
     lib = library(as_signed=as_signed)
-    template, keyrings = _template()
     nodes = {}
+    if store == "memory":
+        for party in parties:
+            nodes[party] = _node(root, party, lib, SimulatedClock(REGISTERED), url=MEMORY_URL)
+            _people(nodes[party], party)
+            nodes[party].ctx.clock = clock
+        network = connect_in_process(list(nodes.values()))
+        return World(clock=clock, nodes=nodes, network=network)
+    template, keyrings = _template()
     for party in parties:
         shutil.copyfile(template / f"{party.lower()}.db", root / f"{party.lower()}.db")
         nodes[party] = _node(root, party, lib, clock, keyring=keyrings[party])
@@ -224,7 +240,13 @@ def _people(node: Node, party: str) -> None:
 
 def counts(node: Node) -> dict[str, int]:
     """Rows in every table a workflow writes, and the ledger's size."""
-    engine = node.ctx.store.engine  # type: ignore[attr-defined]
+    store = node.ctx.store
+    if isinstance(store, MemoryStore):
+        sizes = store.table_sizes()
+        out = {t: sizes[t] for t in TABLES}
+        out["ledger"] = store.ledger.size()
+        return out
+    engine = store.engine  # type: ignore[attr-defined]
     with engine.connect() as conn:
         out = {t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()) for t in TABLES}
     out["ledger"] = node.ctx.store.ledger.size()

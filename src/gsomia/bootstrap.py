@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gsomia.adapters.clock import RandomIds, SystemClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
+from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.adapters.storage.sql import open_store
 from gsomia.agreement_files import AgreementLibrary, load_library
 from gsomia.config import NodeSettings, load_settings
@@ -42,6 +43,7 @@ from gsomia.errors import ConfigError, ConflictError, UnknownName
 from gsomia.files import PRIVATE_DIR, PRIVATE_FILE, make_private
 from gsomia.ledger.checkpoint import NoteVerifier
 from gsomia.ports.runtime import Clock, IdSource
+from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
 from gsomia.services.audit import AuditService
 from gsomia.services.node import Node, ledger_origin
@@ -49,6 +51,7 @@ from gsomia.services.state import seal_store
 
 __all__ = [
     "KEYRING_FILE",
+    "MEMORY_URL",
     "Member",
     "connect_in_process",
     "demonstration_registry",
@@ -65,6 +68,8 @@ __all__ = [
 _logger = logging.getLogger(__name__)
 
 KEYRING_FILE = "keyring.gsk"
+#: The store URL of a node kept in memory (:func:`fresh_node`).
+MEMORY_URL = "memory://"
 TRUSTED_KEYS_FILE = "trusted-keys"
 #: The files a node keeps in its home, each owner-only (0600).
 PRIVATE_FILES = (
@@ -364,9 +369,13 @@ def fresh_node(
 ) -> Node:
     """A node of ``party`` with a new keyring held in memory (or ``keyring``, whose state
     key sealed the store), on a new store at ``store_url``: for simulations, benchmarks and
-    tests, where no home on disk is kept."""
+    tests, where no home on disk is kept; ``memory://`` keeps the store in memory."""
     clock = clock or SystemClock()
-    store = open_store(store_url, schemes=library.schemes, ledger_origin=ledger_origin(party))
+    store: Store
+    if store_url == MEMORY_URL:
+        store = MemoryStore(ledger_origin=ledger_origin(party))
+    else:
+        store = open_store(store_url, schemes=library.schemes, ledger_origin=ledger_origin(party))
     return Node.assemble(
         party=party,
         store=store,

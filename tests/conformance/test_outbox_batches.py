@@ -1,4 +1,4 @@
-"""The outbox's batches (issue 14), on SQLite and PostgreSQL: joining queued transfers into
+"""The outbox's batches (issue 14), on memory, SQLite and PostgreSQL: joining queued transfers into
 a batch, delivering them with it, sending them back alone, and withdrawing a member."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from test_store import Backend, backend  # noqa: F401 - the store fixture, sqlite and postgres
+from test_store import store  # noqa: F401 - the store fixture: memory, sqlite and postgres
 
 from gsomia.errors import ConflictError
-from gsomia.ports.store import OutboxMessage, OutboxState
+from gsomia.ports.store import OutboxMessage, OutboxState, Store
 
 T = datetime(2019, 10, 2, 9, 0, tzinfo=UTC)
 
@@ -20,8 +20,7 @@ def _message(n: int, to: str = "KOR") -> OutboxMessage:
     )
 
 
-def test_members_join_a_batch_and_are_delivered_with_it(backend: Backend) -> None:  # noqa: F811
-    store = backend.store
+def test_members_join_a_batch_and_are_delivered_with_it(store: Store) -> None:  # noqa: F811
     with store.unit_of_work() as uow:
         uow.enqueue_many([_message(n) for n in range(1, 4)])
     batch = _message(9)
@@ -41,8 +40,7 @@ def test_members_join_a_batch_and_are_delivered_with_it(backend: Backend) -> Non
         assert uow.outbox_depth() == {"KOR": {"pending": 1}}
 
 
-def test_a_batch_sent_back_leaves_its_members_to_travel_alone(backend: Backend) -> None:  # noqa: F811
-    store = backend.store
+def test_a_batch_sent_back_leaves_its_members_to_travel_alone(store: Store) -> None:  # noqa: F811
     with store.unit_of_work() as uow:
         uow.enqueue_many([_message(1), _message(2)])
         uow.join_batch(_message(9), [_message(1).id, _message(2).id])
@@ -53,9 +51,8 @@ def test_a_batch_sent_back_leaves_its_members_to_travel_alone(backend: Backend) 
 
 
 def test_withdrawing_a_member_withdraws_its_batch_and_requeues_the_others(
-    backend: Backend,  # noqa: F811
+    store: Store,  # noqa: F811
 ) -> None:
-    store = backend.store
     with store.unit_of_work() as uow:
         uow.enqueue_many([_message(n) for n in range(1, 4)])
         uow.join_batch(_message(9), [_message(n).id for n in range(1, 4)])

@@ -1,4 +1,5 @@
-"""One suite, every node store: SQLite and PostgreSQL (the contract of ``ports/store.py``),
+"""One suite, every node store: memory, SQLite and PostgreSQL (the contract of
+``ports/store.py``; what only a database has, SQLite and PostgreSQL),
 and every item-key store: memory, SQLite and PostgreSQL (the contract of ``ports/keys.py``).
 
 Each PostgreSQL test runs in a schema of its own, created before and dropped after.
@@ -10,6 +11,7 @@ import hashlib
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, inspect, text
 
 from gsomia import crypto
+from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.adapters.storage.sql import SqlStore, open_store
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore
 from gsomia.core.classification import builtin_schemes
@@ -67,6 +70,13 @@ PERSON = Person(
 
 #: One state key for every store of these tests (a reopened store checks the same seals).
 SEALS = TestSeals()
+#: The node stores every test of the port runs on.
+STORES = ["memory", "sqlite", "postgres"]
+
+
+def memory_store() -> MemoryStore:
+    """A memory store under the tests' seals."""
+    return MemoryStore(ledger_origin=ORIGIN, seals=SEALS)
 
 
 class Abort(Exception):
@@ -89,14 +99,17 @@ class Backend:
         return open_store(self.url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    if request.param == "sqlite":
+@contextmanager
+def sql_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A SQL store of ``kind`` (sqlite or postgres), closed afterwards."""
+    if kind == "sqlite":
         path = tmp_path / "node.db"
         url = f"sqlite:///{path}"
         store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
-        yield Backend(store=store, url=url, path=path)
-        store.close()
+        try:
+            yield Backend(store=store, url=url, path=path)
+        finally:
+            store.close()
         return
     with postgres_schema(request.getfixturevalue("postgres_url")) as url:
         store = open_store(url, schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS)
@@ -106,9 +119,21 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
             store.close()
 
 
-@pytest.fixture
-def store(backend: Backend) -> SqlStore:
-    return backend.store
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A SQL store, for what only a database has (reopening it, its files, its schema)."""
+    with sql_backend(request.param, request, tmp_path) as backend:
+        yield backend
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """Every node store: memory, SQLite and PostgreSQL."""
+    if request.param == "memory":
+        yield memory_store()  # type: ignore[misc]
+        return
+    with sql_backend(request.param, request, tmp_path) as backend:
+        yield backend.store
 
 
 # Records ---------------------------------------------------------------------------------
@@ -259,6 +284,19 @@ def test_a_unit_of_work_commits_everything_together(backend: Backend) -> None:
             assert store.ledger.find(iid(1)) == [0, 1]
     finally:
         other.close()
+
+
+def test_every_store_commits_a_unit_of_work_whole(store: SqlStore) -> None:
+    with store.unit_of_work() as uow:
+        write_everything(uow)
+    seen = snapshot(store)
+    assert seen["facilities"] == [HQ] and seen["persons"] == [PERSON]
+    assert seen["items"] == [item(1)] and seen["labels"] == [label(1, 1), label(1, 2)]
+    assert seen["records"] == [wf("c1")] and seen["outbox"] == {"pending": 1}
+    assert seen["inbox"] == 1 and seen["keys"] == [iid(1)]
+    # The two entries, then the one that accounts for the journal of the sealed writes.
+    assert store.ledger.entries(0, 2) == [b"item.received 1", b"item.marked 1"]
+    assert store.ledger.size() == 3 and store.ledger.find(iid(1)) == [0, 1]
 
 
 def test_an_exception_inside_leaves_nothing_not_even_ledger_entries(store: SqlStore) -> None:
@@ -603,6 +641,24 @@ def test_workflow_records_are_versioned_and_stale_versions_refused(store: SqlSto
         assert uow.records("visit") == []
 
 
+def test_a_records_body_is_what_was_stored_whatever_the_caller_changes(store: SqlStore) -> None:
+    body = {"to": "USA", "levels": [1, 2], "nested": {"note": "원본"}}
+    record = wf("c1", body=body)
+    with store.unit_of_work() as uow:
+        uow.put_record(record)
+        body["to"] = "CHN"  # the caller's dict, changed after it was stored
+    with store.read() as uow:
+        read = uow.record("consent", "c1")
+        listed = uow.records("consent")[0]
+    read.body["levels"].append(3)  # and the dicts handed out, changed after they were read
+    listed.body["nested"]["note"] = "changed"
+    with store.read() as uow:
+        expected = {"to": "USA", "levels": [1, 2], "nested": {"note": "원본"}}
+        assert uow.record("consent", "c1").body == expected
+        assert uow.records("consent")[0].body == expected
+        assert uow.sealed_row("records", "consent/c1", 1).intact  # type: ignore[union-attr]
+
+
 # Outbox and inbox ------------------------------------------------------------------------
 
 
@@ -834,10 +890,13 @@ class CommittedKeys:
             return uow.keys.count_under_key(key_id)
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=["memory", "memory-store", "sqlite", "postgres"])
 def item_keys(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ItemKeyStore]:
     if request.param == "memory":
         yield MemoryItemKeyStore()
+        return
+    if request.param == "memory-store":
+        yield CommittedKeys(memory_store())  # type: ignore[arg-type]
         return
     if request.param == "sqlite":
         store = open_store(

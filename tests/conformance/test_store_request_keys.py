@@ -1,4 +1,4 @@
-"""The idempotency-key contract of ``ports/store.py`` on SQLite and PostgreSQL: a key is
+"""The idempotency-key contract of ``ports/store.py`` on memory, SQLite and PostgreSQL: a key is
 recorded with the first unit of work that commits inside ``claiming``, in its transaction,
 and a second act under the same key is rolled back whole."""
 
@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from test_store import ORIGIN, SCHEMES, T0, Abort, message, wf
 
+from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.adapters.storage.sql import SqlStore, open_store
 from gsomia.errors import ConflictError
 from gsomia.ports.store import RequestKey
@@ -23,8 +24,11 @@ SEALS = TestSeals()
 KEY = RequestKey(scope="kor-officer", key="retry-7", fingerprint="a" * 64, created_at=T0)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def keyed_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    if request.param == "memory":
+        yield MemoryStore(ledger_origin=ORIGIN, seals=SEALS)  # type: ignore[misc]
+        return
     if request.param == "sqlite":
         store = open_store(
             f"sqlite:///{tmp_path / 'node.db'}", schemes=SCHEMES, ledger_origin=ORIGIN, seals=SEALS
@@ -40,7 +44,14 @@ def keyed_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlS
             store.close()
 
 
-def _rows(store: SqlStore) -> dict[str, int]:
+def _rows(store: SqlStore | MemoryStore) -> dict[str, int]:
+    if isinstance(store, MemoryStore):
+        with store.read() as uow:
+            return {
+                "records": uow.count_rows("records"),
+                "outbox": sum(uow.outbox_counts().values()),
+                "request_keys": store.table_sizes()["request_keys"],
+            }
     with store.engine.connect() as conn:
         return {
             t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one())

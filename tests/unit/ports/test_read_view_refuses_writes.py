@@ -1,6 +1,6 @@
 """The store's read view offers the read sides only: the type checker refuses a write through
 it, and accepts the same write through a unit of work (``mypy --strict`` on a snippet); and
-the SQL store is a :class:`~gsomia.ports.store.Store` to it."""
+every store adapter is a :class:`~gsomia.ports.store.Store` to it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 mypy_api = pytest.importorskip("mypy.api")
 
 SNIPPET = """
+from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.adapters.storage.sql import SqlStore
 from gsomia.core.people import Facility
 from gsomia.ports.store import (
@@ -56,8 +57,8 @@ def widen(view: ReadView) -> UnitOfWork:
     return view  # refused: 11
 
 
-def the_sql_store_is_a_store(sql: SqlStore) -> Store:
-    return sql
+def every_store_is_a_store(memory: MemoryStore, sql: SqlStore) -> tuple[Store, Store]:
+    return memory, sql
 """
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the workflow services: three in-process nodes and a provided item."""
+"""Fixtures for the workflow services: three in-process nodes (their stores in memory) and a
+provided item."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from workflow_support import World, build
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    """JPN, KOR and USA nodes on 2 Oct 2019, connected, with their people."""
-    w = build(tmp_path)
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """JPN, KOR and USA nodes on 2 Oct 2019, connected, with their people: in memory, or
+    on SQLite for a test that looks at the database itself (parametrized indirectly,
+    ``pytest.mark.parametrize("world", ["sqlite"], indirect=True)``)."""
+    w = build(tmp_path, store=getattr(request, "param", "memory"))
     yield w
     for node in w.nodes.values():
         node.ctx.store.close()

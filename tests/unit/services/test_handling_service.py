@@ -130,6 +130,7 @@ def test_oversized_or_empty_translations_are_refused(world: World, item: str) ->
     assert counts(kor) == before
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # looks at the database
 def test_destruction_shreds_the_item_and_its_copies_for_good(world: World, item: str) -> None:
     kor = world["KOR"]
     copy = kor.handling.copy(item_id=item, by=official("KOR"))

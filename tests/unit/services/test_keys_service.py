@@ -125,6 +125,7 @@ def test_after_unregistering_a_partner_encryption_key_nothing_is_wrapped_to_it(
         kor.ctx.keyring._newest_public("jpn-kor-gsomia", "JPN")
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # looks at the database
 def test_the_at_rest_key_is_rotated_before_its_nonce_budget(
     world: World, item: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -149,6 +150,7 @@ def test_the_at_rest_key_is_rotated_before_its_nonce_budget(
         assert uow.keys.uses(second) == 3  # the items the rotation re-wrapped, no more
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # looks at the database
 def test_a_purge_that_cannot_run_is_retried_later(world: World, item: str) -> None:
     """Crypto review L6: the destruction stands; the purge is owed and retried."""
     kor = world["KOR"]

@@ -16,6 +16,9 @@ from gsomia.services.messages import decode
 from gsomia.services.node import Node
 from workflow_support import World, officer, official
 
+#: What is left of an item is looked for in the database itself.
+pytestmark = pytest.mark.parametrize("world", ["sqlite"], indirect=True)
+
 
 def outbox_row(node: Node, message_id: str) -> tuple[str, bytes]:
     engine = node.ctx.store.engine  # type: ignore[attr-defined]

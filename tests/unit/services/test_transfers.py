@@ -261,6 +261,7 @@ def test_refusals_keep_their_place_among_accepted_items(world: World) -> None:
     ]
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)  # looks at the database
 def test_a_forged_item_in_a_batch_is_refused_and_the_others_kept(world: World) -> None:
     jpn, kor = world["JPN"], world["KOR"]
     world.provide(contents=tuple(contents(4)), agreement="jpn-kor-gsomia")

@@ -46,6 +46,12 @@ class MemoryLedgerStore:
         self._proofs = TileProofs(self._tile, cache_tiles=tile_cache)
 
     @property
+    def lock(self) -> threading.RLock:
+        """The lock every call takes: a store that appends in its own units of work holds it
+        from the first append to the commit, so the indexes it gave out stay true."""
+        return self._lock
+
+    @property
     def origin(self) -> str:
         """The log's origin."""
         return self._origin
