@@ -1,4 +1,5 @@
-"""The ledger's SQL tables, the rows an append writes, and the SQLite engine it prefers."""
+"""The ledger's SQL tables and the rows an append writes (its SQLite engine is made with the
+store's, in :mod:`gsomia.adapters.storage._sql_engine`)."""
 
 from __future__ import annotations
 
@@ -16,18 +17,15 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
-    Engine,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
     Text,
-    create_engine,
-    event,
 )
 
+from gsomia.adapters.storage._sql_engine import sqlite_engine
 from gsomia.errors import InputError
 from gsomia.ledger.tiles import MAX_ENTRY_SIZE, TILE_WIDTH, tile_chunks
 
@@ -43,45 +41,6 @@ __all__ = [
 ]
 
 _logger = logging.getLogger(__name__)
-
-
-def _sqlite_connect(synchronous: str, autocheckpoint: int) -> Any:
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The driver must not open transactions itself; the begin hook below does.
-        dbapi_connection.isolation_level = None
-        for pragma in (
-            "journal_mode = WAL",
-            f"synchronous = {synchronous}",
-            "busy_timeout = 30000",
-            f"wal_autocheckpoint = {autocheckpoint}",
-        ):
-            dbapi_connection.execute(f"PRAGMA {pragma}")
-
-    return on_connect
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # Readers take no write lock; writers take it at once, so no lock upgrade can fail.
-    read_only = conn.get_execution_options().get("gsomia_read_only", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def sqlite_engine(
-    path: str | Path, *, synchronous: str = "FULL", autocheckpoint: int = 1000
-) -> Engine:
-    """An engine on the SQLite file ``path``: WAL, ``BEGIN IMMEDIATE``, the given sync mode.
-
-    ``autocheckpoint`` is SQLite's ``wal_autocheckpoint`` in pages (raise it when a
-    :class:`WalCheckpointer` does the work). Raises :class:`InputError` unless
-    ``synchronous`` is ``FULL`` or ``NORMAL``.
-    """
-    if synchronous not in {"FULL", "NORMAL"}:
-        raise InputError("synchronous must be FULL or NORMAL")
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite+pysqlite:///{path}")
-    event.listen(engine, "connect", _sqlite_connect(synchronous, autocheckpoint))
-    event.listen(engine, "begin", _sqlite_begin)
-    return engine
 
 
 class WalCheckpointer:

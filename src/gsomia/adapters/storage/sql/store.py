@@ -28,8 +28,6 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
-    create_engine,
-    event,
     func,
     insert,
     select,
@@ -39,6 +37,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
+from gsomia.adapters.storage._sql_engine import (
+    SQLITE_CACHE_KIB,
+    SQLITE_HEAP_BYTES,
+    SQLITE_POOL,
+    make_engine,
+)
 from gsomia.adapters.storage._sql_rows import insert_rows
 from gsomia.adapters.storage.sql import frames
 from gsomia.adapters.storage.sql import request_keys as rk
@@ -50,7 +54,7 @@ from gsomia.adapters.storage.sql.sealing import Sealer, starting
 from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Clearance, Facility, Person, Role
-from gsomia.errors import ConfigError, ConflictError, StateTampered, StorageError, UnknownName
+from gsomia.errors import ConflictError, StateTampered, StorageError, UnknownName
 from gsomia.ports.state import JournalRow, SealedRow, StateSeals
 from gsomia.ports.store import (
     FrameState,
@@ -61,64 +65,17 @@ from gsomia.ports.store import (
     WorkflowRecord,
 )
 
-__all__ = ["SqlStore", "SqlUnitOfWork", "open_store"]
+__all__ = [
+    "SQLITE_CACHE_KIB",
+    "SQLITE_HEAP_BYTES",
+    "SQLITE_POOL",
+    "SqlStore",
+    "SqlUnitOfWork",
+    "make_engine",
+    "open_store",
+]
 
 _logger = logging.getLogger(__name__)
-
-
-#: Connections of a SQLite store's pool, kept and at most.
-SQLITE_POOL = (8, 16)
-#: Each SQLite connection's page cache, in KiB. Every pooled connection fills its own as the
-#: database grows, so the process's resident memory grew by up to the pool times this over a
-#: long run (8 MiB each: up to 64 MiB, seen as a steady drift in a soak).
-SQLITE_CACHE_KIB = 2048
-#: All SQLite memory of the process, in bytes, beyond which SQLite frees cached pages
-#: before it allocates more (``soft_heap_limit``, process-wide).
-SQLITE_HEAP_BYTES = 32 * 1024 * 1024
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # The driver must not open transactions on its own; BEGIN is issued below.
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    for pragma in (
-        "page_size = 16384",
-        f"cache_size = -{SQLITE_CACHE_KIB}",
-        f"soft_heap_limit = {SQLITE_HEAP_BYTES}",
-        "journal_mode = WAL",
-        "synchronous = FULL",
-        "secure_delete = ON",
-        "foreign_keys = ON",
-        "busy_timeout = 30000",
-    ):
-        cur.execute(f"PRAGMA {pragma}")
-    cur.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # Readers take no write lock, so a read inside a writer's thread cannot deadlock.
-    read_only = conn.get_execution_options().get("gsomia_read_only", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kept, most = SQLITE_POOL
-        engine = create_engine(url, pool_size=kept, max_overflow=most - kept)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    try:
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    except ImportError as exc:
-        raise ConfigError(
-            f"no database driver for {parsed.drivername} ({exc.name or exc}): "
-            "for PostgreSQL install gsomia[postgres]"
-        ) from None
 
 
 def migrate(engine: Engine) -> None:
