@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
+from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.ledger import merkle
 
 ORIGIN = "bench.gsomia.example/ledger"

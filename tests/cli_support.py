@@ -17,7 +17,7 @@ import typer.testing
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner, Result
 
-from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
+from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.cli.main import app
 from workflow_support import SECRET
 

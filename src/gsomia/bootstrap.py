@@ -332,8 +332,8 @@ def open_ledger_audit(
     its database as its settings name it, else the SQLite ``database``. Raises
     :class:`UnknownName` when there is no database and :class:`ConfigError` when it does
     not hold exactly one ledger."""
+    from gsomia.adapters.storage.sql.ledger import SqlLedgerStore, sqlite_engine
     from gsomia.adapters.storage.sql.store import make_engine
-    from gsomia.adapters.storage.sql_ledger import SqlLedgerStore, sqlite_engine
 
     if (home / "node.toml").is_file():
         engine = make_engine(load_settings(home).database_url())

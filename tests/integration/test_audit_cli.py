@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gsomia.adapters.storage.memory_ledger import MemoryLedgerStore
-from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
+from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.cli.audit import app, node_home
 from gsomia.errors import IntegrityError
 from gsomia.ledger.entries import Event

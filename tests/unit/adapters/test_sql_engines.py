@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from gsomia.adapters.storage.sql.ledger import sqlite_engine
 from gsomia.adapters.storage.sql.store import make_engine
-from gsomia.adapters.storage.sql_ledger import sqlite_engine
 from gsomia.errors import InputError
 
 ENGINES: dict[str, Callable[[Path], Engine]] = {

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from gsomia.adapters.storage._sql_rows import insert_rows
 from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql._rows import insert_rows
 from gsomia.crypto import AT_REST_BUDGET, ItemKey
 from gsomia.errors import ConflictError, StorageError, UnknownName
 

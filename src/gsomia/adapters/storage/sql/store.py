@@ -8,7 +8,7 @@ and on 4 KiB pages every other insert splits a page. Connections are pooled, so 
 of work neither runs the pragmas again nor, by closing the last connection, checkpoints the
 whole WAL. PostgreSQL uses its defaults (synchronous commit on). The schema is created and
 upgraded by Alembic (``migrations/``) when the store opens. Bulk inserts of items and labels
-go through the driver's ``executemany`` (:mod:`gsomia.adapters.storage._sql_rows`).
+go through the driver's ``executemany`` (:mod:`gsomia.adapters.storage.sql._rows`).
 """
 
 from __future__ import annotations
@@ -37,21 +37,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
-from gsomia.adapters.storage._sql_engine import (
+from gsomia.adapters.storage.sql import frames
+from gsomia.adapters.storage.sql import request_keys as rk
+from gsomia.adapters.storage.sql import statements as st
+from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql._rows import insert_rows
+from gsomia.adapters.storage.sql.engine import (
     SQLITE_CACHE_KIB,
     SQLITE_HEAP_BYTES,
     SQLITE_POOL,
     make_engine,
 )
-from gsomia.adapters.storage._sql_rows import insert_rows
-from gsomia.adapters.storage.sql import frames
-from gsomia.adapters.storage.sql import request_keys as rk
-from gsomia.adapters.storage.sql import statements as st
-from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, purge_destroyed
+from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.adapters.storage.sql.outbox import OutboxMethods, chunks
 from gsomia.adapters.storage.sql.sealing import Sealer, starting
-from gsomia.adapters.storage.sql_ledger import SqlLedgerStore
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Clearance, Facility, Person, Role
 from gsomia.errors import ConflictError, StateTampered, StorageError, UnknownName

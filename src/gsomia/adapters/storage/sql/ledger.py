@@ -46,7 +46,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from gsomia.adapters.storage._sql_ledger_tables import (
+from gsomia.adapters.storage.sql._rows import insert_rows
+from gsomia.adapters.storage.sql.ledger_tables import (
     WalCheckpointer,
     leaf_hashes_of,
     ledger_tables,
@@ -55,7 +56,6 @@ from gsomia.adapters.storage._sql_ledger_tables import (
     time_text,
     utc_time,
 )
-from gsomia.adapters.storage._sql_rows import insert_rows
 from gsomia.errors import ConflictError, InputError, IntegrityError, StorageError, UnknownName
 from gsomia.ledger.checkpoint import SignedNote
 from gsomia.ledger.merkle import HASH_SIZE

@@ -98,7 +98,7 @@ def sqlite_engine(
     sync mode.
 
     ``autocheckpoint`` is SQLite's ``wal_autocheckpoint`` in pages (raise it when a
-    :class:`~gsomia.adapters.storage._sql_ledger_tables.WalCheckpointer` does the work).
+    :class:`~gsomia.adapters.storage.sql.ledger_tables.WalCheckpointer` does the work).
     Raises :class:`InputError` unless ``synchronous`` is ``FULL`` or ``NORMAL``.
     """
     if synchronous not in {"FULL", "NORMAL"}:

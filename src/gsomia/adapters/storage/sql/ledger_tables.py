@@ -1,5 +1,5 @@
 """The ledger's SQL tables and the rows an append writes (its SQLite engine is made with the
-store's, in :mod:`gsomia.adapters.storage._sql_engine`)."""
+store's, in :mod:`gsomia.adapters.storage.sql.engine`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
 )
 
-from gsomia.adapters.storage._sql_engine import sqlite_engine
+from gsomia.adapters.storage.sql.engine import sqlite_engine
 from gsomia.errors import InputError
 from gsomia.ledger.tiles import MAX_ENTRY_SIZE, TILE_WIDTH, tile_chunks
 
