@@ -134,6 +134,8 @@ class Tuning:
     max_step: float = 10.0
     coast_q_accel: float = 1e-4
     impact_powered_below: float = 0.5
+    sigma_points: bool = True
+    iterations: int = 0
 
 
 @dataclass(slots=True, kw_only=True)
@@ -245,6 +247,8 @@ def run_case(
             registration_rad=tuning.registration_rad,
             bias_rad=tuning.bias_rad,
             refraction_sigma=tuning.refraction_sigma,
+            sigma_points=tuning.sigma_points,
+            iterations=tuning.iterations,
         )
     )
     initiator = ReportInitiator(ndim=10)
