@@ -252,10 +252,13 @@ class EKFUpdater:
 
     def consider_start(self, born: GaussianBatch, measurements: MeasurementBatch) -> GaussianBatch:
         """A track born of one report each, with its cross-covariance with the biases: the
-        born position error is the report's bias carried through the inverted measurement
-        (cross-covariance ``J B`` with ``J = ∂p/∂z G``, and ``J B Jᵀ`` added to the
-        position covariance); velocity and the rest start uncorrelated. Without ``bias_rad`` the
-        batch is returned as it is."""
+        born position error is the report's bias carried through the inverted measurement:
+        the born position is ``p + J b`` with ``J = ∂p/∂z G``, so the error ``x − x̂`` (the
+        convention of the update, ``C = Cov(x − x̂, b)``) has cross-covariance ``−J B`` and
+        ``J B Jᵀ`` is added to the position covariance; velocity and the rest start
+        uncorrelated. Without ``bias_rad`` the batch is returned as it is. (The sign was
+        once ``+J B``: the update then moved the state the wrong way for the bias and the
+        track started over-confident.)"""
         if self.bias_rad <= 0.0:
             return born
         n, k = born.mean.shape
@@ -263,11 +266,11 @@ class EKFUpdater:
         g, b_var = self._bias_model(born.mean, z_hat, measurements)
         j: Array = np.asarray(np.linalg.solve(h[:, :, :3], g), dtype=float)  # (N, 3, b)
         consider = np.zeros((n, k, g.shape[-1]))
-        consider[:, :3] = j * b_var[:, None, :]
+        consider[:, :3] = -j * b_var[:, None, :]
         # The born position carries the biases' error too: P += J B Jᵀ keeps the joint
         # covariance of state and parameters positive semi-definite.
         cov = born.cov.copy()
-        cov[:, :3, :3] += consider[:, :3] @ transpose(j)
+        cov[:, :3, :3] += (j * b_var[:, None, :]) @ transpose(j)
         return GaussianBatch(mean=born.mean, cov=symmetrise(cov), t=born.t, consider=consider)
 
     def _bias_model(
