@@ -80,7 +80,7 @@ def statistical_linearisation(
     pzz = np.einsum("p,npi,npj->nij", _GH_WEIGHTS, dz, dz)
     m = np.einsum("p,npi,pj->nij", _GH_WEIGHTS, dz, _GH_NODES)  # Cov(z, u), u standard
     # Σ w u uᵀ = I for this rule, so the slope is M L⁻¹ and Ω = Pzz − M Mᵀ.
-    slope_pos = transpose(np.linalg.solve(transpose(chol), transpose(m)))
+    slope_pos = transpose(np.asarray(np.linalg.solve(transpose(chol), transpose(m)), dtype=float))
     h = np.zeros((n_tracks, 3, n))
     h[:, :, :3] = slope_pos
     omega = symmetrise(pzz - m @ transpose(m))
