@@ -18,8 +18,10 @@ are for scoring only. Scores per class: the fraction of predicted impacts whose 
 falls inside the 95 % ellipse (``coverage``), the fraction of 10 s bins whose Monte Carlo
 mean NEES (6 dof, position and velocity) lies inside its two-sided 95 % band (Bar-Shalom,
 Li & Kirubarajan 2001, §5.4.2), and the median impact miss. Impacts are predicted only
-while the filter itself calls the track unpowered (a powered track's impact point is an
-instantaneous one, and the picture says so).
+once the filter itself has called the track unpowered for ``impact_unpowered_s`` (a
+powered track's impact point is an instantaneous one, and the picture says so; the
+thrust's drop at a stage change reads as a coast for a few seconds, so a warning waits
+for the call to hold, as a burnout declaration does).
 """
 
 from __future__ import annotations
@@ -124,16 +126,21 @@ class Tuning:
     registration_rad: float = 0.0
     bias_rad: float = 1e-4
     refraction_sigma: float = 0.03
-    lift_sigma: float = 1e-4
+    lift_sigma: float = 3e-5
     lift_mean: float = 1.5e-4
     q_impact: float = 1e-3
     manoeuvre_sigma: float = 10.0
     manoeuvre_tau: float = 20.0
     manoeuvre_q_accel: float = 1e-4
+    manoeuvre_pressure_pa: float | None = 10_000.0
+    manoeuvre_onset_s: float = 300.0
     boost_q_jerk: float = 4.0
     max_step: float = 10.0
     coast_q_accel: float = 1e-4
     impact_powered_below: float = 0.5
+    impact_unpowered_s: float = 10.0
+    sigma_points: bool = True
+    iterations: int = 0
 
 
 @dataclass(slots=True, kw_only=True)
@@ -236,7 +243,9 @@ def run_case(
                 sigma=tuning.manoeuvre_sigma,
                 tau=tuning.manoeuvre_tau,
                 q_accel=tuning.manoeuvre_q_accel,
+                lift_pressure_pa=tuning.manoeuvre_pressure_pa,
             ),
+            manoeuvre_onset_s=tuning.manoeuvre_onset_s,
         ),
         max_step=tuning.max_step,
     )
@@ -245,6 +254,8 @@ def run_case(
             registration_rad=tuning.registration_rad,
             bias_rad=tuning.bias_rad,
             refraction_sigma=tuning.refraction_sigma,
+            sigma_points=tuning.sigma_points,
+            iterations=tuning.iterations,
         )
     )
     initiator = ReportInitiator(ndim=10)
@@ -288,6 +299,7 @@ def _filter(
     rec = Run()
     state = None
     last_impact = -math.inf
+    unpowered_since = math.inf
     for k, r in enumerate(reports):
         batch = MeasurementBatch.from_reports([r])
         if state is None:
@@ -306,7 +318,12 @@ def _filter(
         if phase == int(truthmod.Phase.GLIDE):
             rec.powered_in_glide.append(p_powered)
         due = r.t - last_impact >= impact_every_s
-        if k >= 5 and p_powered < tuning.impact_powered_below and due:
+        if p_powered >= tuning.impact_powered_below:
+            unpowered_since = math.inf
+        else:
+            unpowered_since = min(unpowered_since, r.t)
+        held = r.t - unpowered_since >= tuning.impact_unpowered_s
+        if k >= 5 and held and due:
             last_impact = r.t
             sigma = lift_envelope(g.mean, sigma=tuning.lift_sigma)
             rec.impact_t.append(r.t)

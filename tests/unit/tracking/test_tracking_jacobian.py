@@ -44,7 +44,10 @@ def _finite_difference(model: MotionModel, x: np.ndarray) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("model", [CoastMotion(), ManoeuvreMotion(), BoostMotion()])
+@pytest.mark.parametrize(
+    "model",
+    [CoastMotion(), ManoeuvreMotion(), ManoeuvreMotion(lift_pressure_pa=None), BoostMotion()],
+)
 @pytest.mark.parametrize("kappa", [8.3e-5, -7e-4])
 def test_jacobian_matches_finite_differences(model: MotionModel, kappa: float) -> None:
     x = _state(kappa)
@@ -60,6 +63,34 @@ def test_jacobian_matches_finite_differences(model: MotionModel, kappa: float) -
     assert np.allclose(analytic[3:6, 3:6], numeric[3:6, 3:6], rtol=1e-3, atol=1e-7)
     assert np.allclose(analytic[3:6, :3], numeric[3:6, :3], rtol=5e-3, atol=5e-8)
     assert np.allclose(analytic[6:9, 6:9], numeric[6:9, 6:9], rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("altitude_m", [30_000.0, 60_000.0])
+def test_the_lift_share_partials_match_finite_differences(altitude_m: float) -> None:
+    # The manoeuvre acceleration acts in proportion to the air's share of the dynamic
+    # pressure: its partials by position and velocity enter the Jacobian.
+    model = ManoeuvreMotion()
+    x = _state(8.3e-5)
+    r = geodetic_to_ecef(38.0, 131.0, altitude_m)
+    x[:3] = r
+    x[6:9] = [4.0, -6.0, 9.0]
+    analytic = model.jacobian(x[None])[0]
+    numeric = _finite_difference(model, x)
+    assert np.allclose(analytic[3:6, 6:9], numeric[3:6, 6:9], rtol=1e-6, atol=1e-9)
+    assert np.allclose(analytic[3:6, 3:6], numeric[3:6, 3:6], rtol=1e-3, atol=1e-7)
+    assert np.allclose(analytic[3:6, :3], numeric[3:6, :3], rtol=5e-3, atol=5e-8)
+
+
+def test_lift_does_not_act_in_vacuum() -> None:
+    # 600 km up a 5 m/s² manoeuvre state moves nothing; 30 km up at 2 km/s most of it acts.
+    model = ManoeuvreMotion()
+    x = _state(0.0)
+    x[6:9] = [5.0, 0.0, 0.0]
+    low = model.derivative(x[None])[0, 3:6] - CoastMotion().derivative(x[None])[0, 3:6]
+    x[:3] = geodetic_to_ecef(38.0, 131.0, 600_000.0)
+    high = model.derivative(x[None])[0, 3:6] - CoastMotion().derivative(x[None])[0, 3:6]
+    assert np.linalg.norm(low) > 2.5
+    assert np.linalg.norm(high) < 1e-6
 
 
 def test_kappa_partial_vanishes_below_the_clamp() -> None:

@@ -385,18 +385,51 @@ class ManoeuvreMotion:
     through ``kappa`` as in :class:`CoastMotion`. Without this mode a pull-up is taken up
     by the boost mode (the only one whose acceleration states act), and the picture calls a
     gliding missile powered. References: Singer, IEEE Trans. AES 6(4), 1970; Li & Jilkov,
-    "Survey of maneuvering target tracking, Part I" (2003), §4. Raises InputError for
-    negative densities or a non-positive time constant.
+    "Survey of maneuvering target tracking, Part I" (2003), §4.
+
+    **Lift needs air.** The acceleration states act in proportion to the air's share
+    ``s = q / (q + lift_pressure_pa)`` of the dynamic pressure ``q = ½ ρ(h) |v|²`` (the
+    filter's own atmosphere): lift is ``q C_L A / m``, so a body in vacuum cannot pull at
+    all. Without the share the mode stood for any unmodelled acceleration, thrust
+    included: on a lofted ICBM tracked from 120 km up it took the boost from the boost
+    mode (weight 0.9), the boosting missile read as unpowered and its impact was
+    predicted 400-800 km off. ``lift_pressure_pa`` is the dynamic pressure at which half
+    the state's acceleration acts (10 kPa: a lift loading of a few thousand kg/m² gives a
+    few m/s² there, the glide of a quasi-ballistic missile 30-45 km up at 2 km/s);
+    ``None`` lets the states act everywhere. Raises InputError for negative densities or a
+    non-positive time constant or pressure.
     """
 
     sigma: float = 10.0
     tau: float = 20.0
     q_accel: float = 1e-4
     q_kappa: float = 1e-12
+    lift_pressure_pa: float | None = 10_000.0
 
     def __post_init__(self) -> None:
         if min(self.sigma, self.q_accel, self.q_kappa) < 0.0 or self.tau <= 0.0:
             raise InputError("ManoeuvreMotion needs non-negative noise and tau > 0")
+        if self.lift_pressure_pa is not None and not self.lift_pressure_pa > 0.0:
+            raise InputError("ManoeuvreMotion needs lift_pressure_pa > 0 (or None)")
+
+    def _air_share(self, r: Array, v: Array) -> tuple[Array, Array, Array]:
+        """The share ``s`` (N,) of the lift states that acts, and its partials by position
+        and velocity (N, 3) each."""
+        n = r.shape[0]
+        if self.lift_pressure_pa is None:
+            return np.ones(n), np.zeros((n, 3)), np.zeros((n, 3))
+        h = _altitude(r)
+        rho = filter_air_density(h)
+        speed2 = np.einsum("ni,ni->n", v, v)
+        q = 0.5 * rho * speed2
+        q0 = self.lift_pressure_pa
+        share = q / (q + q0)
+        ds_dq = q0 / (q + q0) ** 2
+        up = r / np.linalg.norm(r, axis=-1)[:, None]
+        dq_dh = np.where(h > 0.0, -q / _SCALE_HEIGHT_M, 0.0)
+        ds_dr = (ds_dq * dq_dh)[:, None] * up
+        ds_dv = (ds_dq * rho)[:, None] * v
+        return share, ds_dr, ds_dv
 
     @property
     def ndim(self) -> int:
@@ -409,20 +442,25 @@ class ManoeuvreMotion:
         return False
 
     def derivative(self, x: Array) -> Array:
-        """``[v, g + frame + drag(kappa) + a, -a/tau, 0]`` for states (N, 10)."""
+        """``[v, g + frame + drag(kappa) + s a, -a/tau, 0]`` for states (N, 10), ``s`` the
+        air's share."""
         r, v, lift, kappa = x[:, :3], x[:, 3:6], x[:, 6:9], x[:, 9]
-        accel = _free_acceleration(r, v) + _drag_acceleration(r, v, kappa) + lift
+        share, _, _ = self._air_share(r, v)
+        accel = _free_acceleration(r, v) + _drag_acceleration(r, v, kappa)
+        accel = accel + share[:, None] * lift
         return np.concatenate([v, accel, -lift / self.tau, np.zeros((x.shape[0], 1))], axis=-1)
 
     def jacobian(self, x: Array) -> Array:
         """The continuous-time Jacobian (N, 10, 10)."""
-        r, v, kappa = x[:, :3], x[:, 3:6], x[:, 9]
+        r, v, lift, kappa = x[:, :3], x[:, 3:6], x[:, 6:9], x[:, 9]
         a = np.zeros((x.shape[0], 10, 10))
         a[:, :3, 3:6] = np.eye(3)
         d_r, d_v, d_kappa = _drag_partials(r, v, kappa)
+        share, ds_dr, ds_dv = self._air_share(r, v)
         a[:, 3:6, :3] = _gravity_gradient(r) + _CENTRIFUGAL_R + d_r
-        a[:, 3:6, 3:6] = _CORIOLIS_V + d_v
-        a[:, 3:6, 6:9] = np.eye(3)
+        a[:, 3:6, :3] += lift[:, :, None] * ds_dr[:, None, :]
+        a[:, 3:6, 3:6] = _CORIOLIS_V + d_v + lift[:, :, None] * ds_dv[:, None, :]
+        a[:, 3:6, 6:9] = share[:, None, None] * np.eye(3)
         a[:, 3:6, 9] = d_kappa
         a[:, 6:9, 6:9] = -np.eye(3) / self.tau
         return a

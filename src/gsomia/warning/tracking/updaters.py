@@ -15,14 +15,78 @@ import numpy as np
 
 from gsomia.errors import InputError
 from gsomia.warning.horizon import apparent_elevation
-from gsomia.warning.measurements import radar_h_and_jacobian, wrap_angle
-from gsomia.warning.tracking._linalg import LOG_2PI, Array, inv3_sym, symmetrise, transpose
+from gsomia.warning.measurements import radar_h, radar_h_and_jacobian, wrap_angle
+from gsomia.warning.tracking._linalg import (
+    LOG_2PI,
+    Array,
+    inv3_sym,
+    sqrt_psd,
+    symmetrise,
+    transpose,
+)
 from gsomia.warning.tracking.models import AUGMENTED_NDIM, KAPPA_INDEX
 from gsomia.warning.tracking.states import GaussianBatch, MeasurementBatch, MixtureBatch
 
-__all__ = ["EKFUpdater", "IMMUpdater", "MeasurementPrediction", "innovation"]
+__all__ = [
+    "EKFUpdater",
+    "IMMUpdater",
+    "MeasurementPrediction",
+    "innovation",
+    "statistical_linearisation",
+]
 
 _TIME_TOLERANCE_S = 1e-6
+
+
+def _gauss_hermite_3d() -> tuple[Array, Array]:
+    """The 27 nodes (27, 3) and weights of the three-point Gauss-Hermite product rule for
+    a standard normal in three dimensions: exact for polynomials up to degree five in each
+    coordinate, so the mean and spread of a quadratic (a range's curvature) are exact."""
+    node = np.array([-np.sqrt(3.0), 0.0, np.sqrt(3.0)])
+    weight = np.array([1.0 / 6.0, 2.0 / 3.0, 1.0 / 6.0])
+    grid = np.stack(np.meshgrid(node, node, node, indexing="ij"), axis=-1).reshape(-1, 3)
+    w = np.einsum("i,j,k->ijk", weight, weight, weight).reshape(-1)
+    return grid, w
+
+
+_GH_NODES, _GH_WEIGHTS = _gauss_hermite_3d()
+
+
+def statistical_linearisation(
+    mean: Array, cov: Array, site: Array, rotation: Array
+) -> tuple[Array, Array, Array]:
+    """The radar measurement's statistical linear regression on Gaussian states.
+
+    ``h(x) ≈ ẑ + H (x − mean) + e``, ``e ~ N(0, Ω)``: ``ẑ`` (N, 3) is the mean of
+    ``h`` over the Gaussian, ``H`` (N, 3, n) the regression slope and ``Ω`` (N, 3, 3) the
+    spread the slope does not explain (Arasaratnam & Haykin 2009; García-Fernández et al.,
+    "Posterior linearization filter", IEEE Trans. SP 63(10), 2015). The moments are taken
+    over the position (the measurement depends on nothing else) by a 27-point
+    Gauss-Hermite rule. Where the range is far more precise than the angles (a radar's
+    metres in range against kilometres across the line of sight at 1,500 km), the
+    curvature of the range sphere over the cross-range spread, ``|Δ⊥|² / 2r``, is several
+    range sigmas: the first-order update takes it for a state error and turns
+    over-confident; here it is in ``ẑ`` (its mean) and in ``Ω`` (its spread).
+    """
+    n_tracks, n = mean.shape
+    chol = sqrt_psd(cov[:, :3, :3])
+    offsets = np.einsum("nij,pj->npi", chol, _GH_NODES)  # (N, 27, 3)
+    points = mean[:, None, :3] + offsets
+    centre = radar_h(mean[:, :3], site, rotation)  # (N, 3)
+    z = radar_h(points, site[:, None, :], rotation[:, None, :, :])
+    d = innovation(z, centre[:, None, :])  # azimuth differences wrapped about the centre
+    shift = np.einsum("p,npi->ni", _GH_WEIGHTS, d)
+    dz = d - shift[:, None, :]
+    pzz = np.einsum("p,npi,npj->nij", _GH_WEIGHTS, dz, dz)
+    m = np.einsum("p,npi,pj->nij", _GH_WEIGHTS, dz, _GH_NODES)  # Cov(z, u), u standard
+    # Σ w u uᵀ = I for this rule, so the slope is M L⁻¹ and Ω = Pzz − M Mᵀ.
+    slope_pos = transpose(np.asarray(np.linalg.solve(transpose(chol), transpose(m)), dtype=float))
+    h = np.zeros((n_tracks, 3, n))
+    h[:, :, :3] = slope_pos
+    omega = symmetrise(pzz - m @ transpose(m))
+    z_hat = centre + shift
+    z_hat[:, 1] = np.mod(z_hat[:, 1], 2.0 * np.pi)
+    return z_hat, h, omega
 
 
 def innovation(z: Array, z_hat: Array) -> Array:
@@ -88,6 +152,14 @@ class EKFUpdater:
     ``P⁺ = P - K S Kᵀ``, ``C⁺ = C - K (HC + GB)`` (Schmidt 1966; Simon, *Optimal State
     Estimation*, 2006, §7.5). A state without a cross-covariance starts at zero; the
     consider update always uses the standard covariance form (``joseph`` is not applied).
+
+    ``sigma_points`` replaces the first-order linearisation of the radar measurement at
+    the predicted mean by its statistical linear regression over the predicted Gaussian
+    (:func:`statistical_linearisation`): the curvature of the measurement over the state's
+    spread enters the predicted measurement and, as the regression's residual spread, the
+    innovation covariance. ``iterations`` more passes re-linearise over the posterior and
+    update again from the prediction (the iterated posterior linearisation filter), so a
+    report much more precise than the prediction is linearised where the state ends up.
     """
 
     joseph: bool = False
@@ -95,6 +167,8 @@ class EKFUpdater:
     bias_rad: float = 0.0
     refraction_sigma: float = 0.0
     bias_slots: int = 1
+    sigma_points: bool = False
+    iterations: int = 0
 
     def __post_init__(self) -> None:
         if not (self.registration_rad >= 0.0 and np.isfinite(self.registration_rad)):
@@ -105,6 +179,8 @@ class EKFUpdater:
             raise InputError("refraction_sigma must be finite and non-negative")
         if self.bias_slots < 1:
             raise InputError("bias_slots must be at least 1")
+        if self.iterations < 0 or (self.iterations > 0 and not self.sigma_points):
+            raise InputError("iterations must be non-negative, and need sigma_points")
 
     def update(self, prediction: GaussianBatch, measurements: MeasurementBatch) -> GaussianBatch:
         """The posterior of each track given its measurement. Raises InputError on mismatch."""
@@ -123,11 +199,38 @@ class EKFUpdater:
         self, prediction: GaussianBatch, measurements: MeasurementBatch
     ) -> tuple[GaussianBatch, Array, Array, Array]:
         _check_times(prediction.t, measurements.t)
+        result = self._one_update(prediction, measurements, prediction)
+        for _ in range(self.iterations):
+            result = self._one_update(prediction, measurements, result[0])
+        return result
+
+    def _linearise(
+        self, prediction: GaussianBatch, measurements: MeasurementBatch, about: GaussianBatch
+    ) -> tuple[Array, Array, Array | None]:
+        """Predicted measurement at the prediction's mean, slope and residual spread (None
+        for the first-order linearisation), the regression taken over ``about``."""
+        if not self.sigma_points:
+            z_hat, h = radar_h_and_jacobian(
+                prediction.mean, measurements.site, measurements.rotation
+            )
+            return z_hat, h, None
+        z_hat, h, omega = statistical_linearisation(
+            about.mean, about.cov, measurements.site, measurements.rotation
+        )
+        if about is not prediction:
+            z_hat = z_hat + (h @ (prediction.mean - about.mean)[:, :, None])[:, :, 0]
+        return z_hat, h, omega
+
+    def _one_update(
+        self, prediction: GaussianBatch, measurements: MeasurementBatch, about: GaussianBatch
+    ) -> tuple[GaussianBatch, Array, Array, Array]:
         if self.bias_rad > 0.0:
-            return self._consider_update(prediction, measurements)
-        z_hat, h = radar_h_and_jacobian(prediction.mean, measurements.site, measurements.rotation)
+            return self._consider_update(prediction, measurements, about)
+        z_hat, h, omega = self._linearise(prediction, measurements, about)
         pht = prediction.cov @ transpose(h)
         r = self._noise(measurements)
+        if omega is not None:
+            r = r + omega
         s_inv, det = inv3_sym(h @ pht + r)
         gain = pht @ s_inv
         nu = innovation(measurements.z, z_hat)
@@ -149,10 +252,13 @@ class EKFUpdater:
 
     def consider_start(self, born: GaussianBatch, measurements: MeasurementBatch) -> GaussianBatch:
         """A track born of one report each, with its cross-covariance with the biases: the
-        born position error is the report's bias carried through the inverted measurement
-        (cross-covariance ``J B`` with ``J = ∂p/∂z G``, and ``J B Jᵀ`` added to the
-        position covariance); velocity and the rest start uncorrelated. Without ``bias_rad`` the
-        batch is returned as it is."""
+        born position error is the report's bias carried through the inverted measurement:
+        the born position is ``p + J b`` with ``J = ∂p/∂z G``, so the error ``x − x̂`` (the
+        convention of the update, ``C = Cov(x − x̂, b)``) has cross-covariance ``−J B`` and
+        ``J B Jᵀ`` is added to the position covariance; velocity and the rest start
+        uncorrelated. Without ``bias_rad`` the batch is returned as it is. (The sign was
+        once ``+J B``: the update then moved the state the wrong way for the bias and the
+        track started over-confident.)"""
         if self.bias_rad <= 0.0:
             return born
         n, k = born.mean.shape
@@ -160,11 +266,11 @@ class EKFUpdater:
         g, b_var = self._bias_model(born.mean, z_hat, measurements)
         j: Array = np.asarray(np.linalg.solve(h[:, :, :3], g), dtype=float)  # (N, 3, b)
         consider = np.zeros((n, k, g.shape[-1]))
-        consider[:, :3] = j * b_var[:, None, :]
+        consider[:, :3] = -j * b_var[:, None, :]
         # The born position carries the biases' error too: P += J B Jᵀ keeps the joint
         # covariance of state and parameters positive semi-definite.
         cov = born.cov.copy()
-        cov[:, :3, :3] += consider[:, :3] @ transpose(j)
+        cov[:, :3, :3] += (j * b_var[:, None, :]) @ transpose(j)
         return GaussianBatch(mean=born.mean, cov=symmetrise(cov), t=born.t, consider=consider)
 
     def _bias_model(
@@ -200,7 +306,7 @@ class EKFUpdater:
         return r
 
     def _consider_update(
-        self, prediction: GaussianBatch, measurements: MeasurementBatch
+        self, prediction: GaussianBatch, measurements: MeasurementBatch, about: GaussianBatch
     ) -> tuple[GaussianBatch, Array, Array, Array]:
         """The Schmidt-Kalman update (see the class): biases considered, not estimated."""
         n, k = prediction.mean.shape
@@ -210,7 +316,7 @@ class EKFUpdater:
             c = np.zeros((n, k, b))
         elif c.shape != (n, k, b):
             raise InputError(f"consider cross-covariance {c.shape} is not {(n, k, b)}")
-        z_hat, h = radar_h_and_jacobian(prediction.mean, measurements.site, measurements.rotation)
+        z_hat, h, omega = self._linearise(prediction, measurements, about)
         g, b_var = self._bias_model(prediction.mean, z_hat, measurements)
         gb = g * b_var[:, None, :]
         cgt = c @ transpose(g)  # (n, k, 3)
@@ -218,7 +324,10 @@ class EKFUpdater:
         hcgt = h @ cgt
         gbgt = gb @ transpose(g)
         s = h @ prediction.cov @ transpose(h) + hcgt + transpose(hcgt) + gbgt
-        s_inv, det = inv3_sym(symmetrise(s + self._noise(measurements)))
+        r = self._noise(measurements)
+        if omega is not None:
+            r = r + omega
+        s_inv, det = inv3_sym(symmetrise(s + r))
         gain = pht @ s_inv
         nu = innovation(measurements.z, z_hat)
         mean = prediction.mean + (gain @ nu[:, :, None])[:, :, 0]
