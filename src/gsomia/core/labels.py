@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from gsomia.core._builder import builder
+from gsomia.core.unchecked import builder
 from gsomia.errors import InputError
 
 __all__ = ["LABEL_FORMAT", "LABEL_FORMAT_V1", "Label", "content_digest"]

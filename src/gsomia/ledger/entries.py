@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from gsomia.core._builder import builder
+from gsomia.core.unchecked import builder
 from gsomia.errors import InputError
 
 __all__ = [

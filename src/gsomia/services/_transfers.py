@@ -16,9 +16,9 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from gsomia.core._builder import builder
 from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label
+from gsomia.core.unchecked import builder
 from gsomia.crypto import Binding, Envelope
 from gsomia.errors import InputError
 from gsomia.ledger.entries import Event, LedgerEntry
