@@ -19,8 +19,9 @@ from sqlalchemy import text
 
 from gsomia.adapters.clock import SimulatedClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
-from gsomia.agreement_files import AgreementLibrary, load_library
+from gsomia.agreement_files import load_library
 from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.people import Authority
 from gsomia.crypto import Keyring
 from gsomia.ledger.entries import Event, LedgerEntry

@@ -20,7 +20,7 @@ from gsomia.errors import GsomiaError
 from gsomia.ports.store import ItemState
 from gsomia.records import ConsentRecord, LawNoticeRecord, NoteRecord, VisitRecord
 from gsomia.services.node import Node
-from gsomia.services.policy import PolicyService
+from gsomia.services.what_if import WhatIfService
 
 __all__ = [
     "Marked",
@@ -142,7 +142,7 @@ def incidents_page(node: Node, person: Person) -> Page:
 
 
 def _agreements(node: Node) -> list[Any]:
-    policy = PolicyService(node.ctx.agreements)
+    policy = WhatIfService(node.ctx.agreements)
     return [a for a in policy.agreements() if node.party in a.party_codes]
 
 

@@ -21,7 +21,7 @@ import typer
 if TYPE_CHECKING:  # the database layer loads only when a command runs (fast --help)
     from sqlalchemy import Engine
 from gsomia.cli._render import console, emit_json, err_console, table
-from gsomia.crypto.notes import parse_verifier_key
+from gsomia.crypto.signed_notes import parse_verifier_key
 from gsomia.errors import ConfigError, GsomiaError, InputError, UnknownName
 from gsomia.files import read_bounded, write_file
 from gsomia.ledger.checkpoint import NoteVerifier

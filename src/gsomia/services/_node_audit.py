@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gsomia.crypto.notes import node_note_keys, partner_note_verifiers
+from gsomia.crypto.signed_notes import node_note_keys, partner_note_verifiers
 from gsomia.services.audit import AuditService
 
 if TYPE_CHECKING:

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
-from gsomia.agreement_files import AgreementLibrary
-from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
+from gsomia.core.agreements import Agreement, AgreementEvent, AgreementLibrary, Boundary, EventKind
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
 from gsomia.core.labels import Label

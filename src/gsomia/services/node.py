@@ -10,9 +10,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from gsomia.agreement_files import AgreementLibrary
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
-from gsomia.crypto.notes import trusted_key_lines
+from gsomia.crypto.signed_notes import trusted_key_lines
 from gsomia.errors import StorageError
 from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource

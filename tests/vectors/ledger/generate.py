@@ -17,7 +17,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
 
-from gsomia.crypto.notes import generate_signer_key, parse_cosigner_key, parse_signer_key  # noqa: E402
+from gsomia.crypto.signed_notes import generate_signer_key, parse_cosigner_key, parse_signer_key  # noqa: E402
 from gsomia.ledger import merkle  # noqa: E402
 from gsomia.ledger.checkpoint import Checkpoint, cosign_checkpoint, sign_checkpoint  # noqa: E402
 from gsomia.ledger.entries import Actor, Event, LedgerEntry  # noqa: E402

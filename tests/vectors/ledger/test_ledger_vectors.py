@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gsomia.crypto.notes import parse_cosigner_key, parse_signer_key, parse_verifier_key
+from gsomia.crypto.signed_notes import parse_cosigner_key, parse_signer_key, parse_verifier_key
 from gsomia.errors import IntegrityError
 from gsomia.ledger import merkle
 from gsomia.ledger.checkpoint import (
