@@ -12,5 +12,5 @@ __all__ = ["what_if_service"]
 
 @cache
 def what_if_service() -> WhatIfService:
-    """The policy service over the built-in agreements and ``GSOMIA_AGREEMENTS_PATH``."""
+    """The what-if service over the built-in agreements and ``GSOMIA_AGREEMENTS_PATH``."""
     return WhatIfService(load_library())
