@@ -66,8 +66,8 @@ def _entries() -> tuple[Format, ...]:
         ("keyring-v1", doc, "crypto._keyring_file", "keyring-v1.md", _C + "keyring-v1.json"),
         ("public-keys-v1", doc, "crypto._keyring_file", "keyring-v1.md", _C + "keyring-v1.json"),
         ("state-v1", doc, "crypto._state", "state-v1.md", _C + "state-v1.json"),
-        ("message-v1", doc, "services.messages", "message-v1.md", None),
-        ("message-v2", doc, "services.messages", "message-v2.md", None),
+        ("message-v1", doc, "services.messages", "message-v1.md", _D + "message-v1.json"),
+        ("message-v2", doc, "services.messages", "message-v2.md", _D + "message-v2.json"),
         ("consent-v1", doc, "services._consents", "consent-v1.md", _D + "consent-v1.json"),
         (
             "reclassification-v1",

@@ -28,6 +28,7 @@ from gsomia.core.canonical import canonical_json  # noqa: E402
 from gsomia.records import AssuranceRecord  # noqa: E402
 from gsomia.services.assurances import ASSURANCE_FORMAT  # noqa: E402
 from gsomia.services.consent import CONSENT_FORMAT  # noqa: E402
+from gsomia.services.messages import Kind, Message, b64, encode  # noqa: E402
 from gsomia.services.notes import NOTE_FORMAT, _note_body  # noqa: E402
 from gsomia.services.reclassification import NOTICE_FORMAT  # noqa: E402
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning  # noqa: E402
@@ -203,10 +204,55 @@ def warning_vector() -> dict[str, Any]:
     return {"format": WARNING_FORMAT, "wire": warning.to_dict()}
 
 
+def message_vectors() -> dict[str, dict[str, Any]]:
+    """A message-v1 (a consent decision carrying the consent-v1 document) and a message-v2
+    (a transfer with two binary parts), JPN to KOR."""
+    jpn = keyrings()["JPN"]
+    consent = signed_vectors()[CONSENT_FORMAT]
+    plain = Message(
+        id=ident("message one"),
+        kind=Kind.CONSENT_DECISION,
+        sender="JPN",
+        recipient="KOR",
+        agreement_id=AGREEMENT,
+        sent_at=NOW,
+        body={
+            "request": consent["body"]["request"],
+            "document": b64(bytes.fromhex(consent["document_hex"])),
+        },
+    )
+    with_parts = Message(
+        id=ident("message two"),
+        kind=Kind.TRANSFER,
+        sender="JPN",
+        recipient="KOR",
+        agreement_id=AGREEMENT,
+        sent_at=NOW,
+        body={"items": 2},
+        parts=(fixed("sealed item 1", 24), fixed("sealed item 2", 16)),
+    )
+    out = {}
+    for name, message in (("message-v1", plain), ("message-v2", with_parts)):
+        out[name] = {
+            "format": f"gsomia/{name}",
+            "agreement_id": AGREEMENT,
+            "signer": "JPN",
+            "parties": PARTIES,
+            "id": message.id,
+            "kind": message.kind.value,
+            "sent_at": message.sent_at.isoformat(),
+            "body": message.body,
+            "parts_hex": [part.hex() for part in message.parts],
+            "message_hex": encode(jpn, message).hex(),
+        }
+    return out
+
+
 def build() -> dict[str, dict[str, Any]]:
     """File name to content."""
     files = {f"{fmt.removeprefix('gsomia/')}.json": v for fmt, v in signed_vectors().items()}
     files["warning-v1.json"] = warning_vector()
+    files.update({f"{name}.json": v for name, v in message_vectors().items()})
     return files
 
 

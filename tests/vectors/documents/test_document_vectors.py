@@ -8,8 +8,10 @@ still read.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from gsomia.errors import InputError, IntegrityError
 from gsomia.records import AssuranceRecord, ConsentRecord
 from gsomia.services._consents import check_answer
 from gsomia.services._workflow import check_id
+from gsomia.services.messages import Kind, decode
 from gsomia.services.notes import _event_from
 from gsomia.warning.tracking.sharing import (
     WARNING_FORMAT,
@@ -155,3 +158,38 @@ def test_the_first_spelling_of_the_warning_marker_is_still_read() -> None:
     for other in ("gsomia/warning-v2", "gsomia_warning-v1", None):
         with pytest.raises(InputError):
             SharedWarning.from_dict({**wire, "format": other})
+
+
+@pytest.mark.parametrize("name", ["message-v1", "message-v2"])
+def test_a_message_vector_decodes_for_its_recipient(name: str) -> None:
+    vector = load(f"{name}.json")
+    rings = generate.keyrings()
+    blob = bytes.fromhex(vector["message_hex"])
+    sent_at = datetime.fromisoformat(vector["sent_at"])
+    message = decode(rings["KOR"], blob, now=sent_at)
+    assert (message.id, message.kind, message.sender) == (vector["id"], Kind(vector["kind"]), "JPN")
+    assert message.body == vector["body"]
+    assert [p.hex() for p in message.parts] == vector["parts_hex"]
+    if name == "message-v2":  # "GSM" 0x02, u32 document length, the document, the parts
+        assert blob[:4] == b"GSM\x02"
+        blob = blob[8 : 8 + int.from_bytes(blob[4:8], "big")]
+    signed = crypto.peek_document(blob)
+    assert json.loads(signed.body)["format"] == vector["format"]
+    blob = bytes.fromhex(vector["message_hex"])
+    with pytest.raises(IntegrityError):
+        decode(rings["JPN"], blob, now=sent_at)  # addressed to KOR
+    with pytest.raises(IntegrityError):
+        decode(rings["KOR"], blob, now=sent_at + timedelta(days=2))  # outside the window
+
+
+def test_a_changed_part_of_a_message_v2_is_refused() -> None:
+    blob = bytearray.fromhex(load("message-v2.json")["message_hex"])
+    blob[-1] ^= 0x01
+    with pytest.raises(IntegrityError):
+        decode(generate.keyrings()["KOR"], bytes(blob))
+
+
+def test_the_consent_decision_message_carries_the_consent_vector() -> None:
+    body = load("message-v1.json")["body"]
+    document = base64.b64decode(body["document"])
+    assert document.hex() == load("consent-v1.json")["document_hex"]
