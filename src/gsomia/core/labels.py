@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gsomia.core.canonical import ascii_column, column_matches, cut_around, splice
 from gsomia.core.unchecked import builder
 from gsomia.errors import InputError
 
@@ -563,19 +564,9 @@ def _splicer(template: Label, varying: tuple[str, ...]) -> list[bytes]:
     """The template's canonical bytes cut around the values of ``varying`` (sorted names of
     members whose values are strings), checked to join back into exactly those bytes."""
     members = template.to_dict()
-    segments, text = [], "{"
-    for i, key in enumerate(sorted(members)):
-        text += f'{"," if i else ""}"{key}":'
-        if key in varying:
-            segments.append(text + '"')
-            text = '"'
-        else:
-            text += _ENCODE(members[key])
-    cut = [s.encode("utf-8") for s in [*segments, text + "}"]]
-    parts = [cut[0]]
-    for key, segment in zip(varying, cut[1:], strict=True):
-        parts += (str(members[key]).encode("ascii"), segment)
-    if b"".join(parts) != template.canonical_bytes():
+    cut = cut_around(members, [(key,) for key in varying], encode=_ENCODE)
+    own = [[str(members[key]).encode("ascii")] for key in varying]
+    if splice(cut, own) != [template.canonical_bytes()]:
         raise InputError("label: the template's bytes cannot be spliced")
     return cut
 
@@ -585,44 +576,45 @@ def _batch(template: Label, item_ids: Sequence[str], digests: Sequence[str] | No
         raise InputError(
             "label batch: content digests go with a label-v1 template only, and it needs them"
         )
-    if not _all_match(_ITEMS, item_ids):
+    if not column_matches(_ITEMS, item_ids):
         for item_id in item_ids:
             _match(_ITEM, item_id, "item_id", "32 lower-case hex digits")
     if digests is None:
         return _batch_v2(template, item_ids)
     if len(item_ids) != len(digests):
         raise InputError("label batch: one content digest per item id is needed")
-    if not _all_match(_DIGESTS, digests):
+    if not column_matches(_DIGESTS, digests):
         for digest in digests:
             _match(_DIGEST, digest, "content_digest", "sha256:<64 hex digits>")
-    s0, s1, s2 = _splicer(template, ("content_digest", "item"))
+    cut = _splicer(template, ("content_digest", "item"))
+    datas = splice(cut, [ascii_column(digests), ascii_column(item_ids)])
     created, supersedes = template.created_at, template.supersedes
     return [
         _assemble(
             template,
-            b"".join((s0, digest.encode("ascii"), s1, item_id.encode("ascii"), s2)),
+            data,
             item_id=item_id,
             content_digest=digest,
             created_at=created,
             supersedes=supersedes,
         )
-        for item_id, digest in zip(item_ids, digests, strict=True)
+        for item_id, digest, data in zip(item_ids, digests, datas, strict=True)
     ]
 
 
 def _batch_v2(template: Label, item_ids: Sequence[str]) -> list[Label]:
-    s0, s1 = _splicer(template, ("item",))
+    datas = splice(_splicer(template, ("item",)), [ascii_column(item_ids)])
     created, supersedes = template.created_at, template.supersedes
     return [
         _assemble(
             template,
-            b"".join((s0, item_id.encode("ascii"), s1)),
+            data,
             item_id=item_id,
             content_digest=None,
             created_at=created,
             supersedes=supersedes,
         )
-        for item_id in item_ids
+        for item_id, data in zip(item_ids, datas, strict=True)
     ]
 
 
@@ -631,14 +623,6 @@ def _batch_v2(template: Label, item_ids: Sequence[str]) -> list[Label]:
 # values and each line matches. On a mismatch each value is checked, to name the bad one.
 _ITEMS = re.compile(r"(?:[0-9a-f]{32}\n)*")
 _DIGESTS = re.compile(r"(?:sha256:[0-9a-f]{64}\n)*")
-
-
-def _all_match(column: re.Pattern[str], values: Sequence[object]) -> bool:
-    try:
-        text = "\n".join(values) + "\n"  # type: ignore[arg-type]
-    except TypeError:
-        return False
-    return text.count("\n") == len(values) and column.fullmatch(text) is not None
 
 
 def _remark_batch(labels: Sequence[Label], by: str) -> list[Label]:
@@ -665,6 +649,8 @@ def _remark_batch(labels: Sequence[Label], by: str) -> list[Label]:
             splicers[shape] = (first, _splicer(first, _SPLICED))
             out.append(first)
             continue
+        # One label at a time (each has its own time and digest), so the cut is joined
+        # here rather than by ``splice``, which joins whole columns.
         template, (s0, s1, s2, s3) = known
         created = times.get(label.created_at)
         if created is None:

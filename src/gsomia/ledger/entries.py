@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from gsomia.core.canonical import ascii_column, column_matches, cut_around, splice
 from gsomia.core.unchecked import builder
 from gsomia.errors import InputError
 
@@ -347,20 +348,20 @@ def _batch(
         if len(details[key]) != len(item_ids):
             raise InputError(f"ledger entry batch: one {key!r} per item is needed")
         values: Sequence[object] = details[key]
-        if _all_match(_column(key), values):
+        if column_matches(_column(key), values):
             continue
         for value in values:
             if not isinstance(value, str):
                 raise InputError(f"ledger entry detail {key!r} must be a string")
             _check_ref(key, value, *DETAIL_KEYS[key])
     ids: Sequence[object] = item_ids
-    if not _all_match(_ITEMS, ids):
+    if not column_matches(_ITEMS, ids):
         for item_id in ids:
             if not isinstance(item_id, str) or not _ITEM.fullmatch(item_id):
                 raise InputError(f"ledger entry item {item_id!r}: 32 lower-case hex digits")
     cut = _splice_cut(template, keys)
-    columns = [_encoded(details[k]) for k in keys]
-    datas = _spliced(cut, [*columns, _encoded(item_ids)])
+    columns = [ascii_column(details[k]) for k in keys]
+    datas = splice(cut, [*columns, ascii_column(item_ids)])
     longest = max(map(len, datas), default=0)
     if longest > MAX_ENTRY_BYTES:
         raise InputError(f"ledger entry is {longest} bytes; the limit is {MAX_ENTRY_BYTES}")
@@ -372,28 +373,6 @@ def _batch(
             values_of[key] = details[key][i]
         out.append(_assemble(template, item_id, MappingProxyType(values_of), data))
     return out
-
-
-def _encoded(values: Sequence[str]) -> list[bytes]:
-    """ASCII bytes of validated values (none holds a newline), a whole column at once."""
-    return "\n".join(values).encode("ascii").split(b"\n")
-
-
-def _spliced(cut: list[bytes], columns: list[list[bytes]]) -> list[bytes]:
-    """``cut[0] + v0 + cut[1] + v1 + ...`` for each row of values across ``columns``."""
-    if len(columns) == 1:
-        s0, s1 = cut
-        return [b"".join((s0, a, s1)) for a in columns[0]]
-    if len(columns) == 2:
-        s0, s1, s2 = cut
-        return [b"".join((s0, a, s1, b, s2)) for a, b in zip(*columns, strict=True)]
-    if len(columns) == 3:
-        s0, s1, s2, s3 = cut
-        return [b"".join((s0, a, s1, b, s2, c, s3)) for a, b, c in zip(*columns, strict=True)]
-    return [
-        b"".join([cut[0], *(x for pair in zip(row, cut[1:], strict=True) for x in pair)])
-        for row in zip(*columns, strict=True)
-    ]
 
 
 # A column of values is checked with one match over them, one per line: no syntax above
@@ -411,41 +390,14 @@ def _column(key: str) -> re.Pattern[str]:
     return column
 
 
-def _all_match(column: re.Pattern[str], values: Sequence[object]) -> bool:
-    try:
-        text = "\n".join(values) + "\n"  # type: ignore[arg-type]
-    except TypeError:
-        return False
-    return text.count("\n") == len(values) and column.fullmatch(text) is not None
-
-
 def _splice_cut(template: LedgerEntry, keys: list[str]) -> list[bytes]:
     """The template's bytes cut around the values of ``keys`` (in ``details``) and then the
     item id; checked to join back into the template's own bytes. Every value is validated
     ASCII without quotes or backslashes, so a splice is exact."""
-    members = template.to_dict()
-    parts, text = [], "{"
-    for i, key in enumerate(sorted(members)):
-        text += f'{"," if i else ""}"{key}":'
-        if key == "details":
-            text += "{"
-            for j, name in enumerate(sorted(members["details"])):
-                text += f'{"," if j else ""}"{name}":'
-                if name in keys:
-                    parts.append(text + '"')
-                    text = '"'
-                else:
-                    text += _ENCODER.encode(members["details"][name])
-            text += "}"
-        elif key == "item":
-            parts.append(text + '"')
-            text = '"'
-        else:
-            text += _ENCODER.encode(members[key])
-    parts.append(text + "}")
-    cut = [_MARKER + parts[0].encode("ascii"), *(p.encode("ascii") for p in parts[1:])]
+    paths = [*(("details", key) for key in keys), ("item",)]
+    cut = cut_around(template.to_dict(), paths, encode=_ENCODER.encode, head=_MARKER)
     own = [[template.details[k].encode("ascii")] for k in keys]
-    if _spliced(cut, [*own, [str(template.item_id).encode("ascii")]]) != [template.to_bytes()]:
+    if splice(cut, [*own, [str(template.item_id).encode("ascii")]]) != [template.to_bytes()]:
         raise InputError("ledger entry batch: the template's bytes cannot be spliced")
     return cut
 
