@@ -14,3 +14,6 @@ Storage is behind :mod:`gsomia.ports.ledger`; the use cases are in
 :mod:`gsomia.services.audit`. Formats: ``docs/formats/ledger-entry-v1.md`` and
 ``docs/formats/checkpoint.md``.
 """
+
+# The entries' fast batch registers behind its plain definition (gsomia.ledger.entries).
+from gsomia.ledger import _entries_fast as _entries_fast
