@@ -21,10 +21,10 @@ from gsomia.core.labels import Label
 from gsomia.core.unchecked import builder
 from gsomia.crypto import Binding, Envelope
 from gsomia.errors import InputError
+from gsomia.formats.messages import Message, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Message, unb64
 
 __all__ = [
     "entries_by_template",

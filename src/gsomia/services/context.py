@@ -28,6 +28,7 @@ from gsomia.core.rules import Act, Rulebook
 from gsomia.core.rules.requests import Conditions, PartnerActRequest
 from gsomia.crypto import Keyring
 from gsomia.errors import PolicyDenied, StateTampered, UnknownName
+from gsomia.formats.messages import Kind, Message, encode
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import (
@@ -38,7 +39,6 @@ from gsomia.ports.store import (
     WorkflowRecord,
 )
 from gsomia.records import AuthorityRecord, ConditionRecord, NoteRecord, Record
-from gsomia.services.messages import Kind, Message, encode
 
 __all__ = ["NOTE_KIND", "NodeContext", "PartnerActRefused", "Stored"]
 

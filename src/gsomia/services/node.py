@@ -14,6 +14,7 @@ from gsomia.core.agreements import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
 from gsomia.crypto.signed_notes import trusted_key_lines
 from gsomia.errors import StorageError
+from gsomia.formats.messages import Kind
 from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
@@ -31,7 +32,6 @@ from gsomia.services.handling import HandlingService
 from gsomia.services.incidents import IncidentService
 from gsomia.services.keys import KeysService
 from gsomia.services.liaison import LiaisonService
-from gsomia.services.messages import Kind
 from gsomia.services.notes import NotesService
 from gsomia.services.queries import Queries
 from gsomia.services.reclassification import ReclassificationService

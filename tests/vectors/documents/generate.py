@@ -25,10 +25,10 @@ from gsomia import crypto  # noqa: E402
 from gsomia.agreement_files import load_library  # noqa: E402
 from gsomia.core.agreements import AgreementEvent, EventKind  # noqa: E402
 from gsomia.core.canonical import canonical_json  # noqa: E402
+from gsomia.formats.messages import Kind, Message, b64, encode  # noqa: E402
 from gsomia.records import AssuranceRecord  # noqa: E402
 from gsomia.services.assurances import ASSURANCE_FORMAT  # noqa: E402
 from gsomia.services.consent import CONSENT_FORMAT  # noqa: E402
-from gsomia.services.messages import Kind, Message, b64, encode  # noqa: E402
 from gsomia.services.notes import NOTE_FORMAT, _note_body  # noqa: E402
 from gsomia.services.reclassification import NOTICE_FORMAT  # noqa: E402
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning  # noqa: E402

@@ -22,10 +22,10 @@ from gsomia.agreement_files import load_library
 from gsomia.core.agreements import EventKind
 from gsomia.core.canonical import canonical_json, parse_canonical
 from gsomia.errors import InputError, IntegrityError
+from gsomia.formats.messages import Kind, decode
 from gsomia.records import AssuranceRecord, ConsentRecord
 from gsomia.services._consents import check_answer
 from gsomia.services._workflow import check_id
-from gsomia.services.messages import Kind, decode
 from gsomia.services.notes import _event_from
 from gsomia.warning.tracking.sharing import (
     WARNING_FORMAT,

@@ -1,12 +1,16 @@
-"""Every versioned marker gsomia writes or reads, with where its code, page and vectors are.
+"""Formats: the index of every versioned marker gsomia writes or reads, and the framing of
+the messages nodes send each other (:mod:`gsomia.formats.messages`, message-v1 and
+message-v2).
 
 A marker is ``gsomia/<name>-v<N>``. It heads a document a node persists, signs or sends
-(:attr:`Kind.DOCUMENT`), separates one use of a key or a hash from every other inside such a
-document (:attr:`Kind.PART`: a KDF salt, a signed prefix, a key id's input), or heads a file
-the tools write for people and other programs (:attr:`Kind.REPORT`). ``FORMATS`` lists each
-once, spelt the one way gsomia writes it; ``first_spellings`` are older spellings of the same
-version that are still read. ``tests/vectors/test_format_index.py`` holds the index complete:
-every marker in the code is here, and each entry's page and vectors exist and name it.
+(:attr:`FormatKind.DOCUMENT`), separates one use of a key or a hash from every other
+inside such a document (:attr:`FormatKind.PART`: a KDF salt, a signed prefix, a key id's
+input), or heads a file the tools write for people and other programs
+(:attr:`FormatKind.REPORT`). ``FORMATS`` lists each once, with the module that writes it,
+spelt the one way gsomia writes it; ``first_spellings`` are older spellings of the same
+version that are still read. ``tests/vectors/test_format_index.py`` holds the index
+complete: every marker in the code is here, and each entry's page and vectors exist and
+name it.
 
 A new format: add its entry, its page in ``docs/formats/`` and vectors under
 ``tests/vectors/`` made by a ``generate.py`` and checked by a test.
@@ -19,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["FORMATS", "Format", "Kind", "format_of"]
+__all__ = ["FORMATS", "Format", "FormatKind", "format_of"]
 
 
-class Kind(enum.StrEnum):
+class FormatKind(enum.StrEnum):
     """What a marker heads."""
 
     DOCUMENT = "document"  # persisted, signed or sent by a node
@@ -35,7 +39,7 @@ class Format:
     """One marker: the module that writes it, its page and its vectors (repository paths)."""
 
     marker: str
-    kind: Kind
+    kind: FormatKind
     module: str
     doc: str
     vectors: str | None
@@ -49,8 +53,8 @@ _F = "docs/formats/"
 
 
 def _entries() -> tuple[Format, ...]:
-    doc, part, report = Kind.DOCUMENT, Kind.PART, Kind.REPORT
-    rows: list[tuple[str, Kind, str, str, str | None]] = [
+    doc, part, report = FormatKind.DOCUMENT, FormatKind.PART, FormatKind.REPORT
+    rows: list[tuple[str, FormatKind, str, str, str | None]] = [
         # marker, kind, module, page, vectors
         ("agreement-v1", doc, "agreement_files", "agreement-v1.md", None),
         ("label-v1", doc, "core.labels", "label-v1.md", _C + "label-v1.json"),
@@ -72,8 +76,8 @@ def _entries() -> tuple[Format, ...]:
         ("keyring-v1", doc, "crypto._keyring_file", "keyring-v1.md", _C + "keyring-v1.json"),
         ("public-keys-v1", doc, "crypto._keyring_file", "keyring-v1.md", _C + "keyring-v1.json"),
         ("state-v1", doc, "crypto._state", "state-v1.md", _C + "state-v1.json"),
-        ("message-v1", doc, "services.messages", "message-v1.md", _D + "message-v1.json"),
-        ("message-v2", doc, "services.messages", "message-v2.md", _D + "message-v2.json"),
+        ("message-v1", doc, "formats.messages", "message-v1.md", _D + "message-v1.json"),
+        ("message-v2", doc, "formats.messages", "message-v2.md", _D + "message-v2.json"),
         ("consent-v1", doc, "services._consents", "consent-v1.md", _D + "consent-v1.json"),
         (
             "reclassification-v1",
