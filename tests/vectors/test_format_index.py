@@ -25,8 +25,6 @@ NO_VECTORS_YET = {
     "gsomia/warning-stream-v1",
     "gsomia/pki-v1",
     "gsomia/ca-bundle-v1",
-    "gsomia/local-v1",
-    "gsomia/form-v1",
     "gsomia/marking-v1",
     "gsomia/item-v1",
     "gsomia/missile-warning-v1",
