@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from gsomia.crypto.notes import (
+from gsomia.crypto.signed_notes import (
     Ed25519CosignatureSigner,
     Ed25519NoteSigner,
     Ed25519NoteVerifier,

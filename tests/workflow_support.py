@@ -20,7 +20,7 @@ from sqlalchemy import text
 from gsomia.adapters.clock import SimulatedClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
 from gsomia.adapters.storage.memory_store import MemoryStore
-from gsomia.agreement_files import AgreementLibrary, load_library
+from gsomia.agreement_files import load_library
 from gsomia.bootstrap import (
     MEMORY_URL,
     Member,
@@ -28,6 +28,7 @@ from gsomia.bootstrap import (
     demonstration_registry,
     fresh_node,
 )
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.people import Authority
 from gsomia.crypto import Keyring
 from gsomia.ledger.entries import Event, LedgerEntry

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from difflib import get_close_matches
 from pathlib import Path
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gsomia.core.agreements import (
     Agreement,
     AgreementEvent,
+    AgreementLibrary,
     Boundary,
     EquivalenceRow,
     EventKind,
@@ -43,10 +42,9 @@ from gsomia.core.classification import (
 )
 from gsomia.core.lifecycle import notice_termination
 from gsomia.core.rules.catalogue import known_keys
-from gsomia.errors import AgreementFileError, GsomiaError, UnknownName
+from gsomia.errors import AgreementFileError, GsomiaError
 
 __all__ = [
-    "AgreementLibrary",
     "agreements_path",
     "builtin_agreements_dir",
     "load_agreement",
@@ -402,37 +400,6 @@ def _offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-@dataclass(frozen=True, slots=True)
-class AgreementLibrary:
-    """The agreements a node knows, by id; loaded once, immutable."""
-
-    agreements: Mapping[str, Agreement]
-    schemes: SchemeRegistry = field(default_factory=builtin_schemes)
-
-    def get(self, agreement_id: str) -> Agreement:
-        """The agreement ``agreement_id``; raises :class:`UnknownName`."""
-        try:
-            return self.agreements[agreement_id]
-        except KeyError:
-            raise UnknownName(kind="agreement", name=agreement_id, known=self.agreements) from None
-
-    def __iter__(self) -> Iterator[Agreement]:
-        return iter(sorted(self.agreements.values(), key=lambda a: a.term.entry_into_force))
-
-    def __len__(self) -> int:
-        return len(self.agreements)
-
-    def between(self, a: str, b: str) -> tuple[Agreement, ...]:
-        """Agreements to which both parties ``a`` and ``b`` belong."""
-        return tuple(x for x in self if a in x.party_codes and b in x.party_codes)
-
-    def replace(self, agreement: Agreement) -> AgreementLibrary:
-        """A new library in which ``agreement`` takes the place of the one with its id."""
-        merged = dict(self.agreements)
-        merged[agreement.id] = agreement
-        return AgreementLibrary(MappingProxyType(merged), self.schemes)
-
-
 def agreements_path(value: str | None = None) -> list[Path]:
     """The folders on ``GSOMIA_AGREEMENTS_PATH`` (or ``value``): separated by ``os.pathsep``
     (``:`` on POSIX), empty entries ignored. Raises :class:`AgreementFileError` for one that
@@ -490,13 +457,3 @@ def _check_basis(found: Mapping[str, Agreement]) -> None:
                     field="basis",
                     problem=f"{basis!r} is not a known agreement",
                 )
-
-
-def parse_instant(text: str, *, tz: timezone, end_of_day: bool = True) -> datetime:
-    """Parse ``2019-11-23`` or an ISO 8601 instant. A bare date means the end of that day in
-    ``tz`` (the close of business on that date); raises ValueError."""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        day = datetime.fromisoformat(text.strip()).replace(tzinfo=tz)
-        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
-    parsed = datetime.fromisoformat(text.strip())
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)

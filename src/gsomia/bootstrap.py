@@ -24,8 +24,9 @@ from gsomia.adapters.clock import RandomIds, SystemClock
 from gsomia.adapters.peers.inproc import InProcessNetwork
 from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.adapters.storage.sql import open_store
-from gsomia.agreement_files import AgreementLibrary, load_library
+from gsomia.agreement_files import load_library
 from gsomia.config import NodeSettings, load_settings
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.people import Authority
 from gsomia.crypto import (
     KeyKind,
@@ -38,7 +39,7 @@ from gsomia.crypto import (
     load_keyring,
     rotate,
 )
-from gsomia.crypto.notes import trusted_key_lines
+from gsomia.crypto.signed_notes import trusted_key_lines
 from gsomia.errors import ConfigError, ConflictError, UnknownName
 from gsomia.files import PRIVATE_DIR, PRIVATE_FILE, make_private
 from gsomia.ledger.checkpoint import NoteVerifier

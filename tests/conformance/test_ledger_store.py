@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 
 from gsomia.adapters.storage.memory_ledger import MemoryLedgerStore
 from gsomia.adapters.storage.sql.ledger import SqlLedgerStore, sqlite_engine
-from gsomia.crypto.notes import generate_signer_key, parse_signer_key
+from gsomia.crypto.signed_notes import generate_signer_key, parse_signer_key
 from gsomia.errors import ConflictError, InputError, UnknownName
 from gsomia.ledger import merkle
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint

@@ -48,10 +48,10 @@ from gsomia.bootstrap import (
 )
 from gsomia.crypto import Envelope, MasterSecret, open_stored
 from gsomia.crypto._envelope import open_content, unwrap_data_key
+from gsomia.formats.messages import decode
 from gsomia.ledger.entries import ENTRY_FORMAT, Event
 from gsomia.ports.store import OutboxState
 from gsomia.services.custody import Provision
-from gsomia.services.messages import decode
 from gsomia.services.node import Node
 
 ITEMS = 10_000

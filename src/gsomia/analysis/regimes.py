@@ -24,9 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
-from gsomia.agreement_files import AgreementLibrary
 from gsomia.analysis.assumptions import Assumptions, ChannelAssumption, Level, RegimeSpec
-from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
+from gsomia.core.agreements import Agreement, AgreementEvent, AgreementLibrary, Boundary, EventKind
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind, Item
 from gsomia.core.rules import ForwardRequest, Rulebook, SendRequest

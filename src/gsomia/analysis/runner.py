@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gsomia.agreement_files import AgreementLibrary
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.fusion import Estimate, fuse_round
 from gsomia.analysis.ground import cubature_points, ground_estimates
@@ -41,6 +40,7 @@ from gsomia.analysis.simulation import (
     run_tracker,
     stream,
 )
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.launches import DatedLaunch, dated_launch
 from gsomia.warning.tracking import GroundEstimate

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gsomia.agreement_files import AgreementLibrary
 from gsomia.analysis.assumptions import Assumptions, Comparison
 from gsomia.analysis.regimes import Regime, regimes_from
 from gsomia.analysis.report import ValueReport, measures
 from gsomia.analysis.runner import LaunchResult, regime_sharing, run_launches
 from gsomia.analysis.statistics import Difference
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.errors import InputError
 from gsomia.warning.launches import dated_launch
 

@@ -15,11 +15,11 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
-from gsomia.agreement_files import AgreementLibrary
 from gsomia.analysis.assumptions import Assumptions, load_assumptions
 from gsomia.analysis.regimes import Regime, regimes_from
 from gsomia.analysis.report import ValueReport
 from gsomia.analysis.runner import MapRequest, regime_sharing, run_launches
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.errors import InputError
 from gsomia.warning.launches import DatedLaunch, dated_launch, dated_launches
 

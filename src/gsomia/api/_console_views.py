@@ -21,8 +21,8 @@ from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError
 from gsomia.ports.store import ItemRecord, LabelRecord
 from gsomia.services.node import Node
-from gsomia.services.policy import PolicyService
 from gsomia.services.views import agreement_view, status_view
+from gsomia.services.what_if import WhatIfService
 
 __all__ = [
     "PAGE_SIZE",
@@ -100,7 +100,7 @@ def _row(node: Node, record: ItemRecord) -> ItemRow:
 def overview_page(node: Node, person: Person) -> Page:
     """The node's party, the person, agreements and their status now, counts and ledger."""
     now = node.ctx.clock.now()
-    policy = PolicyService(node.ctx.agreements)
+    policy = WhatIfService(node.ctx.agreements)
     mine = [a for a in policy.agreements() if node.party in a.party_codes]
     statuses = [(a, status_view(policy.status(a.id, on=now.isoformat()))) for a in mine]
     summary = node.overview.summary()
@@ -195,7 +195,7 @@ def item_page(node: Node, person: Person, item_id: str) -> Page:
 
 def agreement_page(node: Node, agreement_id: str) -> Page:
     """An agreement's status now, its events and its equivalence table."""
-    policy = PolicyService(node.ctx.agreements)
+    policy = WhatIfService(node.ctx.agreements)
     agreement = policy.agreement(agreement_id)
     now = node.ctx.clock.now()
     return Page(

@@ -19,7 +19,7 @@ from gsomia.core.people import Authority, Person
 from gsomia.records import ConsentRecord, LawNoticeRecord, NoteRecord, VisitRecord
 from gsomia.services.node import Node
 from gsomia.services.overview import Marking
-from gsomia.services.policy import PolicyService
+from gsomia.services.what_if import WhatIfService
 
 __all__ = [
     "Marked",
@@ -117,7 +117,7 @@ def incidents_page(node: Node, person: Person) -> Page:
 
 
 def _agreements(node: Node) -> list[Any]:
-    policy = PolicyService(node.ctx.agreements)
+    policy = WhatIfService(node.ctx.agreements)
     return [a for a in policy.agreements() if node.party in a.party_codes]
 
 

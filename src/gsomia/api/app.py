@@ -61,8 +61,8 @@ from gsomia.errors import GsomiaError, InputError
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
 from gsomia.services.node import Node
-from gsomia.services.policy import PolicyService, SendQuestion
 from gsomia.services.views import agreement_view, decision_view, status_view
+from gsomia.services.what_if import SendQuestion, WhatIfService
 
 __all__ = ["create_app"]
 
@@ -197,10 +197,10 @@ def _keyed_person(app: FastAPI, scope: Scope) -> str | None:
 ItemId = Annotated[str, PathParam(pattern="^[0-9a-f]{32}$")]
 
 
-def _policy(request: Request) -> PolicyService:
+def _policy(request: Request) -> WhatIfService:
     """What-if answers over the agreements as this node knows them now (files and notes)."""
     node: Node = request.app.state.node
-    return PolicyService(node.ctx.agreements)
+    return WhatIfService(node.ctx.agreements)
 
 
 def _routes(app: FastAPI) -> None:

@@ -12,8 +12,8 @@ from gsomia.errors import InputError
 from gsomia.ports.store import ItemRecord, LabelRecord, WorkflowRecord
 from gsomia.records import Record
 from gsomia.services.context import Stored
-from gsomia.services.policy import check_years
 from gsomia.services.views import record_view
+from gsomia.services.what_if import check_years
 
 __all__ = [
     "CheckSendIn",

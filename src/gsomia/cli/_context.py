@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from gsomia.agreement_files import load_library
-from gsomia.services.policy import PolicyService
+from gsomia.services.what_if import WhatIfService
 
-__all__ = ["policy_service"]
+__all__ = ["what_if_service"]
 
 
 @cache
-def policy_service() -> PolicyService:
-    """The policy service over the built-in agreements and ``GSOMIA_AGREEMENTS_PATH``."""
-    return PolicyService(load_library())
+def what_if_service() -> WhatIfService:
+    """The what-if service over the built-in agreements and ``GSOMIA_AGREEMENTS_PATH``."""
+    return WhatIfService(load_library())

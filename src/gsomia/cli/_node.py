@@ -76,7 +76,7 @@ def opened(home: Path | None) -> Iterator[Node]:
 def parse_day(text: str, *, what: str) -> date:
     """A date from ``YYYY-MM-DD`` in the years the node takes; raises :class:`InputError`
     naming ``what``."""
-    from gsomia.services.policy import check_years
+    from gsomia.services.what_if import check_years
 
     try:
         value = date.fromisoformat(text)
@@ -89,7 +89,7 @@ def parse_day(text: str, *, what: str) -> date:
 def parse_time(text: str, *, what: str) -> datetime:
     """A timezone-aware time from ISO 8601 in the years the node takes; raises
     :class:`InputError` naming ``what``."""
-    from gsomia.services.policy import check_years
+    from gsomia.services.what_if import check_years
 
     try:
         value = datetime.fromisoformat(text)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gsomia.cli import notes
-from gsomia.cli._context import policy_service
+from gsomia.cli._context import what_if_service
 from gsomia.cli._render import console, emit_json, table
 from gsomia.services.views import agreement_view, status_view
 
@@ -21,7 +21,7 @@ def list_agreements(
     json_: JsonOpt = False,
 ) -> None:
     """List the agreements this node knows."""
-    service = policy_service()
+    service = what_if_service()
     agreements = service.agreements()
     statuses = {s.agreement_id: s for s in service.statuses(on=on)} if on else {}
     if json_:
@@ -57,7 +57,7 @@ def show(
     agreement_id: Annotated[str, typer.Argument(metavar="ID")], json_: JsonOpt = False
 ) -> None:
     """Show one agreement: parties, equivalence table, scope, route, term, events, rules."""
-    a = policy_service().agreement(agreement_id)
+    a = what_if_service().agreement(agreement_id)
     view = agreement_view(a)
     if json_:
         emit_json(view)
@@ -107,7 +107,7 @@ def status_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """The agreement's status on a date: in force, notice pending, suspended, terminated."""
-    s = policy_service().status(agreement_id, on=on)
+    s = what_if_service().status(agreement_id, on=on)
     if json_:
         emit_json(status_view(s))
         return

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from gsomia.cli._render import console, emit_json, err_console, table
-from gsomia.crypto.notes import parse_verifier_key
+from gsomia.crypto.signed_notes import parse_verifier_key
 from gsomia.errors import ConfigError, GsomiaError, InputError
 from gsomia.files import read_bounded, write_file
 from gsomia.ledger.checkpoint import NoteVerifier

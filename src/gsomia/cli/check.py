@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from gsomia.cli._context import policy_service
+from gsomia.cli._context import what_if_service
 from gsomia.cli._render import console, emit_json
 from gsomia.core.decisions import Decision
-from gsomia.services.policy import OpenQuestion, ReleaseQuestion, SendQuestion
 from gsomia.services.views import decision_view
+from gsomia.services.what_if import OpenQuestion, ReleaseQuestion, SendQuestion
 
 app = typer.Typer(help="Ask the rules: may this be sent, opened, released?", no_args_is_help=True)
 
@@ -40,7 +40,7 @@ def send(
     json_: JsonOpt = False,
 ) -> None:
     """May FROM provide an item to TO? Decided under each agreement they share."""
-    results = policy_service().check_send(
+    results = what_if_service().check_send(
         SendQuestion(
             originator=from_.upper(),
             recipient=to.upper(),
@@ -89,7 +89,7 @@ def open_(
     json_: JsonOpt = False,
 ) -> None:
     """May a person of the holding party open the item (JK-7)?"""
-    d = policy_service().check_open(
+    d = what_if_service().check_open(
         OpenQuestion(
             agreement=agreement,
             originator=originator.upper(),
@@ -122,7 +122,7 @@ def release(
     json_: JsonOpt = False,
 ) -> None:
     """May the holder release the item to a third party (JK-5.1, TI-6)?"""
-    d = policy_service().check_release(
+    d = what_if_service().check_release(
         ReleaseQuestion(
             agreement=agreement,
             originator=originator.upper(),

@@ -1,25 +1,29 @@
 """Agreements as values: parties, equivalence tables, scope, route, term and dated events.
 
 An :class:`Agreement` is built from a TOML file by :mod:`gsomia.agreement_files` and never
-changes afterwards; its status on a date is computed by :mod:`gsomia.core.lifecycle`. The
-rules engine reads it through the small questions it answers here: which levels are covered,
-what a level's equivalent is for another party, whether a topic is in scope, which route
-items take, and which rule id an agreement gives each generic rule.
+changes afterwards; the agreements a node knows are one :class:`AgreementLibrary`. An
+agreement's status on a date is computed by :mod:`gsomia.core.lifecycle`. The rules engine
+reads it through the small questions it answers here: which levels are covered, what a
+level's equivalent is for another party, whether a topic is in scope, which route items
+take, and which rule id an agreement gives each generic rule.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 
-from gsomia.core.classification import Level, SchemeRegistry
+from gsomia.core.classification import Level, SchemeRegistry, builtin_schemes
 from gsomia.errors import InputError, PolicyDenied, UnknownName
 
 __all__ = [
     "Agreement",
     "AgreementEvent",
+    "AgreementLibrary",
     "Boundary",
     "EquivalenceRow",
     "EventKind",
@@ -27,6 +31,7 @@ __all__ = [
     "Party",
     "Route",
     "Term",
+    "parse_instant",
 ]
 
 
@@ -226,3 +231,44 @@ class Agreement:
     def notice_deadline(self, anniversary: datetime) -> datetime:
         """The last instant a notice can be given to end the agreement at ``anniversary``."""
         return anniversary - timedelta(days=self.term.notice_days)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementLibrary:
+    """The agreements a node knows, by id; loaded once, immutable."""
+
+    agreements: Mapping[str, Agreement]
+    schemes: SchemeRegistry = field(default_factory=builtin_schemes)
+
+    def get(self, agreement_id: str) -> Agreement:
+        """The agreement ``agreement_id``; raises :class:`UnknownName`."""
+        try:
+            return self.agreements[agreement_id]
+        except KeyError:
+            raise UnknownName(kind="agreement", name=agreement_id, known=self.agreements) from None
+
+    def __iter__(self) -> Iterator[Agreement]:
+        return iter(sorted(self.agreements.values(), key=lambda a: a.term.entry_into_force))
+
+    def __len__(self) -> int:
+        return len(self.agreements)
+
+    def between(self, a: str, b: str) -> tuple[Agreement, ...]:
+        """Agreements to which both parties ``a`` and ``b`` belong."""
+        return tuple(x for x in self if a in x.party_codes and b in x.party_codes)
+
+    def replace(self, agreement: Agreement) -> AgreementLibrary:
+        """A new library in which ``agreement`` takes the place of the one with its id."""
+        merged = dict(self.agreements)
+        merged[agreement.id] = agreement
+        return AgreementLibrary(MappingProxyType(merged), self.schemes)
+
+
+def parse_instant(text: str, *, tz: timezone, end_of_day: bool = True) -> datetime:
+    """Parse ``2019-11-23`` or an ISO 8601 instant. A bare date means the end of that day in
+    ``tz`` (the close of business on that date); raises ValueError."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        day = datetime.fromisoformat(text.strip()).replace(tzinfo=tz)
+        return day + timedelta(days=1, microseconds=-1) if end_of_day else day
+    parsed = datetime.fromisoformat(text.strip())
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)

@@ -16,6 +16,9 @@ Only recipes are public, and none of them takes an algorithm choice:
   to the newest at-rest key; :func:`grant` wraps an item for one more holder;
 * :func:`seal_local` / :func:`open_local` seal what a node hands only to itself, such as
   the warnings on its message bus (local-v1);
+* :func:`sign_document` / :func:`open_document` sign and verify the documents nodes send each
+  other (document-v1, the signed layer of message-v1 and message-v2), and
+  :func:`peek_document` reads a document's claimed signer and agreement for routing;
 * :func:`seal_row` / :func:`check_row` seal the rows of the node's own store that decisions
   read, under its state key (state-v1);
 * :class:`FrameSender` / :class:`FrameReceiver` carry small, frequent messages (frame-v1);
@@ -33,6 +36,10 @@ from gsomia.crypto._binding import Binding as Binding
 from gsomia.crypto._binding import bind as bind
 from gsomia.crypto._binding import verify as verify
 from gsomia.crypto._binding import verify_batch as verify_batch
+from gsomia.crypto._documents import SignedDocument as SignedDocument
+from gsomia.crypto._documents import open_document as open_document
+from gsomia.crypto._documents import peek_document as peek_document
+from gsomia.crypto._documents import sign_document as sign_document
 from gsomia.crypto._envelope import Envelope as Envelope
 from gsomia.crypto._envelope import SealedKey as SealedKey
 from gsomia.crypto._envelope import WrappedKey as WrappedKey
@@ -100,6 +107,7 @@ __all__ = [
     "PublicKey",
     "ReplayWindow",
     "SealedKey",
+    "SignedDocument",
     "WrappedKey",
     "bind",
     "check_row",
@@ -118,9 +126,11 @@ __all__ = [
     "load_keyring",
     "open",
     "open_batch",
+    "open_document",
     "open_item",
     "open_local",
     "open_stored",
+    "peek_document",
     "rewrap_item_key",
     "rewrap_item_key_at",
     "rotate",
@@ -129,6 +139,7 @@ __all__ = [
     "seal_batch",
     "seal_local",
     "seal_row",
+    "sign_document",
     "verify",
     "verify_batch",
 ]

@@ -26,7 +26,8 @@ NODE_DAYS = 365
 CRL_DAYS = 90
 CLOCK_SKEW = timedelta(minutes=5)
 
-BUNDLE_MARKER = "gsomia-ca-bundle-v1"
+BUNDLE_MARKER = "gsomia/ca-bundle-v1"
+BUNDLE_MARKER_FIRST_SPELLING = "gsomia-ca-bundle-v1"  # the same version as first spelt; read
 PARTY = re.compile(r"^[A-Z]{3}$")
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----", re.S)
 REASONS = {
@@ -174,7 +175,8 @@ def sign_crl(
 
 def check_partner_authority(bundle: bytes, *, party: str) -> x509.Certificate:
     marker = bundle.split(b"\n", 1)[0].decode("ascii", "replace").strip()
-    if marker.startswith("gsomia-ca-bundle") and marker != f"{BUNDLE_MARKER} party={party}":
+    expected = {f"{m} party={party}" for m in (BUNDLE_MARKER, BUNDLE_MARKER_FIRST_SPELLING)}
+    if marker.startswith(("gsomia/ca-bundle", "gsomia-ca-bundle")) and marker not in expected:
         raise InputError(f"the bundle is {marker!r}, not {BUNDLE_MARKER} for {party}")
     ca = load_certificate(bundle, what="authority certificate")
     if party_of(ca.subject) != party:

@@ -9,7 +9,7 @@ RFC 5280 profile, the party code in the subject's ``O``) and signs a revocation 
 
 Layout of ``<home>/pki`` (directory mode 0700)::
 
-    pki.json                 {"format": "gsomia-pki-v1", "party": "JPN"}
+    pki.json                 {"format": "gsomia/pki-v1", "party": "JPN"}
     ca.pem  ca-key.pem       the party's authority (key encrypted, mode 0600)
     node.pem node-key.pem    this node's current certificate (key encrypted, mode 0600)
     crl.pem                  the authority's current revocation list
@@ -70,7 +70,8 @@ NODE_DAYS = x.NODE_DAYS
 CRL_DAYS = x.CRL_DAYS
 CLOCK_SKEW = x.CLOCK_SKEW
 
-_FORMAT = "gsomia-pki-v1"
+_FORMAT = "gsomia/pki-v1"
+_FORMAT_FIRST_SPELLING = "gsomia-pki-v1"  # the same version as first spelt; still read
 #: TLS 1.2 cipher suites allowed if TLS 1.2 is ever enabled: ECDHE key exchange, AEAD only.
 _AEAD_SUITES = "ECDHE+AESGCM:ECDHE+CHACHA20"
 
@@ -256,7 +257,10 @@ class NodePki:
             manifest = json.loads((root / "pki.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise ConfigError(f"no PKI in {root}: run `gsomia pki init` first") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        if not isinstance(manifest, dict) or manifest.get("format") not in (
+            _FORMAT,
+            _FORMAT_FIRST_SPELLING,
+        ):
             raise ConfigError(f"{root / 'pki.json'} is not a {_FORMAT} manifest")
         party = manifest.get("party")
         if not isinstance(party, str) or not x.PARTY.fullmatch(party):
@@ -319,7 +323,7 @@ class NodePki:
     def export_ca(
         self, *, master: MasterSecret, now: datetime | None = None, crl_days: int = CRL_DAYS
     ) -> bytes:
-        """The bundle partners pin: a ``gsomia-ca-bundle-v1`` line, the authority and a
+        """The bundle partners pin: a ``gsomia/ca-bundle-v1`` line, the authority and a
         freshly signed revocation list (same entries, next number, valid ``crl_days``)."""
         ca, ca_key = self._authority(key_passphrase(master, party=self.party))
         current = self._own_crl(ca)

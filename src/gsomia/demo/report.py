@@ -20,8 +20,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
-from gsomia.agreement_files import AgreementLibrary
-from gsomia.core.agreements import Agreement, EventKind
+from gsomia.core.agreements import Agreement, AgreementLibrary, EventKind
 from gsomia.core.lifecycle import Phase, status
 
 __all__ = ["agreement_timeline_plot", "write_report"]

@@ -6,7 +6,7 @@
   integration of new leaves in O(1) per leaf, proofs read from tiles through an LRU;
 * :mod:`~gsomia.ledger.entries`: ledger-entry-v1, one record per act, never content;
 * :mod:`~gsomia.ledger.checkpoint`: C2SP checkpoints and signed notes, signing and
-  verification through small Protocols (implemented in :mod:`gsomia.crypto.notes`);
+  verification through small Protocols (implemented in :mod:`gsomia.crypto.signed_notes`);
 * :mod:`~gsomia.ledger.witness`: a witness's judgement on a partner's checkpoint;
 * :mod:`~gsomia.ledger.proofs`: the self-contained inclusion-proof document.
 
@@ -14,3 +14,6 @@ Storage is behind :mod:`gsomia.ports.ledger`; the use cases are in
 :mod:`gsomia.services.audit`. Formats: ``docs/formats/ledger-entry-v1.md`` and
 ``docs/formats/checkpoint.md``.
 """
+
+# The entries' fast batch registers behind its plain definition (gsomia.ledger.entries).
+from gsomia.ledger import _entries_fast as _entries_fast

@@ -9,7 +9,7 @@ witnesses add timestamped Ed25519 cosignatures (C2SP tlog-cosignature v1, type `
 which sign ``cosignature/v1\\ntime <unix>\\n`` followed by the body.
 
 Signing and verifying go through two small Protocols (:class:`NoteSigner`,
-:class:`NoteVerifier`) implemented in :mod:`gsomia.crypto.notes`, so this module stays pure.
+:class:`NoteVerifier`) implemented in :mod:`gsomia.crypto.signed_notes`, so this module stays pure.
 Everything that reads a note from outside raises :class:`~gsomia.errors.IntegrityError` when
 the note is malformed or does not verify: a checkpoint that cannot be trusted is refused,
 whatever the reason. The byte layout and vectors are in ``docs/formats/checkpoint.md``.

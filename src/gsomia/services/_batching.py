@@ -25,9 +25,9 @@ import logging
 from dataclasses import dataclass, field
 
 from gsomia.errors import ConflictError, GsomiaError
+from gsomia.formats.messages import Kind, decode
 from gsomia.ports.store import OutboxMessage
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Kind, decode
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_ITEMS", "coalesce"]
 

@@ -16,15 +16,15 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from gsomia.core._builder import builder
 from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label
+from gsomia.core.unchecked import builder
 from gsomia.crypto import Binding, Envelope
 from gsomia.errors import InputError
+from gsomia.formats.messages import Message, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Message, unb64
 
 __all__ = [
     "entries_by_template",

@@ -22,7 +22,7 @@ from gsomia.core.canonical import canonical_json, parse_canonical
 from gsomia.core.labels import Label
 from gsomia.core.people import Person
 from gsomia.core.rules import AccessRequest
-from gsomia.crypto._documents import open_document, sign_document
+from gsomia.crypto import open_document, sign_document
 from gsomia.errors import InputError, IntegrityError
 from gsomia.ports.store import (
     CustodyReader,

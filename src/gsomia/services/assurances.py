@@ -17,12 +17,12 @@ from typing import Any
 
 from gsomia.core.rules import Act, AssuranceRequest
 from gsomia.errors import InputError
+from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import UnitOfWork
 from gsomia.records import AssuranceRecord
 from gsomia.services._workflow import Workflow, check_id, check_party
 from gsomia.services.context import Stored
-from gsomia.services.messages import Kind, Message, b64, unb64
 
 __all__ = ["ASSURANCE_FORMAT", "AssuranceService"]
 

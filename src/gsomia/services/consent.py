@@ -19,13 +19,13 @@ from gsomia.core.items import ConsentKind
 from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
+from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ReadView, UnitOfWork
 from gsomia.records import ConsentRecord
 from gsomia.services._consents import CONSENT_FORMAT, check_answer
 from gsomia.services._workflow import Workflow, check_id, check_party, check_text
 from gsomia.services.context import Stored
-from gsomia.services.messages import Kind, Message, b64, unb64
 
 __all__ = ["CONSENT_FORMAT", "CONSENT_KIND", "ConsentService"]
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Generic, NoReturn, TypeVar
 
-from gsomia.agreement_files import AgreementLibrary
-from gsomia.core.agreements import Agreement, AgreementEvent, Boundary, EventKind
+from gsomia.core.agreements import Agreement, AgreementEvent, AgreementLibrary, Boundary, EventKind
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
 from gsomia.core.labels import Label
@@ -29,6 +28,7 @@ from gsomia.core.rules import Act, Rulebook
 from gsomia.core.rules.requests import Conditions, PartnerActRequest
 from gsomia.crypto import Keyring
 from gsomia.errors import PolicyDenied, StateTampered, UnknownName
+from gsomia.formats.messages import Kind, Message, encode
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import (
@@ -41,7 +41,6 @@ from gsomia.ports.store import (
     WorkflowRecord,
 )
 from gsomia.records import AuthorityRecord, ConditionRecord, NoteRecord, Record
-from gsomia.services.messages import Kind, Message, encode
 
 __all__ = ["NOTE_KIND", "NodeContext", "PartnerActRefused", "Stored"]
 

@@ -46,6 +46,7 @@ from gsomia.crypto import (
     verify_batch,
 )
 from gsomia.errors import GsomiaError, InputError, IntegrityError
+from gsomia.formats.messages import Kind, Message, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.ledger import AlarmRecord
 from gsomia.ports.store import (
@@ -67,7 +68,6 @@ from gsomia.services._transfers import (
 )
 from gsomia.services._workflow import Workflow, check_id
 from gsomia.services.context import NodeContext
-from gsomia.services.messages import Kind, Message, unb64
 
 __all__ = ["MAX_ITEM_BYTES", "TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 

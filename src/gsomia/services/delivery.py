@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gsomia.errors import ConflictError, GsomiaError, InputError, IntegrityError, TransportError
+from gsomia.formats.messages import Kind, Message, decode, encode
 from gsomia.ports.store import InboxRecord, OutboxMessage, UnitOfWork
 from gsomia.ports.transport import PeerTransport
 from gsomia.records import ReceiptRecord
 from gsomia.services._batching import coalesce
 from gsomia.services.context import NodeContext, PartnerActRefused
-from gsomia.services.messages import Kind, Message, decode, encode
 
 __all__ = ["RECEIPT_KIND", "Delivery", "Handler", "PumpResult"]
 

@@ -29,12 +29,12 @@ from gsomia.core.labels import Label
 from gsomia.core.rules import AccessRequest, Act, CopyRequest, RetentionRequest, TranslateRequest
 from gsomia.crypto import Envelope, ItemKey, bind, keep, open_stored, seal
 from gsomia.errors import InputError, StorageError, UnknownName
+from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import CustodyReader, ItemRecord, ItemState, ReadView, UnitOfWork
 from gsomia.records import CopyRecord, DestructionRecord, ReleaseRecord, ReturnRecord
 from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_text
-from gsomia.services.messages import Kind, Message
 
 __all__ = [
     "COPY_KIND",

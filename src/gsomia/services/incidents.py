@@ -25,6 +25,7 @@ from gsomia.core.decisions import Decision
 from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
+from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import (
     ItemRecord,
@@ -38,7 +39,6 @@ from gsomia.records import IncidentRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.context import NodeContext
 from gsomia.services.handling import HandlingService, gave_to
-from gsomia.services.messages import Kind, Message
 
 __all__ = ["INCIDENT_KIND", "IncidentPolicy", "IncidentService"]
 

@@ -28,11 +28,11 @@ from gsomia.core.decisions import Decision
 from gsomia.core.people import Person
 from gsomia.core.rules import Act, LawRequest, VisitRequest
 from gsomia.errors import InputError, UnknownName
+from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
 from gsomia.records import LawNoticeRecord, LawRequestRecord, VisitRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
-from gsomia.services.messages import Kind, Message
 
 __all__ = ["LAW_KIND", "LAW_REQUEST_KIND", "VISIT_KIND", "LiaisonService"]
 

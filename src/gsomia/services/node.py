@@ -10,14 +10,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from gsomia.agreement_files import AgreementLibrary
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.crypto import Keyring, PublicKey
-from gsomia.crypto.notes import node_note_keys, partner_note_verifiers, trusted_key_lines
+from gsomia.crypto.signed_notes import trusted_key_lines
 from gsomia.errors import StorageError
+from gsomia.formats.messages import Kind
 from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
+from gsomia.services._node_audit import audit_of, ledger_origin
 from gsomia.services.assurances import AssuranceService
 from gsomia.services.audit import AuditService
 from gsomia.services.consent import ConsentService
@@ -30,7 +32,6 @@ from gsomia.services.handling import HandlingService
 from gsomia.services.incidents import IncidentService
 from gsomia.services.keys import KeysService
 from gsomia.services.liaison import LiaisonService
-from gsomia.services.messages import Kind
 from gsomia.services.notes import NotesService
 from gsomia.services.overview import Overview
 from gsomia.services.queries import Queries
@@ -48,11 +49,6 @@ _logger = logging.getLogger(__name__)
 
 #: How often a running node holds what its store wrote since to the ledger.
 STORE_CHECK_EVERY = timedelta(minutes=5)
-
-
-def ledger_origin(party: str) -> str:
-    """The origin line of a party's ledger checkpoints."""
-    return f"gsomia.node/{party.lower()}"
 
 
 @dataclass
@@ -217,23 +213,3 @@ class Node:
         finally:
             self.notes.settle()
             self.custody.settle()
-
-
-def audit_of(ctx: NodeContext) -> AuditService:
-    """The node's ledger service: its own checkpoint signer and witness cosigner, and its
-    partners' log and witness keys as trusted verifiers; made again when the keyring
-    changes (a rotation, a partner registered)."""
-    cached = ctx.cache.get("audit")
-    if cached is not None and cached[0] is ctx.keyring:
-        return cached[1]  # type: ignore[no-any-return]
-    service = _audit(ctx)
-    ctx.cache["audit"] = (ctx.keyring, service)
-    return service
-
-
-def _audit(ctx: NodeContext) -> AuditService:
-    signer, cosigner = node_note_keys(ctx.keyring, name=ledger_origin(ctx.party))
-    partners = partner_note_verifiers(
-        (key for _, key in ctx.keyring.partners), name_of=ledger_origin
-    )
-    return AuditService(store=ctx.store.ledger, trusted=partners, signer=signer, cosigner=cosigner)

@@ -27,12 +27,12 @@ from gsomia.core.lifecycle import admissible_end
 from gsomia.core.people import Authority
 from gsomia.core.rules import Act, AuthorityRequest, NoteRequest
 from gsomia.errors import InputError
+from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
 from gsomia.records import AmendmentRecord, NoteRecord
 from gsomia.services._workflow import Workflow, check_id, check_text
 from gsomia.services.context import NOTE_KIND, NodeContext
-from gsomia.services.messages import Kind, Message, b64, unb64
 
 __all__ = ["AMENDMENT_KIND", "NOTE_FORMAT", "NotesService"]
 

@@ -32,6 +32,7 @@ from gsomia.records import (
     Record,
     VisitRecord,
 )
+from gsomia.services._node_audit import audit_of
 from gsomia.services._workflow import Workflow, check_id
 from gsomia.services.context import Stored
 
@@ -151,8 +152,6 @@ class Queries(Workflow):
     ) -> list[tuple[int, LedgerEntry]]:
         """Ledger entries about one item, or the latest ones, for security officers."""
         self.decide_node_view(Act.VIEW_LEDGER, viewer, what="ledger")
-        from gsomia.services.node import audit_of
-
         return audit_of(self.ctx).show(item_id=item_id, limit=limit)
 
     def sees_node(self, act: Act, viewer: str, *, what: str) -> bool:

@@ -22,12 +22,12 @@ from gsomia.core.labels import Label
 from gsomia.core.people import Person
 from gsomia.core.rules import Act, ReclassificationRequest
 from gsomia.errors import InputError, PolicyDenied, UnknownName
+from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork
 from gsomia.records import ReclassificationRecord
 from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_id, check_text
-from gsomia.services.messages import Kind, Message, b64, unb64
 
 __all__ = ["NOTICE_FORMAT", "RECLASSIFICATION_KIND", "ReclassificationService"]
 

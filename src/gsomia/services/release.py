@@ -29,6 +29,7 @@ from gsomia.core.labels import Label
 from gsomia.core.rules import Act, ForwardRequest, ReleaseRequest, SendRequest
 from gsomia.crypto import Envelope, ItemKey, bind, open_stored, seal
 from gsomia.errors import InputError, UnknownName
+from gsomia.formats.messages import Kind, b64
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, ItemState, ReadView, UnitOfWork
 from gsomia.records import ConsentRecord, ForwardRecord, ReleaseRecord
@@ -36,7 +37,6 @@ from gsomia.services._consents import verified_consent
 from gsomia.services._transfers import label_row
 from gsomia.services._workflow import Workflow, check_party
 from gsomia.services.custody import TRANSFER_CHUNK
-from gsomia.services.messages import Kind, b64
 
 __all__ = ["FORWARD_KIND", "ReleaseService"]
 

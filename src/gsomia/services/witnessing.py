@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from gsomia.errors import ConflictError, InputError, UnknownName
+from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.checkpoint import Checkpoint, SignedNote
 from gsomia.ports.store import OutboxMessage, UnitOfWork, WorkflowRecord
 from gsomia.services.audit import AuditService
 from gsomia.services.context import NodeContext
 from gsomia.services.custody import CustodyService
-from gsomia.services.messages import Kind, Message
 
 __all__ = ["WITNESSED_KIND", "WitnessService"]
 

@@ -26,7 +26,7 @@ from gsomia.cluster import down, start_node, stop_node, up
 from gsomia.crypto import Envelope, MasterSecret
 from gsomia.crypto.pki import NodePki
 from gsomia.errors import IntegrityError
-from gsomia.services.messages import decode
+from gsomia.formats.messages import decode
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

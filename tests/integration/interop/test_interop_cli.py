@@ -14,7 +14,7 @@ from cli_support import code, deliver, invoke, make_homes, ok
 from gsomia.bootstrap import open_node
 from gsomia.core.labels import Label
 from gsomia.crypto import MasterSecret
-from gsomia.crypto.notes import parse_verifier_key
+from gsomia.crypto.signed_notes import parse_verifier_key
 from gsomia.interop import adatp4774
 from gsomia.ledger.checkpoint import open_checkpoint
 from gsomia.services.tlog import LogTiles

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from gsomia.adapters.storage.sql import tables
 from gsomia.bootstrap import fresh_node
 from gsomia.errors import TransportError
+from gsomia.formats.messages import Kind
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import OutboxState
-from gsomia.services.messages import Kind
 from gsomia.services.node import Node
 from workflow_support import World, library
 
@@ -103,7 +103,7 @@ def test_a_batch_refused_for_good_sends_its_members_alone(world: World) -> None:
 
     def refuse_batches(payload: bytes, peer: str | None) -> bytes:
         from gsomia.errors import InputError
-        from gsomia.services.messages import decode
+        from gsomia.formats.messages import decode
 
         message = decode(kor.ctx.keyring, payload)
         if message.kind is Kind.TRANSFER and message.body.get("items", 0) > 1:

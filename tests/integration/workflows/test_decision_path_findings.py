@@ -17,8 +17,8 @@ import pytest
 
 from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import PolicyDenied
+from gsomia.formats.messages import Kind, Message, b64, encode
 from gsomia.ports.store import ItemState
-from gsomia.services.messages import Kind, Message, b64, encode
 from gsomia.services.notes import NOTE_FORMAT
 from workflow_support import (
     LEVEL,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gsomia.formats.messages import Kind, b64
 from gsomia.ports.store import ItemState
 from gsomia.services.consent import CONSENT_FORMAT
-from gsomia.services.messages import Kind, b64
 from workflow_support import World, build, officer, refusals
 
 TISA = "tisa"

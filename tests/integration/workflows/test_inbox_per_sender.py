@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from gsomia.crypto._documents import peek_document
 from gsomia.errors import GsomiaError
-from gsomia.services.messages import Kind, Message, decode, encode
+from gsomia.formats.messages import Kind, Message, decode, encode
 from workflow_support import World
 
 PROBES = [

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gsomia.agreement_files import AgreementLibrary, load_library
+from gsomia.agreement_files import load_library
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.rules import Rulebook
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsomia.core import labels as labels_module
+from gsomia.core import _labels_fast as labels_module
 from gsomia.core.canonical import canonical_json
 from gsomia.core.labels import Label
 from gsomia.errors import InputError

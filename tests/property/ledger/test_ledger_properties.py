@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsomia.crypto.notes import generate_signer_key, parse_signer_key, parse_verifier_key
+from gsomia.crypto.signed_notes import generate_signer_key, parse_signer_key, parse_verifier_key
 from gsomia.errors import IntegrityError
 from gsomia.ledger import merkle
 from gsomia.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint

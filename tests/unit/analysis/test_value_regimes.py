@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gsomia.agreement_files import AgreementLibrary, load_agreement, load_library
+from gsomia.agreement_files import load_agreement, load_library
 from gsomia.analysis.assumptions import Assumptions, load_assumptions
 from gsomia.analysis.regimes import (
     Regime,
@@ -17,6 +17,7 @@ from gsomia.analysis.regimes import (
     regimes_from,
     terminated_before,
 )
+from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.lifecycle import status
 from gsomia.errors import InputError
 

@@ -185,7 +185,7 @@ def test_export_and_trust_pin_the_partner_authority_and_crl(
     jpn: NodePki, kor: NodePki, master: MasterSecret
 ) -> None:
     bundle = jpn.export_ca(master=master, now=T0)
-    assert bundle.startswith(b"gsomia-ca-bundle-v1 party=JPN\n")
+    assert bundle.startswith(b"gsomia/ca-bundle-v1 party=JPN\n")
     info = kor.trust(party="JPN", bundle=bundle)
     assert info.authority.fingerprint == jpn.describe().authority.fingerprint
     assert info.crl.number == 2
@@ -294,3 +294,35 @@ def test_read_certificate_describes_pem_and_refuses_garbage(jpn: NodePki) -> Non
     assert info.is_authority and info.party == "JPN"
     with pytest.raises(InputError):
         read_certificate(b"hello")
+
+
+def test_the_first_spelling_of_the_pki_markers_is_still_read(
+    jpn: NodePki, kor: NodePki, master: MasterSecret
+) -> None:
+    manifest = jpn.root / "pki.json"
+    assert '"gsomia/pki-v1"' in manifest.read_text(encoding="utf-8")
+    manifest.write_text('{"format": "gsomia-pki-v1", "party": "JPN"}', encoding="utf-8")
+    assert NodePki.open(jpn.root.parent).party == "JPN"
+    bundle = jpn.export_ca(master=master, now=T0)
+    old = bundle.replace(b"gsomia/ca-bundle-v1", b"gsomia-ca-bundle-v1", 1)
+    assert kor.trust(party="JPN", bundle=old).authority.fingerprint == (
+        jpn.describe().authority.fingerprint
+    )
+
+
+@pytest.mark.parametrize(
+    "marker", [b"gsomia/ca-bundle-v2 party=JPN", b"gsomia-ca-bundle-v1 party=KOR"]
+)
+def test_a_bundle_of_another_version_or_party_is_refused_in_either_spelling(
+    jpn: NodePki, kor: NodePki, master: MasterSecret, marker: bytes
+) -> None:
+    bundle = jpn.export_ca(master=master, now=T0)
+    forged = marker + bundle[bundle.index(b"\n") :]
+    with pytest.raises(InputError):
+        kor.trust(party="JPN", bundle=forged)
+
+
+def test_a_manifest_of_another_version_is_refused(jpn: NodePki) -> None:
+    (jpn.root / "pki.json").write_text('{"format": "gsomia/pki-v2", "party": "JPN"}')
+    with pytest.raises(ConfigError):
+        NodePki.open(jpn.root.parent)

@@ -51,7 +51,7 @@ def test_init_show_issue_revoke_export_and_trust(tmp_path: Path, secret: str) ->
     bundle = tmp_path / "jpn-ca.pem"
     out = ok_json(pki(secret, "export-ca", "--home", str(jpn), "--out", str(bundle), "--json"))
     assert out["file"] == str(bundle)
-    assert bundle.read_text().startswith("gsomia-ca-bundle-v1 party=JPN\n")
+    assert bundle.read_text().startswith("gsomia/ca-bundle-v1 party=JPN\n")
     pinned = ok_json(
         pki(secret, "trust", "--home", str(kor), "--party", "JPN", "--ca", str(bundle), "--json")
     )
@@ -67,7 +67,7 @@ def test_export_ca_prints_the_bundle_and_show_prints_tables(tmp_path: Path, secr
     assert pki(secret, "init", "--home", str(tmp_path), "--party", "USA").exit_code == 0
     printed = pki(secret, "export-ca", "--home", str(tmp_path))
     assert printed.exit_code == 0
-    assert printed.stdout.startswith("gsomia-ca-bundle-v1 party=USA\n-----BEGIN CERTIFICATE-----")
+    assert printed.stdout.startswith("gsomia/ca-bundle-v1 party=USA\n-----BEGIN CERTIFICATE-----")
     assert "-----BEGIN X509 CRL-----" in printed.stdout
     text = pki(secret, "show", "--home", str(tmp_path))
     assert text.exit_code == 0

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from gsomia.agreement_files import AgreementLibrary, load_library
-from gsomia.core.agreements import Agreement
+from gsomia.agreement_files import load_library
+from gsomia.core.agreements import Agreement, AgreementLibrary
 from gsomia.core.classification import SchemeRegistry, builtin_schemes
 from gsomia.core.rules import Rulebook
 

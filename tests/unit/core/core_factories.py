@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from gsomia.agreement_files import parse_instant
-from gsomia.core.agreements import Agreement
+from gsomia.core.agreements import Agreement, parse_instant
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.items import Item
 from gsomia.core.people import Clearance, Person, Role

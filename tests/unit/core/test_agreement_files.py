@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from core_factories import on
 
-from gsomia.agreement_files import AgreementLibrary, load_agreement, load_library
-from gsomia.core.agreements import LegalNature
+from gsomia.agreement_files import load_agreement, load_library
+from gsomia.core.agreements import AgreementLibrary, LegalNature
 from gsomia.core.lifecycle import Phase, status
 from gsomia.core.rules import Rulebook, SendRequest
 from gsomia.errors import AgreementFileError

@@ -11,7 +11,7 @@ from crypto_world import JK, NOW, connect, keyring_for, seed
 from gsomia import crypto
 from gsomia.crypto import KeyKind
 from gsomia.crypto._documents import open_document, sign_document
-from gsomia.crypto.notes import (
+from gsomia.crypto.signed_notes import (
     Ed25519CosignatureVerifier,
     node_note_keys,
     partner_note_verifiers,
@@ -117,7 +117,7 @@ def test_one_witness_key_trusted_under_two_names_counts_once(
     _, kor_witness = node_note_keys(rings["KOR"], name=origin("KOR"))
     public = kor_witness.verifier().public_key
     alias = Ed25519CosignatureVerifier(name="another.example/witness", public_key=public)
-    from gsomia.crypto.notes import Ed25519CosignatureSigner
+    from gsomia.crypto.signed_notes import Ed25519CosignatureSigner
 
     alias_signer = Ed25519CosignatureSigner(
         name=alias.name,
@@ -166,7 +166,7 @@ def test_a_key_of_one_purpose_does_not_sign_for_another() -> None:
         open_document(keyring=kor, blob=forged)
     # The witness key presented as JPN's log key is not trusted as a log key.
     _, witness = node_note_keys(jpn, name=origin("JPN"))
-    from gsomia.crypto.notes import Ed25519NoteSigner
+    from gsomia.crypto.signed_notes import Ed25519NoteSigner
 
     as_log = Ed25519NoteSigner(name=origin("JPN"), private_key=witness._key)  # type: ignore[attr-defined]
     note = sign_checkpoint(Checkpoint(origin=origin("JPN"), size=1, root=bytes(32)), as_log)

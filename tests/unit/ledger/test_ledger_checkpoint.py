@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gsomia.crypto.notes import (
+from gsomia.crypto.signed_notes import (
     Ed25519CosignatureVerifier,
     generate_signer_key,
     parse_cosigner_key,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from gsomia.errors import InputError, IntegrityError, UnknownName
+from gsomia.formats.messages import Kind, Message, b64, decode, encode, unb64
 from gsomia.services._transfers import transfer_items
-from gsomia.services.messages import Kind, Message, b64, decode, encode, unb64
 from workflow_support import World, counts, ledger_events, official
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from gsomia.errors import InputError, UnknownName
+from gsomia.formats.messages import Kind, Message, encode
 from gsomia.services.incidents import IncidentPolicy
-from gsomia.services.messages import Kind, Message, encode
 from workflow_support import World, counts, ledger_events, officer, official
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import InputError, PolicyDenied
-from gsomia.services.messages import Kind, Message, b64, encode
+from gsomia.formats.messages import Kind, Message, b64, encode
 from gsomia.services.notes import NOTE_FORMAT
 from workflow_support import World, build, counts, ledger_events, officer, official
 

@@ -6,7 +6,7 @@ import pytest
 
 from gsomia.core.labels import Label
 from gsomia.errors import InputError, PolicyDenied
-from gsomia.services.messages import Kind, Message, b64
+from gsomia.formats.messages import Kind, Message, b64
 from gsomia.services.reclassification import NOTICE_FORMAT
 from workflow_support import World, counts, ledger_events, officer, official
 
@@ -88,7 +88,7 @@ def test_a_notice_signed_by_someone_else_than_the_originator_stores_nothing(
         sent_at=world.clock.now(),
         body={"notice": "a" * 32, "document": b64(forged)},
     )
-    from gsomia.services.messages import encode
+    from gsomia.formats.messages import encode
 
     before = counts(kor)
     with pytest.raises(InputError):

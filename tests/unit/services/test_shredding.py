@@ -11,8 +11,8 @@ from sqlalchemy import text
 from gsomia.crypto import Envelope
 from gsomia.crypto._envelope import unwrap_data_key
 from gsomia.errors import IntegrityError, UnknownName
+from gsomia.formats.messages import decode
 from gsomia.ports.store import OutboxState
-from gsomia.services.messages import decode
 from gsomia.services.node import Node
 from workflow_support import World, officer, official
 

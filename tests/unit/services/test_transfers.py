@@ -15,11 +15,11 @@ from gsomia.core.labels import Label
 from gsomia.crypto import Binding, Envelope, open_stored
 from gsomia.crypto._documents import DOCUMENT_MAGIC, sign_document
 from gsomia.errors import InputError, IntegrityError
+from gsomia.formats.messages import PARTS_FORMAT, Kind, Message, b64, decode, encode
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.store import ItemState
 from gsomia.services._transfers import transfer_items
 from gsomia.services.custody import TRANSFER_CHUNK
-from gsomia.services.messages import PARTS_FORMAT, Kind, Message, b64, decode, encode
 from workflow_support import World, acts, officer
 
 ID = "1" * 32

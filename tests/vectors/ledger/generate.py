@@ -1,4 +1,4 @@
-"""Write the ledger-entry-v1 and checkpoint vectors (``ledger-entry-v1.json``, ``checkpoint.json``).
+"""Write the ledger-entry-v1, checkpoint and inclusion-proof-v1 vectors.
 
 Run ``python tests/vectors/ledger/generate.py`` from the repository root after a deliberate
 format change; ``test_ledger_vectors.py`` then checks gsomia against the files and checks
@@ -17,10 +17,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
 
-from gsomia.crypto.notes import generate_signer_key, parse_cosigner_key, parse_signer_key  # noqa: E402
+from gsomia.crypto.signed_notes import generate_signer_key, parse_cosigner_key, parse_signer_key  # noqa: E402
 from gsomia.ledger import merkle  # noqa: E402
 from gsomia.ledger.checkpoint import Checkpoint, cosign_checkpoint, sign_checkpoint  # noqa: E402
 from gsomia.ledger.entries import Actor, Event, LedgerEntry  # noqa: E402
+from gsomia.ledger.proofs import ProvenEntry, proof_document  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ITEM = "0123456789abcdef0123456789abcdef"
@@ -116,10 +117,42 @@ def checkpoint_vectors(root: bytes) -> dict[str, Any]:
     }
 
 
+def proof_vectors(checkpoints: dict[str, Any]) -> dict[str, Any]:
+    """The inclusion-proof-v1 document for the two entries about ``ITEM``, under the
+    cosigned checkpoint of ``checkpoint.json``."""
+    leaves = [merkle.leaf_hash(e.to_bytes()) for e in ENTRIES]
+    about = [i for i, e in enumerate(ENTRIES) if e.item_id == ITEM]
+    document = proof_document(
+        origin="jpn.gsomia.example/ledger",
+        item_id=ITEM,
+        note=checkpoints["cosigned_note"],
+        tree_size=len(ENTRIES),
+        root=bytes.fromhex(checkpoints["checkpoint"]["root_hex"]),
+        entries=[
+            ProvenEntry(
+                index=i,
+                entry=ENTRIES[i].to_bytes(),
+                proof=tuple(merkle.inclusion_proof(leaves, i)),
+            )
+            for i in about
+        ],
+    )
+    return {
+        "log_verifier_key": checkpoints["log"]["verifier_key"],
+        "witness_verifier_key": checkpoints["witness"]["verifier_key"],
+        "document": document,
+    }
+
+
 def main() -> None:
     entries = entry_vectors()
     checkpoints = checkpoint_vectors(bytes.fromhex(entries["tree_root_hex"]))
-    for name, value in (("ledger-entry-v1.json", entries), ("checkpoint.json", checkpoints)):
+    proofs = proof_vectors(checkpoints)
+    for name, value in (
+        ("ledger-entry-v1.json", entries),
+        ("checkpoint.json", checkpoints),
+        ("inclusion-proof-v1.json", proofs),
+    ):
         text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
         (HERE / name).write_text(text, encoding="utf-8")
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gsomia.crypto.notes import parse_cosigner_key, parse_signer_key, parse_verifier_key
+from gsomia.crypto.signed_notes import parse_cosigner_key, parse_signer_key, parse_verifier_key
 from gsomia.errors import IntegrityError
 from gsomia.ledger import merkle
 from gsomia.ledger.checkpoint import (
@@ -24,6 +24,7 @@ from gsomia.ledger.checkpoint import (
     sign_checkpoint,
 )
 from gsomia.ledger.entries import Actor, LedgerEntry
+from gsomia.ledger.proofs import check_proof_document
 from gsomia.ledger.tiles import CompactRange, TileProofs, integrate
 
 HERE = Path(__file__).parent
@@ -199,3 +200,47 @@ def test_checkpoint_vector_signatures_check_with_the_raw_ed25519_keys() -> None:
         quorum=1,
     )
     assert verified.cosigners == (("kor.gsomia.example/witness", v["cosignature"]["timestamp"]),)
+
+
+PROOF = load("inclusion-proof-v1.json")
+
+
+def proof_verifiers() -> list[Any]:
+    return [
+        parse_verifier_key(PROOF["log_verifier_key"]),
+        parse_verifier_key(PROOF["witness_verifier_key"]),
+    ]
+
+
+def test_inclusion_proof_vector_checks_offline_with_the_log_and_witness_keys() -> None:
+    document = PROOF["document"]
+    assert document["format"] == "gsomia/inclusion-proof-v1"
+    assert document["checkpoint"] == CHECKPOINT["cosigned_note"]
+    checked = check_proof_document(json.dumps(document), verifiers=proof_verifiers(), quorum=1)
+    assert checked.tree_size == CHECKPOINT["checkpoint"]["size"]
+    assert checked.root.hex() == ENTRIES["tree_root_hex"]
+    assert [i for i, _ in checked.entries] == [0, 1]
+    expected = [bytes(c["bytes_utf8"], "utf-8") for c in ENTRIES["entries"][:2]]
+    assert [e.to_bytes() for _, e in checked.entries] == expected
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda d: d.update(tree_size=d["tree_size"] + 1),
+        lambda d: d.update(item="f" * 32),
+        lambda d: d["entries"][0].update(index=1),
+        lambda d: d["entries"][1]["proof"].reverse(),
+        lambda d: d.update(format="gsomia/inclusion-proof-v2"),
+    ],
+)
+def test_an_altered_inclusion_proof_vector_is_refused(tamper: Any) -> None:
+    document = json.loads(json.dumps(PROOF["document"]))
+    tamper(document)
+    with pytest.raises(IntegrityError):
+        check_proof_document(document, verifiers=proof_verifiers(), quorum=1)
+
+
+def test_the_inclusion_proof_vector_needs_its_witness_for_a_quorum() -> None:
+    with pytest.raises(IntegrityError):
+        check_proof_document(PROOF["document"], verifiers=proof_verifiers()[:1], quorum=1)

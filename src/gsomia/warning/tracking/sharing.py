@@ -17,7 +17,8 @@ along its line of sight. ``conceal_geometry=True`` replaces each 3×3 block (pos
 velocity) by twice its largest eigenvalue times the identity and drops the cross terms,
 which is never smaller than the true covariance (so fusion stays consistent) and says
 nothing of direction. The wire form (:meth:`SharedWarning.to_dict`) starts with its
-version marker, ``"format": "gsomia-warning-v1"``.
+version marker, ``"format": "gsomia/warning-v1"`` (``docs/formats/warning-v1.md``); the
+marker's first spelling, ``gsomia-warning-v1``, is still read.
 """
 
 from __future__ import annotations
@@ -32,10 +33,18 @@ from gsomia.errors import InputError
 from gsomia.warning.tracking._linalg import Array, symmetrise
 from gsomia.warning.tracking.picture import GroundEstimate, PictureTrack
 
-__all__ = ["WARNING_FORMAT", "SharedWarning", "conceal_covariance", "share_warning"]
+__all__ = [
+    "WARNING_FORMAT",
+    "WARNING_FORMAT_FIRST_SPELLING",
+    "SharedWarning",
+    "conceal_covariance",
+    "share_warning",
+]
 
-WARNING_FORMAT = "gsomia-warning-v1"
+WARNING_FORMAT = "gsomia/warning-v1"
 """Version marker of the shared warning's wire form."""
+WARNING_FORMAT_FIRST_SPELLING = "gsomia-warning-v1"
+"""The same version as first spelt; read, never written."""
 
 Matrix = tuple[tuple[float, ...], ...]
 _GROUND_FIELDS = ("t", "t_sigma_s", "lat_deg", "lon_deg", "enu_cov")
@@ -90,7 +99,7 @@ class SharedWarning:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SharedWarning:
         """Parse the wire form. Raises InputError for another version or a malformed field."""
-        if data.get("format") != WARNING_FORMAT:
+        if data.get("format") not in (WARNING_FORMAT, WARNING_FORMAT_FIRST_SPELLING):
             raise InputError(f"not a {WARNING_FORMAT} warning: format {data.get('format')!r}")
         extra = set(data) - {
             "format",

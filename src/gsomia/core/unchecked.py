@@ -5,6 +5,9 @@ from a validated template (:meth:`gsomia.core.labels.Label.batch`), ledger entri
 from a validated one, and a node's records of such items. ``__init__`` of a frozen class
 sets each field through ``object.__setattr__`` and then validates; a batch of a thousand
 items pays that a thousand times for checks that hold by construction.
+
+A public module because three packages' batch paths use it (``core.labels``,
+``ledger.entries``, ``services._transfers``); its name says what a caller gives up.
 """
 
 from __future__ import annotations

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gsomia.crypto import Keyring
-from gsomia.crypto._documents import open_document, peek_document, sign_document
+from gsomia.crypto import Keyring, open_document, peek_document, sign_document
 from gsomia.errors import InputError, IntegrityError
 
 __all__ = ["MESSAGE_FORMAT", "PARTS_FORMAT", "Kind", "Message", "b64", "decode", "encode", "unb64"]

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from gsomia.agreement_files import AgreementLibrary, parse_instant
-from gsomia.core.agreements import Agreement, LegalNature
+from gsomia.core.agreements import Agreement, AgreementLibrary, LegalNature, parse_instant
 from gsomia.core.classification import Level
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Consent, ConsentKind, Item
@@ -25,9 +24,9 @@ __all__ = [
     "EARLIEST",
     "LATEST",
     "OpenQuestion",
-    "PolicyService",
     "ReleaseQuestion",
     "SendQuestion",
+    "WhatIfService",
     "check_years",
 ]
 
@@ -100,7 +99,7 @@ class ReleaseQuestion:
     consent: bool = False
 
 
-class PolicyService:
+class WhatIfService:
     """Reads agreements and answers what-if questions through the rulebook."""
 
     def __init__(self, library: AgreementLibrary) -> None:
