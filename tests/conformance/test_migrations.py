@@ -20,7 +20,7 @@ from sqlalchemy import Column, Engine, MetaData, insert, inspect, select
 from sqlalchemy.types import TypeDecorator
 
 import gsomia.adapters.storage.sql.store as sql_store
-from gsomia.adapters.storage.sql import open_store, tables
+from gsomia.adapters.storage.sql import open_store
 from gsomia.adapters.storage.sql.engine import make_engine
 from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.adapters.storage.sql.schema import node_schema
@@ -29,6 +29,7 @@ from gsomia.core.classification import builtin_schemes
 from pg_support import postgres_schema
 
 MIGRATIONS = Path(sql_store.__file__).parent / "migrations"
+DATA = Path(__file__).parent / "data"
 ORIGIN = "gsomia.node/kor"
 ROWS = 3
 
@@ -118,13 +119,16 @@ def contents(engine: Engine) -> dict[str, list[dict[str, Any]]]:
 def make_as_before(engine: Engine) -> None:
     """A database as the store made it before revision 0010: revision 0001 ran
     ``create_all`` on the table definitions of its day (0002 to 0009 then had nothing to
-    do), and the ledger made its own tables when the store opened."""
+    do), and the ledger made its own tables when the store opened. The schema is the one
+    such a database had, stored per dialect in ``data/``."""
+    ddl = (DATA / f"schema_0009.{engine.dialect.name}.sql").read_text(encoding="utf-8")
     with engine.begin() as conn:
-        tables.metadata.create_all(conn)
+        for statement in filter(None, (s.strip() for s in ddl.split(";"))):
+            conn.exec_driver_sql(statement)
         cfg = config()
         cfg.attributes["connection"] = conn
         command.stamp(cfg, "0009")
-    SqlLedgerStore(engine, origin=ORIGIN).create_schema()
+    SqlLedgerStore(engine, origin=ORIGIN).create_log()
 
 
 def test_a_new_database_is_migrated_to_exactly_the_table_definitions(engine: Engine) -> None:
