@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,12 @@ def config() -> Config:
 HEAD = ScriptDirectory.from_config(config()).get_current_head()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database (a SQLite file, or a fresh PostgreSQL schema)."""
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+@contextmanager
+def empty_database(dialect: str, request: pytest.FixtureRequest, path: Path) -> Iterator[Engine]:
+    """An engine on an empty database (the SQLite file ``path``, or a fresh PostgreSQL
+    schema)."""
+    if dialect == "sqlite":
+        made = make_engine(f"sqlite:///{path}")
         try:
             yield made
         finally:
@@ -59,6 +61,34 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             yield made
         finally:
             made.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with empty_database(request.param, request, tmp_path / "node.db") as made:
+        yield made
+
+
+@pytest.fixture
+def made_afresh(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A database of ``engine``'s dialect made from the table definitions (``create_all``)."""
+    with empty_database(engine.dialect.name, request, tmp_path / "afresh.db") as made:
+        with made.begin() as conn:
+            node_schema().create_all(conn)
+        yield made
+
+
+def names(engine: Engine) -> dict[str, Any]:
+    """Each table's key, unique constraints and indexes, with their names."""
+    reflected = inspect(engine)
+    return {
+        table: (
+            reflected.get_pk_constraint(table),
+            sorted(map(str, reflected.get_unique_constraints(table))),
+            sorted(map(str, reflected.get_indexes(table))),
+        )
+        for table in node_schema().tables
+    }
 
 
 def differences(engine: Engine) -> list[Any]:
@@ -136,6 +166,13 @@ def test_a_new_database_is_migrated_to_exactly_the_table_definitions(engine: Eng
     assert revision(engine) == HEAD
     assert differences(engine) == []
     assert set(node_schema().tables) >= {"items", "ledger_logs", "ledger_runs", "rate_buckets"}
+
+
+def test_a_migrated_database_names_its_keys_and_indexes_as_a_new_one(
+    engine: Engine, made_afresh: Engine
+) -> None:
+    migrate(engine)
+    assert names(engine) == names(made_afresh)
 
 
 def test_every_revision_downgrades_and_upgrades_again(engine: Engine) -> None:

@@ -51,6 +51,21 @@ def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
     bind.execute(copy.insert().from_select(list(_COLUMNS), sa.select(*old.columns)))
     op.drop_table("labels")
     op.rename_table("labels_rebuilt", "labels")
+    _take_names(bind)
+
+
+def _take_names(bind: sa.Connection) -> None:
+    """On PostgreSQL the copy's key and unique constraints keep the copy's name; give them
+    the names a ``labels`` table made afresh has."""
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    found = [inspector.get_pk_constraint("labels")["name"]]
+    found += [unique["name"] for unique in inspector.get_unique_constraints("labels")]
+    for name in found:
+        if name and name.startswith("labels_rebuilt_"):
+            new = name.replace("labels_rebuilt_", "labels_", 1)
+            op.execute(f"ALTER TABLE labels RENAME CONSTRAINT {name} TO {new}")
 
 
 def upgrade() -> None:

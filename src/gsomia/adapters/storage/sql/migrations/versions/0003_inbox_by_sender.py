@@ -49,6 +49,21 @@ def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
     bind.execute(copy.insert().from_select(list(_COLUMNS), sa.select(*old.columns)))
     op.drop_table("inbox")
     op.rename_table("inbox_rebuilt", "inbox")
+    _take_names(bind)
+
+
+def _take_names(bind: sa.Connection) -> None:
+    """On PostgreSQL the copy's key and unique constraints keep the copy's name; give them
+    the names an ``inbox`` table made afresh has."""
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    found = [inspector.get_pk_constraint("inbox")["name"]]
+    found += [unique["name"] for unique in inspector.get_unique_constraints("inbox")]
+    for name in found:
+        if name and name.startswith("inbox_rebuilt_"):
+            new = name.replace("inbox_rebuilt_", "inbox_", 1)
+            op.execute(f"ALTER TABLE inbox RENAME CONSTRAINT {name} TO {new}")
 
 
 def upgrade() -> None:
