@@ -80,8 +80,7 @@ class SqlLedgerStore:
     """:class:`~gsomia.ports.ledger.LedgerStore` on SQLAlchemy (SQLite or PostgreSQL).
 
     ``synchronous`` tells the store how a SQLite engine was opened (see
-    :func:`sqlite_engine`), so that checkpoints are synced fully when it is ``NORMAL``.
-    """
+    :func:`sqlite_engine`), so that checkpoints are synced fully when it is ``NORMAL``."""
 
     def __init__(
         self,
@@ -169,11 +168,15 @@ class SqlLedgerStore:
         return self._prefix
 
     def create_schema(self) -> None:
-        """Create the ledger tables if missing and this log's row."""
+        """Create the tables if missing (a node's migrations make them in its database)."""
         with self._write(None) as conn:
             self._metadata.create_all(conn)
-            found = conn.scalar(select(self._t.logs.c.size).where(self._where(self._t.logs)))
-            if found is None:
+        self.create_log()
+
+    def create_log(self) -> None:
+        """Add this log's row to the ledger tables, unless it is there already."""
+        with self._write(None) as conn:
+            if conn.scalar(select(self._t.logs.c.size).where(self._where(self._t.logs))) is None:
                 row = {"origin": self._origin, "size": 0, "integrated": 0, "compact": b""}
                 conn.execute(insert(self._t.logs), row)
 

@@ -127,7 +127,9 @@ def _text(name: str, size: int | None = None, *, key: bool = False) -> Column[st
 
 
 def ledger_tables(metadata: MetaData, prefix: str = "ledger_") -> LedgerTables:
-    """Declare the ledger's tables on ``metadata`` (for ``create_all`` or a migration).
+    """Declare the ledger's tables on ``metadata``, as they are now: a ledger on a file of
+    its own is made from them (``create_all``), a node's database by migration 0010, which
+    declares its own copy as it was at that revision.
 
     ``runs`` holds consecutive entries (``uint16``-length-prefixed, tlog-tiles bundle
     encoding) and their leaf hashes, at most 256 and never across a multiple of 256;

@@ -244,7 +244,7 @@ def open_store(
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot open the store at {where}: {exc}") from exc
     store = SqlStore(engine, schemes=schemes, ledger_origin=ledger_origin)
-    store.ledger.create_schema()
+    store.ledger.create_log()  # its tables come from the migrations (0010)
     if seals is not None:
         store.seal_with(seals)
     return store

@@ -6,9 +6,9 @@ store held a few hundred thousand labels. Keyed by (item id, revision), with tim
 item ids, new labels land together at the index's right-hand edge. No query looks a label
 up by its digest; the digest stays a column.
 
-A database made by revision 0001 as first released has the old key and is rebuilt here;
-one that revision 0001 made from the current table definitions already has the new key
-and is left alone.
+A database made by revision 0001 as first released has the old key and is rebuilt here; one
+that revision 0001 made from the table definitions of its day (before the revision was
+frozen) already has the new key and is left alone.
 
 Revision ID: 0002
 Revises: 0001
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from gsomia.adapters.storage.sql.tables import UtcDateTime
 
 revision = "0002"
 down_revision = "0001"
@@ -45,7 +43,7 @@ def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
         sa.Column("item_id", sa.String(32), nullable=False),
         sa.Column("revision", sa.Integer, nullable=False, autoincrement=False),
         sa.Column("label", sa.LargeBinary, nullable=False),
-        sa.Column("recorded_at", UtcDateTime(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         *constraints,
     )
     copy.create(bind)
@@ -53,6 +51,21 @@ def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
     bind.execute(copy.insert().from_select(list(_COLUMNS), sa.select(*old.columns)))
     op.drop_table("labels")
     op.rename_table("labels_rebuilt", "labels")
+    _take_names(bind)
+
+
+def _take_names(bind: sa.Connection) -> None:
+    """On PostgreSQL the copy's key and unique constraints keep the copy's name; give them
+    the names a ``labels`` table made afresh has."""
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    found = [inspector.get_pk_constraint("labels")["name"]]
+    found += [unique["name"] for unique in inspector.get_unique_constraints("labels")]
+    for name in found:
+        if name and name.startswith("labels_rebuilt_"):
+            new = name.replace("labels_rebuilt_", "labels_", 1)
+            op.execute(f"ALTER TABLE labels RENAME CONSTRAINT {name} TO {new}")
 
 
 def upgrade() -> None:

@@ -5,8 +5,8 @@ another partner's message id was answered with the reply stored for that other p
 receipt signed for someone else), and could pre-empt a message not yet delivered. Keyed by
 (sender, id), each partner's ids are its own.
 
-A database that revision 0001 made from the current table definitions already has the new
-key and is left alone.
+A database that revision 0001 made from the table definitions of its day (before the
+revision was frozen) already has the new key and is left alone.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
-from gsomia.adapters.storage.sql.tables import UtcDateTime
 
 revision = "0003"
 down_revision = "0002"
@@ -42,7 +40,7 @@ def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
         sa.Column("id", sa.String(64), nullable=False),
         sa.Column("sender", sa.String(3), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("received_at", UtcDateTime(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reply", sa.LargeBinary, nullable=False),
         *constraints,
     )
@@ -51,6 +49,21 @@ def _rebuild(*constraints: sa.schema.SchemaItem) -> None:
     bind.execute(copy.insert().from_select(list(_COLUMNS), sa.select(*old.columns)))
     op.drop_table("inbox")
     op.rename_table("inbox_rebuilt", "inbox")
+    _take_names(bind)
+
+
+def _take_names(bind: sa.Connection) -> None:
+    """On PostgreSQL the copy's key and unique constraints keep the copy's name; give them
+    the names an ``inbox`` table made afresh has."""
+    if bind.dialect.name != "postgresql":
+        return
+    inspector = sa.inspect(bind)
+    found = [inspector.get_pk_constraint("inbox")["name"]]
+    found += [unique["name"] for unique in inspector.get_unique_constraints("inbox")]
+    for name in found:
+        if name and name.startswith("inbox_rebuilt_"):
+            new = name.replace("inbox_rebuilt_", "inbox_", 1)
+            op.execute(f"ALTER TABLE inbox RENAME CONSTRAINT {name} TO {new}")
 
 
 def upgrade() -> None:

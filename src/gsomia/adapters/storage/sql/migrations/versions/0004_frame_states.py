@@ -2,8 +2,8 @@
 
 A sender records the sequence numbers it has reserved and a receiver the floor of its
 replay window, so that after a restart no nonce is used twice and no frame is accepted
-twice. A database that revision 0001 made from the current table definitions already has
-the table and is left alone.
+twice. A database that revision 0001 made from the table definitions of its day (before the
+revision was frozen) already has the table and is left alone.
 
 Revision ID: 0004
 Revises: 0003

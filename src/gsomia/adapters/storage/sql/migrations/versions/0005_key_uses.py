@@ -1,9 +1,10 @@
 """How many data keys each at-rest key has wrapped (its nonce budget).
 
 Item-key records use random 96-bit nonces, so one at-rest key may wrap at most 2**32 data
-keys (NIST SP 800-38D §8.3); the store counts them and refuses past the budget, and the node
-rotates its at-rest key well before. A database that revision 0001 made from the current
-table definitions already has the table and is left alone.
+keys (NIST SP 800-38D §8.3); the store counts them and refuses past the budget, and the
+node rotates its at-rest key well before. A database that revision 0001 made from the table
+definitions of its day (before the revision was frozen) already has the table and is left
+alone.
 
 Revision ID: 0005
 Revises: 0004

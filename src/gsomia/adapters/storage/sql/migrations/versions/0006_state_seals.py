@@ -5,8 +5,8 @@ The registry, items, label versions and workflow records get a ``seal`` column, 
 seal: the node seals them once, when its keyring first gets a state key (the store is
 trusted as it stands at that moment, so run ``gsomia audit verify`` before upgrading).
 
-A database that revision 0001 made from the current table definitions already has both and
-is left alone.
+A database that revision 0001 made from the table definitions of its day (before the
+revision was frozen) already has both and is left alone.
 
 Revision ID: 0006
 Revises: 0005

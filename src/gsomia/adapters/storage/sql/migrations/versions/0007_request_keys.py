@@ -1,7 +1,7 @@
 """Idempotency keys of creating requests (``Idempotency-Key``), with the answers given.
 
-A database that revision 0001 made from the current table definitions has the table
-already and is left alone.
+A database that revision 0001 made from the table definitions of its day (before the
+revision was frozen) has the table already and is left alone.
 
 Revision ID: 0007
 Revises: 0006
@@ -12,8 +12,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from gsomia.adapters.storage.sql.tables import request_keys
-
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -21,8 +19,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if not sa.inspect(op.get_bind()).has_table("request_keys"):
-        request_keys.create(op.get_bind())
+    if sa.inspect(op.get_bind()).has_table("request_keys"):
+        return
+    op.create_table(
+        "request_keys",
+        sa.Column("scope", sa.String(64), primary_key=True),
+        sa.Column("key", sa.String(255), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.Integer),
+        sa.Column("media_type", sa.String(100), nullable=False),
+        sa.Column("answer", sa.LargeBinary, nullable=False),
+    )
+    op.create_index("ix_request_keys_created", "request_keys", ["created_at"])
 
 
 def downgrade() -> None:

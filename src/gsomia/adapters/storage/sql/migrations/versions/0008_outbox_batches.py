@@ -1,7 +1,7 @@
 """Batched transfers: the outbox names the batch a queued transfer was joined into.
 
-A database that revision 0001 made from the current table definitions has the column
-already and is left alone.
+A database that revision 0001 made from the table definitions of its day (before the
+revision was frozen) has the column already and is left alone.
 
 Revision ID: 0008
 Revises: 0007
