@@ -14,7 +14,8 @@ From the per-time matches:
   averaged over tracks weighted by their matched times (1 is perfect);
 * ``swaps``: how often a track's matched object changes from one matched time to the next;
 * ``id_changes``: how often an object's matched track changes;
-* ``false_tracks``: confirmed tracks never matched to any object.
+* ``false_tracks``: confirmed tracks never matched to any object;
+* ``tracks`` and ``objects``: how many distinct tracks and objects were seen at all.
 
 Stone Soup's ``GOSPAMetric`` computes the same distance; the fusion benchmark prints both
 on one run as a check.
@@ -50,7 +51,8 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssociationScore:
-    """Mean GOSPA (m) and its parts, purity, swaps, identity changes and false tracks."""
+    """Mean GOSPA (m) and its parts (each the mean of its power ``p`` share, m²), purity,
+    swaps, identity changes, false tracks, and the distinct tracks and objects seen."""
 
     gospa: float
     localisation: float
@@ -61,6 +63,7 @@ class AssociationScore:
     id_changes: int
     false_tracks: int
     tracks: int
+    objects: int = 0
 
 
 def gospa(
@@ -103,10 +106,12 @@ def score_association(
     last_track: dict[int, int] = {}
     swaps = id_changes = 0
     seen_tracks: set[int] = set()
+    seen_objects: set[int] = set()
     for snap in snapshots:
         distance, loc, missed, false, pairs = gospa(snap.truth, snap.tracks, c=c, p=p)
         totals += (distance, loc, missed, false)
         seen_tracks.update(int(t) for t in snap.track_ids)
+        seen_objects.update(int(o) for o in snap.truth_ids)
         for i, j in pairs:
             obj, trk = int(snap.truth_ids[i]), int(snap.track_ids[j])
             counts = on.setdefault(trk, {})
@@ -129,4 +134,5 @@ def score_association(
         id_changes=id_changes,
         false_tracks=len(seen_tracks - set(on)),
         tracks=len(seen_tracks),
+        objects=len(seen_objects),
     )
