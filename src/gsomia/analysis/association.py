@@ -23,6 +23,7 @@ on one run as a check.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from numpy.typing import NDArray
 from gsomia.errors import InputError
 from gsomia.warning.tracking import assign
 
-__all__ = ["AssociationScore", "Snapshot", "gospa", "score_association"]
+__all__ = ["AssociationScore", "Snapshot", "gospa", "score_association", "summarise_scores"]
 
 Array = NDArray[np.float64]
 
@@ -136,3 +137,34 @@ def score_association(
         tracks=len(seen_tracks),
         objects=len(seen_objects),
     )
+
+
+def summarise_scores(scores: Sequence[AssociationScore], *, c: float) -> dict[str, float]:
+    """Means over runs of one tracker's scores (cut-off ``c`` in m, as scored).
+
+    ``tracks``, ``objects``, ``swaps``, ``id_changes`` and ``false_tracks`` per run;
+    ``purity`` over the runs that matched anything (NaN if none did); ``gospa_km``;
+    ``missed_per_time`` and ``false_per_time`` the mean number of objects missed and of
+    tracks on nothing at a scoring time (GOSPA's parts divided by ``c**2 / 2``, p = 2).
+    Raises InputError for no scores or a non-positive cut-off.
+    """
+    if not scores or not c > 0.0:
+        raise InputError("summarise_scores needs scores and c > 0")
+    pure = [s.purity for s in scores if not math.isnan(s.purity)]
+    penalty = c * c / 2.0
+
+    def mean(values: Sequence[float]) -> float:
+        return float(np.mean(values)) if values else math.nan
+
+    return {
+        "runs": float(len(scores)),
+        "tracks": mean([s.tracks for s in scores]),
+        "objects": mean([s.objects for s in scores]),
+        "purity": mean(pure),
+        "swaps": mean([s.swaps for s in scores]),
+        "id_changes": mean([s.id_changes for s in scores]),
+        "false_tracks": mean([s.false_tracks for s in scores]),
+        "gospa_km": mean([s.gospa for s in scores]) / 1e3,
+        "missed_per_time": mean([s.missed for s in scores]) / penalty,
+        "false_per_time": mean([s.false for s in scores]) / penalty,
+    }

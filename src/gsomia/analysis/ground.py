@@ -131,9 +131,12 @@ def fly_to_ground(
     )
 
 
-def footprints(states: Array, covs: Array, t: Array, kappa: Array) -> list[GroundEstimate | None]:
+def footprints(
+    states: Array, covs: Array, t: Array, kappa: Array, kappa_var: Array | float = 0.0
+) -> list[GroundEstimate | None]:
     """Predicted impacts with their 95 % footprints of N estimates: ECEF ``states`` (N, 6),
-    ``covs`` (N, 6, 6) at times ``t`` (N,) with inverse ballistic coefficients ``kappa``.
+    ``covs`` (N, 6, 6) at times ``t`` (N,) with inverse ballistic coefficients ``kappa``
+    (m²/kg) of variance ``kappa_var`` (the drag the estimate does not know widens it).
 
     One implementation with the tracker's picture: :class:`ImpactPredictor` through the
     unpowered model with drag, widened by the white acceleration the flight omits and, for
@@ -150,6 +153,7 @@ def footprints(states: Array, covs: Array, t: Array, kappa: Array) -> list[Groun
     mean[:, 9] = np.where(np.isfinite(kappa), np.clip(kappa, 0.0, None), 0.0)
     cov = np.zeros((n, 10, 10))
     cov[:, :6, :6] = covs
+    cov[:, 9, 9] = np.broadcast_to(np.asarray(kappa_var, dtype=float), (n,))
     sigma = lift_envelope(mean, sigma=_TUNING.lift_sigma)
     hits = _FOOTPRINT.impact(
         mean, cov, np.asarray(t, dtype=float),

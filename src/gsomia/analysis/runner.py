@@ -211,6 +211,7 @@ def _footprints(estimates: Sequence[Estimate], k: Sequence[int]) -> list[GroundE
         np.array([estimates[i].cov[k[i]] for i in ok]).reshape(-1, 6, 6),
         np.array([estimates[i].t[k[i]] for i in ok]),
         np.array([estimates[i].kappa[k[i]] for i in ok]),
+        np.array([estimates[i].kappa_var[k[i]] for i in ok]),
     )
     flown = dict(zip(ok, found, strict=True))
     return [flown.get(distinct[(id(est), j)]) for est, j in zip(estimates, k, strict=True)]
