@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from gsomia.analysis.association import AssociationScore, Snapshot, score_association
 from gsomia.analysis.assumptions import SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.geography import region_map
+from gsomia.analysis.landed import LandedDeleter
 from gsomia.analysis.looks import LookScheduler
 from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
 from gsomia.warning.frames import ecef_to_geodetic
@@ -44,6 +45,7 @@ from gsomia.warning.launches import DatedLaunch, launch_scenario
 from gsomia.warning.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors import InfraredSatellite, Radar
 from gsomia.warning.tracking import (
+    AnyDeleter,
     GaussianBatch,
     IMMPredictor,
     MixtureBatch,
@@ -288,9 +290,13 @@ def stream(
 
 
 def make_tracker(reorder_window_s: float) -> Tracker[MixtureBatch]:
-    """The boost/coast IMM tracker every party runs, holding reports ``reorder_window_s``."""
+    """The boost/coast IMM tracker every party runs, holding reports ``reorder_window_s``;
+    its deleters also drop a track whose object must have landed (:mod:`.landed`)."""
     predictor = replace(IMMPredictor.boost_coast(), max_step=_PREDICT_STEP_S)
-    return boost_coast_tracker(predictor=predictor, reorder_window_s=reorder_window_s)
+    deleter = AnyDeleter(deleters=(*AnyDeleter().deleters, LandedDeleter()))
+    return boost_coast_tracker(
+        predictor=predictor, deleter=deleter, reorder_window_s=reorder_window_s
+    )
 
 
 def run_tracker(
