@@ -23,9 +23,11 @@ on one run as a check.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +35,41 @@ from numpy.typing import NDArray
 from gsomia.errors import InputError
 from gsomia.warning.tracking import assign
 
-__all__ = ["AssociationScore", "Snapshot", "gospa", "score_association", "summarise_scores"]
+__all__ = [
+    "AssociationScore",
+    "Snapshot",
+    "gospa",
+    "min_cost_pairs",
+    "score_association",
+    "summarise_scores",
+]
+
+_ENUMERATE_UP_TO = 720
+"""Assignments of at most this many candidates are found by enumerating them all."""
+
+
+@cache
+def _injections(k: int, n: int) -> NDArray[np.intp]:
+    """Every way to give each of ``k`` rows its own one of ``n`` columns (k <= n)."""
+    return np.array(list(itertools.permutations(range(n), k)), dtype=np.intp).reshape(-1, k)
+
+
+def min_cost_pairs(cost: Array) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Rows and columns of a minimum-cost assignment of a finite cost matrix, as
+    :func:`~gsomia.warning.tracking.assign` gives them (``min(rows, cols)`` pairs, rows
+    ascending); small matrices (a few objects and tracks, as at one scoring time) by
+    exact enumeration, larger ones by the tracker's Hungarian solver."""
+    k, n = cost.shape
+    if k > n:
+        cols, rows = min_cost_pairs(cost.T)
+        order = np.argsort(rows)
+        return rows[order], cols[order]
+    if k == 0 or math.perm(n, k) > _ENUMERATE_UP_TO:
+        return assign(cost)
+    options = _injections(k, n)
+    best = options[int(np.argmin(cost[np.arange(k), options].sum(axis=1)))]
+    return np.arange(k, dtype=np.intp), best
+
 
 Array = NDArray[np.float64]
 
@@ -85,7 +121,7 @@ def gospa(
     if k and n:
         d = np.linalg.norm(truth[:, None, :] - tracks[None, :, :], axis=-1)
         cost = np.minimum(d, c) ** p
-        rows, cols = assign(cost)
+        rows, cols = min_cost_pairs(cost)
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
             if d[i, j] < c:
                 pairs.append((i, j))

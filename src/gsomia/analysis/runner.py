@@ -68,7 +68,8 @@ class LaunchResult:
     the map, from the first run: ``paths[(regime, party)]`` the estimated positions of
     each round's missile as (lat, lon) rows, and ``ellipses[(regime, party)]`` the
     predicted impact of the first missile with its 95 % ellipse at ``ellipse_t`` (a
-    minute after burnout); ``truth_paths`` each missile's true (t, lat, lon, height).
+    minute after burnout; only where the map is drawn, else ``None``); ``truth_paths``
+    each missile's true (t, lat, lon, height).
     """
 
     launch: DatedLaunch
@@ -307,6 +308,7 @@ def run_launch(
                     first[(regime, party)] = estimates
         _logger.info("%s run %d: %d tracker runs", launch_key, run, len(state.pictures))
     at = min(world.rounds[0].burnout_t + 60.0, world.rounds[0].end_t)
+    drawn = draw is not None and chosen[0] == 0
     scorer.fly()
     scores = {
         key: tuple(tuple(scorer.score(t) for t in per_run) for per_run in runs_)
@@ -318,13 +320,13 @@ def run_launch(
         sharing=dict(sharing),
         scores=scores,
         paths={key: _paths(world, est) for key, est in first.items()},
-        ellipses=_ellipses(world, first, at) if chosen[0] == 0 else dict.fromkeys(first),
+        ellipses=_ellipses(world, first, at) if drawn else dict.fromkeys(first),
         ellipse_t=at - world.rounds[0].launch_t,
         truth_paths=_truth_paths(world),
         coverage=_coverage(world, judged),
         association={key: tuple(v) for key, v in association.items()},
     )
-    if draw is None or (chosen and chosen[0] != 0):
+    if draw is None or not drawn:
         return result
     from gsomia.analysis.plots import draw_map, map_name
 

@@ -34,7 +34,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from gsomia.analysis.association import AssociationScore, Snapshot, score_association
+from gsomia.analysis.association import (
+    AssociationScore,
+    Snapshot,
+    min_cost_pairs,
+    score_association,
+)
 from gsomia.analysis.assumptions import SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.geography import region_map
 from gsomia.analysis.landed import LandedDeleter
@@ -51,7 +56,6 @@ from gsomia.warning.tracking import (
     MixtureBatch,
     Tracker,
     TrackSet,
-    assign,
     boost_coast_tracker,
 )
 from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
@@ -454,7 +458,7 @@ def _matched(d: Array, radius_m: float) -> list[tuple[int, int]]:
     if d.shape[0] == 1:
         j = int(np.argmin(d[0]))
         return [(0, j)] if d[0, j] <= radius_m else []
-    rows, cols = assign(np.minimum(d, radius_m) ** 2)
+    rows, cols = min_cost_pairs(np.minimum(d, radius_m) ** 2)
     pairs = zip(rows.tolist(), cols.tolist(), strict=True)
     return [(i, j) for i, j in pairs if d[i, j] <= radius_m]
 

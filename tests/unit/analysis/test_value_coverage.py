@@ -9,21 +9,25 @@ the analysis flew its own ballistic cubature points: the KN-23's true impact lay
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gsomia.agreement_files import load_library
 from gsomia.analysis.assumptions import load_assumptions
 from gsomia.analysis.regimes import Regime
-from gsomia.analysis.runner import LaunchResult, regime_sharing, run_launch
+from gsomia.analysis.runner import LaunchResult, MapRequest, regime_sharing, run_launch
 from gsomia.warning.launches import dated_launch
 
 RUNS = 2
 
 
-def _run(key: str) -> LaunchResult:
+def _run(key: str, out: Path) -> LaunchResult:
+    """The launch's runs under the actual agreements, with its map (and so its ellipses)."""
     a = load_assumptions()
     sharing = regime_sharing(load_library(), dated_launch(key), (Regime.actual(),), a)
-    return run_launch(key, sharing, a.simulation, sensors=a.sensors, runs=range(RUNS))
+    draw = MapRequest(out_dir=out, regimes=(("actual", "actual"),))
+    return run_launch(key, sharing, a.simulation, sensors=a.sensors, runs=range(RUNS), draw=draw)
 
 
 def _coverage(result: LaunchResult) -> float:
@@ -33,16 +37,18 @@ def _coverage(result: LaunchResult) -> float:
 
 
 @pytest.mark.slow
-def test_a_manoeuvring_missiles_true_impact_lies_inside_its_footprint() -> None:
-    result = _run("2019-07-25")  # two KN-23s with a pull-up the filter does not fly
+def test_a_manoeuvring_missiles_true_impact_lies_inside_its_footprint(tmp_path: Path) -> None:
+    result = _run("2019-07-25", tmp_path)  # two KN-23s with a pull-up the filter does not fly
     assert _coverage(result) >= 0.7
     ellipse = result.ellipses[("actual", "KOR")]
     assert ellipse is not None and ellipse.semi_major_m < 400_000.0
 
 
 @pytest.mark.slow
-def test_a_ballistic_missiles_footprint_allows_for_the_drag_it_does_not_know() -> None:
-    result = _run("2017-09-15")  # Hwasong-12 over Hokkaido, a warhead and its stage
+def test_a_ballistic_missiles_footprint_allows_for_the_drag_it_does_not_know(
+    tmp_path: Path,
+) -> None:
+    result = _run("2017-09-15", tmp_path)  # Hwasong-12 over Hokkaido, a warhead and its stage
     assert _coverage(result) >= 0.3
     ellipse = result.ellipses[("actual", "JPN")]
     assert ellipse is not None and ellipse.semi_major_m < 30_000.0
