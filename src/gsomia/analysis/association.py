@@ -14,7 +14,8 @@ From the per-time matches:
   averaged over tracks weighted by their matched times (1 is perfect);
 * ``swaps``: how often a track's matched object changes from one matched time to the next;
 * ``id_changes``: how often an object's matched track changes;
-* ``false_tracks``: confirmed tracks never matched to any object.
+* ``false_tracks``: confirmed tracks never matched to any object;
+* ``tracks`` and ``objects``: how many distinct tracks and objects were seen at all.
 
 Stone Soup's ``GOSPAMetric`` computes the same distance; the fusion benchmark prints both
 on one run as a check.
@@ -22,8 +23,11 @@ on one run as a check.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +35,41 @@ from numpy.typing import NDArray
 from gsomia.errors import InputError
 from gsomia.warning.tracking import assign
 
-__all__ = ["AssociationScore", "Snapshot", "gospa", "score_association"]
+__all__ = [
+    "AssociationScore",
+    "Snapshot",
+    "gospa",
+    "min_cost_pairs",
+    "score_association",
+    "summarise_scores",
+]
+
+_ENUMERATE_UP_TO = 720
+"""Assignments of at most this many candidates are found by enumerating them all."""
+
+
+@cache
+def _injections(k: int, n: int) -> NDArray[np.intp]:
+    """Every way to give each of ``k`` rows its own one of ``n`` columns (k <= n)."""
+    return np.array(list(itertools.permutations(range(n), k)), dtype=np.intp).reshape(-1, k)
+
+
+def min_cost_pairs(cost: Array) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Rows and columns of a minimum-cost assignment of a finite cost matrix, as
+    :func:`~gsomia.warning.tracking.assign` gives them (``min(rows, cols)`` pairs, rows
+    ascending); small matrices (a few objects and tracks, as at one scoring time) by
+    exact enumeration, larger ones by the tracker's Hungarian solver."""
+    k, n = cost.shape
+    if k > n:
+        cols, rows = min_cost_pairs(cost.T)
+        order = np.argsort(rows)
+        return rows[order], cols[order]
+    if k == 0 or math.perm(n, k) > _ENUMERATE_UP_TO:
+        return assign(cost)
+    options = _injections(k, n)
+    best = options[int(np.argmin(cost[np.arange(k), options].sum(axis=1)))]
+    return np.arange(k, dtype=np.intp), best
+
 
 Array = NDArray[np.float64]
 
@@ -50,7 +88,8 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssociationScore:
-    """Mean GOSPA (m) and its parts, purity, swaps, identity changes and false tracks."""
+    """Mean GOSPA (m) and its parts (each the mean of its power ``p`` share, m²), purity,
+    swaps, identity changes, false tracks, and the distinct tracks and objects seen."""
 
     gospa: float
     localisation: float
@@ -61,6 +100,7 @@ class AssociationScore:
     id_changes: int
     false_tracks: int
     tracks: int
+    objects: int = 0
 
 
 def gospa(
@@ -81,7 +121,7 @@ def gospa(
     if k and n:
         d = np.linalg.norm(truth[:, None, :] - tracks[None, :, :], axis=-1)
         cost = np.minimum(d, c) ** p
-        rows, cols = assign(cost)
+        rows, cols = min_cost_pairs(cost)
         for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
             if d[i, j] < c:
                 pairs.append((i, j))
@@ -103,10 +143,12 @@ def score_association(
     last_track: dict[int, int] = {}
     swaps = id_changes = 0
     seen_tracks: set[int] = set()
+    seen_objects: set[int] = set()
     for snap in snapshots:
         distance, loc, missed, false, pairs = gospa(snap.truth, snap.tracks, c=c, p=p)
         totals += (distance, loc, missed, false)
         seen_tracks.update(int(t) for t in snap.track_ids)
+        seen_objects.update(int(o) for o in snap.truth_ids)
         for i, j in pairs:
             obj, trk = int(snap.truth_ids[i]), int(snap.track_ids[j])
             counts = on.setdefault(trk, {})
@@ -129,4 +171,36 @@ def score_association(
         id_changes=id_changes,
         false_tracks=len(seen_tracks - set(on)),
         tracks=len(seen_tracks),
+        objects=len(seen_objects),
     )
+
+
+def summarise_scores(scores: Sequence[AssociationScore], *, c: float) -> dict[str, float]:
+    """Means over runs of one tracker's scores (cut-off ``c`` in m, as scored).
+
+    ``tracks``, ``objects``, ``swaps``, ``id_changes`` and ``false_tracks`` per run;
+    ``purity`` over the runs that matched anything (NaN if none did); ``gospa_km``;
+    ``missed_per_time`` and ``false_per_time`` the mean number of objects missed and of
+    tracks on nothing at a scoring time (GOSPA's parts divided by ``c**2 / 2``, p = 2).
+    Raises InputError for no scores or a non-positive cut-off.
+    """
+    if not scores or not c > 0.0:
+        raise InputError("summarise_scores needs scores and c > 0")
+    pure = [s.purity for s in scores if not math.isnan(s.purity)]
+    penalty = c * c / 2.0
+
+    def mean(values: Sequence[float]) -> float:
+        return float(np.mean(values)) if values else math.nan
+
+    return {
+        "runs": float(len(scores)),
+        "tracks": mean([s.tracks for s in scores]),
+        "objects": mean([s.objects for s in scores]),
+        "purity": mean(pure),
+        "swaps": mean([s.swaps for s in scores]),
+        "id_changes": mean([s.id_changes for s in scores]),
+        "false_tracks": mean([s.false_tracks for s in scores]),
+        "gospa_km": mean([s.gospa for s in scores]) / 1e3,
+        "missed_per_time": mean([s.missed for s in scores]) / penalty,
+        "false_per_time": mean([s.false for s in scores]) / penalty,
+    }

@@ -44,13 +44,17 @@ from gsomia.warning.tracking import (
 from gsomia.warning.tracking.fusion import GATE_6DOF_999
 from gsomia.warning.tracking.sharing import conceal_covariance
 
-__all__ = ["KAPPA_PRIOR", "LIVE_S", "Estimate", "fuse_round", "lagged_index"]
+__all__ = ["KAPPA_PRIOR", "KAPPA_SIGMA", "LIVE_S", "Estimate", "fuse_round", "lagged_index"]
 
 Array = NDArray[np.float64]
 
 KAPPA_PRIOR = 1.0 / 3000.0
 """Inverse ballistic coefficient (m²/kg) assumed for an estimate that carries none (a
 partner's warning has no drag term): the tracker's own prior for re-entry vehicles."""
+
+KAPPA_SIGMA = 1.0 / 3000.0
+"""Its spread (m²/kg): the tracker's prior spread
+(:class:`~gsomia.warning.tracking.ReportInitiator`)."""
 
 LIVE_S = 30.0
 """A party's own estimate updated this recently is live: a disagreeing warning never
@@ -80,6 +84,7 @@ class Estimate:
     state: Array
     cov: Array
     kappa: Array
+    kappa_var: Array
     launch_lat: Array
     launch_lon: Array
     powered: Array
@@ -100,6 +105,9 @@ def _own(picture: RoundPicture) -> Estimate:
         state=picture.mean[:, :6].copy(),
         cov=picture.cov[:, :6, :6].copy(),
         kappa=kappa,
+        kappa_var=np.where(
+            picture.present, np.clip(picture.cov[:, 9, 9], 0.0, None), KAPPA_SIGMA**2
+        ),
         launch_lat=picture.cue_lat.copy(),
         launch_lon=picture.cue_lon.copy(),
         powered=np.where(picture.present, picture.powered, 0.0),
@@ -262,4 +270,5 @@ def fuse_round(
         est.launch_lon[take] = picture.cue_lon[src]
         _merge(est, got, grid)
     est.kappa[~own.present] = KAPPA_PRIOR
+    est.kappa_var[~own.present] = KAPPA_SIGMA**2
     return est

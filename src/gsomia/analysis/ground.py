@@ -2,16 +2,17 @@
 
 The value analysis scores thousands of estimates per launch (every party, regime and
 picture time), so it flies each estimate's *mean* rather than its cubature points
-(:class:`~gsomia.warning.tracking.ImpactPredictor` flies 2n points per track and is used
-where an ellipse is drawn). Each state is integrated by classical Runge-Kutta through the
-tracker's unpowered model (:class:`~gsomia.warning.tracking.CoastMotion`: J2 gravity, the
-rotating frame, drag with the estimate's own ballistic coefficient; the tracking tests hold
-it equal to :mod:`gsomia.warning.dynamics`), with steps that shrink with altitude (60 s
-above 600 km, 10 s at 100 km, 0.5 s below 5 km), until it crosses the WGS-84 ellipsoid;
+(:class:`~gsomia.warning.tracking.ImpactPredictor` flies 2n points per track and gives
+the footprint where an ellipse is judged or drawn: :func:`footprints`). Each state is
+integrated by classical Runge-Kutta through the tracker's unpowered model
+(:class:`~gsomia.warning.tracking.CoastMotion`: J2 gravity, the rotating frame, drag with
+the estimate's own ballistic coefficient; the tracking tests hold it equal to
+:mod:`gsomia.warning.dynamics`), with steps that shrink with altitude (60 s above
+600 km, 10 s at 100 km, 0.5 s below 5 km), until it crosses the WGS-84 ellipsoid;
 the crossing is interpolated inside the last step. The highest point passed on the way is
 kept, so flying a state forwards and backwards (drag-free) gives its apogee, and backwards
-its launch point. No lift is modelled: a gliding or pulling-up body's prediction is its
-ballistic one.
+its launch point. No lift is flown for the mean: a gliding or pulling-up body's point
+prediction is its ballistic one; its footprint (:func:`footprints`) allows for the lift.
 """
 
 from __future__ import annotations
@@ -23,16 +24,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
-from gsomia.warning.tracking import CoastMotion, GroundEstimate
+from gsomia.warning.consistency import Tuning
+from gsomia.warning.frames import ecef_to_geodetic
+from gsomia.warning.tracking import CoastMotion, GroundEstimate, ImpactPredictor
+from gsomia.warning.tracking.impact import lift_envelope
+from gsomia.warning.tracking.picture import crossing_estimate
 
-__all__ = ["GroundPass", "cubature_points", "fly_to_ground", "ground_estimates"]
+__all__ = ["GroundPass", "fly_to_ground", "footprints"]
 
 Array = NDArray[np.float64]
 
 _MIN_STEP_S = 0.5
 _MAX_STEP_S = 60.0
 _STEP_PER_M = 1e-4
+_TUNING = Tuning()
+_FOOTPRINT = ImpactPredictor(motion=CoastMotion(), q_accel=_TUNING.q_impact)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -125,39 +131,32 @@ def fly_to_ground(
     )
 
 
-def cubature_points(mean: Array, cov: Array) -> Array:
-    """The 12 cubature points ``x ± √6 Lᵢ`` of each Gaussian (N, 6), (N, 6, 6): (N·12, 6)."""
-    root = np.linalg.cholesky(cov + 1e-9 * np.eye(6)) * math.sqrt(6.0)
-    offsets = np.concatenate([np.swapaxes(root, 1, 2), -np.swapaxes(root, 1, 2)], axis=1)
-    return np.asarray((mean[:, None, :] + offsets).reshape(-1, 6))
+def footprints(
+    states: Array, covs: Array, t: Array, kappa: Array, kappa_var: Array | float = 0.0
+) -> list[GroundEstimate | None]:
+    """Predicted impacts with their 95 % footprints of N estimates: ECEF ``states`` (N, 6),
+    ``covs`` (N, 6, 6) at times ``t`` (N,) with inverse ballistic coefficients ``kappa``
+    (m²/kg) of variance ``kappa_var`` (the drag the estimate does not know widens it).
 
-
-def ground_estimates(crossing: GroundPass) -> list[GroundEstimate | None]:
-    """Impact points with their uncertainty from the flown cubature points of N Gaussians.
-
-    The crossings' spread in the local East-North plane gives the 2×2 covariance (as
-    :class:`~gsomia.warning.tracking.ImpactPredictor` does); ``None`` where some point
-    did not come down.
+    One implementation with the tracker's picture: :class:`ImpactPredictor` through the
+    unpowered model with drag, widened by the white acceleration the flight omits and, for
+    an arc low enough for lift to matter, by the pull-ups of an unknown lift
+    (:func:`~gsomia.warning.tracking.impact.lift_envelope`), with the parameters tuned on
+    the consistency harness's training launches (:class:`~gsomia.warning.consistency.Tuning`).
+    ``None`` where some cubature point did not come down.
     """
-    out: list[GroundEstimate | None] = []
-    for k in range(crossing.ok.size // 12):
-        rows = slice(12 * k, 12 * (k + 1))
-        if not np.all(crossing.ok[rows]):
-            out.append(None)
-            continue
-        lat, lon = crossing.lat_deg[rows], crossing.lon_deg[rows]
-        centre = ecef_to_geodetic(np.mean(geodetic_to_ecef(lat, lon, 0.0), axis=0))
-        origin = geodetic_to_ecef(centre[0], centre[1], 0.0)
-        rot = enu_rotation(centre[0], centre[1])
-        enu = (geodetic_to_ecef(lat, lon, 0.0) - origin) @ rot.T
-        d = enu[:, :2] - np.mean(enu[:, :2], axis=0)
-        out.append(
-            GroundEstimate.from_arrays(
-                t=float(np.mean(crossing.t[rows])),
-                t_sigma_s=float(np.std(crossing.t[rows])),
-                lat_deg=float(centre[0]),
-                lon_deg=float(centre[1]),
-                enu_cov=d.T @ d / d.shape[0],
-            )
-        )
-    return out
+    n = states.shape[0]
+    if n == 0:
+        return []
+    mean = np.zeros((n, 10))
+    mean[:, :6] = states
+    mean[:, 9] = np.where(np.isfinite(kappa), np.clip(kappa, 0.0, None), 0.0)
+    cov = np.zeros((n, 10, 10))
+    cov[:, :6, :6] = covs
+    cov[:, 9, 9] = np.broadcast_to(np.asarray(kappa_var, dtype=float), (n,))
+    sigma = lift_envelope(mean, sigma=_TUNING.lift_sigma)
+    hits = _FOOTPRINT.impact(
+        mean, cov, np.asarray(t, dtype=float),
+        lift_sigma=sigma, lift_mean=np.where(sigma > 0.0, _TUNING.lift_mean, 0.0),
+    )  # fmt: skip
+    return [crossing_estimate(hits, k) for k in range(n)]

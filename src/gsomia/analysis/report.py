@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from gsomia.analysis.association import summarise_scores
 from gsomia.analysis.assumptions import Assumptions, Comparison
 from gsomia.analysis.metrics import Paired, Summary, paired, summarise
 from gsomia.analysis.regimes import Regime, describe
@@ -300,6 +301,56 @@ class ValueReport:
             })  # fmt: skip
         return rows
 
+    def association(self, regime: str, party: str, launch: str | None = None) -> dict[str, float]:
+        """The mean association scores of ``party``'s own tracks under ``regime`` (over
+        every launch, or ``launch``): :func:`~gsomia.analysis.association.summarise_scores`;
+        empty where none were scored."""
+        scores = [
+            a
+            for result in self.results
+            if launch in (None, result.launch.key)
+            for a in result.association.get((regime, party), ())
+        ]
+        c = self.assumptions.simulation.association_radius_m
+        return summarise_scores(scores, c=c) if scores else {}
+
+    def association_sentences(self) -> list[str]:
+        """One sentence per party: how well its own tracks follow the objects (``actual``)."""
+        out = []
+        for party in self.parties:
+            s = self.association("actual", party)
+            if s:
+                out.append(
+                    f"{PARTY_NAMES.get(party, party)} holds {s['tracks']:.1f} confirmed tracks "
+                    f"per run for {s['objects']:.1f} objects in flight (warheads and stages): "
+                    f"purity {s['purity']:.2f}, {s['swaps']:.1f} swaps and "
+                    f"{s['false_tracks']:.1f} false tracks per run, GOSPA {s['gospa_km']:.1f} km "
+                    f"({s['missed_per_time']:.2f} objects missed at a time)."
+                )
+        return out
+
+    def association_rows(self) -> list[dict[str, str]]:
+        """Per regime and party, the association table's cells (means per run)."""
+        rows = []
+        for regime in self.regimes:
+            for party in self.parties:
+                s = self.association(regime.key, party)
+                if not s:
+                    continue
+                rows.append({
+                    "regime": regime.label,
+                    "party": PARTY_NAMES.get(party, party),
+                    "tracks / objects": f"{s['tracks']:.1f} / {s['objects']:.1f}",
+                    "purity": f"{s['purity']:.2f}",
+                    "swaps": f"{s['swaps']:.1f}",
+                    "id changes": f"{s['id_changes']:.1f}",
+                    "false tracks": f"{s['false_tracks']:.1f}",
+                    "GOSPA (km)": f"{s['gospa_km']:.1f}",
+                    "missed at a time": f"{s['missed_per_time']:.2f}",
+                    "runs": f"{s['runs']:.0f}",
+                })  # fmt: skip
+        return rows
+
     def validation_rows(self) -> list[dict[str, str]]:
         """The model against the public record, one row per check whose launch was run."""
         from gsomia.analysis.validation import validate
@@ -339,6 +390,15 @@ class ValueReport:
             "table": self.table_rows(),
             "validation": self.validation_rows(),
             "impact_ellipse_coverage": self.coverage_rows(),
+            "association": {
+                "cut_off_km": self.assumptions.simulation.association_radius_m / 1e3,
+                "scores": {
+                    f"{r.key}/{p}": {k: _num(v) for k, v in self.association(r.key, p).items()}
+                    for r in self.regimes
+                    for p in self.parties
+                },
+                "sentences": self.association_sentences(),
+            },
             "per_launch": self.launch_rows(),
             "sentences": self.sentences(),
             "plots": {path.stem: str(path) for path in self.plots},

@@ -12,7 +12,6 @@ Launches may run in parallel worker processes; results do not depend on how many
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -21,14 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from gsomia.analysis.association import AssociationScore
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.fusion import Estimate, fuse_round
-from gsomia.analysis.ground import cubature_points, ground_estimates
+from gsomia.analysis.ground import footprints
+from gsomia.analysis.looks import LookScheduler
 from gsomia.analysis.regimes import Regime, Sharing, derive_sharing
 from gsomia.analysis.scoring import RoundScore, Scorer
 from gsomia.analysis.sensors import sensors_on
 from gsomia.analysis.simulation import (
-    LookScheduler,
     Observations,
     RoundPicture,
     RoundTruth,
@@ -36,7 +36,7 @@ from gsomia.analysis.simulation import (
     build_world,
     make_tracker,
     observe,
-    round_pictures,
+    pictures_and_association,
     run_tracker,
     stream,
 )
@@ -68,7 +68,8 @@ class LaunchResult:
     the map, from the first run: ``paths[(regime, party)]`` the estimated positions of
     each round's missile as (lat, lon) rows, and ``ellipses[(regime, party)]`` the
     predicted impact of the first missile with its 95 % ellipse at ``ellipse_t`` (a
-    minute after burnout); ``truth_paths`` each missile's true (t, lat, lon, height).
+    minute after burnout; only where the map is drawn, else ``None``); ``truth_paths``
+    each missile's true (t, lat, lon, height).
     """
 
     launch: DatedLaunch
@@ -83,6 +84,11 @@ class LaunchResult:
     coverage: Mapping[str, tuple[bool | None, ...]] = field(default_factory=dict)
     """Per party (regime ``actual``), per run and round in order: whether the true impact
     lay inside the 95 % ellipse predicted a minute after burnout (``None``: no estimate)."""
+    association: Mapping[tuple[str, str], tuple[AssociationScore, ...]] = field(
+        default_factory=dict
+    )
+    """Per (regime, party), per run: the party's own tracks scored against every true
+    object (:mod:`gsomia.analysis.association`)."""
 
 
 def regime_sharing(
@@ -111,6 +117,7 @@ class _Run:
     sim: SimulationAssumptions
     pictures: dict[Feed, tuple[RoundPicture, ...]]
     estimates: dict[tuple[str, tuple[object, ...]], tuple[Estimate, ...]]
+    association: dict[Feed, AssociationScore] = field(default_factory=dict)
 
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
@@ -119,16 +126,20 @@ class _Run:
                 self.world, self.obs, party=party, partners=partners, releasing_to=recipient
             )
             tracker = make_tracker(max((d for _, d in partners), default=0.0))
-            scheduler = LookScheduler(
-                follow=frozenset(r.payload_id for r in self.world.rounds), sim=self.sim
-            )
+            scheduler = LookScheduler(sim=self.sim)
             snapshots = run_tracker(
                 arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
             )
-            self.pictures[feed] = round_pictures(
+            self.pictures[feed], self.association[feed] = pictures_and_association(
                 snapshots, self.world, tracker=tracker, radius_m=self.sim.association_radius_m
             )
         return self.pictures[feed]
+
+    def own_association(self, sharing: Sharing, party: str) -> AssociationScore:
+        """The association score of ``party``'s own tracker under ``sharing``."""
+        flows = tuple((f.originator, f.delay_s) for f in sharing.reports_into(party))
+        self.picture((party, flows, None))
+        return self.association[(party, flows, None)]
 
     def estimate(self, sharing: Sharing, party: str) -> tuple[Estimate, ...]:
         key = (party, sharing.signature(party))
@@ -174,76 +185,74 @@ def _paths(world: World, estimates: tuple[Estimate, ...]) -> tuple[np.ndarray, .
     return tuple(out)
 
 
-def _queue_ellipses(
-    scorer: Scorer, world: World, first: Mapping[tuple[str, str], tuple[Estimate, ...]], at: float
-) -> tuple[list[tuple[str, str]], int | None]:
-    """Queue the cubature points of each regime's and party's estimate of the first
-    missile at time ``at``; the keys queued and the scorer's handle."""
-    k = int(np.searchsorted(world.grid, at, side="right") - 1)
-    keys = [key for key, est in first.items() if k >= 0 and est[0].present[k]]
-    if not keys:
-        return keys, None
-    points = cubature_points(
-        np.array([first[key][0].state[k] for key in keys]),
-        np.array([first[key][0].cov[k] for key in keys]),
+def _judged(estimates: Sequence[Estimate], k: Sequence[int]) -> list[int]:
+    """Which of ``estimates`` hold a usable Gaussian at picture index ``k`` (one each)."""
+    out = []
+    for i, (est, j) in enumerate(zip(estimates, k, strict=True)):
+        if j < 0 or not bool(est.present[j]):
+            continue
+        try:
+            np.linalg.cholesky(est.cov[j] + 1e-9 * np.eye(6))
+        except np.linalg.LinAlgError:
+            continue
+        out.append(i)
+    return out
+
+
+def _footprints(estimates: Sequence[Estimate], k: Sequence[int]) -> list[GroundEstimate | None]:
+    """The predicted impact footprint of each estimate at picture index ``k`` (None where
+    it holds nothing usable), each distinct one flown once, all in one batch."""
+    distinct: dict[tuple[int, int], int] = {}
+    for i, (est, j) in enumerate(zip(estimates, k, strict=True)):
+        distinct.setdefault((id(est), j), i)
+    unique = list(distinct.values())
+    ok = [unique[i] for i in _judged([estimates[u] for u in unique], [k[u] for u in unique])]
+    found = footprints(
+        np.array([estimates[i].state[k[i]] for i in ok]).reshape(-1, 6),
+        np.array([estimates[i].cov[k[i]] for i in ok]).reshape(-1, 6, 6),
+        np.array([estimates[i].t[k[i]] for i in ok]),
+        np.array([estimates[i].kappa[k[i]] for i in ok]),
+        np.array([estimates[i].kappa_var[k[i]] for i in ok]),
     )
-    t = np.repeat([first[key][0].t[k] for key in keys], 12)
-    with np.errstate(divide="ignore"):
-        beta = np.repeat([1.0 / first[key][0].kappa[k] for key in keys], 12)
-    return keys, scorer.add_points(points, t, beta)
+    flown = dict(zip(ok, found, strict=True))
+    return [flown.get(distinct[(id(est), j)]) for est, j in zip(estimates, k, strict=True)]
 
 
-_Cover = list[tuple[str, int, int]]
-"""(party, round, slot) per judged estimate; slot -1 where nothing was queued."""
+def _index(world: World, at: float) -> int:
+    return int(np.searchsorted(world.grid, at, side="right") - 1)
+
+
+def _ellipses(
+    world: World, first: Mapping[tuple[str, str], tuple[Estimate, ...]], at: float
+) -> dict[tuple[str, str], GroundEstimate | None]:
+    """Each regime's and party's footprint of the first missile at time ``at``."""
+    keys = list(first)
+    k = _index(world, at)
+    found = _footprints([first[key][0] for key in keys], [k] * len(keys))
+    return dict(zip(keys, found, strict=True))
+
+
 _CHI2_2DOF_95 = 5.991
 """The 95 % quantile of the chi-square distribution with two degrees of freedom."""
 
 
-def _queue_coverage(
-    scorer: Scorer, world: World, judged: Sequence[tuple[str, tuple[Estimate, ...]]]
-) -> tuple[_Cover, int | None]:
-    """Queue the cubature points of each judged estimate of each round a minute after
-    its burnout; what was queued and the scorer's handle."""
-    rows: _Cover = []
-    states: list[np.ndarray] = []
-    covs: list[np.ndarray] = []
-    times: list[float] = []
-    betas: list[float] = []
+def _coverage(
+    world: World, judged: Sequence[tuple[str, tuple[Estimate, ...]]]
+) -> dict[str, tuple[bool | None, ...]]:
+    """Whether each judged round's true impact lay inside the 95 % footprint predicted a
+    minute after its burnout (``None``: no estimate then)."""
+    rows: list[tuple[str, int]] = []
+    chosen: list[Estimate] = []
+    k: list[int] = []
     for party, estimates in judged:
         for r, est in enumerate(estimates):
             rt = world.rounds[r]
-            at = min(rt.burnout_t + 60.0, rt.end_t)
-            k = int(np.searchsorted(world.grid, at, side="right") - 1)
-            ok = k >= 0 and bool(est.present[k])
-            if ok:
-                try:
-                    np.linalg.cholesky(est.cov[k] + 1e-9 * np.eye(6))
-                except np.linalg.LinAlgError:
-                    ok = False
-            if not ok:
-                rows.append((party, r, -1))
-                continue
-            rows.append((party, r, len(states)))
-            states.append(est.state[k])
-            covs.append(est.cov[k])
-            times.append(float(est.t[k]))
-            betas.append(1.0 / float(est.kappa[k]) if est.kappa[k] > 0 else math.inf)
-    if not states:
-        return rows, None
-    points = cubature_points(np.array(states), np.array(covs))
-    handle = scorer.add_points(points, np.repeat(times, 12), np.repeat(betas, 12))
-    return rows, handle
-
-
-def _coverage(
-    scorer: Scorer, world: World, cover: tuple[_Cover, int | None]
-) -> dict[str, tuple[bool | None, ...]]:
-    """Whether each judged round's true impact lay inside its 95 % ellipse."""
-    rows, handle = cover
-    found = ground_estimates(scorer.points(handle)) if handle is not None else []
+            rows.append((party, r))
+            chosen.append(est)
+            k.append(_index(world, min(rt.burnout_t + 60.0, rt.end_t)))
+    found = _footprints(chosen, k)
     out: dict[str, list[bool | None]] = {}
-    for party, r, slot in rows:
-        g = found[slot] if slot >= 0 else None
+    for (party, r), g in zip(rows, found, strict=True):
         out.setdefault(party, []).append(None if g is None else _inside(g, world.rounds[r]))
     return {party: tuple(v) for party, v in out.items()}
 
@@ -281,11 +290,15 @@ def run_launch(
     first: dict[tuple[str, str], tuple[Estimate, ...]] = {}
     chosen = runs if runs is not None else range(sim.runs)
     judged: list[tuple[str, tuple[Estimate, ...]]] = []
+    association: dict[tuple[str, str], list[AssociationScore]] = {}
     for run in chosen:
         state = _Run(world, observe(world, seed=sim.seed, run=run), sim, {}, {})
         for regime, shared in sharing.items():
             for party in sim.parties:
                 estimates = state.estimate(shared, party)
+                association.setdefault((regime, party), []).append(
+                    state.own_association(shared, party)
+                )
                 if regime == "actual":
                     judged.append((party, estimates))
                 tickets.setdefault((regime, party), []).append(
@@ -295,12 +308,8 @@ def run_launch(
                     first[(regime, party)] = estimates
         _logger.info("%s run %d: %d tracker runs", launch_key, run, len(state.pictures))
     at = min(world.rounds[0].burnout_t + 60.0, world.rounds[0].end_t)
-    keys, handle = _queue_ellipses(scorer, world, first, at)
-    cover = _queue_coverage(scorer, world, judged)
+    drawn = draw is not None and chosen[0] == 0
     scorer.fly()
-    ellipses: dict[tuple[str, str], GroundEstimate | None] = dict.fromkeys(first)
-    if handle is not None:
-        ellipses.update(zip(keys, ground_estimates(scorer.points(handle)), strict=True))
     scores = {
         key: tuple(tuple(scorer.score(t) for t in per_run) for per_run in runs_)
         for key, runs_ in tickets.items()
@@ -311,12 +320,13 @@ def run_launch(
         sharing=dict(sharing),
         scores=scores,
         paths={key: _paths(world, est) for key, est in first.items()},
-        ellipses=ellipses,
+        ellipses=_ellipses(world, first, at) if drawn else dict.fromkeys(first),
         ellipse_t=at - world.rounds[0].launch_t,
         truth_paths=_truth_paths(world),
-        coverage=_coverage(scorer, world, cover),
+        coverage=_coverage(world, judged),
+        association={key: tuple(v) for key, v in association.items()},
     )
-    if draw is None or (chosen and chosen[0] != 0):
+    if draw is None or not drawn:
         return result
     from gsomia.analysis.plots import draw_map, map_name
 
@@ -330,7 +340,9 @@ def _merge(parts: Sequence[LaunchResult]) -> LaunchResult:
     scores = {key: tuple(run for part in parts for run in part.scores[key]) for key in head.scores}
     coverage = {key: tuple(c for part in parts for c in part.coverage.get(key, ()))
                 for key in head.coverage}  # fmt: skip
-    return replace(head, scores=scores, coverage=coverage)
+    association = {key: tuple(a for part in parts for a in part.association.get(key, ()))
+                   for key in head.association}  # fmt: skip
+    return replace(head, scores=scores, coverage=coverage, association=association)
 
 
 def chunks(runs: int, size: int) -> list[range]:

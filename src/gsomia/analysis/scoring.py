@@ -24,7 +24,6 @@ from gsomia.analysis.assumptions import SimulationAssumptions
 from gsomia.analysis.fusion import Estimate
 from gsomia.analysis.ground import GroundPass, fly_to_ground
 from gsomia.analysis.simulation import World
-from gsomia.errors import InputError
 from gsomia.warning.frames import ecef_to_geodetic, ground_range
 
 __all__ = ["RoundScore", "Scorer"]
@@ -92,8 +91,6 @@ class Scorer:
     _forward: GroundPass | None = None
     _inverse: NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     _back: Array = field(default_factory=lambda: np.zeros((0, 3)))
-    _extra: list[tuple[Array, Array, Array]] = field(default_factory=list)
-    _extra_pass: GroundPass | None = None
 
     def add(self, estimate: Estimate, world: World, r: int) -> int:
         """Queue round ``r``'s estimate for scoring; returns a ticket number."""
@@ -112,37 +109,13 @@ class Scorer:
         self._flown = False
         return len(self._tickets) - 1
 
-    def add_points(self, states: Array, t: Array, beta: Array) -> int:
-        """Queue more states to fly forwards with the rest (e.g. cubature points for a
-        map's ellipses); returns a handle for :meth:`points`."""
-        self._extra.append((states, t, beta))
-        self._flown = False
-        return len(self._extra) - 1
-
-    def points(self, handle: int) -> GroundPass:
-        """The crossings of the states queued under ``handle`` (flown if needed)."""
-        if not self._flown:
-            self.fly()
-        if self._extra_pass is None:
-            raise InputError("no extra points were queued")
-        start = sum(len(e[0]) for e in self._extra[:handle])
-        rows = slice(start, start + len(self._extra[handle][0]))
-        p = self._extra_pass
-        return GroundPass(
-            ok=p.ok[rows],
-            t=p.t[rows],
-            lat_deg=p.lat_deg[rows],
-            lon_deg=p.lon_deg[rows],
-            max_altitude_m=p.max_altitude_m[rows],
-        )
-
     def fly(self) -> None:
         """Fly every queued state forwards (each distinct one once), and each estimate's
-        last state backwards."""
+        assessment backwards."""
         self._flown = True
-        states = np.concatenate([*self._states, *(e[0] for e in self._extra)]).reshape(-1, 6)
-        t = np.concatenate([*self._t, *(e[1] for e in self._extra)])
-        beta = np.concatenate([*self._beta, *(e[2] for e in self._extra)])
+        states = np.concatenate(self._states).reshape(-1, 6) if self._states else np.zeros((0, 6))
+        t = np.concatenate(self._t) if self._t else np.zeros(0)
+        beta = np.concatenate(self._beta) if self._beta else np.zeros(0)
         if t.size == 0:
             return
         key = np.column_stack([states, t, beta])
@@ -157,16 +130,6 @@ class Scorer:
             max_altitude_m=flown.max_altitude_m[inverse],
         )
         self._forward, self._inverse = every, np.arange(self._count)
-        n = self._count
-        self._extra_pass = GroundPass(
-            ok=every.ok[n:],
-            t=every.t[n:],
-            lat_deg=every.lat_deg[n:],
-            lon_deg=every.lon_deg[n:],
-            max_altitude_m=every.max_altitude_m[n:],
-        )
-        if n == 0:
-            return
         finals = np.array(sorted({tk.final for tk in self._tickets if tk.final >= 0}))
         back = fly_to_ground(states[finals], t[finals], backwards=True)
         self._back = np.full((self._count, 3), math.nan)

@@ -8,33 +8,24 @@ generator, seeded by (seed, launch, run, sensor), so every regime sees the *same
 
 A party's tracker is fed a *stream*: its own reports and cues at once, and those of every
 partner whose reports reach it, each after the flow's delay (the tracker holds reports for
-the largest delay so late ones are put back in order). To keep a Monte Carlo over every
-dated launch within minutes, the stream's looks at each missile are rationed the way a
-radar's resource manager would ration them, judged from the tracker's own state
-(:class:`LookScheduler`): every look while no mature track holds the missile, the most
-precise look of each ``dense_s`` interval while the track is settling (its IMM undecided
-between powered and coasting flight, or its velocity still uncertain), of each ``boost_s``
-interval while it is powered, and of each ``update_s`` interval once it coasts settled.
-(With a fixed 10 s ration after burnout the IMM kept switching back to its boost mode on
-precise X-band reports, with velocity errors near 2 km/s; a track lost in the ration could
-not be found again, as a new one needs updates within 8 s to mature.) Reports of spent
-stages are not processed: at rationed rates a warhead and the stage it left, flying a few
-kilometres apart for minutes, swapped reports and the IMM read the swaps as thrust (tens of
-kilometres of impact error); at full rate the tracker keeps them apart.
+the largest delay so late ones are put back in order). Every report goes in, spent stages'
+as much as warheads'; the looks are rationed by what the party's scheduler knows, its own
+tracks (:class:`~gsomia.analysis.looks.LookScheduler`), never by the truth id a report
+carries.
 
-A :class:`RoundPicture` is the party's best estimate of one missile at each picture time:
-among its confirmed tracks that carry radar updates, those within the association radius
-of that missile's true position and not clearly nearer another true object (a warhead and
-the stage it left fly together for minutes: a track within 5 km, or three position sigmas,
-of the nearest object counts for every object that close), the one with the smallest
-position-velocity covariance (determinant): a track just started from one precise report
-has a small position error but knows nothing yet of its velocity. The truth is read here
-only to score.
+A :class:`RoundPicture` is the party's estimate of one missile at each picture time: at
+each time the party's confirmed, radar-updated tracks are assigned to the launch's
+missiles in flight by a minimum-cost assignment on the distance from each track to each
+missile (the assignment GOSPA makes, :mod:`gsomia.analysis.association`), a pair counting
+only within the association radius. A duplicate track, a track that followed the spent
+stage away, or one that swapped objects is what the party holds, and is scored as such;
+nothing inside the tracker is labelled by the truth. The same confirmed tracks are scored
+against every true object in flight (warheads and stages) with GOSPA, track purity, swaps
+and false tracks. The truth is read here only to score.
 """
 
 from __future__ import annotations
 
-import enum
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,14 +34,23 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from gsomia.analysis.association import (
+    AssociationScore,
+    Snapshot,
+    min_cost_pairs,
+    score_association,
+)
 from gsomia.analysis.assumptions import SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.geography import region_map
+from gsomia.analysis.landed import LandedDeleter
+from gsomia.analysis.looks import LookScheduler
 from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
 from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.launches import DatedLaunch, launch_scenario
 from gsomia.warning.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors import InfraredSatellite, Radar
 from gsomia.warning.tracking import (
+    AnyDeleter,
     GaussianBatch,
     IMMPredictor,
     MixtureBatch,
@@ -69,6 +69,7 @@ __all__ = [
     "build_world",
     "make_tracker",
     "observe",
+    "pictures_and_association",
     "round_pictures",
     "run_tracker",
     "stream",
@@ -85,8 +86,6 @@ _HOUSEKEEPING_S = 30.0
 """With nothing arriving, the tracker's housekeeping (deleting tracks that coasted too
 long) runs this often rather than at every picture time: a lofted ICBM is beyond every
 radar for most of its hour, and its coasting tracks change only by prediction."""
-_CLUSTER_M = 5000.0
-"""Objects this close together (a warhead and the stage it left) are one for scoring."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -260,108 +259,6 @@ def observe(world: World, *, seed: int, run: int) -> Observations:
     return Observations(reports=reports, cues=cues)
 
 
-def _volume(report: RadarReport) -> float:
-    """A look's error volume: range sigma times the two cross-range sigmas."""
-    sigma = np.sqrt(np.diag(report.R))
-    return float(sigma[0] * sigma[1] * sigma[2] * report.z[0] ** 2)
-
-
-def _position(report: RadarReport) -> Array:
-    """The ECEF position a report puts its object at (the inverse of the radar model)."""
-    rng, az, el = (float(v) for v in report.z)
-    enu = np.array(
-        [rng * math.cos(el) * math.sin(az), rng * math.cos(el) * math.cos(az), rng * math.sin(el)]
-    )
-    return np.asarray(report.site.ecef + report.site.enu_rotation.T @ enu)
-
-
-class Mode(enum.Enum):
-    """How often a stream uses looks at a missile (module docstring)."""
-
-    ACQUIRE = "acquire"
-    SETTLE = "settle"
-    BOOST = "boost"
-    MAINTAIN = "maintain"
-
-
-@dataclass(slots=True)
-class LookScheduler:
-    """Chooses which looks at each followed missile a party's tracker processes.
-
-    ``follow`` holds the truth ids of the missiles (scoring ids: the scheduler stands for
-    each radar's resource manager, which knows which of its looks serve which track).
-    The mode comes from the tracker's own state: no mature track (``mature_hits``
-    updates) within ``near_m`` (or three sigmas) of the missile's report: every look;
-    a track powered with at least 95 % probability: the best look per ``boost_s``; one
-    undecided (5–95 %) or coasting with a velocity sigma above ``settle_sigma_ms``: per
-    ``dense_s``; a settled coasting track: per ``update_s``.
-    """
-
-    follow: frozenset[int]
-    sim: SimulationAssumptions
-    mature_hits: int = 6
-    near_m: float = 10_000.0
-    _used: set[tuple[int, Mode, int]] = field(default_factory=set)
-
-    def mode(
-        self, tracks: TrackSet[MixtureBatch], tracker: Tracker[MixtureBatch], report: RadarReport
-    ) -> Mode:
-        """The mode for a missile, judged at one of its reports."""
-        mature = np.nonzero(tracks.confirmed & (tracks.hits >= self.mature_hits))[0]
-        if mature.size == 0:
-            return Mode.ACQUIRE
-        state = tracks.state.take(mature)
-        g = state.collapse(min_weight=PRUNE_WEIGHT)
-        ahead = g.mean[:, :3] + g.mean[:, 3:6] * (report.t - g.t)[:, None]
-        gap = np.linalg.norm(ahead - _position(report)[None], axis=1)
-        # A covariance that lost positivity counts as unknown (zero sigma, no slack).
-        sigma = np.sqrt(np.maximum(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2), 0.0))
-        near = gap <= np.maximum(self.near_m, 3.0 * sigma)
-        if not np.any(near):
-            return Mode.ACQUIRE
-        j = int(np.argmin(np.where(near, gap, np.inf)))
-        powered = float(tracker.predictor.powered_probability(state)[j])
-        if powered >= 0.95:
-            return Mode.BOOST
-        sigma_v = math.sqrt(max(float(np.trace(g.cov[j, 3:6, 3:6])), 0.0))
-        if powered > 0.05 or sigma_v > self.sim.settle_sigma_ms:
-            return Mode.SETTLE
-        return Mode.MAINTAIN
-
-    def select(
-        self,
-        reports: Sequence[RadarReport],
-        tracks: TrackSet[MixtureBatch],
-        tracker: Tracker[MixtureBatch],
-    ) -> list[RadarReport]:
-        """The reports of this step's looks that the tracker processes, in time order."""
-        interval = {
-            Mode.SETTLE: self.sim.dense_s,
-            Mode.BOOST: self.sim.boost_s,
-            Mode.MAINTAIN: self.sim.update_s,
-        }
-        kept: list[RadarReport] = []
-        for truth_id in sorted(self.follow):
-            mine = [r for r in reports if r.truth_id == truth_id]
-            if not mine:
-                continue
-            mode = self.mode(tracks, tracker, mine[0])
-            if mode is Mode.ACQUIRE:
-                kept.extend(mine)
-                continue
-            best: dict[int, RadarReport] = {}
-            for r in mine:
-                slot = math.floor(r.t / interval[mode])
-                if (truth_id, mode, slot) in self._used:
-                    continue
-                if slot not in best or _volume(r) < _volume(best[slot]):
-                    best[slot] = r
-            for slot, r in best.items():
-                self._used.add((truth_id, mode, slot))
-                kept.append(r)
-        return sorted(kept, key=lambda r: (r.t, r.sensor))
-
-
 def stream(
     world: World,
     obs: Observations,
@@ -376,9 +273,9 @@ def stream(
     each partner's reports are those it may release to ``party``
     (:meth:`World.releasable`). With ``releasing_to`` the party's own reports are only
     those it may release to that recipient (the picture its warnings to it rest on).
-    Reports of objects other than the launch's missiles (spent stages) are left out.
+    Every report goes in, a spent stage's as much as a warhead's: telling them apart is
+    the tracker's work, scored by :func:`pictures_and_association`.
     """
-    follow = {r.payload_id for r in world.rounds}
     arrivals: list[Arrival] = []
     sources = [(party, 0.0, world.releasable(party, releasing_to))]
     sources += [(o, d, world.releasable(o, party)) for o, d in partners]
@@ -386,7 +283,7 @@ def stream(
         arrivals.extend(
             (r.t + delay, r)
             for r in obs.reports.get(source, ())
-            if r.truth_id in follow and (names is None or r.sensor in names)
+            if names is None or r.sensor in names
         )
         arrivals.extend(
             (cue.t + delay, cue)
@@ -397,9 +294,13 @@ def stream(
 
 
 def make_tracker(reorder_window_s: float) -> Tracker[MixtureBatch]:
-    """The boost/coast IMM tracker every party runs, holding reports ``reorder_window_s``."""
+    """The boost/coast IMM tracker every party runs, holding reports ``reorder_window_s``;
+    its deleters also drop a track whose object must have landed (:mod:`.landed`)."""
     predictor = replace(IMMPredictor.boost_coast(), max_step=_PREDICT_STEP_S)
-    return boost_coast_tracker(predictor=predictor, reorder_window_s=reorder_window_s)
+    deleter = AnyDeleter(deleters=(*AnyDeleter().deleters, LandedDeleter()))
+    return boost_coast_tracker(
+        predictor=predictor, deleter=deleter, reorder_window_s=reorder_window_s
+    )
 
 
 def run_tracker(
@@ -491,6 +392,7 @@ class RoundPicture:
 class _Entries:
     """Distinct track states (track id, update time) and the picture times that hold them."""
 
+    track_id: NDArray[np.int64]
     t: Array
     mean: Array
     cov: Array
@@ -512,6 +414,7 @@ def _entries(
 ) -> _Entries | None:
     """Every distinct radar-updated confirmed track state of the scored snapshots."""
     index: dict[tuple[int, float], int] = {}
+    ids: list[int] = []
     held: list[list[int]] = []
     parts: list[GaussianBatch] = []
     powered: list[Array] = []
@@ -526,6 +429,7 @@ def _entries(
                 index[key] = len(held)
                 held.append([])
                 fresh.append(j)
+                ids.append(key[0])
                 cue = tracks.cue[j]
                 cues.append((math.nan, math.nan) if cue is None else (cue.lat_deg, cue.lon_deg))
             held[index[key]].append(k)
@@ -537,6 +441,7 @@ def _entries(
         return None
     cue_array = np.array(cues, dtype=float)
     return _Entries(
+        track_id=np.array(ids, dtype=np.int64),
         t=np.concatenate([p.t for p in parts]),
         mean=np.concatenate([p.mean for p in parts]),
         cov=np.concatenate([p.cov for p in parts]),
@@ -547,11 +452,95 @@ def _entries(
     )
 
 
-def _distances(world: World, entries: _Entries) -> Array:
-    """Distance (m) from every true object (rows) to every entry (columns); inf if absent."""
-    truth_pos = world.truth.states_at(entries.t)[..., :3]
+def _matched(d: Array, radius_m: float) -> list[tuple[int, int]]:
+    """(row, column) pairs of a minimum-cost assignment on distances ``d``, each within
+    ``radius_m`` (the cost is the distance squared, capped at the radius: GOSPA's)."""
+    if d.shape[0] == 1:
+        j = int(np.argmin(d[0]))
+        return [(0, j)] if d[0, j] <= radius_m else []
+    rows, cols = min_cost_pairs(np.minimum(d, radius_m) ** 2)
+    pairs = zip(rows.tolist(), cols.tolist(), strict=True)
+    return [(i, j) for i, j in pairs if d[i, j] <= radius_m]
+
+
+def _fill(pic: RoundPicture, k: int, entries: _Entries, e: int) -> None:
+    pic.present[k], pic.t[k] = True, entries.t[e]
+    pic.mean[k], pic.cov[k] = entries.mean[e], entries.cov[e]
+    pic.cue_lat[k], pic.cue_lon[k] = entries.cue_lat[e], entries.cue_lon[e]
+    pic.powered[k] = entries.powered[e]
+
+
+def _held(entries: _Entries | None, n: int) -> list[list[int]]:
+    """Per picture time, the entries held then."""
+    at: list[list[int]] = [[] for _ in range(n)]
+    for e, times in enumerate(entries.held_at if entries is not None else ()):
+        for k in times:
+            at[k].append(e)
+    return at
+
+
+def _assigned(
+    world: World, entries: _Entries, at: list[list[int]], radius_m: float
+) -> list[RoundPicture]:
+    """Each round's picture: at every picture time, the missiles in flight and the tracks
+    held are paired by :func:`_matched` on the distance at each track's update time."""
+    n = world.grid.size
+    ids = [obj.truth_id for obj in world.truth.objects]
+    rows = [ids.index(rt.payload_id) for rt in world.rounds]
+    truth_pos = world.truth.states_at(entries.t)[rows, :, :3]
     gap = np.linalg.norm(truth_pos - entries.mean[None, :, :3], axis=-1)
-    return np.asarray(np.where(np.isnan(gap), np.inf, gap))
+    gap = np.where(np.isnan(gap), np.inf, gap)
+    alive = np.zeros((len(rows), n), dtype=bool)
+    for r in range(len(rows)):
+        alive[r, world.window(r)] = True
+    out = [RoundPicture.empty(n) for _ in rows]
+    for k, held in enumerate(at):
+        live = np.nonzero(alive[:, k])[0]
+        if not held or live.size == 0:
+            continue
+        for i, j in _matched(gap[np.ix_(live, np.array(held, dtype=np.intp))], radius_m):
+            _fill(out[int(live[i])], k, entries, held[j])
+    return out
+
+
+def _association(
+    world: World, entries: _Entries | None, at: list[list[int]], radius_m: float
+) -> AssociationScore:
+    """The confirmed tracks against every true object in flight at each scored time."""
+    ids = np.array([obj.truth_id for obj in world.truth.objects], dtype=np.int64)
+    snaps = []
+    for k in np.nonzero(_scored(world))[0].tolist():
+        truth = world.positions[:, k]
+        flying = ~np.isnan(truth[:, 0])
+        held = np.array(at[k], dtype=np.intp)
+        if entries is not None and held.size:
+            dt = world.grid[k] - entries.t[held]
+            tracks = entries.mean[held, :3] + entries.mean[held, 3:6] * dt[:, None]
+            track_ids = entries.track_id[held]
+        else:
+            tracks, track_ids = np.zeros((0, 3)), np.zeros(0, dtype=np.int64)
+        snaps.append(
+            Snapshot(truth_ids=ids[flying], truth=truth[flying], track_ids=track_ids, tracks=tracks)
+        )
+    return score_association(snaps, c=radius_m)
+
+
+def pictures_and_association(
+    snapshots: Sequence[TrackSet[MixtureBatch]],
+    world: World,
+    *,
+    tracker: Tracker[MixtureBatch],
+    radius_m: float,
+) -> tuple[tuple[RoundPicture, ...], AssociationScore]:
+    """Each round's :class:`RoundPicture` from a tracker's snapshots, and the association
+    score of its confirmed tracks against every true object (module docstring)."""
+    n = world.grid.size
+    entries = _entries(snapshots, world, tracker)
+    at = _held(entries, n)
+    score = _association(world, entries, at, radius_m)
+    if entries is None:
+        return tuple(RoundPicture.empty(n) for _ in world.rounds), score
+    return tuple(_assigned(world, entries, at, radius_m)), score
 
 
 def round_pictures(
@@ -561,30 +550,5 @@ def round_pictures(
     tracker: Tracker[MixtureBatch],
     radius_m: float,
 ) -> tuple[RoundPicture, ...]:
-    """Each round's :class:`RoundPicture` from a tracker's snapshots (scored by truth)."""
-    n = world.grid.size
-    entries = _entries(snapshots, world, tracker)
-    if entries is None:
-        return tuple(RoundPicture.empty(n) for _ in world.rounds)
-    gap = _distances(world, entries)
-    nearest = np.min(gap, axis=0)
-    sigma = np.sqrt(np.maximum(np.max(np.linalg.eigvalsh(entries.cov[:, :3, :3]), axis=1), 0.0))
-    slack = np.maximum(_CLUSTER_M, 3.0 * sigma)
-    ids = [obj.truth_id for obj in world.truth.objects]
-    size = np.linalg.slogdet(entries.cov[:, :6, :6])[1]
-    out = []
-    for rt in world.rounds:
-        d = gap[ids.index(rt.payload_id)]
-        on = np.nonzero((d <= radius_m) & (d <= nearest + slack))[0]
-        pic = RoundPicture.empty(n)
-        best = np.full(n, np.inf)
-        for e in on.tolist():
-            for k in entries.held_at[e]:
-                if size[e] < best[k]:
-                    best[k] = size[e]
-                    pic.present[k], pic.t[k] = True, entries.t[e]
-                    pic.mean[k], pic.cov[k] = entries.mean[e], entries.cov[e]
-                    pic.cue_lat[k], pic.cue_lon[k] = entries.cue_lat[e], entries.cue_lon[e]
-                    pic.powered[k] = entries.powered[e]
-        out.append(pic)
-    return tuple(out)
+    """Each round's :class:`RoundPicture` from a tracker's snapshots."""
+    return pictures_and_association(snapshots, world, tracker=tracker, radius_m=radius_m)[0]

@@ -114,6 +114,27 @@ def _coverage(report: ValueReport) -> Table:
     return table
 
 
+_ASSOCIATION_COLUMNS = (
+    "regime", "party", "tracks / objects", "purity", "swaps", "id changes", "false tracks",
+    "GOSPA (km)", "missed at a time", "runs",
+)  # fmt: skip
+
+
+def _association(report: ValueReport) -> Table:
+    radius = report.assumptions.simulation.association_radius_m / 1e3
+    table = Table(
+        title="Association without the truth's help: each party's own confirmed tracks against "
+        "every object in flight (warheads and spent stages), means per launch-run; purity 1 "
+        f"is perfect; GOSPA (p = 2, cut-off {radius:g} km) at each scored picture time",
+        title_justify="left",
+    )
+    for col in _ASSOCIATION_COLUMNS:
+        table.add_column(col, justify="left" if col in ("regime", "party") else "right")
+    for row in report.association_rows():
+        table.add_row(*(row[c] for c in _ASSOCIATION_COLUMNS))
+    return table
+
+
 def _cell(value: float | None) -> str:
     return "never" if value is None else f"{value:.0f}"
 
@@ -237,6 +258,9 @@ def value(
     console.print(differences_table(report))
     console.print(_validation(report))
     console.print(_coverage(report))
+    for sentence in report.association_sentences():
+        console.print(sentence)
+    console.print(_association(report))
     console.print(_per_launch(report))
     console.print(_medians(report))
     for sentence in report.sentences():

@@ -191,6 +191,9 @@ def _value_section(value: Any, out: Path) -> str:
     checks = value.validation_rows()
     check_cols = ["launch", "public record", "model", "criterion", "agrees", "source"]
     cover_cols = ["missile", "party", "inside 95 % ellipse", "runs", "target met"]
+    assoc = value.association_rows()
+    assoc_cols = list(assoc[0]) if assoc else []
+    assoc_lead = "".join(f"<li>{html.escape(s)}</li>" for s in value.association_sentences())
     cards = "".join(
         f"<h4>{html.escape(name.removeprefix('timeline-'))}</h4>{_image(path, out)}"
         for name, path in plots.items()
@@ -223,6 +226,9 @@ originator's consent; the 2023 link warning-level data (RT-1, RT-3)
 {_table(check_cols, [[row[c] for c in check_cols] for row in checks])}
 <h3>Honest impact ellipses: coverage per missile class</h3>
 {_table(cover_cols, [[row[c] for c in cover_cols] for row in value.coverage_rows()])}
+<h3>Association: each party's tracks against every object in flight</h3>
+<ul>{assoc_lead}</ul>
+{_table(assoc_cols, [[row[c] for c in assoc_cols] for row in assoc])}
 <h3>Each launch: when each picture got there</h3>
 {cards}
 <h3>Appendix: errors over time and maps</h3>

@@ -55,3 +55,18 @@ def test_perfect_tracks_score_perfectly() -> None:
     assert (out.gospa, out.purity, out.swaps, out.false_tracks) == (0.0, 1.0, 0, 0)
     with pytest.raises(InputError):
         score_association([])
+
+
+def test_small_assignments_cost_what_the_hungarian_solver_finds() -> None:
+    from gsomia.analysis.association import min_cost_pairs
+    from gsomia.warning.tracking import assign
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        k, n = (int(v) for v in rng.integers(1, 8, 2))
+        cost = rng.random((k, n)) * rng.choice([1.0, 1e6])
+        rows, cols = min_cost_pairs(cost)
+        ref_rows, ref_cols = assign(cost)
+        assert len(rows) == min(k, n) and list(rows) == sorted(rows)
+        assert len(set(cols.tolist())) == len(cols)
+        assert cost[rows, cols].sum() == pytest.approx(cost[ref_rows, ref_cols].sum())

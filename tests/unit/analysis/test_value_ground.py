@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gsomia.analysis.ground import cubature_points, fly_to_ground, ground_estimates
+from gsomia.analysis.ground import fly_to_ground, footprints
 from gsomia.errors import InputError
 from gsomia.warning.frames import geodetic_to_ecef, ground_range
 from gsomia.warning.launches import dated_launch, launch_scenario
@@ -57,16 +57,34 @@ def test_a_state_on_the_ground_has_landed_and_an_escape_never_does() -> None:
         fly_to_ground(np.zeros((3, 4)), np.zeros(3))
 
 
-def test_cubature_ellipse_grows_with_the_state_uncertainty(irbm: Truth) -> None:
+def test_the_footprint_grows_with_the_state_uncertainty(irbm: Truth) -> None:
     launch = irbm.launches[0]
     payload = irbm.object(launch.payload_id)
     t = np.array([launch.burnout.t + 60.0] * 2)
     states = payload.states_at(t)
     covs = np.stack([np.diag([100.0**2] * 3 + [1.0] * 3), np.diag([100.0**2] * 3 + [10.0**2] * 3)])
-    points = cubature_points(states, covs)
-    assert points.shape == (24, 6)
-    tight, loose = ground_estimates(fly_to_ground(points, np.repeat(t, 12), beta=payload.beta))
+    tight, loose = footprints(states, covs, t, np.full(2, 1.0 / payload.beta))
     assert tight is not None and loose is not None
     assert loose.semi_major_m > 3.0 * tight.semi_major_m
     miss = ground_range(tight.lat_deg, tight.lon_deg, launch.impact_lat_deg, launch.impact_lon_deg)
     assert miss < tight.semi_major_m + 1000.0
+
+
+def test_a_footprint_is_the_trackers_impact_prediction(irbm: Truth) -> None:
+    """One implementation: the analysis's footprint is the tracker's ImpactPredictor's."""
+    from gsomia.analysis import ground
+
+    launch = irbm.launches[0]
+    payload = irbm.object(launch.payload_id)
+    t = np.array([launch.burnout.t + 60.0])
+    state = payload.states_at(t)
+    cov = np.diag([300.0**2] * 3 + [5.0**2] * 3)[None]
+    mine = footprints(state, cov, t, np.array([1.0 / payload.beta]))[0]
+    mean = np.zeros((1, 10))
+    mean[0, :6], mean[0, 9] = state[0], 1.0 / payload.beta
+    full = np.zeros((1, 10, 10))
+    full[0, :6, :6] = cov[0]
+    theirs = ground._FOOTPRINT.impact(mean, full, t)
+    assert mine is not None
+    assert mine.lat_deg == pytest.approx(float(theirs.lat_deg[0]))
+    assert np.allclose(mine.cov_array(), theirs.enu_cov[0])

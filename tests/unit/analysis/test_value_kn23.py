@@ -113,3 +113,18 @@ def test_value_json_carries_every_number_with_its_format(report: ValueReport) ->
     (row,) = doc["per_launch"]
     assert row["launch"] == LAUNCH
     assert {"gsomia/tisa-only/JPN", "link/gsomia/KOR"} <= set(row)
+
+
+def test_the_report_scores_each_partys_tracks_against_both_missiles(report: ValueReport) -> None:
+    assert report.json_path is not None
+    doc = json.loads(Path(report.json_path).read_text(encoding="utf-8"))["association"]
+    assert doc["cut_off_km"] == pytest.approx(50.0)
+    rok = doc["scores"]["actual/KOR"]
+    assert rok["runs"] == RUNS and rok["objects"] == 2.0
+    assert rok["tracks"] >= 2.0 and 0.9 <= rok["purity"] <= 1.0
+    # Japan's radars never see the second missile: it is missed at every scored time.
+    assert doc["scores"]["alone/JPN"]["missed_per_time"] > rok["missed_per_time"]
+    assert len(doc["sentences"]) == len(report.parties)
+    rows = report.association_rows()
+    assert len(rows) == len(report.regimes) * len(report.parties)
+    assert {"tracks / objects", "purity", "swaps", "false tracks", "GOSPA (km)"} <= set(rows[0])

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
+from gsomia.analysis.looks import LookScheduler, Mode
 from gsomia.analysis.simulation import (
-    LookScheduler,
-    Mode,
     World,
     build_world,
     make_tracker,
@@ -70,16 +69,16 @@ def test_the_scheduler_uses_every_look_to_acquire_then_rations_them(
     obs = observe(world, seed=7, run=0)
     arrivals = stream(world, obs, party="KOR", partners=[])
     tracker = make_tracker(0.0)
-    scheduler = LookScheduler(follow=frozenset(r.payload_id for r in world.rounds), sim=sim)
+    scheduler = LookScheduler(sim=sim)
     snapshots = run_tracker(arrivals, grid=world.grid, tracker=tracker, scheduler=scheduler)
     used = {mode for _, mode, _ in scheduler._used}
     assert Mode.MAINTAIN in used or Mode.SETTLE in used
     # Rationed looks fill at most one per slot; acquisition used every look.
     processed = sum(int(s.hits.sum()) for s in snapshots[-1:])
     assert processed < len(arrivals)
-    empty = LookScheduler(follow=scheduler.follow, sim=sim)
+    empty = LookScheduler(sim=sim)
     reports = [item for _, item in arrivals[:5] if isinstance(item, RadarReport)]
-    assert empty.mode(tracker.empty(), tracker, reports[0]) is Mode.ACQUIRE
+    assert empty.owners(reports[:1], tracker.empty(), tracker) == [(-1, Mode.ACQUIRE)]
     assert empty.select(reports, tracker.empty(), tracker) == sorted(
         reports, key=lambda r: (r.t, r.sensor)
     )
