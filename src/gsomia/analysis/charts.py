@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -24,9 +23,7 @@ from matplotlib.figure import Figure
 from gsomia.analysis.plots import PARTY_COLOURS, PARTY_NAMES, regime_colours
 from gsomia.analysis.report import ValueReport, measures
 from gsomia.analysis.runner import LaunchResult
-
-if TYPE_CHECKING:
-    from gsomia.analysis.sweep import SweepResult
+from gsomia.analysis.sweep import HEAT_CONSENT_S, HEAT_DIRECT_S, SweepResult
 
 __all__ = ["draw_headline", "draw_heat", "draw_timeline", "draw_tornado"]
 
@@ -113,8 +110,6 @@ def draw_tornado(sweep: SweepResult, path: Path, *, measure: str) -> Path:
 
 def draw_heat(sweep: SweepResult, path: Path, *, measure: str) -> Path:
     """The headline per party over the direct-channel delay × the TISA consent delay."""
-    from gsomia.analysis.sweep import HEAT_CONSENT_S, HEAT_DIRECT_S
-
     some = next(iter(sweep.reports.values()))
     parties = some.parties
     fig = _figure(4.2 * len(parties), 3.8)

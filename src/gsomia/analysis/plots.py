@@ -35,6 +35,7 @@ from gsomia.warning.tracking import GroundEstimate
 __all__ = [
     "draw_all",
     "draw_impact_error",
+    "draw_launch_map",
     "draw_map",
     "draw_summaries",
     "draw_warning_gain",
@@ -277,6 +278,13 @@ def map_name(result: LaunchResult) -> str:
     return f"map-{result.launch.key}"
 
 
+def draw_launch_map(
+    result: LaunchResult, out_dir: Path, regimes: Sequence[tuple[str, str]]
+) -> Path:
+    """The map of one launch into ``out_dir``, named by :func:`map_name`; its path."""
+    return draw_map(result, out_dir / f"{map_name(result)}.png", regimes=regimes)
+
+
 def draw_summaries(
     results: Sequence[LaunchResult],
     out_dir: Path,
@@ -306,8 +314,6 @@ def draw_all(
     parties: Sequence[str],
 ) -> dict[str, Path]:
     """Every picture of the report into ``out_dir``; their paths by name."""
-    out = {
-        map_name(r): draw_map(r, out_dir / f"{map_name(r)}.png", regimes=regimes) for r in results
-    }
+    out = {map_name(r): draw_launch_map(r, out_dir, regimes) for r in results}
     out.update(draw_summaries(results, out_dir, regimes=regimes, parties=parties))
     return out

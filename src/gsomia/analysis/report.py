@@ -24,6 +24,7 @@ from gsomia.analysis.runner import LaunchResult
 from gsomia.analysis.scoring import RoundScore
 from gsomia.analysis.simulation import RoundTruth
 from gsomia.analysis.statistics import Difference, lead_time, paired_difference
+from gsomia.analysis.validation import validate
 
 __all__ = ["VALUE_FORMAT", "Measure", "ValueReport", "measures"]
 
@@ -353,8 +354,6 @@ class ValueReport:
 
     def validation_rows(self) -> list[dict[str, str]]:
         """The model against the public record, one row per check whose launch was run."""
-        from gsomia.analysis.validation import validate
-
         return [
             {
                 "launch": check.launch,
@@ -364,7 +363,7 @@ class ValueReport:
                 "agrees": "yes" if outcome.agrees else "no",
                 "source": check.source,
             }
-            for check, outcome in validate(self)
+            for check, outcome in validate(self.results)
         ]
 
     def to_json(self) -> dict[str, Any]:

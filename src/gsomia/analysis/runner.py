@@ -47,6 +47,7 @@ from gsomia.warning.tracking import GroundEstimate
 
 __all__ = [
     "LaunchResult",
+    "MapDrawer",
     "MapRequest",
     "chunks",
     "regime_sharing",
@@ -265,12 +266,19 @@ def _inside(g: GroundEstimate, rt: RoundTruth) -> bool:
     return bool(d @ np.linalg.solve(cov, d) <= _CHI2_2DOF_95)
 
 
+MapDrawer = Callable[[LaunchResult, Path, Sequence[tuple[str, str]]], Path]
+"""Draws a launch's map into a directory, showing the regimes given as (key, title); the
+map's path (:func:`gsomia.analysis.plots.draw_launch_map`)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapRequest:
-    """Where a worker draws a launch's map, and the regimes' (key, title) to show."""
+    """Where a worker draws a launch's map, the regimes' (key, title) to show, and what
+    draws it (a module-level function, so that the request goes to worker processes)."""
 
     out_dir: Path
     regimes: tuple[tuple[str, str], ...]
+    draw: MapDrawer
 
 
 def run_launch(
@@ -328,10 +336,7 @@ def run_launch(
     )
     if draw is None or not drawn:
         return result
-    from gsomia.analysis.plots import draw_map, map_name
-
-    path = draw.out_dir / f"{map_name(result)}.png"
-    return replace(result, map_path=draw_map(result, path, regimes=draw.regimes))
+    return replace(result, map_path=draw.draw(result, draw.out_dir, draw.regimes))
 
 
 def _merge(parts: Sequence[LaunchResult]) -> LaunchResult:

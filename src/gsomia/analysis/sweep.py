@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from gsomia.analysis.assumptions import Assumptions, Comparison
@@ -28,7 +27,6 @@ from gsomia.analysis.report import ValueReport, measures
 from gsomia.analysis.runner import LaunchResult, regime_sharing, run_launches
 from gsomia.analysis.statistics import Difference
 from gsomia.core.agreements import AgreementLibrary
-from gsomia.errors import InputError
 from gsomia.warning.launches import dated_launch
 
 __all__ = [
@@ -40,7 +38,6 @@ __all__ = [
     "SweepResult",
     "factors",
     "run_sweep",
-    "write_sweep",
 ]
 
 DEFAULT_LAUNCHES = ("2017-11-29", "2019-05-09", "2019-07-25", "2022-11-03", "2022-11-18")
@@ -272,28 +269,3 @@ def run_sweep(
 
 def _regimes(regimes: Sequence[Regime]) -> tuple[Regime, ...]:
     return tuple(regimes)
-
-
-def write_sweep(result: SweepResult, out_dir: Path) -> list[Path]:
-    """Write ``sweep.json``, a tornado chart per measure and the heat map into
-    ``out_dir``; the paths. Raises InputError if the directory cannot be written."""
-    import json
-
-    from gsomia.analysis.charts import draw_heat, draw_tornado
-
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        some = next(iter(result.reports.values()))
-        paths = []
-        for m in measures(some.assumptions):
-            if m.key != "crossing_warning_s":
-                paths.append(draw_tornado(result, out_dir / f"tornado-{m.key}.png", measure=m.key))
-        if any(p.key.startswith("heat:") for p in result.points):
-            tight = next(m for m in measures(some.assumptions) if m.fix >= 0)
-            paths.append(draw_heat(result, out_dir / "heat-direct-consent.png", measure=tight.key))
-        text = json.dumps(result.to_json(), ensure_ascii=False, indent=1, allow_nan=False)
-        (out_dir / "sweep.json").write_text(text + "\n", encoding="utf-8")
-        paths.append(out_dir / "sweep.json")
-    except OSError as exc:
-        raise InputError(f"cannot write the sweep to {out_dir}: {exc}") from exc
-    return paths

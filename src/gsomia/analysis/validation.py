@@ -2,20 +2,19 @@
 model gives under the same sharing, and whether they agree.
 
 Each :class:`Check` names a launch, the public claim with its source, and a function of
-the :class:`~gsomia.analysis.report.ValueReport` that measures the same thing in the
-model. A check whose launch was not run is left out. Agreement is a stated criterion
+that launch's :class:`~gsomia.analysis.runner.LaunchResult` that measures the same thing in
+the model. A check whose launch was not run is left out. Agreement is a stated criterion
 (e.g. "in at most half the runs"), never a judgement made after seeing the number.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from gsomia.analysis.report import ValueReport
 from gsomia.analysis.runner import LaunchResult
 from gsomia.analysis.scoring import RoundScore
 
@@ -152,9 +151,10 @@ CHECKS: tuple[Check, ...] = (
 """The checks; a launch may carry several."""
 
 
-def validate(report: ValueReport) -> list[tuple[Check, Outcome]]:
-    """Every check whose launch (and regimes) the report ran, with the model's outcome."""
-    by_key = {r.launch.key: r for r in report.results}
+def validate(results: Sequence[LaunchResult]) -> list[tuple[Check, Outcome]]:
+    """Every check whose launch (and regimes) was run in ``results``, with the model's
+    outcome."""
+    by_key = {r.launch.key: r for r in results}
     out = []
     for check in CHECKS:
         result = by_key.get(check.launch)

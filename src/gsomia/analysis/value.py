@@ -3,7 +3,9 @@
 :func:`run_value` derives every regime's sharing from the agreement library on each
 launch's date, simulates the launches (Monte Carlo with common random numbers), scores
 each party's picture, and, given an output directory, writes the plots (PNG) and
-``value.json``. The numbers all come from the simulation; see docs/value.md.
+``value.json``. :func:`write_sweep` writes a sensitivity sweep's charts and ``sweep.json``
+(the sweep itself, :mod:`gsomia.analysis.sweep`, only computes). The numbers all come from
+the simulation; see docs/value.md.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from pathlib import Path
 
 from gsomia.analysis.assumptions import Assumptions, load_assumptions
 from gsomia.analysis.regimes import Regime, regimes_from
-from gsomia.analysis.report import ValueReport
+from gsomia.analysis.report import ValueReport, measures
 from gsomia.analysis.runner import MapRequest, regime_sharing, run_launches
+from gsomia.analysis.sweep import SweepResult
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.errors import InputError
 from gsomia.warning.launches import DatedLaunch, dated_launch, dated_launches
 
-__all__ = ["run_value", "write_report"]
+__all__ = ["run_value", "write_report", "write_sweep"]
 
 _logger = logging.getLogger(__name__)
 
@@ -78,7 +81,13 @@ def run_value(
     draw = None
     if out_dir is not None and plots:
         _writable(out_dir)
-        draw = MapRequest(out_dir=out_dir, regimes=tuple((r.key, r.title) for r in wanted))
+        from gsomia.analysis.plots import draw_launch_map
+
+        draw = MapRequest(
+            out_dir=out_dir,
+            regimes=tuple((r.key, r.title) for r in wanted),
+            draw=draw_launch_map,
+        )
     results = run_launches(
         jobs,
         a.simulation,
@@ -123,8 +132,7 @@ def _draw(report: ValueReport, out_dir: Path) -> dict[str, Path]:
     """Every picture of the report, in reading order: the answer (dot-and-interval), a
     swim-lane card per launch, the summaries, then the maps (an appendix)."""
     from gsomia.analysis.charts import draw_headline, draw_timeline
-    from gsomia.analysis.plots import draw_map, draw_summaries, map_name
-    from gsomia.analysis.report import measures
+    from gsomia.analysis.plots import draw_launch_map, draw_summaries, map_name
 
     regimes = [(r.key, r.label) for r in report.regimes]
     ms = measures(report.assumptions)
@@ -141,10 +149,31 @@ def _draw(report: ValueReport, out_dir: Path) -> dict[str, Path]:
         )
     drawn.update(draw_summaries(report.results, out_dir, regimes=regimes, parties=report.parties))
     for result in report.results:
-        path = result.map_path or draw_map(
-            result,
-            out_dir / f"{map_name(result)}.png",
-            regimes=[(r.key, r.title) for r in report.regimes],
+        path = result.map_path or draw_launch_map(
+            result, out_dir, [(r.key, r.title) for r in report.regimes]
         )
         drawn[map_name(result)] = path
     return drawn
+
+
+def write_sweep(result: SweepResult, out_dir: Path) -> list[Path]:
+    """Write ``sweep.json``, a tornado chart per measure and the heat map into
+    ``out_dir``; the paths. Raises InputError if the directory cannot be written."""
+    from gsomia.analysis.charts import draw_heat, draw_tornado
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        some = next(iter(result.reports.values()))
+        paths = []
+        for m in measures(some.assumptions):
+            if m.key != "crossing_warning_s":
+                paths.append(draw_tornado(result, out_dir / f"tornado-{m.key}.png", measure=m.key))
+        if any(p.key.startswith("heat:") for p in result.points):
+            tight = next(m for m in measures(some.assumptions) if m.fix >= 0)
+            paths.append(draw_heat(result, out_dir / "heat-direct-consent.png", measure=tight.key))
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=1, allow_nan=False)
+        (out_dir / "sweep.json").write_text(text + "\n", encoding="utf-8")
+        paths.append(out_dir / "sweep.json")
+    except OSError as exc:
+        raise InputError(f"cannot write the sweep to {out_dir}: {exc}") from exc
+    return paths

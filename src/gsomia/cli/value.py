@@ -320,7 +320,8 @@ def sweep(
     refuse_links_in(out, what="--out")
     from gsomia.agreement_files import load_library
     from gsomia.analysis.assumptions import load_assumptions
-    from gsomia.analysis.sweep import DEFAULT_LAUNCHES, factors, run_sweep, write_sweep
+    from gsomia.analysis.sweep import DEFAULT_LAUNCHES, factors, run_sweep
+    from gsomia.analysis.value import write_sweep
 
     opts = ctx.obj or {}
     if runs < 1:

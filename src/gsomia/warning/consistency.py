@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gsomia.errors import InputError
 from gsomia.warning import launches, sensor_catalogue
@@ -51,7 +52,6 @@ from gsomia.warning.tracking import (
     MeasurementBatch,
     ReportInitiator,
 )
-from gsomia.warning.tracking._linalg import Array
 from gsomia.warning.tracking.impact import lift_envelope
 from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
 from gsomia.warning.tracking.updaters import EKFUpdater
@@ -69,6 +69,8 @@ __all__ = [
     "run_case",
     "score",
 ]
+
+Array = NDArray[np.float64]
 
 CLASSES: tuple[str, ...] = ("ballistic", "lofted", "manoeuvring")
 _CHI2_95_3 = 7.815

@@ -15,6 +15,7 @@ import pytest
 
 from gsomia.agreement_files import load_library
 from gsomia.analysis.assumptions import load_assumptions
+from gsomia.analysis.plots import draw_launch_map
 from gsomia.analysis.regimes import Regime
 from gsomia.analysis.runner import LaunchResult, MapRequest, regime_sharing, run_launch
 from gsomia.warning.launches import dated_launch
@@ -26,7 +27,7 @@ def _run(key: str, out: Path) -> LaunchResult:
     """The launch's runs under the actual agreements, with its map (and so its ellipses)."""
     a = load_assumptions()
     sharing = regime_sharing(load_library(), dated_launch(key), (Regime.actual(),), a)
-    draw = MapRequest(out_dir=out, regimes=(("actual", "actual"),))
+    draw = MapRequest(out_dir=out, regimes=(("actual", "actual"),), draw=draw_launch_map)
     return run_launch(key, sharing, a.simulation, sensors=a.sensors, runs=range(RUNS), draw=draw)
 
 
