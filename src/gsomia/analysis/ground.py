@@ -28,6 +28,7 @@ from gsomia.warning.consistency import Tuning
 from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.tracking import CoastMotion, GroundEstimate, ImpactPredictor
 from gsomia.warning.tracking.impact import lift_envelope
+from gsomia.warning.tracking.models import runge_kutta_step
 from gsomia.warning.tracking.picture import crossing_estimate
 
 __all__ = ["GroundPass", "fly_to_ground", "footprints"]
@@ -55,15 +56,6 @@ class GroundPass:
 
 def _step(altitude: Array) -> Array:
     return np.asarray(np.clip(altitude * _STEP_PER_M, _MIN_STEP_S, _MAX_STEP_S))
-
-
-def _rk4(motion: CoastMotion, x: Array, h: Array) -> Array:
-    hh = h[:, None]
-    k1 = motion.derivative(x)
-    k2 = motion.derivative(x + 0.5 * hh * k1)
-    k3 = motion.derivative(x + 0.5 * hh * k2)
-    k4 = motion.derivative(x + hh * k3)
-    return np.asarray(x + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4))
 
 
 def fly_to_ground(
@@ -105,7 +97,7 @@ def fly_to_ground(
         idx = np.nonzero(active)[0]
         h = sign * _step(np.maximum(altitude[idx], 0.0))
         with np.errstate(over="ignore", invalid="ignore"):
-            x_new = _rk4(motion, x[idx], h)
+            x_new = runge_kutta_step(motion, x[idx], h)
         _, _, alt_new = ecef_to_geodetic(x_new[:, :3])
         finite = np.isfinite(alt_new)
         crossed = armed[idx] & finite & (alt_new <= 0.0)

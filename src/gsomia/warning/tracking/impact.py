@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -41,8 +40,10 @@ from gsomia.warning.tracking._linalg import Array, sqrt_psd
 from gsomia.warning.tracking.models import (
     BallisticMotion,
     CoastMotion,
+    Flow,
     MotionModel,
     filter_air_density,
+    runge_kutta_step,
 )
 
 __all__ = ["GroundCrossing", "ImpactPredictor", "drag_free", "keplerian_apogee", "lift_envelope"]
@@ -76,10 +77,6 @@ def _step_length(altitude: Array, *, drag: bool = True) -> Array:
     if drag:
         return np.clip(altitude / 1000.0 * 0.05, 0.5, 10.0)
     return np.clip(altitude / 1000.0 * 0.1, 1.0, 60.0)
-
-
-class _Flow(Protocol):
-    def derivative(self, x: Array) -> Array: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,15 +130,6 @@ def lift_envelope(mean: ArrayLike, *, sigma: float, below_m: float = 150_000.0) 
     return np.where(keplerian_apogee(x) < below_m, sigma, 0.0)
 
 
-def _rk4(model: _Flow, x: Array, h: Array) -> Array:
-    hh = h[:, None]
-    k1 = model.derivative(x)
-    k2 = model.derivative(x + 0.5 * hh * k1)
-    k3 = model.derivative(x + 0.5 * hh * k2)
-    k4 = model.derivative(x + hh * k3)
-    return np.asarray(x + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4))
-
-
 def _hermite(x0: Array, x1: Array, h: Array, s: Array) -> Array:
     p0, v0, p1, v1 = x0[:, :3], x0[:, 3:6], x1[:, :3], x1[:, 3:6]
     s2, s3 = s * s, s * s * s
@@ -181,7 +169,7 @@ def _crossing(x0: Array, x1: Array, h: Array) -> tuple[Array, Array]:
 
 
 def _fly(
-    model: _Flow, x: Array, direction: float, max_time_s: float, *, drag: bool
+    model: Flow, x: Array, direction: float, max_time_s: float, *, drag: bool
 ) -> tuple[Array, Array, Array]:
     """Fly points until each crosses the ground; returns hit mask, times and ECEF points.
 
@@ -199,7 +187,7 @@ def _fly(
         idx = np.nonzero(active)[0]
         h = direction * _step_length(np.maximum(altitude[idx], 0.0), drag=drag)
         with np.errstate(over="ignore", invalid="ignore"):
-            x_new = _rk4(model, x[idx], h)
+            x_new = runge_kutta_step(model, x[idx], h)
             finite = np.all(np.isfinite(x_new), axis=1)
             x_new[~finite] = x[idx][~finite]
             alt_new = _altitude(x_new)
@@ -291,7 +279,7 @@ class ImpactPredictor:
         return free._cross(mean, cov, t, -1.0, free.motion)
 
     def _cross(
-        self, mean: Array, cov: Array, t: Array, direction: float, flow: _Flow
+        self, mean: Array, cov: Array, t: Array, direction: float, flow: Flow
     ) -> GroundCrossing:
         n_tracks, n = mean.shape
         chol = sqrt_psd(cov) * math.sqrt(n)

@@ -42,10 +42,12 @@ __all__ = [
     "BallisticMotion",
     "BoostMotion",
     "CoastMotion",
+    "Flow",
     "ManoeuvreMotion",
     "MotionModel",
     "filter_air_density",
     "integrate",
+    "runge_kutta_step",
     "transition",
 ]
 
@@ -476,7 +478,15 @@ class ManoeuvreMotion:
         return q
 
 
-def _rk4(model: MotionModel, x: Array, h: Array) -> Array:
+class Flow(Protocol):
+    """Anything with a state derivative (N, n) -> (N, n): what :func:`runge_kutta_step`
+    integrates (a motion model, or one with a lift added)."""
+
+    def derivative(self, x: Array) -> Array: ...
+
+
+def runge_kutta_step(model: Flow, x: Array, h: Array) -> Array:
+    """One classical Runge-Kutta (RK4) step of states ``x`` (N, n) by ``h`` (N,) seconds."""
     hh = h[:, None]
     k1 = model.derivative(x)
     k2 = model.derivative(x + 0.5 * hh * k1)
@@ -495,7 +505,7 @@ def integrate(model: MotionModel, x: Array, dt: Array, *, max_step: float = 5.0)
     """Propagate states (N, n) by ``dt`` (N,) seconds (negative runs backwards)."""
     n, h = _substeps(np.asarray(dt, dtype=float), max_step)
     for _ in range(n):
-        x = _rk4(model, x, h)
+        x = runge_kutta_step(model, x, h)
     return x
 
 
@@ -513,7 +523,7 @@ def transition(
     eye = np.eye(x.shape[1])
     f_total = q_total = np.zeros(0)
     for k in range(n):
-        x_next = _rk4(model, x, h)
+        x_next = runge_kutta_step(model, x, h)
         ah = model.jacobian(0.5 * (x + x_next)) * h[:, None, None]
         ah2 = ah @ ah
         f = eye + ah + 0.5 * ah2 + (ah2 @ ah) / 6.0
