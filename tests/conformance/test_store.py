@@ -43,8 +43,8 @@ from gsomia.ports.store import (
     UnitOfWork,
     WorkflowRecord,
 )
-from pg_support import postgres_schema
-from seals_support import TestSeals
+from tests.support.pg import postgres_schema
+from tests.support.seals import TestSeals
 
 ORIGIN = "gsomia.node/kor"
 SCHEMES = builtin_schemes()
