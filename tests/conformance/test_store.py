@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crypto_world import LATER, MemoryItemKeyStore, World, make_world, sealed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, inspect, text
@@ -43,6 +42,7 @@ from gsomia.ports.store import (
     UnitOfWork,
     WorkflowRecord,
 )
+from tests.support.crypto import LATER, MemoryItemKeyStore, World, make_world, sealed
 from tests.support.pg import postgres_schema
 from tests.support.seals import TestSeals
 
