@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from browser_support import Console, Officer, Person, enrol, wait_for
 from gsomia.cluster import down, up
+from tests.support.browser import Console, Officer, Person, enrol, wait_for
 
 HERE = Path(__file__).parent
 CHROMIUM = os.environ.get("GSOMIA_CHROMIUM", "/usr/bin/chromium")

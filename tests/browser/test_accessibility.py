@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from browser_support import Console, Officer, Person
+from tests.support.browser import Console, Officer, Person
 
 pytestmark = pytest.mark.cluster
 

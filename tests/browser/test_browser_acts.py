@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from browser_support import Officer, Person, wait_for
+from tests.support.browser import Officer, Person, wait_for
 
 pytestmark = pytest.mark.cluster
 

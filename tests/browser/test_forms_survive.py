@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from browser_support import Officer
 from gsomia.cluster import start_node, stop_node
+from tests.support.browser import Officer
 
 pytestmark = pytest.mark.cluster
 

@@ -27,7 +27,7 @@ from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.adapters.storage.sql.schema import node_schema
 from gsomia.adapters.storage.sql.store import migrate
 from gsomia.core.classification import builtin_schemes
-from pg_support import postgres_schema
+from tests.support.pg import postgres_schema
 
 MIGRATIONS = Path(sql_store.__file__).parent / "migrations"
 DATA = Path(__file__).parent / "data"

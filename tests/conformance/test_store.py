@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crypto_world import LATER, MemoryItemKeyStore, World, make_world, sealed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, inspect, text
@@ -43,8 +42,9 @@ from gsomia.ports.store import (
     UnitOfWork,
     WorkflowRecord,
 )
-from pg_support import postgres_schema
-from seals_support import TestSeals
+from tests.support.crypto import LATER, MemoryItemKeyStore, World, make_world, sealed
+from tests.support.pg import postgres_schema
+from tests.support.seals import TestSeals
 
 ORIGIN = "gsomia.node/kor"
 SCHEMES = builtin_schemes()

@@ -17,8 +17,8 @@ from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.adapters.storage.sql import SqlStore, open_store
 from gsomia.errors import ConflictError
 from gsomia.ports.store import RequestKey
-from pg_support import postgres_schema
-from seals_support import TestSeals
+from tests.support.pg import postgres_schema
+from tests.support.seals import TestSeals
 
 SEALS = TestSeals()
 KEY = RequestKey(scope="kor-officer", key="retry-7", fingerprint="a" * 64, created_at=T0)

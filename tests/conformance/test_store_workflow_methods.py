@@ -18,7 +18,7 @@ from gsomia.adapters.storage.sql import SqlStore, open_store
 from gsomia.core.classification import builtin_schemes
 from gsomia.errors import UnknownName
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, OutboxState
-from seals_support import TestSeals
+from tests.support.seals import TestSeals
 
 T0 = datetime(2019, 10, 2, 9, tzinfo=UTC)
 ITEM = ItemRecord(

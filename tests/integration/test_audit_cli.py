@@ -16,7 +16,17 @@ from gsomia.cli.audit import app, node_home
 from gsomia.errors import IntegrityError
 from gsomia.ledger.entries import Event
 from gsomia.ledger.tiles import decode_bundle, encode_bundle
-from ledger_support import ITEM, JPN, JPN_LOG, KOR, KOR_LOG, T0, entry, service, trusted_keys_text
+from tests.support.ledger import (
+    ITEM,
+    JPN,
+    JPN_LOG,
+    KOR,
+    KOR_LOG,
+    T0,
+    entry,
+    service,
+    trusted_keys_text,
+)
 
 runner = CliRunner()
 

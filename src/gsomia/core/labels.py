@@ -399,7 +399,7 @@ def _ordered_levels(equivalents: tuple[tuple[str, str], ...]) -> bool:
 # into a validated template's bytes) register in their place when gsomia.core is imported,
 # as pyca/cryptography registers its Rust types behind its Python interfaces; the
 # differential tests (tests/property/core/test_label_batch.py and
-# tests/property/crypto/test_label_properties.py) hold
+# tests/property/core/test_label_properties.py) hold
 # them equal to these.
 
 

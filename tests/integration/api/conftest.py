@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from edge_support import Api, make_api
+
+from tests.support.edge import Api, make_api
 
 
 @pytest.fixture

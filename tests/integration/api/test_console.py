@@ -28,7 +28,7 @@ from gsomia.core.classification import builtin_schemes
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
 from gsomia.services.node import Node
-from workflow_support import LEVEL, LOW, TOPIC, World, build, officer, registrar
+from tests.support.workflows import LEVEL, LOW, TOPIC, World, build, officer, registrar
 
 PLAINTEXT = b"launch point 39.0N 125.7E apogee 6000km CONTENT-NEVER-SHOWN"
 PLAINTEXT_LOW = b"radar track 41.2N 129.1E CONTENT-NEVER-SHOWN-EITHER"

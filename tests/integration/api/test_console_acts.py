@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from console_support import Client, console_app, csrf_of
 from gsomia.crypto import FormKey, MasterSecret
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
-from workflow_support import LEVEL, World, build, ledger_events, officer, registrar
+from tests.support.console import Client, console_app, csrf_of
+from tests.support.workflows import LEVEL, World, build, ledger_events, officer, registrar
 
 MASTER = MasterSecret.from_text(MasterSecret.generate())
 PLAINTEXT = b"launch point 39.0N 125.7E"

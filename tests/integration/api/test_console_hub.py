@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from console_support import Client, console_app, csrf_of
 from gsomia.crypto import FormKey
 from gsomia.services.auth import AuthService
-from workflow_support import LEVEL, World, build, officer, registrar
+from tests.support.console import Client, console_app, csrf_of
+from tests.support.workflows import LEVEL, World, build, officer, registrar
 
 SECRET_KOR = "군사II급비밀 · Gunsa II-geup Bimil · SECRET"
 

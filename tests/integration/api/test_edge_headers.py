@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from edge_support import Api, make_api
 
 from gsomia.api.app import create_app
 from gsomia.api.console import SECURITY_HEADERS
 from gsomia.config import Limits
+from tests.support.edge import Api, make_api
 
 
 def _has_console_headers(answer: httpx.Response) -> None:

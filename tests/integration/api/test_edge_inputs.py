@@ -12,10 +12,10 @@ import base64
 import json
 
 import pytest
-from edge_support import Api, chunks
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
+from tests.support.edge import Api, chunks
 
 MIB = 1024 * 1024
 PROVIDE = {

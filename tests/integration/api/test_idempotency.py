@@ -11,14 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from edge_support import Api, make_api
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
 from gsomia.ports.store import RequestKey
 from gsomia.services.auth import AuthService
 from gsomia.services.custody import Provision
-from workflow_support import officer
+from tests.support.edge import Api, make_api
+from tests.support.workflows import officer
 
 CONTENT = base64.b64encode(b"launch point 39.0N 125.7E").decode()
 PROVIDE = {

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import base64
 
-from edge_support import Api
 from prometheus_client.parser import text_string_to_metric_families
 
-from workflow_support import official
+from tests.support.edge import Api
+from tests.support.workflows import official
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -67,7 +67,7 @@ def test_metrics_count_requests_decisions_outbox_and_deliveries(api: Api) -> Non
 def test_metrics_answer_a_security_officer_only(api: Api) -> None:
     assert api.call("GET", "/metrics", token=None).status_code == 401
     from gsomia.services.auth import AuthService
-    from workflow_support import registrar
+    from tests.support.workflows import registrar
 
     other = AuthService(api.node.ctx).issue(person_id=official("JPN"), by=registrar("JPN")).token
     assert api.call("GET", "/metrics", token=other).status_code == 403

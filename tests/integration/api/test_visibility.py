@@ -17,7 +17,17 @@ from gsomia.api.app import create_app
 from gsomia.config import Limits
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
-from workflow_support import LEVEL, LOW, TOPIC, World, build, enrol, officer, refusals, registrar
+from tests.support.workflows import (
+    LEVEL,
+    LOW,
+    TOPIC,
+    World,
+    build,
+    enrol,
+    officer,
+    refusals,
+    registrar,
+)
 
 NEED = frozenset({TOPIC})
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster_api import Api
 
 from gsomia.cluster import down, up
+from tests.support.cluster import Api
 
 __all__ = ["Api"]
 

@@ -6,12 +6,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from cluster_api import Api
 
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki
 from gsomia.errors import GsomiaError, IntegrityError
+from tests.support.cluster import Api
 
 pytestmark = pytest.mark.cluster
 

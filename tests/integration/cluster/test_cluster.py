@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cluster_api import Api
+
+from tests.support.cluster import Api
 
 pytestmark = pytest.mark.cluster
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_api import Api
 
 from gsomia.cluster import down, up
+from tests.support.cluster import Api
 
 pytestmark = pytest.mark.cluster
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_api import Api
 
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.agreement_files import load_library
@@ -27,6 +26,7 @@ from gsomia.crypto import Envelope, MasterSecret
 from gsomia.crypto.pki import NodePki
 from gsomia.errors import IntegrityError
 from gsomia.formats.messages import decode
+from tests.support.cluster import Api
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

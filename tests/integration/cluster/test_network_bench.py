@@ -10,10 +10,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from cluster_api import Api
 
 from gsomia.bootstrap import open_node
 from gsomia.crypto import MasterSecret
+from tests.support.cluster import Api
 
 pytestmark = pytest.mark.cluster
 

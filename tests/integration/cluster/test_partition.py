@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster_api import Api
 
 from gsomia.cluster import down, start_node, stop_node, up
+from tests.support.cluster import Api
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

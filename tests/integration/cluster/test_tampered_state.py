@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-from cluster_api import Api
 
 from gsomia.services.auth import _token_id
+from tests.support.cluster import Api
 
 pytestmark = pytest.mark.cluster
 

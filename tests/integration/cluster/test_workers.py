@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cluster_api import Api
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +26,7 @@ from gsomia.bootstrap import init_home, open_node
 from gsomia.cluster import PARTIES, ClusterNode, node_urls, prepare, start_node, stop_node
 from gsomia.crypto import MasterSecret
 from gsomia.services.auth import AuthService
+from tests.support.cluster import Api
 
 pytestmark = [pytest.mark.cluster]
 

@@ -24,8 +24,8 @@ from gsomia.services.cot_feed import CotFeed
 from gsomia.services.warning_board import board_of
 from gsomia.warning.tracking.picture import GroundEstimate
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
-from interop_support import REPO, tool
-from workflow_support import build, officer
+from tests.support.interop import REPO, tool
+from tests.support.workflows import build, officer
 
 READER = Path(__file__).with_name("pytak_reader.py")
 COT_XSD = REPO / "tests" / "data" / "interop" / "cot-event.xsd"

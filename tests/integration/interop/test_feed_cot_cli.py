@@ -21,13 +21,13 @@ import pytest
 import xmlschema
 from test_cot_taky import warning
 
-from cli_support import env, make_homes
 from gsomia.adapters.bus.nats import NatsBus
 from gsomia.bootstrap import connect_in_process, open_node
 from gsomia.crypto import MasterSecret
 from gsomia.services.warning_board import board_of
-from interop_support import REPO
-from workflow_support import SECRET
+from tests.support.cli import env, make_homes
+from tests.support.interop import REPO
+from tests.support.workflows import SECRET
 
 pytestmark = pytest.mark.services
 

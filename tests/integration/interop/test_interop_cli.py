@@ -10,7 +10,6 @@ from pathlib import Path
 
 import xmlschema
 
-from cli_support import code, deliver, invoke, make_homes, ok
 from gsomia.bootstrap import open_node
 from gsomia.core.labels import Label
 from gsomia.crypto import MasterSecret
@@ -18,8 +17,9 @@ from gsomia.crypto.signed_notes import parse_verifier_key
 from gsomia.interop import adatp4774
 from gsomia.ledger.checkpoint import open_checkpoint
 from gsomia.services.tlog import LogTiles
-from interop_support import REPO
-from workflow_support import SECRET
+from tests.support.cli import code, deliver, invoke, make_homes, ok
+from tests.support.interop import REPO
+from tests.support.workflows import SECRET
 
 XSD = xmlschema.XMLSchema(REPO / "tests" / "data" / "interop" / "adatp-4774-label.xsd")
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from gsomia.interop.taxii import TAXII_MEDIA_TYPE
-from interop_support import Served, serve, tool
-from workflow_support import build, ledger_events, official
+from tests.support.interop import Served, serve, tool
+from tests.support.workflows import build, ledger_events, official
 
 pytestmark = pytest.mark.slow
 CLIENT = Path(__file__).with_name("taxii_client.py")

@@ -16,8 +16,8 @@ from gsomia.interop.stix import Marking, stix_id
 from gsomia.interop.taxii import TAXII_MEDIA_TYPE
 from gsomia.warning.tracking.picture import GroundEstimate
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
-from interop_support import serve
-from workflow_support import build, ledger_events, officer, official
+from tests.support.interop import serve
+from tests.support.workflows import build, ledger_events, officer, official
 
 pytestmark = pytest.mark.slow
 

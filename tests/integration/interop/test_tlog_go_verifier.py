@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from gsomia.services.tlog import LogTiles
-from interop_support import REPO, serve, tool
-from workflow_support import build, official
+from tests.support.interop import REPO, serve, tool
+from tests.support.workflows import build, official
 
 SOURCE = Path(__file__).with_name("goverifier")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gsomia.crypto import MasterSecret
-from workflow_support import SECRET, World, build
+from tests.support.workflows import SECRET, World, build
 
 
 @pytest.fixture

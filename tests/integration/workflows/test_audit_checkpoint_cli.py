@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from cli_support import deliver, invoke, make_homes, ok, rows
+from tests.support.cli import deliver, invoke, make_homes, ok, rows
 
 
 def outbox(home: Path) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from gsomia.errors import IntegrityError, PolicyDenied, StateTampered
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
 from gsomia.services.state import TAMPERED
-from workflow_support import LEVEL, TOPIC, World, build, enrol, officer
+from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer
 
 NEED = frozenset({TOPIC})
 

@@ -15,7 +15,7 @@ from gsomia.formats.messages import Kind
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import OutboxState
 from gsomia.services.node import Node
-from workflow_support import World, library
+from tests.support.workflows import World, library
 
 
 def _outbox(node: Node) -> list[tuple[str, str, str | None]]:

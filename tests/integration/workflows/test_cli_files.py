@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from cli_support import code, deliver, env, invoke, make_homes, ok, rows
 from gsomia.bootstrap import PRIVATE_FILES, secure_home
 from gsomia.cli.main import app
-from workflow_support import SECRET
+from tests.support.cli import code, deliver, env, invoke, make_homes, ok, rows
+from tests.support.workflows import SECRET
 
 LOOSE = 0o022
 

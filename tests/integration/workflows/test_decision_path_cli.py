@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import code, deliver, invoke, make_homes, ok, rows
 from gsomia.errors import PolicyDenied
+from tests.support.cli import code, deliver, invoke, make_homes, ok, rows
 
 DENIED = PolicyDenied.exit_code
 

@@ -20,7 +20,7 @@ from gsomia.errors import PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64, encode
 from gsomia.ports.store import ItemState
 from gsomia.services.notes import NOTE_FORMAT
-from workflow_support import (
+from tests.support.workflows import (
     LEVEL,
     TOPIC,
     World,

@@ -12,7 +12,7 @@ import pytest
 from gsomia.formats.messages import Kind, b64
 from gsomia.ports.store import ItemState
 from gsomia.services.consent import CONSENT_FORMAT
-from workflow_support import World, build, officer, refusals
+from tests.support.workflows import World, build, officer, refusals
 
 TISA = "tisa"
 

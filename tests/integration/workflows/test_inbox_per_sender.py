@@ -9,7 +9,7 @@ from sqlalchemy import text
 from gsomia.crypto._documents import peek_document
 from gsomia.errors import GsomiaError
 from gsomia.formats.messages import Kind, Message, decode, encode
-from workflow_support import World
+from tests.support.workflows import World
 
 PROBES = [
     (Kind.NOTE, {}),

@@ -12,7 +12,7 @@ from gsomia.errors import InputError
 from gsomia.ports.store import OutboxState
 from gsomia.ports.transport import PeerTransport
 from gsomia.services.custody import Provision
-from workflow_support import LEVEL, World, officer
+from tests.support.workflows import LEVEL, World, officer
 
 KIB = 1024
 

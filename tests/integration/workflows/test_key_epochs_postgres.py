@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 
 from gsomia.crypto import Envelope, ItemKey, KeyKind, open_stored
 from gsomia.errors import IntegrityError
-from pg_support import postgres_world
-from workflow_support import World, ledger_events, official
+from tests.support.pg import postgres_world
+from tests.support.workflows import World, ledger_events, official
 
 pytestmark = pytest.mark.services
 

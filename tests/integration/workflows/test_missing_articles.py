@@ -16,7 +16,7 @@ from gsomia.agreement_files import agreements_path, load_library
 from gsomia.config import load_settings
 from gsomia.errors import AgreementFileError, InputError, PolicyDenied
 from gsomia.services.custody import Provision
-from workflow_support import (
+from tests.support.workflows import (
     LEVEL,
     TOPIC,
     World,

@@ -13,7 +13,7 @@ from gsomia.api.app import create_app
 from gsomia.config import Limits
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
-from workflow_support import World, officer, official, registrar
+from tests.support.workflows import World, officer, official, registrar
 
 #: Guessable, templated content: the kind H1 recovered by enumeration.
 REPORT = b"LAUNCH site=Sinpo type=SLBM count=2 t=2026-11-28T03:14Z"

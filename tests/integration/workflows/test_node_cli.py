@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import code, deliver, invoke, make_homes, ok, rows
+from tests.support.cli import code, deliver, invoke, make_homes, ok, rows
 
 NOBODY = "0" * 32
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import code, invoke, make_homes, rows, run
+from tests.support.cli import code, invoke, make_homes, rows, run
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import pytest
 
 from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import PolicyDenied
-from workflow_support import World, build, ledger_events, officer, official
+from tests.support.workflows import World, build, ledger_events, officer, official
 
 GSOMIA = "jpn-kor-gsomia"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import SECRET, code, invoke, make_homes, ok
 from gsomia.bootstrap import open_node
 from gsomia.crypto import MasterSecret
 from gsomia.errors import IntegrityError
 from gsomia.services.auth import AuthService
+from tests.support.cli import SECRET, code, invoke, make_homes, ok
 
 
 def person_of(home: Path, token: str) -> str:

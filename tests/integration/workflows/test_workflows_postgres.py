@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from gsomia.errors import PolicyDenied, UnknownName
-from pg_support import postgres_world
-from workflow_support import World, officer, official
+from tests.support.pg import postgres_world
+from tests.support.workflows import World, officer, official
 
 pytestmark = pytest.mark.services
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rule_strategies import AGREEMENTS, TOPICS, agreements, instants, items, levels, persons
 
 from gsomia.core.rules import AccessRequest, Rulebook, SendRequest
 from gsomia.core.rules.batch import (
@@ -16,6 +15,7 @@ from gsomia.core.rules.batch import (
     decide_open_batch,
     decide_send_batch,
 )
+from tests.support.rules import AGREEMENTS, TOPICS, agreements, instants, items, levels, persons
 
 SEND_PARTIES = st.sampled_from(["JPN", "KOR", "USA"])
 

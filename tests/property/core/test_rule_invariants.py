@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rule_strategies import (
+
+from gsomia.core.items import ConsentKind
+from gsomia.core.lifecycle import status
+from gsomia.core.people import Person
+from gsomia.core.rules import AccessRequest, Act, ReleaseRequest, Rulebook, SendRequest
+from tests.support.rules import (
     JK,
     JK_TERMINATED,
     agreements,
@@ -18,11 +23,6 @@ from rule_strategies import (
     persons,
     topics,
 )
-
-from gsomia.core.items import ConsentKind
-from gsomia.core.lifecycle import status
-from gsomia.core.people import Person
-from gsomia.core.rules import AccessRequest, Act, ReleaseRequest, Rulebook, SendRequest
 
 EXAMPLES = settings(max_examples=400, deadline=None)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import struct
 
 import pytest
-from crypto_world import NOW, make_label, make_world
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsomia import crypto
 from gsomia.core.labels import Label
 from gsomia.errors import IntegrityError
+from tests.support.crypto import NOW, make_label, make_world
 
 WORLD = make_world()
 CONTENT = b"boost phase ended; apogee 1,100 km; impact east of Hokkaido"

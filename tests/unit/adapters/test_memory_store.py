@@ -13,7 +13,7 @@ from gsomia.adapters.storage.memory_store import MemoryStore
 from gsomia.core.people import Facility
 from gsomia.errors import StorageError
 from gsomia.ports.store import OutboxMessage
-from seals_support import TestSeals
+from tests.support.seals import TestSeals
 
 T0 = datetime(2019, 10, 2, 9, tzinfo=UTC)
 HQ = Facility(id="kor-hq", party="KOR", name="HQ")

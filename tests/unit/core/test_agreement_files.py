@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from core_factories import on
 
 from gsomia.agreement_files import load_agreement, load_library
 from gsomia.core.agreements import AgreementLibrary, LegalNature
 from gsomia.core.lifecycle import Phase, status
 from gsomia.core.rules import Rulebook, SendRequest
 from gsomia.errors import AgreementFileError
+from tests.support.core import on
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "agreements"
 SHIPPED = Path(__file__).resolve().parents[3] / "agreements"

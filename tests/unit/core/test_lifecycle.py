@@ -6,11 +6,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from core_factories import on
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import InputError
+from tests.support.core import on
 
 
 def test_before_entry_into_force(jk: Agreement) -> None:

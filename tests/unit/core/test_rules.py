@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from core_factories import held_item, officer, on
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.classification import SchemeRegistry
@@ -24,6 +23,7 @@ from gsomia.core.rules import (
     UseRequest,
 )
 from gsomia.errors import PolicyDenied
+from tests.support.core import held_item, officer, on
 
 EARLIER = datetime(2019, 10, 1, tzinfo=UTC)
 

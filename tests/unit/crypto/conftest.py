@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from crypto_world import MemoryItemKeyStore, World, make_world
+
+from tests.support.crypto import MemoryItemKeyStore, World, make_world
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from crypto_world import World, make_label, sealed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,7 @@ from gsomia import crypto
 from gsomia.crypto._binding import audit_paths
 from gsomia.errors import InputError, IntegrityError
 from gsomia.ledger.merkle import all_inclusion_proofs, leaf_hash, levels
+from tests.support.crypto import World, make_label, sealed
 
 
 def batch(world: World, size: int) -> list[tuple[crypto.Envelope, crypto.Binding]]:

@@ -13,13 +13,13 @@ import hashlib
 import itertools
 
 import pytest
-from crypto_world import World, make_label, sealed
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gsomia import crypto
 from gsomia.crypto._envelope import WRAP_AAD, SealedKey, commitment_of
 from gsomia.errors import IntegrityError
+from tests.support.crypto import World, make_label, sealed
 
 _R = 0xE1 << 120
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from crypto_world import JK, TISA, World, make_label, sealed
 
 from gsomia import crypto
 from gsomia.core.labels import content_digest
 from gsomia.crypto._envelope import commitment_of
 from gsomia.crypto._wire import OPAQUE
 from gsomia.errors import InputError, IntegrityError, UnknownName
+from tests.support.crypto import JK, TISA, World, make_label, sealed
 
 CONTENT = b"launch detected 38.9N 125.6E"
 

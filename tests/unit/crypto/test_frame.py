@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from crypto_world import NOW, World, make_label
 
 from gsomia import crypto
 from gsomia.errors import ConflictError, InputError, IntegrityError
+from tests.support.crypto import NOW, World, make_label
 
 TRACK = b"\x01" * 48
 

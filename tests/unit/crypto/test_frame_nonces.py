@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from crypto_world import World, make_label
 
 from gsomia import crypto
 from gsomia.errors import ConflictError, IntegrityError, StorageError
+from tests.support.crypto import World, make_label
 
 MIDNIGHT = datetime(2026, 11, 29, tzinfo=UTC)
 BEFORE = MIDNIGHT - timedelta(microseconds=500)

@@ -7,10 +7,10 @@ a new at-rest key) is checked on every adapter by ``tests/conformance/test_store
 from __future__ import annotations
 
 import pytest
-from crypto_world import LATER, MemoryItemKeyStore, World, sealed
 
 from gsomia import crypto
 from gsomia.errors import InputError, IntegrityError, UnknownName
+from tests.support.crypto import LATER, MemoryItemKeyStore, World, sealed
 
 CONTENT = b"impact area predicted: sea, 300 km west of Oki"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from crypto_world import make_label, make_world
 
 from gsomia import crypto
 from gsomia.errors import InputError, IntegrityError
+from tests.support.crypto import make_label, make_world
 
 
 def batch(

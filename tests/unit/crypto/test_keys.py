@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from crypto_world import JK, LATER, NOW, World, connect, keyring_for, make_label, sealed
 
 from gsomia import crypto
 from gsomia.crypto import KeyKind
 from gsomia.errors import ConfigError, ConflictError, InputError, IntegrityError, UnknownName
+from tests.support.crypto import JK, LATER, NOW, World, connect, keyring_for, make_label, sealed
 
 CONTENT = b"track 17 ascending"
 MASTER = crypto.MasterSecret.from_text("q3T8vW1xZ5b-N0mLk2Jh7Gf4Ds6Aa9Pp_YyRrEeWwQA")

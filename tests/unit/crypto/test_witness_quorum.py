@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from crypto_world import JK, NOW, connect, keyring_for, seed
 
 from gsomia import crypto
 from gsomia.crypto import KeyKind
@@ -25,6 +24,7 @@ from gsomia.ledger.checkpoint import (
     open_checkpoint,
     sign_checkpoint,
 )
+from tests.support.crypto import JK, NOW, connect, keyring_for, seed
 
 WHEN = int(datetime(2026, 11, 28, 12, tzinfo=UTC).timestamp())
 

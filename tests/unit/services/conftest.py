@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow_support import World, build
+from tests.support.workflows import World, build
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from gsomia.crypto import Binding, Envelope, open_item
 from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
 from gsomia.ports.store import ItemState, WorkflowRecord
-from workflow_support import World, counts, ledger_events, officer, official
+from tests.support.workflows import World, counts, ledger_events, officer, official
 
 CONTENT = b"launch point 39.0N 125.7E"
 

@@ -11,7 +11,7 @@ from gsomia.crypto import Envelope, open_stored
 from gsomia.crypto._envelope import unwrap_data_key
 from gsomia.errors import InputError, IntegrityError, PolicyDenied, UnknownName
 from gsomia.ports.store import ItemState
-from workflow_support import World, counts, ledger_events, officer, official, registrar
+from tests.support.workflows import World, counts, ledger_events, officer, official, registrar
 
 ARTICLE_16 = "abcdefghijklmno"
 

@@ -12,7 +12,7 @@ import pytest
 from gsomia.errors import InputError, IntegrityError, UnknownName
 from gsomia.formats.messages import Kind, Message, b64, decode, encode, unb64
 from gsomia.services._transfers import transfer_items
-from workflow_support import World, counts, ledger_events, official
+from tests.support.workflows import World, counts, ledger_events, official
 
 
 def send(

@@ -9,7 +9,7 @@ import pytest
 from gsomia.errors import InputError, UnknownName
 from gsomia.formats.messages import Kind, Message, encode
 from gsomia.services.incidents import IncidentPolicy
-from workflow_support import World, counts, ledger_events, officer, official
+from tests.support.workflows import World, counts, ledger_events, officer, official
 
 
 def incident(world: World, party: str, incident_id: str) -> dict[str, object]:

@@ -17,7 +17,7 @@ from gsomia.crypto._primitives import AEAD, random_bytes
 from gsomia.errors import ConflictError, IntegrityError, UnknownName
 from gsomia.ledger.entries import LedgerEntry
 from gsomia.services.node import Node
-from workflow_support import World, ledger_events, official
+from tests.support.workflows import World, ledger_events, official
 
 CONTENT = b"launch point 39.0N 125.7E"
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from gsomia.errors import InputError, PolicyDenied, UnknownName
-from workflow_support import World, counts, ledger_events, officer
+from tests.support.workflows import World, counts, ledger_events, officer
 
 GSOMIA = "jpn-kor-gsomia"
 START, END = date(2019, 10, 10), date(2019, 10, 11)

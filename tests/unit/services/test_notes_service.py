@@ -12,7 +12,7 @@ from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64, encode
 from gsomia.services.notes import NOTE_FORMAT
-from workflow_support import World, build, counts, ledger_events, officer, official
+from tests.support.workflows import World, build, counts, ledger_events, officer, official
 
 GSOMIA = "jpn-kor-gsomia"
 

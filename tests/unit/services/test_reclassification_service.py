@@ -8,7 +8,7 @@ from gsomia.core.labels import Label
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64
 from gsomia.services.reclassification import NOTICE_FORMAT
-from workflow_support import World, counts, ledger_events, officer, official
+from tests.support.workflows import World, counts, ledger_events, officer, official
 
 
 def labels(world: World, party: str, item: str) -> list[Label]:

@@ -14,7 +14,7 @@ from gsomia.errors import IntegrityError, UnknownName
 from gsomia.formats.messages import decode
 from gsomia.ports.store import OutboxState
 from gsomia.services.node import Node
-from workflow_support import World, officer, official
+from tests.support.workflows import World, officer, official
 
 #: What is left of an item is looked for in the database itself.
 pytestmark = pytest.mark.parametrize("world", ["sqlite"], indirect=True)

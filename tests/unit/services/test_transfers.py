@@ -20,7 +20,7 @@ from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.store import ItemState
 from gsomia.services._transfers import transfer_items
 from gsomia.services.custody import TRANSFER_CHUNK
-from workflow_support import World, acts, officer
+from tests.support.workflows import World, acts, officer
 
 ID = "1" * 32
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracking_scenarios import Q_ACCEL, SIGMA, SITE_K, midcourse_start
 
 from gsomia.errors import InputError
 from gsomia.warning.measurements import RadarReport, radar_h
@@ -19,6 +18,7 @@ from gsomia.warning.tracking import (
     ballistic_tracker,
 )
 from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
+from tests.support.tracking import Q_ACCEL, SIGMA, SITE_K, midcourse_start
 
 
 def _measurements(states: np.ndarray, t: float = 0.0) -> MeasurementBatch:

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import numpy as np
 
-BENCH = Path(__file__).resolve().parents[3] / "bench"
+BENCH = Path(__file__).resolve().parents[4] / "bench"
 
 
 def _load() -> ModuleType:

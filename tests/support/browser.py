@@ -20,7 +20,7 @@ from gsomia.cluster import ClusterNode
 
 T = TypeVar("T")
 
-AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[1] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("GSOMIA_CONSOLE_SCREENSHOTS", "")
 
 

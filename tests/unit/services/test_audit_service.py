@@ -22,7 +22,18 @@ from gsomia.errors import (
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
 from gsomia.ledger.entries import Event
 from gsomia.services.audit import AuditService, Check, check_proof
-from ledger_support import ITEM, JPN, JPN_LOG, KOR, KOR_LOG, OTHER_ITEM, T0, entry, service, trusted
+from tests.support.ledger import (
+    ITEM,
+    JPN,
+    JPN_LOG,
+    KOR,
+    KOR_LOG,
+    OTHER_ITEM,
+    T0,
+    entry,
+    service,
+    trusted,
+)
 
 
 @pytest.fixture

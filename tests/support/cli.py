@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.cli.main import app
-from workflow_support import SECRET
+from tests.support.workflows import SECRET
 
 TABLES = ("items", "labels", "item_keys", "records", "outbox", "inbox", "persons", "facilities")
 _runner = CliRunner()

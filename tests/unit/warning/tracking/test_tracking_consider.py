@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracking_scenarios import SIGMA, SITE_K, midcourse_start
 
 from gsomia.errors import InputError
 from gsomia.warning.measurements import radar_h
@@ -24,6 +23,7 @@ from gsomia.warning.tracking import (
     MixtureBatch,
     ReportInitiator,
 )
+from tests.support.tracking import SIGMA, SITE_K, midcourse_start
 
 _BIAS = 2e-4
 

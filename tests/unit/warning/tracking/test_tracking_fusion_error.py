@@ -10,7 +10,6 @@ pictures where it is worse than the own estimate is measured and bounded.
 from __future__ import annotations
 
 import numpy as np
-from tracking_scenarios import Q_ACCEL, SIGMA, SIGMA_L, SITE_J, SITE_K, midcourse_start
 
 from gsomia.warning.tracking import (
     WARNING_FORMAT,
@@ -25,6 +24,7 @@ from gsomia.warning.tracking import (
 )
 from gsomia.warning.tracking.fusion import GATE_6DOF_999
 from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
+from tests.support.tracking import Q_ACCEL, SIGMA, SIGMA_L, SITE_J, SITE_K, midcourse_start
 
 _DELAY_S = 5.0
 _PREDICT = EKFPredictor(motion=BallisticMotion(q_accel=Q_ACCEL))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from tracking_scenarios import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 
 from gsomia.warning.measurements import RadarReport
 from gsomia.warning.tracking import (
@@ -16,6 +15,7 @@ from gsomia.warning.tracking import (
     ballistic_tracker,
 )
 from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
+from tests.support.tracking import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 
 _END = 60.0
 

@@ -21,7 +21,7 @@ from gsomia.config import Limits
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REQUIRE_SERVICES = os.environ.get("GSOMIA_REQUIRE_SERVICES") == "1"
 
 

@@ -1,5 +1,4 @@
-"""A party's user API on a running cluster node, as its demo officer sees it (imported by the
-cluster tests by this module's own name, which no other test module shares)."""
+"""A party's user API on a running cluster node, as its demo officer sees it."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from gsomia.api.app import create_app
 from gsomia.config import Limits
 from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
-from workflow_support import World, build, officer, registrar
+from tests.support.workflows import World, build, officer, registrar
 
 
 @dataclass

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracking_scenarios import SITE_K
 
 from gsomia.errors import InputError
 from gsomia.warning.frames import geodetic_to_ecef
 from gsomia.warning.measurements import radar_h
 from gsomia.warning.tracking import EKFUpdater, GaussianBatch, MeasurementBatch
 from gsomia.warning.tracking.updaters import innovation, statistical_linearisation
+from tests.support.tracking import SITE_K
 
 _SIGMA = np.array([2.0, 2e-3, 2e-3])  # range (m), angles (rad): long range, low SNR
 

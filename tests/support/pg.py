@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 
-from workflow_support import World, build_on
+from tests.support.workflows import World, build_on
 
 
 def schema_url(base: str, schema: str) -> str:

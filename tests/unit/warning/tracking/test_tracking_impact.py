@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from tracking_scenarios import midcourse_start, truth_impact
 
 from gsomia.warning.frames import enu_rotation, geodetic_to_ecef, ground_range
 from gsomia.warning.tracking import BallisticMotion, CoastMotion, GroundEstimate, ImpactPredictor
 from gsomia.warning.tracking.impact import drag_free
 from gsomia.warning.tracking.synthetic import coast_truth, initial_state
+from tests.support.tracking import midcourse_start, truth_impact
 
 TINY = np.diag([1e-6] * 6)
 

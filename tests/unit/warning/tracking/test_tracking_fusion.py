@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracking_scenarios import (
-    Q_ACCEL,
-    SIGMA,
-    SITE_J,
-    SITE_K,
-    midcourse_start,
-    run_batch_filter,
-    two_radar_reports,
-)
 
 from gsomia.errors import InputError
 from gsomia.warning.frames import ground_range
@@ -30,6 +21,15 @@ from gsomia.warning.tracking import (
     share_warning,
 )
 from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
+from tests.support.tracking import (
+    Q_ACCEL,
+    SIGMA,
+    SITE_J,
+    SITE_K,
+    midcourse_start,
+    run_batch_filter,
+    two_radar_reports,
+)
 
 P0 = np.diag([500.0**2] * 3 + [50.0**2] * 3)
 Q_MIDCOURSE = 1e-4

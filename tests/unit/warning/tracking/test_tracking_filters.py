@@ -6,13 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from tracking_scenarios import (
-    SIGMA,
-    SITE_K,
-    midcourse_start,
-    monte_carlo_truth,
-    run_batch_filter,
-)
 
 from gsomia.errors import InputError
 from gsomia.warning.measurements import LaunchCue, radar_h
@@ -34,6 +27,13 @@ from gsomia.warning.tracking.synthetic import (
     boost_truth,
     radar_reports,
     radar_site,
+)
+from tests.support.tracking import (
+    SIGMA,
+    SITE_K,
+    midcourse_start,
+    monte_carlo_truth,
+    run_batch_filter,
 )
 
 P0 = np.diag([500.0**2] * 3 + [50.0**2] * 3)

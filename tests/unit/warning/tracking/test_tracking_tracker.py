@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tracking_scenarios import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 
 from gsomia.errors import InputError, UnknownName
 from gsomia.warning.frames import ground_range
@@ -34,6 +33,7 @@ from gsomia.warning.tracking.synthetic import (
     coast_truth,
     radar_reports,
 )
+from tests.support.tracking import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 
 
 def _scenario(seed: int) -> tuple[np.ndarray, list[RadarReport]]:
