@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -44,6 +43,7 @@ from gsomia.adapters.storage.sql import frames
 from gsomia.adapters.storage.sql import request_keys as rk
 from gsomia.adapters.storage.sql import statements as st
 from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql.group_commit import GroupCommit
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, purge_destroyed
 from gsomia.adapters.storage.sql.outbox import OutboxMethods, chunks
 from gsomia.adapters.storage.sql.sealing import Sealer, starting
@@ -66,8 +66,12 @@ __all__ = ["SqlStore", "SqlUnitOfWork", "open_store"]
 _logger = logging.getLogger(__name__)
 
 
-#: Connections of a SQLite store's pool, kept and at most.
-SQLITE_POOL = (8, 16)
+#: Connections of a SQLite store's pool, kept and at most. As many are kept as may be used
+#: at once: a connection beyond those kept is opened for one use and closed after it, and
+#: opening one (its pragmas, then reading the schema again) cost more CPU under 16 clients
+#: than any statement of a provision (``docs/scaling.md``). A request beyond 16 at once
+#: waits for a connection.
+SQLITE_POOL = (16, 16)
 #: Each SQLite connection's page cache, in KiB. Every pooled connection fills its own as the
 #: database grows, so the process's resident memory grew by up to the pool times this over a
 #: long run (8 MiB each: up to 64 MiB, seen as a steady drift in a soak).
@@ -145,11 +149,9 @@ class SqlStore:
         self._seals: StateSeals | None = None
         # SQLite has one writer at a time; its busy handler makes waiters poll with growing
         # sleeps, so under many concurrent writers one of them can wait for seconds. The
-        # writers of this process queue on a lock instead, and are woken as soon as it is
-        # free. PostgreSQL writes concurrently.
-        self._writer: AbstractContextManager[object] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # writers of this process queue for the writer instead, and those that queue
+        # together share one commit (group_commit). PostgreSQL writes concurrently.
+        self._group = GroupCommit(engine) if engine.dialect.name == "sqlite" else None
 
     def seal_with(self, seals: StateSeals) -> None:
         """Seal and check the registry, items, labels and workflow records with ``seals``
@@ -194,7 +196,7 @@ class SqlStore:
         claim = rk.CURRENT_CLAIM.get()
         pending = claim if claim is not None and not claim.recorded else None
         try:
-            with self._writer, self._engine.begin() as conn:
+            with self._transaction() as conn:
                 uow = self._uow(conn)
                 yield uow
                 uow.sealer.flush()
@@ -217,6 +219,13 @@ class SqlStore:
         if uow.enqueued:
             for callback in self._on_enqueued:
                 callback()
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        """A unit of work's transaction: on SQLite, a savepoint in the writer's group commit
+        (a unit inside a unit gets a transaction of its own, as it always did)."""
+        if self._group is None or self._group.held_here:
+            return self._engine.begin()
+        return self._group.unit()
 
     @contextmanager
     def claiming(self, key: RequestKey) -> Iterator[rk.PendingClaim]:
