@@ -3,9 +3,9 @@
 A node serves requests on a pool of threads. glibc gives threads that allocate at the same
 time arenas of their own, up to eight per core, and keeps what is freed in each arena for
 that arena's next allocation: memory that TLS, SQLite and the AES-GCM contexts freed stays
-resident, spread over many arenas. Over a 3-minute soak this free space grew from 2 to
-9-11 MB per node while what was in use grew by 2 MB (``docs/scaling.md``). The node
-therefore caps the arenas (``mallopt(M_ARENA_MAX)``) when it starts and hands whole free
+resident, spread over many arenas. Over a 3-minute soak this free space grew from 2-4 MB
+to 9-11 MB per node while what was in use grew by about 2 MB (``docs/scaling.md``). The
+node therefore caps the arenas (``mallopt(M_ARENA_MAX)``) when it starts and hands whole free
 pages back to the system (``malloc_trim``) from its upkeep.
 
 Elsewhere than glibc (musl, macOS) both are no-ops that say so by returning False.

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from sqlalchemy import Connection, Engine, RootTransaction
-from sqlalchemy.exc import SQLAlchemyError
 
 from gsomia.errors import StorageError
 
@@ -137,9 +136,9 @@ def _end(group: _Group) -> None:
             group.trans.rollback()
         else:
             group.trans.commit()
-    except SQLAlchemyError as exc:
+    except Exception as exc:  # every member must learn that nothing was committed
         group.error = exc
-        with suppress(SQLAlchemyError):
+        with suppress(Exception):
             group.trans.rollback()
     finally:
         try:
