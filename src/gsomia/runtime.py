@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
+from gsomia import _heap
 from gsomia.adapters.bus.inproc import InProcessBus
 from gsomia.adapters.peers.https import HttpsPeerTransport
 from gsomia.adapters.storage.sql import SqlStore
@@ -121,6 +122,8 @@ class NodeRuntime:
         :mod:`gsomia.workers`): it shares the node's ports with the others, and runs the
         delivery pump and the witness only while it holds the node's leader lock."""
         secure_home(home)
+        # Before any server thread allocates: see gsomia._heap.
+        _heap.limit_arenas()
         settings = load_settings(home)
         secret = master or master_secret(settings)
         pki = NodePki.open(home)
@@ -194,6 +197,7 @@ class NodeRuntime:
         # scanning them again while items stream through.
         gc.collect()
         gc.freeze()
+        _heap.release_free_memory()
         return runtime
 
     def leads(self) -> bool:
@@ -219,6 +223,8 @@ class NodeRuntime:
         """Witnessing and the node's upkeep, on a thread of their own: a store check that
         reads minutes of writes does not hold deliveries up."""
         while not self._stop.wait(_WITNESS_EVERY):
+            # Every worker, leading or not, hands back what its allocator holds free.
+            _heap.release_free_memory()
             if not self.leads():
                 continue
             try:

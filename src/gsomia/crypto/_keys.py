@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gsomia.crypto import _primitives as prim
+from gsomia.crypto._bounded import Bounded
 from gsomia.crypto._wire import fail, u32
 from gsomia.errors import ConflictError, InputError, IntegrityError, UnknownName
 
@@ -52,8 +53,16 @@ _logger = logging.getLogger(__name__)
 _PARTY = re.compile(r"^[A-Z]{3}$")
 _AGREEMENT = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _DAY_SECONDS = 86_400
-_CACHE_LIMIT = 4096
-_VERIFIED_LIMIT = 65_536
+#: Derived AES-256-GCM keys kept (at-rest keys, KEKs, opened wrap keys, frame keys;
+#: sealing plans), per cache. Each holds about 1.3 KiB of OpenSSL state (4,096 took 5.2 MB,
+#: measured); the items of a sealing batch share one wrap key and a pair of parties one KEK
+#: a day, so the work in hand needs a few dozen, and one opened again later costs one key
+#: agreement. 512 keep the caches under 0.7 MB each.
+_CACHE_LIMIT = 512
+#: Signatures already checked. The items of one signed batch are checked against one
+#: signature, so one entry per batch in hand suffices; 1,024 entries are about 0.4 MB
+#: (65,536 were about 25 MB, measured).
+_VERIFIED_LIMIT = 1024
 KEY_ID_SIZE = 8
 
 
@@ -214,10 +223,10 @@ class _State:
                 newest[slot] = pub
         self.partner_newest = {slot: pub.key_id for slot, pub in newest.items()}
         self.signers = {kind: prim.signing_key(self.newest[kind].secret) for kind in SIGNING_KINDS}
-        self.aeads: dict[tuple[object, ...], prim.AEAD] = {}
-        self.frames: dict[tuple[object, ...], prim.AEAD] = {}
-        self.plans: dict[tuple[object, ...], _Wrapping] = {}
-        self.verified: set[tuple[bytes, bytes, bytes]] = set()
+        self.aeads: Bounded[tuple[object, ...], prim.AEAD] = Bounded(_CACHE_LIMIT)
+        self.frames: Bounded[tuple[object, ...], prim.AEAD] = Bounded(_CACHE_LIMIT)
+        self.plans: Bounded[tuple[object, ...], _Wrapping] = Bounded(_CACHE_LIMIT)
+        self.verified: Bounded[tuple[bytes, bytes, bytes], bool] = Bounded(_VERIFIED_LIMIT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -403,9 +412,7 @@ class Keyring:
                 + u32(epoch)
             )
             plan = (self._kek(context), header, wrapper_kid, holder_kid)
-            if len(self._state.plans) >= _CACHE_LIMIT:
-                self._state.plans.clear()
-            self._state.plans[cache_key] = plan
+            self._state.plans.put(cache_key, plan)
         return plan
 
     def _sealing(self, agreement_id: str, holder: str) -> tuple[prim.AEAD, bytes, bytes]:
@@ -461,9 +468,7 @@ class Keyring:
             # Frame keys have a cache of their own: frames with ever new stream ids, which
             # only an authenticated partner can send, cost key agreements but never evict
             # the wrap and at-rest keys.
-            if len(frames) >= _CACHE_LIMIT:
-                frames.clear()
-            frames[cache_key] = aead
+            frames.put(cache_key, aead)
         return aead
 
     def _at_rest(self, key_id: bytes) -> prim.AEAD:
@@ -478,10 +483,7 @@ class Keyring:
         return aead
 
     def _cache(self, key: tuple[object, ...], aead: prim.AEAD) -> prim.AEAD:
-        if len(self._state.aeads) >= _CACHE_LIMIT:
-            self._state.aeads.clear()
-        self._state.aeads[key] = aead
-        return aead
+        return self._state.aeads.put(key, aead)
 
     def _sign(self, message: bytes, kind: KeyKind = KeyKind.SIGNING) -> bytes:
         """An Ed25519 signature by the newest key of ``kind`` (a signing purpose)."""
@@ -497,9 +499,7 @@ class Keyring:
             prim.verify_signature(prim.verify_key(public), signature, message)
         except IntegrityError:
             fail()
-        if len(verified) >= _VERIFIED_LIMIT:
-            verified.clear()
-        verified.add(entry)
+        verified.put(entry, True)
 
 
 def _wrap_info(agreement_id: str, wrapper: str, holder: str) -> bytes:

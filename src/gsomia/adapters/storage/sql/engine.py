@@ -26,15 +26,22 @@ __all__ = [
     "sqlite_engine",
 ]
 
-#: Connections of a SQLite store's pool, kept and at most.
-SQLITE_POOL = (8, 16)
+#: Connections of a SQLite store's pool, kept and at most. As many are kept as may be used
+#: at once: a connection beyond those kept is opened for one use and closed after it, and
+#: opening one (its pragmas, then reading the schema again) cost more CPU under 16 clients
+#: than any statement of a provision (``docs/scaling.md``). A request beyond 16 at once
+#: waits for a connection.
+SQLITE_POOL = (16, 16)
 #: Each SQLite connection's page cache, in KiB. Every pooled connection fills its own as the
 #: database grows, so the process's resident memory grew by up to the pool times this over a
-#: long run (8 MiB each: up to 64 MiB, seen as a steady drift in a soak).
-SQLITE_CACHE_KIB = 2048
+#: long run (8 MiB each: up to 64 MiB; 2 MiB each still grew a node by 6 MB in 4 minutes
+#: of a soak, measured). The file's pages stay in the system's page cache: a miss here
+#: costs a read from memory, not from the disk.
+SQLITE_CACHE_KIB = 512
 #: All SQLite memory of the process, in bytes, beyond which SQLite frees cached pages
-#: before it allocates more (``soft_heap_limit``, process-wide).
-SQLITE_HEAP_BYTES = 32 * 1024 * 1024
+#: before it allocates more (``soft_heap_limit``, process-wide): the caches of a full pool
+#: (8 MiB) and the schema and statements of each connection.
+SQLITE_HEAP_BYTES = 16 * 1024 * 1024
 
 #: A node store's SQLite settings: durable commits, shredded deletes, bounded caches.
 _STORE_PRAGMAS = (

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -48,6 +47,7 @@ from gsomia.adapters.storage.sql.engine import (
     SQLITE_POOL,
     make_engine,
 )
+from gsomia.adapters.storage.sql.group_commit import GroupCommit
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, purge_destroyed
 from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
 from gsomia.adapters.storage.sql.outbox import OutboxMethods, chunks
@@ -102,11 +102,9 @@ class SqlStore:
         self._seals: StateSeals | None = None
         # SQLite has one writer at a time; its busy handler makes waiters poll with growing
         # sleeps, so under many concurrent writers one of them can wait for seconds. The
-        # writers of this process queue on a lock instead, and are woken as soon as it is
-        # free. PostgreSQL writes concurrently.
-        self._writer: AbstractContextManager[object] = (
-            threading.RLock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # writers of this process queue for the writer instead, and those that queue
+        # together share one commit (group_commit). PostgreSQL writes concurrently.
+        self._group = GroupCommit(engine) if engine.dialect.name == "sqlite" else None
 
     def seal_with(self, seals: StateSeals) -> None:
         """Seal and check the registry, items, labels and workflow records with ``seals``
@@ -151,7 +149,7 @@ class SqlStore:
         claim = rk.CURRENT_CLAIM.get()
         pending = claim if claim is not None and not claim.recorded else None
         try:
-            with self._writer, self._engine.begin() as conn:
+            with self._transaction() as conn:
                 uow = self._uow(conn)
                 yield uow
                 uow.sealer.flush()
@@ -174,6 +172,13 @@ class SqlStore:
         if uow.enqueued:
             for callback in self._on_enqueued:
                 callback()
+
+    def _transaction(self) -> AbstractContextManager[Connection]:
+        """A unit of work's transaction: on SQLite, a savepoint in the writer's group commit
+        (a unit inside a unit gets a transaction of its own, as it always did)."""
+        if self._group is None or self._group.held_here:
+            return self._engine.begin()
+        return self._group.unit()
 
     @contextmanager
     def claiming(self, key: RequestKey) -> Iterator[rk.PendingClaim]:
