@@ -18,7 +18,7 @@ from rich.table import Table
 from gsomia.errors import InputError
 
 if TYPE_CHECKING:  # the physics loads only when a command runs (fast --help)
-    from gsomia.warning.solver import TrajectoryFit
+    from gsomia.warning.scenario.solver import TrajectoryFit
 
 app = typer.Typer(help="Missile-warning physics: trajectories, launches and sensors.")
 
@@ -71,9 +71,9 @@ def trajectory(
     as_json: JsonFlag = False,
 ) -> None:
     """Fit the trajectory that matches a reported apogee and range, and show it."""
-    from gsomia.warning.missiles import missile_class
-    from gsomia.warning.sites import launch_site
-    from gsomia.warning.solver import fit_trajectory
+    from gsomia.warning.scenario.missiles import missile_class
+    from gsomia.warning.scenario.sites import launch_site
+    from gsomia.warning.scenario.solver import fit_trajectory
 
     if apogee <= 0 or range_km <= 0:
         raise InputError("apogee and range must be positive")
@@ -113,7 +113,7 @@ def trajectory(
 @app.command()
 def launches(as_json: JsonFlag = False) -> None:
     """List the dated launches with each side's reported figures."""
-    from gsomia.warning.launches import dated_launches
+    from gsomia.warning.scenario.launches import dated_launches
 
     docs = []
     table = Table(title="Dated launches (spec §2)")
@@ -167,8 +167,8 @@ def sensors(
     as_json: JsonFlag = False,
 ) -> None:
     """List each party's sensors in service on a date."""
-    from gsomia.warning.sensor_catalogue import sensors_in_service
-    from gsomia.warning.sensors import Radar
+    from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
+    from gsomia.warning.sensors.radar import Radar
 
     try:
         day = date.fromisoformat(on)

@@ -2,8 +2,8 @@
 
 This is not the scenario simulator (that lives in the rest of :mod:`gsomia.warning`); it
 is the minimum the tracker's tests and benchmark need: coasting and boosting objects
-integrated with :func:`gsomia.warning.dynamics.rk4_step`, and radar reports made with
-:func:`gsomia.warning.measurements.radar_h` plus Gaussian noise. Randomness is a
+integrated with :func:`gsomia.warning.physics.dynamics.rk4_step`, and radar reports made with
+:func:`gsomia.warning.sensors.measurements.radar_h` plus Gaussian noise. Randomness is a
 ``numpy.random.Generator`` passed in, so the same seed gives the same reports.
 
 Radar noise follows the monopulse accuracy limit ``σθ ≈ θ₃ / (k √(2 E/N₀))`` (see
@@ -20,9 +20,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import rk4_step
-from gsomia.warning.frames import aer_to_enu, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
-from gsomia.warning.measurements import RadarReport, SensorSite, radar_h
+from gsomia.warning.geo.frames import aer_to_enu, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from gsomia.warning.physics.dynamics import rk4_step
+from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_h
 from gsomia.warning.tracking._linalg import Array
 from gsomia.warning.tracking.models import BallisticMotion
 
@@ -147,7 +147,7 @@ def boost_truth(
     """States (T, 6) of one missile launched at ``times[0]`` from a ground point.
 
     The thrust follows ``program`` (in the launch site's ENU frame); after burnout the
-    missile coasts under the forces of :mod:`gsomia.warning.dynamics` (evaluated through
+    missile coasts under the forces of :mod:`gsomia.warning.physics.dynamics` (evaluated through
     :class:`~gsomia.warning.tracking.models.BallisticMotion`, which a unit test holds equal
     to them and which is faster on a single state).
     """

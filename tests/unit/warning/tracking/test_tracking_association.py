@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import RadarReport, radar_h
+from gsomia.warning.sensors.measurements import RadarReport, radar_h
 from gsomia.warning.tracking import (
     BallisticMotion,
     GaussianBatch,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import LaunchCue, radar_h
+from gsomia.warning.sensors.measurements import LaunchCue, radar_h
 from gsomia.warning.tracking import (
     BallisticMotion,
     BoostMotion,

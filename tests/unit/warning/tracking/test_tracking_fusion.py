@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import ground_range
+from gsomia.warning.geo.frames import ground_range
 from gsomia.warning.tracking import (
     BallisticMotion,
     CovarianceIntersectionFuser,

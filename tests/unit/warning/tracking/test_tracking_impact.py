@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef, ground_range
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef, ground_range
 from gsomia.warning.tracking import BallisticMotion, CoastMotion, GroundEstimate, ImpactPredictor
 from gsomia.warning.tracking.impact import drag_free
 from gsomia.warning.tracking.synthetic import coast_truth, initial_state

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     GaussianBatch,

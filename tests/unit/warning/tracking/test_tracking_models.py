@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import (
+from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.physics.dynamics import (
     air_density,
     ballistic_derivative,
     frame_acceleration,
     gravity_j2,
     rk4_step,
 )
-from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.tracking import BallisticMotion, BoostMotion, CoastMotion
 from gsomia.warning.tracking.models import (
     _free_acceleration,

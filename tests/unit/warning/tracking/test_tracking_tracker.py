@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError, UnknownName
-from gsomia.warning.frames import ground_range
-from gsomia.warning.measurements import LaunchCue, RadarReport
+from gsomia.warning.geo.frames import ground_range
+from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     CoastMotion,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from gsomia.warning.sensors import InfraredSatellite, Radar
+from gsomia.warning.sensors.infrared import InfraredSatellite
+from gsomia.warning.sensors.radar import Radar
 
 __all__ = ["infrared_satellites", "radars", "sensors_in_service"]
 
