@@ -29,12 +29,11 @@ import numpy as np
 from gsomia.analysis.assumptions import SensorAssumptions
 from gsomia.analysis.geography import region_map
 from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
-from gsomia.warning.sensors.infrared import InfraredSatellite
+from gsomia.warning.sensors.base import Sensor
 from gsomia.warning.sensors.radar import Radar
 
 __all__ = ["FPS3_KAI_SITES", "cue_missed", "host_of", "sensors_on", "up_in_run"]
 
-Sensor = Radar | InfraredSatellite
 
 FPS3_KAI_SITES: tuple[tuple[str, float, float, float, str], ...] = (
     ("FPS-3 Kai Kamo", 39.87, 139.74, 300.0, "named (Defense News via Pacific Sentinel 2017)"),

@@ -48,7 +48,7 @@ from gsomia.analysis.looks import LookScheduler
 from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
 from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.scenario.launches import DatedLaunch, launch_scenario
-from gsomia.warning.sensors.infrared import InfraredSatellite
+from gsomia.warning.sensors.base import Sensor
 from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors.radar import Radar
 from gsomia.warning.simulation.truth import Truth, simulate
@@ -124,7 +124,7 @@ class World:
     rounds: tuple[RoundTruth, ...]
     grid: Array
     positions: Array
-    sensors: Mapping[str, tuple[Radar | InfraredSatellite, ...]]
+    sensors: Mapping[str, tuple[Sensor, ...]]
     sensor_assumptions: SensorAssumptions = field(default_factory=SensorAssumptions)
     hosts: Mapping[str, str | None] = field(default_factory=dict)
 
@@ -248,14 +248,13 @@ def observe(world: World, *, seed: int, run: int) -> Observations:
         cued: list[LaunchCue] = []
         for sensor in sensors:
             rng = _generator(seed, world.launch.key, run, sensor.name)
-            if isinstance(sensor, Radar):
-                found.extend(r for r in sensor.observe(truth, rng) if r.t <= stop)
-            else:
-                cued.extend(
-                    c
-                    for c in sensor.observe(truth, rng)
-                    if c.t <= stop and c.truth_id not in missed
-                )
+            for item in sensor.observe(truth, rng):
+                if item.t > stop:
+                    continue
+                if isinstance(item, RadarReport):
+                    found.append(item)
+                elif item.truth_id not in missed:
+                    cued.append(item)
         reports[party] = tuple(sorted(found, key=lambda r: (r.t, r.sensor)))
         cues[party] = tuple(sorted(cued, key=lambda c: c.t))
     return Observations(reports=reports, cues=cues)

@@ -168,6 +168,7 @@ def sensors(
 ) -> None:
     """List each party's sensors in service on a date."""
     from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
+    from gsomia.warning.sensors.infrared import InfraredSatellite
     from gsomia.warning.sensors.radar import Radar
 
     try:
@@ -196,7 +197,7 @@ def sensors(
                 }
                 where = f"{s.lat_deg:.2f} N {s.lon_deg:.2f} E" + (" (approx.)" * s.approximate)
                 table.add_row(party, s.name, s.kind, where, f"{s.reach_m / 1e3:.0f} km")
-            else:
+            elif isinstance(s, InfraredSatellite):
                 doc = {
                     "name": s.name,
                     "kind": "infrared early warning",
@@ -204,5 +205,7 @@ def sensors(
                     "delay_s": s.delay_s,
                 }
                 table.add_row(party, s.name, "infrared", "space", f"cue after {s.delay_s:.0f} s")
+            else:
+                raise TypeError(f"no sensors-v1 row for a {type(s).__name__}")
             docs.setdefault(party, []).append(doc)
     _emit({"format": "gsomia/sensors-v1", "on": day.isoformat(), "parties": docs}, table, as_json)
