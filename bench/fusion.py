@@ -41,6 +41,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import parser, timed
 from _tracker_compare import compare
+from gsomia.warning.evaluation.synthetic import (
+    coast_truth,
+    initial_state,
+    radar_reports,
+    radar_site,
+)
 from gsomia.warning.physics.dynamics import GM, OMEGA_EARTH, rk4_step
 from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_jacobian
 from gsomia.warning.tracking import (
@@ -51,7 +57,6 @@ from gsomia.warning.tracking import (
     MeasurementBatch,
     ballistic_tracker,
 )
-from gsomia.warning.tracking.synthetic import coast_truth, initial_state, radar_reports, radar_site
 
 Q_ACCEL = 1e-2
 """White-acceleration density (m²/s³) of both filters' process noise."""

@@ -11,6 +11,12 @@ import math
 
 import numpy as np
 
+from gsomia.warning.evaluation.synthetic import (
+    coast_truth,
+    initial_state,
+    radar_reports,
+    radar_site,
+)
 from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.physics.dynamics import rk4_step
 from gsomia.warning.sensors.measurements import RadarReport
@@ -20,12 +26,6 @@ from gsomia.warning.tracking import (
     EKFUpdater,
     GaussianBatch,
     MeasurementBatch,
-)
-from gsomia.warning.tracking.synthetic import (
-    coast_truth,
-    initial_state,
-    radar_reports,
-    radar_site,
 )
 
 SITE_K = radar_site(lat_deg=35.9, lon_deg=128.1, h_m=680.0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
+from gsomia.warning.evaluation.synthetic import initial_state
 from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.physics.dynamics import (
     air_density,
@@ -21,7 +22,6 @@ from gsomia.warning.tracking.models import (
     integrate,
     transition,
 )
-from gsomia.warning.tracking.synthetic import initial_state
 
 
 def _states(n: int, h_range: tuple[float, float], seed: int = 0) -> np.ndarray:

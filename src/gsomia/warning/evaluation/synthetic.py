@@ -1,7 +1,7 @@
 """Small synthetic truths and radar reports for exercising the tracker.
 
-This is not the scenario simulator (that lives in the rest of :mod:`gsomia.warning`); it
-is the minimum the tracker's tests and benchmark need: coasting and boosting objects
+This is not the scenario simulator (that is :mod:`gsomia.warning.simulation`); it is the
+minimum the tracker's tests and benchmark need: coasting and boosting objects
 integrated with :func:`gsomia.warning.physics.dynamics.rk4_step`, and radar reports made with
 :func:`gsomia.warning.sensors.measurements.radar_h` plus Gaussian noise. Randomness is a
 ``numpy.random.Generator`` passed in, so the same seed gives the same reports.
@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from gsomia.errors import InputError
 from gsomia.warning.geo.frames import aer_to_enu, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.physics.dynamics import rk4_step
 from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_h
-from gsomia.warning.tracking._linalg import Array
 from gsomia.warning.tracking.models import BallisticMotion
 
 __all__ = [
@@ -35,6 +34,8 @@ __all__ = [
     "radar_reports",
     "radar_site",
 ]
+
+Array = NDArray[np.float64]
 
 
 def radar_site(*, lat_deg: float, lon_deg: float, h_m: float = 0.0) -> SensorSite:
