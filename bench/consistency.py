@@ -1,6 +1,6 @@
 """The tracker's consistency where its model is wrong: held-out launches, per class.
 
-Runs :mod:`gsomia.warning.consistency` with its deliberate mismatches (the filter's own
+Runs :mod:`gsomia.warning.evaluation.consistency` with its deliberate mismatches (the filter's own
 atmosphere, lift it does not model, per-radar pointing biases, a refraction residual) on
 the launches the tuning never saw, and prints per class (ballistic, lofted, manoeuvring):
 ``coverage 0.95`` (fraction of true impacts inside the predicted 95 % ellipse; target
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from gsomia.warning.consistency import (
+from gsomia.warning.evaluation.consistency import (
     CLASSES,
     HELD_OUT,
     TRAINING,

@@ -41,8 +41,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import parser, timed
 from _tracker_compare import compare
-from gsomia.warning.dynamics import GM, OMEGA_EARTH, rk4_step
-from gsomia.warning.measurements import RadarReport, SensorSite, radar_jacobian
+from gsomia.warning.evaluation.synthetic import (
+    coast_truth,
+    initial_state,
+    radar_reports,
+    radar_site,
+)
+from gsomia.warning.physics.dynamics import GM, OMEGA_EARTH, rk4_step
+from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_jacobian
 from gsomia.warning.tracking import (
     BallisticMotion,
     EKFPredictor,
@@ -51,7 +57,6 @@ from gsomia.warning.tracking import (
     MeasurementBatch,
     ballistic_tracker,
 )
-from gsomia.warning.tracking.synthetic import coast_truth, initial_state, radar_reports, radar_site
 
 Q_ACCEL = 1e-2
 """White-acceleration density (m²/s³) of both filters' process noise."""
@@ -160,7 +165,7 @@ def _stonesoup_models() -> tuple[Any, Callable[[SensorSite], Any]]:
     from stonesoup.types.array import CovarianceMatrix, StateVector
 
     class BallisticTransition(GaussianTransitionModel, TimeVariantModel):  # type: ignore[misc]
-        """J2 gravity and the rotating frame (gsomia.warning.dynamics.rk4_step)."""
+        """J2 gravity and the rotating frame (gsomia.warning.physics.dynamics.rk4_step)."""
 
         q_accel: float = Property(doc="White-acceleration density (m²/s³)")
 

@@ -23,7 +23,7 @@ from _common import parser, timed
 from gsomia.agreement_files import load_library
 from gsomia.analysis.assumptions import load_assumptions
 from gsomia.analysis.value import run_value
-from gsomia.warning.launches import dated_launches
+from gsomia.warning.scenario.launches import dated_launches
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Scenarios and reference computations shared by the tracking tests.
 
 The truth here is independent of the tracker's own integrator: impact points come from
-dense RK4 steps of :func:`gsomia.warning.dynamics.rk4_step` and a bisection on the step
+dense RK4 steps of :func:`gsomia.warning.physics.dynamics.rk4_step` and a bisection on the step
 length, not from the tracker's Hermite interpolation.
 """
 
@@ -11,21 +11,21 @@ import math
 
 import numpy as np
 
-from gsomia.warning.dynamics import rk4_step
-from gsomia.warning.frames import ecef_to_geodetic
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.evaluation.synthetic import (
+    coast_truth,
+    initial_state,
+    radar_reports,
+    radar_site,
+)
+from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.physics.dynamics import rk4_step
+from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     EKFPredictor,
     EKFUpdater,
     GaussianBatch,
     MeasurementBatch,
-)
-from gsomia.warning.tracking.synthetic import (
-    coast_truth,
-    initial_state,
-    radar_reports,
-    radar_site,
 )
 
 SITE_K = radar_site(lat_deg=35.9, lon_deg=128.1, h_m=680.0)

@@ -108,3 +108,25 @@ def test_cycles_and_private_modules_are_checked_across_the_whole_package(
     # Both hold with no exception: a cycle is broken by moving code, a private import by
     # making the name public where it belongs.
     assert "ignore_imports" not in contract
+
+
+def test_the_tracker_is_kept_from_the_truth_with_no_exception() -> None:
+    found = [
+        c
+        for c in contracts()
+        if c["type"] == "forbidden" and c["source_modules"] == ["gsomia.warning.tracking"]
+    ]
+    assert len(found) == 1
+    contract = found[0]
+    assert set(contract["forbidden_modules"]) == {
+        "gsomia.warning.simulation",
+        "gsomia.warning.scenario",
+        "gsomia.warning.evaluation",
+    }
+    # Indirect imports count: a tracker module reaching the truth through a sensor module
+    # that imports it breaks the contract too.
+    assert not contract.get("allow_indirect_imports", False)
+    assert "ignore_imports" not in contract
+    warning = PACKAGE / "warning"
+    for name in ("tracking", "simulation", "scenario", "evaluation"):
+        assert (warning / name / "__init__.py").is_file(), name

@@ -6,7 +6,7 @@ simplified at about 1 km by ``tools/extract_region_map.py``. Nothing is download
 
 A radar's coverage at a target altitude is the ground range out to which a target at that
 height is above the radar's 4/3-Earth horizon, above its elevation mask and inside its
-maximum range (the geometry of :mod:`gsomia.warning.horizon`); detection probability is
+maximum range (the geometry of :mod:`gsomia.warning.geo.horizon`); detection probability is
 not part of it. Radars are modelled without azimuth sectors, so coverage is a circle.
 """
 
@@ -22,9 +22,9 @@ import numpy as np
 from matplotlib.path import Path
 from numpy.typing import NDArray
 
-from gsomia.warning.frames import MEAN_RADIUS, destination
-from gsomia.warning.horizon import EFFECTIVE_RADIUS, K_FACTOR
-from gsomia.warning.sensors import Radar
+from gsomia.warning.geo.frames import MEAN_RADIUS, destination
+from gsomia.warning.geo.horizon import EFFECTIVE_RADIUS, K_FACTOR
+from gsomia.warning.sensors.radar import Radar
 
 __all__ = ["RegionMap", "coverage_radius_m", "coverage_ring", "region_map"]
 

@@ -7,7 +7,7 @@ the footprint where an ellipse is judged or drawn: :func:`footprints`). Each sta
 integrated by classical Runge-Kutta through the tracker's unpowered model
 (:class:`~gsomia.warning.tracking.CoastMotion`: J2 gravity, the rotating frame, drag with
 the estimate's own ballistic coefficient; the tracking tests hold it equal to
-:mod:`gsomia.warning.dynamics`), with steps that shrink with altitude (60 s above
+:mod:`gsomia.warning.physics.dynamics`), with steps that shrink with altitude (60 s above
 600 km, 10 s at 100 km, 0.5 s below 5 km), until it crosses the WGS-84 ellipsoid;
 the crossing is interpolated inside the last step. The highest point passed on the way is
 kept, so flying a state forwards and backwards (drag-free) gives its apogee, and backwards
@@ -24,8 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning.consistency import Tuning
-from gsomia.warning.frames import ecef_to_geodetic
+from gsomia.warning.evaluation.consistency import Tuning
+from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.tracking import CoastMotion, GroundEstimate, ImpactPredictor
 from gsomia.warning.tracking.impact import lift_envelope
 from gsomia.warning.tracking.models import runge_kutta_step
@@ -134,7 +134,8 @@ def footprints(
     unpowered model with drag, widened by the white acceleration the flight omits and, for
     an arc low enough for lift to matter, by the pull-ups of an unknown lift
     (:func:`~gsomia.warning.tracking.impact.lift_envelope`), with the parameters tuned on
-    the consistency harness's training launches (:class:`~gsomia.warning.consistency.Tuning`).
+    the consistency harness's training launches
+    (:class:`~gsomia.warning.evaluation.consistency.Tuning`).
     ``None`` where some cubature point did not come down.
     """
     n = states.shape[0]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gsomia.warning.frames import ecef_to_geodetic
+from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.tracking import GaussianBatch
 
 __all__ = ["LandedDeleter"]

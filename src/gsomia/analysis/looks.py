@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.analysis.assumptions import SimulationAssumptions
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import MixtureBatch, Tracker, TrackSet
 from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
 

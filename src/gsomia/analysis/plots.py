@@ -27,9 +27,9 @@ from numpy.typing import NDArray
 from gsomia.analysis.geography import coverage_ring, region_map
 from gsomia.analysis.metrics import paired
 from gsomia.analysis.runner import LaunchResult
-from gsomia.warning.frames import destination, ground_range
-from gsomia.warning.sensor_catalogue import sensors_in_service
-from gsomia.warning.sensors import Radar
+from gsomia.warning.geo.frames import destination, ground_range
+from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
+from gsomia.warning.sensors.radar import Radar
 from gsomia.warning.tracking import GroundEstimate
 
 __all__ = [

@@ -41,8 +41,8 @@ from gsomia.analysis.simulation import (
     stream,
 )
 from gsomia.core.agreements import AgreementLibrary
-from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
-from gsomia.warning.launches import DatedLaunch, dated_launch
+from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from gsomia.warning.scenario.launches import DatedLaunch, dated_launch
 from gsomia.warning.tracking import GroundEstimate
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The sensors a launch is seen by, under the stated sensor assumptions.
 
-The catalogue (:mod:`gsomia.warning.sensor_catalogue`) gives every radar at one point of
+The catalogue (:mod:`gsomia.warning.scenario.sensor_catalogue`) gives every radar at one point of
 its public range, always on. Where the public record gives a range or an outage history
 instead, the analysis states an assumption (:class:`~gsomia.analysis.assumptions.
 SensorAssumptions`, sources in docs/assumptions.md §4a) and this module applies it:
@@ -28,12 +28,12 @@ import numpy as np
 
 from gsomia.analysis.assumptions import SensorAssumptions
 from gsomia.analysis.geography import region_map
-from gsomia.warning.sensor_catalogue import sensors_in_service
-from gsomia.warning.sensors import InfraredSatellite, Radar
+from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
+from gsomia.warning.sensors.base import Sensor
+from gsomia.warning.sensors.radar import Radar
 
 __all__ = ["FPS3_KAI_SITES", "cue_missed", "host_of", "sensors_on", "up_in_run"]
 
-Sensor = Radar | InfraredSatellite
 
 FPS3_KAI_SITES: tuple[tuple[str, float, float, float, str], ...] = (
     ("FPS-3 Kai Kamo", 39.87, 139.74, 300.0, "named (Defense News via Pacific Sentinel 2017)"),

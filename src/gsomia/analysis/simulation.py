@@ -1,10 +1,11 @@
 """One launch, simulated: the truth, every sensor's reports, each party's tracker and picture.
 
-The truth is the catalogue's fitted trajectory (:func:`gsomia.warning.launches.launch_scenario`)
-and is the same in every run; runs differ in what the sensors draw (radar revisit phases,
-detections, noise, satellite cue delays and errors). Each sensor draws from its own
-generator, seeded by (seed, launch, run, sensor), so every regime sees the *same* reports
-(common random numbers): differences between regimes come from sharing alone.
+The truth is the catalogue's fitted trajectory
+(:func:`gsomia.warning.scenario.launches.launch_scenario`) and is the same in every run;
+runs differ in what the sensors draw (radar revisit phases, detections, noise, satellite
+cue delays and errors). Each sensor draws from its own generator, seeded by (seed, launch,
+run, sensor), so every regime sees the *same* reports (common random numbers): differences
+between regimes come from sharing alone.
 
 A party's tracker is fed a *stream*: its own reports and cues at once, and those of every
 partner whose reports reach it, each after the flow's delay (the tracker holds reports for
@@ -45,10 +46,12 @@ from gsomia.analysis.geography import region_map
 from gsomia.analysis.landed import LandedDeleter
 from gsomia.analysis.looks import LookScheduler
 from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
-from gsomia.warning.frames import ecef_to_geodetic
-from gsomia.warning.launches import DatedLaunch, launch_scenario
-from gsomia.warning.measurements import LaunchCue, RadarReport
-from gsomia.warning.sensors import InfraredSatellite, Radar
+from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.scenario.launches import DatedLaunch, launch_scenario
+from gsomia.warning.sensors.base import Sensor
+from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
+from gsomia.warning.sensors.radar import Radar
+from gsomia.warning.simulation.truth import Truth, simulate
 from gsomia.warning.tracking import (
     AnyDeleter,
     GaussianBatch,
@@ -59,7 +62,6 @@ from gsomia.warning.tracking import (
     boost_coast_tracker,
 )
 from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
-from gsomia.warning.truth import Truth, simulate
 
 __all__ = [
     "Observations",
@@ -122,7 +124,7 @@ class World:
     rounds: tuple[RoundTruth, ...]
     grid: Array
     positions: Array
-    sensors: Mapping[str, tuple[Radar | InfraredSatellite, ...]]
+    sensors: Mapping[str, tuple[Sensor, ...]]
     sensor_assumptions: SensorAssumptions = field(default_factory=SensorAssumptions)
     hosts: Mapping[str, str | None] = field(default_factory=dict)
 
@@ -246,14 +248,13 @@ def observe(world: World, *, seed: int, run: int) -> Observations:
         cued: list[LaunchCue] = []
         for sensor in sensors:
             rng = _generator(seed, world.launch.key, run, sensor.name)
-            if isinstance(sensor, Radar):
-                found.extend(r for r in sensor.observe(truth, rng) if r.t <= stop)
-            else:
-                cued.extend(
-                    c
-                    for c in sensor.observe(truth, rng)
-                    if c.t <= stop and c.truth_id not in missed
-                )
+            for item in sensor.observe(truth, rng):
+                if item.t > stop:
+                    continue
+                if isinstance(item, RadarReport):
+                    found.append(item)
+                elif item.truth_id not in missed:
+                    cued.append(item)
         reports[party] = tuple(sorted(found, key=lambda r: (r.t, r.sensor)))
         cues[party] = tuple(sorted(cued, key=lambda c: c.t))
     return Observations(reports=reports, cues=cues)

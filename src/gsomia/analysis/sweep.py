@@ -27,7 +27,7 @@ from gsomia.analysis.report import ValueReport, measures
 from gsomia.analysis.runner import LaunchResult, regime_sharing, run_launches
 from gsomia.analysis.statistics import Difference
 from gsomia.core.agreements import AgreementLibrary
-from gsomia.warning.launches import dated_launch
+from gsomia.warning.scenario.launches import dated_launch
 
 __all__ = [
     "DEFAULT_LAUNCHES",

@@ -24,7 +24,7 @@ from gsomia.analysis.runner import MapRequest, regime_sharing, run_launches
 from gsomia.analysis.sweep import SweepResult
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.errors import InputError
-from gsomia.warning.launches import DatedLaunch, dated_launch, dated_launches
+from gsomia.warning.scenario.launches import DatedLaunch, dated_launch, dated_launches
 
 __all__ = ["run_value", "write_report", "write_sweep"]
 

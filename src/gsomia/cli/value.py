@@ -271,7 +271,7 @@ def value(
 
 
 def _launch_count() -> int:
-    from gsomia.warning.launches import dated_launches
+    from gsomia.warning.scenario.launches import dated_launches
 
     return len(dated_launches())
 

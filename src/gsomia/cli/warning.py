@@ -18,7 +18,7 @@ from rich.table import Table
 from gsomia.errors import InputError
 
 if TYPE_CHECKING:  # the physics loads only when a command runs (fast --help)
-    from gsomia.warning.solver import TrajectoryFit
+    from gsomia.warning.scenario.solver import TrajectoryFit
 
 app = typer.Typer(help="Missile-warning physics: trajectories, launches and sensors.")
 
@@ -71,9 +71,9 @@ def trajectory(
     as_json: JsonFlag = False,
 ) -> None:
     """Fit the trajectory that matches a reported apogee and range, and show it."""
-    from gsomia.warning.missiles import missile_class
-    from gsomia.warning.sites import launch_site
-    from gsomia.warning.solver import fit_trajectory
+    from gsomia.warning.scenario.missiles import missile_class
+    from gsomia.warning.scenario.sites import launch_site
+    from gsomia.warning.scenario.solver import fit_trajectory
 
     if apogee <= 0 or range_km <= 0:
         raise InputError("apogee and range must be positive")
@@ -113,7 +113,7 @@ def trajectory(
 @app.command()
 def launches(as_json: JsonFlag = False) -> None:
     """List the dated launches with each side's reported figures."""
-    from gsomia.warning.launches import dated_launches
+    from gsomia.warning.scenario.launches import dated_launches
 
     docs = []
     table = Table(title="Dated launches (spec §2)")
@@ -167,8 +167,9 @@ def sensors(
     as_json: JsonFlag = False,
 ) -> None:
     """List each party's sensors in service on a date."""
-    from gsomia.warning.sensor_catalogue import sensors_in_service
-    from gsomia.warning.sensors import Radar
+    from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
+    from gsomia.warning.sensors.infrared import InfraredSatellite
+    from gsomia.warning.sensors.radar import Radar
 
     try:
         day = date.fromisoformat(on)
@@ -196,7 +197,7 @@ def sensors(
                 }
                 where = f"{s.lat_deg:.2f} N {s.lon_deg:.2f} E" + (" (approx.)" * s.approximate)
                 table.add_row(party, s.name, s.kind, where, f"{s.reach_m / 1e3:.0f} km")
-            else:
+            elif isinstance(s, InfraredSatellite):
                 doc = {
                     "name": s.name,
                     "kind": "infrared early warning",
@@ -204,5 +205,7 @@ def sensors(
                     "delay_s": s.delay_s,
                 }
                 table.add_row(party, s.name, "infrared", "space", f"cue after {s.delay_s:.0f} s")
+            else:
+                raise TypeError(f"no sensors-v1 row for a {type(s).__name__}")
             docs.setdefault(party, []).append(doc)
     _emit({"format": "gsomia/sensors-v1", "on": day.isoformat(), "parties": docs}, table, as_json)

@@ -19,7 +19,7 @@ from gsomia.errors import GsomiaError, PolicyDenied
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.services.custody import Provision
 from gsomia.services.node import Node
-from gsomia.warning.launches import DatedLaunch, dated_launches
+from gsomia.warning.scenario.launches import DatedLaunch, dated_launches
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
 
 __all__ = ["Step", "StepRecord", "Timeline"]

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from gsomia.interop.stix import Marking, timestamp
-from gsomia.warning.frames import ecef_to_geodetic, enu_rotation
+from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation
 from gsomia.warning.tracking.picture import GroundEstimate
 from gsomia.warning.tracking.sharing import SharedWarning
 

@@ -1,0 +1,19 @@
+"""The warning side: a simulated truth, the sensors that observe it, and the tracker.
+
+One folder per role, in the manner of Stone Soup; each imports only those listed after it:
+
+* ``evaluation/``: the consistency harness and the small synthetic truths for the tracker's
+  tests and benchmark (the tracker scored against a truth it does not share);
+* ``scenario/``: the missile catalogue, launch sites, the dated launches and the trajectory
+  solver that fits them, and the sensors in service;
+* ``tracking/``: the tracker and the fusion of partners' warnings; it sees reports and
+  cues, never the simulation, the scenario or the evaluation (an import contract);
+* ``sensors/``: the :class:`~gsomia.warning.sensors.base.Sensor` role, radars, infrared
+  satellites and the reports they make;
+* ``simulation/``: the truth, every object of every launch flown from its plan;
+* ``physics/``: forces, powered and ballistic flight, the missile classes as flown;
+* ``geo/``: the WGS 84 frames and the radar horizon.
+
+``tracking`` uses only ``sensors.measurements`` of the sensors, so it stays clear of the truth
+that the sensors observe.
+"""

@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsomia.warning.dynamics import specific_energy
-from gsomia.warning.flight import coast
-from gsomia.warning.frames import destination, geodetic_to_ecef
-from gsomia.warning.horizon import line_of_sight, min_visible_altitude
+from gsomia.warning.geo.frames import destination, geodetic_to_ecef
+from gsomia.warning.geo.horizon import line_of_sight, min_visible_altitude
+from gsomia.warning.physics.dynamics import specific_energy
+from gsomia.warning.physics.flight import coast
 
 heights = st.floats(min_value=0.0, max_value=1500.0)
 ranges = st.floats(min_value=1_000.0, max_value=2_500_000.0)

@@ -30,11 +30,11 @@ from gsomia.analysis.simulation import (
     run_tracker,
     stream,
 )
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef
-from gsomia.warning.launches import dated_launch
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef
+from gsomia.warning.scenario.launches import dated_launch
+from gsomia.warning.sensors.measurements import RadarReport
+from gsomia.warning.simulation.truth import ObjectKind
 from gsomia.warning.tracking import GaussianBatch, MixtureBatch, Tracker, TrackSet
-from gsomia.warning.truth import ObjectKind
 
 Run = tuple[list[RadarReport], Tracker[MixtureBatch], tuple[TrackSet[MixtureBatch], ...]]
 

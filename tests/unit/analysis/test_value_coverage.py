@@ -18,7 +18,7 @@ from gsomia.analysis.assumptions import load_assumptions
 from gsomia.analysis.plots import draw_launch_map
 from gsomia.analysis.regimes import Regime
 from gsomia.analysis.runner import LaunchResult, MapRequest, regime_sharing, run_launch
-from gsomia.warning.launches import dated_launch
+from gsomia.warning.scenario.launches import dated_launch
 
 RUNS = 2
 

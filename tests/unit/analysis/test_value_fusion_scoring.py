@@ -17,7 +17,7 @@ from gsomia.analysis.fusion import KAPPA_PRIOR, Estimate, fuse_round, lagged_ind
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.scoring import Scorer
 from gsomia.analysis.simulation import RoundPicture, World, build_world
-from gsomia.warning.launches import dated_launch
+from gsomia.warning.scenario.launches import dated_launch
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from gsomia.analysis.simulation import (
     run_tracker,
     stream,
 )
-from gsomia.warning.launches import dated_launch
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.scenario.launches import dated_launch
+from gsomia.warning.sensors.measurements import RadarReport
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gsomia.warning.frames import ecef_to_geodetic
+from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.tracking._linalg import Array, Counts, Mask
 from gsomia.warning.tracking.base import Deleter
 from gsomia.warning.tracking.states import GaussianBatch

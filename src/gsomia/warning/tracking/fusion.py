@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.tracking._linalg import Array, spd_inverse, symmetrise
 from gsomia.warning.tracking.association import assign
 from gsomia.warning.tracking.impact import ImpactPredictor

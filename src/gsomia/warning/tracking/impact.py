@@ -34,8 +34,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import GM, OMEGA_EARTH
-from gsomia.warning.frames import ecef_to_geodetic, ellipsoid_height, enu_rotation, geodetic_to_ecef
+from gsomia.warning.geo.frames import (
+    ecef_to_geodetic,
+    ellipsoid_height,
+    enu_rotation,
+    geodetic_to_ecef,
+)
+from gsomia.warning.physics.dynamics import GM, OMEGA_EARTH
 from gsomia.warning.tracking._linalg import Array, sqrt_psd
 from gsomia.warning.tracking.models import (
     BallisticMotion,

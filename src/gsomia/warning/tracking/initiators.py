@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef, ground_range
-from gsomia.warning.measurements import LaunchCue
+from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef, ground_range
+from gsomia.warning.sensors.measurements import LaunchCue
 from gsomia.warning.tracking._linalg import Array, Index, transpose
 from gsomia.warning.tracking.impact import ImpactPredictor
 from gsomia.warning.tracking.models import AUGMENTED_NDIM, BallisticMotion
@@ -32,7 +32,7 @@ __all__ = ["CueInitiator", "ReportInitiator", "cue_matches", "report_positions"]
 def report_positions(measurements: MeasurementBatch) -> tuple[Array, Array]:
     """ECEF positions (N, 3) of radar reports and their covariances (N, 3, 3).
 
-    The inverse of :func:`gsomia.warning.measurements.radar_h`, linearised for the
+    The inverse of :func:`gsomia.warning.sensors.measurements.radar_h`, linearised for the
     covariance.
     """
     rng, az, el = measurements.z[:, 0], measurements.z[:, 1], measurements.z[:, 2]

@@ -3,7 +3,7 @@
 A model gives the time derivative of a batch of states, its Jacobian (the continuous-time
 matrix ``A = ∂f/∂x``) and the discrete process noise for a step. :func:`transition`
 turns these into one prediction step: the mean by classical Runge-Kutta (the same
-integrator as the truth in :mod:`gsomia.warning.dynamics`), the transition matrix by a
+integrator as the truth in :mod:`gsomia.warning.physics.dynamics`), the transition matrix by a
 third-order series ``F = exp(A h)`` with ``A`` taken at the step's midpoint.
 
 Two state layouts:
@@ -15,7 +15,7 @@ Two state layouts:
   and ``kappa = 1/beta`` (m²/kg), the inverse ballistic coefficient. The two models share
   the layout so that an IMM can mix them.
 
-Forces follow :mod:`gsomia.warning.dynamics`: J2 gravity, Coriolis and centrifugal terms
+Forces follow :mod:`gsomia.warning.physics.dynamics`: J2 gravity, Coriolis and centrifugal terms
 of the rotating frame, drag in a co-rotating exponential atmosphere. The Jacobian keeps
 the point-mass gravity gradient and drops the J2 part of it (a 0.1 % term in ``F``).
 References: Li & Jilkov, "Survey of maneuvering target tracking, Part II: ballistic target
@@ -32,8 +32,8 @@ from typing import Protocol
 import numpy as np
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import GM, J2, OMEGA_EARTH
-from gsomia.warning.frames import WGS84_A, ellipsoid_height
+from gsomia.warning.geo.frames import WGS84_A, ellipsoid_height
+from gsomia.warning.physics.dynamics import GM, J2, OMEGA_EARTH
 from gsomia.warning.tracking._linalg import Array
 
 __all__ = [
@@ -68,7 +68,8 @@ def filter_air_density(h_m: Array) -> Array:
     """The filter's own atmosphere: one exponential, 1.225 kg/m³ at sea level with a
     7.25 km scale height.
 
-    Deliberately not the truth's layered table (:func:`gsomia.warning.dynamics.air_density`):
+    Deliberately not the truth's layered table
+    (:func:`gsomia.warning.physics.dynamics.air_density`):
     a filter that shares the simulator's atmosphere is tested against itself. Within ±20 %
     of the table from 0 to 90 km; the estimated inverse ballistic coefficient takes up
     the rest.
@@ -101,8 +102,8 @@ class MotionModel(Protocol):
 def _free_acceleration(r: Array, v: Array) -> Array:
     """J2 gravity plus the Coriolis and centrifugal terms (N, 3), written out per axis.
 
-    The same forces as :func:`gsomia.warning.dynamics.gravity_j2` plus
-    :func:`gsomia.warning.dynamics.frame_acceleration`, without their temporaries; a unit
+    The same forces as :func:`gsomia.warning.physics.dynamics.gravity_j2` plus
+    :func:`gsomia.warning.physics.dynamics.frame_acceleration`, without their temporaries; a unit
     test holds the two equal.
     """
     x, y, z = r[:, 0], r[:, 1], r[:, 2]
@@ -215,7 +216,7 @@ class BallisticMotion:
 
     def derivative(self, x: Array) -> Array:
         """``[v, a]`` for states (N, 6); the forces of
-        :func:`gsomia.warning.dynamics.ballistic_derivative`."""
+        :func:`gsomia.warning.physics.dynamics.ballistic_derivative`."""
         r, v = x[:, :3], x[:, 3:6]
         accel = _free_acceleration(r, v)
         if math.isfinite(self.beta):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gsomia.errors import UnknownName
-from gsomia.warning.measurements import LaunchCue
+from gsomia.warning.sensors.measurements import LaunchCue
 from gsomia.warning.tracking._linalg import Array, ellipse_axes
 from gsomia.warning.tracking.base import S
 from gsomia.warning.tracking.impact import GroundCrossing, ImpactPredictor

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gsomia.warning.measurements import RadarReport, radar_h_and_jacobian
+from gsomia.warning.sensors.measurements import RadarReport, radar_h_and_jacobian
 from gsomia.warning.tracking._linalg import Array, inv3_sym, symmetrise, transpose
 from gsomia.warning.tracking.models import AUGMENTED_NDIM, KAPPA_INDEX, MotionModel, transition
 from gsomia.warning.tracking.states import GaussianBatch, MeasurementBatch, MixtureBatch

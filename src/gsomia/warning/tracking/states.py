@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking._linalg import Array, Index, symmetrise
 
 __all__ = ["GaussianBatch", "MeasurementBatch", "MixtureBatch"]

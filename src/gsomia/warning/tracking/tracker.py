@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import LaunchCue, RadarReport
+from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.tracking._linalg import Array, Index
 from gsomia.warning.tracking.association import GNNAssociator
 from gsomia.warning.tracking.base import (

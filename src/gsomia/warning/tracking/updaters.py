@@ -1,6 +1,6 @@
 """Updaters: the extended Kalman update for radar reports, and its IMM form.
 
-The measurement model is :func:`gsomia.warning.measurements.radar_h` (range, azimuth,
+The measurement model is :func:`gsomia.warning.sensors.measurements.radar_h` (range, azimuth,
 elevation from each report's own site), so simulation and estimation share one geometry.
 Each track in a batch may be updated by a different radar at a different time; the
 innovation's azimuth is wrapped to (-π, π]. References: Bar-Shalom, Li &
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gsomia.errors import InputError
-from gsomia.warning.horizon import apparent_elevation
-from gsomia.warning.measurements import radar_h, radar_h_and_jacobian, wrap_angle
+from gsomia.warning.geo.horizon import apparent_elevation
+from gsomia.warning.sensors.measurements import radar_h, radar_h_and_jacobian, wrap_angle
 from gsomia.warning.tracking._linalg import (
     LOG_2PI,
     Array,
@@ -134,7 +134,7 @@ class EKFUpdater:
     bias and the refraction its correction misses. Such errors persist from look to look,
     so averaging does not shrink them; set as white noise, the floor must be larger than the
     bias itself (about √(reports averaged) times). Tuned on training launches by the
-    consistency harness (:mod:`gsomia.warning.consistency`); 0 trusts the reports' own
+    consistency harness (:mod:`gsomia.warning.evaluation.consistency`); 0 trusts the reports' own
     sigma.
 
     ``bias_rad`` (rad) > 0 makes this a Schmidt-Kalman (consider) filter for three constant
@@ -143,7 +143,7 @@ class EKFUpdater:
     ``bias_rad``, and the fraction of the tropospheric bending that the sensor's 4/3-Earth
     correction misses, of spread ``refraction_sigma``, which moves the elevation by that
     fraction times the bending at the predicted elevation
-    (:func:`gsomia.warning.horizon.apparent_elevation`). They are not estimated, but their
+    (:func:`gsomia.warning.geo.horizon.apparent_elevation`). They are not estimated, but their
     prior spreads and the state's cross-covariance with them
     (:attr:`GaussianBatch.consider`, carried through prediction and IMM mixing) enter every
     gain and covariance, so a persistent error is not averaged away as white noise would be.

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef
-from gsomia.warning.measurements import radar_h, radar_h_and_jacobian, radar_jacobian
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef
+from gsomia.warning.sensors.measurements import radar_h, radar_h_and_jacobian, radar_jacobian
 from gsomia.warning.tracking import (
     GaussianBatch,
     GNNAssociator,

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import RadarReport, radar_h
+from gsomia.warning.evaluation.synthetic import coast_truth, radar_reports
+from gsomia.warning.sensors.measurements import RadarReport, radar_h
 from gsomia.warning.tracking import (
     BallisticMotion,
     GaussianBatch,
@@ -17,7 +18,6 @@ from gsomia.warning.tracking import (
     assign,
     ballistic_tracker,
 )
-from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
 from tests.support.tracking import Q_ACCEL, SIGMA, SITE_K, midcourse_start
 
 

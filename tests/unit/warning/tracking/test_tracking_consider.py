@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import radar_h
+from gsomia.warning.sensors.measurements import radar_h
 from gsomia.warning.tracking import (
     CoastMotion,
     EKFUpdater,

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.measurements import LaunchCue, radar_h
+from gsomia.warning.evaluation.synthetic import (
+    BoostProgram,
+    boost_truth,
+    radar_reports,
+    radar_site,
+)
+from gsomia.warning.sensors.measurements import LaunchCue, radar_h
 from gsomia.warning.tracking import (
     BallisticMotion,
     BoostMotion,
@@ -22,12 +28,6 @@ from gsomia.warning.tracking import (
     boost_coast_tracker,
 )
 from gsomia.warning.tracking.predictors import markov_matrix
-from gsomia.warning.tracking.synthetic import (
-    BoostProgram,
-    boost_truth,
-    radar_reports,
-    radar_site,
-)
 from tests.support.tracking import (
     SIGMA,
     SITE_K,

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import ground_range
+from gsomia.warning.evaluation.synthetic import coast_truth, radar_reports
+from gsomia.warning.geo.frames import ground_range
 from gsomia.warning.tracking import (
     BallisticMotion,
     CovarianceIntersectionFuser,
@@ -20,7 +21,6 @@ from gsomia.warning.tracking import (
     picture_from_tracks,
     share_warning,
 )
-from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
 from tests.support.tracking import (
     Q_ACCEL,
     SIGMA,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gsomia.warning.evaluation.synthetic import coast_truth, radar_reports
 from gsomia.warning.tracking import (
     WARNING_FORMAT,
     BallisticMotion,
@@ -23,7 +24,6 @@ from gsomia.warning.tracking import (
     fuse_warnings,
 )
 from gsomia.warning.tracking.fusion import GATE_6DOF_999
-from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
 from tests.support.tracking import Q_ACCEL, SIGMA, SIGMA_L, SITE_J, SITE_K, midcourse_start
 
 _DELAY_S = 5.0

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef, ground_range
+from gsomia.warning.evaluation.synthetic import coast_truth, initial_state
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef, ground_range
 from gsomia.warning.tracking import BallisticMotion, CoastMotion, GroundEstimate, ImpactPredictor
 from gsomia.warning.tracking.impact import drag_free
-from gsomia.warning.tracking.synthetic import coast_truth, initial_state
 from tests.support.tracking import midcourse_start, truth_impact
 
 TINY = np.diag([1e-6] * 6)

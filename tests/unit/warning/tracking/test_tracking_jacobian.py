@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef
-from gsomia.warning.measurements import radar_h
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef
+from gsomia.warning.sensors.measurements import radar_h
 from gsomia.warning.tracking import (
     BoostMotion,
     CoastMotion,

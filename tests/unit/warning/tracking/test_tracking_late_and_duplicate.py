@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from gsomia.warning.measurements import RadarReport
+from gsomia.warning.evaluation.synthetic import coast_truth, radar_reports
+from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     GaussianBatch,
@@ -14,7 +15,6 @@ from gsomia.warning.tracking import (
     TrackSet,
     ballistic_tracker,
 )
-from gsomia.warning.tracking.synthetic import coast_truth, radar_reports
 from tests.support.tracking import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 
 _END = 60.0

@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import (
+from gsomia.warning.evaluation.synthetic import initial_state
+from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.physics.dynamics import (
     air_density,
     ballistic_derivative,
     frame_acceleration,
     gravity_j2,
     rk4_step,
 )
-from gsomia.warning.frames import ecef_to_geodetic
 from gsomia.warning.tracking import BallisticMotion, BoostMotion, CoastMotion
 from gsomia.warning.tracking.models import (
     _free_acceleration,
@@ -21,7 +22,6 @@ from gsomia.warning.tracking.models import (
     integrate,
     transition,
 )
-from gsomia.warning.tracking.synthetic import initial_state
 
 
 def _states(n: int, h_range: tuple[float, float], seed: int = 0) -> np.ndarray:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import geodetic_to_ecef
-from gsomia.warning.measurements import radar_h
+from gsomia.warning.geo.frames import geodetic_to_ecef
+from gsomia.warning.sensors.measurements import radar_h
 from gsomia.warning.tracking import EKFUpdater, GaussianBatch, MeasurementBatch
 from gsomia.warning.tracking.updaters import innovation, statistical_linearisation
 from tests.support.tracking import SITE_K

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError, UnknownName
-from gsomia.warning.frames import ground_range
-from gsomia.warning.measurements import LaunchCue, RadarReport
+from gsomia.warning.evaluation.synthetic import (
+    BoostProgram,
+    boost_truth,
+    coast_truth,
+    radar_reports,
+)
+from gsomia.warning.geo.frames import ground_range
+from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     CoastMotion,
@@ -26,12 +32,6 @@ from gsomia.warning.tracking import (
     ballistic_tracker,
     boost_coast_tracker,
     picture_from_tracks,
-)
-from gsomia.warning.tracking.synthetic import (
-    BoostProgram,
-    boost_truth,
-    coast_truth,
-    radar_reports,
 )
 from tests.support.tracking import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
 

@@ -2,7 +2,7 @@
 
 A radar reports range, azimuth and elevation of a detected object relative to its own
 antenna, in the antenna's local East-North-Up frame. The same function, :func:`radar_h`,
-generates simulated reports from truth (plus noise, in :mod:`gsomia.warning.sensors`) and
+generates simulated reports from truth (plus noise, in :mod:`gsomia.warning.sensors.radar`) and
 predicts measurements inside the tracker's updater, so simulation and estimation cannot
 disagree about geometry. Angles are radians here; azimuth is clockwise from north.
 """

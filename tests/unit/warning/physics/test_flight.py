@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning import _kernel
-from gsomia.warning.dynamics import OMEGA_EARTH, ballistic_derivative, specific_energy
-from gsomia.warning.flight import SEPARATION_DV_MPS, Programme, coast, fly
-from gsomia.warning.frames import geodetic_to_ecef
-from gsomia.warning.missiles import missile_class
+from gsomia.warning.geo.frames import geodetic_to_ecef
+from gsomia.warning.physics import _kernel
+from gsomia.warning.physics.dynamics import OMEGA_EARTH, ballistic_derivative, specific_energy
+from gsomia.warning.physics.flight import SEPARATION_DV_MPS, Programme, coast, fly
+from gsomia.warning.scenario.missiles import missile_class
 
 
 def _coast_start() -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gsomia.warning.frames import WGS84_A, ecef_to_geodetic
+from gsomia.warning.geo.frames import WGS84_A, ecef_to_geodetic
 
 __all__ = [
     "GM",

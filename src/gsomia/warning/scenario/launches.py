@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from types import MappingProxyType
 
 from gsomia.errors import UnknownName
-from gsomia.warning.missiles import missile_class
-from gsomia.warning.sites import launch_site
-from gsomia.warning.solver import TrajectoryFit, fit_trajectory
-from gsomia.warning.truth import LaunchPlan, Scenario
+from gsomia.warning.scenario.missiles import missile_class
+from gsomia.warning.scenario.sites import launch_site
+from gsomia.warning.scenario.solver import TrajectoryFit, fit_trajectory
+from gsomia.warning.simulation.truth import LaunchPlan, Scenario
 
 __all__ = [
     "KOREA_TIME",
@@ -459,7 +459,8 @@ def launch_fits(launch: DatedLaunch) -> tuple[TrajectoryFit, ...]:
 
 
 def launch_scenario(launch: DatedLaunch) -> Scenario:
-    """``launch`` as a ready :class:`~gsomia.warning.truth.Scenario` (epoch: first launch)."""
+    """``launch`` as a ready :class:`~gsomia.warning.simulation.truth.Scenario` (epoch: first
+    launch)."""
     site = launch_site(launch.site)
     missile = missile_class(launch.missile)
     plans = tuple(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gsomia.warning.frames import destination, geodetic_to_ecef
-from gsomia.warning.horizon import (
+from gsomia.warning.geo.frames import destination, geodetic_to_ecef
+from gsomia.warning.geo.horizon import (
     apparent_elevation,
     horizon_distance,
     horizon_distance_approx,

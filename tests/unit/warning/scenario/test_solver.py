@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.launches import dated_launch, dated_launches, launch_fits
-from gsomia.warning.missiles import missile_class
-from gsomia.warning.sites import launch_site
-from gsomia.warning.solver import fit_trajectory, kepler_arc, max_range
+from gsomia.warning.scenario.launches import dated_launch, dated_launches, launch_fits
+from gsomia.warning.scenario.missiles import missile_class
+from gsomia.warning.scenario.sites import launch_site
+from gsomia.warning.scenario.solver import fit_trajectory, kepler_arc, max_range
 
 # Launches with a reported flight time; each is checked against every side that gave one.
 TIMED = [

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError, UnknownName
-from gsomia.warning.flight import Programme
-from gsomia.warning.frames import ecef_to_geodetic, ground_range
-from gsomia.warning.launches import dated_launch, launch_scenario
-from gsomia.warning.missiles import missile_class
-from gsomia.warning.truth import (
+from gsomia.warning.geo.frames import ecef_to_geodetic, ground_range
+from gsomia.warning.physics.flight import Programme
+from gsomia.warning.scenario.launches import dated_launch, launch_scenario
+from gsomia.warning.scenario.missiles import missile_class
+from gsomia.warning.simulation.truth import (
     LaunchPlan,
     ObjectKind,
     Phase,

@@ -1,6 +1,6 @@
 """Impact-ellipse coverage on held-out launches, with the truth's own mismatches.
 
-A small Monte Carlo of :mod:`gsomia.warning.consistency` (sparse report streams, so that
+A small Monte Carlo of :mod:`gsomia.warning.evaluation.consistency` (sparse report streams, so that
 it runs in seconds): the filter flies its own atmosphere, the radars carry a pointing bias
 and a refraction residual the reports do not admit, and the KN-23-class missile pulls up
 where the filter's coast model has no lift. Before the manoeuvre mode and the lift
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.consistency import (
+from gsomia.warning.evaluation.consistency import (
     HELD_OUT,
     TRAINING,
     Mismatch,

@@ -1,4 +1,4 @@
-"""Sensors that observe the truth: ground and ship radars, and infrared early-warning satellites.
+"""Ground and ship radars that observe the truth.
 
 A :class:`Radar` looks at every object on its own revisit grid (a random phase drawn from
 the generator you pass in) and reports a detection when the object is above the 4/3-Earth
@@ -10,10 +10,7 @@ Swerling I, ``Pd = Pfa^(1 / (1 + snr))`` (Skolnik, *Radar Handbook*, ch. 2). Noi
 monopulse limit ``sigma_angle = beamwidth / (k_m sqrt(2 snr))`` and ``sigma_range =
 resolution / sqrt(2 snr)`` (spec §4.2), each with a floor for residual bias. Reports carry
 ``z = radar_h(truth) + noise`` and ``R = diag(sigma^2)``, so simulation and tracker share the
-geometry of :mod:`gsomia.warning.measurements`.
-
-An :class:`InfraredSatellite` reports each launch as a :class:`LaunchCue` after a delay, with
-a noisy launch point and heading. The parameters are assumptions (docs/assumptions.md).
+geometry of :mod:`gsomia.warning.sensors.measurements`.
 """
 
 from __future__ import annotations
@@ -26,12 +23,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef
-from gsomia.warning.horizon import apparent_elevation, line_of_sight
-from gsomia.warning.measurements import LaunchCue, RadarReport, SensorSite, radar_h
-from gsomia.warning.truth import Phase, Truth
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef
+from gsomia.warning.geo.horizon import apparent_elevation, line_of_sight
+from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_h
+from gsomia.warning.simulation.truth import Phase, Truth
 
-__all__ = ["InfraredSatellite", "Radar", "RadarLooks", "swerling1_pd"]
+__all__ = ["Radar", "RadarLooks", "swerling1_pd"]
 
 Array = NDArray[np.float64]
 
@@ -165,66 +162,3 @@ class Radar:
         rng = np.hypot(self.range_resolution_m / root, self.range_floor_m)
         azimuth = angle / np.maximum(np.cos(elevation), 0.05)
         return np.stack([rng, azimuth, angle], axis=-1)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class InfraredSatellite:
-    """A space-based infrared early-warning system giving a launch cue after ``delay_s``.
-
-    The cue's launch point is off by a normal error of ``position_sigma_m`` per axis and its
-    heading by ``azimuth_sigma_deg``; the delay jitters by ``delay_sigma_s``.
-    """
-
-    name: str
-    party: str
-    in_service: date
-    out_of_service: date | None = None
-    delay_s: float
-    delay_sigma_s: float
-    position_sigma_m: float
-    azimuth_sigma_deg: float
-    note: str = ""
-
-    def in_service_on(self, day: date) -> bool:
-        """Whether the system exists on ``day``."""
-        ended = self.out_of_service is not None and day >= self.out_of_service
-        return self.in_service <= day and not ended
-
-    def observe(self, truth: Truth, rng: np.random.Generator) -> list[LaunchCue]:
-        """One cue per launch, in time order; deterministic for a given generator state."""
-        cues = []
-        for launch in truth.launches:
-            delay = max(5.0, self.delay_s + self.delay_sigma_s * float(rng.standard_normal()))
-            de, dn = self.position_sigma_m * rng.standard_normal(2)
-            lat = launch.launch_lat_deg + math.degrees(dn / 6_371_000.0)
-            coslat = math.cos(math.radians(launch.launch_lat_deg))
-            lon = launch.launch_lon_deg + math.degrees(de / (6_371_000.0 * coslat))
-            heading = _heading(
-                launch.launch_lat_deg,
-                launch.launch_lon_deg,
-                launch.impact_lat_deg,
-                launch.impact_lon_deg,
-            )
-            heading += self.azimuth_sigma_deg * float(rng.standard_normal())
-            cues.append(
-                LaunchCue(
-                    sensor=self.name,
-                    party=self.party,
-                    t=launch.launch_time_s + delay,
-                    launch_t=launch.launch_time_s,
-                    lat_deg=lat,
-                    lon_deg=lon,
-                    position_sigma_m=self.position_sigma_m,
-                    azimuth_deg=heading % 360.0,
-                    truth_id=launch.payload_id,
-                )
-            )
-        return sorted(cues, key=lambda c: c.t)
-
-
-def _heading(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    y = math.sin(dl) * math.cos(p2)
-    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(y, x)) % 360.0

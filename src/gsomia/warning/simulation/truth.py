@@ -21,9 +21,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError, UnknownName
-from gsomia.warning.flight import Arc, Burnout, Flight, Programme, coast, fly
-from gsomia.warning.frames import ecef_to_geodetic
-from gsomia.warning.missiles import MissileClass
+from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.physics.flight import Arc, Burnout, Flight, Programme, coast, fly
+from gsomia.warning.physics.vehicles import MissileClass
 
 __all__ = [
     "REENTRY_ALTITUDE_M",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from gsomia.warning.sensors import InfraredSatellite, Radar
+from gsomia.warning.sensors.base import Sensor
+from gsomia.warning.sensors.infrared import InfraredSatellite
+from gsomia.warning.sensors.radar import Radar
 
 __all__ = ["infrared_satellites", "radars", "sensors_in_service"]
 
@@ -228,10 +230,10 @@ def infrared_satellites() -> tuple[InfraredSatellite, ...]:
 
 def sensors_in_service(
     on: date, *, parties: tuple[str, ...] | None = None
-) -> dict[str, tuple[Radar | InfraredSatellite, ...]]:
+) -> dict[str, tuple[Sensor, ...]]:
     """Each party's sensors that existed on ``on``: ``{"JPN": (...), "KOR": (...), ...}``."""
-    out: dict[str, list[Radar | InfraredSatellite]] = {}
-    every: tuple[Radar | InfraredSatellite, ...] = (*_RADARS, *_INFRARED)
+    out: dict[str, list[Sensor]] = {}
+    every: tuple[Sensor, ...] = (*_RADARS, *_INFRARED)
     for sensor in every:
         if sensor.in_service_on(on) and (parties is None or sensor.party in parties):
             out.setdefault(sensor.party, []).append(sensor)

@@ -1,9 +1,9 @@
 """Small synthetic truths and radar reports for exercising the tracker.
 
-This is not the scenario simulator (that lives in the rest of :mod:`gsomia.warning`); it
-is the minimum the tracker's tests and benchmark need: coasting and boosting objects
-integrated with :func:`gsomia.warning.dynamics.rk4_step`, and radar reports made with
-:func:`gsomia.warning.measurements.radar_h` plus Gaussian noise. Randomness is a
+This is not the scenario simulator (that is :mod:`gsomia.warning.simulation`); it is the
+minimum the tracker's tests and benchmark need: coasting and boosting objects
+integrated with :func:`gsomia.warning.physics.dynamics.rk4_step`, and radar reports made with
+:func:`gsomia.warning.sensors.measurements.radar_h` plus Gaussian noise. Randomness is a
 ``numpy.random.Generator`` passed in, so the same seed gives the same reports.
 
 Radar noise follows the monopulse accuracy limit ``σθ ≈ θ₃ / (k √(2 E/N₀))`` (see
@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import rk4_step
-from gsomia.warning.frames import aer_to_enu, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
-from gsomia.warning.measurements import RadarReport, SensorSite, radar_h
-from gsomia.warning.tracking._linalg import Array
+from gsomia.warning.geo.frames import aer_to_enu, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from gsomia.warning.physics.dynamics import rk4_step
+from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_h
 from gsomia.warning.tracking.models import BallisticMotion
 
 __all__ = [
@@ -35,6 +34,8 @@ __all__ = [
     "radar_reports",
     "radar_site",
 ]
+
+Array = NDArray[np.float64]
 
 
 def radar_site(*, lat_deg: float, lon_deg: float, h_m: float = 0.0) -> SensorSite:
@@ -147,7 +148,7 @@ def boost_truth(
     """States (T, 6) of one missile launched at ``times[0]`` from a ground point.
 
     The thrust follows ``program`` (in the launch site's ENU frame); after burnout the
-    missile coasts under the forces of :mod:`gsomia.warning.dynamics` (evaluated through
+    missile coasts under the forces of :mod:`gsomia.warning.physics.dynamics` (evaluated through
     :class:`~gsomia.warning.tracking.models.BallisticMotion`, which a unit test holds equal
     to them and which is faster on a single state).
     """

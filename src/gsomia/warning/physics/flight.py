@@ -22,15 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning import _kernel
-from gsomia.warning.frames import (
+from gsomia.warning.geo.frames import (
     ecef_to_geodetic,
     enu_rotation,
     geodetic_to_ecef,
     ground_range,
     initial_azimuth,
 )
-from gsomia.warning.missiles import MissileClass
+from gsomia.warning.physics import _kernel
+from gsomia.warning.physics.vehicles import MissileClass
 
 __all__ = [
     "SEPARATION_DV_MPS",

@@ -4,9 +4,9 @@ A single trajectory is a sequential recurrence over a six-element state. On arra
 NumPy's per-call overhead dominates (the vectorised ``dynamics.ballistic_derivative`` costs
 about 0.3 ms per call), so this kernel evaluates the same forces with scalar ``math`` (about a
 tenth of the cost) and hands NumPy arrays back to the callers. The forces are the ones of
-:mod:`gsomia.warning.dynamics` (J2 gravity, the rotating frame, drag in a co-rotating
+:mod:`gsomia.warning.physics.dynamics` (J2 gravity, the rotating frame, drag in a co-rotating
 exponential atmosphere) plus thrust along a pitch programme and an optional pull-up lift;
-``tests/unit/warning/test_kernel.py`` checks that both agree.
+``tests/unit/warning/physics/test_flight.py`` checks that both agree.
 
 Integrator: Dormand and Prince, "A family of embedded Runge-Kutta formulae", J. Comp. Appl.
 Math. 6 (1980), the RK5(4)7M pair with step-size control; dense output between steps is the
@@ -19,8 +19,8 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from gsomia.warning.dynamics import _ATMOSPHERE, GM, J2, OMEGA_EARTH
-from gsomia.warning.frames import WGS84_A, WGS84_B, WGS84_E2
+from gsomia.warning.geo.frames import WGS84_A, WGS84_B, WGS84_E2
+from gsomia.warning.physics.dynamics import _ATMOSPHERE, GM, J2, OMEGA_EARTH
 
 G0 = 9.80665
 """Standard gravity (m/s²), for specific impulse."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gsomia.warning.frames import MEAN_RADIUS, ecef_to_geodetic
+from gsomia.warning.geo.frames import MEAN_RADIUS, ecef_to_geodetic
 
 __all__ = [
     "EFFECTIVE_RADIUS",

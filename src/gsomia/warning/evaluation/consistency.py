@@ -10,7 +10,7 @@ The tracker is scored where its model is wrong on purpose:
   the geometric elevation; a real radar corrects most, not all, of the bending), and none
   of it is in the reports' own noise (the filter considers both, without knowing the
   draw: a Schmidt-Kalman update with their prior spreads);
-* the stage: a spent stage leaves with a separation impulse (:mod:`gsomia.warning.flight`).
+* the stage: a spent stage leaves with a separation impulse (:mod:`gsomia.warning.physics.flight`).
 
 Association is known (the payload's reports only), so the scores are about the filter, not
 the gating. Parameters are tuned on :data:`TRAINING` launches; :data:`HELD_OUT` launches
@@ -35,12 +35,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gsomia.errors import InputError
-from gsomia.warning import launches, sensor_catalogue
-from gsomia.warning import truth as truthmod
-from gsomia.warning.frames import enu_rotation, geodetic_to_ecef, ground_range
-from gsomia.warning.horizon import apparent_elevation
-from gsomia.warning.measurements import RadarReport, radar_h
-from gsomia.warning.sensors import Radar
+from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef, ground_range
+from gsomia.warning.geo.horizon import apparent_elevation
+from gsomia.warning.scenario import launches, sensor_catalogue
+from gsomia.warning.sensors.measurements import RadarReport, radar_h
+from gsomia.warning.sensors.radar import Radar
+from gsomia.warning.simulation import truth as truthmod
 from gsomia.warning.tracking import (
     BoostMotion,
     CoastMotion,

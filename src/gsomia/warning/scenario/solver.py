@@ -1,7 +1,7 @@
 """The trajectory solver: from a reported apogee, range and direction to a full flight.
 
 Given a launch point, the bearing to the impact point, an apogee and a ground range, the
-solver tunes the three knobs of a :class:`~gsomia.warning.flight.Programme` (thrust-plane
+solver tunes the three knobs of a :class:`~gsomia.warning.physics.flight.Programme` (thrust-plane
 azimuth, final pitch, cut-off time) by a damped Newton iteration with a finite-difference
 Jacobian until the flown trajectory matches all three. The flight time, burnout state and
 impact point then follow from the physics, not from the report. Without an apogee it finds
@@ -22,10 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from gsomia.errors import InputError
-from gsomia.warning.dynamics import GM
-from gsomia.warning.flight import Flight, Programme, fly
-from gsomia.warning.frames import MEAN_RADIUS
-from gsomia.warning.missiles import MissileClass, missile_classes
+from gsomia.warning.geo.frames import MEAN_RADIUS
+from gsomia.warning.physics.dynamics import GM
+from gsomia.warning.physics.flight import Flight, Programme, fly
+from gsomia.warning.physics.vehicles import MissileClass
+from gsomia.warning.scenario.missiles import missile_classes
 
 __all__ = [
     "TrajectoryFit",

@@ -1,0 +1,1 @@
+"""Evaluation of the tracker against a truth it does not share."""

@@ -1,0 +1,1 @@
+"""Sensors that observe the truth (radars, infrared satellites) and the reports they make."""

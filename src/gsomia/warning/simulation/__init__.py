@@ -1,0 +1,1 @@
+"""The simulated truth: every object of every launch, flown from its plan."""
