@@ -36,13 +36,13 @@ from numpy.typing import NDArray
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.simulation import RoundPicture
 from gsomia.warning.tracking import (
+    GATE_6DOF_999,
     CoastMotion,
     EKFPredictor,
     GaussianBatch,
+    conceal_covariance,
     covariance_intersection,
 )
-from gsomia.warning.tracking.fusion import GATE_6DOF_999
-from gsomia.warning.tracking.sharing import conceal_covariance
 
 __all__ = ["KAPPA_PRIOR", "KAPPA_SIGMA", "LIVE_S", "Estimate", "fuse_round", "lagged_index"]
 

@@ -26,10 +26,14 @@ from numpy.typing import NDArray
 from gsomia.errors import InputError
 from gsomia.warning.evaluation.consistency import Tuning
 from gsomia.warning.geo.frames import ecef_to_geodetic
-from gsomia.warning.tracking import CoastMotion, GroundEstimate, ImpactPredictor
-from gsomia.warning.tracking.impact import lift_envelope
-from gsomia.warning.tracking.models import runge_kutta_step
-from gsomia.warning.tracking.picture import crossing_estimate
+from gsomia.warning.tracking import (
+    CoastMotion,
+    GroundEstimate,
+    ImpactPredictor,
+    crossing_estimate,
+    lift_envelope,
+    runge_kutta_step,
+)
 
 __all__ = ["GroundPass", "fly_to_ground", "footprints"]
 

@@ -31,8 +31,7 @@ from numpy.typing import NDArray
 
 from gsomia.analysis.assumptions import SimulationAssumptions
 from gsomia.warning.sensors.measurements import RadarReport
-from gsomia.warning.tracking import MixtureBatch, Tracker, TrackSet
-from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
+from gsomia.warning.tracking import PRUNE_WEIGHT, MixtureBatch, Tracker, TrackSet
 
 __all__ = ["LookScheduler", "Mode"]
 

@@ -53,6 +53,7 @@ from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors.radar import Radar
 from gsomia.warning.simulation.truth import Truth, simulate
 from gsomia.warning.tracking import (
+    PRUNE_WEIGHT,
     AnyDeleter,
     GaussianBatch,
     IMMPredictor,
@@ -61,7 +62,6 @@ from gsomia.warning.tracking import (
     TrackSet,
     boost_coast_tracker,
 )
-from gsomia.warning.tracking.tracker import PRUNE_WEIGHT
 
 __all__ = [
     "Observations",

@@ -33,6 +33,7 @@ from gsomia.warning.tracking.deleters import CovarianceDeleter as CovarianceDele
 from gsomia.warning.tracking.deleters import DuplicateDeleter as DuplicateDeleter
 from gsomia.warning.tracking.deleters import GroundDeleter as GroundDeleter
 from gsomia.warning.tracking.deleters import StaleDeleter as StaleDeleter
+from gsomia.warning.tracking.fusion import GATE_6DOF_999 as GATE_6DOF_999
 from gsomia.warning.tracking.fusion import (
     CovarianceIntersectionFuser as CovarianceIntersectionFuser,
 )
@@ -40,6 +41,7 @@ from gsomia.warning.tracking.fusion import covariance_intersection as covariance
 from gsomia.warning.tracking.fusion import fuse_warnings as fuse_warnings
 from gsomia.warning.tracking.impact import GroundCrossing as GroundCrossing
 from gsomia.warning.tracking.impact import ImpactPredictor as ImpactPredictor
+from gsomia.warning.tracking.impact import lift_envelope as lift_envelope
 from gsomia.warning.tracking.initiators import CueInitiator as CueInitiator
 from gsomia.warning.tracking.initiators import ReportInitiator as ReportInitiator
 from gsomia.warning.tracking.models import BallisticMotion as BallisticMotion
@@ -47,18 +49,22 @@ from gsomia.warning.tracking.models import BoostMotion as BoostMotion
 from gsomia.warning.tracking.models import CoastMotion as CoastMotion
 from gsomia.warning.tracking.models import ManoeuvreMotion as ManoeuvreMotion
 from gsomia.warning.tracking.models import MotionModel as MotionModel
+from gsomia.warning.tracking.models import runge_kutta_step as runge_kutta_step
 from gsomia.warning.tracking.picture import GroundEstimate as GroundEstimate
 from gsomia.warning.tracking.picture import Picture as Picture
 from gsomia.warning.tracking.picture import PictureTrack as PictureTrack
+from gsomia.warning.tracking.picture import crossing_estimate as crossing_estimate
 from gsomia.warning.tracking.picture import picture_from_tracks as picture_from_tracks
 from gsomia.warning.tracking.predictors import EKFPredictor as EKFPredictor
 from gsomia.warning.tracking.predictors import IMMPredictor as IMMPredictor
 from gsomia.warning.tracking.sharing import WARNING_FORMAT as WARNING_FORMAT
 from gsomia.warning.tracking.sharing import SharedWarning as SharedWarning
+from gsomia.warning.tracking.sharing import conceal_covariance as conceal_covariance
 from gsomia.warning.tracking.sharing import share_warning as share_warning
 from gsomia.warning.tracking.states import GaussianBatch as GaussianBatch
 from gsomia.warning.tracking.states import MeasurementBatch as MeasurementBatch
 from gsomia.warning.tracking.states import MixtureBatch as MixtureBatch
+from gsomia.warning.tracking.tracker import PRUNE_WEIGHT as PRUNE_WEIGHT
 from gsomia.warning.tracking.tracker import Tracker as Tracker
 from gsomia.warning.tracking.tracker import TrackSet as TrackSet
 from gsomia.warning.tracking.tracker import ballistic_tracker as ballistic_tracker
@@ -67,6 +73,8 @@ from gsomia.warning.tracking.updaters import EKFUpdater as EKFUpdater
 from gsomia.warning.tracking.updaters import IMMUpdater as IMMUpdater
 
 __all__ = [
+    "GATE_6DOF_999",
+    "PRUNE_WEIGHT",
     "WARNING_FORMAT",
     "AnyDeleter",
     "Assignment",
@@ -107,8 +115,12 @@ __all__ = [
     "assign",
     "ballistic_tracker",
     "boost_coast_tracker",
+    "conceal_covariance",
     "covariance_intersection",
+    "crossing_estimate",
     "fuse_warnings",
+    "lift_envelope",
     "picture_from_tracks",
+    "runge_kutta_step",
     "share_warning",
 ]

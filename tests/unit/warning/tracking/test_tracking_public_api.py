@@ -5,6 +5,12 @@ from __future__ import annotations
 import gsomia.warning.tracking as tracking
 
 EXPECTED = {
+    "GATE_6DOF_999",
+    "lift_envelope",
+    "runge_kutta_step",
+    "crossing_estimate",
+    "conceal_covariance",
+    "PRUNE_WEIGHT",
     "WARNING_FORMAT",
     "AnyDeleter",
     "Assignment",
