@@ -1,167 +1,57 @@
-"""Rationing a party's radar looks by what its scheduler knows: its tracks, not the truth.
+"""A party's look scheduler, fed what its own tracker knows.
 
-To keep a Monte Carlo over every dated launch within minutes, the looks a party's tracker
-processes are rationed the way a radar's resource manager would ration them, judged from
-the tracker's own state. Each report is put with the mature track (``mature_hits``
-updates) whose position, carried to the report's time, lies nearest it within ``near_m``
-(or three position sigmas): the look that the track's schedule asked for. A report near
-no mature track is an acquisition look and is always processed. Per track, the most
-precise look (one radar's dwell: its reports at one time) of each interval is processed,
-with every report of that dwell near the track: ``dense_s`` while the track settles (its IMM
-undecided between powered and coasting flight, or its velocity still uncertain),
-``boost_s`` while it is powered, ``update_s`` once it coasts settled. (With a fixed 10 s
-ration after burnout the IMM kept switching back to its boost mode on precise X-band
-reports, with velocity errors near 2 km/s; a track lost in the ration could not be found
-again, as a new one needs updates within 8 s to mature.)
-
-The truth id a report carries is never read: a warhead and the spent stage flying beside
-it share one track's looks, as they would share one radar beam, and both their
-detections in that beam reach the tracker, which must tell them apart.
+The scheduler itself is a sensor-side role
+(:class:`~gsomia.warning.sensors.scheduling.LookScheduler`); here it gets the simulation's
+intervals, and each step the party's mature tracks (``mature_hits`` updates) as
+:class:`~gsomia.warning.sensors.scheduling.KnownTracks`, collapsed as the tracker collapses
+them for its pictures.
 """
 
 from __future__ import annotations
 
-import enum
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 import numpy as np
-from numpy.typing import NDArray
 
 from gsomia.analysis.assumptions import SimulationAssumptions
-from gsomia.warning.sensors.measurements import RadarReport
+from gsomia.warning.sensors.scheduling import KnownTracks, LookScheduler
 from gsomia.warning.tracking import PRUNE_WEIGHT, MixtureBatch, Tracker, TrackSet
 
-__all__ = ["LookScheduler", "Mode"]
+__all__ = ["MATURE_HITS", "known_tracks", "look_scheduler"]
 
-Array = NDArray[np.float64]
-
-
-class Mode(enum.Enum):
-    """How often a track's looks are used (module docstring)."""
-
-    ACQUIRE = "acquire"
-    SETTLE = "settle"
-    BOOST = "boost"
-    MAINTAIN = "maintain"
+MATURE_HITS = 6
+"""Updates after which a track's looks are rationed rather than all used to acquire it."""
 
 
-def _volume(report: RadarReport) -> float:
-    """A look's error volume: range sigma times the two cross-range sigmas."""
-    sigma = np.sqrt(np.diag(report.R))
-    return float(sigma[0] * sigma[1] * sigma[2] * report.z[0] ** 2)
+def look_scheduler(sim: SimulationAssumptions) -> LookScheduler:
+    """A fresh scheduler with the simulation's look intervals."""
+    return LookScheduler(
+        dense_s=sim.dense_s,
+        boost_s=sim.boost_s,
+        update_s=sim.update_s,
+        settle_sigma_ms=sim.settle_sigma_ms,
+    )
 
 
-def _positions(reports: Sequence[RadarReport]) -> Array:
-    """The ECEF positions the reports put their objects at (the radar model inverted)."""
-    out = np.empty((len(reports), 3))
-    for i, report in enumerate(reports):
-        rng, az, el = (float(v) for v in report.z)
-        enu = np.array(
-            [rng * math.cos(el) * math.sin(az), rng * math.cos(el) * math.cos(az),
-             rng * math.sin(el)]
-        )  # fmt: skip
-        out[i] = report.site.ecef + report.site.enu_rotation.T @ enu
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class _Mature:
-    """The mature tracks at one step: ids, positions, velocities, times, slack, modes."""
-
-    track_id: NDArray[np.int64]
-    position: Array
-    velocity: Array
-    t: Array
-    slack: Array
-    mode: tuple[Mode, ...]
-
-
-@dataclass(slots=True)
-class LookScheduler:
-    """Chooses which of a step's looks a party's tracker processes (module docstring)."""
-
-    sim: SimulationAssumptions
-    mature_hits: int = 6
-    near_m: float = 10_000.0
-    _used: set[tuple[int, Mode, int]] = field(default_factory=set)
-
-    def _mature(self, tracks: TrackSet[MixtureBatch], tracker: Tracker[MixtureBatch]) -> _Mature:
-        index = np.nonzero(tracks.confirmed & (tracks.hits >= self.mature_hits))[0]
-        if index.size == 0:
-            none = np.zeros((0, 3))
-            return _Mature(np.zeros(0, dtype=np.int64), none, none, np.zeros(0), np.zeros(0), ())
-        state = tracks.state.take(index)
-        g = state.collapse(min_weight=PRUNE_WEIGHT)
-        # A covariance that lost positivity counts as unknown (zero sigma, no slack).
-        sigma = np.sqrt(np.maximum(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2), 0.0))
-        sigma_v = np.sqrt(np.maximum(np.trace(g.cov[:, 3:6, 3:6], axis1=1, axis2=2), 0.0))
-        powered = tracker.predictor.powered_probability(state)
-        modes = tuple(
-            Mode.BOOST if p >= 0.95
-            else Mode.SETTLE if p > 0.05 or s > self.sim.settle_sigma_ms
-            else Mode.MAINTAIN
-            for p, s in zip(powered.tolist(), sigma_v.tolist(), strict=True)
-        )  # fmt: skip
-        return _Mature(
-            track_id=tracks.track_id[index],
-            position=g.mean[:, :3],
-            velocity=g.mean[:, 3:6],
-            t=g.t,
-            slack=np.maximum(self.near_m, 3.0 * sigma),
-            mode=modes,
-        )
-
-    def owners(
-        self,
-        reports: Sequence[RadarReport],
-        tracks: TrackSet[MixtureBatch],
-        tracker: Tracker[MixtureBatch],
-    ) -> list[tuple[int, Mode]]:
-        """Per report, the mature track it serves and that track's mode; ``(-1,
-        ACQUIRE)`` for a report near no mature track."""
-        mature = self._mature(tracks, tracker)
-        if mature.track_id.size == 0 or not reports:
-            return [(-1, Mode.ACQUIRE)] * len(reports)
-        when = np.array([r.t for r in reports])
-        dt = when[:, None] - mature.t[None, :]
-        ahead = mature.position[None] + mature.velocity[None] * dt[..., None]
-        gap = np.linalg.norm(ahead - _positions(reports)[:, None, :], axis=-1)
-        gap = np.where(gap <= mature.slack[None, :], gap, np.inf)
-        best = np.argmin(gap, axis=1)
-        out: list[tuple[int, Mode]] = []
-        for i, j in enumerate(best.tolist()):
-            near = math.isfinite(float(gap[i, j]))
-            out.append((int(mature.track_id[j]), mature.mode[j]) if near else (-1, Mode.ACQUIRE))
-        return out
-
-    def select(
-        self,
-        reports: Sequence[RadarReport],
-        tracks: TrackSet[MixtureBatch],
-        tracker: Tracker[MixtureBatch],
-    ) -> list[RadarReport]:
-        """The reports of this step's looks that the tracker processes, in time order."""
-        interval = {
-            Mode.SETTLE: self.sim.dense_s,
-            Mode.BOOST: self.sim.boost_s,
-            Mode.MAINTAIN: self.sim.update_s,
-        }
-        kept: list[RadarReport] = []
-        owned: list[tuple[RadarReport, tuple[int, Mode, int]]] = []
-        best: dict[tuple[int, Mode, int], tuple[float, str, float]] = {}
-        for r, (track, mode) in zip(reports, self.owners(reports, tracks, tracker), strict=True):
-            if mode is Mode.ACQUIRE:
-                kept.append(r)
-                continue
-            key = (track, mode, math.floor(r.t / interval[mode]))
-            if key in self._used:
-                continue
-            owned.append((r, key))
-            look = (_volume(r), r.sensor, r.t)
-            if key not in best or look < best[key]:
-                best[key] = look
-        self._used.update(best)
-        kept.extend(r for r, key in owned if best[key][1:] == (r.sensor, r.t))
-        return sorted(kept, key=lambda r: (r.t, r.sensor))
+def known_tracks(
+    tracks: TrackSet[MixtureBatch],
+    tracker: Tracker[MixtureBatch],
+    *,
+    mature_hits: int = MATURE_HITS,
+) -> KnownTracks:
+    """The confirmed tracks with at least ``mature_hits`` updates, as the scheduler sees them."""
+    index = np.nonzero(tracks.confirmed & (tracks.hits >= mature_hits))[0]
+    if index.size == 0:
+        return KnownTracks.none()
+    state = tracks.state.take(index)
+    g = state.collapse(min_weight=PRUNE_WEIGHT)
+    # A covariance that lost positivity counts as unknown (zero sigma, no slack).
+    sigma = np.sqrt(np.maximum(np.trace(g.cov[:, :3, :3], axis1=1, axis2=2), 0.0))
+    sigma_v = np.sqrt(np.maximum(np.trace(g.cov[:, 3:6, 3:6], axis1=1, axis2=2), 0.0))
+    return KnownTracks(
+        track_id=tracks.track_id[index],
+        position=g.mean[:, :3],
+        velocity=g.mean[:, 3:6],
+        t=g.t,
+        position_sigma=sigma,
+        velocity_sigma=sigma_v,
+        powered=tracker.predictor.powered_probability(state),
+    )

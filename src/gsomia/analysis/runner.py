@@ -24,7 +24,7 @@ from gsomia.analysis.association import AssociationScore
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.fusion import Estimate, fuse_round
 from gsomia.analysis.ground import footprints
-from gsomia.analysis.looks import LookScheduler
+from gsomia.analysis.looks import look_scheduler
 from gsomia.analysis.regimes import Regime, Sharing, derive_sharing
 from gsomia.analysis.scoring import RoundScore, Scorer
 from gsomia.analysis.sensors import sensors_on
@@ -127,7 +127,7 @@ class _Run:
                 self.world, self.obs, party=party, partners=partners, releasing_to=recipient
             )
             tracker = make_tracker(max((d for _, d in partners), default=0.0))
-            scheduler = LookScheduler(sim=self.sim)
+            scheduler = look_scheduler(self.sim)
             snapshots = run_tracker(
                 arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
             )

@@ -11,8 +11,8 @@ A party's tracker is fed a *stream*: its own reports and cues at once, and those
 partner whose reports reach it, each after the flow's delay (the tracker holds reports for
 the largest delay so late ones are put back in order). Every report goes in, spent stages'
 as much as warheads'; the looks are rationed by what the party's scheduler knows, its own
-tracks (:class:`~gsomia.analysis.looks.LookScheduler`), never by the truth id a report
-carries.
+tracks (:class:`~gsomia.warning.sensors.scheduling.LookScheduler`), never by the truth id
+a report carries.
 
 A :class:`RoundPicture` is the party's estimate of one missile at each picture time: at
 each time the party's confirmed, radar-updated tracks are assigned to the launch's
@@ -44,13 +44,14 @@ from gsomia.analysis.association import (
 from gsomia.analysis.assumptions import SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.geography import region_map
 from gsomia.analysis.landed import LandedDeleter
-from gsomia.analysis.looks import LookScheduler
+from gsomia.analysis.looks import known_tracks
 from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
 from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.scenario.launches import DatedLaunch, launch_scenario
 from gsomia.warning.sensors.base import Sensor
 from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors.radar import Radar
+from gsomia.warning.sensors.scheduling import LookScheduler
 from gsomia.warning.simulation.truth import Truth, simulate
 from gsomia.warning.tracking import (
     PRUNE_WEIGHT,
@@ -332,7 +333,7 @@ def run_tracker(
             snapshots.append(snapshots[-1] if snapshots else tracks)
             continue
         stepped = now
-        chosen = scheduler.select(reports, tracks, tracker) if reports else []
+        chosen = scheduler.select(reports, known_tracks(tracks, tracker)) if reports else []
         tracks = tracker.step(tracks, now=now, reports=chosen, cues=cues)
         snapshots.append(_without_hold(tracker, tracks, now))
     return tuple(snapshots)

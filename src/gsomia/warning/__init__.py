@@ -9,7 +9,8 @@ One folder per role, in the manner of Stone Soup; each imports only those listed
 * ``tracking/``: the tracker and the fusion of partners' warnings; it sees reports and
   cues, never the simulation, the scenario or the evaluation (an import contract);
 * ``sensors/``: the :class:`~gsomia.warning.sensors.base.Sensor` role, radars, infrared
-  satellites and the reports they make;
+  satellites, the reports they make and the look scheduler (fed the tracks it knows as
+  plain arrays, so it imports no tracker);
 * ``simulation/``: the truth, every object of every launch flown from its plan;
 * ``physics/``: forces, powered and ballistic flight, the missile classes as flown;
 * ``geo/``: the WGS 84 frames and the radar horizon.

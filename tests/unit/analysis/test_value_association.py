@@ -17,7 +17,7 @@ import pytest
 from gsomia.agreement_files import load_library
 from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
 from gsomia.analysis.landed import LandedDeleter
-from gsomia.analysis.looks import LookScheduler
+from gsomia.analysis.looks import known_tracks, look_scheduler
 from gsomia.analysis.regimes import Regime
 from gsomia.analysis.runner import regime_sharing, run_launch
 from gsomia.analysis.simulation import (
@@ -54,7 +54,7 @@ def run(world: World, sim: SimulationAssumptions) -> Run:
     obs = observe(world, seed=sim.seed, run=0)
     arrivals = stream(world, obs, party="JPN", partners=[])
     tracker = make_tracker(0.0)
-    scheduler = LookScheduler(sim=sim)
+    scheduler = look_scheduler(sim)
     snapshots = run_tracker(arrivals, grid=world.grid, tracker=tracker, scheduler=scheduler)
     reports = [item for _, item in arrivals if isinstance(item, RadarReport)]
     return reports, tracker, snapshots
@@ -82,8 +82,8 @@ def test_the_looks_chosen_do_not_depend_on_the_truth_ids(
         if not step:
             continue
         relabelled = [replace(r, truth_id=label) for r in step]
-        chosen = LookScheduler(sim=sim).select(step, snapshots[k - 1], tracker)
-        blind = LookScheduler(sim=sim).select(relabelled, snapshots[k - 1], tracker)
+        chosen = look_scheduler(sim).select(step, known_tracks(snapshots[k - 1], tracker))
+        blind = look_scheduler(sim).select(relabelled, known_tracks(snapshots[k - 1], tracker))
         assert _keys(chosen) == _keys(blind)
         rationed += len(step) - len(chosen)
     assert rationed > 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
-from gsomia.analysis.looks import LookScheduler, Mode
+from gsomia.analysis.looks import known_tracks, look_scheduler
 from gsomia.analysis.simulation import (
     World,
     build_world,
@@ -18,6 +18,7 @@ from gsomia.analysis.simulation import (
 )
 from gsomia.warning.scenario.launches import dated_launch
 from gsomia.warning.sensors.measurements import RadarReport
+from gsomia.warning.sensors.scheduling import Mode
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +70,17 @@ def test_the_scheduler_uses_every_look_to_acquire_then_rations_them(
     obs = observe(world, seed=7, run=0)
     arrivals = stream(world, obs, party="KOR", partners=[])
     tracker = make_tracker(0.0)
-    scheduler = LookScheduler(sim=sim)
+    scheduler = look_scheduler(sim)
     snapshots = run_tracker(arrivals, grid=world.grid, tracker=tracker, scheduler=scheduler)
     used = {mode for _, mode, _ in scheduler._used}
     assert Mode.MAINTAIN in used or Mode.SETTLE in used
     # Rationed looks fill at most one per slot; acquisition used every look.
     processed = sum(int(s.hits.sum()) for s in snapshots[-1:])
     assert processed < len(arrivals)
-    empty = LookScheduler(sim=sim)
+    empty = look_scheduler(sim)
     reports = [item for _, item in arrivals[:5] if isinstance(item, RadarReport)]
-    assert empty.owners(reports[:1], tracker.empty(), tracker) == [(-1, Mode.ACQUIRE)]
-    assert empty.select(reports, tracker.empty(), tracker) == sorted(
+    assert empty.owners(reports[:1], known_tracks(tracker.empty(), tracker)) == [(-1, Mode.ACQUIRE)]
+    assert empty.select(reports, known_tracks(tracker.empty(), tracker)) == sorted(
         reports, key=lambda r: (r.t, r.sensor)
     )
     pictures = round_pictures(snapshots, world, tracker=tracker, radius_m=sim.association_radius_m)
