@@ -7,14 +7,24 @@ partner held at picture time ``τ`` reaches the party at ``τ + delay``, the par
 it to its own picture time with the unpowered model with drag (the party's own inverse
 ballistic coefficient for the missile, else the prior), and fuses it with its own
 estimate by covariance intersection when the two pass the chi-square gate on their
-difference (99.9 %, six degrees of freedom), as
-:func:`~gsomia.warning.tracking.fuse_warnings` does. When they do not, the party keeps its
+difference (99.9 %, six degrees of freedom): the tracker's own gate
+(:data:`~gsomia.warning.tracking.GATE_6DOF_999`) and
+:func:`~gsomia.warning.tracking.covariance_intersection`. When they do not, the party keeps its
 own track while it is live (updated within the last 30 s): a partner's track can be far
 worse, and a warning sent minutes ago and predicted without drag or lift can be far off in
 the atmosphere. An own track coasting since it lost the missile gives way to a warning
 resting on a more recent measurement. Where a flow conceals
 geometry (RT-3), the warning's covariance is coarsened first
-(:func:`~gsomia.warning.tracking.sharing.conceal_covariance`).
+(:func:`~gsomia.warning.tracking.conceal_covariance`).
+
+This is not :func:`~gsomia.warning.tracking.fuse_warnings`, and cannot be without changing
+the figures. That function fuses whole pictures in real time: it predicts every estimate
+to the picture time with the 6-state ballistic model (no drag), groups them source by
+source and keeps an estimate that fails the gate as a track of its own. Here one missile
+is scored at every picture time of a run: each distinct pair (own state, warning) is
+predicted once, to the later of its two update times, with drag at the party's own
+inverse ballistic coefficient, and a pair that fails the gate leaves one estimate (the
+live own track, else the newer warning), not two.
 
 A warning carries whether its track is powered (RT-1) and its age (its time). A powered
 track is never fused: its state predicted over the delay without thrust says nothing of
