@@ -1,0 +1,123 @@
+"""A malformed scenario data file is refused with the file, the entry and the field named."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gsomia.errors import InputError
+from gsomia.warning.scenario.data_files import data_text
+from gsomia.warning.scenario.missiles import parse_missile_classes
+from gsomia.warning.scenario.sites import parse_launch_sites
+
+_SITE = """
+[[site]]
+key = "test-site"
+name = "A test site"
+lat_deg = 39.5
+lon_deg = 125.5
+approximate = true
+"""
+
+_MISSILE = """
+[[missile]]
+key = "test-missile"
+name = "A test missile"
+aliases = ["tm"]
+propellant = "solid"
+vertical_rise_s = 4.0
+pitch_over_s = 14.0
+boost_beta = 20_000.0
+boost_rcs_m2 = 0.5
+payload_beta = 12_000.0
+payload_rcs_m2 = 0.3
+separates = false
+[[missile.stages]]
+burn_time_s = 38.0
+isp_s = 245.0
+propellant_fraction = 0.781
+spent_beta = 4000.0
+spent_rcs_m2 = 0.3
+"""
+
+
+def _refused(parse: object, text: str, where: str, field: str, problem: str) -> None:
+    assert callable(parse)
+    with pytest.raises(InputError, match=re.escape(f"{where}: {field}: ") + problem):
+        parse(text, where)
+
+
+def test_the_well_formed_samples_load() -> None:
+    (site,) = parse_launch_sites(_SITE, "s.toml")
+    assert (site.key, site.lat_deg, site.height_m, site.aliases) == ("test-site", 39.5, 0.0, ())
+    (missile,) = parse_missile_classes(_MISSILE, "m.toml")
+    assert missile.stages[0].isp_s == 245.0
+    assert missile.pull_up is None
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "problem"),
+    [
+        (("lat_deg = 39.5\n", ""), "site[test-site].lat_deg", "required field missing"),
+        (("lat_deg = 39.5", 'lat_deg = "39.5"'), "site[test-site].lat_deg", "expected a number"),
+        (("approximate = true", "approximate = 1"), "site[test-site].approximate", "expected true"),
+        (("lon_deg = 125.5", "lon_deg = true"), "site[test-site].lon_deg", "expected a number"),
+        (("approximate", "aliases = [1]\napproximate"), "site[test-site].aliases[0]", "expected"),
+        (("approximate", "height = 3.0\napproximate"), "site[test-site].height", "unknown field"),
+        (("key = ", "kee = "), "site[A test site].kee", "unknown field"),
+        (("[[site]]", "[[sites]]"), "sites", "unknown table"),
+        (("[[site]]", "[[site]"), "(syntax)", ""),
+    ],
+)
+def test_a_bad_site_names_the_file_entry_and_field(
+    edit: tuple[str, str], field: str, problem: str
+) -> None:
+    text = _SITE.replace(*edit)
+    assert text != _SITE
+    _refused(parse_launch_sites, text, "sites.toml", field, problem)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "problem"),
+    [
+        (("isp_s = 245.0\n", ""), "missile[test-missile].stages[0].isp_s", "required field"),
+        (("isp_s = 245.0", 'isp_s = "fast"'), "missile[test-missile].stages[0].isp_s", "expected"),
+        (("separates = false", 'separates = "no"'), "missile[test-missile].separates", "expected"),
+        (('aliases = ["tm"]', 'aliases = "tm"'), "missile[test-missile].aliases", "expected an"),
+        (
+            ("propellant_fraction = 0.781", "propellant_fraction = 1.2"),
+            "missile[test-missile].stages[0]",
+            "propellant fraction must be in",
+        ),
+        (
+            ("separates = false", "separates = false\npull_up = 3"),
+            "missile[test-missile].pull_up",
+            "expected a table",
+        ),
+    ],
+)
+def test_a_bad_missile_names_the_file_entry_and_field(
+    edit: tuple[str, str], field: str, problem: str
+) -> None:
+    text = _MISSILE.replace(*edit)
+    assert text != _MISSILE
+    _refused(parse_missile_classes, text, "missiles.toml", field, problem)
+
+
+def test_a_name_used_twice_is_refused() -> None:
+    twice = _SITE + _SITE.replace('key = "test-site"', 'key = "other"\naliases = ["test-site"]')
+    with pytest.raises(InputError, match=r"sites\.toml: site\[other\]: the name 'test-site'"):
+        parse_launch_sites(twice, "sites.toml")
+
+
+def test_an_empty_file_is_refused() -> None:
+    with pytest.raises(InputError, match=r"m\.toml: missile: expected one or more"):
+        parse_missile_classes("", "m.toml")
+
+
+@pytest.mark.parametrize("name", ["missiles.toml", "sites.toml"])
+def test_the_packaged_files_keep_their_source_notes(name: str) -> None:
+    text = data_text(name)
+    assert text.startswith("# ")
+    assert "spec/missile-scenario.md" in text
