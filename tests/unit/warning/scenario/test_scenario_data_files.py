@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from gsomia.errors import InputError
 from gsomia.warning.scenario.data_files import data_text
 from gsomia.warning.scenario.missiles import parse_missile_classes
+from gsomia.warning.scenario.sensor_catalogue import parse_sensors
 from gsomia.warning.scenario.sites import parse_launch_sites
 
 _SITE = """
@@ -116,8 +118,81 @@ def test_an_empty_file_is_refused() -> None:
         parse_missile_classes("", "m.toml")
 
 
-@pytest.mark.parametrize("name", ["missiles.toml", "sites.toml"])
+@pytest.mark.parametrize("name", ["missiles.toml", "sites.toml", "sensors.toml"])
 def test_the_packaged_files_keep_their_source_notes(name: str) -> None:
     text = data_text(name)
     assert text.startswith("# ")
     assert "spec/missile-scenario.md" in text
+
+
+_SENSORS = """
+[[radar_type]]
+key = "test-type"
+kind = "Test radar"
+party = "JPN"
+reach_m = 1.0e6
+elevation_mask_deg = 1.0
+revisit_s = 2.0
+wavelength_m = 0.10
+aperture_m = 4.0
+range_resolution_m = 30.0
+
+[[radar]]
+name = "Test radar one"
+type = "test-type"
+lat_deg = 35.0
+lon_deg = 135.0
+height_m = 10.0
+approximate = true
+in_service = 2010-01-01
+
+[[infrared]]
+name = "Test infrared"
+party = "USA"
+in_service = 1970-11-06
+delay_s = 60.0
+delay_sigma_s = 10.0
+position_sigma_m = 5000.0
+azimuth_sigma_deg = 5.0
+"""
+
+
+def test_a_well_formed_sensor_file_loads_with_the_beamwidth_computed() -> None:
+    (radar,), (infrared,) = parse_sensors(_SENSORS, "s.toml")
+    assert radar.beamwidth_rad == 0.886 * 0.10 / 4.0
+    assert (radar.party, radar.max_range_m, radar.in_service) == ("JPN", 1.0e6, date(2010, 1, 1))
+    assert infrared.in_service == date(1970, 11, 6)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "problem"),
+    [
+        (('type = "test-type"', 'type = "fps-9"'), "radar[Test radar one].type", "unknown radar"),
+        (("height_m = 10.0\n", ""), "radar[Test radar one].height_m", "required: type"),
+        (('party = "JPN"\n', ""), "radar[Test radar one].party", "required: type"),
+        (
+            ("in_service = 2010-01-01", 'in_service = "2010"'),
+            "radar[Test radar one].in_service",
+            "expected a date",
+        ),
+        (
+            ("in_service = 2010-01-01", "in_service = 2010-01-01T00:00:00"),
+            "radar[Test radar one].in_service",
+            "expected a date",
+        ),
+        (("aperture_m = 4.0", "aperture = 4.0"), "radar_type[test-type].aperture", "unknown"),
+        (("delay_s = 60.0\n", ""), "infrared[Test infrared].delay_s", "required field missing"),
+        (("revisit_s = 2.0", "revisit_s = -2.0"), "radar[Test radar one]", "Test radar one: "),
+        (
+            ('name = "Test infrared"', 'name = "Test radar one"'),
+            "infrared[Test radar one]",
+            "the name 'Test radar one' is used twice",
+        ),
+    ],
+)
+def test_a_bad_sensor_names_the_file_entry_and_field(
+    edit: tuple[str, str], field: str, problem: str
+) -> None:
+    text = _SENSORS.replace(*edit)
+    assert text != _SENSORS
+    _refused(parse_sensors, text, "sensors.toml", field, problem)
