@@ -91,13 +91,20 @@ def build(cls: type[T], raw: Mapping[str, Any], *, where: str, field: str) -> T:
         if name not in raw:
             no_default = spec.default is dataclasses.MISSING
             if no_default and spec.default_factory is dataclasses.MISSING:
-                raise fail(where, f"{field}.{name}", "required field missing")
+                if not _optional(hints[name]):
+                    raise fail(where, f"{field}.{name}", "required field missing")
+                values[name] = None  # TOML has no null: an optional field left out is None
             continue
         values[name] = _convert(hints[name], raw[name], where, f"{field}.{name}")
     try:
         return cls(**values)
     except InputError as exc:
         raise fail(where, field, str(exc)) from None
+
+
+def _optional(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    return origin in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
 
 
 def _convert(hint: Any, value: Any, where: str, field: str) -> Any:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from gsomia.errors import InputError
 from gsomia.warning.scenario.data_files import data_text
+from gsomia.warning.scenario.launches import parse_dated_launches
 from gsomia.warning.scenario.missiles import parse_missile_classes
 from gsomia.warning.scenario.sensor_catalogue import parse_sensors
 from gsomia.warning.scenario.sites import parse_launch_sites
@@ -118,7 +119,7 @@ def test_an_empty_file_is_refused() -> None:
         parse_missile_classes("", "m.toml")
 
 
-@pytest.mark.parametrize("name", ["missiles.toml", "sites.toml", "sensors.toml"])
+@pytest.mark.parametrize("name", ["missiles.toml", "sites.toml", "sensors.toml", "launches.toml"])
 def test_the_packaged_files_keep_their_source_notes(name: str) -> None:
     text = data_text(name)
     assert text.startswith("# ")
@@ -196,3 +197,80 @@ def test_a_bad_sensor_names_the_file_entry_and_field(
     text = _SENSORS.replace(*edit)
     assert text != _SENSORS
     _refused(parse_sensors, text, "sensors.toml", field, problem)
+
+
+_LAUNCH = """
+[[launch]]
+key = "2099-01-02"
+day = 2099-01-02
+local_time = 07:30:00
+missile = "kn23"
+site = "sohae"
+bearing_deg = 90.0
+bearing_basis = "test"
+fit_basis = "test"
+[[launch.rounds]]
+offset_s = 0.0
+apogee_km = 50.0
+range_km = 400.0
+[[launch.reported]]
+source = "Japan MOD"
+missiles = 2
+"""
+
+
+def test_a_well_formed_launch_loads_and_a_left_out_time_is_none() -> None:
+    (launch,) = parse_dated_launches(_LAUNCH, "l.toml")
+    assert (launch.local_time, launch.reported[0].missiles) == (time(7, 30), 2)
+    assert launch.reported[0].apogee_km is None
+    (noon,) = parse_dated_launches(_LAUNCH.replace("local_time = 07:30:00\n", ""), "l.toml")
+    assert noon.local_time is None
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "problem"),
+    [
+        (('site = "sohae"', 'site = "atlantis"'), "launch[2099-01-02].site", "unknown launch site"),
+        (('missile = "kn23"', 'missile = "v-2"'), "launch[2099-01-02].missile", "unknown missile"),
+        (("bearing_deg = 90.0\n", ""), "launch[2099-01-02].bearing_deg", "required field missing"),
+        (
+            ("local_time = 07:30:00", 'local_time = "07:30"'),
+            "launch[2099-01-02].local_time",
+            "expected a local time",
+        ),
+        (
+            ("missiles = 2", "missiles = 2.0"),
+            "launch[2099-01-02].reported[0].missiles",
+            "expected an integer",
+        ),
+        (
+            ("range_km = 400.0", 'range_km = "far"'),
+            "launch[2099-01-02].rounds[0].range_km",
+            "expected a number",
+        ),
+        (
+            (
+                "[[launch.rounds]]\noffset_s = 0.0\napogee_km = 50.0\nrange_km = 400.0\n",
+                "rounds = []\n",
+            ),
+            "launch[2099-01-02].rounds",
+            "a launch needs at least one round",
+        ),
+        (
+            ("[[launch.reported]]", "[[launch.reports]]"),
+            "launch[2099-01-02].reports",
+            "unknown field",
+        ),
+    ],
+)
+def test_a_bad_launch_names_the_file_entry_and_field(
+    edit: tuple[str, str], field: str, problem: str
+) -> None:
+    text = _LAUNCH.replace(*edit)
+    assert text != _LAUNCH
+    _refused(parse_dated_launches, text, "launches.toml", field, problem)
+
+
+def test_a_launch_date_used_twice_is_refused() -> None:
+    with pytest.raises(InputError, match=r"launches\.toml: launch\[2099-01-02\]: the name"):
+        parse_dated_launches(_LAUNCH + _LAUNCH, "launches.toml")
