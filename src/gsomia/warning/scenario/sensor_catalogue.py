@@ -5,22 +5,60 @@ else (coordinates the spec marks [UNCONFIRMED], antenna heights, ship stations, 
 reaches the spec does not state, revisit intervals, masks) is an assumption argued in
 docs/assumptions.md, and every radar whose position is not surveyed has ``approximate=True``.
 Party codes are those of the agreement files: ``JPN``, ``KOR``, ``USA``.
+
+The data is ``data/sensors.toml``: radar types (what every radar of a type shares, from which
+the beamwidth is computed here), the radars, and the infrared early-warning systems.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
+from gsomia.errors import InputError
+from gsomia.warning.scenario.data_files import build, check_unique, data_text, entries, fail, parse
 from gsomia.warning.sensors.base import Sensor
 from gsomia.warning.sensors.infrared import InfraredSatellite
 from gsomia.warning.sensors.radar import Radar
 
-__all__ = ["infrared_satellites", "radars", "sensors_in_service"]
+__all__ = ["infrared_satellites", "parse_sensors", "radars", "sensors_in_service"]
 
-_S_BAND_M = 0.10
-_X_BAND_M = 0.032
-_L_BAND_M = 0.23
-_BMD_MASK_DEG = 1.0
+_FILE = "sensors.toml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _RadarType:
+    """What every radar of one type shares (``[[radar_type]]`` in the data file)."""
+
+    key: str
+    kind: str
+    party: str | None = None
+    height_m: float | None = None
+    reach_m: float
+    elevation_mask_deg: float
+    revisit_s: float
+    wavelength_m: float
+    aperture_m: float
+    range_resolution_m: float
+    range_floor_m: float | None = None
+    angle_floor_rad: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _RadarEntry:
+    """One radar of a type at its position (``[[radar]]`` in the data file)."""
+
+    name: str
+    type: str
+    party: str | None = None
+    lat_deg: float
+    lon_deg: float
+    height_m: float | None = None
+    approximate: bool
+    in_service: date
+    out_of_service: date | None = None
+    note: str = ""
 
 
 def _beamwidth(wavelength_m: float, aperture_m: float) -> float:
@@ -28,194 +66,71 @@ def _beamwidth(wavelength_m: float, aperture_m: float) -> float:
     return 0.886 * wavelength_m / aperture_m
 
 
-def _fps5(name: str, at: tuple[float, float, float], since: date, note: str) -> Radar:
-    lat, lon, height = at
-    return Radar(
-        name=name,
-        kind="J/FPS-5",
-        party="JPN",
-        lat_deg=lat,
-        lon_deg=lon,
-        height_m=height,
-        approximate=True,
-        in_service=since,
-        reach_m=2.0e6,
-        max_range_m=2.0e6,
-        elevation_mask_deg=_BMD_MASK_DEG,
-        revisit_s=2.0,
-        beamwidth_rad=_beamwidth(_S_BAND_M, 18.0),
-        range_resolution_m=30.0,
-        note=note,
+def _radar(r: _RadarEntry, types: Mapping[str, _RadarType], where: str, field: str) -> Radar:
+    t = types.get(r.type)
+    if t is None:
+        known = ", ".join(sorted(types))
+        raise fail(where, f"{field}.type", f"unknown radar type {r.type!r}; known: {known}")
+    party = r.party or t.party
+    height = r.height_m if r.height_m is not None else t.height_m
+    if party is None or height is None:
+        missing = "party" if party is None else "height_m"
+        raise fail(where, f"{field}.{missing}", f"required: type {t.key!r} gives none")
+    floors: dict[str, float] = {}
+    if t.range_floor_m is not None:
+        floors["range_floor_m"] = t.range_floor_m
+    if t.angle_floor_rad is not None:
+        floors["angle_floor_rad"] = t.angle_floor_rad
+    try:
+        return Radar(
+            name=r.name,
+            kind=t.kind,
+            party=party,
+            lat_deg=r.lat_deg,
+            lon_deg=r.lon_deg,
+            height_m=height,
+            approximate=r.approximate,
+            in_service=r.in_service,
+            out_of_service=r.out_of_service,
+            reach_m=t.reach_m,
+            max_range_m=t.reach_m,
+            elevation_mask_deg=t.elevation_mask_deg,
+            revisit_s=t.revisit_s,
+            beamwidth_rad=_beamwidth(t.wavelength_m, t.aperture_m),
+            range_resolution_m=t.range_resolution_m,
+            note=r.note,
+            **floors,
+        )
+    except InputError as exc:
+        raise fail(where, field, str(exc)) from None
+
+
+def parse_sensors(
+    text: str, where: str = _FILE
+) -> tuple[tuple[Radar, ...], tuple[InfraredSatellite, ...]]:
+    """The radars and infrared systems in the TOML ``text``; a bad entry raises naming the field."""
+    raw = parse(text, where)
+    tables = ("radar_type", "radar", "infrared")
+    found = {t: entries(raw, t, where, also=tables) for t in tables}
+    types = {
+        t.key: t
+        for t in (build(_RadarType, e, where=where, field=f) for f, e in found["radar_type"])
+    }
+    check_unique([(f"radar_type[{k}]", k) for k in types], where)
+    radars = tuple(
+        _radar(build(_RadarEntry, e, where=where, field=f), types, where, f)
+        for f, e in found["radar"]
     )
-
-
-def _aegis(name: str, party: str, at: tuple[float, float], since: date, note: str) -> Radar:
-    lat, lon = at
-    return Radar(
-        name=name,
-        kind="AN/SPY-1D",
-        party=party,
-        lat_deg=lat,
-        lon_deg=lon,
-        height_m=20.0,
-        approximate=True,
-        in_service=since,
-        reach_m=1.0e6,
-        max_range_m=1.0e6,
-        elevation_mask_deg=_BMD_MASK_DEG,
-        revisit_s=2.0,
-        beamwidth_rad=_beamwidth(_S_BAND_M, 3.65),
-        range_resolution_m=30.0,
-        note=note,
+    infrared = tuple(
+        build(InfraredSatellite, e, where=where, field=f) for f, e in found["infrared"]
     )
+    labels = [f for t in ("radar", "infrared") for f, _ in found[t]]
+    names = [s.name for s in radars] + [s.name for s in infrared]
+    check_unique(list(zip(labels, names, strict=True)), where)
+    return radars, infrared
 
 
-def _green_pine(name: str, at: tuple[float, float, float], since: date, note: str) -> Radar:
-    lat, lon, height = at
-    return Radar(
-        name=name,
-        kind="EL/M-2080 Green Pine",
-        party="KOR",
-        lat_deg=lat,
-        lon_deg=lon,
-        height_m=height,
-        approximate=True,
-        in_service=since,
-        reach_m=8.0e5,
-        max_range_m=8.0e5,
-        elevation_mask_deg=_BMD_MASK_DEG,
-        revisit_s=4.0,
-        beamwidth_rad=_beamwidth(_L_BAND_M, 9.0),
-        range_resolution_m=50.0,
-        note=note,
-    )
-
-
-def _tpy2(
-    name: str, at: tuple[float, float, float], since: date, *, terminal: bool, note: str
-) -> Radar:
-    lat, lon, height = at
-    reach = 6.0e5 if terminal else 2.0e6
-    return Radar(
-        name=name,
-        kind="AN/TPY-2 " + ("terminal mode" if terminal else "forward-based mode"),
-        party="USA",
-        lat_deg=lat,
-        lon_deg=lon,
-        height_m=height,
-        approximate=True,
-        in_service=since,
-        reach_m=reach,
-        max_range_m=reach,
-        elevation_mask_deg=5.0 if terminal else _BMD_MASK_DEG,
-        revisit_s=1.0,
-        beamwidth_rad=_beamwidth(_X_BAND_M, 3.0),
-        range_resolution_m=1.0,
-        range_floor_m=2.0,
-        angle_floor_rad=1e-4,
-        note=note,
-    )
-
-
-_RADARS: tuple[Radar, ...] = (
-    _fps5(
-        "FPS-5 Shimokoshiki",
-        (31.6, 129.7, 400.0),
-        date(2009, 3, 31),
-        "first FPS-5, installed FY2008; summit about 400 m (spec)",
-    ),
-    _fps5(
-        "FPS-5 Sado",
-        (38.1, 138.4, 1000.0),
-        date(2010, 3, 31),
-        "mountain-top site; height and date assumed (spec: installed after FY2008)",
-    ),
-    _fps5(
-        "FPS-5 Ominato",
-        (41.3, 141.1, 880.0),
-        date(2011, 3, 31),
-        "mountain-top site; height and date assumed (spec: installed after FY2008)",
-    ),
-    _fps5(
-        "FPS-5 Yozadake",
-        (26.1, 127.7, 200.0),
-        date(2013, 3, 31),
-        "completed by the end of FY2012 (spec); 168 m summit plus the 35 m structure",
-    ),
-    _aegis(
-        "JMSDF Aegis, Sea of Japan station",
-        "JPN",
-        (38.0, 136.0),
-        date(2008, 1, 1),
-        "station assumed about 150 km NW of the Noto Peninsula, covering Honshu",
-    ),
-    _aegis(
-        "JMSDF Aegis, second Sea of Japan station",
-        "JPN",
-        (40.0, 137.5),
-        date(2022, 11, 21),
-        "second ship on station assumed once the fleet reached 8 (spec: 21 Nov 2022)",
-    ),
-    _aegis(
-        "ROK Aegis, East Sea station",
-        "KOR",
-        (37.6, 130.0),
-        date(2008, 12, 22),
-        "Sejong the Great commissioned 22 Dec 2008 (spec); station assumed off Donghae",
-    ),
-    _green_pine(
-        "Green Pine, North Chungcheong",
-        (36.8, 127.7, 150.0),
-        date(2012, 1, 1),
-        "two units since 2012 (spec); site and month assumed",
-    ),
-    _green_pine(
-        "Green Pine, South Chungcheong",
-        (36.5, 126.8, 150.0),
-        date(2012, 1, 1),
-        "two units since 2012 (spec); site and month assumed",
-    ),
-    _green_pine(
-        "Green Pine Block C, Busan",
-        (35.2, 129.1, 200.0),
-        date(2022, 10, 1),
-        "fully operational October 2022, about 800 km (spec); site assumed",
-    ),
-    _tpy2(
-        "TPY-2 Shariki",
-        (40.9, 140.3, 20.0),
-        date(2006, 10, 1),
-        terminal=False,
-        note="delivered 2006 (spec); month assumed; Tsugaru, Aomori",
-    ),
-    _tpy2(
-        "TPY-2 Kyogamisaki",
-        (35.77, 135.22, 100.0),
-        date(2014, 12, 26),
-        terminal=False,
-        note="delivered 26 Dec 2014 (spec); Kyotango, Kyoto",
-    ),
-    _tpy2(
-        "TPY-2 Seongju (THAAD)",
-        (36.0, 128.2, 680.0),
-        date(2017, 5, 1),
-        terminal=True,
-        note="680 m above sea level, elevation above 5 degrees (spec); installed 2017",
-    ),
-)
-
-_INFRARED: tuple[InfraredSatellite, ...] = (
-    InfraredSatellite(
-        name="US space-based infrared early warning",
-        party="USA",
-        in_service=date(1970, 11, 6),
-        delay_s=60.0,
-        delay_sigma_s=10.0,
-        position_sigma_m=5000.0,
-        azimuth_sigma_deg=5.0,
-        note="DSP from 6 Nov 1970, SBIRS GEO from 2011; cue about 1 min after launch (2012)",
-    ),
-)
+_RADARS, _INFRARED = parse_sensors(data_text(_FILE))
 
 
 def radars() -> tuple[Radar, ...]:

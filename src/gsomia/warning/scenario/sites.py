@@ -1,5 +1,7 @@
 """Launch sites in North Korea, with the coordinates spec/missile-scenario.md §1 gives.
 
+The data is ``data/sites.toml``; this module reads it once, checked field by field.
+
 Sites the spec marks [UNCONFIRMED] carry approximate coordinates (a town or area centre) and
 ``approximate=True``; do not read them as surveyed positions. Heights are set to sea level:
 a few hundred metres of launch altitude change a trajectory far less than the reported
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from gsomia.errors import UnknownName
+from gsomia.warning.scenario.data_files import build, check_unique, data_text, entries, parse
 
-__all__ = ["LaunchSite", "launch_site", "launch_sites"]
+__all__ = ["LaunchSite", "launch_site", "launch_sites", "parse_launch_sites"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,103 +34,17 @@ class LaunchSite:
     source: str = ""
 
 
-_SITES: tuple[LaunchSite, ...] = (
-    LaunchSite(
-        key="sohae",
-        name="Sohae Satellite Launching Station (Tongchang-ri)",
-        lat_deg=39.660,
-        lon_deg=124.705,
-        approximate=False,
-        aliases=("tongchang-ri",),
-        source="spec §1 (Wikipedia, NTI)",
-    ),
-    LaunchSite(
-        key="sunan",
-        name="Pyongyang (Sunan) International Airport",
-        lat_deg=39.224,
-        lon_deg=125.670,
-        approximate=False,
-        aliases=("pyongyang", "pyongyang-airport"),
-        source="spec §1 (airport reference point)",
-    ),
-    LaunchSite(
-        key="panghyon",
-        name="Panghyon airfield (Kusong)",
-        lat_deg=39.927,
-        lon_deg=125.208,
-        approximate=False,
-        aliases=("kusong",),
-        source="spec §1",
-    ),
-    LaunchSite(
-        key="kalma",
-        name="Wonsan / Kalma airport",
-        lat_deg=39.166,
-        lon_deg=127.484,
-        approximate=False,
-        aliases=("wonsan",),
-        source="spec §1",
-    ),
-    LaunchSite(
-        key="hodo",
-        name="Hodo Peninsula near Wonsan",
-        lat_deg=39.35,
-        lon_deg=127.53,
-        approximate=True,
-        source="area centre; spec §2 names the peninsula, not coordinates",
-    ),
-    LaunchSite(
-        key="wonsan-sea",
-        name="Sea about 17 km north-east of Wonsan",
-        lat_deg=39.26,
-        lon_deg=127.58,
-        approximate=True,
-        source="spec §1: Pukguksong-3 fired from the sea about 17 km NE of Wonsan",
-    ),
-    LaunchSite(
-        key="sinpo",
-        name="Sinpo (South Hamgyong)",
-        lat_deg=40.035,
-        lon_deg=128.186,
-        approximate=False,
-        aliases=("sinpho",),
-        source="spec §1 (city)",
-    ),
-    LaunchSite(
-        key="sinpo-sea",
-        name="Waters off Sinpo",
-        lat_deg=39.95,
-        lon_deg=128.35,
-        approximate=True,
-        source="offshore of the city; spec §2 says only 'off Sinpo'",
-    ),
-    LaunchSite(
-        key="pyongsong",
-        name="Pyongsong (South Pyongan)",
-        lat_deg=39.25,
-        lon_deg=125.87,
-        approximate=True,
-        source="town centre; spec §1 lists the site as [UNCONFIRMED]",
-    ),
-    LaunchSite(
-        key="chagang",
-        name="Chagang province (Mupyong-ri area)",
-        lat_deg=40.6,
-        lon_deg=126.4,
-        approximate=True,
-        aliases=("jagang", "mupyong-ri"),
-        source="area centre; spec §1 lists the site as [UNCONFIRMED]",
-    ),
-    LaunchSite(
-        key="hamhung",
-        name="Hamhung area (South Hamgyong)",
-        lat_deg=39.92,
-        lon_deg=127.54,
-        approximate=True,
-        source="city centre; spec §1 lists the site as [UNCONFIRMED]",
-    ),
-)
+def parse_launch_sites(text: str, where: str = "sites.toml") -> tuple[LaunchSite, ...]:
+    """The launch sites in the TOML ``text``; a bad entry raises naming ``where`` and the field."""
+    sites = tuple(
+        build(LaunchSite, raw, where=where, field=entry)
+        for entry, raw in entries(parse(text, where), "site", where)
+    )
+    check_unique([(f"site[{s.key}]", name) for s in sites for name in (s.key, *s.aliases)], where)
+    return sites
 
+
+_SITES: tuple[LaunchSite, ...] = parse_launch_sites(data_text("sites.toml"))
 _BY_NAME: Mapping[str, LaunchSite] = MappingProxyType(
     {name: s for s in _SITES for name in (s.key, *s.aliases)}
 )
