@@ -23,8 +23,6 @@ ONE_SPELLING = re.compile(r"^gsomia/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+$")
 NO_VECTORS_YET = {
     "gsomia/agreement-v1",
     "gsomia/warning-stream-v1",
-    "gsomia/pki-v1",
-    "gsomia/ca-bundle-v1",
     "gsomia/marking-v1",
     "gsomia/item-v1",
     "gsomia/missile-warning-v1",

@@ -49,6 +49,7 @@ class Format:
 _C = "tests/vectors/crypto/"
 _L = "tests/vectors/ledger/"
 _D = "tests/vectors/documents/"
+_P = "tests/vectors/pki/"
 _F = "docs/formats/"
 
 
@@ -104,8 +105,8 @@ def _entries() -> tuple[Format, ...]:
         ("assurance-v1", doc, "services.assurances", "assurance-v1.md", _D + "assurance-v1.json"),
         ("warning-v1", doc, "warning.tracking.sharing", "warning-v1.md", _D + "warning-v1.json"),
         ("warning-stream-v1", doc, "services.feed", "warning-v1.md", None),
-        ("pki-v1", doc, "crypto.pki", "pki-v1.md", None),
-        ("ca-bundle-v1", doc, "crypto._pki_x509", "pki-v1.md", None),
+        ("pki-v1", doc, "crypto.pki", "pki-v1.md", _P + "pki-v1.json"),
+        ("ca-bundle-v1", doc, "crypto._pki_x509", "pki-v1.md", _P + "ca-bundle-v1.json"),
         ("binding-v1", part, "crypto._binding", "binding-v1.md", _C + "binding-v1.json"),
         ("binding-v2", part, "crypto._binding", "binding-v2.md", _C + "binding-v2.json"),
         ("commit-v2", part, "crypto._envelope", "envelope-v2.md", _C + "envelope-v2.json"),
