@@ -57,7 +57,13 @@ def _entries() -> tuple[Format, ...]:
     doc, part, report = FormatKind.DOCUMENT, FormatKind.PART, FormatKind.REPORT
     rows: list[tuple[str, FormatKind, str, str, str | None]] = [
         # marker, kind, module, page, vectors
-        ("agreement-v1", doc, "agreement_files", "agreement-v1.md", None),
+        (
+            "agreement-v1",
+            doc,
+            "agreement_files",
+            "agreement-v1.md",
+            "tests/vectors/agreements/agreement-v1.json",
+        ),
         ("label-v1", doc, "core.labels", "label-v1.md", _C + "label-v1.json"),
         ("label-v2", doc, "core.labels", "label-v2.md", _C + "label-v2.json"),
         (
