@@ -50,6 +50,7 @@ _C = "tests/vectors/crypto/"
 _L = "tests/vectors/ledger/"
 _D = "tests/vectors/documents/"
 _P = "tests/vectors/pki/"
+_S = "tests/vectors/stix/extensions-v1.json"
 _F = "docs/formats/"
 
 
@@ -129,9 +130,9 @@ def _entries() -> tuple[Format, ...]:
         ("frame-v1", part, "crypto._keys", "frame-v1.md", _C + "frame-v1.json"),
         ("local-v1", part, "crypto._local", "local-v1.md", "tests/vectors/local/local-v1.json"),
         ("form-v1", part, "crypto._forms", "../console.md", "tests/vectors/local/form-v1.json"),
-        ("marking-v1", part, "interop.stix", "../interop.md", None),
-        ("item-v1", part, "interop.stix", "../interop.md", None),
-        ("missile-warning-v1", part, "interop.stix", "../interop.md", None),
+        ("marking-v1", part, "interop.stix", "../interop.md", _S),
+        ("item-v1", part, "interop.stix", "../interop.md", _S),
+        ("missile-warning-v1", part, "interop.stix", "../interop.md", _S),
         ("launches-v1", report, "cli.warning", "../tracking.md", None),
         ("sensors-v1", report, "cli.warning", "../tracking.md", None),
         ("trajectory-v1", report, "cli.warning", "../tracking.md", None),
