@@ -51,6 +51,7 @@ _L = "tests/vectors/ledger/"
 _D = "tests/vectors/documents/"
 _P = "tests/vectors/pki/"
 _S = "tests/vectors/stix/extensions-v1.json"
+_R = "tests/vectors/reports/"
 _F = "docs/formats/"
 
 
@@ -133,9 +134,9 @@ def _entries() -> tuple[Format, ...]:
         ("marking-v1", part, "interop.stix", "../interop.md", _S),
         ("item-v1", part, "interop.stix", "../interop.md", _S),
         ("missile-warning-v1", part, "interop.stix", "../interop.md", _S),
-        ("launches-v1", report, "cli.warning", "../tracking.md", None),
-        ("sensors-v1", report, "cli.warning", "../tracking.md", None),
-        ("trajectory-v1", report, "cli.warning", "../tracking.md", None),
+        ("launches-v1", report, "cli.warning", "../tracking.md", _R + "launches-v1.json"),
+        ("sensors-v1", report, "cli.warning", "../tracking.md", _R + "sensors-v1.json"),
+        ("trajectory-v1", report, "cli.warning", "../tracking.md", _R + "trajectory-v1.json"),
         ("value-v1", report, "analysis.report", "../value.md", None),
         ("value-sweep-v1", report, "analysis.sweep", "../value.md", None),
         ("value-assumptions-v1", report, "analysis.assumptions", "../value.md", None),
