@@ -23,7 +23,6 @@ ONE_SPELLING = re.compile(r"^gsomia/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+$")
 NO_VECTORS_YET = {
     "gsomia/value-v1",
     "gsomia/value-sweep-v1",
-    "gsomia/value-assumptions-v1",
 }
 
 

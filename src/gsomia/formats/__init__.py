@@ -139,7 +139,13 @@ def _entries() -> tuple[Format, ...]:
         ("trajectory-v1", report, "cli.warning", "../tracking.md", _R + "trajectory-v1.json"),
         ("value-v1", report, "analysis.report", "../value.md", None),
         ("value-sweep-v1", report, "analysis.sweep", "../value.md", None),
-        ("value-assumptions-v1", report, "analysis.assumptions", "../value.md", None),
+        (
+            "value-assumptions-v1",
+            report,
+            "analysis.assumptions",
+            "../value.md",
+            "tests/vectors/value/value-assumptions-v1.json",
+        ),
     ]
     first = {
         "warning-v1": ("gsomia-warning-v1",),
