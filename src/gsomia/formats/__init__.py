@@ -137,7 +137,13 @@ def _entries() -> tuple[Format, ...]:
         ("launches-v1", report, "cli.warning", "../tracking.md", _R + "launches-v1.json"),
         ("sensors-v1", report, "cli.warning", "../tracking.md", _R + "sensors-v1.json"),
         ("trajectory-v1", report, "cli.warning", "../tracking.md", _R + "trajectory-v1.json"),
-        ("value-v1", report, "analysis.report", "../value.md", None),
+        (
+            "value-v1",
+            report,
+            "analysis.report",
+            "../value.md",
+            "tests/vectors/value/value-v1.json",
+        ),
         ("value-sweep-v1", report, "analysis.sweep", "../value.md", None),
         (
             "value-assumptions-v1",

@@ -1,10 +1,12 @@
-"""Write the vector of value-assumptions-v1, the assumptions file the value analysis reads
-(``docs/value.md``): a small file and what ``load_assumptions`` reads from it.
+"""Write the vectors of the value analysis (``docs/value.md``): value-assumptions-v1, the
+assumptions file it reads (a small file and what ``load_assumptions`` reads from it), and
+value-v1, the report it writes from that file for one launch and one seeded run.
 
 Run ``python tests/vectors/value/generate.py`` from the repository root after a deliberate
 format change. The text is fixed below (people write assumptions files; the analysis only
-reads them), so the file is the same on every run; ``test_value_vectors.py`` builds it again,
-loads the text and refuses it with one byte changed.
+reads them) and the run is seeded, so the files are the same on every run;
+``test_value_vectors.py`` builds them again, loads the text, refuses it with one byte changed,
+and checks the report against the members ``docs/value.md`` lists.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
 
+from gsomia.agreement_files import load_library  # noqa: E402
 from gsomia.analysis.assumptions import Assumptions, load_assumptions  # noqa: E402
+from gsomia.analysis.value import run_value  # noqa: E402
+
+LAUNCH = "2017-05-14"
 
 TEXT = """\
 # A small value-assumptions-v1 file, for the vector only.
@@ -99,8 +105,14 @@ def value_vector() -> dict[str, Any]:
     return {"format": "gsomia/value-assumptions-v1", "toml": TEXT, "reads": reads(load(TEXT))}
 
 
+def report_vector() -> dict[str, Any]:
+    """``value.json`` for one launch and one run under the assumptions above."""
+    report = run_value(load_library([]), [LAUNCH], runs=1, assumptions=load(TEXT), plots=False)
+    return report.to_json()
+
+
 def build() -> dict[str, dict[str, Any]]:
-    return {"value-assumptions-v1.json": value_vector()}
+    return {"value-assumptions-v1.json": value_vector(), "value-v1.json": report_vector()}
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
-"""value-assumptions-v1 against its committed vector: rebuilt byte for byte, loaded by the
-code that reads assumptions files, and refused with one byte changed."""
+"""value-assumptions-v1 and value-v1 against their committed vectors: rebuilt byte for byte;
+the assumptions loaded by the code that reads them and refused with one byte changed; the
+report checked against the members ``docs/value.md`` lists."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,24 @@ generate = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(generate)
 
 VECTOR = json.loads((HERE / "value-assumptions-v1.json").read_text(encoding="utf-8"))
+REPORT = json.loads((HERE / "value-v1.json").read_text(encoding="utf-8"))
+DOC = (HERE.parents[2] / "docs" / "value.md").read_text(encoding="utf-8")
+MEMBERS = [
+    "format",
+    "assumptions",
+    "regimes",
+    "launches",
+    "overall",
+    "comparisons",
+    "table",
+    "validation",
+    "impact_ellipse_coverage",
+    "association",
+    "per_launch",
+    "sentences",
+    "plots",
+]
+REGIME = ["key", "title", "short", "no_agreements", "terminate", "in_force", "lapse", "lapse_on"]
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
@@ -52,3 +72,26 @@ def test_the_text_with_one_byte_changed_is_refused(old: str, new: str) -> None:
     assert sum(a != b for a, b in zip(changed, text, strict=True)) == 1
     with pytest.raises(InputError):
         generate.load(changed)
+
+
+def test_the_report_has_the_documented_members_in_order() -> None:
+    assert list(REPORT) == MEMBERS
+    assert REPORT["format"] == "gsomia/value-v1"
+    in_doc = re.findall(r"`([a-z_]+)`", DOC)
+    assert set(MEMBERS) | set(REGIME) <= set(in_doc)
+    assert list(REPORT["assumptions"]) == ["item", "channels", "simulation"]
+    assert REPORT["plots"] == {}
+
+
+def test_the_report_is_of_the_assumptions_it_was_run_with() -> None:
+    regimes = REPORT["regimes"]
+    assert [r["key"] for r in regimes] == ["actual", *VECTOR["reads"]["regimes"]]
+    assert all(list(r) == REGIME for r in regimes)
+    pairs = [[c["better"], c["worse"]] for c in REPORT["comparisons"]]
+    assert pairs == VECTOR["reads"]["comparisons"]
+    assert set(REPORT["overall"]) == {r["key"] for r in regimes}
+    for block in REPORT["overall"].values():
+        assert {"parties", "apogee_gap_km", "range_gap_km"} <= set(block)
+        assert sorted(block["parties"]) == ["JPN", "KOR"]
+    assert set(REPORT["association"]) == {"cut_off_km", "scores", "sentences"}
+    assert len(REPORT["launches"]) == 1
