@@ -144,7 +144,13 @@ def _entries() -> tuple[Format, ...]:
             "../value.md",
             "tests/vectors/value/value-v1.json",
         ),
-        ("value-sweep-v1", report, "analysis.sweep", "../value.md", None),
+        (
+            "value-sweep-v1",
+            report,
+            "analysis.sweep",
+            "../value.md",
+            "tests/vectors/value/value-sweep-v1.json",
+        ),
         (
             "value-assumptions-v1",
             report,

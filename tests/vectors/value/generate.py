@@ -1,6 +1,8 @@
 """Write the vectors of the value analysis (``docs/value.md``): value-assumptions-v1, the
 assumptions file it reads (a small file and what ``load_assumptions`` reads from it), and
-value-v1, the report it writes from that file for one launch and one seeded run.
+value-v1, the report it writes from that file for one launch and one seeded run, and
+value-sweep-v1, a sweep of one factor over the same launch (the file with the TISA-only
+regime the sweep's headline compares against).
 
 Run ``python tests/vectors/value/generate.py`` from the repository root after a deliberate
 format change. The text is fixed below (people write assumptions files; the analysis only
@@ -22,6 +24,7 @@ sys.path.insert(0, str(HERE.parents[2] / "src"))
 
 from gsomia.agreement_files import load_library  # noqa: E402
 from gsomia.analysis.assumptions import Assumptions, load_assumptions  # noqa: E402
+from gsomia.analysis.sweep import factors, run_sweep  # noqa: E402
 from gsomia.analysis.value import run_value  # noqa: E402
 
 LAUNCH = "2017-05-14"
@@ -78,6 +81,17 @@ association_radius_km = 50.0
 fix_radii_km = [50.0, 10.0]
 """
 
+SWEEP_TEXT = (
+    TEXT
+    + """
+[[regimes]]
+key = "tisa-only"
+title = "GSOMIA terminated, TISA only"
+short = "TISA only"
+terminate = ["jpn-kor-gsomia", "trilateral-warning-link"]
+"""
+)
+
 
 def load(text: str) -> Assumptions:
     """``text`` loaded from a file, as ``gsomia value --assumptions`` loads it."""
@@ -111,8 +125,21 @@ def report_vector() -> dict[str, Any]:
     return report.to_json()
 
 
+def sweep_vector() -> dict[str, Any]:
+    """``sweep.json`` for the GSOMIA channel delay factor, one launch and one run."""
+    chosen = [f for f in factors() if f.key == "direct"]
+    result = run_sweep(
+        load_library([]), load(SWEEP_TEXT), launches=[LAUNCH], runs=1, chosen=chosen, heat=False
+    )
+    return result.to_json()
+
+
 def build() -> dict[str, dict[str, Any]]:
-    return {"value-assumptions-v1.json": value_vector(), "value-v1.json": report_vector()}
+    return {
+        "value-assumptions-v1.json": value_vector(),
+        "value-v1.json": report_vector(),
+        "value-sweep-v1.json": sweep_vector(),
+    }
 
 
 def main() -> None:

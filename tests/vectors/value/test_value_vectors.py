@@ -21,6 +21,7 @@ _spec.loader.exec_module(generate)
 
 VECTOR = json.loads((HERE / "value-assumptions-v1.json").read_text(encoding="utf-8"))
 REPORT = json.loads((HERE / "value-v1.json").read_text(encoding="utf-8"))
+SWEEP = json.loads((HERE / "value-sweep-v1.json").read_text(encoding="utf-8"))
 DOC = (HERE.parents[2] / "docs" / "value.md").read_text(encoding="utf-8")
 MEMBERS = [
     "format",
@@ -95,3 +96,24 @@ def test_the_report_is_of_the_assumptions_it_was_run_with() -> None:
         assert sorted(block["parties"]) == ["JPN", "KOR"]
     assert set(REPORT["association"]) == {"cut_off_km", "scores", "sentences"}
     assert len(REPORT["launches"]) == 1
+
+
+def test_the_sweep_has_the_documented_members() -> None:
+    assert list(SWEEP) == ["format", "runs", "launches", "comparison", "points"]
+    assert SWEEP["format"] == "gsomia/value-sweep-v1"
+    assert SWEEP["runs"] == 1 and SWEEP["launches"] == [generate.LAUNCH]
+    assert SWEEP["comparison"] == {"better": "gsomia", "worse": "tisa-only"}
+    keys = [p["key"] for p in SWEEP["points"]]
+    assert keys[:3] == ["base", "direct:low", "direct:high"]
+    assert all(k.startswith("whatif:") for k in keys[3:])
+    difference = ["mean_s", "ci95_s", "median_s", "n"]
+    difference += ["gained", "lost", "neither", "unknown", "within_resolution"]
+    in_doc = set(re.findall(r"`([a-z_0-9]+)`", DOC))
+    assert {"runs", "launches", "comparison", "points", "label", *difference} <= in_doc
+    for point in SWEEP["points"]:
+        assert list(point) == ["key", "label", "parties"]
+        assert sorted(point["parties"]) == ["JPN", "KOR"]
+        for measures in point["parties"].values():
+            for diff in measures.values():
+                assert list(diff) == difference
+                assert 0 <= diff["n"] <= SWEEP["runs"] * len(SWEEP["launches"])
