@@ -155,3 +155,19 @@ def test_a_bundle_with_one_byte_changed_is_refused(
     with pytest.raises(error):
         kor.trust(party="JPN", bundle=changed)
     assert kor.partners() == ()
+
+
+def test_a_node_still_draws_its_serials_and_signatures_at_random() -> None:
+    key = generate.key("authority")
+    first, second = (
+        generate.x.build_authority(party="JPN", key=key, at=generate.NOW, days=30) for _ in range(2)
+    )
+    assert first.serial_number != second.serial_number
+    assert first.signature != second.signature
+    fixed = [
+        generate.x.build_authority(
+            party="JPN", key=key, at=generate.NOW, days=30, serial=7, deterministic=True
+        )
+        for _ in range(2)
+    ]
+    assert fixed[0].signature == fixed[1].signature and fixed[0].serial_number == 7
