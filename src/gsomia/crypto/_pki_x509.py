@@ -51,8 +51,16 @@ def subject_name(party: str, role: str) -> x509.Name:
 
 
 def build_authority(
-    *, party: str, key: ec.EllipticCurvePrivateKey, at: datetime, days: int
+    *,
+    party: str,
+    key: ec.EllipticCurvePrivateKey,
+    at: datetime,
+    days: int,
+    serial: int | None = None,
+    deterministic: bool = False,
 ) -> x509.Certificate:
+    """A self-signed root; ``serial`` and ``deterministic`` (RFC 6979 signing) fix every
+    byte, for the vectors in ``tests/vectors/pki/``."""
     name = subject_name(party, "authority")
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     usage = x509.KeyUsage(
@@ -71,7 +79,7 @@ def build_authority(
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial if serial is not None else x509.random_serial_number())
         .not_valid_before(at - CLOCK_SKEW)
         .not_valid_after(at + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -80,7 +88,7 @@ def build_authority(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
         )
-        .sign(key, hashes.SHA256())
+        .sign(key, hashes.SHA256(), ecdsa_deterministic=deterministic)
     )
 
 
@@ -93,7 +101,11 @@ def build_node(
     hosts: Iterable[str],
     at: datetime,
     days: int = NODE_DAYS,
+    serial: int | None = None,
+    deterministic: bool = False,
 ) -> x509.Certificate:
+    """A node certificate ``ca`` issues; ``serial`` and ``deterministic`` as for
+    :func:`build_authority`."""
     not_after = at + timedelta(days=days)
     if not_after > ca.not_valid_after_utc:
         _logger.warning("the %s node certificate is cut to its authority's expiry", party)
@@ -116,7 +128,7 @@ def build_node(
         .subject_name(subject_name(party, "node"))
         .issuer_name(ca.subject)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial if serial is not None else x509.random_serial_number())
         .not_valid_before(at - CLOCK_SKEW)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -127,7 +139,7 @@ def build_node(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
         )
-        .sign(ca_key, hashes.SHA256())
+        .sign(ca_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
     )
 
 
@@ -153,6 +165,7 @@ def sign_crl(
     number: int,
     at: datetime,
     days: int = CRL_DAYS,
+    deterministic: bool = False,
 ) -> x509.CertificateRevocationList:
     ca_ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (
@@ -167,7 +180,7 @@ def sign_crl(
     )
     for entry in revoked:
         builder = builder.add_revoked_certificate(entry)
-    return builder.sign(ca_key, hashes.SHA256())
+    return builder.sign(ca_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -262,6 +275,11 @@ def key_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(passphrase),
     )
+
+
+def bundle(party: str, ca: x509.Certificate, crl: x509.CertificateRevocationList) -> bytes:
+    """The ca-bundle-v1 partners pin: its first line, the authority, the revocation list."""
+    return f"{BUNDLE_MARKER} party={party}\n".encode() + cert_pem(ca) + pem_crl(crl)
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:

@@ -332,8 +332,7 @@ class NodePki:
             ca, ca_key, list(current), number=x.crl_number(current) + 1, at=at, days=crl_days
         )
         x.write(self.root / "crl.pem", x.pem_crl(crl))
-        header = f"{x.BUNDLE_MARKER} party={self.party}\n".encode()
-        return header + x.cert_pem(ca) + x.pem_crl(crl)
+        return x.bundle(self.party, ca, crl)
 
     # -- partners ---------------------------------------------------------------------
 

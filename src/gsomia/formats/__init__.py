@@ -49,6 +49,9 @@ class Format:
 _C = "tests/vectors/crypto/"
 _L = "tests/vectors/ledger/"
 _D = "tests/vectors/documents/"
+_P = "tests/vectors/pki/"
+_S = "tests/vectors/stix/extensions-v1.json"
+_R = "tests/vectors/reports/"
 _F = "docs/formats/"
 
 
@@ -56,7 +59,13 @@ def _entries() -> tuple[Format, ...]:
     doc, part, report = FormatKind.DOCUMENT, FormatKind.PART, FormatKind.REPORT
     rows: list[tuple[str, FormatKind, str, str, str | None]] = [
         # marker, kind, module, page, vectors
-        ("agreement-v1", doc, "agreement_files", "agreement-v1.md", None),
+        (
+            "agreement-v1",
+            doc,
+            "agreement_files",
+            "agreement-v1.md",
+            "tests/vectors/agreements/agreement-v1.json",
+        ),
         ("label-v1", doc, "core.labels", "label-v1.md", _C + "label-v1.json"),
         ("label-v2", doc, "core.labels", "label-v2.md", _C + "label-v2.json"),
         (
@@ -103,9 +112,15 @@ def _entries() -> tuple[Format, ...]:
         ),
         ("assurance-v1", doc, "services.assurances", "assurance-v1.md", _D + "assurance-v1.json"),
         ("warning-v1", doc, "warning.tracking.sharing", "warning-v1.md", _D + "warning-v1.json"),
-        ("warning-stream-v1", doc, "services.feed", "warning-v1.md", None),
-        ("pki-v1", doc, "crypto.pki", "pki-v1.md", None),
-        ("ca-bundle-v1", doc, "crypto._pki_x509", "pki-v1.md", None),
+        (
+            "warning-stream-v1",
+            doc,
+            "formats.streams",
+            "warning-v1.md",
+            "tests/vectors/streams/warning-stream-v1.json",
+        ),
+        ("pki-v1", doc, "crypto.pki", "pki-v1.md", _P + "pki-v1.json"),
+        ("ca-bundle-v1", doc, "crypto._pki_x509", "pki-v1.md", _P + "ca-bundle-v1.json"),
         ("binding-v1", part, "crypto._binding", "binding-v1.md", _C + "binding-v1.json"),
         ("binding-v2", part, "crypto._binding", "binding-v2.md", _C + "binding-v2.json"),
         ("commit-v2", part, "crypto._envelope", "envelope-v2.md", _C + "envelope-v2.json"),
@@ -116,15 +131,33 @@ def _entries() -> tuple[Format, ...]:
         ("frame-v1", part, "crypto._keys", "frame-v1.md", _C + "frame-v1.json"),
         ("local-v1", part, "crypto._local", "local-v1.md", "tests/vectors/local/local-v1.json"),
         ("form-v1", part, "crypto._forms", "../console.md", "tests/vectors/local/form-v1.json"),
-        ("marking-v1", part, "interop.stix", "../interop.md", None),
-        ("item-v1", part, "interop.stix", "../interop.md", None),
-        ("missile-warning-v1", part, "interop.stix", "../interop.md", None),
-        ("launches-v1", report, "cli.warning", "../tracking.md", None),
-        ("sensors-v1", report, "cli.warning", "../tracking.md", None),
-        ("trajectory-v1", report, "cli.warning", "../tracking.md", None),
-        ("value-v1", report, "analysis.report", "../value.md", None),
-        ("value-sweep-v1", report, "analysis.sweep", "../value.md", None),
-        ("value-assumptions-v1", report, "analysis.assumptions", "../value.md", None),
+        ("marking-v1", part, "interop.stix", "../interop.md", _S),
+        ("item-v1", part, "interop.stix", "../interop.md", _S),
+        ("missile-warning-v1", part, "interop.stix", "../interop.md", _S),
+        ("launches-v1", report, "cli.warning", "../tracking.md", _R + "launches-v1.json"),
+        ("sensors-v1", report, "cli.warning", "../tracking.md", _R + "sensors-v1.json"),
+        ("trajectory-v1", report, "cli.warning", "../tracking.md", _R + "trajectory-v1.json"),
+        (
+            "value-v1",
+            report,
+            "analysis.report",
+            "../value.md",
+            "tests/vectors/value/value-v1.json",
+        ),
+        (
+            "value-sweep-v1",
+            report,
+            "analysis.sweep",
+            "../value.md",
+            "tests/vectors/value/value-sweep-v1.json",
+        ),
+        (
+            "value-assumptions-v1",
+            report,
+            "analysis.assumptions",
+            "../value.md",
+            "tests/vectors/value/value-assumptions-v1.json",
+        ),
     ]
     first = {
         "warning-v1": ("gsomia-warning-v1",),

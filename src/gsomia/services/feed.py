@@ -43,6 +43,7 @@ from gsomia.crypto import (
     seal_local,
 )
 from gsomia.errors import GsomiaError, InputError, IntegrityError, UnknownName
+from gsomia.formats.streams import stream_descriptor
 from gsomia.ledger.entries import Event
 from gsomia.ports.bus import Bus
 from gsomia.ports.store import FrameState, ItemState
@@ -146,14 +147,7 @@ class FeedService:
         Raises :class:`PolicyDenied` (recorded) when no agreement allows the provision.
         """
         stream_id = int(self.ctx.ids.new_id()[-8:], 16)  # the random end of the id
-        descriptor = json.dumps(
-            {
-                "format": "gsomia/warning-stream-v1",
-                "stream": stream_id,
-                "fields": ["launch_point", "trajectory", "impact_point", "times"],
-            },
-            sort_keys=True,
-        ).encode()
+        descriptor = stream_descriptor(stream_id)
         result = self._custody.provide(
             contents=[descriptor],
             provision=Provision(

@@ -1,0 +1,55 @@
+"""agreement-v1 against its committed vector: rebuilt byte for byte, loaded by the code that
+reads agreement files, and refused with one byte changed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from gsomia.errors import AgreementFileError
+
+HERE = Path(__file__).parent
+_spec = importlib.util.spec_from_file_location("agreement_vectors", HERE / "generate.py")
+assert _spec is not None and _spec.loader is not None
+generate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generate)
+
+VECTOR = json.loads((HERE / "agreement-v1.json").read_text(encoding="utf-8"))
+
+
+def test_the_file_is_what_the_generator_writes() -> None:
+    built = generate.build()
+    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
+    for name, value in built.items():
+        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+        assert (HERE / name).read_text(encoding="utf-8") == text, name
+
+
+def test_the_text_loads_as_the_vector_says() -> None:
+    agreement = generate.load(VECTOR["toml"])
+    assert generate.reads(agreement) == VECTOR["reads"]
+    assert VECTOR["toml"].count('format = "gsomia/agreement-v1"') == 1
+    assert agreement.party("KOR").competent_authority == "Ministry of National Defense"
+
+
+@pytest.mark.parametrize(
+    "old,new,field",
+    [
+        ('"gsomia/agreement-v1"', '"gsomia/agreement-v2"', "format"),
+        ("level_covered", "level_coverex", "rules.level_coverex"),
+        ('kind = "direct"', 'kind = "dirext"', "route.kind"),
+        ('code = "KOR"', 'code = "KOX"', "parties"),
+        ("initial_years = 1", "initial_years = 0", "term"),
+    ],
+)
+def test_the_text_with_one_byte_changed_is_refused(old: str, new: str, field: str) -> None:
+    text = VECTOR["toml"]
+    changed = text.replace(old, new, 1)
+    assert len(changed) == len(text)
+    assert sum(a != b for a, b in zip(changed, text, strict=True)) == 1
+    with pytest.raises(AgreementFileError) as refused:
+        generate.load(changed)
+    assert refused.value.field.startswith(field.split(".")[0]), refused.value
