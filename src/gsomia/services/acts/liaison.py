@@ -32,7 +32,7 @@ from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
 from gsomia.records import LawNoticeRecord, LawRequestRecord, VisitRecord
-from gsomia.services._workflow import Workflow, check_id, check_text
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_text
 
 __all__ = ["LAW_KIND", "LAW_REQUEST_KIND", "VISIT_KIND", "LiaisonService"]
 

@@ -58,16 +58,16 @@ from gsomia.ports.store import (
     UnitOfWork,
 )
 from gsomia.records import AssuranceRecord, PlacementRecord
-from gsomia.services._consents import CONSENT_FORMAT, verified_consent
-from gsomia.services._transfers import (
+from gsomia.services.acts._consents import CONSENT_FORMAT, verified_consent
+from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.transfers import (
     item_record,
     label_row,
     receipt_entries,
     transfer_body,
     transfer_items,
 )
-from gsomia.services._workflow import Workflow, check_id
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.workflow import Workflow, check_id
 
 __all__ = ["MAX_ITEM_BYTES", "TRANSFER_CHUNK", "CustodyService", "Provision", "ProvisionResult"]
 
