@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from gsomia.bootstrap import open_node
 from gsomia.cluster import PARTIES, node_urls, prepare, start_node, stop_node
-from gsomia.services.auth import AuthService
+from gsomia.services.plumbing.auth import AuthService
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ITEM_BYTES = 1024

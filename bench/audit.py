@@ -39,7 +39,7 @@ from gsomia.adapters.storage.sql import tables as t
 from gsomia.crypto import export_public_keys
 from gsomia.ports.state import SEALED_TABLES
 from gsomia.services.node import Node
-from gsomia.services.reconcile import Reconciler
+from gsomia.services.plumbing.reconcile import Reconciler
 
 ITEM_SIZE = 1024
 BATCH = 1000

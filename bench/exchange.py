@@ -61,7 +61,7 @@ from gsomia.agreement_files import load_library
 from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
 from gsomia.crypto import export_public_keys, import_public_keys
 from gsomia.errors import GsomiaError, TransportError
-from gsomia.services.custody import TRANSFER_CHUNK, Provision
+from gsomia.services.acts.custody import TRANSFER_CHUNK, Provision
 from gsomia.services.node import Node
 
 ITEM_SIZE = 1024

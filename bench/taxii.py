@@ -40,8 +40,8 @@ from gsomia.api.app import create_app
 from gsomia.api.serve import start_server
 from gsomia.bootstrap import connect_in_process
 from gsomia.config import Limits
-from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
+from gsomia.services.plumbing.auth import AuthService
 
 TAXII = "application/taxii+json;version=2.1"
 OFFICIAL = "kor-official"

@@ -46,9 +46,9 @@ from gsomia.ledger.checkpoint import NoteVerifier
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
-from gsomia.services.audit import AuditService
 from gsomia.services.node import Node, ledger_origin
-from gsomia.services.state import seal_store
+from gsomia.services.plumbing.audit import AuditService
+from gsomia.services.plumbing.state import seal_store
 
 __all__ = [
     "KEYRING_FILE",

@@ -39,8 +39,8 @@ from gsomia.crypto import MasterSecret
 from gsomia.crypto.pki import NodePki
 from gsomia.errors import ConfigError, ConflictError
 from gsomia.files import PRIVATE_FILE
-from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
+from gsomia.services.plumbing.auth import AuthService
 
 __all__ = [
     "PARTIES",

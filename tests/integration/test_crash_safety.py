@@ -51,7 +51,7 @@ from gsomia.crypto._envelope import open_content, unwrap_data_key
 from gsomia.formats.messages import decode
 from gsomia.ledger.entries import ENTRY_FORMAT, Event
 from gsomia.ports.store import OutboxState
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 from gsomia.services.node import Node
 
 ITEMS = 10_000

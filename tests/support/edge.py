@@ -13,8 +13,8 @@ import httpx
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
-from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.workflows import World, build, officer, registrar
 
 

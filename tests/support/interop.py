@@ -18,8 +18,8 @@ import pytest
 from gsomia.api.app import create_app
 from gsomia.api.serve import ServerHandle, start_server
 from gsomia.config import Limits
-from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
+from gsomia.services.plumbing.auth import AuthService
 
 REPO = Path(__file__).resolve().parents[2]
 REQUIRE_SERVICES = os.environ.get("GSOMIA_REQUIRE_SERVICES") == "1"

@@ -17,7 +17,7 @@ from gsomia.crypto.signed_notes import (
 )
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.ledger import LedgerStore
-from gsomia.services.audit import AuditService
+from gsomia.services.plumbing.audit import AuditService
 
 JPN_LOG = "jpn.gsomia.example/ledger"
 KOR_LOG = "kor.gsomia.example/ledger"

@@ -32,7 +32,7 @@ from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.people import Authority
 from gsomia.crypto import Keyring
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.services.custody import Provision, ProvisionResult
+from gsomia.services.acts.custody import Provision, ProvisionResult
 from gsomia.services.node import Node
 
 T0 = datetime(2019, 10, 2, 9, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from gsomia.api._console_auth import FormDep, SessionDep
 from gsomia.api._console_base import ConsoleRoute, acting, done, field
 from gsomia.api.deps import NodeDep
 from gsomia.errors import InputError
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 
 __all__ = ["MAX_UPLOAD_BYTES", "router"]
 

@@ -1,7 +1,7 @@
 """Sessions of the web console: the token cookie, its CSRF tokens, and small forms.
 
 The cookie holds the person's access token and is checked on every request exactly as the
-API checks a bearer token (:class:`~gsomia.services.auth.AuthService`: unknown, expired and
+API checks a bearer token (:class:`~gsomia.services.plumbing.auth.AuthService`: unknown, expired and
 revoked tokens fail alike), then counted against the person's rate. A form's CSRF token is
 the HMAC-SHA256 of the cookie it goes with, under the app's :class:`~gsomia.crypto.FormKey`
 (derived from the node's master secret, so a restart or a second worker accepts the form);

@@ -21,7 +21,7 @@ from gsomia.core.rules import Act
 from gsomia.errors import GsomiaError
 from gsomia.ports.store import ItemRecord, LabelRecord
 from gsomia.services.node import Node
-from gsomia.services.views import agreement_view, status_view
+from gsomia.services.plumbing.views import agreement_view, status_view
 from gsomia.services.what_if import WhatIfService
 
 __all__ = [

@@ -45,7 +45,7 @@ from gsomia.api._edge import (
 from gsomia.api.errors import KeyReused
 from gsomia.errors import ConflictError, InputError
 from gsomia.ports.store import RequestKey
-from gsomia.services.request_keys import RequestKeys
+from gsomia.services.plumbing.request_keys import RequestKeys
 
 __all__ = ["HEADER", "REPLAYED", "Idempotency"]
 

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from gsomia.api.errors import TooManyRequests
 from gsomia.errors import IntegrityError
-from gsomia.services.audit import AuditReport, Check
+from gsomia.services.plumbing.audit import AuditReport, Check
 
 __all__ = [
     "AddressLimiter",

@@ -2,7 +2,7 @@
 
 Each route parses its input, calls one service method as the authenticated person, and
 renders the result; errors become HTTP answers in :mod:`gsomia.api.errors` only. Persons
-authenticate with bearer tokens (:mod:`gsomia.services.auth`); every request is counted
+authenticate with bearer tokens (:mod:`gsomia.services.plumbing.auth`); every request is counted
 against the person's rate and the body against the size limit, refused tokens against the
 client address's budget, and a creating request may carry an ``Idempotency-Key``
 (:mod:`gsomia.api._idempotency`).
@@ -58,10 +58,10 @@ from gsomia.core.people import Person
 from gsomia.core.rules import Act
 from gsomia.crypto import FormKey
 from gsomia.errors import GsomiaError, InputError
-from gsomia.services.auth import AuthService
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 from gsomia.services.node import Node
-from gsomia.services.views import agreement_view, decision_view, status_view
+from gsomia.services.plumbing.auth import AuthService
+from gsomia.services.plumbing.views import agreement_view, decision_view, status_view
 from gsomia.services.what_if import SendQuestion, WhatIfService
 
 __all__ = ["create_app"]

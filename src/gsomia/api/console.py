@@ -1,7 +1,7 @@
 """The node's web console: server-rendered pages where security officers do the day's work.
 
 Mounted in the user API under ``/console``. A person logs in with their access token (the
-same :class:`~gsomia.services.auth.AuthService` check as the API's bearer tokens, counted
+same :class:`~gsomia.services.plumbing.auth.AuthService` check as the API's bearer tokens, counted
 against the same per-person rate); the token is kept in an HttpOnly, SameSite=Strict cookie
 scoped to ``/console``. Every form that posts carries a CSRF token, an HMAC of the cookie
 under a key derived from the node's master secret, and every act answers with a redirect

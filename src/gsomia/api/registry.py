@@ -77,7 +77,7 @@ def issue_token(node: NodeDep, body: TokenIn, person: PersonDep) -> dict[str, An
     the token is shown once."""
     from datetime import timedelta
 
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     issued = AuthService(node.ctx).issue(
         person_id=body.person, by=person.id, ttl=timedelta(hours=body.hours)
@@ -93,7 +93,7 @@ def issue_token(node: NodeDep, body: TokenIn, person: PersonDep) -> dict[str, An
 @router.delete("/v1/tokens/{token_id}", tags=["registry"])
 def revoke_token(node: NodeDep, token_id: Hex, person: PersonDep) -> dict[str, Any]:
     """Revoke a token by its id (a registry officer's act, recorded)."""
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     AuthService(node.ctx).revoke(token_id=token_id, by=person.id)
     return {"token_id": token_id, "state": "revoked"}

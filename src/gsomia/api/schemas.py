@@ -11,8 +11,8 @@ from gsomia.core.people import Person
 from gsomia.errors import InputError
 from gsomia.ports.store import ItemRecord, LabelRecord, WorkflowRecord
 from gsomia.records import Record
-from gsomia.services.context import Stored
-from gsomia.services.views import record_view
+from gsomia.services.plumbing.context import Stored
+from gsomia.services.plumbing.views import record_view
 from gsomia.services.what_if import check_years
 
 __all__ = [

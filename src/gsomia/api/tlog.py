@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from gsomia.api.deps import PersonDep
 from gsomia.services.node import Node
-from gsomia.services.tlog import LogTiles
+from gsomia.services.plumbing.tlog import LogTiles
 
 __all__ = ["tlog_router"]
 

@@ -14,7 +14,7 @@ from gsomia.api.schemas import Day, Instant, PersonOut, RecordOut
 from gsomia.core.people import Facility
 from gsomia.ports.store import ItemRecord, WorkflowRecord
 from gsomia.records import ConsentRecord, NoteRecord, Record, VisitRecord
-from gsomia.services.context import Stored
+from gsomia.services.plumbing.context import Stored
 
 __all__ = ["router"]
 

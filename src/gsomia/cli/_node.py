@@ -22,8 +22,8 @@ from gsomia.errors import InputError
 if TYPE_CHECKING:  # the node's modules load only when a command runs (fast --help)
     from gsomia.ports.store import ItemRecord, WorkflowRecord
     from gsomia.records import Record
-    from gsomia.services.context import Stored
     from gsomia.services.node import Node
+    from gsomia.services.plumbing.context import Stored
 
 __all__ = [
     "AsOpt",
@@ -125,6 +125,6 @@ def item_row(record: ItemRecord) -> dict[str, Any]:
 
 def record_row(record: WorkflowRecord | Record | Stored[Any]) -> dict[str, Any]:
     """A workflow record as the CLI shows it (its typed fields)."""
-    from gsomia.services.views import record_view
+    from gsomia.services.plumbing.views import record_view
 
     return record_view(record)

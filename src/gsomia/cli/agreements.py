@@ -9,7 +9,7 @@ import typer
 from gsomia.cli import notes
 from gsomia.cli._context import what_if_service
 from gsomia.cli._render import console, emit_json, table
-from gsomia.services.views import agreement_view, status_view
+from gsomia.services.plumbing.views import agreement_view, status_view
 
 app = typer.Typer(help="Agreements: what they say and where they stand.", no_args_is_help=True)
 

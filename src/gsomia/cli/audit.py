@@ -24,7 +24,7 @@ from gsomia.errors import ConfigError, GsomiaError, InputError
 from gsomia.files import read_bounded, write_file
 from gsomia.ledger.checkpoint import NoteVerifier
 from gsomia.ledger.entries import LedgerEntry
-from gsomia.services.audit import AuditService, Check, check_proof
+from gsomia.services.plumbing.audit import AuditService, Check, check_proof
 
 __all__ = ["NodeHome", "app", "node_home"]
 
@@ -182,7 +182,7 @@ def _reconcile(
 
     from gsomia.cli._node import opened
     from gsomia.errors import StateTampered
-    from gsomia.services.reconcile import Reconciler
+    from gsomia.services.plumbing.reconcile import Reconciler
 
     with opened(home) as node, Progress(console=err_console, transient=True) as progress:
         task = progress.add_task("checking the store against the ledger", total=None)

@@ -9,7 +9,7 @@ import typer
 from gsomia.cli._context import what_if_service
 from gsomia.cli._render import console, emit_json
 from gsomia.core.decisions import Decision
-from gsomia.services.views import decision_view
+from gsomia.services.plumbing.views import decision_view
 from gsomia.services.what_if import OpenQuestion, ReleaseQuestion, SendQuestion
 
 app = typer.Typer(help="Ask the rules: may this be sent, opened, released?", no_args_is_help=True)

@@ -383,7 +383,7 @@ def provide(
 ) -> None:
     """Label, seal and send items to a partner (JK-4, JK-9); one unit of work for all files."""
     from gsomia.config import load_settings
-    from gsomia.services.custody import Provision
+    from gsomia.services.acts.custody import Provision
 
     limit = load_settings(home_of(home)).limits.max_item_bytes
     contents = _read_all(files, limit=limit, show=not json_)

@@ -35,7 +35,7 @@ def issue(
 ) -> None:
     """Issue a token to a registered person of this node (a registry officer's act,
     recorded); it is shown only now."""
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     with opened(home) as node:
         issued = AuthService(node.ctx).issue(
@@ -65,7 +65,7 @@ def list_tokens(
     json_: JsonOpt = False,
 ) -> None:
     """Tokens issued on this node: id, person, state (active, revoked, expired), expiry."""
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     with opened(home) as node:
         tokens = AuthService(node.ctx).tokens(person_id=person_id, viewer=as_)
@@ -85,7 +85,7 @@ def revoke(
     json_: JsonOpt = False,
 ) -> None:
     """Revoke a token: the API and the console refuse it from now on."""
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     with opened(home) as node:
         AuthService(node.ctx).revoke(token_id=token_id, by=as_)

@@ -113,7 +113,7 @@ def translate(
     json_: JsonOpt = False,
 ) -> None:
     """Record a translation by a cleared translator, marked like the original (JK-15.1)."""
-    from gsomia.services.handling import MAX_CONTENT
+    from gsomia.services.acts.handling import MAX_CONTENT
 
     content = file.read(MAX_CONTENT + 1)
     with opened(home) as node:
@@ -326,7 +326,7 @@ def incident_report(
     json_: JsonOpt = False,
 ) -> None:
     """Report a loss or compromise; each provider is notified at once (JK-17.1)."""
-    from gsomia.services.incidents import IncidentPolicy
+    from gsomia.services.acts.incidents import IncidentPolicy
 
     policy = IncidentPolicy(investigation_days=investigate_within, result_days=report_within)
     with opened(home) as node:

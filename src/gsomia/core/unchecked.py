@@ -7,7 +7,7 @@ sets each field through ``object.__setattr__`` and then validates; a batch of a 
 items pays that a thousand times for checks that hold by construction.
 
 A public module because three packages' batch paths use it (``core.labels``,
-``ledger.entries``, ``services._transfers``); its name says what a caller gives up.
+``ledger.entries``, ``services.plumbing.transfers``); its name says what a caller gives up.
 """
 
 from __future__ import annotations

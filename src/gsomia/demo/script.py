@@ -17,7 +17,7 @@ from gsomia.core.lifecycle import AgreementStatus, status
 from gsomia.demo.world import World, at
 from gsomia.errors import GsomiaError, PolicyDenied
 from gsomia.ledger.entries import Event, LedgerEntry
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 from gsomia.services.node import Node
 from gsomia.warning.scenario.launches import DatedLaunch, dated_launches
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning

@@ -11,7 +11,7 @@
 * :mod:`~gsomia.ledger.proofs`: the self-contained inclusion-proof document.
 
 Storage is behind :mod:`gsomia.ports.ledger`; the use cases are in
-:mod:`gsomia.services.audit`. Formats: ``docs/formats/ledger-entry-v1.md`` and
+:mod:`gsomia.services.plumbing.audit`. Formats: ``docs/formats/ledger-entry-v1.md`` and
 ``docs/formats/checkpoint.md``.
 """
 

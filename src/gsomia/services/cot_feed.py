@@ -18,7 +18,7 @@ from gsomia.errors import ConfigError, GsomiaError
 from gsomia.interop.cot import cot_events
 from gsomia.interop.stix import Marking
 from gsomia.ports.tak import CotSink
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.context import NodeContext
 from gsomia.services.warning_board import HeldWarning, WarningBoard
 
 __all__ = ["CotFeed"]

@@ -48,8 +48,8 @@ from gsomia.ledger.entries import Event
 from gsomia.ports.bus import Bus
 from gsomia.ports.store import FrameState, ItemState
 from gsomia.ports.transport import PeerTransport
-from gsomia.services.context import NodeContext
-from gsomia.services.custody import CustodyService, Provision
+from gsomia.services.acts.custody import CustodyService, Provision
+from gsomia.services.plumbing.context import NodeContext
 from gsomia.warning.tracking.sharing import SharedWarning
 
 __all__ = ["BUNDLE_MAGIC", "STREAM_PURPOSE", "FeedService", "Stream", "frame_id"]

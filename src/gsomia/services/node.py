@@ -19,28 +19,28 @@ from gsomia.ports.bus import Bus
 from gsomia.ports.runtime import Clock, IdSource
 from gsomia.ports.store import Store
 from gsomia.ports.transport import PeerTransport
-from gsomia.services._node_audit import audit_of, ledger_origin
-from gsomia.services.assurances import AssuranceService
-from gsomia.services.audit import AuditService
-from gsomia.services.consent import ConsentService
-from gsomia.services.context import NodeContext
-from gsomia.services.contractors import ContractorService
-from gsomia.services.custody import CustodyService
-from gsomia.services.delivery import Delivery
+from gsomia.services.acts.assurances import AssuranceService
+from gsomia.services.acts.consent import ConsentService
+from gsomia.services.acts.contractors import ContractorService
+from gsomia.services.acts.custody import CustodyService
+from gsomia.services.acts.handling import HandlingService
+from gsomia.services.acts.incidents import IncidentService
+from gsomia.services.acts.liaison import LiaisonService
+from gsomia.services.acts.notes import NotesService
+from gsomia.services.acts.reclassification import ReclassificationService
+from gsomia.services.acts.registry import RegistryService
+from gsomia.services.acts.release import ReleaseService
 from gsomia.services.feed import BUNDLE_MAGIC, FeedService
-from gsomia.services.handling import HandlingService
-from gsomia.services.incidents import IncidentService
-from gsomia.services.keys import KeysService
-from gsomia.services.liaison import LiaisonService
-from gsomia.services.notes import NotesService
 from gsomia.services.overview import Overview
-from gsomia.services.queries import Queries
-from gsomia.services.reclassification import ReclassificationService
-from gsomia.services.reconcile import Reconciler, Reconciliation
-from gsomia.services.registry import RegistryService
-from gsomia.services.release import ReleaseService
-from gsomia.services.request_keys import RequestKeys
-from gsomia.services.state import NodeSeals
+from gsomia.services.plumbing.audit import AuditService
+from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.delivery import Delivery
+from gsomia.services.plumbing.keys import KeysService
+from gsomia.services.plumbing.node_audit import audit_of, ledger_origin
+from gsomia.services.plumbing.queries import Queries
+from gsomia.services.plumbing.reconcile import Reconciler, Reconciliation
+from gsomia.services.plumbing.request_keys import RequestKeys
+from gsomia.services.plumbing.state import NodeSeals
 from gsomia.services.witnessing import WitnessService
 
 __all__ = ["Node", "ledger_origin"]

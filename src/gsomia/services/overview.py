@@ -2,7 +2,7 @@
 label, the ledger's size, and a person's inbox.
 
 The CLI and the API read the node through these queries and the ones of
-:mod:`~gsomia.services.queries`; neither opens the store itself. A query for a person
+:mod:`~gsomia.services.plumbing.queries`; neither opens the store itself. A query for a person
 (:meth:`Overview.inbox`) shows only what the rules let that person see (JK-6.e, JK-7.2);
 the others are for the node's operator (the CLI, which holds the master secret) and for
 aggregate counts that name no item.
@@ -22,9 +22,9 @@ from gsomia.core.rules import Act
 from gsomia.ports.ledger import AlarmRecord, CheckpointRecord
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage
 from gsomia.records import ConsentRecord, NoteRecord
-from gsomia.services._workflow import Workflow
-from gsomia.services.context import Stored
-from gsomia.services.queries import Queries
+from gsomia.services.plumbing.context import Stored
+from gsomia.services.plumbing.queries import Queries
+from gsomia.services.plumbing.workflow import Workflow
 
 __all__ = ["Inbox", "Marking", "NodeSummary", "Overview"]
 
@@ -117,8 +117,8 @@ class Overview(Workflow):
 
     def inbox(self, *, viewer: str) -> Inbox:
         """What waits for ``viewer``, each row one the rules let them see (JK-7.2)."""
-        from gsomia.services.handling import HandlingService
-        from gsomia.services.incidents import IncidentService
+        from gsomia.services.acts.handling import HandlingService
+        from gsomia.services.acts.incidents import IncidentService
 
         queries = Queries(self.ctx)
         consents = [

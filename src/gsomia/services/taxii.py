@@ -2,7 +2,7 @@
 
 A node has one API root and one collection per agreement its party is party to, plus one
 for the missile warnings it holds. A collection lists only what the person may see (the
-visibility rules, through :class:`~gsomia.services.queries.Queries`); reading an item's
+visibility rules, through :class:`~gsomia.services.plumbing.queries.Queries`); reading an item's
 object is an *open*, decided by the rules and recorded in the ledger
 (:meth:`CustodyService.open`), as is reading the warnings of a stream announced by a partner
 (an open of the announcement item). Items are listed in id order, so the page cursor is the
@@ -39,10 +39,10 @@ from gsomia.interop.stix import (
 )
 from gsomia.interop.taxii import ObjectQuery, plan_ingest
 from gsomia.ports.store import ItemRecord, ItemState
-from gsomia.services.context import NodeContext
-from gsomia.services.custody import CustodyService, Provision
+from gsomia.services.acts.custody import CustodyService, Provision
 from gsomia.services.feed import FeedService
-from gsomia.services.queries import Queries
+from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.queries import Queries
 from gsomia.services.warning_board import HeldWarning, board_of
 
 __all__ = ["Collection", "Entry", "Page", "Status", "TaxiiService"]

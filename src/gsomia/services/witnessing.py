@@ -20,9 +20,9 @@ from gsomia.errors import ConflictError, InputError, UnknownName
 from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.checkpoint import Checkpoint, SignedNote
 from gsomia.ports.store import OutboxMessage, UnitOfWork, WorkflowRecord
-from gsomia.services.audit import AuditService
-from gsomia.services.context import NodeContext
-from gsomia.services.custody import CustodyService
+from gsomia.services.acts.custody import CustodyService
+from gsomia.services.plumbing.audit import AuditService
+from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["WITNESSED_KIND", "WitnessService"]
 

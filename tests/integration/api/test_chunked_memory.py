@@ -36,7 +36,7 @@ _SERVER = textwrap.dedent(
     from gsomia.api.app import create_app
     from gsomia.api.serve import start_server
     from gsomia.bootstrap import fresh_node
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     node = fresh_node(
         f"sqlite:///{sys.argv[1]}/jpn.db", party="JPN", library=load_library([]),

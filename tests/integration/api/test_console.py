@@ -25,9 +25,9 @@ from gsomia.api.banners import TIER_COLOURS, UNCLASSIFIED, Banner, banner, marki
 from gsomia.api.console import COOKIE, SECURITY_HEADERS
 from gsomia.config import Limits
 from gsomia.core.classification import builtin_schemes
-from gsomia.services.auth import AuthService
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 from gsomia.services.node import Node
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.workflows import LEVEL, LOW, TOPIC, World, build, officer, registrar
 
 PLAINTEXT = b"launch point 39.0N 125.7E apogee 6000km CONTENT-NEVER-SHOWN"

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from gsomia.crypto import FormKey, MasterSecret
-from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.console import Client, console_app, csrf_of
 from tests.support.workflows import LEVEL, World, build, ledger_events, officer, registrar
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from gsomia.crypto import FormKey
-from gsomia.services.auth import AuthService
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.console import Client, console_app, csrf_of
 from tests.support.workflows import LEVEL, World, build, officer, registrar
 

@@ -15,8 +15,8 @@ import pytest
 from gsomia.api.app import create_app
 from gsomia.config import Limits
 from gsomia.ports.store import RequestKey
-from gsomia.services.auth import AuthService
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.edge import Api, make_api
 from tests.support.workflows import officer
 

@@ -66,7 +66,7 @@ def test_metrics_count_requests_decisions_outbox_and_deliveries(api: Api) -> Non
 
 def test_metrics_answer_a_security_officer_only(api: Api) -> None:
     assert api.call("GET", "/metrics", token=None).status_code == 401
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
     from tests.support.workflows import registrar
 
     other = AuthService(api.node.ctx).issue(person_id=official("JPN"), by=registrar("JPN")).token

@@ -17,7 +17,7 @@ from gsomia.api.app import create_app
 from gsomia.bootstrap import Member, demonstration_registry, fresh_node
 from gsomia.config import Limits
 from gsomia.core.people import Authority
-from gsomia.services.auth import AuthService
+from gsomia.services.plumbing.auth import AuthService
 
 
 def _app(root: Path, *, per_minute: int = 1_000_000) -> tuple[object, str]:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gsomia.services.auth import _token_id
+from gsomia.services.plumbing.auth import _token_id
 from tests.support.cluster import Api
 
 pytestmark = pytest.mark.cluster

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from gsomia.bootstrap import init_home, open_node
 from gsomia.cluster import PARTIES, ClusterNode, node_urls, prepare, start_node, stop_node
 from gsomia.crypto import MasterSecret
-from gsomia.services.auth import AuthService
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.cluster import Api
 
 pytestmark = [pytest.mark.cluster]

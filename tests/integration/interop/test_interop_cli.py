@@ -16,7 +16,7 @@ from gsomia.crypto import MasterSecret
 from gsomia.crypto.signed_notes import parse_verifier_key
 from gsomia.interop import adatp4774
 from gsomia.ledger.checkpoint import open_checkpoint
-from gsomia.services.tlog import LogTiles
+from gsomia.services.plumbing.tlog import LogTiles
 from tests.support.cli import code, deliver, invoke, make_homes, ok
 from tests.support.interop import REPO
 from tests.support.workflows import SECRET

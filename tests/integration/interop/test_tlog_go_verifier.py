@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gsomia.services.tlog import LogTiles
+from gsomia.services.plumbing.tlog import LogTiles
 from tests.support.interop import REPO, serve, tool
 from tests.support.workflows import build, official
 

@@ -20,9 +20,9 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.errors import IntegrityError, PolicyDenied, StateTampered
-from gsomia.services.auth import AuthService
 from gsomia.services.node import Node
-from gsomia.services.state import TAMPERED
+from gsomia.services.plumbing.auth import AuthService
+from gsomia.services.plumbing.state import TAMPERED
 from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer
 
 NEED = frozenset({TOPIC})
@@ -169,7 +169,7 @@ def test_a_minted_token_does_not_authenticate(world: World) -> None:
     assert auth.person(issued.token).id == "jpn-low"
     # A row for a token of the writer's choosing, copied from a real one but for the officer.
     forged = "gst_" + "A" * 43
-    from gsomia.services.auth import _token_id
+    from gsomia.services.plumbing.auth import _token_id
 
     with engine(jpn).connect() as conn:
         real = dict(

@@ -19,7 +19,7 @@ from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64, encode
 from gsomia.ports.store import ItemState
-from gsomia.services.notes import NOTE_FORMAT
+from gsomia.services.acts.notes import NOTE_FORMAT
 from tests.support.workflows import (
     LEVEL,
     TOPIC,
@@ -391,7 +391,7 @@ def test_m3_contractor_staff_cannot_certify_article_16(world: World, party: str)
 
 @pytest.mark.parametrize("act", ["add_facility", "add_person", "grant", "issue_token"])
 def test_registry_acts_need_the_registry_authority(world: World, act: str) -> None:
-    from gsomia.services.auth import AuthService
+    from gsomia.services.plumbing.auth import AuthService
 
     jpn = world["JPN"]
     calls = {
@@ -480,7 +480,7 @@ def test_d6_a_provision_by_an_uncleared_official_cites_the_agreements_own_rule(
     _refused(
         lambda: world["JPN"].custody.provide(
             contents=[b"x"],
-            provision=__import__("gsomia.services.custody", fromlist=["Provision"]).Provision(
+            provision=__import__("gsomia.services.acts.custody", fromlist=["Provision"]).Provision(
                 recipient=recipient,
                 level=LEVEL["JPN"],
                 topic=TOPIC,

@@ -11,7 +11,7 @@ import pytest
 
 from gsomia.formats.messages import Kind, b64
 from gsomia.ports.store import ItemState
-from gsomia.services.consent import CONSENT_FORMAT
+from gsomia.services.acts.consent import CONSENT_FORMAT
 from tests.support.workflows import World, build, officer, refusals
 
 TISA = "tisa"

@@ -11,7 +11,7 @@ import pytest
 from gsomia.errors import InputError
 from gsomia.ports.store import OutboxState
 from gsomia.ports.transport import PeerTransport
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 from tests.support.workflows import LEVEL, World, officer
 
 KIB = 1024

@@ -15,7 +15,7 @@ import pytest
 from gsomia.agreement_files import agreements_path, load_library
 from gsomia.config import load_settings
 from gsomia.errors import AgreementFileError, InputError, PolicyDenied
-from gsomia.services.custody import Provision
+from gsomia.services.acts.custody import Provision
 from tests.support.workflows import (
     LEVEL,
     TOPIC,

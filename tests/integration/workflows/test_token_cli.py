@@ -10,7 +10,7 @@ import pytest
 from gsomia.bootstrap import open_node
 from gsomia.crypto import MasterSecret
 from gsomia.errors import IntegrityError
-from gsomia.services.auth import AuthService
+from gsomia.services.plumbing.auth import AuthService
 from tests.support.cli import SECRET, code, invoke, make_homes, ok
 
 

@@ -21,7 +21,7 @@ from gsomia.errors import (
 )
 from gsomia.ledger.checkpoint import Checkpoint, sign_checkpoint
 from gsomia.ledger.entries import Event
-from gsomia.services.audit import AuditService, Check, check_proof
+from gsomia.services.plumbing.audit import AuditService, Check, check_proof
 from tests.support.ledger import (
     ITEM,
     JPN,

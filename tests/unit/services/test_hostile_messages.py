@@ -11,7 +11,7 @@ import pytest
 
 from gsomia.errors import InputError, IntegrityError, UnknownName
 from gsomia.formats.messages import Kind, Message, b64, decode, encode, unb64
-from gsomia.services._transfers import transfer_items
+from gsomia.services.plumbing.transfers import transfer_items
 from tests.support.workflows import World, counts, ledger_events, official
 
 

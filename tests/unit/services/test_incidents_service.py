@@ -8,7 +8,7 @@ import pytest
 
 from gsomia.errors import InputError, UnknownName
 from gsomia.formats.messages import Kind, Message, encode
-from gsomia.services.incidents import IncidentPolicy
+from gsomia.services.acts.incidents import IncidentPolicy
 from tests.support.workflows import World, counts, ledger_events, officer, official
 
 

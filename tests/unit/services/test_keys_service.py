@@ -131,7 +131,7 @@ def test_the_at_rest_key_is_rotated_before_its_nonce_budget(
 ) -> None:
     """Crypto review L7: the node rotates at half the budget; the store refuses past it."""
     import gsomia.adapters.storage.sql.keys as sql_keys
-    import gsomia.services.keys as keys_service
+    import gsomia.services.plumbing.keys as keys_service
 
     kor = world["KOR"]
     first = kor.ctx.keyring.newest(KeyKind.AT_REST).key_id

@@ -11,7 +11,7 @@ import pytest
 from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64, encode
-from gsomia.services.notes import NOTE_FORMAT
+from gsomia.services.acts.notes import NOTE_FORMAT
 from tests.support.workflows import World, build, counts, ledger_events, officer, official
 
 GSOMIA = "jpn-kor-gsomia"

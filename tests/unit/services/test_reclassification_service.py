@@ -7,7 +7,7 @@ import pytest
 from gsomia.core.labels import Label
 from gsomia.errors import InputError, PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64
-from gsomia.services.reclassification import NOTICE_FORMAT
+from gsomia.services.acts.reclassification import NOTICE_FORMAT
 from tests.support.workflows import World, counts, ledger_events, officer, official
 
 

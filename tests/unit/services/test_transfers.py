@@ -18,8 +18,8 @@ from gsomia.errors import InputError, IntegrityError
 from gsomia.formats.messages import PARTS_FORMAT, Kind, Message, b64, decode, encode
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.store import ItemState
-from gsomia.services._transfers import transfer_items
-from gsomia.services.custody import TRANSFER_CHUNK
+from gsomia.services.acts.custody import TRANSFER_CHUNK
+from gsomia.services.plumbing.transfers import transfer_items
 from tests.support.workflows import World, acts, officer
 
 ID = "1" * 32

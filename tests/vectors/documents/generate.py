@@ -27,10 +27,10 @@ from gsomia.core.agreements import AgreementEvent, EventKind  # noqa: E402
 from gsomia.core.canonical import canonical_json  # noqa: E402
 from gsomia.formats.messages import Kind, Message, b64, encode  # noqa: E402
 from gsomia.records import AssuranceRecord  # noqa: E402
-from gsomia.services.assurances import ASSURANCE_FORMAT  # noqa: E402
-from gsomia.services.consent import CONSENT_FORMAT  # noqa: E402
-from gsomia.services.notes import NOTE_FORMAT, _note_body  # noqa: E402
-from gsomia.services.reclassification import NOTICE_FORMAT  # noqa: E402
+from gsomia.services.acts.assurances import ASSURANCE_FORMAT  # noqa: E402
+from gsomia.services.acts.consent import CONSENT_FORMAT  # noqa: E402
+from gsomia.services.acts.notes import NOTE_FORMAT, _note_body  # noqa: E402
+from gsomia.services.acts.reclassification import NOTICE_FORMAT  # noqa: E402
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

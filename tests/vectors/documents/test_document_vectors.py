@@ -24,9 +24,9 @@ from gsomia.core.canonical import canonical_json, parse_canonical
 from gsomia.errors import InputError, IntegrityError
 from gsomia.formats.messages import Kind, decode
 from gsomia.records import AssuranceRecord, ConsentRecord
-from gsomia.services._consents import check_answer
-from gsomia.services._workflow import check_id
-from gsomia.services.notes import _event_from
+from gsomia.services.acts._consents import check_answer
+from gsomia.services.acts.notes import _event_from
+from gsomia.services.plumbing.workflow import check_id
 from gsomia.warning.tracking.sharing import (
     WARNING_FORMAT,
     WARNING_FORMAT_FIRST_SPELLING,

@@ -9,7 +9,7 @@ from gsomia.core.decisions import Decision
 from gsomia.core.lifecycle import AgreementStatus
 from gsomia.ports.store import WorkflowRecord
 from gsomia.records import RECORDS, Record
-from gsomia.services.context import Stored
+from gsomia.services.plumbing.context import Stored
 
 __all__ = ["agreement_view", "decision_view", "event_view", "record_view", "status_view"]
 

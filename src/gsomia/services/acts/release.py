@@ -33,10 +33,10 @@ from gsomia.formats.messages import Kind, b64
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord, ItemState, ReadView, UnitOfWork
 from gsomia.records import ConsentRecord, ForwardRecord, ReleaseRecord
-from gsomia.services._consents import verified_consent
-from gsomia.services._transfers import label_row
-from gsomia.services._workflow import Workflow, check_party
-from gsomia.services.custody import TRANSFER_CHUNK
+from gsomia.services.acts._consents import verified_consent
+from gsomia.services.acts.custody import TRANSFER_CHUNK
+from gsomia.services.plumbing.transfers import label_row
+from gsomia.services.plumbing.workflow import Workflow, check_party
 
 __all__ = ["FORWARD_KIND", "ReleaseService"]
 

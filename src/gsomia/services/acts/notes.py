@@ -2,7 +2,7 @@
 resumption and withdrawal of a notice, and amendment by mutual written consent (JK-21).
 
 A note is a document the giving party signs (``gsomia/note-v1``); both nodes record it as a
-workflow record of kind :data:`~gsomia.services.context.NOTE_KIND`, which the node context
+workflow record of kind :data:`~gsomia.services.plumbing.context.NOTE_KIND`, which the node context
 turns into an event on the agreement, so the agreement's status (and with it what the rules
 allow) changes on both sides. A notice ends the agreement at the recorded boundary, else at
 the first anniversary at least the notice period away (JK-21.1); after termination nothing
@@ -31,8 +31,8 @@ from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import UnitOfWork, WorkflowRecord
 from gsomia.records import AmendmentRecord, NoteRecord
-from gsomia.services._workflow import Workflow, check_id, check_text
-from gsomia.services.context import NOTE_KIND, NodeContext
+from gsomia.services.plumbing.context import NOTE_KIND, NodeContext
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_text
 
 __all__ = ["AMENDMENT_KIND", "NOTE_FORMAT", "NotesService"]
 

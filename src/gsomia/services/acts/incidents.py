@@ -36,9 +36,9 @@ from gsomia.ports.store import (
     WorkflowRecord,
 )
 from gsomia.records import IncidentRecord
-from gsomia.services._workflow import Workflow, check_id, check_text
-from gsomia.services.context import NodeContext
-from gsomia.services.handling import HandlingService, gave_to
+from gsomia.services.acts.handling import HandlingService, gave_to
+from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_text
 
 __all__ = ["INCIDENT_KIND", "IncidentPolicy", "IncidentService"]
 
@@ -283,7 +283,7 @@ class IncidentService(Workflow):
     def incidents(self, *, viewer: str, state: str | None = None) -> list[dict[str, Any]]:
         """The incidents ``viewer`` may see (cleared for every item they name), with their
         deadlines and what is overdue now."""
-        from gsomia.services.queries import Queries
+        from gsomia.services.plumbing.queries import Queries
 
         now = self.ctx.clock.now()
         shown = {

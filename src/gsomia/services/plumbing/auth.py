@@ -19,7 +19,7 @@ from gsomia.core.rules import Act, AdministerRequest
 from gsomia.errors import IntegrityError, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.records import TokenRecord
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["TOKEN_KIND", "AuthService", "IssuedToken", "TokenView"]
 
@@ -146,7 +146,7 @@ class AuthService:
     def tokens(self, *, viewer: str, person_id: str | None = None) -> list[TokenView]:
         """Every token issued here (or to one person), newest expiry first, with its state
         (for security officers)."""
-        from gsomia.services.queries import Queries
+        from gsomia.services.plumbing.queries import Queries
 
         Queries(self.ctx).decide_node_view(Act.VIEW_REGISTRY, viewer, what="registry")
         now = self.ctx.clock.now()

@@ -2,7 +2,7 @@
 recorded as met (and the periodic ones current) for the contractor's facility (JK-16.x).
 
 The conditions are recorded per facility with
-:meth:`~gsomia.services.registry.RegistryService.record_condition`; a hand-over is a custody
+:meth:`~gsomia.services.acts.registry.RegistryService.record_condition`; a hand-over is a custody
 officer's act on an item they have access to. It moves the item to that facility (its
 location in the inventory, JK-6.f) and is recorded in the ledger. From then on the
 contractor's staff registered there get access through the ordinary rules, which check the
@@ -18,7 +18,7 @@ from gsomia.core.rules import Act, HandOverRequest
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ItemRecord
 from gsomia.records import HandOverRecord
-from gsomia.services._workflow import Workflow
+from gsomia.services.plumbing.workflow import Workflow
 
 __all__ = ["HANDOVER_KIND", "ContractorService"]
 
@@ -86,6 +86,6 @@ class ContractorService(Workflow):
     def missing(self, facility_id: str, *, agreement_id: str | None = None) -> list[str]:
         """The Art. 16 conditions of an agreement not recorded as met (or due again) for
         ``facility_id``."""
-        from gsomia.services.registry import RegistryService
+        from gsomia.services.acts.registry import RegistryService
 
         return RegistryService(self.ctx).missing(facility_id, agreement_id=agreement_id)

@@ -22,7 +22,7 @@ from gsomia.errors import StateTampered
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.ledger import AlarmRecord
 from gsomia.ports.state import SEALED_TABLES, StateWrite, journal_digest
-from gsomia.services.context import SYSTEM_ACTOR, NodeContext
+from gsomia.services.plumbing.context import SYSTEM_ACTOR, NodeContext
 
 __all__ = ["TAMPERED", "NodeSeals", "seal_store"]
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from gsomia.errors import ConflictError, GsomiaError
 from gsomia.formats.messages import Kind, decode
 from gsomia.ports.store import OutboxMessage
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_ITEMS", "coalesce"]
 

@@ -22,8 +22,8 @@ from gsomia.formats.messages import Kind, Message, decode, encode
 from gsomia.ports.store import InboxRecord, OutboxMessage, UnitOfWork
 from gsomia.ports.transport import PeerTransport
 from gsomia.records import ReceiptRecord
-from gsomia.services._batching import coalesce
-from gsomia.services.context import NodeContext, PartnerActRefused
+from gsomia.services.plumbing._batching import coalesce
+from gsomia.services.plumbing.context import NodeContext, PartnerActRefused
 
 __all__ = ["RECEIPT_KIND", "Delivery", "Handler", "PumpResult"]
 
@@ -185,7 +185,7 @@ class Delivery:
 
     def pump(self, *, limit: int = 100, destination: str | None = None) -> PumpResult:
         """Send the first ``limit`` due messages, transfers for one partner and agreement
-        joined into batches (:mod:`gsomia.services._batching`); returns how many messages
+        joined into batches (:mod:`gsomia.services.plumbing._batching`); returns how many messages
         were delivered or failed."""
         if self.transport is None:
             raise TransportError("this node has no transport to its partners")

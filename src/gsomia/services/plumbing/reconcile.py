@@ -37,8 +37,8 @@ from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.ledger import AlarmRecord
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, journal_digest
 from gsomia.ports.store import StateReader, WorkflowRecord
-from gsomia.services.context import NodeContext
-from gsomia.services.state import TAMPERED
+from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.state import TAMPERED
 
 __all__ = ["Finding", "Reconciler", "Reconciliation"]
 

@@ -33,8 +33,8 @@ from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import CustodyReader, ItemRecord, ItemState, ReadView, UnitOfWork
 from gsomia.records import CopyRecord, DestructionRecord, ReleaseRecord, ReturnRecord
-from gsomia.services._transfers import label_row
-from gsomia.services._workflow import Workflow, check_id, check_text
+from gsomia.services.plumbing.transfers import label_row
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_text
 
 __all__ = [
     "COPY_KIND",
@@ -227,7 +227,7 @@ class HandlingService(Workflow):
     def register(self, item_id: str, *, viewer: str) -> list[dict[str, Any]]:
         """The copy register of an item: every copy and translation with its number, state,
         place and maker (JK-6.f), for a viewer who may see the item's marking."""
-        from gsomia.services.queries import Queries
+        from gsomia.services.plumbing.queries import Queries
 
         Queries(self.ctx).item(viewer=viewer, item_id=check_id(item_id, what="item id"))
         with self.ctx.store.read() as uow:
@@ -294,7 +294,7 @@ class HandlingService(Workflow):
         """Held items that must now be returned or destroyed (purpose lapsed or review date
         passed, JK-6.h), with the decision that says so; for ``viewer``, those whose marking
         they may see."""
-        from gsomia.services.queries import Queries
+        from gsomia.services.plumbing.queries import Queries
 
         ctx = self.ctx
         now = ctx.clock.now()

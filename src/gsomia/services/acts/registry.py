@@ -26,7 +26,7 @@ from gsomia.errors import ConflictError, InputError, UnknownName
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import RecordsReader, UnitOfWork
 from gsomia.records import AuthorityRecord, ConditionRecord
-from gsomia.services._workflow import Workflow, check_text
+from gsomia.services.plumbing.workflow import Workflow, check_text
 
 __all__ = ["RegistryService", "authority_holders", "registry_digest"]
 

@@ -2,7 +2,7 @@
 cosigner, its partners' log and witness keys as trusted verifiers.
 
 Apart from :mod:`gsomia.services.node` so that the services that read the ledger
-(:mod:`gsomia.services.queries`) reach it without importing the node that assembles them.
+(:mod:`gsomia.services.plumbing.queries`) reach it without importing the node that assembles them.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gsomia.crypto.signed_notes import node_note_keys, partner_note_verifiers
-from gsomia.services.audit import AuditService
+from gsomia.services.plumbing.audit import AuditService
 
 if TYPE_CHECKING:
-    from gsomia.services.context import NodeContext
+    from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["audit_of", "ledger_origin"]
 

@@ -2,7 +2,7 @@
 
 :class:`NodeContext` holds the party, the store, the keyring, the clock and id source, the
 agreements (the files plus the diplomatic notes this node has recorded), the rulebook over
-them and the ledger. Workflows (:mod:`gsomia.services.custody` and siblings) take it and do
+them and the ledger. Workflows (:mod:`gsomia.services.acts.custody` and siblings) take it and do
 one unit of work each: decide, seal, record in the ledger, persist and queue the message.
 
 Every act is decided here, by :meth:`NodeContext.decide` (or :meth:`NodeContext.decide_node`

@@ -17,7 +17,8 @@ the ledger (crypto review M5).
 * The at-rest key's nonce budget is kept by rotating it once half the budget is used.
 * Rotating the **state** key seals every row of the store again under the new key (each
   checked under the old one first) and retires the older state keys, so a keyring copy
-  taken before opens no way to forge the store's rows (state-v1, :mod:`gsomia.services.state`).
+  taken before opens no way to forge the store's rows (state-v1,
+  :mod:`gsomia.services.plumbing.state`).
 
 Each act is decided by the rules (a named person needs the registry authority; the operator
 who holds the master secret acts as the node) and recorded in the ledger.
@@ -50,10 +51,10 @@ from gsomia.crypto import (
 from gsomia.errors import ConflictError, StorageError
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState
-from gsomia.services._transfers import label_row
-from gsomia.services._workflow import Workflow
-from gsomia.services.context import SYSTEM_ACTOR, NodeContext
-from gsomia.services.state import seal_store
+from gsomia.services.plumbing.context import SYSTEM_ACTOR, NodeContext
+from gsomia.services.plumbing.state import seal_store
+from gsomia.services.plumbing.transfers import label_row
+from gsomia.services.plumbing.workflow import Workflow
 
 __all__ = ["KeyChange", "KeysService"]
 

@@ -13,7 +13,7 @@ from gsomia.interop.tlog import ENTRIES, TilePath, parse_tile_path
 from gsomia.ledger.checkpoint import Checkpoint, NoteSignature, SignedNote
 from gsomia.ledger.merkle import HASH_SIZE
 from gsomia.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, encode_bundle
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["LogTiles"]
 

@@ -6,7 +6,7 @@ representative holds the necessary clearance, needs the items for official purpo
 the items will be protected substantially as the originator protects them. The receiving
 party's liaison officer gives it (``gsomia/assurance-v1``, signed), only where its registry
 bears it out; the originator verifies and records it, and a provision handed over in person
-(:attr:`~gsomia.services.custody.Provision.in_person`) is refused without one.
+(:attr:`~gsomia.services.acts.custody.Provision.in_person`) is refused without one.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import UnitOfWork
 from gsomia.records import AssuranceRecord
-from gsomia.services._workflow import Workflow, check_id, check_party
-from gsomia.services.context import Stored
+from gsomia.services.plumbing.context import Stored
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_party
 
 __all__ = ["ASSURANCE_FORMAT", "AssuranceService"]
 

@@ -5,9 +5,9 @@ originator's official who holds the ``consent`` authority, cleared for the item 
 need to know it, grants or refuses; the answer is a document the originator signs
 (``gsomia/consent-v1``) and sends back (``CONSENT_DECISION``). The holder verifies the
 signature on arrival and again whenever it relies on the consent
-(:func:`~gsomia.services._consents.verified_consent`), so the rules only ever see a consent
+(:func:`~gsomia.services.acts._consents.verified_consent`), so the rules only ever see a consent
 whose signature was checked. Releases and the hub's forwarding, which rely on consent, are
-in :mod:`gsomia.services.release`.
+in :mod:`gsomia.services.acts.release`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import ReadView, UnitOfWork
 from gsomia.records import ConsentRecord
-from gsomia.services._consents import CONSENT_FORMAT, check_answer
-from gsomia.services._workflow import Workflow, check_id, check_party, check_text
-from gsomia.services.context import Stored
+from gsomia.services.acts._consents import CONSENT_FORMAT, check_answer
+from gsomia.services.plumbing.context import Stored
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_party, check_text
 
 __all__ = ["CONSENT_FORMAT", "CONSENT_KIND", "ConsentService"]
 

@@ -32,9 +32,9 @@ from gsomia.records import (
     Record,
     VisitRecord,
 )
-from gsomia.services._node_audit import audit_of
-from gsomia.services._workflow import Workflow, check_id
-from gsomia.services.context import Stored
+from gsomia.services.plumbing.context import Stored
+from gsomia.services.plumbing.node_audit import audit_of
+from gsomia.services.plumbing.workflow import Workflow, check_id
 
 __all__ = ["ItemDetail", "Queries"]
 

@@ -15,7 +15,7 @@ from gsomia.core.items import Consent, ConsentKind
 from gsomia.errors import GsomiaError, InputError
 from gsomia.ports.store import ItemRecord, ReadView
 from gsomia.records import ConsentRecord
-from gsomia.services._workflow import Workflow
+from gsomia.services.plumbing.workflow import Workflow
 
 __all__ = ["CONSENT_FORMAT", "check_answer", "verified_consent"]
 

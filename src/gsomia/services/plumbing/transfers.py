@@ -24,7 +24,7 @@ from gsomia.errors import InputError
 from gsomia.formats.messages import Message, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.context import NodeContext
 
 __all__ = [
     "entries_by_template",

@@ -1,12 +1,12 @@
 """What the workflow services share: signed documents, people, item views, input checks.
 
-Every workflow service (:mod:`~gsomia.services.handling`,
-:mod:`~gsomia.services.reclassification`, :mod:`~gsomia.services.consent`,
-:mod:`~gsomia.services.incidents`, :mod:`~gsomia.services.contractors`,
-:mod:`~gsomia.services.notes`, :mod:`~gsomia.services.liaison`,
-:mod:`~gsomia.services.registry`; see ``docs/workflows.md``) follows one pattern: it reads
+Every workflow service (:mod:`~gsomia.services.acts.handling`,
+:mod:`~gsomia.services.acts.reclassification`, :mod:`~gsomia.services.acts.consent`,
+:mod:`~gsomia.services.acts.incidents`, :mod:`~gsomia.services.acts.contractors`,
+:mod:`~gsomia.services.acts.notes`, :mod:`~gsomia.services.acts.liaison`,
+:mod:`~gsomia.services.acts.registry`; see ``docs/workflows.md``) follows one pattern: it reads
 the authenticated state the rules need into a request, asks
-:meth:`~gsomia.services.context.NodeContext.decide` (which records and raises a refusal),
+:meth:`~gsomia.services.plumbing.context.NodeContext.decide` (which records and raises a refusal),
 seals or signs, and writes its effects, the ledger entries and the message to the partner
 in one unit of work. It never decides itself.
 """
@@ -33,7 +33,7 @@ from gsomia.ports.store import (
     WorkflowRecord,
 )
 from gsomia.records import RECORDS
-from gsomia.services.context import NodeContext
+from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["MAX_TEXT", "Workflow", "check_id", "check_party", "check_text"]
 

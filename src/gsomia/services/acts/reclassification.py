@@ -26,8 +26,8 @@ from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event, LedgerEntry
 from gsomia.ports.store import ItemRecord, ItemState, OutboxMessage, UnitOfWork
 from gsomia.records import ReclassificationRecord
-from gsomia.services._transfers import label_row
-from gsomia.services._workflow import Workflow, check_id, check_text
+from gsomia.services.plumbing.transfers import label_row
+from gsomia.services.plumbing.workflow import Workflow, check_id, check_text
 
 __all__ = ["NOTICE_FORMAT", "RECLASSIFICATION_KIND", "ReclassificationService"]
 
