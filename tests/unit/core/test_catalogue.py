@@ -44,7 +44,7 @@ def test_every_act_has_rules_under_every_agreement() -> None:
 def _acts_decided_by_services() -> set[str]:
     """Every ``Act.X`` named in the services (the acts some workflow asks the rules)."""
     names: set[str] = set()
-    for path in (SRC / "services").glob("*.py"):
+    for path in (SRC / "services").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Attribute)
