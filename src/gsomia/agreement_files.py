@@ -4,6 +4,11 @@ The format (``gsomia/agreement-v1``) is documented in ``docs/formats/agreement-v
 file is reported with its path, the dotted field that is wrong and what is wrong with it
 (:class:`~gsomia.errors.AgreementFileError`); nothing half-loaded is returned. A user adds an
 agreement by dropping a file in a directory on ``GSOMIA_AGREEMENTS_PATH``; no code changes.
+
+A folder may also hold scheme files (``gsomia/scheme-v1``, ``docs/formats/scheme-v1.md``):
+the classification scheme of a party gsomia does not ship. :func:`load_library` reads every
+scheme first, then builds every agreement against all of them, so the order in which files
+and folders are read never changes the result.
 """
 
 from __future__ import annotations
@@ -31,17 +36,23 @@ from gsomia.core.agreements import (
     Party,
     Route,
     Term,
+    WarningWindow,
 )
 from gsomia.core.classification import (
     ENGLISH_TIERS,
+    SCHEME_FORMAT,
     Level,
     LevelSpec,
     SchemeRegistry,
     builtin_schemes,
     make_scheme,
+    same_scheme,
+    scheme_from,
+    tiers_of,
 )
 from gsomia.core.lifecycle import notice_termination
 from gsomia.core.rules.catalogue import known_keys
+from gsomia.core.rules.warning import WARNING_FIELDS
 from gsomia.errors import AgreementFileError, GsomiaError
 
 __all__ = [
@@ -49,6 +60,7 @@ __all__ = [
     "builtin_agreements_dir",
     "load_agreement",
     "load_library",
+    "load_scheme",
 ]
 
 _logger = logging.getLogger(__name__)
@@ -88,6 +100,9 @@ class _LevelModel(_Model):
 
 
 class _SchemeModel(_Model):
+    """A scheme declared inside an agreement file (the first home of a new party's scheme,
+    still read); its tiers are the three of :data:`ENGLISH_TIERS`."""
+
     party: str = Field(pattern=_PARTY)
     levels: list[_LevelModel] = Field(min_length=1)
 
@@ -107,6 +122,7 @@ class _RouteModel(_Model):
 class _TermModel(_Model):
     entry_into_force: datetime
     initial_years: int = Field(default=1, ge=1, le=100)
+    renewal_years: int | None = Field(default=None, ge=1, le=100)
     automatic_renewal: bool = True
     notice_days: int = Field(default=90, ge=0, le=3650)
     indefinite: bool = False
@@ -137,8 +153,20 @@ class _EventModel(_Model):
 
 
 class _PayloadModel(_Model):
+    """What a shared warning may carry (RT-1), whether it must name no sensor (RT-3), and
+    when it may be shared (RT-2)."""
+
     fields: list[str] = []
     strip_sensor_identity: bool = False
+    window: WarningWindow = WarningWindow.UNTIL_IMPACT
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in WARNING_FIELDS:
+                raise ValueError(f"{name!r} is not one of {', '.join(WARNING_FIELDS)}")
+        return value
 
 
 class _ContractorsModel(_Model):
@@ -187,24 +215,82 @@ def builtin_agreements_dir() -> Path:
 def load_agreement(path: Path, *, schemes: SchemeRegistry | None = None) -> Agreement:
     """Load and validate one agreement file.
 
-    Raises :class:`AgreementFileError` naming the file, the field and the problem.
+    ``schemes`` are the schemes its parties' levels are read in (the built-in ones if not
+    given), with any the file itself declares. Raises :class:`AgreementFileError` naming the
+    file, the field and the problem.
     """
+    model = _validate(str(path), _read(path))
+    return _Builder(model, str(path), schemes or builtin_schemes()).build()
+
+
+def load_scheme(path: Path) -> SchemeRegistry:
+    """The built-in schemes and the one a scheme file (``gsomia/scheme-v1``) states.
+
+    Raises :class:`AgreementFileError` naming the file, the field and the problem, also when
+    the file redefines a built-in scheme differently.
+    """
+    return _Schemes().add(str(path), scheme_from(_read(path), where=str(path)), "party").registry
+
+
+def _read(path: Path) -> dict[str, Any]:
     where = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise AgreementFileError(
             path=where, field="(file)", problem=exc.strerror or str(exc)
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AgreementFileError(path=where, field="(syntax)", problem=str(exc)) from None
+
+
+def _validate(where: str, raw: Mapping[str, Any]) -> _AgreementModel:
     try:
-        model = _AgreementModel.model_validate(raw)
+        return _AgreementModel.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise AgreementFileError(path=where, field=field, problem=first["msg"]) from None
-    return _Builder(model, where, schemes or builtin_schemes()).build()
+
+
+def _inline_scheme(model: _SchemeModel) -> type[Level]:
+    specs = [
+        LevelSpec(**lv.model_dump(exclude={"aliases"}), aliases=tuple(lv.aliases))
+        for lv in model.levels
+    ]
+    return make_scheme(model.party, specs, tiers=tuple(ENGLISH_TIERS))
+
+
+class _Schemes:
+    """The schemes of a library as they are gathered, and the file each came from."""
+
+    def __init__(self) -> None:
+        self.registry = builtin_schemes()
+        self.origin = {code: "the built-in schemes" for code in self.registry.schemes}
+
+    def add(self, where: str, scheme: type[Level], field: str) -> _Schemes:
+        party = str(scheme.__scheme_party__)  # type: ignore[attr-defined]
+        known = self.registry.schemes.get(party)
+        if known is not None and not same_scheme(known, scheme):
+            raise AgreementFileError(
+                path=where,
+                field=field,
+                problem=f"the scheme of {party} is already defined differently in "
+                f"{self.origin[party]}",
+            )
+        self.registry = self.registry.with_scheme(scheme)
+        self.origin.setdefault(party, where)
+        return self
+
+    def add_inline(self, where: str, model: _AgreementModel) -> None:
+        for i, declared in enumerate(model.schemes):
+            try:
+                scheme = _inline_scheme(declared)
+            except GsomiaError as exc:
+                raise AgreementFileError(
+                    path=where, field=f"schemes.{i}", problem=str(exc)
+                ) from None
+            self.add(where, scheme, f"schemes.{i}")
 
 
 class _Builder:
@@ -227,7 +313,12 @@ class _Builder:
             raise self.fail("parties", "a party code appears twice")
         for code in codes:
             if code not in self.schemes.schemes:
-                raise self.fail("parties", f"no classification scheme for {code}; add [[schemes]]")
+                raise self.fail(
+                    "parties",
+                    f"no classification scheme for {code}: add a scheme file "
+                    f'(format = "{SCHEME_FORMAT}", party = "{code}") to a folder on the '
+                    "agreements path",
+                )
         self._check_route(codes)
         self._check_rules()
         contractors = self._contractors()
@@ -251,6 +342,8 @@ class _Builder:
             schemes=self.schemes,
             basis=tuple(m.basis),
             payload_fields=tuple(m.payload.fields),
+            strip_sensor_identity=m.payload.strip_sensor_identity,
+            warning_window=m.payload.window,
             contractor_conditions=MappingProxyType(dict(contractors[0])),
             periodic_conditions=MappingProxyType(dict(contractors[1])),
             source_path=self.path,
@@ -260,12 +353,8 @@ class _Builder:
 
     def _add_schemes(self) -> None:
         for i, scheme in enumerate(self.m.schemes):
-            specs = [
-                LevelSpec(**lv.model_dump(exclude={"aliases"}), aliases=tuple(lv.aliases))
-                for lv in scheme.levels
-            ]
             try:
-                self.schemes = self.schemes.with_scheme(make_scheme(scheme.party, specs))
+                self.schemes = self.schemes.with_scheme(_inline_scheme(scheme))
             except GsomiaError as exc:
                 raise self.fail(f"schemes.{i}", str(exc)) from None
 
@@ -298,23 +387,29 @@ class _Builder:
         seen: set[str] = set()
         for i, raw in enumerate(self.m.equivalence):
             english = raw.get("english")
-            if english not in ENGLISH_TIERS:
-                raise self.fail(
-                    f"equivalence.{i}.english", f"must be one of {', '.join(ENGLISH_TIERS)}"
-                )
+            if not isinstance(english, str) or not english:
+                raise self.fail(f"equivalence.{i}.english", "must name the row's English tier")
             levels: dict[str, tuple[Level, ...]] = {}
             for party, names in raw.items():
                 if party == "english":
                     continue
                 if party not in codes:
                     raise self.fail(f"equivalence.{i}.{party}", "not a party to this agreement")
+                self._check_tier(f"equivalence.{i}.english", english, party)
                 levels[party] = self._levels(f"equivalence.{i}.{party}", party, names, seen)
             if len(levels) < 2:
                 raise self.fail(
                     f"equivalence.{i}", "a row needs the levels of at least two parties"
                 )
-            rows.append(EquivalenceRow(english=str(english), levels=MappingProxyType(levels)))
+            rows.append(EquivalenceRow(english=english, levels=MappingProxyType(levels)))
         return tuple(rows)
+
+    def _check_tier(self, field: str, english: str, party: str) -> None:
+        tiers = tiers_of(self.schemes.scheme(party))
+        if english not in tiers:
+            raise self.fail(
+                field, f"{english!r} is not a tier of {party}'s scheme ({', '.join(tiers)})"
+            )
 
     def _levels(self, field: str, party: str, names: Any, seen: set[str]) -> tuple[Level, ...]:
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
@@ -335,9 +430,12 @@ class _Builder:
         t = self.m.term
         if t.indefinite and t.automatic_renewal and "automatic_renewal" in t.model_fields_set:
             raise self.fail("term", "an indefinite term has no automatic renewal")
+        if t.indefinite and t.renewal_years is not None:
+            raise self.fail("term.renewal_years", "an indefinite term is never renewed")
         return Term(
             entry_into_force=t.entry_into_force.astimezone(_offset(self.m.timezone)),
             initial_years=t.initial_years,
+            renewal_years=t.renewal_years,
             automatic_renewal=t.automatic_renewal and not t.indefinite,
             notice_days=t.notice_days,
             indefinite=t.indefinite,
@@ -421,31 +519,42 @@ def _check_dirs(dirs: Iterable[Path]) -> None:
 
 
 def load_library(dirs: Iterable[Path] | None = None) -> AgreementLibrary:
-    """Load every ``*.toml`` agreement in the built-in directory and in ``dirs``.
+    """Load every ``*.toml`` file in the built-in directory and in ``dirs``: scheme files
+    (``gsomia/scheme-v1``) and agreement files.
 
     Without ``dirs``, the folders on ``GSOMIA_AGREEMENTS_PATH`` (:func:`agreements_path`)
-    are added. A later file with the same id as an earlier one is refused. Raises
-    :class:`AgreementFileError` for the first bad file or a folder that does not exist.
+    are added. Every scheme is gathered first (the built-in ones, scheme files, and schemes
+    an agreement file declares), then every agreement is built against all of them, so the
+    order of files and folders never matters. A later file with the same id as an earlier
+    one, or a scheme defined differently in two places, is refused. Raises
+    :class:`AgreementFileError` for a bad file or a folder that does not exist.
     """
     dirs = agreements_path() if dirs is None else list(dirs)
     _check_dirs(dirs)
-    found: dict[str, Agreement] = {}
-    schemes = builtin_schemes()
+    gathered = _Schemes()
+    models: list[tuple[str, _AgreementModel]] = []
     for directory in [builtin_agreements_dir(), *dirs]:
         for path in sorted(Path(directory).glob("*.toml")):
-            agreement = load_agreement(path, schemes=schemes)
-            if agreement.id in found:
-                raise AgreementFileError(
-                    path=str(path),
-                    field="id",
-                    problem=f"{agreement.id!r} is already defined in "
-                    f"{found[agreement.id].source_path}",
-                )
-            found[agreement.id] = agreement
-            schemes = agreement.schemes
+            raw = _read(path)
+            if raw.get("format") == SCHEME_FORMAT:
+                gathered.add(str(path), scheme_from(raw, where=str(path)), "party")
+                continue
+            models.append((str(path), _validate(str(path), raw)))
+            gathered.add_inline(*models[-1])
+    found: dict[str, Agreement] = {}
+    for where, model in models:
+        agreement = _Builder(model, where, gathered.registry).build()
+        if agreement.id in found:
+            raise AgreementFileError(
+                path=where,
+                field="id",
+                problem=f"{agreement.id!r} is already defined in "
+                f"{found[agreement.id].source_path}",
+            )
+        found[agreement.id] = agreement
     _check_basis(found)
     _logger.debug("loaded %d agreements", len(found))
-    return AgreementLibrary(MappingProxyType(found), schemes)
+    return AgreementLibrary(MappingProxyType(found), gathered.registry)
 
 
 def _check_basis(found: Mapping[str, Agreement]) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "Party",
     "Route",
     "Term",
+    "WarningWindow",
     "parse_instant",
 ]
 
@@ -50,6 +51,13 @@ class EventKind(enum.StrEnum):
     RESUMPTION = "resumption"  # a suspended notice takes effect again
     WITHDRAWAL = "withdrawal"  # notices withdrawn (2023-03-21)
     AMENDMENT = "amendment"  # amended by mutual written consent (JK-21.3)
+
+
+class WarningWindow(enum.StrEnum):
+    """When a warning may be shared on a link (RT-2), as the agreement file states it."""
+
+    UNTIL_IMPACT = "until-impact"  # from launch detection until the predicted impact
+    OPEN = "open"  # the agreement sets no window
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,9 +95,12 @@ class Route:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Term:
-    """Duration clause: entry into force, initial term, automatic renewal and notice period.
+    """Duration clause: entry into force, initial term, renewal period, automatic renewal and
+    notice period (JK-21.1).
 
-    ``indefinite`` agreements run until terminated and have no renewal anniversaries.
+    The first term lasts ``initial_years``; each renewal lasts ``renewal_years`` (the initial
+    term's length when not given). ``indefinite`` agreements run until terminated and have
+    no renewal anniversaries.
     """
 
     entry_into_force: datetime
@@ -98,14 +109,22 @@ class Term:
     notice_days: int = 90
     indefinite: bool = False
     renewal_boundary: str = ""
+    renewal_years: int | None = None
+
+    @property
+    def renewal_period(self) -> int:
+        """The years each renewal lasts."""
+        return self.initial_years if self.renewal_years is None else self.renewal_years
 
     def anniversary(self, n: int) -> datetime:
-        """The ``n``-th anniversary of entry into force, in the agreement's own wall time."""
+        """The end of the ``n``-th term (the start of term ``n + 1``; ``n = 0`` is entry into
+        force), in the agreement's own wall time."""
         start = self.entry_into_force
+        years = n * self.initial_years if n <= 0 else self.initial_years + (n - 1) * self.renewal_period
         try:
-            return start.replace(year=start.year + n * self.initial_years)
+            return start.replace(year=start.year + years)
         except ValueError:  # 29 February
-            return start.replace(year=start.year + n * self.initial_years, day=28)
+            return start.replace(year=start.year + years, day=28)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +172,8 @@ class Agreement:
     schemes: SchemeRegistry
     basis: tuple[str, ...] = ()
     payload_fields: tuple[str, ...] = ()
+    strip_sensor_identity: bool = False
+    warning_window: WarningWindow = WarningWindow.UNTIL_IMPACT
     contractor_conditions: Mapping[str, str] = field(default_factory=dict)
     periodic_conditions: Mapping[str, int] = field(default_factory=dict)
     source_path: str = ""

@@ -1,10 +1,13 @@
-"""National classification schemes: closed, ordered levels per party.
+"""National classification schemes: closed, ordered levels per party, loaded from scheme files.
 
-Each party's scheme is an :class:`enum.Enum` of its own (``JPN``, ``KOR``, ``USA`` are built
-in; an agreement file may declare the scheme of a new party). Levels compare only within
-their own scheme: comparing a Japanese level with a Korean one is a programming error,
-because the two are related only through an agreement's equivalence table
-(``spec/agreements.md`` §2).
+Each party's scheme is an :class:`enum.Enum` of its own, made from a scheme file
+(``gsomia/scheme-v1``, ``docs/formats/scheme-v1.md``): the party, its English-equivalent tiers
+in order (``TOP SECRET``, ``SECRET``, ``CONFIDENTIAL``, and ``RESTRICTED`` where a scheme has
+it), and any number of ranked levels. The JPN, KOR and USA files ship inside this package
+(``core/schemes/``) and are read once, like its code; a node finds others on its agreements
+path. Levels compare only within their own scheme: comparing a Japanese level with a Korean
+one is a programming error, because the two are related only through an agreement's
+equivalence table (``spec/agreements.md`` §2).
 
 Wherever a level is accepted, three spellings work: the native name (``極秘``), its
 romanisation (``Gokuhi``) and the English-equivalent form ``SECRET@JPN``.
@@ -13,24 +16,38 @@ romanisation (``Gokuhi``) and the English-equivalent form ``SECRET@JPN``.
 from __future__ import annotations
 
 import enum
+import functools
+import re
+import tomllib
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from gsomia.errors import InputError, UnknownName
+from gsomia.errors import AgreementFileError, InputError, UnknownName
 
 __all__ = [
     "ENGLISH_TIERS",
+    "SCHEME_FORMAT",
     "Level",
     "LevelSpec",
     "SchemeRegistry",
     "builtin_schemes",
     "make_scheme",
+    "parse_scheme",
+    "same_scheme",
+    "scheme_from",
+    "tiers_of",
 ]
 
-#: The English-equivalent tiers, highest first, and their ranks.
+#: The marker of a scheme file.
+SCHEME_FORMAT = "gsomia/scheme-v1"
+
+#: The three English-equivalent tiers, highest first, and their ranks: the tiers of a scheme
+#: declared inside an agreement file (``[[schemes]]`` of agreement-v1), which names none. A
+#: scheme file states its own tiers, as many as the scheme has.
 ENGLISH_TIERS: Mapping[str, int] = MappingProxyType(
     {"TOP SECRET": 3, "SECRET": 2, "CONFIDENTIAL": 1}
 )
@@ -38,7 +55,10 @@ ENGLISH_TIERS: Mapping[str, int] = MappingProxyType(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LevelSpec:
-    """What a scheme says of one level: its names and its rank (higher is more sensitive)."""
+    """What a scheme says of one level: its names and its rank (higher is more sensitive).
+
+    ``english`` is one of the tiers of the level's scheme; :func:`make_scheme` checks it.
+    """
 
     code: str
     native: str
@@ -47,13 +67,6 @@ class LevelSpec:
     rank: int
     aliases: tuple[str, ...] = ()
     note: str = ""
-
-    def __post_init__(self) -> None:
-        if self.english not in ENGLISH_TIERS:
-            raise InputError(
-                f"level {self.code}: english equivalent must be one of "
-                f"{', '.join(ENGLISH_TIERS)}, not {self.english!r}"
-            )
 
 
 class Level(enum.Enum):
@@ -120,14 +133,19 @@ class Level(enum.Enum):
         return hash(self.ref)
 
 
-def make_scheme(party: str, specs: Iterable[LevelSpec]) -> type[Level]:
+def make_scheme(
+    party: str, specs: Iterable[LevelSpec], *, tiers: Sequence[str] = tuple(ENGLISH_TIERS)
+) -> type[Level]:
     """Build the closed, ordered level enum of one party's scheme.
 
-    Raises :class:`InputError` when a code or name repeats or the scheme is empty.
+    ``tiers`` are the scheme's English equivalents, highest first. Raises
+    :class:`InputError` when the scheme is empty, a code or name repeats, a level's English
+    equivalent is not one of ``tiers``, or a higher level has a lower tier than a lower one.
     """
     spec_list = sorted(specs, key=lambda s: -s.rank)
     if not spec_list:
         raise InputError(f"scheme {party}: a scheme needs at least one level")
+    _check_tiers(party, spec_list, tuple(tiers))
     seen: set[str] = set()
     for spec in spec_list:
         for key in {_fold(name) for name in (spec.code, *_spellings(spec))}:
@@ -138,7 +156,30 @@ def make_scheme(party: str, specs: Iterable[LevelSpec]) -> type[Level]:
         f"{party}Level", [(s.code, s) for s in spec_list]
     )
     scheme.__scheme_party__ = party
+    scheme.__scheme_tiers__ = tuple(tiers)
     return scheme  # type: ignore[no-any-return]
+
+
+def _check_tiers(party: str, specs: Sequence[LevelSpec], tiers: tuple[str, ...]) -> None:
+    if not tiers or len(set(tiers)) != len(tiers):
+        raise InputError(f"scheme {party}: the tiers must be listed, each once")
+    last = 0
+    for spec in specs:
+        if spec.english not in tiers:
+            raise InputError(
+                f"level {spec.code}: english equivalent must be one of "
+                f"{', '.join(tiers)}, not {spec.english!r}"
+            )
+        if tiers.index(spec.english) < last:
+            raise InputError(
+                f"level {spec.code}: its tier {spec.english} is above that of a level ranked higher"
+            )
+        last = tiers.index(spec.english)
+
+
+def tiers_of(scheme: type[Level]) -> tuple[str, ...]:
+    """The English-equivalent tiers of ``scheme``, highest first."""
+    return tuple(scheme.__scheme_tiers__)  # type: ignore[attr-defined]
 
 
 def _spellings(spec: LevelSpec) -> tuple[str, ...]:
@@ -161,7 +202,7 @@ class SchemeRegistry:
         """A new registry that also knows ``scheme``; refuses to replace a different one."""
         party = scheme.__scheme_party__  # type: ignore[attr-defined]
         existing = self.schemes.get(party)
-        if existing is not None and [m.spec for m in existing] != [m.spec for m in scheme]:
+        if existing is not None and not same_scheme(existing, scheme):
             raise InputError(f"scheme {party} is already defined differently")
         merged = dict(self.schemes)
         merged[party] = existing or scheme
@@ -215,7 +256,7 @@ class SchemeRegistry:
         ]
         if not hits and party:
             english = unicodedata.normalize("NFKC", text).upper().replace("_", " ")
-            if english in ENGLISH_TIERS:
+            if english in tiers_of(schemes[0]):
                 return self._by_english(english, party, party)
         if not hits:
             known = [str(level.native) for scheme in schemes for level in scheme]
@@ -229,8 +270,8 @@ class SchemeRegistry:
         scheme = self.scheme(owner)
         self._check_party(scheme, party, f"{english}@{owner}")
         tier = unicodedata.normalize("NFKC", english).strip().upper().replace("_", " ")
-        if tier not in ENGLISH_TIERS:
-            raise UnknownName(kind="English equivalent", name=english, known=ENGLISH_TIERS)
+        if tier not in tiers_of(scheme):
+            raise UnknownName(kind="English equivalent", name=english, known=tiers_of(scheme))
         # The first level in rank order carrying the tier is its canonical holder
         # (JPN SECRET is 極秘; 特定秘密 shares the row but is a statutory category).
         for level in scheme:
@@ -253,87 +294,144 @@ def _names(scheme: type[Level]) -> list[str]:
     return [level.name for level in scheme]
 
 
-_JPN = (
-    LevelSpec(
-        code="KIMITSU",
-        native="機密",
-        romanised="Kimitsu",
-        english="TOP SECRET",
-        rank=30,
-        note="MDA Secrecy Act: especially grave damage",
-    ),
-    LevelSpec(
-        code="GOKUHI",
-        native="極秘",
-        romanised="Gokuhi",
-        english="SECRET",
-        rank=20,
-        note="MDA Secrecy Act: grave damage",
-    ),
-    LevelSpec(
-        code="TOKUTEI_HIMITSU",
-        native="特定秘密",
-        romanised="Tokutei Himitsu",
-        english="SECRET",
-        rank=20,
-        aliases=("Tokutei-Himitsu", "Specially Designated Secret"),
-        note="statutory category (2014 Act); the Japan-ROK table pins it to the SECRET row",
-    ),
-    LevelSpec(code="HI", native="秘", romanised="Hi", english="CONFIDENTIAL", rank=10),
-)
-
-_KOR = (
-    LevelSpec(
-        code="GUNSA_I",
-        native="군사I급비밀",
-        romanised="Gunsa I-geup Bimil",
-        english="TOP SECRET",
-        rank=30,
-        aliases=("군사1급비밀", "GUNSA I-KUP BI MIL", "I-KUP", "I-geup"),
-    ),
-    LevelSpec(
-        code="GUNSA_II",
-        native="군사II급비밀",
-        romanised="Gunsa II-geup Bimil",
-        english="SECRET",
-        rank=20,
-        aliases=("군사2급비밀", "GUNSA II-KUP BI MIL", "II-KUP", "II-geup"),
-    ),
-    LevelSpec(
-        code="GUNSA_III",
-        native="군사III급비밀",
-        romanised="Gunsa III-geup Bimil",
-        english="CONFIDENTIAL",
-        rank=10,
-        aliases=("군사3급비밀", "GUNSA III-KUP BI MIL", "III-KUP", "III-geup"),
-    ),
-)
-
-_USA = (
-    LevelSpec(
-        code="TOP_SECRET",
-        native="TOP SECRET",
-        romanised="TOP SECRET",
-        english="TOP SECRET",
-        rank=30,
-    ),
-    LevelSpec(code="SECRET", native="SECRET", romanised="SECRET", english="SECRET", rank=20),
-    LevelSpec(
-        code="CONFIDENTIAL",
-        native="CONFIDENTIAL",
-        romanised="CONFIDENTIAL",
-        english="CONFIDENTIAL",
-        rank=10,
-    ),
-)
-
-JPNLevel = make_scheme("JPN", _JPN)
-KORLevel = make_scheme("KOR", _KOR)
-USALevel = make_scheme("USA", _USA)
-
-_BUILTIN = SchemeRegistry(MappingProxyType({"JPN": JPNLevel, "KOR": KORLevel, "USA": USALevel}))
 
 
+def same_scheme(a: type[Level], b: type[Level]) -> bool:
+    """Whether two schemes say the same: the same tiers and the same levels."""
+    return tiers_of(a) == tiers_of(b) and [m.spec for m in a] == [m.spec for m in b]
+
+
+# Scheme files (gsomia/scheme-v1) ------------------------------------------------------------
+
+_PARTY = re.compile(r"^[A-Z]{3}$")
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
+_TIER = re.compile(r"^[A-Z][A-Z0-9 -]{0,39}$")
+_TOP = frozenset({"format", "party", "title", "tiers", "levels"})
+_LEVEL = frozenset({"code", "native", "romanised", "english", "rank", "aliases", "note"})
+
+
+def parse_scheme(text: str, *, where: str) -> type[Level]:
+    """The scheme a scheme file (``gsomia/scheme-v1``) states.
+
+    Raises :class:`AgreementFileError` naming ``where``, the dotted field that is wrong and
+    what is wrong with it (``gbr.toml: levels.3.english: ...``).
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AgreementFileError(path=where, field="(syntax)", problem=str(exc)) from None
+    return scheme_from(raw, where=where)
+
+
+def scheme_from(raw: Mapping[str, Any], *, where: str) -> type[Level]:
+    """The scheme of a parsed scheme file; raises :class:`AgreementFileError` as
+    :func:`parse_scheme` does."""
+    _Fields(where).top(raw)
+    party = _text(raw, "party", where, pattern=_PARTY)
+    tiers = _tiers(raw.get("tiers"), where)
+    levels = raw.get("levels")
+    if not isinstance(levels, list) or not levels:
+        raise AgreementFileError(path=where, field="levels", problem="one or more [[levels]]")
+    specs = [_level(entry, f"levels.{i}", where, tiers) for i, entry in enumerate(levels)]
+    try:
+        return make_scheme(party, specs, tiers=tiers)
+    except InputError as exc:
+        raise AgreementFileError(path=where, field="levels", problem=str(exc)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    where: str
+
+    def top(self, raw: Mapping[str, Any]) -> None:
+        if raw.get("format") != SCHEME_FORMAT:
+            raise AgreementFileError(
+                path=self.where, field="format", problem=f"must be {SCHEME_FORMAT!r}"
+            )
+        self.only(raw, _TOP, "")
+        if not isinstance(raw.get("title", ""), str):
+            raise AgreementFileError(path=self.where, field="title", problem="must be text")
+
+    def only(self, raw: Mapping[str, Any], known: frozenset[str], prefix: str) -> None:
+        for key in raw:
+            if key not in known:
+                allowed = ", ".join(sorted(known))
+                raise AgreementFileError(
+                    path=self.where, field=prefix + key, problem=f"unknown key; known: {allowed}"
+                )
+
+
+def _text(
+    raw: Mapping[str, Any], key: str, where: str, *, prefix: str = "", pattern: re.Pattern[str]
+) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
+        raise AgreementFileError(
+            path=where, field=prefix + key, problem=f"must be text matching {pattern.pattern}"
+        )
+    return value.strip()
+
+
+def _tiers(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise AgreementFileError(
+            path=where, field="tiers", problem="must list the English tiers, highest first"
+        )
+    for i, tier in enumerate(value):
+        if not isinstance(tier, str) or not _TIER.fullmatch(tier):
+            raise AgreementFileError(
+                path=where, field=f"tiers.{i}", problem=f"must be capitals ({_TIER.pattern})"
+            )
+    if len(set(value)) != len(value):
+        raise AgreementFileError(path=where, field="tiers", problem="a tier is listed twice")
+    return tuple(value)
+
+
+def _level(entry: object, field: str, where: str, tiers: tuple[str, ...]) -> LevelSpec:
+    if not isinstance(entry, dict):
+        raise AgreementFileError(path=where, field=field, problem="must be a table")
+    _Fields(where).only(entry, _LEVEL, field + ".")
+    word = re.compile(r"^\S.*$", re.DOTALL)
+    rank = entry.get("rank")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 1000:
+        raise AgreementFileError(
+            path=where, field=f"{field}.rank", problem="must be a whole number from 1 to 1000"
+        )
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
+        raise AgreementFileError(
+            path=where, field=f"{field}.aliases", problem="must be a list of names"
+        )
+    note = entry.get("note", "")
+    if not isinstance(note, str):
+        raise AgreementFileError(path=where, field=f"{field}.note", problem="must be text")
+    english = _text(entry, "english", where, prefix=field + ".", pattern=_TIER)
+    if english not in tiers:
+        raise AgreementFileError(
+            path=where, field=f"{field}.english", problem=f"not one of the tiers {list(tiers)}"
+        )
+    return LevelSpec(
+        code=_text(entry, "code", where, prefix=field + ".", pattern=_CODE),
+        native=_text(entry, "native", where, prefix=field + ".", pattern=word),
+        romanised=_text(entry, "romanised", where, prefix=field + ".", pattern=word),
+        english=english,
+        rank=rank,
+        aliases=tuple(aliases),
+        note=note,
+    )
+
+
+#: The scheme files shipped in this package.
+BUILTIN_FILES = ("jpn.toml", "kor.toml", "usa.toml")
+
+
+@functools.cache
 def builtin_schemes() -> SchemeRegistry:
-    """The schemes of Japan, the Republic of Korea and the United States."""
-    return _BUILTIN
+    """The schemes of Japan, the Republic of Korea and the United States, from the scheme
+    files shipped in ``gsomia/core/schemes/``."""
+    folder = resources.files(__package__).joinpath("schemes")
+    registry = SchemeRegistry()
+    for name in BUILTIN_FILES:
+        text = folder.joinpath(name).read_text(encoding="utf-8")
+        registry = registry.with_scheme(parse_scheme(text, where=f"gsomia/core/schemes/{name}"))
+    return registry

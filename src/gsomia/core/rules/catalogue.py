@@ -188,6 +188,7 @@ class _AnyAgreement:
     scope_topics: tuple[str, ...] = ("any",)
     basis: tuple[str, ...] = ("any",)
     payload_fields: tuple[str, ...] = ("any",)
+    strip_sensor_identity = True
     legal_nature = LegalNature.NON_BINDING
 
     class route:  # noqa: N801 - mirrors Agreement.route
@@ -215,12 +216,12 @@ def _visit(_: Agreement) -> tuple[AnyRule, ...]:
 
 
 def _share_warning(a: Agreement) -> tuple[AnyRule, ...]:
-    # The real-time link states its payload (RT-1) and sensor rule (RT-3); under any other
-    # agreement a warning stream is an item provided under its send rules, and only the
-    # window (nothing after impact) applies.
-    if a.payload_fields:
-        return (PayloadLimited(), WithinWindow(), NoSensorIdentity())
-    return (WithinWindow(),)
+    # The real-time link's file states its payload (RT-1), window (RT-2) and sensor rule
+    # (RT-3); under any other agreement a warning stream is an item provided under its send
+    # rules, and only the window (nothing after impact unless the file opens it) applies.
+    payload = (PayloadLimited(),) if a.payload_fields else ()
+    sensor = (NoSensorIdentity(),) if a.strip_sensor_identity else ()
+    return (*payload, WithinWindow(), *sensor)
 
 
 def _fixed(*rules: AnyRule) -> Callable[[Agreement], tuple[AnyRule, ...]]:

@@ -1,14 +1,22 @@
 """Rules for the real-time missile-warning link (RT-1, RT-2, RT-3): what a shared warning
-may carry, and when."""
+may carry, and when.
+
+Each reads what the agreement file states in ``[payload]``: the fields (RT-1), the window
+(RT-2) and whether a warning must name no sensor (RT-3).
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from gsomia.core.agreements import WarningWindow
 from gsomia.core.decisions import Decision
 from gsomia.core.rules.requests import WarningRequest
 
-__all__ = ["NoSensorIdentity", "PayloadLimited", "WithinWindow"]
+__all__ = ["WARNING_FIELDS", "NoSensorIdentity", "PayloadLimited", "WithinWindow"]
+
+#: The fields a shared warning can carry (warning-v1), in the agreement files' words.
+WARNING_FIELDS = ("launch_point", "trajectory", "impact_point", "times")
 
 _ACT = "share-warning"
 
@@ -31,13 +39,16 @@ class PayloadLimited:
 
 
 class WithinWindow:
-    """Warnings are shared only between detection and the predicted impact (RT-2)."""
+    """Warnings are shared only between detection and the predicted impact (RT-2), unless the
+    agreement's window is ``open``."""
 
     key: ClassVar[str] = "window"
     article: ClassVar[str] = "between detection and impact"
 
     def evaluate(self, request: WarningRequest) -> Decision:
         rule = request.agreement.rule_id(self.key)
+        if request.agreement.warning_window is WarningWindow.OPEN:
+            return Decision.allow(_ACT, rule, "the agreement sets no window")
         if request.impact_t is not None and request.t > request.impact_t:
             return Decision.deny(_ACT, rule, "the predicted impact has passed")
         return Decision.allow(_ACT, rule, "before the predicted impact")
