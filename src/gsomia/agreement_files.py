@@ -23,7 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from gsomia.core.agreements import (
     Agreement,
@@ -157,7 +157,7 @@ class _PayloadModel(_Model):
     when it may be shared (RT-2)."""
 
     fields: list[str] = []
-    strip_sensor_identity: bool = False
+    strip_sensor_identity: StrictBool = False
     window: WarningWindow = WarningWindow.UNTIL_IMPACT
 
     @field_validator("fields")

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from gsomia.core.classification import Level
 
-__all__ = ["TIER_COLOURS", "UNCLASSIFIED", "Banner", "banner", "marking"]
+__all__ = ["OTHER_TIER_COLOURS", "TIER_COLOURS", "UNCLASSIFIED", "Banner", "banner", "marking"]
 
 UNCLASSIFIED = "UNCLASSIFIED"
 
@@ -25,9 +25,12 @@ TIER_COLOURS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "TOP SECRET": ("#FF8C00", "#000000"),
         "SECRET": ("#C8102E", "#FFFFFF"),
         "CONFIDENTIAL": ("#0033A0", "#FFFFFF"),
+        "RESTRICTED": ("#502B85", "#FFFFFF"),
         UNCLASSIFIED: ("#007A33", "#FFFFFF"),
     }
 )
+#: The colours of any other tier a scheme file names.
+OTHER_TIER_COLOURS = ("#5B5B5B", "#FFFFFF")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +55,7 @@ def marking(level: Level | None) -> Banner:
     else:
         tier = level.english
         text = " · ".join(dict.fromkeys((level.native, level.romanised, level.english)))
-    background, foreground = TIER_COLOURS[tier]
+    background, foreground = TIER_COLOURS.get(tier, OTHER_TIER_COLOURS)
     return Banner(text=text, tier=tier, background=background, foreground=foreground)
 
 

@@ -66,6 +66,13 @@ def _entries() -> tuple[Format, ...]:
             "agreement-v1.md",
             "tests/vectors/agreements/agreement-v1.json",
         ),
+        (
+            "scheme-v1",
+            doc,
+            "core.classification",
+            "scheme-v1.md",
+            "tests/vectors/schemes/scheme-v1.json",
+        ),
         ("label-v1", doc, "core.labels", "label-v1.md", _C + "label-v1.json"),
         ("label-v2", doc, "core.labels", "label-v2.md", _C + "label-v2.json"),
         (
