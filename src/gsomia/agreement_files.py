@@ -548,8 +548,7 @@ def load_library(dirs: Iterable[Path] | None = None) -> AgreementLibrary:
             raise AgreementFileError(
                 path=where,
                 field="id",
-                problem=f"{agreement.id!r} is already defined in "
-                f"{found[agreement.id].source_path}",
+                problem=f"{agreement.id!r} is already defined in {found[agreement.id].source_path}",
             )
         found[agreement.id] = agreement
     _check_basis(found)

@@ -120,7 +120,9 @@ class Term:
         """The end of the ``n``-th term (the start of term ``n + 1``; ``n = 0`` is entry into
         force), in the agreement's own wall time."""
         start = self.entry_into_force
-        years = n * self.initial_years if n <= 0 else self.initial_years + (n - 1) * self.renewal_period
+        years = n * self.initial_years
+        if n > 0:
+            years = self.initial_years + (n - 1) * self.renewal_period
         try:
             return start.replace(year=start.year + years)
         except ValueError:  # 29 February

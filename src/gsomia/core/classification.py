@@ -294,8 +294,6 @@ def _names(scheme: type[Level]) -> list[str]:
     return [level.name for level in scheme]
 
 
-
-
 def same_scheme(a: type[Level], b: type[Level]) -> bool:
     """Whether two schemes say the same: the same tiers and the same levels."""
     return tiers_of(a) == tiers_of(b) and [m.spec for m in a] == [m.spec for m in b]

@@ -59,9 +59,7 @@ def test_a_notice_ends_the_agreement_at_the_end_of_the_right_term(dg: Agreement)
     assert admissible_end(dg, on(dg, "2032-11-30")) == at(dg, 2033, 3, 1)
     # ... too late for it: the first one-year renewal ends it, not another three years.
     assert admissible_end(dg, on(dg, "2032-12-31")) == at(dg, 2034, 3, 1)
-    notice = AgreementEvent(
-        id="gbr-notice", kind=EventKind.NOTICE, by="GBR", at=at(dg, 2034, 6, 1)
-    )
+    notice = AgreementEvent(id="gbr-notice", kind=EventKind.NOTICE, by="GBR", at=at(dg, 2034, 6, 1))
     branch = replace(dg, events=(notice,))
     assert status(branch, at=on(dg, "2035-02-28")).phase is Phase.NOTICE_PENDING
     assert status(branch, at=at(dg, 2035, 3, 1)).phase is Phase.TERMINATED

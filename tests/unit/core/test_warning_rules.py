@@ -50,9 +50,7 @@ def test_without_the_sensor_rule_in_the_file_rt3_is_not_applied(
     assert decision.rule_ids == ("RT-1", "RT-2")
 
 
-def test_an_open_window_lets_a_warning_go_after_impact(
-    link: Agreement, rulebook: Rulebook
-) -> None:
+def test_an_open_window_lets_a_warning_go_after_impact(link: Agreement, rulebook: Rulebook) -> None:
     open_window = replace(link, warning_window=WarningWindow.OPEN)
     assert rulebook.decide(Act.SHARE_WARNING, share(open_window, t=401.0)).allowed
 
