@@ -72,6 +72,7 @@ def agreement_view(a: Agreement) -> dict[str, Any]:
         "term": {
             "entry_into_force": a.term.entry_into_force.isoformat(),
             "initial_years": a.term.initial_years,
+            "renewal_years": a.term.renewal_period,
             "automatic_renewal": a.term.automatic_renewal,
             "notice_days": a.term.notice_days,
             "indefinite": a.term.indefinite,
