@@ -324,12 +324,12 @@ def parse_scheme(text: str, *, where: str) -> type[Level]:
 def scheme_from(raw: Mapping[str, Any], *, where: str) -> type[Level]:
     """The scheme of a parsed scheme file; raises :class:`AgreementFileError` as
     :func:`parse_scheme` does."""
-    _Fields(where).top(raw)
+    _check_top(raw, where)
     party = _text(raw, "party", where, pattern=_PARTY)
     tiers = _tiers(raw.get("tiers"), where)
     levels = raw.get("levels")
     if not isinstance(levels, list) or not levels:
-        raise AgreementFileError(path=where, field="levels", problem="one or more [[levels]]")
+        raise AgreementFileError(path=where, field="levels", problem="needs one or more [[levels]]")
     specs = [_level(entry, f"levels.{i}", where, tiers) for i, entry in enumerate(levels)]
     try:
         return make_scheme(party, specs, tiers=tiers)
@@ -337,26 +337,21 @@ def scheme_from(raw: Mapping[str, Any], *, where: str) -> type[Level]:
         raise AgreementFileError(path=where, field="levels", problem=str(exc)) from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Fields:
-    where: str
+def _check_top(raw: Mapping[str, Any], where: str) -> None:
+    if raw.get("format") != SCHEME_FORMAT:
+        raise AgreementFileError(path=where, field="format", problem=f"must be {SCHEME_FORMAT!r}")
+    _only(raw, _TOP, "", where)
+    if not isinstance(raw.get("title", ""), str):
+        raise AgreementFileError(path=where, field="title", problem="must be text")
 
-    def top(self, raw: Mapping[str, Any]) -> None:
-        if raw.get("format") != SCHEME_FORMAT:
+
+def _only(raw: Mapping[str, Any], known: frozenset[str], prefix: str, where: str) -> None:
+    for key in raw:
+        if key not in known:
+            allowed = ", ".join(sorted(known))
             raise AgreementFileError(
-                path=self.where, field="format", problem=f"must be {SCHEME_FORMAT!r}"
+                path=where, field=prefix + key, problem=f"unknown key; known: {allowed}"
             )
-        self.only(raw, _TOP, "")
-        if not isinstance(raw.get("title", ""), str):
-            raise AgreementFileError(path=self.where, field="title", problem="must be text")
-
-    def only(self, raw: Mapping[str, Any], known: frozenset[str], prefix: str) -> None:
-        for key in raw:
-            if key not in known:
-                allowed = ", ".join(sorted(known))
-                raise AgreementFileError(
-                    path=self.where, field=prefix + key, problem=f"unknown key; known: {allowed}"
-                )
 
 
 def _text(
@@ -388,7 +383,7 @@ def _tiers(value: object, where: str) -> tuple[str, ...]:
 def _level(entry: object, field: str, where: str, tiers: tuple[str, ...]) -> LevelSpec:
     if not isinstance(entry, dict):
         raise AgreementFileError(path=where, field=field, problem="must be a table")
-    _Fields(where).only(entry, _LEVEL, field + ".")
+    _only(entry, _LEVEL, field + ".", where)
     word = re.compile(r"^\S.*$", re.DOTALL)
     rank = entry.get("rank")
     if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 1000:
@@ -419,17 +414,15 @@ def _level(entry: object, field: str, where: str, tiers: tuple[str, ...]) -> Lev
     )
 
 
-#: The scheme files shipped in this package.
-BUILTIN_FILES = ("jpn.toml", "kor.toml", "usa.toml")
-
-
 @functools.cache
 def builtin_schemes() -> SchemeRegistry:
-    """The schemes of Japan, the Republic of Korea and the United States, from the scheme
-    files shipped in ``gsomia/core/schemes/``."""
+    """The schemes of Japan, the Republic of Korea and the United States: every scheme file
+    shipped in ``gsomia/core/schemes/``, read once."""
     folder = resources.files(__package__).joinpath("schemes")
     registry = SchemeRegistry()
-    for name in BUILTIN_FILES:
-        text = folder.joinpath(name).read_text(encoding="utf-8")
-        registry = registry.with_scheme(parse_scheme(text, where=f"gsomia/core/schemes/{name}"))
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            text = entry.read_text(encoding="utf-8")
+            where = f"gsomia/core/schemes/{entry.name}"
+            registry = registry.with_scheme(parse_scheme(text, where=where))
     return registry
