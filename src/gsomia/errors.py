@@ -4,7 +4,7 @@ The tree::
 
     GsomiaError
     ├── InputError              bad input from a person, a file or a peer; nothing was stored
-    │   ├── AgreementFileError  an agreement file is malformed (path, field, problem)
+    │   ├── AgreementFileError  an agreement or scheme file is malformed (path, field, problem)
     │   └── UnknownName         a party, agreement, level, site, item or person that does not exist
     ├── PolicyDenied            a rule of the agreement forbids the act (rule ids + one sentence)
     ├── IntegrityError          a signature, MAC, proof, ciphertext or chain did not verify
@@ -61,7 +61,7 @@ class InputError(GsomiaError):
 
 
 class AgreementFileError(InputError):
-    """An agreement file is malformed.
+    """An agreement file or a scheme file is malformed.
 
     Carries the file's path, the dotted field that is wrong and what is wrong with it.
     """
