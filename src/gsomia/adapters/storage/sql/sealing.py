@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql.outbox import chunks
+from gsomia.adapters.storage.sql._rows import chunks
 from gsomia.errors import ConfigError, InputError, IntegrityError, StateTampered, StorageError
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, StateSeals, StateWrite
 
