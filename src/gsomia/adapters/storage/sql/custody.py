@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
+from gsomia.adapters.storage._shared import item_state_changes
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql._rows import chunks
 from gsomia.adapters.storage.sql._unit import UnitParts
@@ -76,14 +77,12 @@ class CustodyMethods(UnitParts):
         holder_level_ref: str | None = None,
         purpose_lapsed: bool | None = None,
     ) -> None:
-        values: dict[str, Any] = {"state": state.value}
-        if label_digest is not None:
-            values["label_digest"] = label_digest
-        if holder_level_ref is not None:
-            values["holder_level_ref"] = holder_level_ref
-        if purpose_lapsed is not None:
-            values["purpose_lapsed"] = purpose_lapsed
-        self._update_item(item_id, values)
+        changes = item_state_changes(
+            label_digest=label_digest,
+            holder_level_ref=holder_level_ref,
+            purpose_lapsed=purpose_lapsed,
+        )
+        self._update_item(item_id, {"state": state.value, **changes})
 
     def _update_item(self, item_id: str, values: dict[str, Any]) -> None:
         if not self.sealer.update("items", item_id, values):
