@@ -5,12 +5,14 @@ checked."""
 
 from __future__ import annotations
 
+import logging
 from typing import NoReturn
 
 from gsomia.errors import StateTampered
 from gsomia.ledger.tiles import TileProofs
+from gsomia.ports.state import StateSeals
 
-__all__ = ["ProofReads", "TamperFindings", "item_state_changes"]
+__all__ = ["ProofReads", "TamperFindings", "item_state_changes", "report_tampered"]
 
 
 class TamperFindings:
@@ -29,6 +31,19 @@ class TamperFindings:
         """Note a row found tampered with, to be reported once the transaction ends."""
         if all(error is not e for e in self.tampered):
             self.tampered.append(error)
+
+
+def report_tampered(
+    seals: StateSeals | None, findings: TamperFindings | None, *, logger: logging.Logger
+) -> None:
+    """Report every row a unit of work found tampered with, once it has ended."""
+    if findings is None or seals is None:
+        return
+    for error in findings.tampered:
+        try:
+            seals.alarm(error)
+        except Exception:  # the refusal stands even when the alarm cannot be stored
+            logger.exception("could not record the alarm for %s", error)
 
 
 def item_state_changes(

@@ -23,7 +23,7 @@ from typing import Any
 
 from gsomia.adapters.storage._memory_outbox import MemoryItemKeys, OutboxMethods
 from gsomia.adapters.storage._memory_state import Row, Sealer, Tables, utc
-from gsomia.adapters.storage._shared import item_state_changes
+from gsomia.adapters.storage._shared import item_state_changes, report_tampered
 from gsomia.adapters.storage.memory_ledger import MemoryLedgerStore
 from gsomia.core.people import Facility, Person
 from gsomia.errors import ConflictError, StateTampered, StorageError, UnknownName
@@ -161,13 +161,7 @@ class MemoryStore:
             self._report(uow)
 
     def _report(self, uow: MemoryUnitOfWork | None) -> None:
-        if uow is None or self._seals is None:
-            return
-        for error in uow.sealer.tampered:
-            try:
-                self._seals.alarm(error)
-            except Exception:  # the refusal stands even when the alarm cannot be stored
-                _logger.exception("could not record the alarm for %s", error)
+        report_tampered(self._seals, None if uow is None else uow.sealer, logger=_logger)
 
 
 class MemoryUnitOfWork(OutboxMethods):

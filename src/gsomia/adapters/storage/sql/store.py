@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
+from gsomia.adapters.storage._shared import report_tampered
 from gsomia.adapters.storage.sql import request_keys as rk
 from gsomia.adapters.storage.sql.custody import CustodyMethods
 from gsomia.adapters.storage.sql.engine import (
@@ -101,13 +102,7 @@ class SqlStore:
 
     def _report(self, uow: SqlUnitOfWork | None) -> None:
         """Report every row a unit of work found tampered with, once it has ended."""
-        if uow is None or self._seals is None:
-            return
-        for error in uow.sealer.tampered:
-            try:
-                self._seals.alarm(error)
-            except Exception:  # the refusal stands even when the alarm cannot be stored
-                _logger.exception("could not record the alarm for %s", error)
+        report_tampered(self._seals, None if uow is None else uow.sealer, logger=_logger)
 
     @property
     def ledger(self) -> SqlLedgerStore:
