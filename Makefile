@@ -8,7 +8,9 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
 VENV_LOWEST := .venv-lowest
 STAMP_LOWEST := $(VENV_LOWEST)/.installed
-LOWEST_TESTS := tests/unit/channels tests/integration/test_channels.py tests/integration/api \
+LOWEST_TESTS := tests/unit/test_bind_addresses.py tests/unit/api/test_peer_app.py \
+	tests/unit/crypto/test_pki.py tests/unit/cli/test_pki_cli.py tests/unit/crypto/test_tls_sessions.py \
+	tests/integration/test_channels.py tests/integration/api \
 	--ignore=tests/integration/api/test_openapi_fuzz.py \
 	--ignore=tests/integration/api/test_chunked_memory.py
 

@@ -22,9 +22,9 @@ from gsomia.analysis.metrics import Paired, Summary, paired, summarise
 from gsomia.analysis.regimes import Regime, describe
 from gsomia.analysis.runner import LaunchResult
 from gsomia.analysis.scoring import RoundScore
-from gsomia.analysis.simulation import RoundTruth
 from gsomia.analysis.statistics import Difference, lead_time, paired_difference
 from gsomia.analysis.validation import validate
+from gsomia.warning.simulation.world import RoundTruth
 
 __all__ = ["VALUE_FORMAT", "Measure", "ValueReport", "measures"]
 

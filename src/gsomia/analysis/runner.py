@@ -29,20 +29,17 @@ from gsomia.analysis.regimes import Regime, Sharing, derive_sharing
 from gsomia.analysis.scoring import RoundScore, Scorer
 from gsomia.analysis.sensors import sensors_on
 from gsomia.analysis.simulation import (
-    Observations,
     RoundPicture,
-    RoundTruth,
-    World,
-    build_world,
     make_tracker,
-    observe,
     pictures_and_association,
     run_tracker,
     stream,
+    world_under,
 )
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.scenario.launches import DatedLaunch, dated_launch
+from gsomia.warning.simulation.world import Observations, RoundTruth, World, observe
 from gsomia.warning.tracking import GroundEstimate
 
 __all__ = [
@@ -292,7 +289,7 @@ def run_launch(
 ) -> LaunchResult:
     """Every regime's measures on one dated launch, over ``runs`` (all ``sim.runs`` by
     default); its map too when ``draw`` says where and the runs start at run 0."""
-    world = build_world(dated_launch(launch_key), sim, sensors)
+    world = world_under(dated_launch(launch_key), sim, sensors)
     scorer = Scorer(sim=sim)
     tickets: dict[tuple[str, str], list[list[int]]] = {}
     first: dict[tuple[str, str], tuple[Estimate, ...]] = {}

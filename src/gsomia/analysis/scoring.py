@@ -23,8 +23,8 @@ from gsomia.analysis import metrics
 from gsomia.analysis.assumptions import SimulationAssumptions
 from gsomia.analysis.fusion import Estimate
 from gsomia.analysis.ground import GroundPass, fly_to_ground
-from gsomia.analysis.simulation import World
 from gsomia.warning.geo.frames import ecef_to_geodetic, ground_range
+from gsomia.warning.simulation.world import World
 
 __all__ = ["RoundScore", "Scorer"]
 

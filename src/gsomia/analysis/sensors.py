@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -32,7 +32,14 @@ from gsomia.warning.scenario.sensor_catalogue import sensors_in_service
 from gsomia.warning.sensors.base import Sensor
 from gsomia.warning.sensors.radar import Radar
 
-__all__ = ["FPS3_KAI_SITES", "cue_missed", "host_of", "sensors_on", "up_in_run"]
+__all__ = [
+    "FPS3_KAI_SITES",
+    "AssumedAvailability",
+    "cue_missed",
+    "host_of",
+    "sensors_on",
+    "up_in_run",
+]
 
 
 FPS3_KAI_SITES: tuple[tuple[str, float, float, float, str], ...] = (
@@ -164,3 +171,19 @@ def host_of(radar: Radar) -> str | None:
         if bool(inside[0]):
             return country
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class AssumedAvailability:
+    """The sensor assumptions' per-run draws as the simulated world's
+    :class:`~gsomia.warning.simulation.world.Availability`."""
+
+    assumptions: SensorAssumptions
+
+    def up(
+        self, sensors: Mapping[str, tuple[Sensor, ...]], *, seed: int, launch: str, run: int
+    ) -> Mapping[str, tuple[Sensor, ...]]:
+        return up_in_run(sensors, self.assumptions, seed=seed, launch=launch, run=run)
+
+    def cue_missed(self, boost_s: float, *, seed: int, launch: str, run: int, index: int) -> bool:
+        return cue_missed(boost_s, self.assumptions, seed=seed, launch=launch, run=run, index=index)

@@ -1,11 +1,11 @@
-"""One launch, simulated: the truth, every sensor's reports, each party's tracker and picture.
+"""One launch under the value analysis: each party's tracker and picture in a simulated world.
 
-The truth is the catalogue's fitted trajectory
-(:func:`gsomia.warning.scenario.launches.launch_scenario`) and is the same in every run;
-runs differ in what the sensors draw (radar revisit phases, detections, noise, satellite
-cue delays and errors). Each sensor draws from its own generator, seeded by (seed, launch,
-run, sensor), so every regime sees the *same* reports (common random numbers): differences
-between regimes come from sharing alone.
+The world (the truth, the picture times, what every sensor reports in a run) is
+:mod:`gsomia.warning.simulation.world`; :func:`world_under` builds it under the analysis's
+assumptions (the sensors in service, their per-run availability, whose radars report to
+their host only). The truth is the same in every run; runs differ in what the sensors draw,
+and every regime sees the *same* reports (common random numbers): differences between
+regimes come from sharing alone.
 
 A party's tracker is fed a *stream*: its own reports and cues at once, and those of every
 partner whose reports reach it, each after the flow's delay (the tracker holds reports for
@@ -28,9 +28,8 @@ and false tracks. The truth is read here only to score.
 from __future__ import annotations
 
 import math
-import zlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,14 +44,12 @@ from gsomia.analysis.assumptions import SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.geography import region_map
 from gsomia.analysis.landed import LandedDeleter
 from gsomia.analysis.looks import known_tracks
-from gsomia.analysis.sensors import cue_missed, host_of, sensors_on, up_in_run
-from gsomia.warning.geo.frames import ecef_to_geodetic
-from gsomia.warning.scenario.launches import DatedLaunch, launch_scenario
-from gsomia.warning.sensors.base import Sensor
+from gsomia.analysis.sensors import AssumedAvailability, host_of, sensors_on
+from gsomia.warning.scenario.launches import DatedLaunch
 from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors.radar import Radar
 from gsomia.warning.sensors.scheduling import LookScheduler
-from gsomia.warning.simulation.truth import Truth, simulate
+from gsomia.warning.simulation.world import Observations, World, build_world
 from gsomia.warning.tracking import (
     PRUNE_WEIGHT,
     AnyDeleter,
@@ -65,17 +62,13 @@ from gsomia.warning.tracking import (
 )
 
 __all__ = [
-    "Observations",
     "RoundPicture",
-    "RoundTruth",
-    "World",
-    "build_world",
     "make_tracker",
-    "observe",
     "pictures_and_association",
     "round_pictures",
     "run_tracker",
     "stream",
+    "world_under",
 ]
 
 Array = NDArray[np.float64]
@@ -91,174 +84,30 @@ long) runs this often rather than at every picture time: a lofted ICBM is beyond
 radar for most of its hour, and its coasting tracks change only by prediction."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RoundTruth:
-    """What one missile of the launch really did, and the part of its flight scored.
-
-    Times are seconds since the scenario epoch; ``end_t`` is the last scored time (one
-    picture step before impact, or the horizon); ``crossing_t`` the first time the
-    missile was over Japanese land, if it was.
-    """
-
-    index: int
-    label: str
-    payload_id: int
-    launch_t: float
-    burnout_t: float
-    impact_t: float
-    end_t: float
-    launch_lat_deg: float
-    launch_lon_deg: float
-    impact_lat_deg: float
-    impact_lon_deg: float
-    apogee_m: float
-    range_m: float
-    crossing_t: float | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class World:
-    """A launch's truth, the picture times, and the sensors in service on its date."""
-
-    launch: DatedLaunch
-    truth: Truth
-    rounds: tuple[RoundTruth, ...]
-    grid: Array
-    positions: Array
-    sensors: Mapping[str, tuple[Sensor, ...]]
-    sensor_assumptions: SensorAssumptions = field(default_factory=SensorAssumptions)
-    hosts: Mapping[str, str | None] = field(default_factory=dict)
-
-    def releasable(self, originator: str, recipient: str | None) -> frozenset[str] | None:
-        """The names of ``originator``'s sensors whose data may reach ``recipient``
-        (``None``: all of them). A US radar's go to the ally that hosts it only, unless
-        the routing assumption is ``both``; satellite cues go to every ally."""
-        if recipient is None or originator != "USA":
-            return None
-        if self.sensor_assumptions.us_radar_routing == "both":
-            return None
-        return frozenset(
-            s.name
-            for s in self.sensors.get(originator, ())
-            if not isinstance(s, Radar) or self.hosts.get(s.name) in (None, recipient)
-        )
-
-    def window(self, r: int) -> NDArray[np.intp]:
-        """Indices of the picture times scored for round ``r``."""
-        rt = self.rounds[r]
-        return np.nonzero((self.grid >= rt.launch_t) & (self.grid <= rt.end_t))[0]
-
-
-def _crossing(truth: Truth, payload_id: int) -> float | None:
-    obj = truth.object(payload_id)
-    t = truth.t[(truth.t >= obj.start_s) & (truth.t <= obj.end_s)]
-    lat, lon, _ = ecef_to_geodetic(obj.states_at(t)[:, :3])
-    over = region_map().inside("JPN", lat, lon)
-    return float(t[np.argmax(over)]) if np.any(over) else None
-
-
-def build_world(
+def world_under(
     launch: DatedLaunch,
     sim: SimulationAssumptions,
     sensors: SensorAssumptions | None = None,
 ) -> World:
-    """Simulate ``launch`` and lay out its picture times (every ``step_s`` seconds)."""
+    """Simulate ``launch`` (:func:`~gsomia.warning.simulation.world.build_world`) with the
+    sensors in service on its date under the sensor assumptions, its picture times every
+    ``step_s`` seconds, and each round's first time over Japanese land."""
     chosen = sensors or SensorAssumptions()
     in_service = sensors_on(launch.day, chosen)
-    truth = simulate(launch_scenario(launch), dt=1.0)
-    rounds = []
-    for lt in truth.launches:
-        end = min(lt.impact_time_s - sim.step_s, lt.launch_time_s + sim.horizon_s)
-        rounds.append(
-            RoundTruth(
-                index=lt.index,
-                label=lt.label,
-                payload_id=lt.payload_id,
-                launch_t=lt.launch_time_s,
-                burnout_t=lt.burnout.t,
-                impact_t=lt.impact_time_s,
-                end_t=end,
-                launch_lat_deg=lt.launch_lat_deg,
-                launch_lon_deg=lt.launch_lon_deg,
-                impact_lat_deg=lt.impact_lat_deg,
-                impact_lon_deg=lt.impact_lon_deg,
-                apogee_m=lt.apogee_m,
-                range_m=lt.range_m,
-                crossing_t=_crossing(truth, lt.payload_id),
-            )
-        )
-    start = min(r.launch_t for r in rounds)
-    stop = max(r.end_t for r in rounds)
-    count = math.floor((stop - start) / sim.step_s) + 1
-    grid = np.asarray(start + sim.step_s * np.arange(count), dtype=np.float64)
-    return World(
-        launch=launch,
-        truth=truth,
-        rounds=tuple(rounds),
-        grid=grid,
-        positions=truth.states_at(grid)[..., :3],
+    return build_world(
+        launch,
+        step_s=sim.step_s,
+        horizon_s=sim.horizon_s,
         sensors=in_service,
-        sensor_assumptions=chosen,
+        availability=AssumedAvailability(chosen),
         hosts={s.name: host_of(s) for s in in_service.get("USA", ()) if isinstance(s, Radar)},
+        host_bound=frozenset() if chosen.us_radar_routing == "both" else frozenset({"USA"}),
+        region=_over_japan,
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class Observations:
-    """Every party's radar reports and satellite cues in one run, in time order."""
-
-    reports: Mapping[str, tuple[RadarReport, ...]]
-    cues: Mapping[str, tuple[LaunchCue, ...]]
-
-
-def _generator(seed: int, launch: str, run: int, sensor: str) -> np.random.Generator:
-    keys = [seed, zlib.crc32(launch.encode()), run, zlib.crc32(sensor.encode())]
-    return np.random.default_rng(keys)
-
-
-def _until(truth: Truth, stop: float) -> Truth:
-    """The truth sampled only up to ``stop`` (sensors look over the samples' span)."""
-    keep = truth.t <= stop + 1.0
-    return replace(
-        truth, t=truth.t[keep], states=truth.states[:, keep], phases=truth.phases[:, keep]
-    )
-
-
-def observe(world: World, *, seed: int, run: int) -> Observations:
-    """What every sensor in service reports in run ``run`` (common random numbers)."""
-    stop = float(world.grid[-1])
-    truth = _until(world.truth, stop)
-    reports: dict[str, tuple[RadarReport, ...]] = {}
-    cues: dict[str, tuple[LaunchCue, ...]] = {}
-    a = world.sensor_assumptions
-    up = up_in_run(world.sensors, a, seed=seed, launch=world.launch.key, run=run)
-    missed = {
-        rt.payload_id
-        for rt in world.rounds
-        if cue_missed(
-            rt.burnout_t - rt.launch_t,
-            a,
-            seed=seed,
-            launch=world.launch.key,
-            run=run,
-            index=rt.index,
-        )
-    }
-    for party, sensors in up.items():
-        found: list[RadarReport] = []
-        cued: list[LaunchCue] = []
-        for sensor in sensors:
-            rng = _generator(seed, world.launch.key, run, sensor.name)
-            for item in sensor.observe(truth, rng):
-                if item.t > stop:
-                    continue
-                if isinstance(item, RadarReport):
-                    found.append(item)
-                elif item.truth_id not in missed:
-                    cued.append(item)
-        reports[party] = tuple(sorted(found, key=lambda r: (r.t, r.sensor)))
-        cues[party] = tuple(sorted(cued, key=lambda c: c.t))
-    return Observations(reports=reports, cues=cues)
+def _over_japan(lat: Array, lon: Array) -> NDArray[np.bool_]:
+    return region_map().inside("JPN", lat, lon)
 
 
 def stream(

@@ -21,19 +21,18 @@ from gsomia.analysis.looks import known_tracks, look_scheduler
 from gsomia.analysis.regimes import Regime
 from gsomia.analysis.runner import regime_sharing, run_launch
 from gsomia.analysis.simulation import (
-    World,
     _matched,
-    build_world,
     make_tracker,
-    observe,
     pictures_and_association,
     run_tracker,
     stream,
+    world_under,
 )
 from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef
+from gsomia.warning.physics.truth import ObjectKind
 from gsomia.warning.scenario.launches import dated_launch
 from gsomia.warning.sensors.measurements import RadarReport
-from gsomia.warning.simulation.truth import ObjectKind
+from gsomia.warning.simulation.world import World, observe
 from gsomia.warning.tracking import GaussianBatch, MixtureBatch, Tracker, TrackSet
 
 Run = tuple[list[RadarReport], Tracker[MixtureBatch], tuple[TrackSet[MixtureBatch], ...]]
@@ -46,7 +45,7 @@ def sim() -> SimulationAssumptions:
 
 @pytest.fixture(scope="module")
 def world(sim: SimulationAssumptions) -> World:
-    return build_world(dated_launch("2017-08-29"), sim)
+    return world_under(dated_launch("2017-08-29"), sim)
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,9 @@ from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
 from gsomia.analysis.fusion import KAPPA_PRIOR, Estimate, fuse_round, lagged_index
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.scoring import Scorer
-from gsomia.analysis.simulation import RoundPicture, World, build_world
+from gsomia.analysis.simulation import RoundPicture, world_under
 from gsomia.warning.scenario.launches import dated_launch
+from gsomia.warning.simulation.world import World
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def sim() -> SimulationAssumptions:
 
 @pytest.fixture(scope="module")
 def world(sim: SimulationAssumptions) -> World:
-    return build_world(dated_launch("2017-08-29"), sim)
+    return world_under(dated_launch("2017-08-29"), sim)
 
 
 def _picture(
@@ -155,7 +156,7 @@ def test_an_offset_track_is_held_but_never_fixed(world: World, sim: SimulationAs
     assert math.isinf(score.fix_s[0])
     # Scored until impact: a fix that never came is a warning of zero, not unknown.
     assert score.warning_s == 0.0
-    short = build_world(world.launch, replace(sim, horizon_s=900.0))
+    short = world_under(world.launch, replace(sim, horizon_s=900.0))
     pic = _picture(short, start=100.0, offset_m=120e3)
     assert math.isnan(_score(short, sim, fuse_round(pic, [], short.grid)).warning_s)
     never = _score(world, sim, fuse_round(RoundPicture.empty(world.grid.size), [], world.grid))

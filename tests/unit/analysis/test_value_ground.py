@@ -10,8 +10,8 @@ import pytest
 from gsomia.analysis.ground import fly_to_ground, footprints
 from gsomia.errors import InputError
 from gsomia.warning.geo.frames import geodetic_to_ecef, ground_range
+from gsomia.warning.physics.truth import Truth, simulate
 from gsomia.warning.scenario.launches import dated_launch, launch_scenario
-from gsomia.warning.simulation.truth import Truth, simulate
 
 
 @pytest.fixture(scope="module")

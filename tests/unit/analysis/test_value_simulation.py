@@ -8,17 +8,16 @@ import pytest
 from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
 from gsomia.analysis.looks import known_tracks, look_scheduler
 from gsomia.analysis.simulation import (
-    World,
-    build_world,
     make_tracker,
-    observe,
     round_pictures,
     run_tracker,
     stream,
+    world_under,
 )
 from gsomia.warning.scenario.launches import dated_launch
 from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.sensors.scheduling import Mode
+from gsomia.warning.simulation.world import World, observe
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +27,7 @@ def sim() -> SimulationAssumptions:
 
 @pytest.fixture(scope="module")
 def world(sim: SimulationAssumptions) -> World:
-    return build_world(dated_launch("2019-05-09"), sim)
+    return world_under(dated_launch("2019-05-09"), sim)
 
 
 def _key(r: RadarReport) -> tuple[str, float, tuple[float, ...]]:

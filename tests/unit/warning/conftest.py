@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gsomia.warning.physics.truth import Truth, simulate
 from gsomia.warning.scenario.launches import dated_launch, launch_scenario
-from gsomia.warning.simulation.truth import Truth, simulate
 
 
 @pytest.fixture(scope="session")

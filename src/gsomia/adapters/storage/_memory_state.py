@@ -14,8 +14,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 
+from gsomia.adapters.storage._shared import TamperFindings
 from gsomia.core.people import Facility, Person
 from gsomia.crypto import ItemKey
 from gsomia.errors import ConfigError, InputError, IntegrityError, StateTampered, StorageError
@@ -151,7 +152,7 @@ def _order(table: str, row_id: RowId) -> tuple[Any, ...]:
 
 
 @dataclass
-class Sealer:
+class Sealer(TamperFindings):
     """The seals, checks and journal of one unit of work (or read) on ``tables``."""
 
     tables: Tables
@@ -224,16 +225,6 @@ class Sealer:
             if last is None or last.version != version or last.seal != row.seal:
                 self.fail(table, key, version, "is not the newest version the ledger accounts for")
         return row.value
-
-    def fail(self, table: str, key: str, version: int, finding: str) -> NoReturn:
-        name = f"{key}@{version}" if table in ("labels", "records") else key
-        error = StateTampered(table=table, key=name, finding=finding)
-        self.note(error)
-        raise error
-
-    def note(self, error: StateTampered) -> None:
-        if all(error is not e for e in self.tampered):
-            self.tampered.append(error)
 
     # Walking (audits) ----------------------------------------------------------------------
 

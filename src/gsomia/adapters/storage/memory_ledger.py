@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from gsomia.adapters.storage._shared import ProofReads
 from gsomia.errors import ConflictError, InputError, IntegrityError, UnknownName
 from gsomia.ledger.checkpoint import SignedNote
 from gsomia.ledger.merkle import HASH_SIZE, leaf_hash
@@ -29,7 +30,7 @@ from gsomia.ports.ledger import AlarmRecord, CheckpointRecord, WitnessRecord
 __all__ = ["MemoryLedgerStore"]
 
 
-class MemoryLedgerStore:
+class MemoryLedgerStore(ProofReads):
     """:class:`~gsomia.ports.ledger.LedgerStore` in memory (one log, one process)."""
 
     def __init__(self, *, origin: str, tile_cache: int = 1024) -> None:
@@ -153,21 +154,6 @@ class MemoryLedgerStore:
     def _check_size(self, tree_size: int) -> None:
         if not 0 <= tree_size <= self._compact.size:
             raise IndexError(f"tree size {tree_size} is not integrated ({self._compact.size})")
-
-    def root(self, tree_size: int) -> bytes:
-        """The root at ``tree_size``."""
-        self._check_size(tree_size)
-        return self._proofs.root(tree_size)
-
-    def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
-        """Inclusion proof of ``index`` at ``tree_size``."""
-        self._check_size(tree_size)
-        return self._proofs.inclusion_proof(index, tree_size)
-
-    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        """Consistency proof ``old_size`` to ``new_size``."""
-        self._check_size(new_size)
-        return self._proofs.consistency_proof(old_size, new_size)
 
     def add_checkpoint(self, *, size: int, note: str, created_at: datetime) -> None:
         """Store a signed checkpoint; see :class:`~gsomia.ports.ledger.CheckpointStore`."""

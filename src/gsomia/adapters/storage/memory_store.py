@@ -23,6 +23,7 @@ from typing import Any
 
 from gsomia.adapters.storage._memory_outbox import MemoryItemKeys, OutboxMethods
 from gsomia.adapters.storage._memory_state import Row, Sealer, Tables, utc
+from gsomia.adapters.storage._shared import item_state_changes, report_tampered
 from gsomia.adapters.storage.memory_ledger import MemoryLedgerStore
 from gsomia.core.people import Facility, Person
 from gsomia.errors import ConflictError, StateTampered, StorageError, UnknownName
@@ -160,13 +161,7 @@ class MemoryStore:
             self._report(uow)
 
     def _report(self, uow: MemoryUnitOfWork | None) -> None:
-        if uow is None or self._seals is None:
-            return
-        for error in uow.sealer.tampered:
-            try:
-                self._seals.alarm(error)
-            except Exception:  # the refusal stands even when the alarm cannot be stored
-                _logger.exception("could not record the alarm for %s", error)
+        report_tampered(self._seals, None if uow is None else uow.sealer, logger=_logger)
 
 
 class MemoryUnitOfWork(OutboxMethods):
@@ -329,14 +324,12 @@ class MemoryUnitOfWork(OutboxMethods):
         holder_level_ref: str | None = None,
         purpose_lapsed: bool | None = None,
     ) -> None:
-        changes: dict[str, object] = {"state": state}
-        if label_digest is not None:
-            changes["label_digest"] = label_digest
-        if holder_level_ref is not None:
-            changes["holder_level_ref"] = holder_level_ref
-        if purpose_lapsed is not None:
-            changes["purpose_lapsed"] = purpose_lapsed
-        self._update_item(item_id, **changes)
+        changes = item_state_changes(
+            label_digest=label_digest,
+            holder_level_ref=holder_level_ref,
+            purpose_lapsed=purpose_lapsed,
+        )
+        self._update_item(item_id, state=state, **changes)
 
     def reseal_item(self, item_id: str, *, ciphertext: bytes, binding: bytes) -> None:
         self._update_item(item_id, ciphertext=ciphertext, binding=binding)

@@ -37,10 +37,10 @@ from numpy.typing import NDArray
 from gsomia.errors import InputError
 from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef, ground_range
 from gsomia.warning.geo.horizon import apparent_elevation
+from gsomia.warning.physics import truth as truthmod
 from gsomia.warning.scenario import launches, sensor_catalogue
 from gsomia.warning.sensors.measurements import RadarReport, radar_h
 from gsomia.warning.sensors.radar import Radar
-from gsomia.warning.simulation import truth as truthmod
 from gsomia.warning.tracking import (
     BoostMotion,
     CoastMotion,

@@ -20,11 +20,11 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from types import MappingProxyType
 
 from gsomia.errors import UnknownName
+from gsomia.warning.physics.truth import LaunchPlan, Scenario
 from gsomia.warning.scenario.data_files import build, check_unique, data_text, entries, fail, parse
 from gsomia.warning.scenario.missiles import missile_class
 from gsomia.warning.scenario.sites import launch_site
 from gsomia.warning.scenario.solver import TrajectoryFit, fit_trajectory
-from gsomia.warning.simulation.truth import LaunchPlan, Scenario
 
 __all__ = [
     "KOREA_TIME",
@@ -151,7 +151,7 @@ def launch_fits(launch: DatedLaunch) -> tuple[TrajectoryFit, ...]:
 
 
 def launch_scenario(launch: DatedLaunch) -> Scenario:
-    """``launch`` as a ready :class:`~gsomia.warning.simulation.truth.Scenario` (epoch: first
+    """``launch`` as a ready :class:`~gsomia.warning.physics.truth.Scenario` (epoch: first
     launch)."""
     site = launch_site(launch.site)
     missile = missile_class(launch.missile)

@@ -1,7 +1,7 @@
 """The sensor role and its short contract, in the manner of Stone Soup's ``sensor`` package.
 
 A :class:`Sensor` belongs to a party, exists between two dates and observes a simulated
-:class:`~gsomia.warning.simulation.truth.Truth`: a radar (:class:`~.radar.Radar`) reports
+:class:`~gsomia.warning.physics.truth.Truth`: a radar (:class:`~.radar.Radar`) reports
 detections, an infrared early-warning satellite (:class:`~.infrared.InfraredSatellite`)
 launch cues. Code that needs what only one kind has (a radar's site, kind or revisit) asks
 ``isinstance`` for that kind; everything else takes a ``Sensor``.
@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from gsomia.warning.physics.truth import Truth
 from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
-from gsomia.warning.simulation.truth import Truth
 
 __all__ = ["Report", "Sensor"]
 

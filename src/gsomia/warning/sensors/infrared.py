@@ -12,8 +12,8 @@ from datetime import date
 
 import numpy as np
 
+from gsomia.warning.physics.truth import Truth
 from gsomia.warning.sensors.measurements import LaunchCue
-from gsomia.warning.simulation.truth import Truth
 
 __all__ = ["InfraredSatellite"]
 

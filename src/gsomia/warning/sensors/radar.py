@@ -25,8 +25,8 @@ from numpy.typing import NDArray
 from gsomia.errors import InputError
 from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef
 from gsomia.warning.geo.horizon import apparent_elevation, line_of_sight
+from gsomia.warning.physics.truth import Phase, Truth
 from gsomia.warning.sensors.measurements import RadarReport, SensorSite, radar_h
-from gsomia.warning.simulation.truth import Phase, Truth
 
 __all__ = ["Radar", "RadarLooks", "swerling1_pd"]
 

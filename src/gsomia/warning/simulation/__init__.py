@@ -1,1 +1,1 @@
-"""The simulated truth: every object of every launch, flown from its plan."""
+"""The simulated world: a launch's truth, its picture times, and what the sensors report."""

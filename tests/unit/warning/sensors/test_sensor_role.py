@@ -7,10 +7,10 @@ from datetime import date
 import numpy as np
 import pytest
 
+from gsomia.warning.physics.truth import Truth
 from gsomia.warning.scenario.sensor_catalogue import infrared_satellites, radars, sensors_in_service
 from gsomia.warning.sensors.base import Sensor
 from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
-from gsomia.warning.simulation.truth import Truth
 
 DAY = date(2019, 5, 9)
 

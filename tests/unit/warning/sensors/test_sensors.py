@@ -7,10 +7,10 @@ from datetime import date
 import numpy as np
 import pytest
 
+from gsomia.warning.physics.truth import Truth
 from gsomia.warning.scenario.sensor_catalogue import infrared_satellites, radars, sensors_in_service
 from gsomia.warning.sensors.measurements import radar_h
 from gsomia.warning.sensors.radar import Radar, swerling1_pd
-from gsomia.warning.simulation.truth import Truth
 
 # Fewer detections than this from one sensor, on one missile, cannot start a track under any
 # reasonable M-of-N rule at these revisit intervals (docs/assumptions.md).

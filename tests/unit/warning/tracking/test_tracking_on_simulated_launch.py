@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from gsomia.warning.geo.frames import enu_rotation, geodetic_to_ecef, ground_range
+from gsomia.warning.physics import truth
 from gsomia.warning.scenario import launches, sensor_catalogue
 from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.sensors.radar import Radar
-from gsomia.warning.simulation import truth
 from gsomia.warning.tracking import CoastMotion, ImpactPredictor, boost_coast_tracker
 from gsomia.warning.tracking import picture_from_tracks as picture
 

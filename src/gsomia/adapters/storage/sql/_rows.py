@@ -12,7 +12,7 @@ column, once per distinct value, and the driver's ``executemany`` gets the rows 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import StatementError
 
 from gsomia.errors import StorageError
 
-__all__ = ["insert_rows"]
+__all__ = ["chunks", "insert_rows"]
 
 _logger = logging.getLogger(__name__)
 
@@ -86,3 +86,9 @@ def _plan(table: Table, dialect: Dialect) -> _InsertPlan:
     )
     _PLANS[(dialect.name, table.name)] = plan
     return plan
+
+
+def chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    """``values`` in lists of at most ``size`` (the bound of one ``IN`` clause)."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]

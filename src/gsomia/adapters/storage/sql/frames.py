@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 
 from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql._unit import UnitParts
 from gsomia.ports.store import FrameState
 
-__all__ = ["frame_states", "put_frame_state"]
+__all__ = ["FrameMethods", "frame_states", "put_frame_state"]
 
 
 def frame_states(conn: Connection, role: str) -> list[FrameState]:
@@ -43,3 +44,13 @@ def put_frame_state(conn: Connection, state: FrameState) -> None:
             .where(t.frame_states.c.role == state.role, t.frame_states.c.stream == state.stream)
             .values(**values)
         )
+
+
+class FrameMethods(UnitParts):
+    """Frame stream states inside the unit of work's transaction."""
+
+    def frame_states(self, role: str) -> list[FrameState]:
+        return frame_states(self._conn, role)
+
+    def put_frame_state(self, state: FrameState) -> None:
+        put_frame_state(self._conn, state)

@@ -46,6 +46,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from gsomia.adapters.storage._shared import ProofReads
 from gsomia.adapters.storage.sql._rows import insert_rows
 from gsomia.adapters.storage.sql.ledger_tables import (
     WalCheckpointer,
@@ -76,7 +77,7 @@ _logger = logging.getLogger(__name__)
 _sha256 = hashlib.sha256
 
 
-class SqlLedgerStore:
+class SqlLedgerStore(ProofReads):
     """:class:`~gsomia.ports.ledger.LedgerStore` on SQLAlchemy (SQLite or PostgreSQL).
 
     ``synchronous`` tells the store how a SQLite engine was opened (see
@@ -431,21 +432,6 @@ class SqlLedgerStore:
             self.integrated_size()
         if not 0 <= tree_size <= self._integrated_seen:
             raise IndexError(f"tree size {tree_size} is not integrated ({self._integrated_seen})")
-
-    def root(self, tree_size: int) -> bytes:
-        """The root at ``tree_size``, read from the tiles."""
-        self._check_size(tree_size)
-        return self._proofs.root(tree_size)
-
-    def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
-        """Inclusion proof of ``index`` at ``tree_size``, read from cached tiles."""
-        self._check_size(tree_size)
-        return self._proofs.inclusion_proof(index, tree_size)
-
-    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        """Consistency proof from ``old_size`` to ``new_size``."""
-        self._check_size(new_size)
-        return self._proofs.consistency_proof(old_size, new_size)
 
     # Checkpoints and cosignatures.
 

@@ -4,33 +4,23 @@ Mixed into :class:`~gsomia.adapters.storage.sql.store.SqlUnitOfWork`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 
 from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql._rows import chunks
+from gsomia.adapters.storage.sql._unit import UnitParts
 from gsomia.errors import ConflictError
 from gsomia.ports.store import InboxRecord, OutboxMessage, OutboxState
 
-__all__ = ["OutboxMethods", "chunks"]
+__all__ = ["OutboxMethods"]
 
 
-def chunks(values: list[str], size: int) -> Iterator[list[str]]:
-    """``values`` in lists of at most ``size`` (the bound of one ``IN`` clause)."""
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-class OutboxMethods:
+class OutboxMethods(UnitParts):
     """Outbox and inbox operations inside the unit of work's transaction."""
-
-    _conn: Connection
-    enqueued: bool
-
-    def _insert(self, table: Any, rows: list[dict[str, Any]], *, what: str) -> None:
-        raise NotImplementedError
 
     def enqueue(self, message: OutboxMessage) -> None:
         self.enqueue_many([message])

@@ -17,10 +17,18 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from gsomia.adapters.storage.sql import tables as t
+from gsomia.adapters.storage.sql._unit import UnitParts
 from gsomia.errors import ConflictError
 from gsomia.ports.store import RequestKey
 
-__all__ = ["CURRENT_CLAIM", "PendingClaim", "keep_answer", "record_claim", "request_key"]
+__all__ = [
+    "CURRENT_CLAIM",
+    "PendingClaim",
+    "RequestKeyMethods",
+    "keep_answer",
+    "record_claim",
+    "request_key",
+]
 
 
 @dataclass
@@ -85,3 +93,13 @@ def keep_answer(conn: Connection, key: RequestKey, *, purge_before: datetime) ->
         .values(status=key.status, media_type=key.media_type, answer=key.answer)
     )
     conn.execute(delete(t.request_keys).where(c.created_at < purge_before))
+
+
+class RequestKeyMethods(UnitParts):
+    """Idempotency keys inside the unit of work's transaction."""
+
+    def request_key(self, scope: str, key: str) -> RequestKey | None:
+        return request_key(self._conn, scope, key)
+
+    def keep_answer(self, key: RequestKey, *, purge_before: datetime) -> None:
+        keep_answer(self._conn, key, purge_before=purge_before)

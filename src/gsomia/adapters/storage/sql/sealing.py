@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
+from gsomia.adapters.storage._shared import TamperFindings
 from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql.outbox import chunks
+from gsomia.adapters.storage.sql._rows import chunks
 from gsomia.errors import ConfigError, InputError, IntegrityError, StateTampered, StorageError
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, StateSeals, StateWrite
 
@@ -153,7 +154,7 @@ def _writes(table: str, found: Mapping[str, tuple[int, int, Any]]) -> dict[str, 
 
 
 @dataclass
-class Sealer:
+class Sealer(TamperFindings):
     """The seals, checks and journal of one unit of work on ``conn``."""
 
     conn: Connection
@@ -276,18 +277,6 @@ class Sealer:
             if tbl == table and key.startswith(prefix):
                 newest[key] = write
         return newest
-
-    def fail(self, table: str, key: str, version: int, finding: str) -> NoReturn:
-        """Note and raise a row that failed its check."""
-        name = f"{key}@{version}" if table in ("labels", "records") else key
-        error = StateTampered(table=table, key=name, finding=finding)
-        self.note(error)
-        raise error
-
-    def note(self, error: StateTampered) -> None:
-        """Note a row found tampered with, to be reported once the transaction ends."""
-        if all(error is not e for e in self.tampered):
-            self.tampered.append(error)
 
     # Walking (audits) ------------------------------------------------------------------------
 

@@ -9,61 +9,47 @@ of work neither runs the pragmas again nor, by closing the last connection, chec
 whole WAL. PostgreSQL uses its defaults (synchronous commit on). The schema is created and
 upgraded by Alembic (``migrations/``) when the store opens. Bulk inserts of items and labels
 go through the driver's ``executemany`` (:mod:`gsomia.adapters.storage.sql._rows`).
+
+The unit of work is made of one part per concern of the store port: :mod:`.registry`,
+:mod:`.custody`, :mod:`.records`, :mod:`.outbox` (with the inbox), :mod:`.sealed_state`,
+:mod:`.frames` and :mod:`.request_keys`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import date, datetime
-from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Table,
-    and_,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
-from gsomia.adapters.storage.sql import frames
+from gsomia.adapters.storage._shared import report_tampered
 from gsomia.adapters.storage.sql import request_keys as rk
-from gsomia.adapters.storage.sql import statements as st
-from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql._rows import insert_rows
+from gsomia.adapters.storage.sql.custody import CustodyMethods
 from gsomia.adapters.storage.sql.engine import (
     SQLITE_CACHE_KIB,
     SQLITE_HEAP_BYTES,
     SQLITE_POOL,
     make_engine,
 )
+from gsomia.adapters.storage.sql.frames import FrameMethods
 from gsomia.adapters.storage.sql.group_commit import GroupCommit
 from gsomia.adapters.storage.sql.keys import SqlItemKeyStore, purge_destroyed
 from gsomia.adapters.storage.sql.ledger import SqlLedgerStore
-from gsomia.adapters.storage.sql.outbox import OutboxMethods, chunks
-from gsomia.adapters.storage.sql.sealing import Sealer, starting
+from gsomia.adapters.storage.sql.outbox import OutboxMethods
+from gsomia.adapters.storage.sql.records import RecordsMethods
+from gsomia.adapters.storage.sql.registry import RegistryMethods
+from gsomia.adapters.storage.sql.request_keys import RequestKeyMethods
+from gsomia.adapters.storage.sql.sealed_state import SealedStateMethods
+from gsomia.adapters.storage.sql.sealing import Sealer
 from gsomia.core.classification import SchemeRegistry
-from gsomia.core.people import Clearance, Facility, Person, Role
-from gsomia.errors import ConflictError, StateTampered, StorageError, UnknownName
-from gsomia.ports.state import JournalRow, SealedRow, StateSeals
-from gsomia.ports.store import (
-    FrameState,
-    ItemRecord,
-    ItemState,
-    LabelRecord,
-    RequestKey,
-    WorkflowRecord,
-)
+from gsomia.errors import ConflictError, StateTampered, StorageError
+from gsomia.ports.state import StateSeals
+from gsomia.ports.store import RequestKey
 
 __all__ = [
     "SQLITE_CACHE_KIB",
@@ -116,13 +102,7 @@ class SqlStore:
 
     def _report(self, uow: SqlUnitOfWork | None) -> None:
         """Report every row a unit of work found tampered with, once it has ended."""
-        if uow is None or self._seals is None:
-            return
-        for error in uow.sealer.tampered:
-            try:
-                self._seals.alarm(error)
-            except Exception:  # the refusal stands even when the alarm cannot be stored
-                _logger.exception("could not record the alarm for %s", error)
+        report_tampered(self._seals, None if uow is None else uow.sealer, logger=_logger)
 
     @property
     def ledger(self) -> SqlLedgerStore:
@@ -255,8 +235,18 @@ def open_store(
     return store
 
 
-class SqlUnitOfWork(OutboxMethods):
-    """Every store operation inside one transaction (see :class:`gsomia.ports.store.UnitOfWork`)."""
+class SqlUnitOfWork(
+    RegistryMethods,
+    CustodyMethods,
+    RecordsMethods,
+    OutboxMethods,
+    SealedStateMethods,
+    FrameMethods,
+    RequestKeyMethods,
+):
+    """Every store operation inside one transaction (see :class:`gsomia.ports.store.UnitOfWork`),
+    one part per concern: the registry, custody, workflow records, the outbox and inbox,
+    the authenticated state, frame streams and idempotency keys."""
 
     def __init__(
         self,
@@ -284,459 +274,3 @@ class SqlUnitOfWork(OutboxMethods):
     def append_ledger(self, entries: Sequence[bytes], *, keys: Sequence[str | None]) -> int:
         """Sequence ledger entries in this transaction; they commit with the unit of work."""
         return self._ledger.append_batch(entries, keys=keys, conn=self._conn)
-
-    # Registry ----------------------------------------------------------------------------
-
-    def add_facility(self, facility: Facility) -> None:
-        row = {
-            "id": facility.id,
-            "party": facility.party,
-            "name": facility.name,
-            "contractor": facility.contractor,
-        }
-        what = f"facility {facility.id}"
-        self._insert(t.facilities, [self._sealed("facilities", row)], what=what)
-
-    def facility(self, facility_id: str) -> Facility:
-        row = self._conn.execute(
-            select(t.facilities).where(t.facilities.c.id == facility_id)
-        ).first()
-        if row is None:
-            raise UnknownName(kind="facility", name=facility_id)
-        self.sealer.fresh("facilities", [self.sealer.checked("facilities", row._mapping)])
-        return Facility(id=row.id, party=row.party, name=row.name, contractor=row.contractor)
-
-    def facilities(self) -> list[Facility]:
-        rows = self._conn.execute(select(t.facilities).order_by(t.facilities.c.id))
-        return [
-            Facility(id=r.id, party=r.party, name=r.name, contractor=r.contractor)
-            for r in rows
-            if self.sealer.checked("facilities", r._mapping)
-        ]
-
-    def add_person(self, person: Person) -> None:
-        row = self._sealed("persons", _person_row(person))
-        self._insert(t.persons, [row], what=f"person {person.id}")
-        self._register(person)
-
-    def replace_person(self, person: Person) -> None:
-        old = self.person(person.id)
-        self.sealer.update("persons", person.id, _person_row(person))
-        self._conn.execute(t.registrations.delete().where(t.registrations.c.person_id == person.id))
-        for facility in sorted(old.registered_at):
-            self.sealer.deleted("registrations", f"{person.id}/{facility}")
-        self._register(person)
-
-    def _register(self, person: Person) -> None:
-        if person.registered_at:
-            self._conn.execute(
-                insert(t.registrations),
-                [
-                    self._sealed("registrations", {"facility_id": f, "person_id": person.id})
-                    for f in sorted(person.registered_at)
-                ],
-            )
-
-    def person(self, person_id: str) -> Person:
-        row = self._conn.execute(st.PERSON, {"id": person_id}).first()
-        if row is None:
-            raise UnknownName(kind="person", name=person_id)
-        return self._person(row, fresh=True)
-
-    def persons(self) -> list[Person]:
-        rows = self._conn.execute(select(t.persons).order_by(t.persons.c.id)).all()
-        return [self._person(r) for r in rows]
-
-    def _person(self, row: Any, *, fresh: bool = False) -> Person:
-        """A person from their sealed row and registrations; a keyed read (``fresh``) also
-        holds both to the journal, so a deleted or re-inserted registration is refused."""
-        self.sealer.checked("persons", row._mapping)
-        regs = [
-            self.sealer.checked("registrations", r._mapping)
-            for r in self._conn.execute(st.REGISTRATIONS_OF, {"id": row.id})
-        ]
-        if fresh:
-            self.sealer.fresh("persons", [row._mapping])
-            self._fresh_registrations(row.id, regs)
-        clearance = None
-        if row.clearance_ref:
-            clearance = Clearance(
-                level=self._schemes.parse(row.clearance_ref),
-                granted_on=row.clearance_granted_on,
-                expires_on=row.clearance_expires_on,
-            )
-        return Person(
-            id=row.id,
-            party=row.party,
-            name=row.name,
-            role=Role(row.role),
-            clearance=clearance,
-            need_to_know=frozenset(json.loads(row.need_to_know)),
-            registered_at=frozenset(str(r["facility_id"]) for r in regs),
-            rank=row.rank,
-            nationality=row.nationality,
-        )
-
-    # Items and labels ------------------------------------------------------------------
-
-    def add_item(self, item: ItemRecord) -> None:
-        self.add_items([item])
-
-    def add_items(self, items: Sequence[ItemRecord]) -> None:
-        if items:
-            rows = [self._sealed_tuple("items", _ITEM_FIELDS(item)) for item in items]
-            self._insert_rows(t.items, rows, what="item")
-
-    def item(self, item_id: str) -> ItemRecord:
-        row = self._conn.execute(_ITEMS.where(t.items.c.id == item_id)).first()
-        if row is None:
-            raise UnknownName(kind="item", name=item_id)
-        record = self._item(row)
-        self.sealer.fresh("items", [row._mapping])
-        return record
-
-    def has_item(self, item_id: str) -> bool:
-        return (
-            self._conn.execute(select(t.items.c.id).where(t.items.c.id == item_id)).first()
-            is not None
-        )
-
-    def existing_items(self, item_ids: Sequence[str]) -> set[str]:
-        """Which of ``item_ids`` are stored (one query per 500 ids)."""
-        found: set[str] = set()
-        for chunk in chunks(list(item_ids), 500):
-            q = select(t.items.c.id).where(t.items.c.id.in_(chunk))
-            found.update(self._conn.execute(q).scalars())
-        return found
-
-    def items(
-        self, *, state: ItemState | None = None, limit: int = 1000, after: str = ""
-    ) -> list[ItemRecord]:
-        q = _ITEMS.where(t.items.c.id > after).order_by(t.items.c.id).limit(limit)
-        if state is not None:
-            q = q.where(t.items.c.state == state.value)
-        return [self._item(r) for r in self._conn.execute(q)]
-
-    def count_items(self, *, state: ItemState | None = None) -> int:
-        q = select(func.count()).select_from(t.items)
-        if state is not None:
-            q = q.where(t.items.c.state == state.value)
-        return int(self._conn.execute(q).scalar_one())
-
-    def set_item_state(
-        self,
-        item_id: str,
-        state: ItemState,
-        *,
-        label_digest: str | None = None,
-        holder_level_ref: str | None = None,
-        purpose_lapsed: bool | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"state": state.value}
-        if label_digest is not None:
-            values["label_digest"] = label_digest
-        if holder_level_ref is not None:
-            values["holder_level_ref"] = holder_level_ref
-        if purpose_lapsed is not None:
-            values["purpose_lapsed"] = purpose_lapsed
-        self._update_item(item_id, values)
-
-    def _update_item(self, item_id: str, values: dict[str, Any]) -> None:
-        if not self.sealer.update("items", item_id, values):
-            raise UnknownName(kind="item", name=item_id)
-
-    def reseal_item(self, item_id: str, *, ciphertext: bytes, binding: bytes) -> None:
-        self._update_item(item_id, {"ciphertext": ciphertext, "binding": binding})
-
-    def erase_ciphertext(self, item_id: str) -> None:
-        self._conn.execute(update(t.items).where(t.items.c.id == item_id).values(ciphertext=b""))
-
-    def add_label(self, label: LabelRecord) -> None:
-        self.add_labels([label])
-
-    def add_labels(self, labels: Sequence[LabelRecord]) -> None:
-        if labels:
-            rows = [self._sealed_tuple("labels", _LABEL_FIELDS(label)) for label in labels]
-            self._insert_rows(t.labels, rows, what="label")
-
-    def labels(self, item_id: str) -> list[LabelRecord]:
-        rows = self._conn.execute(
-            select(t.labels).where(t.labels.c.item_id == item_id).order_by(t.labels.c.revision)
-        )
-        return [
-            LabelRecord(
-                digest=r.digest,
-                item_id=r.item_id,
-                revision=r.revision,
-                label=r.label,
-                recorded_at=r.recorded_at,
-            )
-            for r in rows
-            if self.sealer.checked("labels", r._mapping)
-        ]
-
-    def next_copy_number(self, parent_id: str) -> int:
-        q = select(func.max(t.items.c.copy_number)).where(t.items.c.parent_id == parent_id)
-        return int(self._conn.execute(q).scalar() or 0) + 1
-
-    # Workflow records --------------------------------------------------------------------
-
-    def put_record(self, record: WorkflowRecord) -> None:
-        latest = self._latest_version(record.kind, record.id)
-        if record.version != latest + 1:
-            raise ConflictError(
-                f"{record.kind} {record.id}: version {record.version} is stale (latest is {latest})"
-            )
-        row = {
-            "kind": record.kind,
-            "id": record.id,
-            "version": record.version,
-            "state": record.state,
-            "item_id": record.item_id,
-            "body": json.dumps(record.body, sort_keys=True, ensure_ascii=False),
-            "document": record.document,
-            "updated_at": record.updated_at,
-        }
-        self._insert(t.records, [self._sealed("records", row)], what=f"{record.kind} {record.id}")
-
-    def _latest_version(self, kind: str, record_id: str) -> int:
-        q = select(func.max(t.records.c.version)).where(
-            t.records.c.kind == kind, t.records.c.id == record_id
-        )
-        return int(self._conn.execute(q).scalar() or 0)
-
-    def record(self, kind: str, record_id: str) -> WorkflowRecord:
-        row = self._conn.execute(st.RECORD, {"kind": kind, "id": record_id}).first()
-        if row is None:
-            raise UnknownName(kind=kind, name=record_id)
-        self.sealer.fresh("records", [self.sealer.checked("records", row._mapping)])
-        return _record(row)
-
-    def records(
-        self,
-        kind: str,
-        *,
-        item_id: str | None = None,
-        state: str | None = None,
-        prefix: str | None = None,
-    ) -> list[WorkflowRecord]:
-        q = st.records_of(of_item=item_id is not None, under=prefix is not None)
-        values = {"kind": kind, "item_id": item_id}
-        if prefix is not None:
-            values["pattern"] = starting(prefix)
-        latest: dict[str, Any] = {}
-        for row in self._conn.execute(q, values):
-            latest[row.id] = row._mapping
-        rows = [self.sealer.checked("records", r) for r in latest.values()]
-        self.sealer.fresh("records", rows)
-        out = [_record_of(r) for r in rows]
-        return [r for r in out if state is None or r.state == state]
-
-    # Handling workflows ----------------------------------------------------------------------
-
-    def copies(self, parent_id: str) -> list[ItemRecord]:
-        q = _ITEMS.where(t.items.c.parent_id == parent_id).order_by(
-            t.items.c.copy_number, t.items.c.id
-        )
-        return [self._item(r) for r in self._conn.execute(q)]
-
-    def set_item_facility(self, item_id: str, facility_id: str) -> None:
-        self._update_item(item_id, {"facility_id": facility_id})
-
-    def remark_item(
-        self, item_id: str, *, label_digest: str, level_ref: str, holder_level_ref: str
-    ) -> None:
-        self._update_item(
-            item_id,
-            {
-                "label_digest": label_digest,
-                "level_ref": level_ref,
-                "holder_level_ref": holder_level_ref,
-            },
-        )
-
-    # Authenticated state (gsomia.ports.state) --------------------------------------------------
-
-    def journal(self, *, after: int = 0, limit: int = 1000) -> list[JournalRow]:
-        return self.sealer.journal(after, limit)
-
-    def journal_latest(
-        self, table: str, *, after: tuple[str, int] = ("", -1), limit: int = 1000
-    ) -> list[JournalRow]:
-        return self.sealer.journal_latest(table, after, limit)
-
-    def sealed_rows(
-        self, table: str, *, after: tuple[str, int] = ("", -1), limit: int = 1000
-    ) -> list[SealedRow]:
-        return self.sealer.sealed_rows(table, after, limit)
-
-    def sealed_row(self, table: str, key: str, version: int = 0) -> SealedRow | None:
-        return self.sealer.sealed_row(table, key, version)
-
-    def journal_count(self, table: str) -> int:
-        return self.sealer.journal_count(table)
-
-    def count_rows(self, table: str) -> int:
-        return self.sealer.count(table)
-
-    def journal_size(self) -> int:
-        return self.sealer.last_seq()
-
-    def reseal_rows(
-        self,
-        table: str,
-        *,
-        after: tuple[str, int] = ("", -1),
-        limit: int = 500,
-        trust: bool = False,
-    ) -> tuple[str, int] | None:
-        return self.sealer.reseal(table, after, limit, trust=trust)
-
-    def _fresh_registrations(self, person_id: str, rows: list[Any]) -> None:
-        """The person's registrations are exactly those the journal says stand."""
-        prefix = f"{person_id}/"
-        newest = self.sealer.newest_under("registrations", prefix)
-        self.sealer.fresh("registrations", rows, newest)
-        stored = {f"{prefix}{r['facility_id']}" for r in rows}
-        for key, write in newest.items():
-            if write.seal is not None and key not in stored:
-                self.sealer.fail("registrations", key, 0, "was deleted outside the node")
-
-    def _item(self, row: Any) -> ItemRecord:
-        """An item from its sealed row, with its current label version's sealed bytes."""
-        self.sealer.checked("items", row._mapping)
-        if row.label_bytes is None:
-            return _item(row, b"")
-        label = {
-            "item_id": row.id,
-            "revision": row.label_revision,
-            "digest": row.label_digest,
-            "label": bytes(row.label_bytes),
-            "recorded_at": row.label_recorded_at,
-            "seal": row.label_seal,
-        }
-        self.sealer.checked("labels", label)
-        return _item(row, label["label"])
-
-    def _sealed(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
-        row["seal"] = self.sealer.seal(table, row)
-        return row
-
-    def _sealed_tuple(self, table: str, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """A row given as a tuple of every column but the seal, with its seal added."""
-        names = _TUPLE_COLUMNS[table]
-        return (*values, self.sealer.seal(table, dict(zip(names, values, strict=True))))
-
-    # Frame streams ---------------------------------------------------------------------------
-
-    def frame_states(self, role: str) -> list[FrameState]:
-        return frames.frame_states(self._conn, role)
-
-    def put_frame_state(self, state: FrameState) -> None:
-        frames.put_frame_state(self._conn, state)
-
-    # Idempotency keys ----------------------------------------------------------------------
-
-    def request_key(self, scope: str, key: str) -> RequestKey | None:
-        return rk.request_key(self._conn, scope, key)
-
-    def keep_answer(self, key: RequestKey, *, purge_before: datetime) -> None:
-        rk.keep_answer(self._conn, key, purge_before=purge_before)
-
-    # Helpers -------------------------------------------------------------------------------
-
-    def _insert(self, table: Any, rows: list[dict[str, Any]], *, what: str) -> None:
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(insert(table), rows)
-        except SqlIntegrityError as exc:
-            raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
-
-    def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]], *, what: str) -> None:
-        """:meth:`_insert` for rows given as tuples of every column's value, in order,
-        through the driver's ``executemany`` (see ``insert_rows``)."""
-        try:
-            with self._conn.begin_nested():
-                insert_rows(self._conn, table, rows)
-        except SqlIntegrityError as exc:
-            raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
-
-
-_TUPLE_COLUMNS = {
-    "items": tuple(c.name for c in t.items.columns if c.name != "seal"),
-    "labels": tuple(c.name for c in t.labels.columns if c.name != "seal"),
-}
-_ITEM_FIELDS = attrgetter(*_TUPLE_COLUMNS["items"])
-_LABEL_FIELDS = attrgetter(*_TUPLE_COLUMNS["labels"])
-
-
-def _person_row(p: Person) -> dict[str, Any]:
-    c = p.clearance
-    return {
-        "id": p.id,
-        "party": p.party,
-        "name": p.name,
-        "role": p.role.value,
-        "clearance_ref": c.level.ref if c else None,
-        "clearance_granted_on": c.granted_on if c else None,
-        "clearance_expires_on": c.expires_on if c else None,
-        "need_to_know": json.dumps(sorted(p.need_to_know)),
-        "rank": p.rank,
-        "nationality": p.nationality,
-    }
-
-
-#: Items with their current label version (the one whose digest the row names).
-_ITEMS = select(
-    t.items,
-    t.labels.c.label.label("label_bytes"),
-    t.labels.c.revision.label("label_revision"),
-    t.labels.c.recorded_at.label("label_recorded_at"),
-    t.labels.c.seal.label("label_seal"),
-).outerjoin(
-    t.labels, and_(t.labels.c.item_id == t.items.c.id, t.labels.c.digest == t.items.c.label_digest)
-)
-
-
-def _item(r: Any, label: bytes) -> ItemRecord:
-    review: date | None = r.review_on
-    return ItemRecord(
-        id=r.id,
-        agreement_id=r.agreement_id,
-        originator=r.originator,
-        holder=r.holder,
-        state=ItemState(r.state),
-        topic=r.topic,
-        purpose=r.purpose,
-        level_ref=r.level_ref,
-        holder_level_ref=r.holder_level_ref,
-        label_digest=r.label_digest,
-        provided_at=r.provided_at,
-        recorded_at=r.recorded_at,
-        review_on=review,
-        facility_id=r.facility_id,
-        ciphertext=bytes(r.ciphertext),
-        binding=bytes(r.binding),
-        kind=r.kind,
-        parent_id=r.parent_id,
-        copy_number=r.copy_number,
-        purpose_lapsed=bool(r.purpose_lapsed),
-        label=label,
-    )
-
-
-def _record(r: Any) -> WorkflowRecord:
-    return _record_of(r._mapping)
-
-
-def _record_of(r: Any) -> WorkflowRecord:
-    return WorkflowRecord(
-        kind=r["kind"],
-        id=r["id"],
-        state=r["state"],
-        body=json.loads(r["body"]),
-        updated_at=r["updated_at"],
-        version=r["version"],
-        item_id=r["item_id"],
-        document=bytes(r["document"]),
-    )

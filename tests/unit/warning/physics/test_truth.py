@@ -10,9 +10,7 @@ import pytest
 from gsomia.errors import InputError, UnknownName
 from gsomia.warning.geo.frames import ecef_to_geodetic, ground_range
 from gsomia.warning.physics.flight import Programme
-from gsomia.warning.scenario.launches import dated_launch, launch_scenario
-from gsomia.warning.scenario.missiles import missile_class
-from gsomia.warning.simulation.truth import (
+from gsomia.warning.physics.truth import (
     LaunchPlan,
     ObjectKind,
     Phase,
@@ -21,6 +19,8 @@ from gsomia.warning.simulation.truth import (
     TruthObject,
     simulate,
 )
+from gsomia.warning.scenario.launches import dated_launch, launch_scenario
+from gsomia.warning.scenario.missiles import missile_class
 
 
 def _landing(obj: TruthObject) -> tuple[float, float]:
