@@ -9,7 +9,6 @@ text, and refuses it with one byte changed.
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -17,9 +16,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.agreement_files import load_agreement  # noqa: E402
 from gsomia.core.agreements import Agreement  # noqa: E402
+from tests.support.vectors import write_vectors  # noqa: E402
 
 TEXT = """\
 # A small bilateral agreement, for the agreement-v1 vector only.
@@ -110,9 +111,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":
