@@ -18,6 +18,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from gsomia.core.agreements import Agreement
 from gsomia.core.canonical import canonical_json, parse_canonical
 from gsomia.core.labels import Label
 from gsomia.core.people import Person
@@ -105,6 +106,22 @@ class Workflow:
         if not isinstance(body, dict) or body.get("format") != fmt:
             raise InputError(f"the document is not {fmt}")
         return body
+
+    # Agreements ----------------------------------------------------------------------------
+
+    def party_to(self, agreement_id: str) -> Agreement:
+        """The agreement ``agreement_id``, if this node's party is a party to it; raises
+        :class:`InputError` otherwise."""
+        agreement = self.ctx.agreement(agreement_id)
+        if self.party not in agreement.party_codes:
+            raise InputError(f"{self.party} is not a party to {agreement.short_name}")
+        return agreement
+
+    @staticmethod
+    def sender_is_party(agreement: Agreement, sender: str) -> None:
+        """Raise :class:`InputError` unless ``sender`` is a party to ``agreement``."""
+        if sender not in agreement.party_codes:
+            raise InputError(f"{sender} is not a party to {agreement.short_name}")
 
     # Records -------------------------------------------------------------------------------
 
