@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from gsomia import crypto
+
+T = TypeVar("T")
 
 
 def fixed_bytes(domain: str, name: str, size: int = 32) -> bytes:
@@ -54,6 +57,14 @@ def paired_keyrings(
     jpn = rings["JPN"].register(agreement_id=agreement_id, keys=rings["KOR"].public_keys())
     kor = rings["KOR"].register(agreement_id=agreement_id, keys=rings["JPN"].public_keys())
     return {"JPN": jpn, "KOR": kor}
+
+
+def load_text(text: str, *, name: str, loader: Callable[[Path], T]) -> T:
+    """``text`` read by ``loader`` from a file named ``name``, as the code reads its files."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_text(text, encoding="utf-8")
+        return loader(path)
 
 
 def vector_text(value: Any) -> str:

@@ -10,7 +10,6 @@ text, and refuses it with one byte changed.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.agreement_files import load_agreement  # noqa: E402
 from gsomia.core.agreements import Agreement  # noqa: E402
-from tests.support.vectors import write_vectors  # noqa: E402
+from tests.support.vectors import load_text, write_vectors  # noqa: E402
 
 TEXT = """\
 # A small bilateral agreement, for the agreement-v1 vector only.
@@ -75,10 +74,7 @@ third_party = "VG-6.1"
 
 def load(text: str) -> Agreement:
     """``text`` loaded from a file named ``vector-gsomia.toml``, as a node loads it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "vector-gsomia.toml"
-        path.write_text(text, encoding="utf-8")
-        return load_agreement(path)
+    return load_text(text, name="vector-gsomia.toml", loader=load_agreement)
 
 
 def reads(agreement: Agreement) -> dict[str, Any]:
