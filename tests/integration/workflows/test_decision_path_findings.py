@@ -19,6 +19,7 @@ from gsomia.core.lifecycle import Phase, status
 from gsomia.errors import PolicyDenied
 from gsomia.formats.messages import Kind, Message, b64, encode
 from gsomia.ports.store import ItemState
+from gsomia.services.acts.custody import Provision
 from gsomia.services.acts.notes import NOTE_FORMAT
 from tests.support.workflows import (
     LEVEL,
@@ -474,7 +475,7 @@ def test_d6_a_provision_by_an_uncleared_official_cites_the_agreements_own_rule(
     _refused(
         lambda: world["JPN"].custody.provide(
             contents=[b"x"],
-            provision=__import__("gsomia.services.acts.custody", fromlist=["Provision"]).Provision(
+            provision=Provision(
                 recipient=recipient,
                 level=LEVEL["JPN"],
                 topic=TOPIC,
