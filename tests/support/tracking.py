@@ -11,7 +11,17 @@ import math
 
 import numpy as np
 
+from gsomia.warning.evaluation.consistency import (
+    HELD_OUT,
+    Case,
+    Mismatch,
+    Run,
+    Tuning,
+    run_case,
+)
 from gsomia.warning.evaluation.synthetic import (
+    BoostProgram,
+    boost_truth,
     coast_truth,
     initial_state,
     radar_reports,
@@ -19,7 +29,7 @@ from gsomia.warning.evaluation.synthetic import (
 )
 from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.physics.dynamics import rk4_step
-from gsomia.warning.sensors.measurements import RadarReport
+from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     EKFPredictor,
@@ -117,29 +127,105 @@ def run_batch_filter(
     return out
 
 
-def two_radar_reports(
-    truth: np.ndarray, times: np.ndarray, rng: np.random.Generator
+def paired_radar_reports(
+    truth: np.ndarray,
+    times: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    stride: int = 2,
+    sensors: tuple[str, str] = ("K", "J"),
+    own_sigma: tuple[float, float, float] = SIGMA,
+    own_min_elevation_deg: float = 0.0,
 ) -> tuple[list[RadarReport], list[RadarReport]]:
-    """Reports of every run: an L-band ROK-like radar at even steps, an X-band Japan-like
-    one at odd steps."""
+    """Reports of every run by the ROK-like radar (``sensors[0]``) at the first of every
+    ``stride`` steps, and by the X-band Japan-like one (``sensors[1]``, above 1°) at the
+    second; the ROK-like radar's reports are drawn first."""
     own = radar_reports(
-        truth[0::2],
-        times[0::2],
+        truth[0::stride],
+        times[0::stride],
         site=SITE_K,
-        sensor="K-radar",
+        sensor=sensors[0],
         party="ROK",
-        sigma=SIGMA_L,
+        sigma=own_sigma,
         rng=rng,
-        min_elevation_deg=1.0,
+        min_elevation_deg=own_min_elevation_deg,
     )
     partner = radar_reports(
-        truth[1::2],
-        times[1::2],
+        truth[1::stride],
+        times[1::stride],
         site=SITE_J,
-        sensor="J-radar",
+        sensor=sensors[1],
         party="JPN",
         sigma=SIGMA,
         rng=rng,
         min_elevation_deg=1.0,
     )
     return own, partner
+
+
+def two_radar_reports(
+    truth: np.ndarray, times: np.ndarray, rng: np.random.Generator
+) -> tuple[list[RadarReport], list[RadarReport]]:
+    """Reports of every run: an L-band ROK-like radar at even steps, an X-band Japan-like
+    one at odd steps."""
+    return paired_radar_reports(
+        truth,
+        times,
+        rng,
+        sensors=("K-radar", "J-radar"),
+        own_sigma=SIGMA_L,
+        own_min_elevation_deg=1.0,
+    )
+
+
+def boosted_launch(
+    times: np.ndarray, *, program: BoostProgram, seed: int, sensor: str = "K"
+) -> tuple[np.ndarray, list[RadarReport]]:
+    """The truth of a launch near Pyongyang flown by ``program``, and the X-band ROK-like
+    radar's reports of it above 1° elevation, drawn with ``seed``."""
+    truth = boost_truth(lat_deg=39.224, lon_deg=125.670, program=program, times=times)
+    reports = radar_reports(
+        truth,
+        times,
+        site=SITE_K,
+        sensor=sensor,
+        party="ROK",
+        sigma=SIGMA,
+        rng=np.random.default_rng(seed),
+        min_elevation_deg=1.0,
+    )
+    return truth, reports
+
+
+def launch_cue(
+    *,
+    t: float,
+    sensor: str = "ir",
+    position_sigma_m: float = 1500.0,
+    lat_deg: float = 39.23,
+    lon_deg: float = 125.68,
+) -> LaunchCue:
+    """A US infrared cue, sent at ``t``, of a launch at time 0 near Pyongyang."""
+    return LaunchCue(
+        sensor=sensor,
+        party="USA",
+        t=t,
+        launch_t=0.0,
+        lat_deg=lat_deg,
+        lon_deg=lon_deg,
+        position_sigma_m=position_sigma_m,
+    )
+
+
+def held_out_runs(launch: str, *, impact_every_s: float, stride: int) -> list[Run]:
+    """Three runs (seed 3, default tuning and mismatch) of the held-out case of ``launch``."""
+    case: Case = next(c for c in HELD_OUT if c.launch == launch)
+    return run_case(
+        case,
+        runs=3,
+        tuning=Tuning(),
+        mismatch=Mismatch(),
+        seed=3,
+        impact_every_s=impact_every_s,
+        stride=stride,
+    )

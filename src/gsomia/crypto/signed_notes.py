@@ -69,7 +69,26 @@ def _public_bytes(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(_RAW, _RAW_PUBLIC)
 
 
-class Ed25519NoteVerifier:
+class _NamedKey:
+    """What every note key has: a name, and a 32-bit key ID over its name, signature type
+    and public key."""
+
+    signature_type: int
+    _name: str
+    _hash: int
+
+    @property
+    def name(self) -> str:
+        """The key name."""
+        return self._name
+
+    @property
+    def key_hash(self) -> int:
+        """The 32-bit key ID."""
+        return self._hash
+
+
+class Ed25519NoteVerifier(_NamedKey):
     """Verifies Ed25519 note signatures (type 0x01) of one named key."""
 
     signature_type = ED25519
@@ -82,16 +101,6 @@ class Ed25519NoteVerifier:
         self._raw = public_key
         self._key = Ed25519PublicKey.from_public_bytes(public_key)
         self._hash = key_hash(name, self.signature_type, public_key)
-
-    @property
-    def name(self) -> str:
-        """The key name."""
-        return self._name
-
-    @property
-    def key_hash(self) -> int:
-        """The 32-bit key ID."""
-        return self._hash
 
     @property
     def public_key(self) -> bytes:
@@ -131,25 +140,21 @@ class Ed25519CosignatureVerifier(Ed25519NoteVerifier):
         self._check(cosignature_message(text, timestamp), sig[8:])
 
 
-class Ed25519NoteSigner:
-    """Signs note text with an Ed25519 key (type 0x01); a log's key is named after its origin."""
+class _Ed25519Signer(_NamedKey):
+    """A named Ed25519 private key that signs as one signature type."""
 
     def __init__(self, *, name: str, private_key: Ed25519PrivateKey) -> None:
         _check_name(name)
         self._name = name
         self._key = private_key
         self._public = _public_bytes(private_key.public_key())
-        self._hash = key_hash(name, ED25519, self._public)
+        self._hash = key_hash(name, self.signature_type, self._public)
 
-    @property
-    def name(self) -> str:
-        """The key name."""
-        return self._name
 
-    @property
-    def key_hash(self) -> int:
-        """The 32-bit key ID."""
-        return self._hash
+class Ed25519NoteSigner(_Ed25519Signer):
+    """Signs note text with an Ed25519 key (type 0x01); a log's key is named after its origin."""
+
+    signature_type = ED25519
 
     def sign(self, msg: bytes) -> bytes:
         """The Ed25519 signature of the note text (RFC 8032, deterministic)."""
@@ -160,25 +165,10 @@ class Ed25519NoteSigner:
         return Ed25519NoteVerifier(name=self._name, public_key=self._public)
 
 
-class Ed25519CosignatureSigner:
+class Ed25519CosignatureSigner(_Ed25519Signer):
     """Makes tlog-cosignature v1 cosignatures (type 0x04) with an Ed25519 key."""
 
-    def __init__(self, *, name: str, private_key: Ed25519PrivateKey) -> None:
-        _check_name(name)
-        self._name = name
-        self._key = private_key
-        self._public = _public_bytes(private_key.public_key())
-        self._hash = key_hash(name, COSIGNATURE_V1, self._public)
-
-    @property
-    def name(self) -> str:
-        """The cosigner name."""
-        return self._name
-
-    @property
-    def key_hash(self) -> int:
-        """The 32-bit key ID (type byte 0x04)."""
-        return self._hash
+    signature_type = COSIGNATURE_V1
 
     def sign(self, msg: bytes, *, timestamp: int) -> bytes:
         """``uint64 timestamp || signature`` over the cosignature message for note text ``msg``.

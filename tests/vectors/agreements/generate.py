@@ -9,17 +9,17 @@ text, and refuses it with one byte changed.
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.agreement_files import load_agreement  # noqa: E402
 from gsomia.core.agreements import Agreement  # noqa: E402
+from tests.support.vectors import load_text, write_vectors  # noqa: E402
 
 TEXT = """\
 # A small bilateral agreement, for the agreement-v1 vector only.
@@ -74,10 +74,7 @@ third_party = "VG-6.1"
 
 def load(text: str) -> Agreement:
     """``text`` loaded from a file named ``vector-gsomia.toml``, as a node loads it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "vector-gsomia.toml"
-        path.write_text(text, encoding="utf-8")
-        return load_agreement(path)
+    return load_text(text, name="vector-gsomia.toml", loader=load_agreement)
 
 
 def reads(agreement: Agreement) -> dict[str, Any]:
@@ -110,9 +107,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

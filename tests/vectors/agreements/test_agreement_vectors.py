@@ -3,29 +3,22 @@ reads agreement files, and refused with one byte changed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from gsomia.errors import AgreementFileError
+from tests.support.vectors import assert_generator_writes, load_generator
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("agreement_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "agreement_vectors")
 
 VECTOR = json.loads((HERE / "agreement-v1.json").read_text(encoding="utf-8"))
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
-    built = generate.build()
-    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
-    for name, value in built.items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        assert (HERE / name).read_text(encoding="utf-8") == text, name
+    assert_generator_writes(HERE, generate.build())
 
 
 def test_the_text_loads_as_the_vector_says() -> None:

@@ -14,7 +14,6 @@ label-v1, and are kept to show that such items still parse, verify and open.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -23,45 +22,28 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia import crypto  # noqa: E402
 from gsomia.core.labels import Label  # noqa: E402
+from tests.support.vectors import fixed_bytes, keyring_seeds, paired_keyrings  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 AGREEMENT = "jpn-kor-gsomia"
+DOMAIN = "gsomia test vector"
 
 
 def fixed(name: str, size: int = 32) -> bytes:
     """A fixed pseudo-random value named ``name``."""
-    return hashlib.sha256(b"gsomia test vector " + name.encode()).digest()[:size]
+    return fixed_bytes(DOMAIN, name, size)
 
 
-def seeds(party: str) -> dict[str, str]:
-    return {
-        "signing_seed": fixed(f"{party} signing").hex(),
-        "encryption_seed": fixed(f"{party} encryption").hex(),
-        "at_rest_key": fixed(f"{party} at-rest").hex(),
-    }
-
-
-PARTIES = {party: seeds(party) for party in ("JPN", "KOR")}
+PARTIES = {party: keyring_seeds(DOMAIN, f"{party} ") for party in ("JPN", "KOR")}
 
 
 def keyrings() -> dict[str, crypto.Keyring]:
     """JPN and KOR from the fixed seeds, each registered with the other."""
-    rings = {
-        party: crypto.Keyring.from_seeds(
-            party=party,
-            created_at=NOW,
-            signing_seed=bytes.fromhex(s["signing_seed"]),
-            encryption_seed=bytes.fromhex(s["encryption_seed"]),
-            at_rest_key=bytes.fromhex(s["at_rest_key"]),
-        )
-        for party, s in PARTIES.items()
-    }
-    jpn = rings["JPN"].register(agreement_id=AGREEMENT, keys=rings["KOR"].public_keys())
-    kor = rings["KOR"].register(agreement_id=AGREEMENT, keys=rings["JPN"].public_keys())
-    return {"JPN": jpn, "KOR": kor}
+    return paired_keyrings(PARTIES, now=NOW, agreement_id=AGREEMENT)
 
 
 CONTENTS = [

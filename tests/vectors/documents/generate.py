@@ -11,8 +11,6 @@ member, signed as document-v1 by the giving node's document key under one agreem
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia import crypto  # noqa: E402
 from gsomia.agreement_files import load_library  # noqa: E402
@@ -32,44 +31,26 @@ from gsomia.services.acts.consent import CONSENT_FORMAT  # noqa: E402
 from gsomia.services.acts.notes import NOTE_FORMAT, _note_body  # noqa: E402
 from gsomia.services.acts.reclassification import NOTICE_FORMAT  # noqa: E402
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning  # noqa: E402
+from tests.support.vectors import fixed_bytes, keyring_seeds, paired_keyrings, write_vectors  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 AGREEMENT = "jpn-kor-gsomia"
 PROPOSAL_FORMAT = "gsomia/amendment-proposal-v1"
 ACCEPTANCE_FORMAT = "gsomia/amendment-acceptance-v1"
+DOMAIN = "gsomia document vector"
 
 
 def fixed(name: str, size: int = 32) -> bytes:
     """A fixed pseudo-random value named ``name``."""
-    return hashlib.sha256(b"gsomia document vector " + name.encode()).digest()[:size]
+    return fixed_bytes(DOMAIN, name, size)
 
 
-def seeds(party: str) -> dict[str, str]:
-    return {
-        "signing_seed": fixed(f"{party} signing").hex(),
-        "encryption_seed": fixed(f"{party} encryption").hex(),
-        "at_rest_key": fixed(f"{party} at-rest").hex(),
-    }
-
-
-PARTIES = {party: seeds(party) for party in ("JPN", "KOR")}
+PARTIES = {party: keyring_seeds(DOMAIN, f"{party} ") for party in ("JPN", "KOR")}
 
 
 def keyrings() -> dict[str, crypto.Keyring]:
     """JPN and KOR from the fixed seeds, each registered with the other."""
-    rings = {
-        party: crypto.Keyring.from_seeds(
-            party=party,
-            created_at=NOW,
-            signing_seed=bytes.fromhex(s["signing_seed"]),
-            encryption_seed=bytes.fromhex(s["encryption_seed"]),
-            at_rest_key=bytes.fromhex(s["at_rest_key"]),
-        )
-        for party, s in PARTIES.items()
-    }
-    jpn = rings["JPN"].register(agreement_id=AGREEMENT, keys=rings["KOR"].public_keys())
-    kor = rings["KOR"].register(agreement_id=AGREEMENT, keys=rings["JPN"].public_keys())
-    return {"JPN": jpn, "KOR": kor}
+    return paired_keyrings(PARTIES, now=NOW, agreement_id=AGREEMENT)
 
 
 def ident(name: str) -> str:
@@ -257,9 +238,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

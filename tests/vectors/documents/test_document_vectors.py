@@ -9,7 +9,6 @@ still read.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,12 +31,10 @@ from gsomia.warning.tracking.sharing import (
     WARNING_FORMAT_FIRST_SPELLING,
     SharedWarning,
 )
+from tests.support.vectors import load_generator
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("document_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "document_vectors")
 
 SIGNED = [
     "consent-v1",

@@ -10,8 +10,6 @@ directly, from ``docs/formats/local-v1.md`` and ``docs/console.md`` alone.
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,34 +17,32 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia import crypto  # noqa: E402
 from gsomia.crypto._local import seal_local_at  # noqa: E402
+from tests.support.vectors import (  # noqa: E402
+    fixed_bytes,
+    keyring_seeds,
+    seeded_keyring,
+    write_vectors,
+)
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+DOMAIN = "gsomia local vector"
 
 
 def fixed(name: str, size: int = 32) -> bytes:
     """A fixed pseudo-random value named ``name``."""
-    return hashlib.sha256(b"gsomia local vector " + name.encode()).digest()[:size]
+    return fixed_bytes(DOMAIN, name, size)
 
 
-SEEDS = {
-    "signing_seed": fixed("signing").hex(),
-    "encryption_seed": fixed("encryption").hex(),
-    "at_rest_key": fixed("at-rest").hex(),
-}
+SEEDS = keyring_seeds(DOMAIN)
 MASTER = base64.urlsafe_b64encode(fixed("master secret")).rstrip(b"=").decode("ascii")
 
 
 def keyring() -> crypto.Keyring:
-    return crypto.Keyring.from_seeds(
-        party="JPN",
-        created_at=NOW,
-        signing_seed=bytes.fromhex(SEEDS["signing_seed"]),
-        encryption_seed=bytes.fromhex(SEEDS["encryption_seed"]),
-        at_rest_key=bytes.fromhex(SEEDS["at_rest_key"]),
-    )
+    return seeded_keyring(party="JPN", seeds=SEEDS, now=NOW)
 
 
 def local_vector() -> dict[str, Any]:
@@ -79,9 +75,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

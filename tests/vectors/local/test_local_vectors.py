@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hmac
-import importlib.util
 import json
 from hashlib import sha256
 from pathlib import Path
@@ -17,12 +16,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gsomia import crypto
 from gsomia.errors import IntegrityError
+from tests.support.vectors import load_generator
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("local_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "local_vectors")
 
 LOCAL = json.loads((HERE / "local-v1.json").read_text(encoding="utf-8"))
 FORM = json.loads((HERE / "form-v1.json").read_text(encoding="utf-8"))

@@ -13,7 +13,6 @@ that receives it.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
@@ -29,17 +29,19 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from gsomia import crypto  # noqa: E402
 from gsomia.crypto import _pki_x509 as x  # noqa: E402
 from gsomia.crypto.pki import key_passphrase  # noqa: E402
+from tests.support.vectors import fixed_bytes, write_vectors  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 PARTY = "JPN"
 HOSTS = ("jpn-node.example", "192.0.2.10")
 # The order of the P-256 group (FIPS 186-4, D.1.2.3).
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+DOMAIN = "gsomia pki vector"
 
 
 def fixed(name: str, size: int = 32) -> bytes:
     """A fixed pseudo-random value named ``name``."""
-    return hashlib.sha256(b"gsomia pki vector " + name.encode()).digest()[:size]
+    return fixed_bytes(DOMAIN, name, size)
 
 
 def scalar(name: str) -> int:
@@ -132,9 +134,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

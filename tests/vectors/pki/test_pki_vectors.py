@@ -4,7 +4,6 @@ through the code that receives them, and refused with one byte changed."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,23 +15,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from gsomia import crypto
 from gsomia.crypto.pki import NodePki, PartnerTrust
 from gsomia.errors import ConfigError, InputError, IntegrityError
+from tests.support.vectors import assert_generator_writes, load_generator
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("pki_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "pki_vectors")
 
 PKI = json.loads((HERE / "pki-v1.json").read_text(encoding="utf-8"))
 BUNDLE = json.loads((HERE / "ca-bundle-v1.json").read_text(encoding="utf-8"))
 
 
 def test_the_files_are_what_the_generator_writes() -> None:
-    built = generate.build()
-    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
-    for name, value in built.items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        assert (HERE / name).read_text(encoding="utf-8") == text, name
+    assert_generator_writes(HERE, generate.build())
 
 
 def test_the_bundle_is_what_export_ca_assembles_from_the_same_authority() -> None:

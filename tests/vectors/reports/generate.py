@@ -17,10 +17,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from typer.testing import CliRunner  # noqa: E402
 
 from gsomia.cli.warning import app  # noqa: E402
+from tests.support.vectors import write_vectors  # noqa: E402
 
 COMMANDS = {
     "launches-v1.json": ["launches", "--json"],
@@ -57,9 +59,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ documented kinds."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -12,12 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.vectors import assert_generator_writes, load_generator
+
 HERE = Path(__file__).parent
 DOC = (HERE.parents[2] / "docs" / "tracking.md").read_text(encoding="utf-8")
-_spec = importlib.util.spec_from_file_location("report_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "report_vectors")
 
 NUMBER = (int, float)
 # The documented members of each report: a type, a nested schema, or a one-element list of one.
@@ -96,11 +94,7 @@ def documented(schema: Any) -> set[str]:
 
 
 def test_the_files_are_what_the_commands_print() -> None:
-    built = generate.build()
-    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
-    for name, value in built.items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        assert (HERE / name).read_text(encoding="utf-8") == text, name
+    assert_generator_writes(HERE, generate.build())
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))

@@ -19,10 +19,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 VECTORS = HERE.parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.core.labels import Label  # noqa: E402
 from gsomia.interop import stix  # noqa: E402
 from gsomia.warning.tracking.sharing import SharedWarning  # noqa: E402
+from tests.support.vectors import write_vectors  # noqa: E402
 
 EPOCH = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 CONTENT = b"Launch detected near 39.0N 125.7E; details follow."
@@ -75,9 +77,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

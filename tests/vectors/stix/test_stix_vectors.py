@@ -5,7 +5,6 @@ byte changed."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import uuid
 from pathlib import Path
@@ -16,12 +15,10 @@ import pytest
 from gsomia.errors import InputError
 from gsomia.interop import stix
 from gsomia.interop.taxii import plan_ingest
+from tests.support.vectors import assert_generator_writes, load_generator
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("stix_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "stix_vectors")
 
 VECTOR = json.loads((HERE / "extensions-v1.json").read_text(encoding="utf-8"))
 BUNDLE = VECTOR["bundle"]
@@ -29,11 +26,7 @@ AGREEMENT = "jpn-kor-gsomia"
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
-    built = generate.build()
-    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
-    for name, value in built.items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        assert (HERE / name).read_text(encoding="utf-8") == text, name
+    assert_generator_writes(HERE, generate.build())
 
 
 @pytest.mark.parametrize("name", sorted(VECTOR["extension_ids"]))

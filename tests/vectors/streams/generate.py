@@ -8,15 +8,16 @@ descriptor back through :func:`gsomia.formats.streams.read_stream_descriptor`.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.formats.streams import STREAM_FORMAT, stream_descriptor  # noqa: E402
+from tests.support.vectors import write_vectors  # noqa: E402
 
 # The smallest and largest numbers a frame-v1 header carries, and one a node might draw.
 STREAMS = (0, 0x5A17C0DE, 2**32 - 1)
@@ -36,9 +37,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

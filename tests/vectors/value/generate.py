@@ -13,19 +13,19 @@ and checks the report against the members ``docs/value.md`` lists.
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.agreement_files import load_library  # noqa: E402
 from gsomia.analysis.assumptions import Assumptions, load_assumptions  # noqa: E402
 from gsomia.analysis.sweep import factors, run_sweep  # noqa: E402
 from gsomia.analysis.value import run_value  # noqa: E402
+from tests.support.vectors import load_text, write_vectors  # noqa: E402
 
 LAUNCH = "2017-05-14"
 
@@ -95,10 +95,7 @@ terminate = ["jpn-kor-gsomia", "trilateral-warning-link"]
 
 def load(text: str) -> Assumptions:
     """``text`` loaded from a file, as ``gsomia value --assumptions`` loads it."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "value.toml"
-        path.write_text(text, encoding="utf-8")
-        return load_assumptions(path)
+    return load_text(text, name="value.toml", loader=load_assumptions)
 
 
 def reads(a: Assumptions) -> dict[str, Any]:
@@ -143,9 +140,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ report checked against the members ``docs/value.md`` lists."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -12,12 +11,10 @@ from pathlib import Path
 import pytest
 
 from gsomia.errors import InputError
+from tests.support.vectors import assert_generator_writes, load_generator
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("value_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "value_vectors")
 
 VECTOR = json.loads((HERE / "value-assumptions-v1.json").read_text(encoding="utf-8"))
 REPORT = json.loads((HERE / "value-v1.json").read_text(encoding="utf-8"))
@@ -42,11 +39,7 @@ REGIME = ["key", "title", "short", "no_agreements", "terminate", "in_force", "la
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
-    built = generate.build()
-    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
-    for name, value in built.items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        assert (HERE / name).read_text(encoding="utf-8") == text, name
+    assert_generator_writes(HERE, generate.build())
 
 
 def test_the_text_loads_as_the_vector_says() -> None:

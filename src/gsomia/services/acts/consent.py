@@ -21,7 +21,7 @@ from gsomia.core.rules import Act, AuthorityRequest
 from gsomia.errors import InputError, UnknownName
 from gsomia.formats.messages import Kind, Message, b64, unb64
 from gsomia.ledger.entries import Event
-from gsomia.ports.store import ReadView, UnitOfWork
+from gsomia.ports.store import ItemState, ReadView, UnitOfWork
 from gsomia.records import ConsentRecord
 from gsomia.services.acts._consents import CONSENT_FORMAT, check_answer
 from gsomia.services.plumbing.context import Stored
@@ -33,7 +33,8 @@ _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind of a consent request and its answer (same id on both sides).
 CONSENT_KIND = ConsentRecord.KIND
-_OPEN_STATES = ("held", "relaying")
+#: The states of an item whose holder may ask for consent: held here, or relaying.
+_ASKABLE = (ItemState.HELD, ItemState.RELAYING)
 
 
 class ConsentService(Workflow):
@@ -67,7 +68,7 @@ class ConsentService(Workflow):
         if consent_kind is ConsentKind.PURPOSE:
             purpose = check_text(purpose, what="purpose")
         with ctx.store.read() as uow:
-            record = self.held(uow, item_id, *_states())
+            record = self.held(uow, item_id, *_ASKABLE)
             if record.originator == self.party:
                 raise InputError(f"{self.party} originated {item_id}; no consent is needed")
             if consent_kind is ConsentKind.PURPOSE and to_party != self.party:
@@ -95,7 +96,7 @@ class ConsentService(Workflow):
         )
         asked = asked.amend(request=asked.id)
         with ctx.store.unit_of_work() as uow:
-            self.held(uow, item_id, *_states())
+            self.held(uow, item_id, *_ASKABLE)
             ctx.put(uow, asked, now=now, item_id=record.id)
             message = {
                 "request": asked.id,
@@ -308,12 +309,6 @@ class ConsentService(Workflow):
         """Consent requests known here (asked or answered), newest state of each."""
         with self.ctx.store.read() as uow:
             return self.ctx.find(uow, ConsentRecord, state=state)
-
-
-def _states() -> tuple[Any, ...]:
-    from gsomia.ports.store import ItemState
-
-    return (ItemState.HELD, ItemState.RELAYING)
 
 
 def _kind(value: Any) -> ConsentKind:

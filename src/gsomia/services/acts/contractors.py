@@ -12,7 +12,6 @@ same conditions again (JK-16.x).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from gsomia.core.rules import Act, HandOverRequest
 from gsomia.ledger.entries import Event
@@ -60,7 +59,6 @@ class ContractorService(Workflow):
         )
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id)
-            uow.set_item_facility(record.id, facility_id)
             handed = HandOverRecord(
                 id=ctx.ids.new_id(),
                 state="handed-over",
@@ -70,18 +68,17 @@ class ContractorService(Workflow):
                 by=by,
                 at=now.isoformat(),
             )
-            ctx.put(uow, handed, now=now, item_id=record.id)
-            entry = ctx.entry(
+            moved = self.move_to_facility(
+                uow,
+                record,
+                facility_id,
+                move=handed,
                 event=Event.ITEM_HANDED_OVER,
-                agreement_id=record.agreement_id,
-                at=now,
-                person=by,
-                item_id=record.id,
+                by=by,
+                now=now,
                 decision=decision,
-                facility=facility_id,
             )
-            ctx.record(uow, [entry])
-        return replace(record, facility_id=facility_id)
+        return moved
 
     def missing(self, facility_id: str, *, agreement_id: str | None = None) -> list[str]:
         """The Art. 16 conditions of an agreement not recorded as met (or due again) for

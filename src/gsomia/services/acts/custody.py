@@ -397,7 +397,6 @@ class CustodyService(Receiving):
         decision = ctx.decide(Act.PLACE, request, person=by, item_id=item_id, facility=facility_id)
         with ctx.store.unit_of_work() as uow:
             record = self.held(uow, item_id, ItemState.HELD, ItemState.RELAYING)
-            uow.set_item_facility(record.id, facility_id)
             placed = PlacementRecord(
                 id=record.id,
                 state="placed",
@@ -406,18 +405,17 @@ class CustodyService(Receiving):
                 by=by,
                 at=now.isoformat(),
             )
-            ctx.put(uow, placed, now=now, item_id=record.id)
-            entry = ctx.entry(
+            moved = self.move_to_facility(
+                uow,
+                record,
+                facility_id,
+                move=placed,
                 event=Event.ITEM_PLACED,
-                agreement_id=record.agreement_id,
-                at=now,
-                person=by,
-                item_id=record.id,
+                by=by,
+                now=now,
                 decision=decision,
-                facility=facility_id,
             )
-            ctx.record(uow, [entry])
-        return replace(record, facility_id=facility_id)
+        return moved
 
 
 def _holders(agreement: Agreement, path: tuple[str, ...]) -> tuple[str, ...]:

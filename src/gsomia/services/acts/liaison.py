@@ -48,7 +48,7 @@ class LiaisonService(Visits):
         protection of items (JK-3.2)."""
         ctx = self.ctx
         now = ctx.clock.now()
-        agreement = self._party_to(agreement_id)
+        agreement = self.party_to(agreement_id)
         body = {
             "role": "notifier",
             "agreement": agreement.id,
@@ -97,7 +97,7 @@ class LiaisonService(Visits):
         classified military information (JK-3.1)."""
         ctx = self.ctx
         now = ctx.clock.now()
-        agreement = self._party_to(agreement_id)
+        agreement = self.party_to(agreement_id)
         if party == self.party or party not in agreement.party_codes:
             raise InputError(f"ask another party to {agreement.short_name}, not {party}")
         text = check_text(text, what="text")
@@ -143,7 +143,7 @@ class LiaisonService(Visits):
         request_id = check_id(request_id, what="request id")
         with ctx.store.read() as uow:
             asked = uow.record(LAW_REQUEST_KIND, request_id)
-        agreement = self._party_to(str(asked.body["agreement"]))
+        agreement = self.party_to(str(asked.body["agreement"]))
         pending = asked.body.get("role") == "respondent" and asked.state == "requested"
         decision = self._liaison(Act.ANSWER_LAWS, agreement, by, now, asked=pending)
         notice_id = ctx.ids.new_id()
@@ -200,8 +200,8 @@ class LiaisonService(Visits):
         """Record another party's notice of a change to its law (JK-3.2), its laws produced
         on this node's request (JK-3.1), or its request for this party's laws."""
         now = self.ctx.clock.now()
-        agreement = self._party_to(message.agreement_id)
-        self._sender_is_party(agreement, message.sender)
+        agreement = self.party_to(message.agreement_id)
+        self.sender_is_party(agreement, message.sender)
         if message.body.get("phase") == "request":
             return self._on_law_request(uow, message, agreement, now)
         answers = message.body.get("request")

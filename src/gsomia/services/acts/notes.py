@@ -86,7 +86,7 @@ class NotesService(Workflow):
         event_kind = _event_kind(kind)
         if event_kind is EventKind.AMENDMENT:
             raise InputError("an amendment is proposed and accepted (JK-21.3), not given")
-        agreement = self._party_to(agreement_id)
+        agreement = self.party_to(agreement_id)
         text = check_text(text, what="text")
         event = AgreementEvent(
             id=ctx.ids.new_id(),
@@ -162,7 +162,7 @@ class NotesService(Workflow):
         """Propose an amendment in writing to every other party (JK-21.3)."""
         ctx = self.ctx
         now = ctx.clock.now()
-        agreement = self._party_to(agreement_id)
+        agreement = self.party_to(agreement_id)
         text = check_text(text, what="text")
         decision = self._may_amend(agreement, by, now)
         proposal_id = ctx.ids.new_id()
@@ -220,7 +220,7 @@ class NotesService(Workflow):
         note = check_text(note, what="note", required=False)
         proposal_id = check_id(proposal_id, what="proposal id")
         with ctx.store.read() as uow:
-            agreement = self._party_to(
+            agreement = self.party_to(
                 str(uow.record(AMENDMENT_KIND, proposal_id).body["agreement"])
             )
         decision = self._may_amend(agreement, by, now)
@@ -312,9 +312,8 @@ class NotesService(Workflow):
         """
         phase = message.body.get("phase")
         blob = unb64(message.body.get("document"), what="note document")
-        agreement = self._party_to(message.agreement_id)
-        if message.sender not in agreement.party_codes:
-            raise InputError(f"{message.sender} is not a party to {agreement.short_name}")
+        agreement = self.party_to(message.agreement_id)
+        self.sender_is_party(agreement, message.sender)
         if phase == "note":
             return self._on_diplomatic_note(uow, message, agreement, blob)
         if phase == "proposal":
@@ -508,12 +507,6 @@ class NotesService(Workflow):
         if self._arrived.is_set():
             self._arrived.clear()
             self.ctx.notes_changed()
-
-    def _party_to(self, agreement_id: str) -> Agreement:
-        agreement = self.ctx.agreement(agreement_id)
-        if self.party not in agreement.party_codes:
-            raise InputError(f"{self.party} is not a party to {agreement.short_name}")
-        return agreement
 
 
 def _event_kind(kind: Any) -> EventKind:

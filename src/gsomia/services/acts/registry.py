@@ -412,11 +412,7 @@ class RegistryService(Workflow):
             person=by,
             facility=facility_id,
         )
-        known = {
-            c: t
-            for a in ctx.rulebook.governing(self.party)
-            for c, t in a.contractor_conditions.items()
-        }
+        known = self.conditions()
         if key not in known:
             listed = ", ".join(f"({c})" for c in sorted(known))
             raise InputError(f"Art. 16 condition must be one of {listed}, not {condition!r}")

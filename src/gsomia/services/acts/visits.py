@@ -65,7 +65,7 @@ class Visits(Workflow):
         """
         ctx = self.ctx
         now = ctx.clock.now()
-        agreement = self._party_to(agreement_id)
+        agreement = self.party_to(agreement_id)
         if kind not in _VISIT_KINDS:
             raise InputError("visit kind must be access (Art. 8) or security (Art. 18)")
         if not visitors or len(visitors) > _MAX_VISITORS or start > end or start < now.date():
@@ -181,7 +181,7 @@ class Visits(Workflow):
         visit_id = check_id(visit_id, what="visit id")
         with ctx.store.read() as uow:
             asked = uow.record(VISIT_KIND, visit_id)
-            agreement = self._party_to(str(asked.body["agreement"]))
+            agreement = self.party_to(str(asked.body["agreement"]))
             security = asked.body.get("kind") == "security"
             request = VisitRequest(
                 agreement=agreement,
@@ -250,8 +250,8 @@ class Visits(Workflow):
         Raises :class:`UnknownName` for a facility or visit not known here and
         :class:`InputError` for a malformed request; nothing is stored then.
         """
-        agreement = self._party_to(message.agreement_id)
-        self._sender_is_party(agreement, message.sender)
+        agreement = self.party_to(message.agreement_id)
+        self.sender_is_party(agreement, message.sender)
         phase = message.body.get("phase")
         if phase == "request":
             return self._on_request(uow, message, agreement)
@@ -380,16 +380,3 @@ class Visits(Workflow):
     def visits(self) -> list[WorkflowRecord]:
         with self.ctx.store.read() as uow:
             return uow.records(VISIT_KIND)
-
-    # Helpers -------------------------------------------------------------------------------
-
-    def _party_to(self, agreement_id: str) -> Agreement:
-        agreement = self.ctx.agreement(agreement_id)
-        if self.party not in agreement.party_codes:
-            raise InputError(f"{self.party} is not a party to {agreement.short_name}")
-        return agreement
-
-    @staticmethod
-    def _sender_is_party(agreement: Agreement, sender: str) -> None:
-        if sender not in agreement.party_codes:
-            raise InputError(f"{sender} is not a party to {agreement.short_name}")

@@ -14,10 +14,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from gsomia.core.agreements import Agreement
+from gsomia.core.decisions import Decision
 from gsomia.core.people import Person
 from gsomia.core.rules import Act, AdministerRequest
 from gsomia.errors import IntegrityError, UnknownName
 from gsomia.ledger.entries import Event
+from gsomia.ports.store import UnitOfWork
 from gsomia.records import TokenRecord
 from gsomia.services.plumbing.context import NodeContext
 
@@ -85,17 +88,9 @@ class AuthService:
             id=token_id, state="active", person=person_id, expires_at=expires.isoformat(), by=by
         )
         with ctx.store.unit_of_work() as uow:
-            ctx.put(uow, record, now=now)
-            entry = ctx.entry(
-                event=Event.TOKEN_ISSUED,
-                agreement_id=home.id,
-                at=now,
-                person=by,
-                decision=decision,
-                subject=person_id,
-                token=token_id,
+            self._store(
+                uow, record, Event.TOKEN_ISSUED, home=home, by=by, decision=decision, now=now
             )
-            ctx.record(uow, [entry])
         return IssuedToken(token=token, token_id=token_id, person_id=person_id, expires_at=expires)
 
     def person(self, token: str | None) -> Person:
@@ -131,17 +126,36 @@ class AuthService:
         )
         with ctx.store.unit_of_work() as uow:
             current = ctx.get(uow, TokenRecord, token_id).record
-            ctx.put(uow, current.advance("revoked"), now=now)
-            entry = ctx.entry(
-                event=Event.TOKEN_REVOKED,
-                agreement_id=home.id,
-                at=now,
-                person=by,
-                decision=decision,
-                subject=holder,
-                token=token_id,
+            revoked = current.advance("revoked")
+            self._store(
+                uow, revoked, Event.TOKEN_REVOKED, home=home, by=by, decision=decision, now=now
             )
-            ctx.record(uow, [entry])
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        token: TokenRecord,
+        event: Event,
+        *,
+        home: Agreement,
+        by: str,
+        decision: Decision,
+        now: datetime,
+    ) -> None:
+        """Store ``token``'s new version and the ``event`` entry of ``by``'s act on it,
+        citing ``decision``."""
+        ctx = self.ctx
+        ctx.put(uow, token, now=now)
+        entry = ctx.entry(
+            event=event,
+            agreement_id=home.id,
+            at=now,
+            person=by,
+            decision=decision,
+            subject=token.person,
+            token=token.id,
+        )
+        ctx.record(uow, [entry])
 
     def tokens(self, *, viewer: str, person_id: str | None = None) -> list[TokenView]:
         """Every token issued here (or to one person), newest expiry first, with its state

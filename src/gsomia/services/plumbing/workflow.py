@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from gsomia.core.agreements import Agreement
 from gsomia.core.canonical import canonical_json, parse_canonical
+from gsomia.core.decisions import Decision
 from gsomia.core.labels import Label
 from gsomia.core.people import Person
 from gsomia.core.rules import AccessRequest
 from gsomia.crypto import open_document, sign_document
 from gsomia.errors import InputError, IntegrityError
+from gsomia.ledger.entries import Event
 from gsomia.ports.store import (
     CustodyReader,
     ItemRecord,
@@ -32,7 +36,7 @@ from gsomia.ports.store import (
     UnitOfWork,
     WorkflowRecord,
 )
-from gsomia.records import RECORDS
+from gsomia.records import RECORDS, Record
 from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["MAX_TEXT", "Workflow", "check_id", "check_party", "check_text"]
@@ -106,6 +110,22 @@ class Workflow:
             raise InputError(f"the document is not {fmt}")
         return body
 
+    # Agreements ----------------------------------------------------------------------------
+
+    def party_to(self, agreement_id: str) -> Agreement:
+        """The agreement ``agreement_id``, if this node's party is a party to it; raises
+        :class:`InputError` otherwise."""
+        agreement = self.ctx.agreement(agreement_id)
+        if self.party not in agreement.party_codes:
+            raise InputError(f"{self.party} is not a party to {agreement.short_name}")
+        return agreement
+
+    @staticmethod
+    def sender_is_party(agreement: Agreement, sender: str) -> None:
+        """Raise :class:`InputError` unless ``sender`` is a party to ``agreement``."""
+        if sender not in agreement.party_codes:
+            raise InputError(f"{sender} is not a party to {agreement.short_name}")
+
     # Records -------------------------------------------------------------------------------
 
     def put_version(
@@ -151,6 +171,35 @@ class Workflow:
             conditions=self.ctx.conditions(uow, person.registered_at),
             purpose=purpose,
         )
+
+    def move_to_facility(
+        self,
+        uow: UnitOfWork,
+        record: ItemRecord,
+        facility_id: str,
+        *,
+        move: Record,
+        event: Event,
+        by: str,
+        now: datetime,
+        decision: Decision,
+    ) -> ItemRecord:
+        """Move a held item to ``facility_id`` inside ``uow`` (its place on the facility's
+        register, JK-6.f): store ``move``, the record of the move, and the ``event`` entry
+        citing ``decision``. The item as it is after the move."""
+        uow.set_item_facility(record.id, facility_id)
+        self.ctx.put(uow, move, now=now, item_id=record.id)
+        entry = self.ctx.entry(
+            event=event,
+            agreement_id=record.agreement_id,
+            at=now,
+            person=by,
+            item_id=record.id,
+            decision=decision,
+            facility=facility_id,
+        )
+        self.ctx.record(uow, [entry])
+        return replace(record, facility_id=facility_id)
 
     @staticmethod
     def current_label(uow: CustodyReader, record: ItemRecord) -> Label:

@@ -22,6 +22,7 @@ from gsomia.warning.evaluation.consistency import (
     run_case,
     score,
 )
+from tests.support.tracking import held_out_runs
 
 
 def _case(launch: str):  # type: ignore[no-untyped-def]
@@ -34,15 +35,7 @@ def test_held_out_launches_are_not_training_launches() -> None:
 
 
 def test_ballistic_impact_ellipses_cover_on_a_held_out_launch() -> None:
-    runs = run_case(
-        _case("2017-09-15"),
-        runs=3,
-        tuning=Tuning(),
-        mismatch=Mismatch(),
-        seed=3,
-        impact_every_s=120.0,
-        stride=6,
-    )
+    runs = held_out_runs("2017-09-15", impact_every_s=120.0, stride=6)
     s = score("ballistic", runs)
     assert s.impacts >= 12
     assert 0.85 <= s.coverage <= 1.0
@@ -50,15 +43,7 @@ def test_ballistic_impact_ellipses_cover_on_a_held_out_launch() -> None:
 
 
 def test_manoeuvring_impact_footprints_cover_on_a_held_out_launch() -> None:
-    runs = run_case(
-        _case("2019-05-09"),
-        runs=3,
-        tuning=Tuning(),
-        mismatch=Mismatch(),
-        seed=3,
-        impact_every_s=40.0,
-        stride=2,
-    )
+    runs = held_out_runs("2019-05-09", impact_every_s=40.0, stride=2)
     s = score("manoeuvring", runs)
     assert s.impacts >= 9
     assert s.coverage >= 0.7

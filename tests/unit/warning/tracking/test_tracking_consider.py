@@ -38,16 +38,36 @@ def _static_runs(updater: EKFUpdater, n: int = 300, looks: int = 30) -> float:
     state = GaussianBatch.of(mean=mean, cov=np.repeat(p0[None], n, 0), t=0.0)
     bias = rng.normal(0.0, _BIAS, (n, 2))
     r = np.diag(np.square(SIGMA))
+    geometry = MeasurementBatch(
+        z=np.zeros((n, 3)),
+        R=np.repeat(r[None], n, 0),
+        site=np.repeat(SITE_K.ecef[None], n, 0),
+        rotation=np.repeat(SITE_K.enu_rotation[None], n, 0),
+        t=np.zeros(n),
+    )
+    return _nees_after_looks(updater, state, x, bias, rng, looks, like=geometry)
+
+
+def _nees_after_looks(
+    updater: EKFUpdater,
+    state: GaussianBatch,
+    x: np.ndarray,
+    bias: np.ndarray,
+    rng: np.random.Generator,
+    looks: int,
+    *,
+    like: MeasurementBatch,
+) -> float:
+    """Mean position NEES of each run's state after ``looks`` reports by the ROK-like radar
+    of the still target ``x``, each run's angles off by its own ``bias``; the reports'
+    noise, site and rotation are those of ``like``."""
+    n = len(bias)
     z_true = radar_h(x, SITE_K.ecef, SITE_K.enu_rotation)
     for _ in range(looks):
         z = z_true[None] + rng.normal(0.0, SIGMA, (n, 3))
         z[:, 1:] += bias
         meas = MeasurementBatch(
-            z=z,
-            R=np.repeat(r[None], n, 0),
-            site=np.repeat(SITE_K.ecef[None], n, 0),
-            rotation=np.repeat(SITE_K.enu_rotation[None], n, 0),
-            t=np.zeros(n),
+            z=z, R=like.R, site=like.site, rotation=like.rotation, t=np.zeros(n)
         )
         state = updater.update(state, meas)
     e = state.mean[:, :3] - x[:3]
@@ -129,20 +149,7 @@ def test_a_track_started_by_consider_start_stays_consistent_under_biased_reports
     state = GaussianBatch(
         mean=state.mean * np.r_[1, 1, 1, 0, 0, 0], cov=cov, t=state.t, consider=state.consider
     )
-    z_true = radar_h(x, SITE_K.ecef, SITE_K.enu_rotation)
-    for _ in range(looks):
-        z = z_true[None] + rng.normal(0.0, SIGMA, (n, 3))
-        z[:, 1:] += bias
-        meas = MeasurementBatch(
-            z=z,
-            R=first.R,
-            site=first.site,
-            rotation=first.rotation,
-            t=np.zeros(n),
-        )
-        state = updater.update(state, meas)
-    e = state.mean[:, :3] - x[:3]
-    nees = float(np.mean(np.einsum("ni,nij,nj->n", e, np.linalg.inv(state.cov[:, :3, :3]), e)))
+    nees = _nees_after_looks(updater, state, x, bias, rng, looks, like=first)
     # 400 runs of χ²(3): the mean lies in [2.6, 3.4] but for one time in a thousand.
     assert 2.6 <= nees <= 3.4
 

@@ -10,11 +10,10 @@ import pytest
 from gsomia.errors import InputError
 from gsomia.warning.evaluation.synthetic import (
     BoostProgram,
-    boost_truth,
     radar_reports,
     radar_site,
 )
-from gsomia.warning.sensors.measurements import LaunchCue, radar_h
+from gsomia.warning.sensors.measurements import radar_h
 from gsomia.warning.tracking import (
     BallisticMotion,
     BoostMotion,
@@ -31,6 +30,8 @@ from gsomia.warning.tracking.predictors import markov_matrix
 from tests.support.tracking import (
     SIGMA,
     SITE_K,
+    boosted_launch,
+    launch_cue,
     midcourse_start,
     monte_carlo_truth,
     run_batch_filter,
@@ -173,27 +174,8 @@ def test_imm_follows_the_boost_and_then_the_coast() -> None:
     """Cued at launch, tracked by one radar: powered while thrusting, coasting after."""
     times = np.arange(0.0, 200.0, 1.0)
     program = BoostProgram(azimuth_deg=95.0, burn_s=70.0)
-    truth = boost_truth(lat_deg=39.224, lon_deg=125.670, program=program, times=times)
-    rng = np.random.default_rng(5)
-    reports = radar_reports(
-        truth,
-        times,
-        site=SITE_K,
-        sensor="K-radar",
-        party="ROK",
-        sigma=SIGMA,
-        rng=rng,
-        min_elevation_deg=1.0,
-    )
-    cue = LaunchCue(
-        sensor="ir-sat",
-        party="USA",
-        t=20.0,
-        launch_t=0.0,
-        lat_deg=39.23,
-        lon_deg=125.68,
-        position_sigma_m=2000.0,
-    )
+    truth, reports = boosted_launch(times, program=program, seed=5, sensor="K-radar")
+    cue = launch_cue(t=20.0, sensor="ir-sat", position_sigma_m=2000.0)
     tracker = boost_coast_tracker()
     tracks = tracker.empty()
     powered: dict[float, float] = {}

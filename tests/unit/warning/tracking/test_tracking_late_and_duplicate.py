@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from gsomia.warning.evaluation.synthetic import coast_truth, radar_reports
+from gsomia.warning.evaluation.synthetic import coast_truth
 from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
@@ -15,7 +15,7 @@ from gsomia.warning.tracking import (
     TrackSet,
     ballistic_tracker,
 )
-from tests.support.tracking import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
+from tests.support.tracking import Q_ACCEL, midcourse_start, paired_radar_reports
 
 _END = 60.0
 
@@ -25,19 +25,7 @@ def _scenario(seed: int) -> tuple[np.ndarray, np.ndarray, list[RadarReport], lis
     rng = np.random.default_rng(seed)
     times = np.arange(0.0, _END, 0.5)
     truth = coast_truth(midcourse_start()[None], times)
-    own = radar_reports(
-        truth[0::2], times[0::2], site=SITE_K, sensor="K", party="ROK", sigma=SIGMA, rng=rng
-    )
-    partner = radar_reports(
-        truth[1::2],
-        times[1::2],
-        site=SITE_J,
-        sensor="J",
-        party="JPN",
-        sigma=SIGMA,
-        rng=rng,
-        min_elevation_deg=1.0,
-    )
+    own, partner = paired_radar_reports(truth, times, rng)
     return times, truth, own, partner
 
 

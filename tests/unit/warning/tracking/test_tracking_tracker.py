@@ -10,12 +10,10 @@ import pytest
 from gsomia.errors import InputError, UnknownName
 from gsomia.warning.evaluation.synthetic import (
     BoostProgram,
-    boost_truth,
     coast_truth,
-    radar_reports,
 )
 from gsomia.warning.geo.frames import ground_range
-from gsomia.warning.sensors.measurements import LaunchCue, RadarReport
+from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     CoastMotion,
@@ -33,7 +31,13 @@ from gsomia.warning.tracking import (
     boost_coast_tracker,
     picture_from_tracks,
 )
-from tests.support.tracking import Q_ACCEL, SIGMA, SITE_J, SITE_K, midcourse_start
+from tests.support.tracking import (
+    Q_ACCEL,
+    boosted_launch,
+    launch_cue,
+    midcourse_start,
+    paired_radar_reports,
+)
 
 
 def _scenario(seed: int) -> tuple[np.ndarray, list[RadarReport]]:
@@ -42,19 +46,8 @@ def _scenario(seed: int) -> tuple[np.ndarray, list[RadarReport]]:
     times = np.arange(0.0, 40.0, 0.25)
     starts = np.stack([midcourse_start(), midcourse_start(lat_deg=39.0, azimuth_deg=110.0)])
     truth = coast_truth(starts, times)
-    reports = radar_reports(
-        truth[0::4], times[0::4], site=SITE_K, sensor="K", party="ROK", sigma=SIGMA, rng=rng
-    ) + radar_reports(
-        truth[1::4],
-        times[1::4],
-        site=SITE_J,
-        sensor="J",
-        party="JPN",
-        sigma=SIGMA,
-        rng=rng,
-        min_elevation_deg=1.0,
-    )
-    return times, reports
+    own, partner = paired_radar_reports(truth, times, rng, stride=4)
+    return times, own + partner
 
 
 def _feed(
@@ -170,29 +163,8 @@ def test_a_duplicate_of_an_established_track_is_dropped() -> None:
 
 def test_a_cue_starts_the_track_and_stays_its_launch_point() -> None:
     times = np.arange(0.0, 120.0)
-    truth = boost_truth(
-        lat_deg=39.224, lon_deg=125.670, program=BoostProgram(azimuth_deg=95.0), times=times
-    )
-    rng = np.random.default_rng(8)
-    reports = radar_reports(
-        truth,
-        times,
-        site=SITE_K,
-        sensor="K",
-        party="ROK",
-        sigma=SIGMA,
-        rng=rng,
-        min_elevation_deg=1.0,
-    )
-    cue = LaunchCue(
-        sensor="ir",
-        party="USA",
-        t=15.0,
-        launch_t=0.0,
-        lat_deg=39.23,
-        lon_deg=125.68,
-        position_sigma_m=1500.0,
-    )
+    _, reports = boosted_launch(times, program=BoostProgram(azimuth_deg=95.0), seed=8)
+    cue = launch_cue(t=15.0)
     tracker = boost_coast_tracker()
     tracks = tracker.empty()
     for t in times:
@@ -211,15 +183,7 @@ def test_a_cue_starts_the_track_and_stays_its_launch_point() -> None:
 
 def test_a_tracker_without_cue_initiator_ignores_cues() -> None:
     tracker = ballistic_tracker()
-    cue = LaunchCue(
-        sensor="ir",
-        party="USA",
-        t=1.0,
-        launch_t=0.0,
-        lat_deg=39.0,
-        lon_deg=125.0,
-        position_sigma_m=1500.0,
-    )
+    cue = launch_cue(t=1.0, lat_deg=39.0, lon_deg=125.0)
     assert len(tracker.step(tracker.empty(), now=2.0, cues=[cue])) == 0
 
 
@@ -243,30 +207,9 @@ def test_an_empty_tracker_gives_an_empty_picture() -> None:
 
 def test_a_late_cue_is_attached_to_the_track_radar_already_started() -> None:
     times = np.arange(0.0, 90.0)
-    truth = boost_truth(
-        lat_deg=39.224, lon_deg=125.670, program=BoostProgram(azimuth_deg=95.0), times=times
-    )
-    rng = np.random.default_rng(9)
-    reports = radar_reports(
-        truth,
-        times,
-        site=SITE_K,
-        sensor="K",
-        party="ROK",
-        sigma=SIGMA,
-        rng=rng,
-        min_elevation_deg=1.0,
-    )
+    _, reports = boosted_launch(times, program=BoostProgram(azimuth_deg=95.0), seed=9)
     assert min(r.t for r in reports) < 60.0
-    cue = LaunchCue(
-        sensor="ir",
-        party="USA",
-        t=75.0,
-        launch_t=0.0,
-        lat_deg=39.23,
-        lon_deg=125.68,
-        position_sigma_m=1500.0,
-    )
+    cue = launch_cue(t=75.0)
     tracker = boost_coast_tracker()
     tracks = tracker.empty()
     for t in times:
