@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
@@ -25,7 +25,7 @@ from gsomia.api._console_acts import MAX_UPLOAD_BYTES
 from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
 from gsomia.api._console_auth import PREFIX as CONSOLE
 from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
-from gsomia.api._idempotency import Idempotency
+from gsomia.api._idempotency import NO_STORE, Idempotency
 from gsomia.api._throttle import (
     AddressLimiter,
     Buckets,
@@ -298,10 +298,17 @@ def _routes(app: FastAPI) -> None:
 
     @app.post("/v1/items/{item_id}/open", tags=["custody"])
     def open_item(
-        node: NodeDep, item_id: ItemId, person: PersonDep, body: OpenIn | None = None
+        node: NodeDep,
+        item_id: ItemId,
+        person: PersonDep,
+        response: Response,
+        body: OpenIn | None = None,
     ) -> OpenOut:
         """Open an item as the authenticated person (JK-7), for the purpose it was provided
-        for or another one the originator consented to (JK-5.2); the act is recorded."""
+        for or another one the originator consented to (JK-5.2); the act is recorded. The
+        answer is never stored, by a cache or with an ``Idempotency-Key``: each open is
+        decided again."""
+        response.headers["Cache-Control"] = NO_STORE
         purpose = body.purpose if body else None
         content = node.custody.open(item_id=item_id, person_id=person.id, purpose=purpose)
         return OpenOut(item=item_id, content=base64.b64encode(content).decode("ascii"))
