@@ -23,7 +23,13 @@ from gsomia.core.rules.access import (
     OnRegister,
     ProtectionContinues,
 )
-from gsomia.core.rules.authority import AuthorityHeld, ClearedForItem, Founding, GrantEligible
+from gsomia.core.rules.authority import (
+    AuthorityHeld,
+    ClearedForItem,
+    Founding,
+    GrantEligible,
+    RegisterCleared,
+)
 from gsomia.core.rules.base import Act, Rule
 from gsomia.core.rules.handling import (
     Destruction,
@@ -265,7 +271,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.ANSWER_VISIT: _visit,
         Act.ASSURE: _fixed(AuthorityHeld("assurance"), AssuranceHolds()),
         Act.FOUND: _fixed(Founding()),
-        Act.ADMINISTER: _fixed(AuthorityHeld("register")),
+        Act.ADMINISTER: _fixed(AuthorityHeld("register"), RegisterCleared()),
         Act.CERTIFY_CONDITION: _fixed(AuthorityHeld("contractor")),
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
         Act.ISSUE_TOKEN: _fixed(AuthorityHeld("register")),
