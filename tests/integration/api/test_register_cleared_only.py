@@ -101,3 +101,19 @@ def test_a_cleared_person_is_added_on_the_register_and_an_uncleared_one_on_none(
     bare = {**_person(api, "bare", role="official"), "facilities": []}
     assert api.post("/v1/persons", bare).status_code == 201
     assert api.registered(f"{p}-bare") == frozenset()
+
+
+def test_an_uncleared_person_is_not_entered_on_a_register_afterwards(api: Api) -> None:
+    p = api.node.party.lower()
+    assert api.post("/v1/persons", {**_person(api, "later", role="official"), "facilities": []})
+    before = len(refusals(api.node))
+    for facility in (f"{p}-hq", f"{p}-annex"):
+        answer = api.post(f"/v1/persons/{p}-later/registrations", {"facility": facility})
+        assert answer.status_code == 403, answer.text
+    assert len(refusals(api.node)) == before + 2
+    assert api.registered(f"{p}-later") == frozenset()
+    cleared = {**_person(api, "later-cleared", role="official", clearance=LEVEL[api.node.party])}
+    assert api.post("/v1/persons", {**cleared, "facilities": []}).status_code == 201
+    entered = api.post(f"/v1/persons/{p}-later-cleared/registrations", {"facility": f"{p}-annex"})
+    assert entered.status_code == 201, entered.text
+    assert api.registered(f"{p}-later-cleared") == {f"{p}-annex"}
