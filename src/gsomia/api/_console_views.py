@@ -197,10 +197,11 @@ def item_page(node: Node, person: Person, item_id: str) -> Page:
     )
 
 
-def agreement_page(node: Node, agreement_id: str) -> Page:
-    """An agreement's status now, its events and its equivalence table."""
+def agreement_page(node: Node, person: Person, agreement_id: str) -> Page:
+    """An agreement's status now, its events (the text of its notes for those who may see
+    the notes) and its equivalence table."""
     policy = WhatIfService(node.ctx.agreements)
-    agreement = policy.agreement(agreement_id)
+    agreement = node.queries.agreement(policy.agreement(agreement_id), viewer=person.id)
     now = node.ctx.clock.now()
     return Page(
         context={

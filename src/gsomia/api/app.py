@@ -220,14 +220,23 @@ def _routes(app: FastAPI) -> None:
         return PersonOut.of(person)
 
     @app.get("/v1/agreements", tags=["agreements"])
-    def agreements(request: Request, _p: PersonDep) -> list[dict[str, Any]]:
-        """The agreements this node knows."""
-        return [agreement_view(a) for a in _policy(request).agreements()]
+    def agreements(request: Request, node: NodeDep, person: PersonDep) -> list[dict[str, Any]]:
+        """The agreements this node knows (the text of their notes for those who may see
+        the notes)."""
+        return [
+            agreement_view(node.queries.agreement(a, viewer=person.id))
+            for a in _policy(request).agreements()
+        ]
 
     @app.get("/v1/agreements/{agreement_id}", tags=["agreements"])
-    def agreement(request: Request, agreement_id: str, _p: PersonDep) -> dict[str, Any]:
-        """One agreement as its file states it."""
-        return agreement_view(_policy(request).agreement(agreement_id))
+    def agreement(
+        request: Request, node: NodeDep, agreement_id: str, person: PersonDep
+    ) -> dict[str, Any]:
+        """One agreement as its file states it, with its events (the text of its notes for
+        those who may see the notes)."""
+        return agreement_view(
+            node.queries.agreement(_policy(request).agreement(agreement_id), viewer=person.id)
+        )
 
     @app.get("/v1/agreements/{agreement_id}/status", tags=["agreements"])
     def agreement_status(

@@ -10,7 +10,7 @@ viewer may not see is a refusal, recorded like any other.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -224,6 +224,32 @@ class Queries(Workflow):
             authority=RECORD_AUTHORITY.get(cls),
         )
         return self.ctx.rulebook.decide(Act.VIEW_RECORDS, request).allowed
+
+    def sees_records(self, cls: type[Record], viewer: str, agreement: Agreement) -> bool:
+        """Whether ``viewer`` may see the records of ``cls`` under ``agreement`` that are
+        about no item (security officers and the kind's authority); nothing is recorded."""
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+        request = ViewRequest(
+            agreement=agreement,
+            person=person,
+            at=self.ctx.clock.now(),
+            what=f"{cls.KIND} records",
+            authority=RECORD_AUTHORITY.get(cls),
+        )
+        return self.ctx.rulebook.decide(Act.VIEW_RECORDS, request).allowed
+
+    # Agreements ------------------------------------------------------------------------------
+
+    def agreement(self, agreement: Agreement, *, viewer: str) -> Agreement:
+        """``agreement`` as ``viewer`` may see it: its terms, its status and its dated events
+        for any person of the node, but the text of each note (a diplomatic note given or
+        received) only for those who may see the notes records under it, as
+        :meth:`records` shows them."""
+        if self.sees_records(NoteRecord, viewer, agreement):
+            return agreement
+        events = tuple(replace(e, note="") for e in agreement.events)
+        return replace(agreement, events=events)
 
     def _sees_id(self, uow: CustodyReader, person: Person, item_id: str, now: datetime) -> bool:
         try:
