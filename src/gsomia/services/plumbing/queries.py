@@ -113,6 +113,14 @@ class Queries(Workflow):
         about items)."""
         return self._sees(viewer, record, self.ctx.clock.now())
 
+    def may_open(self, *, viewer: Person, record: ItemRecord) -> bool:
+        """Whether the rules would let ``viewer`` open the item now (JK-6.e, JK-7.2,
+        JK-16.x; ``Act.OPEN``), for an edge that describes an item opened before without
+        opening it again; nothing is recorded."""
+        with self.ctx.store.read() as uow:
+            request = self.access(uow, record, viewer, self.ctx.clock.now())
+        return self.ctx.rulebook.decide(Act.OPEN, request).allowed
+
     def sees_label(self, *, viewer: Person, label: Label, holder_level: str) -> bool:
         """Whether ``viewer`` may see a marking this node holds under ``label`` at its own
         ``holder_level`` (a warning stream's, say), by the same rule as an item's."""
