@@ -275,7 +275,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.CERTIFY_CONDITION: _fixed(AuthorityHeld("contractor")),
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
         Act.ISSUE_TOKEN: _fixed(AuthorityHeld("register")),
-        Act.VIEW_ITEM: _fixed(MarkingVisible()),
+        Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory")),
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),
