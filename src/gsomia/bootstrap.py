@@ -209,8 +209,8 @@ def demonstration_registry(
     node: Node, *, facility: str, facility_name: str, registrar: Member, members: Sequence[Member]
 ) -> dict[str, list[str]]:
     """A registry for a demonstration, a cluster on one machine or tests: ``registrar``
-    founds it (registry and custody authorities), adds the facility and each member on its
-    register, and grants each member the authorities listed. Every act goes through the
+    founds it (registry and custody authorities), adds the facility and each member (on its
+    register, if cleared), and grants each member the authorities listed. Every act goes through the
     rules and the ledger like any other. Returns who holds which authority (the output says
     so)."""
     reg = node.registry
@@ -230,7 +230,8 @@ def demonstration_registry(
             role=m.role,
             clearance=m.clearance,
             need_to_know=m.need_to_know,
-            facilities=frozenset({facility}),
+            # A register holds cleared persons only (JK-6.e).
+            facilities=frozenset({facility}) if m.clearance else frozenset(),
             by=registrar.person_id,
         )
         for authority in m.authorities:

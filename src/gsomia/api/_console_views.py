@@ -98,20 +98,24 @@ def _row(node: Node, record: ItemRecord) -> ItemRow:
 
 
 def overview_page(node: Node, person: Person) -> Page:
-    """The node's party, the person, agreements and their status now, counts and ledger."""
+    """The node's party, the person, agreements and their status now; the inventory,
+    outbox and ledger for those who may see the ledger."""
     now = node.ctx.clock.now()
     policy = WhatIfService(node.ctx.agreements)
     mine = [a for a in policy.agreements() if node.party in a.party_codes]
     statuses = [(a, status_view(policy.status(a.id, on=now.isoformat()))) for a in mine]
-    summary = node.overview.summary()
-    latest = summary.checkpoint
+    summary = node.overview.summary_for(viewer=person.id)
     clearance = person.clearance.level if person.clearance else None
-    return Page(
-        context={
-            "now": when(now),
-            "person": person,
-            "clearance": str(clearance) if clearance else "none",
-            "agreements": statuses,
+    context: dict[str, Any] = {
+        "now": when(now),
+        "person": person,
+        "clearance": str(clearance) if clearance else "none",
+        "agreements": statuses,
+        "summary": summary is not None,
+    }
+    if summary is not None:
+        latest = summary.checkpoint
+        context |= {
             "counts": summary.items,
             "total": sum(summary.items.values()),
             "outbox": summary.outbox,
@@ -120,7 +124,7 @@ def overview_page(node: Node, person: Person) -> Page:
             "checkpoint_at": when(latest.created_at if latest else None),
             "alarms": summary.alarms,
         }
-    )
+    return Page(context=context)
 
 
 def items_page(node: Node, person: Person, *, after: str) -> Page:
@@ -193,10 +197,11 @@ def item_page(node: Node, person: Person, item_id: str) -> Page:
     )
 
 
-def agreement_page(node: Node, agreement_id: str) -> Page:
-    """An agreement's status now, its events and its equivalence table."""
+def agreement_page(node: Node, person: Person, agreement_id: str) -> Page:
+    """An agreement's status now, its events (the text of its notes for those who may see
+    the notes) and its equivalence table."""
     policy = WhatIfService(node.ctx.agreements)
-    agreement = policy.agreement(agreement_id)
+    agreement = node.queries.agreement(policy.agreement(agreement_id), viewer=person.id)
     now = node.ctx.clock.now()
     return Page(
         context={

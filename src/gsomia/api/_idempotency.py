@@ -13,6 +13,11 @@ sends the same request with the same key again, and the act is not done twice:
 * The same key with another request (method, path, query, media type or body) is 422.
 * If the node stopped between the act's commit and keeping its answer, a retry gets 409
   saying the act was carried out and when; nothing is done again.
+* An answer that carries a secret (an opened item's content, an issued token) is marked
+  ``Cache-Control: no-store`` by its route and is never kept: kept, it would lie in the
+  store in clear, outlive the item's destruction, and give the content again without the
+  rules deciding the open. A retry of such a request gets 409 like any answer not kept; a
+  new key asks again, and the rules decide again.
 
 Keys belong to the authenticated person (another person's key is another key) and are kept
 ``limits.idempotency_hours`` (24 by default). A request without the header behaves as
@@ -47,10 +52,12 @@ from gsomia.errors import ConflictError, InputError
 from gsomia.ports.store import RequestKey
 from gsomia.services.plumbing.request_keys import RequestKeys
 
-__all__ = ["HEADER", "REPLAYED", "Idempotency"]
+__all__ = ["HEADER", "NO_STORE", "REPLAYED", "Idempotency"]
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
+#: The ``Cache-Control`` of an answer that carries a secret: never kept, here or by a cache.
+NO_STORE = "no-store"
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 #: Names the person a request's bearer token belongs to, or ``None`` (never raises).
@@ -74,6 +81,14 @@ class _Captured:
         media = next((bytes(v) for k, v in start.get("headers", []) if k == b"content-type"), b"")
         body = b"".join(m.get("body", b"") for m in self.messages if m["type"] != start["type"])
         return int(start["status"]), media.decode("latin-1"), body
+
+    def keepable(self) -> bool:
+        """Whether the answer may be kept: not one its route marked ``no-store``."""
+        start = next((m for m in self.messages if m["type"] == "http.response.start"), None)
+        if start is None:
+            return False
+        cache = b",".join(bytes(v) for k, v in start.get("headers", []) if k == b"cache-control")
+        return b"no-store" not in cache.lower()
 
 
 class Idempotency:
@@ -126,7 +141,7 @@ class Idempotency:
         if claim.duplicate and await self._replayed(wanted, scope, receive, send):
             return
         answer = captured.answer()
-        if claim.recorded and answer is not None:
+        if claim.recorded and answer is not None and captured.keepable():
             status, media_type, body = answer
             kept = replace(wanted, status=status, media_type=media_type, answer=body)
             await run_in_threadpool(self._keep_answer, kept)

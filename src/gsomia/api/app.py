@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 
@@ -25,7 +25,7 @@ from gsomia.api._console_acts import MAX_UPLOAD_BYTES
 from gsomia.api._console_auth import MAX_CONSOLE_BODY_BYTES
 from gsomia.api._console_auth import PREFIX as CONSOLE
 from gsomia.api._edge import BodyLimit, ResponseHeaders, Scope, header
-from gsomia.api._idempotency import Idempotency
+from gsomia.api._idempotency import NO_STORE, Idempotency
 from gsomia.api._throttle import (
     AddressLimiter,
     Buckets,
@@ -220,14 +220,23 @@ def _routes(app: FastAPI) -> None:
         return PersonOut.of(person)
 
     @app.get("/v1/agreements", tags=["agreements"])
-    def agreements(request: Request, _p: PersonDep) -> list[dict[str, Any]]:
-        """The agreements this node knows."""
-        return [agreement_view(a) for a in _policy(request).agreements()]
+    def agreements(request: Request, node: NodeDep, person: PersonDep) -> list[dict[str, Any]]:
+        """The agreements this node knows (the text of their notes for those who may see
+        the notes)."""
+        return [
+            agreement_view(node.queries.agreement(a, viewer=person.id))
+            for a in _policy(request).agreements()
+        ]
 
     @app.get("/v1/agreements/{agreement_id}", tags=["agreements"])
-    def agreement(request: Request, agreement_id: str, _p: PersonDep) -> dict[str, Any]:
-        """One agreement as its file states it."""
-        return agreement_view(_policy(request).agreement(agreement_id))
+    def agreement(
+        request: Request, node: NodeDep, agreement_id: str, person: PersonDep
+    ) -> dict[str, Any]:
+        """One agreement as its file states it, with its events (the text of its notes for
+        those who may see the notes)."""
+        return agreement_view(
+            node.queries.agreement(_policy(request).agreement(agreement_id), viewer=person.id)
+        )
 
     @app.get("/v1/agreements/{agreement_id}/status", tags=["agreements"])
     def agreement_status(
@@ -298,10 +307,17 @@ def _routes(app: FastAPI) -> None:
 
     @app.post("/v1/items/{item_id}/open", tags=["custody"])
     def open_item(
-        node: NodeDep, item_id: ItemId, person: PersonDep, body: OpenIn | None = None
+        node: NodeDep,
+        item_id: ItemId,
+        person: PersonDep,
+        response: Response,
+        body: OpenIn | None = None,
     ) -> OpenOut:
         """Open an item as the authenticated person (JK-7), for the purpose it was provided
-        for or another one the originator consented to (JK-5.2); the act is recorded."""
+        for or another one the originator consented to (JK-5.2); the act is recorded. The
+        answer is never stored, by a cache or with an ``Idempotency-Key``: each open is
+        decided again."""
+        response.headers["Cache-Control"] = NO_STORE
         purpose = body.purpose if body else None
         content = node.custody.open(item_id=item_id, person_id=person.id, purpose=purpose)
         return OpenOut(item=item_id, content=base64.b64encode(content).decode("ascii"))

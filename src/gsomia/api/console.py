@@ -134,7 +134,7 @@ def agreement(
     agreement_id: Annotated[str, PathParam(pattern="^[a-z0-9][a-z0-9-]{1,62}$")],
 ) -> Response:
     """An agreement's status now, events and equivalence table."""
-    page = views.agreement_page(node, agreement_id)
+    page = views.agreement_page(node, session.person, agreement_id)
     return _render(request, "agreement.html", title=agreement_id, page=page, session=session)
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
+from gsomia.api._idempotency import NO_STORE
 from gsomia.api.deps import NodeDep, PersonDep
 from gsomia.api.schemas import PersonOut, RecordOut
 from gsomia.core.people import Authority
@@ -72,13 +73,16 @@ class TokenIn(_In):
 
 
 @router.post("/v1/tokens", tags=["registry"], status_code=201)
-def issue_token(node: NodeDep, body: TokenIn, person: PersonDep) -> dict[str, Any]:
+def issue_token(
+    node: NodeDep, body: TokenIn, person: PersonDep, response: Response
+) -> dict[str, Any]:
     """Issue an access token to a person of this node (a registry officer's act, recorded);
-    the token is shown once."""
+    the token is shown once, and never stored (the node keeps only its hash)."""
     from datetime import timedelta
 
     from gsomia.services.plumbing.auth import AuthService
 
+    response.headers["Cache-Control"] = NO_STORE
     issued = AuthService(node.ctx).issue(
         person_id=body.person, by=person.id, ttl=timedelta(hours=body.hours)
     )

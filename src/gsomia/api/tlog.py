@@ -3,7 +3,8 @@
 
 Partners and auditors read it with their token and check it with any tlog client (the test
 suite uses Go's ``golang.org/x/mod/sumdb/tlog`` and ``sumdb/note``); the origin and key are
-in ``docs/formats/checkpoint.md``.
+in ``docs/formats/checkpoint.md``. The entry bundles are the ledger's entries, served only to
+those the rules let see the ledger (JK-6.f).
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def tlog_router(node: Node) -> APIRouter:
         )
 
     @router.get("/tile/{path:path}")
-    def tile(path: str, _p: PersonDep) -> Response:
-        """A hash tile or an entry bundle (C2SP tlog-tiles)."""
-        data = tiles.tile(f"tile/{path}")
+    def tile(path: str, person: PersonDep) -> Response:
+        """A hash tile, or an entry bundle for those who may see the ledger (C2SP
+        tlog-tiles)."""
+        data = tiles.tile(f"tile/{path}", viewer=person.id)
         return Response(
             data,
             media_type="application/octet-stream",

@@ -4,8 +4,9 @@ label, the ledger's size, and a person's inbox.
 The CLI and the API read the node through these queries and the ones of
 :mod:`~gsomia.services.plumbing.queries`; neither opens the store itself. A query for a person
 (:meth:`Overview.inbox`) shows only what the rules let that person see (JK-6.e, JK-7.2);
-the others are for the node's operator (the CLI, which holds the master secret) and for
-aggregate counts that name no item.
+the others are for the node's operator (the CLI, which holds the master secret), and a
+person sees the summary only where the rules let them see the ledger
+(:meth:`Overview.summary_for`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ class Overview(Workflow):
             checkpoint=ledger.latest_checkpoint(),
             alarms=len(ledger.alarms()),
         )
+
+    def summary_for(self, *, viewer: str) -> NodeSummary | None:
+        """The summary for a person: the inventory by state, the outbox and the ledger are
+        for those the rules let see the ledger (JK-6.f, ``Act.VIEW_LEDGER``, as
+        ``/v1/outbox`` and ``/metrics``); ``None`` for anyone else, and nothing recorded
+        (a page shows it beside other things, and leaves it out)."""
+        if not Queries(self.ctx).sees_node(Act.VIEW_LEDGER, viewer, what="ledger"):
+            return None
+        return self.summary()
 
     def outbox(self, *, limit: int = 100) -> tuple[dict[str, int], list[OutboxMessage]]:
         """Outgoing messages by state, and up to ``limit`` dead letters, oldest first."""

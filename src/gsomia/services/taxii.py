@@ -297,13 +297,20 @@ class TaxiiService:
     def _opened(
         self, person: Person, picked: list[tuple[ItemRecord, str, Label]], manifest: bool
     ) -> list[Entry]:
-        """The entries of the picked items: from what was opened before (manifest only), else
-        opened now as ``person`` in one batch (each decided and recorded); refused ones left
-        out."""
+        """The entries of the picked items: from what was opened before (manifest only, and
+        only where the rules would let ``person`` open it now: an entry describes the
+        content), else opened now as ``person`` in one batch (each decided and recorded);
+        refused ones left out."""
         with self._lock:
             known = {
                 r.id: self._known[r.id] for r, _, _ in picked if manifest and r.id in self._known
             }
+        queries = Queries(self.ctx)
+        known = {
+            r.id: known[r.id]
+            for r, _, _ in picked
+            if r.id in known and queries.may_open(viewer=person, record=r)
+        }
         fresh = [p for p in picked if p[0].id not in known]
         contents = (
             self._custody.open_batch(item_ids=[r.id for r, _, _ in fresh], person_id=person.id)

@@ -16,7 +16,7 @@ import pytest
 
 from gsomia.services.plumbing.tlog import LogTiles
 from tests.support.interop import REPO, serve, tool
-from tests.support.workflows import build, official
+from tests.support.workflows import build, officer
 
 SOURCE = Path(__file__).with_name("goverifier")
 
@@ -67,7 +67,7 @@ def test_go_sumdb_checks_checkpoint_inclusion_and_consistency(
     size = node.ctx.store.ledger.size()
     assert size > 2 * 256  # full and partial level-0 tiles, a partial level-1 tile
     own_key = node.trusted_key_lines()[0]
-    served = serve(node, official("KOR"))
+    served = serve(node, officer("KOR"))
     try:
         for index in (0, 257, size - 1):
             done = run(verifier, served.url, served.token, own_key, str(old), str(index))
@@ -91,7 +91,7 @@ def test_tiles_past_the_checkpoint_and_aliases_are_not_served(tmp_path: Path) ->
     size = node.ctx.store.ledger.size()
     world.provide(contents=(b"after the checkpoint",))
     world.drain()
-    served = serve(node, official("KOR"))
+    served = serve(node, officer("KOR"))
     auth = {"Authorization": f"Bearer {served.token}"}
     base = f"{served.url}/tlog/"
     try:

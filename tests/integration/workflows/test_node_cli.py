@@ -384,6 +384,8 @@ def hostile(item: str, root: Path) -> list[tuple[str, list[str], int]]:
                 "kim",
                 "--name",
                 "Kim",
+                "--clearance",
+                "秘",
                 "--facility",
                 "nowhere",
                 "--as",

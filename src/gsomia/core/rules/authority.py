@@ -18,7 +18,14 @@ from gsomia.core.people import OFFICER_ONLY, Authority, Person, Role
 from gsomia.core.rules.access import NeedAndClearance
 from gsomia.core.rules.requests import AccessRequest, AdministerRequest, Deciding
 
-__all__ = ["AuthorityHeld", "ClearedForItem", "Founding", "GrantEligible", "eligible"]
+__all__ = [
+    "AuthorityHeld",
+    "ClearedForItem",
+    "Founding",
+    "GrantEligible",
+    "RegisterCleared",
+    "eligible",
+]
 
 _DECIDERS = (Role.OFFICIAL, Role.SECURITY_OFFICER)
 
@@ -145,3 +152,25 @@ class GrantEligible:
                 "grant", rule, f"{target.id} ({target.role}) may not hold the {granted} authority"
             )
         return Decision.allow("grant", rule, f"{target.id} may hold the {granted} authority")
+
+
+class RegisterCleared:
+    """A facility's register holds cleared persons only (JK-6.e): whoever the registry enters
+    on a register, as it adds them or later, holds a clearance in effect that day."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "a register of cleared, authorised persons"
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        target = request.target
+        if target is None or not target.registered_at:
+            return Decision.allow("register", rule, "nobody is entered on a register")
+        if target.clearance_on(request.at.date()) is None:
+            return Decision.deny(
+                "register",
+                rule,
+                f"{target.id} holds no clearance in effect; only cleared persons are entered "
+                "on a facility's register",
+            )
+        return Decision.allow("register", rule, f"{target.id} is cleared for the register")

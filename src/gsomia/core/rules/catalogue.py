@@ -23,7 +23,13 @@ from gsomia.core.rules.access import (
     OnRegister,
     ProtectionContinues,
 )
-from gsomia.core.rules.authority import AuthorityHeld, ClearedForItem, Founding, GrantEligible
+from gsomia.core.rules.authority import (
+    AuthorityHeld,
+    ClearedForItem,
+    Founding,
+    GrantEligible,
+    RegisterCleared,
+)
 from gsomia.core.rules.base import Act, Rule
 from gsomia.core.rules.handling import (
     Destruction,
@@ -266,11 +272,11 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.ANSWER_VISIT: _visit,
         Act.ASSURE: _fixed(AuthorityHeld("assurance"), AssuranceHolds()),
         Act.FOUND: _fixed(Founding()),
-        Act.ADMINISTER: _fixed(AuthorityHeld("register")),
+        Act.ADMINISTER: _fixed(AuthorityHeld("register"), RegisterCleared()),
         Act.CERTIFY_CONDITION: _fixed(AuthorityHeld("contractor")),
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
         Act.ISSUE_TOKEN: _fixed(AuthorityHeld("register")),
-        Act.VIEW_ITEM: _fixed(MarkingVisible()),
+        Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory")),
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),

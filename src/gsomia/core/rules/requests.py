@@ -382,7 +382,8 @@ class AdministerRequest:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ViewRequest:
     """May ``person`` see ``item``'s marking (or, without an item, ``what``: the registry,
-    the ledger, workflow records of a kind)?"""
+    the ledger, workflow records of a kind)? ``conditions`` are the Art. 16 conditions met
+    where the person is registered."""
 
     agreement: Agreement
     person: Person
@@ -390,6 +391,8 @@ class ViewRequest:
     item: Item | None = None
     what: str = "item"
     authority: Authority | None = None
+    #: The Art. 16 conditions met where the person is registered (for contractor staff).
+    conditions: Conditions = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

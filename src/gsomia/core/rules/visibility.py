@@ -4,9 +4,11 @@ JK-6.f, JK-7.2).
 A marking is classified information about an item: its level, topic and purpose. A person
 sees an item's marking only where they could be given the item itself: an official of the
 holding party, cleared at or above its level, with a need to know its topic (a custody
-officer, who keeps the inventory, needs the clearance only). The registry and the ledger are
-for security officers; records of a workflow for security officers and the persons who hold
-that workflow's authority.
+officer, who keeps the inventory, needs the clearance only), and contractor staff only once
+the Art. 16 conditions are met where they are registered (JK-16.x, the access rule
+``ContractorConditions``, which the catalogue reads for seeing a marking too). The registry
+and the ledger are for security officers; records of a workflow for security officers and
+the persons who hold that workflow's authority.
 """
 
 from __future__ import annotations

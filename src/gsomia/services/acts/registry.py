@@ -257,19 +257,17 @@ class RegistryService(Workflow):
         )
 
     def register(self, *, person_id: str, facility_id: str, by: str) -> Person:
-        """Enter a cleared person on a facility's register (JK-6.e)."""
+        """Enter a cleared person on a facility's register (JK-6.e; the rules refuse anyone
+        else, on the record)."""
         with self.ctx.store.read() as uow:
             target = self.person(uow, person_id)
-        home, decision = self._administer("a register", by, target=target)
+        entered = replace(target, registered_at=target.registered_at | {facility_id})
+        home, decision = self._administer("a register", by, target=entered)
         with self.ctx.store.unit_of_work() as uow:
             facility = uow.facility(facility_id)
             person = uow.person(person_id)
             if facility.party != self.party or person.party != self.party:
                 raise InputError(f"{person_id} and {facility_id} must both be of {self.party}")
-            if person.clearance is None:
-                raise InputError(
-                    f"{person_id} holds no clearance; only cleared persons are registered"
-                )
             updated = replace(person, registered_at=person.registered_at | {facility_id})
             uow.replace_person(updated)
             self._recorded(

@@ -10,7 +10,7 @@ viewer may not see is a refusal, recorded like any other.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ from gsomia.core.items import Item
 from gsomia.core.labels import Label
 from gsomia.core.people import Authority, Facility, Person
 from gsomia.core.rules import Act, ViewRequest
+from gsomia.core.rules.requests import Conditions
 from gsomia.errors import UnknownName
 from gsomia.ledger.entries import LedgerEntry
 from gsomia.ports.store import CustodyReader, ItemRecord, ItemState, LabelRecord, ReadView
@@ -85,9 +86,10 @@ class Queries(Workflow):
         out: list[ItemRecord] = []
         with self.ctx.store.read() as uow:
             person = self.person(uow, viewer)
+            met = self.ctx.conditions(uow, person.registered_at)
             while len(out) < limit:
                 page = uow.items(state=state, after=after, limit=_SCAN)
-                out += [r for r in page if self._sees(person, r, now)][: limit - len(out)]
+                out += [r for r in page if self._sees(person, r, now, met)][: limit - len(out)]
                 if len(page) < _SCAN:
                     break
                 after = page[-1].id
@@ -100,18 +102,29 @@ class Queries(Workflow):
         with self.ctx.store.read() as uow:
             record = uow.item(check_id(item_id, what="item id"))
             person = self.person(uow, viewer)
+            met = self.ctx.conditions(uow, person.registered_at)
             labels = uow.labels(item_id)
             placed = record.facility_id
             facility = uow.facility(placed) if placed is not None else None
         self.ctx.decide(
-            Act.VIEW_ITEM, self._view(person, record, now), person=viewer, item_id=item_id
+            Act.VIEW_ITEM, self._view(person, record, now, met), person=viewer, item_id=item_id
         )
         return ItemDetail(record=record, labels=labels, facility=facility)
 
     def visible(self, *, viewer: Person, record: ItemRecord) -> bool:
         """Whether ``viewer`` may see the item's marking (for edges that list other things
         about items)."""
-        return self._sees(viewer, record, self.ctx.clock.now())
+        with self.ctx.store.read() as uow:
+            met = self.ctx.conditions(uow, viewer.registered_at)
+        return self._sees(viewer, record, self.ctx.clock.now(), met)
+
+    def may_open(self, *, viewer: Person, record: ItemRecord) -> bool:
+        """Whether the rules would let ``viewer`` open the item now (JK-6.e, JK-7.2,
+        JK-16.x; ``Act.OPEN``), for an edge that describes an item opened before without
+        opening it again; nothing is recorded."""
+        with self.ctx.store.read() as uow:
+            request = self.access(uow, record, viewer, self.ctx.clock.now())
+        return self.ctx.rulebook.decide(Act.OPEN, request).allowed
 
     def sees_label(self, *, viewer: Person, label: Label, holder_level: str) -> bool:
         """Whether ``viewer`` may see a marking this node holds under ``label`` at its own
@@ -128,21 +141,26 @@ class Queries(Workflow):
             purpose=label.purpose,
             provided_at=label.created_at,
         )
+        with self.ctx.store.read() as uow:
+            met = self.ctx.conditions(uow, viewer.registered_at)
         request = ViewRequest(
-            agreement=agreement, person=viewer, at=self.ctx.clock.now(), item=item
+            agreement=agreement, person=viewer, at=self.ctx.clock.now(), item=item, conditions=met
         )
         return self.ctx.rulebook.decide(Act.VIEW_ITEM, request).allowed
 
-    def _sees(self, person: Person, record: ItemRecord, now: datetime) -> bool:
-        decision = self.ctx.rulebook.decide(Act.VIEW_ITEM, self._view(person, record, now))
+    def _sees(self, person: Person, record: ItemRecord, now: datetime, met: Conditions) -> bool:
+        decision = self.ctx.rulebook.decide(Act.VIEW_ITEM, self._view(person, record, now, met))
         return decision.allowed
 
-    def _view(self, person: Person, record: ItemRecord, now: datetime) -> ViewRequest:
+    def _view(
+        self, person: Person, record: ItemRecord, now: datetime, met: Conditions
+    ) -> ViewRequest:
         return ViewRequest(
             agreement=self.ctx.agreement(record.agreement_id),
             person=person,
             at=now,
             item=self.ctx.item_view(record),
+            conditions=met,
         )
 
     # The ledger and the registry -------------------------------------------------------------
@@ -202,17 +220,25 @@ class Queries(Workflow):
         now = self.ctx.clock.now()
         with self.ctx.store.read() as uow:
             person = self.person(uow, viewer)
+            met = self.ctx.conditions(uow, person.registered_at)
             rows = self.ctx.find(uow, cls, state=state)
-            return [s for s in rows if self._sees_record(uow, person, cls, s, now)]
+            return [s for s in rows if self._sees_record(uow, person, cls, s, now=now, met=met)]
 
     def _sees_record(
-        self, uow: ReadView, person: Person, cls: type[R], stored: Stored[R], now: datetime
+        self,
+        uow: ReadView,
+        person: Person,
+        cls: type[R],
+        stored: Stored[R],
+        *,
+        now: datetime,
+        met: Conditions,
     ) -> bool:
         items = [stored.item_id] if stored.item_id is not None else []
         if isinstance(stored.record, IncidentRecord):
             items = list(stored.record.items)
         if items:
-            return all(self._sees_id(uow, person, i, now) for i in items)
+            return all(self._sees_id(uow, person, i, now, met) for i in items)
         agreement = self._agreement_of(stored.record)
         if agreement is None:
             return False
@@ -225,9 +251,37 @@ class Queries(Workflow):
         )
         return self.ctx.rulebook.decide(Act.VIEW_RECORDS, request).allowed
 
-    def _sees_id(self, uow: CustodyReader, person: Person, item_id: str, now: datetime) -> bool:
+    def sees_records(self, cls: type[Record], viewer: str, agreement: Agreement) -> bool:
+        """Whether ``viewer`` may see the records of ``cls`` under ``agreement`` that are
+        about no item (security officers and the kind's authority); nothing is recorded."""
+        with self.ctx.store.read() as uow:
+            person = self.person(uow, viewer)
+        request = ViewRequest(
+            agreement=agreement,
+            person=person,
+            at=self.ctx.clock.now(),
+            what=f"{cls.KIND} records",
+            authority=RECORD_AUTHORITY.get(cls),
+        )
+        return self.ctx.rulebook.decide(Act.VIEW_RECORDS, request).allowed
+
+    # Agreements ------------------------------------------------------------------------------
+
+    def agreement(self, agreement: Agreement, *, viewer: str) -> Agreement:
+        """``agreement`` as ``viewer`` may see it: its terms, its status and its dated events
+        for any person of the node, but the text of each note (a diplomatic note given or
+        received) only for those who may see the notes records under it, as
+        :meth:`records` shows them."""
+        if self.sees_records(NoteRecord, viewer, agreement):
+            return agreement
+        events = tuple(replace(e, note="") for e in agreement.events)
+        return replace(agreement, events=events)
+
+    def _sees_id(
+        self, uow: CustodyReader, person: Person, item_id: str, now: datetime, met: Conditions
+    ) -> bool:
         try:
-            return self._sees(person, uow.item(item_id), now)
+            return self._sees(person, uow.item(item_id), now, met)
         except UnknownName:
             return False
 

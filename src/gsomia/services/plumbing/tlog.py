@@ -1,6 +1,12 @@
 """The node's ledger as C2SP tlog-tiles, read-only: the latest checkpoint, hash tiles and
 entry bundles, for partners and auditors to verify with any tlog client.
 
+The checkpoint and the hash tiles name nothing but hashes and the log's size. The entry
+bundles are the ledger's entries themselves (who opened, provided or destroyed which item,
+under which agreement, at what level): they are served only to a viewer the rules let see
+the ledger (JK-6.f, ``Act.VIEW_LEDGER``), as the ledger's other listings are, and a refusal
+is recorded.
+
 Only what the latest signed checkpoint covers is served: a tile or bundle that reaches past
 its tree size is not found, and a partial one is cut to exactly its width. Full tiles never
 change, partial ones only grow, so a client may cache both.
@@ -8,12 +14,14 @@ change, partial ones only grow, so a client may cache both.
 
 from __future__ import annotations
 
+from gsomia.core.rules import Act
 from gsomia.errors import UnknownName
 from gsomia.interop.tlog import ENTRIES, TilePath, parse_tile_path
 from gsomia.ledger.checkpoint import Checkpoint, NoteSignature, SignedNote
 from gsomia.ledger.merkle import HASH_SIZE
 from gsomia.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, encode_bundle
 from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.queries import Queries
 
 __all__ = ["LogTiles"]
 
@@ -41,13 +49,16 @@ class LogTiles:
         record = self.ctx.store.ledger.latest_checkpoint()
         return 0 if record is None else Checkpoint.parse(SignedNote.parse(record.note).text).size
 
-    def tile(self, path: str) -> bytes:
-        """The tile or entry bundle at ``path`` (``tile/...``).
+    def tile(self, path: str, *, viewer: str) -> bytes:
+        """The tile or entry bundle at ``path`` (``tile/...``), as ``viewer`` may see it.
 
-        Raises :class:`InputError` for a path that is not canonical and
-        :class:`UnknownName` for one the latest checkpoint does not cover.
+        Raises :class:`InputError` for a path that is not canonical,
+        :class:`PolicyDenied` (recorded) for an entry bundle to a viewer who may not see the
+        ledger, and :class:`UnknownName` for one the latest checkpoint does not cover.
         """
         tile = parse_tile_path(path)
+        if tile.level == ENTRIES:
+            Queries(self.ctx).decide_node_view(Act.VIEW_LEDGER, viewer, what="ledger")
         size = self._size()
         level = max(tile.level, 0)
         covered = (size >> (TILE_HEIGHT * level)) - tile.index * TILE_WIDTH
