@@ -66,6 +66,8 @@ __all__ = [
     "Run",
     "Tuning",
     "chi2_band",
+    "harness_predictor",
+    "harness_updater",
     "run_case",
     "score",
 ]
@@ -218,6 +220,40 @@ def _nees(g: GaussianBatch, x: Array) -> float:
     return float(e @ np.linalg.solve(g.cov[0, :6, :6], e))
 
 
+def harness_predictor(tuning: Tuning) -> IMMPredictor:
+    """The boost, coast and manoeuvre IMM that the harness scores, set by ``tuning``."""
+    return replace(
+        IMMPredictor.boost_coast_manoeuvre(
+            boost=BoostMotion(q_jerk=tuning.boost_q_jerk),
+            coast=CoastMotion(q_accel=tuning.coast_q_accel),
+            manoeuvre=ManoeuvreMotion(
+                sigma=tuning.manoeuvre_sigma,
+                tau=tuning.manoeuvre_tau,
+                q_accel=tuning.manoeuvre_q_accel,
+                lift_pressure_pa=tuning.manoeuvre_pressure_pa,
+            ),
+            manoeuvre_onset_s=tuning.manoeuvre_onset_s,
+        ),
+        max_step=tuning.max_step,
+    )
+
+
+def harness_updater(tuning: Tuning) -> IMMUpdater:
+    """The IMM radar update that the harness scores: the statistical-linearisation update
+    and the Schmidt-Kalman consider priors of ``tuning``, one bias slot (one radar per
+    case). A tracker runs the same update with
+    ``boost_coast_tracker(updater=harness_updater(tuning))``."""
+    return IMMUpdater(
+        updater=EKFUpdater(
+            registration_rad=tuning.registration_rad,
+            bias_rad=tuning.bias_rad,
+            refraction_sigma=tuning.refraction_sigma,
+            sigma_points=tuning.sigma_points,
+            iterations=tuning.iterations,
+        )
+    )
+
+
 def run_case(
     case: Case,
     *,
@@ -237,29 +273,8 @@ def run_case(
     pid = launch.payload_id
     radar = _radar(case.launch, case.radar)
     truth_impact = (launch.impact_lat_deg, launch.impact_lon_deg)
-    predictor = replace(
-        IMMPredictor.boost_coast_manoeuvre(
-            boost=BoostMotion(q_jerk=tuning.boost_q_jerk),
-            coast=CoastMotion(q_accel=tuning.coast_q_accel),
-            manoeuvre=ManoeuvreMotion(
-                sigma=tuning.manoeuvre_sigma,
-                tau=tuning.manoeuvre_tau,
-                q_accel=tuning.manoeuvre_q_accel,
-                lift_pressure_pa=tuning.manoeuvre_pressure_pa,
-            ),
-            manoeuvre_onset_s=tuning.manoeuvre_onset_s,
-        ),
-        max_step=tuning.max_step,
-    )
-    updater = IMMUpdater(
-        updater=EKFUpdater(
-            registration_rad=tuning.registration_rad,
-            bias_rad=tuning.bias_rad,
-            refraction_sigma=tuning.refraction_sigma,
-            sigma_points=tuning.sigma_points,
-            iterations=tuning.iterations,
-        )
-    )
+    predictor = harness_predictor(tuning)
+    updater = harness_updater(tuning)
     initiator = ReportInitiator(ndim=10)
     impact = ImpactPredictor(motion=CoastMotion(), q_accel=tuning.q_impact)
     out = []
