@@ -124,7 +124,8 @@ class Tuning:
     ``bias_rad`` and ``refraction_sigma`` are the Schmidt-Kalman consider priors of each
     radar's pointing bias and refraction-correction residual
     (:class:`~gsomia.warning.tracking.updaters.EKFUpdater`); ``registration_rad`` a white
-    floor on top (0: none).
+    floor on top (0: none). ``widen_after_mixing`` and ``burnout_spread`` switch on the
+    IMM's two corrections (:class:`~gsomia.warning.tracking.predictors.IMMPredictor`).
     """
 
     registration_rad: float = 0.0
@@ -145,6 +146,8 @@ class Tuning:
     impact_unpowered_s: float = 10.0
     sigma_points: bool = True
     iterations: int = 0
+    widen_after_mixing: bool = True
+    burnout_spread: bool = True
 
 
 @dataclass(slots=True, kw_only=True)
@@ -235,6 +238,8 @@ def harness_predictor(tuning: Tuning) -> IMMPredictor:
             manoeuvre_onset_s=tuning.manoeuvre_onset_s,
         ),
         max_step=tuning.max_step,
+        widen_after_mixing=tuning.widen_after_mixing,
+        burnout_spread=tuning.burnout_spread,
     )
 
 
