@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gsomia.errors import InputError
-from gsomia.warning.tracking._linalg import Array, sqrt_psd, symmetrise, transpose
+from gsomia.warning.tracking._linalg import Array, Index, sqrt_psd, symmetrise, transpose
 from gsomia.warning.tracking.models import (
     AUGMENTED_NDIM,
     BoostMotion,
@@ -150,7 +150,7 @@ def _cutoff_spread(thrust: Array, share: Array, dt: Array) -> Array:
 
 def _reseed(
     prior: MixtureBatch, motions: tuple[MotionModel, ...], threshold: float, spread_s: float
-) -> tuple[MixtureBatch, list[tuple[int, Array, Array]]]:
+) -> tuple[MixtureBatch, list[tuple[int, Index, Array]]]:
     """Light modes restart from the heaviest mode; returned with the widening each is due,
     their own noise over ``spread_s`` (so a re-seeded boost mode can still catch a sudden
     thrust or manoeuvre), as ``(mode, tracks, widening)``.
@@ -165,7 +165,7 @@ def _reseed(
     heavy = np.argmax(prior.weight, axis=1)
     mean, cov = prior.mean.copy(), prior.cov.copy()
     consider = None if prior.consider is None else prior.consider.copy()
-    widening: list[tuple[int, Array, Array]] = []
+    widening: list[tuple[int, Index, Array]] = []
     for j, motion in enumerate(motions):
         light = np.nonzero((prior.weight[:, j] < threshold) & (heavy != j))[0]
         if light.size:
@@ -178,7 +178,7 @@ def _reseed(
     return reseeded, widening
 
 
-def _widen(cov0: Array, widening: list[tuple[int, Array, Array]]) -> Array:
+def _widen(cov0: Array, widening: list[tuple[int, Index, Array]]) -> Array:
     """The mixed covariances (N, M, n, n) with each re-seeded mode's widening added."""
     if not widening:
         return cov0
@@ -303,7 +303,7 @@ class IMMPredictor:
         """Mix, then predict every mode to time(s) ``t``."""
         target = _targets(t, len(prior))
         dt = target - prior.t
-        widening: list[tuple[int, Array, Array]] = []
+        widening: list[tuple[int, Index, Array]] = []
         if self.reseed_weight > 0.0:
             prior, widening = _reseed(prior, self.motions, self.reseed_weight, self.reseed_spread_s)
             if not self.widen_after_mixing:
