@@ -135,9 +135,9 @@ def _cutoff_spread(thrust: Array, share: Array, dt: Array) -> Array:
     (uniform on [0, dt]) and the unpowered model for none of it: about the unpowered
     prediction, ``Δv = a u`` and ``Δr = a u² / 2``, with second moments ``a aᵀ`` times
     ``dt²/3``, ``dt⁴/20`` and ``dt³/8`` (cross). Without it an unpowered mode took over
-    from the boost mode at burnout with a velocity error of 100-500 m/s against a sigma of
-    50-80 m/s (on the training Hwasong-12 the mean NEES of the bins after burnout was
-    20-140), and took half a minute to recover.
+    from the boost mode at burnout with a velocity error of 100-500 m/s against per-axis
+    sigmas of 40-90 m/s (on the training Hwasong-12 the mean NEES of the bins after
+    burnout was 13-142), and took half a minute to recover.
     """
     h = np.abs(dt)
     outer = thrust[:, :, None] * thrust[:, None, :] * share[:, None, None]
