@@ -66,6 +66,8 @@ __all__ = [
     "Run",
     "Tuning",
     "chi2_band",
+    "harness_predictor",
+    "harness_updater",
     "run_case",
     "score",
 ]
@@ -122,7 +124,8 @@ class Tuning:
     ``bias_rad`` and ``refraction_sigma`` are the Schmidt-Kalman consider priors of each
     radar's pointing bias and refraction-correction residual
     (:class:`~gsomia.warning.tracking.updaters.EKFUpdater`); ``registration_rad`` a white
-    floor on top (0: none).
+    floor on top (0: none). ``widen_after_mixing`` and ``burnout_spread`` switch on the
+    IMM's two corrections (:class:`~gsomia.warning.tracking.predictors.IMMPredictor`).
     """
 
     registration_rad: float = 0.0
@@ -143,6 +146,8 @@ class Tuning:
     impact_unpowered_s: float = 10.0
     sigma_points: bool = True
     iterations: int = 0
+    widen_after_mixing: bool = True
+    burnout_spread: bool = True
 
 
 @dataclass(slots=True, kw_only=True)
@@ -218,6 +223,42 @@ def _nees(g: GaussianBatch, x: Array) -> float:
     return float(e @ np.linalg.solve(g.cov[0, :6, :6], e))
 
 
+def harness_predictor(tuning: Tuning) -> IMMPredictor:
+    """The boost, coast and manoeuvre IMM that the harness scores, set by ``tuning``."""
+    return replace(
+        IMMPredictor.boost_coast_manoeuvre(
+            boost=BoostMotion(q_jerk=tuning.boost_q_jerk),
+            coast=CoastMotion(q_accel=tuning.coast_q_accel),
+            manoeuvre=ManoeuvreMotion(
+                sigma=tuning.manoeuvre_sigma,
+                tau=tuning.manoeuvre_tau,
+                q_accel=tuning.manoeuvre_q_accel,
+                lift_pressure_pa=tuning.manoeuvre_pressure_pa,
+            ),
+            manoeuvre_onset_s=tuning.manoeuvre_onset_s,
+        ),
+        max_step=tuning.max_step,
+        widen_after_mixing=tuning.widen_after_mixing,
+        burnout_spread=tuning.burnout_spread,
+    )
+
+
+def harness_updater(tuning: Tuning) -> IMMUpdater:
+    """The IMM radar update that the harness scores: the statistical-linearisation update
+    and the Schmidt-Kalman consider priors of ``tuning``, one bias slot (one radar per
+    case). A tracker runs the same update with
+    ``boost_coast_tracker(updater=harness_updater(tuning))``."""
+    return IMMUpdater(
+        updater=EKFUpdater(
+            registration_rad=tuning.registration_rad,
+            bias_rad=tuning.bias_rad,
+            refraction_sigma=tuning.refraction_sigma,
+            sigma_points=tuning.sigma_points,
+            iterations=tuning.iterations,
+        )
+    )
+
+
 def run_case(
     case: Case,
     *,
@@ -237,29 +278,8 @@ def run_case(
     pid = launch.payload_id
     radar = _radar(case.launch, case.radar)
     truth_impact = (launch.impact_lat_deg, launch.impact_lon_deg)
-    predictor = replace(
-        IMMPredictor.boost_coast_manoeuvre(
-            boost=BoostMotion(q_jerk=tuning.boost_q_jerk),
-            coast=CoastMotion(q_accel=tuning.coast_q_accel),
-            manoeuvre=ManoeuvreMotion(
-                sigma=tuning.manoeuvre_sigma,
-                tau=tuning.manoeuvre_tau,
-                q_accel=tuning.manoeuvre_q_accel,
-                lift_pressure_pa=tuning.manoeuvre_pressure_pa,
-            ),
-            manoeuvre_onset_s=tuning.manoeuvre_onset_s,
-        ),
-        max_step=tuning.max_step,
-    )
-    updater = IMMUpdater(
-        updater=EKFUpdater(
-            registration_rad=tuning.registration_rad,
-            bias_rad=tuning.bias_rad,
-            refraction_sigma=tuning.refraction_sigma,
-            sigma_points=tuning.sigma_points,
-            iterations=tuning.iterations,
-        )
-    )
+    predictor = harness_predictor(tuning)
+    updater = harness_updater(tuning)
     initiator = ReportInitiator(ndim=10)
     impact = ImpactPredictor(motion=CoastMotion(), q_accel=tuning.q_impact)
     out = []
