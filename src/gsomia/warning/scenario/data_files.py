@@ -81,8 +81,7 @@ def build(cls: type[T], raw: Mapping[str, Any], *, where: str, field: str) -> T:
     """
     if not isinstance(raw, Mapping):
         raise fail(where, field, f"expected a table, got {raw!r}")
-    hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints, known = _shape(cls)
     for name in raw:
         if name not in known:
             raise fail(where, f"{field}.{name}", f"unknown field of {cls.__name__}")
@@ -100,6 +99,19 @@ def build(cls: type[T], raw: Mapping[str, Any], *, where: str, field: str) -> T:
         return cls(**values)
     except InputError as exc:
         raise fail(where, field, str(exc)) from None
+
+
+_Shape = tuple[dict[str, Any], dict[str, "dataclasses.Field[Any]"]]
+_SHAPES: dict[type, _Shape] = {}
+
+
+def _shape(cls: type) -> _Shape:
+    """The field types and fields of the dataclass ``cls``, worked out once per class."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        shape = _SHAPES[cls] = (typing.get_type_hints(cls), fields)
+    return shape
 
 
 def _optional(hint: Any) -> bool:
