@@ -36,6 +36,7 @@ from gsomia.files import PRIVATE_UMASK
 from gsomia.ports.bus import Bus
 from gsomia.ports.store import Store
 from gsomia.services.node import Node
+from gsomia.services.plumbing.context import SYSTEM_ACTOR
 
 __all__ = ["NodeRuntime", "bus_for", "is_loopback", "run_node"]
 
@@ -229,7 +230,7 @@ class NodeRuntime:
                 continue
             try:
                 if self.node.ctx.store.ledger.size() > self.node.audit.latest_size():
-                    self.node.witness.request()
+                    self.node.witness.request(by=SYSTEM_ACTOR)
                 self.node.maintain()
             except GsomiaError as exc:
                 _logger.warning("witnessing and upkeep: %s", exc)

@@ -53,6 +53,7 @@ from gsomia.ledger.entries import ENTRY_FORMAT, Event
 from gsomia.ports.store import OutboxState
 from gsomia.services.acts.custody import Provision
 from gsomia.services.node import Node
+from gsomia.services.plumbing.context import SYSTEM_ACTOR
 
 ITEMS = 10_000
 BATCH = 250
@@ -163,8 +164,8 @@ def child(root: Path) -> None:
         jpn.custody.provide(contents=[content(i) for i in batch], provision=PROVISION, by=OFFICER)
         jpn.delivery.drain()
         if n % WITNESS_EVERY == WITNESS_EVERY - 1:
-            jpn.witness.request()
-            kor.witness.request()
+            jpn.witness.request(by=SYSTEM_ACTOR)
+            kor.witness.request(by=SYSTEM_ACTOR)
             jpn.delivery.drain()
             kor.delivery.drain()
         print(f"provided {batch[-1]}", flush=True)
@@ -392,7 +393,7 @@ def witness_each_other(root: Path, master: MasterSecret) -> None:
     """Both nodes checkpoint their ledgers and have the other cosign the checkpoint."""
     jpn, kor = open_pair(root, master)
     try:
-        sizes = {node.party: node.witness.request() for node in (jpn, kor)}
+        sizes = {node.party: node.witness.request(by=SYSTEM_ACTOR) for node in (jpn, kor)}
         for node in (jpn, kor):
             node.delivery.drain()
         for node, partner in ((jpn, "kor"), (kor, "jpn")):

@@ -160,6 +160,5 @@ def verify(request: Request, node: NodeDep, session: SessionDep, form: FormDep) 
 def checkpoint(request: Request, node: NodeDep, session: SessionDep, form: FormDep) -> Response:
     """Sign a checkpoint and ask partners to cosign it (the API's checkpoint)."""
     by = acting(request, session, form)
-    node.queries.decide_node_view(Act.VIEW_LEDGER, by, what="ledger")
-    node.witness.request()
+    node.witness.request(by=by)
     return done(request, "/audit", "checkpoint")

@@ -165,9 +165,10 @@ def _native(agreement: Agreement, ref: str) -> str:
 
 
 def item_page(node: Node, person: Person, item_id: str) -> Page:
-    """One item's record and every label version, for a person cleared for its marking
-    (refused and recorded otherwise), and the ledger entries about it for security
-    officers, and the facilities to place or copy it at for those who may see the registry."""
+    """One item's record and the label versions whose marking the person may see, for a
+    person cleared for its marking (refused and recorded otherwise), and the ledger entries
+    about it for security officers, and the facilities to place or copy it at for those who
+    may see the registry."""
     detail = node.queries.item(viewer=person.id, item_id=item_id)
     record, labels = detail.record, detail.labels
     facilities = node.queries.facilities(viewer=person.id)

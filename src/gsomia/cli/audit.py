@@ -35,6 +35,9 @@ HomeOpt = Annotated[
     typer.Option("--home", help="Node home directory (default $GSOMIA_HOME or ./.gsomia)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ByOpt = Annotated[
+    str, typer.Option("--as", help="The person acting (a registered person id; default node).")
+]
 #: A proof of one item's entries is kilobytes; a trusted-keys file a few lines.
 _MAX_PROOF_BYTES = 16 * 1024 * 1024
 _MAX_TRUSTED_BYTES = 1024 * 1024
@@ -101,13 +104,14 @@ def _entry_view(index: int, entry: LedgerEntry) -> dict[str, Any]:
 
 
 @app.command("checkpoint")
-def checkpoint(home: HomeOpt = None, json_: JsonOpt = False) -> None:
+def checkpoint(as_: ByOpt = "node", home: HomeOpt = None, json_: JsonOpt = False) -> None:
     """Sign a checkpoint of the ledger now and queue a cosigning request to each partner
-    (needs the master secret); `node run` does this every 30 seconds."""
+    (needs the master secret; a person named with --as must be a security officer of the
+    node); `node run` does this every 30 seconds."""
     from gsomia.cli._node import opened
 
     with opened(home) as node:
-        size = node.witness.request()
+        size = node.witness.request(by=as_)
         pending = node.delivery.counts().get("pending", 0)
     if json_:
         emit_json({"size": size, "outbox_pending": pending})

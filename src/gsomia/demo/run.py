@@ -18,6 +18,7 @@ from typing import Any
 from gsomia.demo.script import StepRecord, Timeline
 from gsomia.demo.world import World, build_world
 from gsomia.errors import GsomiaError
+from gsomia.services.plumbing.context import SYSTEM_ACTOR
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -95,7 +96,7 @@ def _witness(world: World) -> None:
     for _ in range(2):
         for node in world.nodes.values():
             try:
-                node.witness.request()
+                node.witness.request(by=SYSTEM_ACTOR)
             except GsomiaError as exc:
                 _logger.warning("%s could not ask for cosignatures: %s", node.party, exc)
         for _ in range(4):

@@ -16,13 +16,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gsomia.core.people import Person
+from gsomia.core.rules import Act, CheckpointRequest
 from gsomia.errors import ConflictError, InputError, UnknownName
 from gsomia.formats.messages import Kind, Message
 from gsomia.ledger.checkpoint import Checkpoint, SignedNote
 from gsomia.ports.store import OutboxMessage, UnitOfWork, WorkflowRecord
 from gsomia.services.acts.custody import CustodyService
 from gsomia.services.plumbing.audit import AuditService
-from gsomia.services.plumbing.context import NodeContext
+from gsomia.services.plumbing.context import SYSTEM_ACTOR, NodeContext
 
 __all__ = ["WITNESSED_KIND", "WitnessService"]
 
@@ -57,9 +59,13 @@ class WitnessService:
                     out.setdefault(party, agreement.id)
         return out
 
-    def request(self) -> int:
+    def request(self, *, by: str) -> int:
         """Sign a checkpoint and queue a cosigning request to every partner that has not
-        cosigned it; returns the checkpoint's size."""
+        cosigned it; returns the checkpoint's size. ``by`` is the person asking, or
+        :data:`SYSTEM_ACTOR` for the node itself (its upkeep, its operator); the rules decide
+        (``Act.REQUEST_CHECKPOINT``, JK-6.f) and a refusal is recorded and raised as
+        :class:`~gsomia.errors.PolicyDenied`."""
+        self._decide(by)
         now = self.ctx.clock.now()
         audit = self._audit()
         audit.checkpoint(now=now)
@@ -83,6 +89,19 @@ class WitnessService:
             with self.ctx.store.unit_of_work() as uow:
                 uow.enqueue_many(messages)
         return size
+
+    def _decide(self, by: str) -> None:
+        ctx = self.ctx
+        now = ctx.clock.now()
+        person: Person | None = None
+        if by != SYSTEM_ACTOR:
+            with ctx.store.read() as uow:
+                person = ctx.person(uow, by)
+        ctx.decide_node(
+            Act.REQUEST_CHECKPOINT,
+            lambda a: CheckpointRequest(agreement=a, person=person, party=ctx.party, at=now),
+            person=by,
+        )
 
     def cosign(self, message: Message) -> dict[str, Any]:
         """The witness side: cosign a partner's checkpoint, or say what size it holds."""

@@ -13,6 +13,7 @@ import pytest
 from gsomia.api.app import create_app
 from gsomia.api.console import SECURITY_HEADERS
 from gsomia.config import Limits
+from gsomia.services.plumbing.context import SYSTEM_ACTOR
 from tests.support.edge import Api, make_api
 
 
@@ -190,7 +191,9 @@ def test_ledger_verification_is_reused_for_a_period_on_the_api_and_the_console(
 ) -> None:
     api = make_api(tmp_path)
     try:
-        api.node.witness.request()  # a ledger with no signed checkpoint does not verify
+        api.node.witness.request(
+            by=SYSTEM_ACTOR
+        )  # a ledger with no signed checkpoint does not verify
         runs: list[int] = []
         real = api.node.audit.verify_all
 

@@ -63,6 +63,8 @@ class Act(enum.StrEnum):
     VIEW_REGISTRY = "view-registry"
     VIEW_LEDGER = "view-ledger"
     VIEW_RECORDS = "view-records"
+    # Signing a checkpoint of the ledger and asking partners to cosign it (JK-6.f).
+    REQUEST_CHECKPOINT = "request-checkpoint"
     # The real-time warning feed (RT-1, RT-2, RT-3).
     SHARE_WARNING = "share-warning"
     # A network of the party (a TAK server) carrying markings.

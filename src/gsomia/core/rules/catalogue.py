@@ -72,7 +72,12 @@ from gsomia.core.rules.send import (
     RouteFollowed,
     TopicInScope,
 )
-from gsomia.core.rules.visibility import MarkingVisible, NetworkAccredited, OfficersOnly
+from gsomia.core.rules.visibility import (
+    CheckpointByOfficer,
+    MarkingVisible,
+    NetworkAccredited,
+    OfficersOnly,
+)
 from gsomia.core.rules.warning import NoSensorIdentity, PayloadLimited, WithinWindow
 
 __all__ = [
@@ -280,6 +285,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory")),
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),
+        Act.REQUEST_CHECKPOINT: _fixed(CheckpointByOfficer()),
         Act.SHARE_WARNING: _share_warning,
         Act.CARRY: _fixed(NetworkAccredited()),
         Act.RECEIVE_RETURN: _fixed(FromPartner("disposal")),

@@ -25,6 +25,7 @@ __all__ = [
     "AdministerRequest",
     "AssuranceRequest",
     "AuthorityRequest",
+    "CheckpointRequest",
     "Conditions",
     "CopyRequest",
     "Deciding",
@@ -377,6 +378,18 @@ class AdministerRequest:
     target: Person | None = None
     granted: Authority | None = None
     authority: Authority = Authority.REGISTRY
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckpointRequest:
+    """May ``person`` have the node of ``party`` sign a checkpoint of its ledger and ask its
+    partners to cosign it? ``person`` is ``None`` for the node itself: its own upkeep, or
+    its operator, who holds the master secret."""
+
+    agreement: Agreement
+    person: Person | None
+    party: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

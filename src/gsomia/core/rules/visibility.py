@@ -8,7 +8,8 @@ officer, who keeps the inventory, needs the clearance only), and contractor staf
 the Art. 16 conditions are met where they are registered (JK-16.x, the access rule
 ``ContractorConditions``, which the catalogue reads for seeing a marking too). The registry
 and the ledger are for security officers; records of a workflow for security officers and
-the persons who hold that workflow's authority.
+the persons who hold that workflow's authority. A checkpoint of the ledger is signed by the
+node or at the request of a security officer who keeps the inventory.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import ClassVar
 
 from gsomia.core.decisions import Decision
 from gsomia.core.people import Authority, Role
-from gsomia.core.rules.requests import NetworkRequest, ViewRequest
+from gsomia.core.rules.requests import CheckpointRequest, NetworkRequest, ViewRequest
 
-__all__ = ["MarkingVisible", "NetworkAccredited", "OfficersOnly"]
+__all__ = ["CheckpointByOfficer", "MarkingVisible", "NetworkAccredited", "OfficersOnly"]
 
 _ACT = "view"
 
@@ -67,6 +68,31 @@ class OfficersOnly:
         return Decision.deny(
             _ACT, rule, f"seeing the node's {request.what} is for security officers"
         )
+
+
+class CheckpointByOfficer:
+    """A checkpoint of the node's ledger is signed, and its partners asked to cosign it, by
+    the node itself or at the request of a security officer of its own party who keeps its
+    inventory (the custody authority): the ledger is the party's record of the items it
+    holds and of what was done with them (JK-6.f)."""
+
+    key: ClassVar[str] = "inventory"
+    article: ClassVar[str] = "checkpoints of the ledger by the inventory's keeper"
+
+    def evaluate(self, request: CheckpointRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        p, party, act = request.person, request.party, "checkpoint"
+        if p is None:
+            return Decision.allow(act, rule, f"the node of {party} checkpoints its ledger")
+        if p.party != party:
+            return Decision.deny(act, rule, f"{p.id} is not a person of {party}")
+        if p.role is not Role.SECURITY_OFFICER:
+            return Decision.deny(act, rule, f"{p.id} ({p.role}) may not checkpoint the ledger")
+        if not p.holds(Authority.CUSTODY):
+            return Decision.deny(
+                act, rule, f"{p.id} has not been granted the custody authority of {party}"
+            )
+        return Decision.allow(act, rule, f"{p.id} keeps the inventory of {party}")
 
 
 class NetworkAccredited:

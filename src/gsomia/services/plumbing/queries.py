@@ -58,8 +58,8 @@ _SCAN = 500
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ItemDetail:
-    """One item as its viewer may see it: its record (never its content) and every label
-    version."""
+    """One item as its viewer may see it: its record (never its content) and the label
+    versions whose marking the viewer may see."""
 
     record: ItemRecord
     labels: list[LabelRecord]
@@ -97,7 +97,9 @@ class Queries(Workflow):
 
     def item(self, *, viewer: str, item_id: str) -> ItemDetail:
         """One item's record and label versions, for a viewer the rules let see its marking;
-        a refusal is recorded and raised."""
+        a refusal is recorded and raised. Of the earlier versions, only those whose marking
+        the viewer may see are listed (JK-7.2: a downgraded item's earlier, higher marking
+        is for those cleared for it)."""
         now = self.ctx.clock.now()
         with self.ctx.store.read() as uow:
             record = uow.item(check_id(item_id, what="item id"))
@@ -106,10 +108,29 @@ class Queries(Workflow):
             labels = uow.labels(item_id)
             placed = record.facility_id
             facility = uow.facility(placed) if placed is not None else None
-        self.ctx.decide(
-            Act.VIEW_ITEM, self._view(person, record, now, met), person=viewer, item_id=item_id
+        request = self._view(person, record, now, met)
+        self.ctx.decide(Act.VIEW_ITEM, request, person=viewer, item_id=item_id)
+        shown = [row for row in labels if self._sees_version(request, row)]
+        return ItemDetail(record=record, labels=shown, facility=facility)
+
+    def _sees_version(self, request: ViewRequest, row: LabelRecord) -> bool:
+        """Whether the rule for an item's marking lets the viewer see the marking of one
+        label version: the item as it stood under that version (its level, this holder's
+        equivalent level, topic and purpose)."""
+        current = request.item
+        if current is None:
+            return False
+        label = Label.from_bytes(row.label)
+        schemes = request.agreement.schemes
+        as_marked = replace(
+            current,
+            level=schemes.parse(label.level),
+            holder_level=schemes.parse(label.equivalent_for(current.holder) or label.level),
+            topic=label.topic,
+            purpose=label.purpose,
         )
-        return ItemDetail(record=record, labels=labels, facility=facility)
+        version = replace(request, item=as_marked)
+        return self.ctx.rulebook.decide(Act.VIEW_ITEM, version).allowed
 
     def visible(self, *, viewer: Person, record: ItemRecord) -> bool:
         """Whether ``viewer`` may see the item's marking (for edges that list other things
