@@ -16,9 +16,13 @@ from datetime import date
 from gsomia.core.classification import Level
 from gsomia.errors import InputError
 
-__all__ = ["OFFICER_ONLY", "Authority", "Clearance", "Facility", "Person", "Role"]
+__all__ = ["NODE_ACTOR", "OFFICER_ONLY", "Authority", "Clearance", "Facility", "Person", "Role"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+#: The name the node itself acts under (its upkeep, its operator holding the master secret).
+#: No person may be registered under it: a person so named would be taken for the node.
+NODE_ACTOR = "node"
 
 
 class Role(enum.StrEnum):
@@ -103,6 +107,8 @@ class Person:
     def __post_init__(self) -> None:
         if not _ID.fullmatch(self.id):
             raise InputError(f"person id {self.id!r}: use lower-case letters, digits, . _ -")
+        if self.id == NODE_ACTOR:
+            raise InputError(f"person id {self.id!r}: reserved for the node itself; choose another")
         if self.authorities and self.role not in (Role.OFFICIAL, Role.SECURITY_OFFICER):
             raise InputError(
                 f"person {self.id}: only officials and security officers hold authorities"

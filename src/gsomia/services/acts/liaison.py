@@ -18,6 +18,7 @@ from typing import Any
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.decisions import Decision
+from gsomia.core.people import NODE_ACTOR
 from gsomia.core.rules import Act, LawRequest
 from gsomia.errors import InputError
 from gsomia.formats.messages import Kind, Message
@@ -283,7 +284,7 @@ class LiaisonService(Visits):
         notice_id: str,
         now: datetime,
         *,
-        person: str = "node",
+        person: str = NODE_ACTOR,
         counterparty: str | None = None,
         decision: Decision,
     ) -> LedgerEntry:

@@ -20,7 +20,7 @@ from typing import Any
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.decisions import Decision
-from gsomia.core.people import Person
+from gsomia.core.people import NODE_ACTOR, Person
 from gsomia.core.rules import Act, VisitRequest
 from gsomia.errors import InputError, UnknownName
 from gsomia.formats.messages import Kind, Message
@@ -364,7 +364,7 @@ class Visits(Workflow):
         *,
         now: datetime,
         decision: Decision,
-        person: str = "node",
+        person: str = NODE_ACTOR,
         counterparty: str | None = None,
     ) -> LedgerEntry:
         return self.ctx.entry(

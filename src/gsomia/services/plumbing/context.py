@@ -23,7 +23,7 @@ from gsomia.core.agreements import Agreement, AgreementEvent, AgreementLibrary, 
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
 from gsomia.core.labels import Label
-from gsomia.core.people import Authority, Person
+from gsomia.core.people import NODE_ACTOR, Authority, Person
 from gsomia.core.rules import Act, Rulebook
 from gsomia.core.rules.requests import Conditions, PartnerActRequest
 from gsomia.crypto import Keyring
@@ -48,7 +48,7 @@ _logger = logging.getLogger(__name__)
 
 #: Workflow-record kind of a diplomatic note on an agreement (notice, suspension, ...).
 NOTE_KIND = NoteRecord.KIND
-SYSTEM_ACTOR = "node"
+SYSTEM_ACTOR = NODE_ACTOR
 _LABEL_CACHE = 4096
 
 R = TypeVar("R", bound=Record)
