@@ -13,7 +13,8 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     )
 
 
+def _unique(nodeids: Sequence[str]) -> list[str]:
+    """``nodeids`` with each repeat made distinct (``id#1``, ``id#2``...): schemathesis's
+    tests of each API operation share one node id under pytest 9, and a scheduler that
+    keys its work by node id would run only the first of them."""
+    seen: Counter[str] = Counter()
+    out = []
+    for nodeid in nodeids:
+        out.append(f"{nodeid}#{seen[nodeid]}" if seen[nodeid] else nodeid)
+        seen[nodeid] += 1
+    return out
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadgroup`` with the groups of ``_group`` (xdist's own reads ``xdist_group``
@@ -152,6 +165,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class Groups(LoadScopeScheduling):
+        def add_node_collection(self, node: Any, collection: Sequence[str]) -> None:
+            super().add_node_collection(node, _unique(collection))
+
         def _split_scope(self, nodeid: str) -> str:
             return _group(nodeid)
 
