@@ -8,6 +8,9 @@ STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
 VENV_LOWEST := .venv-lowest
 STAMP_LOWEST := $(VENV_LOWEST)/.installed
+# The tests run on PYTEST_WORKERS processes (pytest-xdist): a module's tests, and the tests
+# that share a cluster for the session, stay on one worker in their order (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 LOWEST_TESTS := tests/unit/test_bind_addresses.py tests/unit/api/test_peer_app.py \
 	tests/unit/crypto/test_pki.py tests/unit/cli/test_pki_cli.py tests/unit/crypto/test_tls_sessions.py \
 	tests/integration/test_channels.py tests/integration/api \
@@ -36,7 +39,7 @@ $(STAMP_LOWEST): pyproject.toml .ci/lowest-constraints.txt
 	$(PYTHON) -m venv $(VENV_LOWEST)
 	$(VENV_LOWEST)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV_LOWEST)/bin/python -m pip install --quiet --constraint .ci/lowest-constraints.txt \
-		-e . pytest pytest-timeout hypothesis
+		-e . pytest pytest-timeout pytest-xdist hypothesis
 	touch $@
 
 $(STAMP_BENCH): pyproject.toml | $(PY)
@@ -112,11 +115,12 @@ imports: $(STAMP_TEST)
 	$(VENV)/bin/lint-imports
 
 unit: $(STAMP_TEST) $(INTEROP_TOOLS) browser-deps
-	$(VENV)/bin/pytest -q --durations=25
+	$(VENV)/bin/pytest -q --durations=25 -n $(PYTEST_WORKERS) --dist loadgroup
 
 ## lowest: the channel and API tests on the lowest dependency versions pyproject.toml allows.
 lowest: $(STAMP_LOWEST)
-	$(VENV_LOWEST)/bin/python -m pytest -q -p no:cacheprovider $(LOWEST_TESTS)
+	$(VENV_LOWEST)/bin/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup \
+		$(LOWEST_TESTS)
 
 ## bench: every side-by-side benchmark (anchor and gsomia in one run).
 bench: $(STAMP_BENCH)

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from gsomia.cluster import down, up
+from gsomia.cluster import up
 from tests.support.browser import Console, Officer, Person, enrol, wait_for
+from tests.support.cluster import down_at_once
 
 HERE = Path(__file__).parent
 CHROMIUM = os.environ.get("GSOMIA_CHROMIUM", "/usr/bin/chromium")
@@ -45,7 +46,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Offi
     try:
         yield {n.party: Officer(node=n, root=root) for n in nodes}
     finally:
-        down(root)
+        down_at_once(root)
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from gsomia.cluster import ClusterNode
+from gsomia.cluster import PARTIES, ClusterNode, stop_node
+
+
+def down_at_once(root: Path) -> None:
+    """Stop the cluster's nodes together (``down`` stops one after another, each waiting
+    for its node to finish its graceful shutdown)."""
+    with ThreadPoolExecutor(len(PARTIES)) as pool:
+        list(pool.map(lambda party: stop_node(root, party), PARTIES))
 
 
 @dataclass

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gsomia.cluster import down, up
-from tests.support.cluster import Api
+from gsomia.cluster import up
+from tests.support.cluster import Api, down_at_once
 
 __all__ = ["Api"]
 
@@ -20,7 +20,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Api]
     try:
         yield {n.party: Api(n) for n in nodes}
     finally:
-        down(root)
+        down_at_once(root)
 
 
 @pytest.fixture(scope="session")

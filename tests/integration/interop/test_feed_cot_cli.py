@@ -67,11 +67,11 @@ def drop_default_stream(url: str) -> None:
 
 
 @pytest.fixture
-def default_stream(nats_url: str) -> Iterator[str]:
+def default_stream(nats_url_alone: str) -> Iterator[str]:
     """The NATS URL, with the node's default stream removed after the test."""
-    drop_default_stream(nats_url)
-    yield nats_url
-    drop_default_stream(nats_url)
+    drop_default_stream(nats_url_alone)
+    yield nats_url_alone
+    drop_default_stream(nats_url_alone)
 
 
 def test_feed_cot_streams_held_warnings_from_the_bus(tmp_path: Path, default_stream: str) -> None:
