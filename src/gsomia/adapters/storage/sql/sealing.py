@@ -22,7 +22,7 @@ from gsomia.adapters.storage.sql._rows import chunks
 from gsomia.errors import ConfigError, InputError, IntegrityError, StateTampered, StorageError
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, StateSeals, StateWrite
 
-__all__ = ["COLUMNS", "Sealer", "identity", "sealed_values"]
+__all__ = ["COLUMNS", "Sealer", "identity", "sealed_values", "tuple_sealing"]
 
 #: The values each table's seal covers, besides its key and version. An item's ciphertext is
 #: left out (its envelope authenticates itself, and erasing it is not a change of state);
@@ -74,6 +74,37 @@ def identity(table: str, row: Mapping[Any, Any]) -> tuple[str, int]:
     if table == "records":
         return f"{row['kind']}/{row['id']}", int(row["version"])
     return str(row["id"]), 0
+
+
+#: The columns that name a row of each table (:func:`identity`); every other table is keyed
+#: by ``id`` alone.
+_IDENTITY = {
+    "registrations": ("person_id", "facility_id"),
+    "labels": ("item_id", "revision"),
+    "records": ("kind", "id", "version"),
+}
+
+
+def tuple_sealing(
+    table: str, names: Sequence[str]
+) -> Callable[[Sequence[Any]], tuple[str, int, tuple[object, ...]]]:
+    """For rows of ``table`` given as tuples of the columns ``names``: what
+    :func:`identity` and :func:`sealed_values` give for the row, without building a mapping
+    per row."""
+    at = {name: i for i, name in enumerate(names)}
+    named = [(name, at[name]) for name in _IDENTITY.get(table, ("id",))]
+    covered = [(at[name], name in _BOOLEAN) for name in COLUMNS[table]]
+
+    def of(row: Sequence[Any]) -> tuple[str, int, tuple[object, ...]]:
+        key, version = identity(table, {name: row[i] for name, i in named})
+        values = tuple(bool(row[i]) if boolean else _normal(row[i]) for i, boolean in covered)
+        return key, version, values
+
+    return of
+
+
+def _normal(value: object) -> object:
+    return bytes(value) if isinstance(value, memoryview) else value
 
 
 def sealed_values(table: str, row: Mapping[Any, Any]) -> tuple[object, ...]:
@@ -180,6 +211,19 @@ class Sealer(TamperFindings):
             raise StorageError(f"the store refused {table} row {key}: {exc}") from exc
         self._note(StateWrite(table=table, key=key, version=version, seal=seal))
         return seal
+
+    def seal_many(
+        self, table: str, rows: Sequence[tuple[str, int, tuple[object, ...]]]
+    ) -> list[bytes]:
+        """The seals of many rows of ``table``, each given as its key, version and sealed
+        values (:func:`tuple_sealing`), each journaled as written, in order."""
+        try:
+            seals = self._seals().seal_many(table, rows)
+        except InputError as exc:
+            raise StorageError(f"the store refused a {table} row: {exc}") from exc
+        for (key, version, _), seal in zip(rows, seals, strict=True):
+            self._note(StateWrite(table=table, key=key, version=version, seal=seal))
+        return seals
 
     def deleted(self, table: str, key: str, version: int = 0) -> None:
         """Journal the deletion of a row."""
