@@ -105,6 +105,7 @@ def _encoding(
     key: str,
     version: int,
     values: Sequence[object],
+    *,
     memo: dict[tuple[type, object], bytes] | None = None,
     head: bytes | None = None,
 ) -> bytes:
@@ -152,7 +153,7 @@ def seal_rows(
     memo: dict[tuple[type, object], bytes] = {}
     mac = prim.hmac_sha256
     return [
-        key_id + mac(secret, _encoding(table, key, version, values, memo, head))
+        key_id + mac(secret, _encoding(table, key, version, values, memo=memo, head=head))
         for key, version, values in rows
     ]
 
