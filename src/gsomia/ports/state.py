@@ -101,7 +101,8 @@ class StateSeals(Protocol):
     keys held; ``seal_many`` MUST give, in order, what ``seal`` gives for each of its rows
     (key, version, values), and raise as ``seal`` does; ``check`` raises
     :class:`~gsomia.errors.IntegrityError` for a missing or wrong seal. ``account`` returns
-    the bytes of one ledger entry for a unit of work's writes. ``alarm`` records an alarm durably and is called outside any transaction.
+    the bytes of one ledger entry for a unit of work's writes. ``alarm`` records an alarm
+    durably and is called outside any transaction.
     """
 
     def seal(self, table: str, key: str, version: int, values: Sequence[object]) -> bytes: ...
