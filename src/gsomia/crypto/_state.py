@@ -67,31 +67,37 @@ def _other_value(value: object) -> bytes:
     raise InputError(f"state-v1 cannot seal a {type(value).__name__}")
 
 
-#: Types whose encodings one batch remembers: the rows of a batch share their instants and
-#: days, and formatting an instant costs more than the rest of a row's text.
+#: Types whose encodings one batch remembers besides text: the rows of a batch share their
+#: instants and days, and formatting an instant costs more than the rest of a row's text.
 _REMEMBERED = frozenset({datetime, date})
 
 
-def _values(values: Sequence[object], memo: dict[tuple[type, object], bytes]) -> list[bytes]:
-    """The encodings of ``values``, in order (what :func:`_value` gives for each).
+def _values(values: Sequence[object], memo: dict[object, bytes]) -> list[bytes]:
+    """The encodings of ``values``, in order (what state-v1 gives for each).
 
-    ``memo`` keeps the encodings of instants and days across the rows of one batch. Text,
-    none and bytes are encoded inline: a call per value costs more than encoding it.
+    ``memo`` keeps encodings across the rows of one batch, most of whose values repeat:
+    text under itself, instants and days under (type, value), so that no value is taken for
+    another of a different type that compares equal to it. None and bytes are encoded
+    inline: a call per value costs more than encoding it.
     """
     parts: list[bytes] = []
     append = parts.append
+    remembered = memo.get
     for value in values:
         kind = type(value)
         if kind is str:
-            data = value.encode("utf-8", "surrogatepass")  # type: ignore[attr-defined]
-            append(b"S" + _pack(len(data)) + data)
+            done = remembered(value)
+            if done is None:
+                data = value.encode("utf-8", "surrogatepass")  # type: ignore[attr-defined]
+                done = memo[value] = b"S" + _pack(len(data)) + data
+            append(done)
         elif value is None:
             append(b"N")
         elif kind is bytes:
             append(b"Y" + _pack(len(value)) + value)  # type: ignore[arg-type]
         elif kind in _REMEMBERED:
             key = (kind, value)
-            done = memo.get(key)
+            done = remembered(key)
             if done is None:
                 done = memo[key] = _other_value(value)
             append(done)
@@ -106,7 +112,7 @@ def _encoding(
     version: int,
     values: Sequence[object],
     *,
-    memo: dict[tuple[type, object], bytes] | None = None,
+    memo: dict[object, bytes] | None = None,
     head: bytes | None = None,
 ) -> bytes:
     """The state-v1 encoding of one row; ``head`` is ``_FORMAT + text(table)`` when the
@@ -150,7 +156,7 @@ def seal_rows(
     """
     key_id, secret = _sealing_key(keyring)
     head = _FORMAT + _text(table)
-    memo: dict[tuple[type, object], bytes] = {}
+    memo: dict[object, bytes] = {}
     mac = prim.hmac_sha256
     return [
         key_id + mac(secret, _encoding(table, key, version, values, memo=memo, head=head))

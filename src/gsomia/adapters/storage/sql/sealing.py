@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
@@ -87,24 +88,26 @@ _IDENTITY = {
 
 def tuple_sealing(
     table: str, names: Sequence[str]
-) -> Callable[[Sequence[Any]], tuple[str, int, tuple[object, ...]]]:
+) -> Callable[[Sequence[Any]], tuple[str, int, Sequence[object]]]:
     """For rows of ``table`` given as tuples of the columns ``names``: what
     :func:`identity` and :func:`sealed_values` give for the row, without building a mapping
-    per row."""
+    per row. (A memoryview is left as it is: state-v1 encodes it as the bytes it views.)"""
     at = {name: i for i, name in enumerate(names)}
     named = [(name, at[name]) for name in _IDENTITY.get(table, ("id",))]
-    covered = [(at[name], name in _BOOLEAN) for name in COLUMNS[table]]
+    covered = [at[name] for name in COLUMNS[table]]
+    booleans = [j for j, name in enumerate(COLUMNS[table]) if name in _BOOLEAN]
+    pick = itemgetter(*covered) if len(covered) > 1 else lambda row: tuple(row[i] for i in covered)
 
-    def of(row: Sequence[Any]) -> tuple[str, int, tuple[object, ...]]:
+    def of(row: Sequence[Any]) -> tuple[str, int, Sequence[object]]:
         key, version = identity(table, {name: row[i] for name, i in named})
-        values = tuple(bool(row[i]) if boolean else _normal(row[i]) for i, boolean in covered)
+        values: Sequence[object] = pick(row)
+        if booleans:
+            values = list(values)
+            for j in booleans:
+                values[j] = bool(values[j])
         return key, version, values
 
     return of
-
-
-def _normal(value: object) -> object:
-    return bytes(value) if isinstance(value, memoryview) else value
 
 
 def sealed_values(table: str, row: Mapping[Any, Any]) -> tuple[object, ...]:
@@ -213,7 +216,7 @@ class Sealer(TamperFindings):
         return seal
 
     def seal_many(
-        self, table: str, rows: Sequence[tuple[str, int, tuple[object, ...]]]
+        self, table: str, rows: Sequence[tuple[str, int, Sequence[object]]]
     ) -> list[bytes]:
         """The seals of many rows of ``table``, each given as its key, version and sealed
         values (:func:`tuple_sealing`), each journaled as written, in order."""
