@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from gsomia.adapters.storage._shared import TamperFindings
 from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql._rows import chunks
+from gsomia.adapters.storage.sql._rows import chunks, insert_rows
 from gsomia.errors import ConfigError, InputError, IntegrityError, StateTampered, StorageError
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, StateSeals, StateWrite
 
@@ -50,6 +50,8 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
 TABLES = {name: getattr(t, name) for name in SEALED_TABLES}
 _BOOLEAN = frozenset({"purpose_lapsed"})
 _J = t.state_journal.c
+#: The journal's columns a write gives (its sequence number is the database's).
+_JOURNAL_COLUMNS = ("entry", "tbl", "key", "version", "seal")
 
 #: The journal's writes of chosen keys of one table, and of the keys under a prefix: built
 #: once, so a keyed read pays for executing them, not for building them again.
@@ -242,12 +244,8 @@ class Sealer(TamperFindings):
         if not self.writes:
             return
         entry = self.append_entry(self._seals().account(self.writes))
-        rows = [
-            {"entry": entry, "tbl": w.table, "key": w.key, "version": w.version, "seal": w.seal}
-            for w in self.writes
-        ]
-        for start in range(0, len(rows), 1000):
-            self.conn.execute(insert(t.state_journal), rows[start : start + 1000])
+        rows = [(entry, w.table, w.key, w.version, w.seal) for w in self.writes]
+        insert_rows(self.conn, t.state_journal, rows, _JOURNAL_COLUMNS)
         self.writes = []
         self.pending = {}
 
