@@ -94,7 +94,7 @@ def _values(values: Sequence[object], memo: dict[object, bytes]) -> list[bytes]:
         elif value is None:
             append(b"N")
         elif kind is bytes:
-            append(b"Y" + _pack(len(value)) + value)  # type: ignore[arg-type]
+            append(b"Y" + _pack(len(value)) + value)  # type: ignore[arg-type, operator]
         elif kind in _REMEMBERED:
             key = (kind, value)
             done = remembered(key)

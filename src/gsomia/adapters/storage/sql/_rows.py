@@ -44,15 +44,15 @@ def insert_rows(
     conn: Connection,
     table: Table,
     rows: list[tuple[Any, ...]],
-    columns: tuple[str, ...] | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> None:
-    """Insert ``rows`` (tuples of every column of ``table``, in order, or of ``columns``
-    when given: the others take their defaults) in ``conn``'s transaction. Binary columns
-    take ``bytes`` as they are: both drivers bind them as a BLOB or ``bytea``. Raises
-    SQLAlchemy's errors, as ``conn.execute`` does."""
+    """Insert ``rows`` (tuples of every column of ``table``, in order, or of the columns
+    ``names`` when given: the others take their defaults) in ``conn``'s transaction. Binary
+    columns take ``bytes`` as they are: both drivers bind them as a BLOB or ``bytea``.
+    Raises SQLAlchemy's errors, as ``conn.execute`` does."""
     if not rows:
         return
-    plan = _plan(table, conn.dialect, columns)
+    plan = _plan(table, conn.dialect, names)
     columns = list(zip(*rows, strict=True))
     try:
         for index, process in plan.processors:
