@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from gsomia.crypto import Keyring, check_row, generate_keyring, seal_row
+from gsomia.crypto import Keyring, check_row, generate_keyring, seal_row, seal_rows
 from gsomia.errors import StateTampered
 from gsomia.ports.state import StateWrite, journal_digest
 
@@ -24,6 +24,11 @@ class TestSeals:
 
     def seal(self, table: str, key: str, version: int, values: Sequence[object]) -> bytes:
         return seal_row(keyring=self.keyring, table=table, key=key, version=version, values=values)
+
+    def seal_many(
+        self, table: str, rows: Sequence[tuple[str, int, Sequence[object]]]
+    ) -> list[bytes]:
+        return seal_rows(keyring=self.keyring, table=table, rows=rows)
 
     def check(
         self, table: str, key: str, version: int, values: Sequence[object], seal: bytes | None

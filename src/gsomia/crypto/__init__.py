@@ -20,7 +20,7 @@ Only recipes are public, and none of them takes an algorithm choice:
   other (document-v1, the signed layer of message-v1 and message-v2), and
   :func:`peek_document` reads a document's claimed signer and agreement for routing;
 * :func:`seal_row` / :func:`check_row` seal the rows of the node's own store that decisions
-  read, under its state key (state-v1);
+  read, under its state key (state-v1), and :func:`seal_rows` seals many rows of one table;
 * :class:`FrameSender` / :class:`FrameReceiver` carry small, frequent messages (frame-v1);
   their :class:`FrameCounter` and :class:`FrameFloor` are what a node records so that no
   nonce repeats and no replay is accepted across restarts.
@@ -84,6 +84,7 @@ from gsomia.crypto._seal import seal_at as seal_at
 from gsomia.crypto._seal import seal_batch as seal_batch
 from gsomia.crypto._state import check_row as check_row
 from gsomia.crypto._state import seal_row as seal_row
+from gsomia.crypto._state import seal_rows as seal_rows
 
 #: The recipe the issue names ``open``; the same function as :func:`open_item`.
 open = open_item
@@ -139,6 +140,7 @@ __all__ = [
     "seal_batch",
     "seal_local",
     "seal_row",
+    "seal_rows",
     "sign_document",
     "verify",
     "verify_batch",

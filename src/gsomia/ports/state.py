@@ -98,12 +98,18 @@ class StateSeals(Protocol):
     """The node's seal on its store's rows, and its account of them in the ledger.
 
     ``seal`` and ``check`` MUST be deterministic in (table, key, version, values) and the
-    keys held; ``check`` raises :class:`~gsomia.errors.IntegrityError` for a missing or
-    wrong seal. ``account`` returns the bytes of one ledger entry for a unit of work's
-    writes. ``alarm`` records an alarm durably and is called outside any transaction.
+    keys held; ``seal_many`` MUST give, in order, what ``seal`` gives for each of its rows
+    (key, version, values), and raise as ``seal`` does; ``check`` raises
+    :class:`~gsomia.errors.IntegrityError` for a missing or wrong seal. ``account`` returns
+    the bytes of one ledger entry for a unit of work's writes. ``alarm`` records an alarm
+    durably and is called outside any transaction.
     """
 
     def seal(self, table: str, key: str, version: int, values: Sequence[object]) -> bytes: ...
+
+    def seal_many(
+        self, table: str, rows: Sequence[tuple[str, int, Sequence[object]]]
+    ) -> list[bytes]: ...
 
     def check(
         self, table: str, key: str, version: int, values: Sequence[object], seal: bytes | None

@@ -8,7 +8,7 @@ from gsomia import crypto
 
 RECIPES = {"seal", "seal_batch", "open", "open_item", "open_batch", "bind", "verify"}
 RECIPES |= {"verify_batch", "rotate", "keep", "open_stored", "grant", "rewrap_item_key"}
-RECIPES |= {"keep_batch", "seal_local", "open_local", "seal_row", "check_row"}
+RECIPES |= {"keep_batch", "seal_local", "open_local", "seal_row", "seal_rows", "check_row"}
 EXPLICIT_FORMS = {"seal_at", "grant_at", "keep_at", "rewrap_item_key_at", "dump_keyring_at"}
 EXPLICIT_FORMS |= {"keep_batch_at"}
 KEYRING = {"Keyring", "KeyKind", "PublicKey", "OwnKey", "MasterSecret", "generate_keyring"}

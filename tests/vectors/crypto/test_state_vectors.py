@@ -7,14 +7,14 @@ import hashlib
 import hmac
 import json
 import struct
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gsomia import crypto
-from gsomia.errors import IntegrityError
+from gsomia.errors import InputError, IntegrityError
 
 VECTORS = json.loads((Path(__file__).parent / "state-v1.json").read_text(encoding="utf-8"))
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -120,3 +120,30 @@ def test_any_change_breaks_the_seal(case: dict[str, Any]) -> None:
     other = crypto.generate_keyring(party="KOR", now=NOW)
     with pytest.raises(IntegrityError):
         crypto.check_row(keyring=other, values=values, seal=seal, **args)
+
+
+def test_sealing_rows_in_a_batch_gives_the_vectors_seals() -> None:
+    """Each table's cases sealed together, twice over (so that one batch holds rows that
+    share instants and days), give each case's seal."""
+    ring = keyring()
+    for table in {c["table"] for c in CASES}:
+        cases = [c for c in CASES if c["table"] == table] * 2
+        rows = [(c["key"], c["version"], [value_of(v) for v in c["values"]]) for c in cases]
+        seals = crypto.seal_rows(keyring=ring, table=table, rows=rows)
+        assert [s.hex() for s in seals] == [c["seal"] for c in cases]
+
+
+def test_a_batch_seals_each_value_as_its_own_type() -> None:
+    """A batch remembers instants and days, never a value of another type that compares
+    equal to one (an instant in another zone is the same instant; a boolean is not an
+    integer), and refuses a naive instant as a row on its own does."""
+    ring = keyring()
+    instant = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    elsewhere = instant.astimezone(timezone(timedelta(hours=9)))
+    values: list[list[object]] = [[instant], [elsewhere], [date(2026, 11, 28)], [True], [1]]
+    rows = [("k", 0, v) for v in values]
+    alone = [crypto.seal_row(keyring=ring, table="t", key="k", version=0, values=v) for v in values]
+    assert crypto.seal_rows(keyring=ring, table="t", rows=rows) == alone
+    assert alone[0] == alone[1] and len({alone[0], alone[2], alone[3], alone[4]}) == 4
+    with pytest.raises(InputError):
+        crypto.seal_rows(keyring=ring, table="t", rows=[("k", 0, [datetime(2026, 11, 28)])])

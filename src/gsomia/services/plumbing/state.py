@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Sequence
 
-from gsomia.crypto import check_row, seal_row
+from gsomia.crypto import check_row, seal_row, seal_rows
 from gsomia.errors import StateTampered
 from gsomia.ledger.entries import Actor, Event, LedgerEntry
 from gsomia.ports.ledger import AlarmRecord
@@ -43,6 +43,11 @@ class NodeSeals:
         return seal_row(
             keyring=self.ctx.keyring, table=table, key=key, version=version, values=values
         )
+
+    def seal_many(
+        self, table: str, rows: Sequence[tuple[str, int, Sequence[object]]]
+    ) -> list[bytes]:
+        return seal_rows(keyring=self.ctx.keyring, table=table, rows=rows)
 
     def check(
         self, table: str, key: str, version: int, values: Sequence[object], seal: bytes | None

@@ -36,17 +36,23 @@ class _InsertPlan:
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
-_PLANS: dict[tuple[str, str], _InsertPlan] = {}
+_PLANS: dict[tuple[str, str, tuple[str, ...] | None], _InsertPlan] = {}
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (tuples of every column of ``table``, in order) in ``conn``'s
-    transaction. Binary columns take ``bytes`` as they are: both drivers bind them as a
-    BLOB or ``bytea``. Raises SQLAlchemy's errors, as ``conn.execute`` does."""
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: list[tuple[Any, ...]],
+    names: tuple[str, ...] | None = None,
+) -> None:
+    """Insert ``rows`` (tuples of every column of ``table``, in order, or of the columns
+    ``names`` when given: the others take their defaults) in ``conn``'s transaction. Binary
+    columns take ``bytes`` as they are: both drivers bind them as a BLOB or ``bytea``.
+    Raises SQLAlchemy's errors, as ``conn.execute`` does."""
     if not rows:
         return
-    plan = _plan(table, conn.dialect)
+    plan = _plan(table, conn.dialect, names)
     columns = list(zip(*rows, strict=True))
     try:
         for index, process in plan.processors:
@@ -58,20 +64,21 @@ def insert_rows(conn: Connection, table: Table, rows: list[tuple[Any, ...]]) -> 
     conn.exec_driver_sql(plan.sql, list(zip(*columns, strict=True)))
 
 
-def _plan(table: Table, dialect: Dialect) -> _InsertPlan:
-    """The plan for ``table`` on ``dialect``, made once. Raises StorageError for a driver
-    whose parameter style is not positional."""
-    plan = _PLANS.get((dialect.name, table.name))
+def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...] | None) -> _InsertPlan:
+    """The plan for ``columns`` (all, when ``None``) of ``table`` on ``dialect``, made
+    once. Raises StorageError for a driver whose parameter style is not positional."""
+    plan = _PLANS.get((dialect.name, table.name, columns))
     if plan is not None:
         return plan
+    chosen = list(table.columns) if columns is None else [table.c[name] for name in columns]
     mark = _PLACEHOLDERS.get(dialect.paramstyle)
     if mark is None:
         raise StorageError(f"no positional parameters on {dialect.name} ({dialect.paramstyle})")
     quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c.name) for c in table.columns)
-    marks = ", ".join([mark] * len(table.columns))
+    names = ", ".join(quote(c.name) for c in chosen)
+    marks = ", ".join([mark] * len(chosen))
     processors: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, column in enumerate(table.columns):
+    for index, column in enumerate(chosen):
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if column.name == "state":
             # Item and message states are StrEnum members; the store keeps their text.
@@ -84,7 +91,7 @@ def _plan(table: Table, dialect: Dialect) -> _InsertPlan:
         sql=f"INSERT INTO {target} ({names}) VALUES ({marks})",  # noqa: S608
         processors=tuple(processors),
     )
-    _PLANS[(dialect.name, table.name)] = plan
+    _PLANS[(dialect.name, table.name, columns)] = plan
     return plan
 
 

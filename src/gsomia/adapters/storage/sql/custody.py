@@ -15,6 +15,7 @@ from gsomia.adapters.storage._shared import item_state_changes
 from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql._rows import chunks
 from gsomia.adapters.storage.sql._unit import UnitParts
+from gsomia.adapters.storage.sql.sealing import tuple_sealing
 from gsomia.errors import UnknownName
 from gsomia.ports.store import ItemRecord, ItemState, LabelRecord
 
@@ -29,7 +30,7 @@ class CustodyMethods(UnitParts):
 
     def add_items(self, items: Sequence[ItemRecord]) -> None:
         if items:
-            rows = [self._sealed_tuple("items", _ITEM_FIELDS(item)) for item in items]
+            rows = self._sealed_tuples("items", [_ITEM_FIELDS(item) for item in items])
             self._insert_rows(t.items, rows, what="item")
 
     def item(self, item_id: str) -> ItemRecord:
@@ -99,7 +100,7 @@ class CustodyMethods(UnitParts):
 
     def add_labels(self, labels: Sequence[LabelRecord]) -> None:
         if labels:
-            rows = [self._sealed_tuple("labels", _LABEL_FIELDS(label)) for label in labels]
+            rows = self._sealed_tuples("labels", [_LABEL_FIELDS(label) for label in labels])
             self._insert_rows(t.labels, rows, what="label")
 
     def labels(self, item_id: str) -> list[LabelRecord]:
@@ -159,16 +160,18 @@ class CustodyMethods(UnitParts):
         self.sealer.checked("labels", label)
         return _item(row, label["label"])
 
-    def _sealed_tuple(self, table: str, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """A row given as a tuple of every column but the seal, with its seal added."""
-        names = _TUPLE_COLUMNS[table]
-        return (*values, self.sealer.seal(table, dict(zip(names, values, strict=True))))
+    def _sealed_tuples(self, table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Rows given as tuples of every column but the seal, each with its seal added (the
+        rows sealed a batch at a time)."""
+        seals = self.sealer.seal_many(table, list(map(_SEALING[table], rows)))
+        return [(*row, seal) for row, seal in zip(rows, seals, strict=True)]
 
 
 _TUPLE_COLUMNS = {
     "items": tuple(c.name for c in t.items.columns if c.name != "seal"),
     "labels": tuple(c.name for c in t.labels.columns if c.name != "seal"),
 }
+_SEALING = {table: tuple_sealing(table, names) for table, names in _TUPLE_COLUMNS.items()}
 _ITEM_FIELDS = attrgetter(*_TUPLE_COLUMNS["items"])
 _LABEL_FIELDS = attrgetter(*_TUPLE_COLUMNS["labels"])
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 
 from gsomia.adapters.storage._shared import TamperFindings
 from gsomia.adapters.storage.sql import tables as t
-from gsomia.adapters.storage.sql._rows import chunks
+from gsomia.adapters.storage.sql._rows import chunks, insert_rows
 from gsomia.errors import ConfigError, InputError, IntegrityError, StateTampered, StorageError
 from gsomia.ports.state import SEALED_TABLES, JournalRow, SealedRow, StateSeals, StateWrite
 
-__all__ = ["COLUMNS", "Sealer", "identity", "sealed_values"]
+__all__ = ["COLUMNS", "Sealer", "identity", "sealed_values", "tuple_sealing"]
 
 #: The values each table's seal covers, besides its key and version. An item's ciphertext is
 #: left out (its envelope authenticates itself, and erasing it is not a change of state);
@@ -49,6 +50,8 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
 TABLES = {name: getattr(t, name) for name in SEALED_TABLES}
 _BOOLEAN = frozenset({"purpose_lapsed"})
 _J = t.state_journal.c
+#: The journal's columns a write gives (its sequence number is the database's).
+_JOURNAL_COLUMNS = ("entry", "tbl", "key", "version", "seal")
 
 #: The journal's writes of chosen keys of one table, and of the keys under a prefix: built
 #: once, so a keyed read pays for executing them, not for building them again.
@@ -74,6 +77,39 @@ def identity(table: str, row: Mapping[Any, Any]) -> tuple[str, int]:
     if table == "records":
         return f"{row['kind']}/{row['id']}", int(row["version"])
     return str(row["id"]), 0
+
+
+#: The columns that name a row of each table (:func:`identity`); every other table is keyed
+#: by ``id`` alone.
+_IDENTITY = {
+    "registrations": ("person_id", "facility_id"),
+    "labels": ("item_id", "revision"),
+    "records": ("kind", "id", "version"),
+}
+
+
+def tuple_sealing(
+    table: str, names: Sequence[str]
+) -> Callable[[Sequence[Any]], tuple[str, int, Sequence[object]]]:
+    """For rows of ``table`` given as tuples of the columns ``names``: what
+    :func:`identity` and :func:`sealed_values` give for the row, without building a mapping
+    per row. (A memoryview is left as it is: state-v1 encodes it as the bytes it views.)"""
+    at = {name: i for i, name in enumerate(names)}
+    named = [(name, at[name]) for name in _IDENTITY.get(table, ("id",))]
+    covered = [at[name] for name in COLUMNS[table]]
+    booleans = [j for j, name in enumerate(COLUMNS[table]) if name in _BOOLEAN]
+    pick = itemgetter(*covered) if len(covered) > 1 else lambda row: tuple(row[i] for i in covered)
+
+    def of(row: Sequence[Any]) -> tuple[str, int, Sequence[object]]:
+        key, version = identity(table, {name: row[i] for name, i in named})
+        values: Sequence[object] = pick(row)
+        if booleans:
+            values = list(values)
+            for j in booleans:
+                values[j] = bool(values[j])
+        return key, version, values
+
+    return of
 
 
 def sealed_values(table: str, row: Mapping[Any, Any]) -> tuple[object, ...]:
@@ -181,6 +217,19 @@ class Sealer(TamperFindings):
         self._note(StateWrite(table=table, key=key, version=version, seal=seal))
         return seal
 
+    def seal_many(
+        self, table: str, rows: Sequence[tuple[str, int, Sequence[object]]]
+    ) -> list[bytes]:
+        """The seals of many rows of ``table``, each given as its key, version and sealed
+        values (:func:`tuple_sealing`), each journaled as written, in order."""
+        try:
+            seals = self._seals().seal_many(table, rows)
+        except InputError as exc:
+            raise StorageError(f"the store refused a {table} row: {exc}") from exc
+        for (key, version, _), seal in zip(rows, seals, strict=True):
+            self._note(StateWrite(table=table, key=key, version=version, seal=seal))
+        return seals
+
     def deleted(self, table: str, key: str, version: int = 0) -> None:
         """Journal the deletion of a row."""
         self._note(StateWrite(table=table, key=key, version=version, seal=None))
@@ -195,12 +244,8 @@ class Sealer(TamperFindings):
         if not self.writes:
             return
         entry = self.append_entry(self._seals().account(self.writes))
-        rows = [
-            {"entry": entry, "tbl": w.table, "key": w.key, "version": w.version, "seal": w.seal}
-            for w in self.writes
-        ]
-        for start in range(0, len(rows), 1000):
-            self.conn.execute(insert(t.state_journal), rows[start : start + 1000])
+        rows = [(entry, w.table, w.key, w.version, w.seal) for w in self.writes]
+        insert_rows(self.conn, t.state_journal, rows, _JOURNAL_COLUMNS)
         self.writes = []
         self.pending = {}
 
