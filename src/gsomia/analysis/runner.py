@@ -368,10 +368,14 @@ def run_launches(
 
     The runs of each launch go in chunks of ``chunk`` to ``executor`` (any
     ``concurrent.futures.Executor``: a Dask client's executor spreads them over a
-    cluster), else to ``workers`` local processes (in this process when 1). Results do
-    not depend on where they ran: each run draws from its own seeds. ``progress`` is
+    cluster), else to ``workers`` local processes (in this process when 1; smaller
+    chunks when there are too few runs to give every worker one). Results do not depend
+    on where they ran: each run draws from its own seeds. ``progress`` is
     called with the number of runs each finished chunk held.
     """
+    if executor is None and workers > 1:
+        # Few runs in all: smaller chunks, so that every worker gets some.
+        chunk = min(chunk, -(-sim.runs * len(jobs) // workers))
     pieces = [
         (i, key, dict(shared), part)
         for i, (key, shared) in enumerate(jobs)
