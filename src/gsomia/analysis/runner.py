@@ -12,6 +12,7 @@ Launches may run in parallel worker processes; results do not depend on how many
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -367,10 +368,14 @@ def run_launches(
 
     The runs of each launch go in chunks of ``chunk`` to ``executor`` (any
     ``concurrent.futures.Executor``: a Dask client's executor spreads them over a
-    cluster), else to ``workers`` local processes (in this process when 1). Results do
-    not depend on where they ran: each run draws from its own seeds. ``progress`` is
+    cluster), else to ``workers`` local processes (in this process when 1; smaller
+    chunks when there are too few runs to give every worker one). Results do not depend
+    on where they ran: each run draws from its own seeds. ``progress`` is
     called with the number of runs each finished chunk held.
     """
+    if executor is None and workers > 1:
+        # Few runs in all: smaller chunks, so that every worker gets some.
+        chunk = min(chunk, -(-sim.runs * len(jobs) // workers))
     pieces = [
         (i, key, dict(shared), part)
         for i, (key, shared) in enumerate(jobs)
@@ -383,6 +388,9 @@ def run_launches(
             if progress is not None:
                 progress(len(part))
         return _collect(jobs, pieces, done)
+    # Longest first, so that no worker is left alone with a lofted flight at the end;
+    # the sort is stable, so each launch's chunks stay in run order for the merge.
+    pieces.sort(key=lambda piece: -_weight(piece[1]) * len(piece[3]))
     if executor is not None:
         return _on(executor, jobs, pieces, sim, draw=draw, sensors=sensors, progress=progress)
     context = multiprocessing.get_context("spawn")
@@ -391,6 +399,13 @@ def run_launches(
 
 
 _Piece = tuple[int, str, dict[str, Sharing], range]
+
+
+def _weight(launch_key: str) -> float:
+    """A launch's relative cost per run, for ordering the work: the trackers follow each
+    round (warhead and stage) for its whole flight, whose time grows as the square root
+    of the apogee."""
+    return sum(math.sqrt(r.apogee_km) for r in dated_launch(launch_key).rounds)
 
 
 def _on(

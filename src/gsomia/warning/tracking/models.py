@@ -523,12 +523,13 @@ def transition(
     n, h = _substeps(np.asarray(dt, dtype=float), max_step)
     eye = np.eye(x.shape[1])
     f_total = q_total = np.zeros(0)
+    # Every sub-step has the same length, so each adds the same noise.
+    q = model.noise(np.abs(h))
     for k in range(n):
         x_next = runge_kutta_step(model, x, h)
         ah = model.jacobian(0.5 * (x + x_next)) * h[:, None, None]
         ah2 = ah @ ah
         f = eye + ah + 0.5 * ah2 + (ah2 @ ah) / 6.0
-        q = model.noise(np.abs(h))
         if k == 0:
             f_total, q_total = f, q
         else:
