@@ -92,3 +92,13 @@ def assert_generator_writes(folder: Path, built: Mapping[str, Any]) -> None:
     assert sorted(built) == sorted(p.name for p in folder.glob("*.json"))
     for name, value in built.items():
         assert (folder / name).read_text(encoding="utf-8") == vector_text(value), name
+
+
+def one_byte_changed(text: str, old: str, new: str) -> str:
+    """``text`` with its first ``old`` replaced by ``new``, checked to differ from it in one
+    character exactly (a vector's one-byte-changed case)."""
+    assert old in text, old
+    changed = text.replace(old, new, 1)
+    assert len(changed) == len(text)
+    assert sum(a != b for a, b in zip(changed, text, strict=True)) == 1
+    return changed

@@ -9,15 +9,16 @@ with one byte changed.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from gsomia.core.classification import Level, parse_scheme, tiers_of  # noqa: E402
+from tests.support.vectors import write_vectors  # noqa: E402
 
 TEXT = """\
 # A four-tier scheme with RESTRICTED, for the scheme-v1 vector only.
@@ -90,9 +91,7 @@ def build() -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    for name, value in build().items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        (HERE / name).write_text(text, encoding="utf-8")
+    write_vectors(HERE, build())
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ scheme files, and refused with one byte changed."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,22 +10,16 @@ import pytest
 
 from gsomia.core.classification import SchemeRegistry
 from gsomia.errors import AgreementFileError
+from tests.support.vectors import assert_generator_writes, load_generator, one_byte_changed
 
 HERE = Path(__file__).parent
-_spec = importlib.util.spec_from_file_location("scheme_vectors", HERE / "generate.py")
-assert _spec is not None and _spec.loader is not None
-generate = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(generate)
+generate = load_generator(HERE, "scheme_vectors")
 
 VECTOR = json.loads((HERE / "scheme-v1.json").read_text(encoding="utf-8"))
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
-    built = generate.build()
-    assert sorted(built) == sorted(p.name for p in HERE.glob("*.json"))
-    for name, value in built.items():
-        text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-        assert (HERE / name).read_text(encoding="utf-8") == text, name
+    assert_generator_writes(HERE, generate.build())
 
 
 def test_the_text_reads_as_the_vector_says() -> None:
@@ -52,10 +45,7 @@ def test_the_text_reads_as_the_vector_says() -> None:
     ],
 )
 def test_the_text_with_one_byte_changed_is_refused(old: str, new: str, field: str) -> None:
-    text = VECTOR["toml"]
-    changed = text.replace(old, new, 1)
-    assert len(changed) == len(text)
-    assert sum(a != b for a, b in zip(changed, text, strict=True)) == 1
+    changed = one_byte_changed(VECTOR["toml"], old, new)
     with pytest.raises(AgreementFileError) as refused:
         generate.load(changed)
     assert refused.value.path == "vec.toml"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gsomia.errors import InputError
-from tests.support.vectors import assert_generator_writes, load_generator
+from tests.support.vectors import assert_generator_writes, load_generator, one_byte_changed
 
 HERE = Path(__file__).parent
 generate = load_generator(HERE, "value_vectors")
@@ -59,11 +59,7 @@ def test_the_text_loads_as_the_vector_says() -> None:
     ],
 )
 def test_the_text_with_one_byte_changed_is_refused(old: str, new: str) -> None:
-    text = VECTOR["toml"]
-    assert old in text
-    changed = text.replace(old, new, 1)
-    assert len(changed) == len(text)
-    assert sum(a != b for a, b in zip(changed, text, strict=True)) == 1
+    changed = one_byte_changed(VECTOR["toml"], old, new)
     with pytest.raises(InputError):
         generate.load(changed)
 
