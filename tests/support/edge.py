@@ -94,3 +94,20 @@ def make_api(root: Path, limits: Limits | None = None) -> Api:
     token = AuthService(world["JPN"].ctx).issue(person_id=officer("JPN"), by=registrar("JPN")).token
     app = create_app(world["JPN"], limits=limits or Limits(requests_per_minute_per_person=10**6))
     return Api(world=world, app=app, token=token)
+
+
+def get_as(
+    node: Node, person: str, path: str, *, app: Any = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """``GET path`` on ``node``'s app (a fresh user API unless ``app`` is given) as
+    ``person``, with a token the node's registrar issues them."""
+    token = AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
+    served = app or create_app(node, limits=Limits(requests_per_minute_per_person=10**6))
+    sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=served)
+        async with httpx.AsyncClient(transport=transport, base_url="http://node.test") as c:
+            return await c.get(path, headers=sent)
+
+    return asyncio.run(go())

@@ -6,17 +6,14 @@ person."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from gsomia.api.app import create_app
-from gsomia.config import Limits
 from gsomia.services.node import Node
-from gsomia.services.plumbing.auth import AuthService
+from tests.support.edge import get_as
 from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, refusals, registrar
 
 STAFF = "{p}-works-staff"
@@ -48,15 +45,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _get(node: Node, person: str, path: str) -> httpx.Response:
-    token = AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
-    app = create_app(node, limits=Limits(requests_per_minute_per_person=10**6))
-
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://node.test") as c:
-            return await c.get(path, headers={"Authorization": f"Bearer {token}"})
-
-    return asyncio.run(go())
+    return get_as(node, person, path)
 
 
 def _held(node: Node) -> list[Any]:

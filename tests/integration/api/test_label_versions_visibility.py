@@ -5,7 +5,6 @@ level shown. A person cleared for the earlier level still sees every version."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from gsomia.crypto import FormKey, MasterSecret
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.support.console import Client, console_app
+from tests.support.edge import get_as
 from tests.support.workflows import LEVEL, LOW, World, build, officer, registrar
 
 MASTER = MasterSecret.from_text(MasterSecret.generate())
@@ -75,14 +75,7 @@ def _token(node: Node, person: str) -> str:
 def _api_labels(node: Node, person: str, item: str) -> list[Label]:
     """The label versions the REST API's item answer lists to ``person``."""
     app = console_app(node, FormKey.from_master(MASTER))
-
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://node.test") as c:
-            headers = {"Authorization": f"Bearer {_token(node, person)}"}
-            return await c.get(f"/v1/items/{item}", headers=headers)
-
-    answer = asyncio.run(go())
+    answer = get_as(node, person, f"/v1/items/{item}", app=app)
     assert answer.status_code == 200, answer.text
     return [Label.from_bytes(v["label"].encode("utf-8")) for v in answer.json()["labels"]]
 

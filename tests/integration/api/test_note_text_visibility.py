@@ -6,7 +6,6 @@ and the boundary it sets, and the agreement's status."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,6 +18,7 @@ from gsomia.config import Limits
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.integration.api.test_console import Browser
+from tests.support.edge import get_as
 from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, registrar
 
 TEXT = "Written notice of the intention to terminate, delivered by hand 0417"
@@ -56,15 +56,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _get(node: Node, person: str, path: str) -> httpx.Response:
-    token = AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
-    app = create_app(node, limits=Limits(requests_per_minute_per_person=10**6))
-
-    async def go() -> httpx.Response:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://node.test") as c:
-            return await c.get(path, headers={"Authorization": f"Bearer {token}"})
-
-    return asyncio.run(go())
+    return get_as(node, person, path)
 
 
 def _console(node: Node, person: str, path: str) -> str:

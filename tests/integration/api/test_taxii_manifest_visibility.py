@@ -4,12 +4,10 @@ the objects endpoint gives it: never from what another person opened before."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from gsomia.api.app import create_app
@@ -17,7 +15,7 @@ from gsomia.config import Limits
 from gsomia.interop.stix import stix_id
 from gsomia.interop.taxii import TAXII_MEDIA_TYPE
 from gsomia.services.node import Node
-from gsomia.services.plumbing.auth import AuthService
+from tests.support.edge import get_as
 from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, registrar
 
 
@@ -42,15 +40,7 @@ class Taxii:
         self.app = create_app(node, limits=Limits(requests_per_minute_per_person=10**6))
 
     def get(self, person: str, path: str) -> Any:
-        token = AuthService(self.node.ctx).issue(person_id=person, by=registrar("KOR")).token
-        headers = {"Authorization": f"Bearer {token}", "Accept": TAXII_MEDIA_TYPE}
-
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://kor.test") as c:
-                return await c.get(path, headers=headers)
-
-        answer = asyncio.run(go())
+        answer = get_as(self.node, person, path, app=self.app, headers={"Accept": TAXII_MEDIA_TYPE})
         assert answer.status_code == 200, answer.text
         return answer.json()
 
