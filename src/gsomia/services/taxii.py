@@ -20,6 +20,7 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -237,17 +238,18 @@ class TaxiiService:
             raise UnknownName(kind="object", name=object_id, known=())
         return entries
 
-    def _visible(self, person: Person, record: ItemRecord, now: datetime) -> bool:
-        return Queries(self.ctx).visible(viewer=person, record=record)
-
+    @staticmethod
     def _listed(
-        self, person: Person, record: ItemRecord, agreement_id: str, query: ObjectQuery
+        sees: Callable[[ItemRecord], bool],
+        record: ItemRecord,
+        agreement_id: str,
+        query: ObjectQuery,
     ) -> bool:
         if record.agreement_id != agreement_id:
             return False
         if query.added_after is not None and _ms(record.recorded_at) <= query.added_after:
             return False
-        return self._visible(person, record, self.ctx.clock.now())
+        return sees(record)
 
     def _items(
         self, person: Person, agreement_id: str, query: ObjectQuery, *, manifest: bool
@@ -267,11 +269,12 @@ class TaxiiService:
         picked: list[tuple[ItemRecord, str, Label]] = []
         refers: set[str] = set()  # the markings and parties the picked items refer to
         last, scanned, cursor = query.after_item, 0, query.after_item
+        sees = Queries(self.ctx).sees_items(viewer=person)
         with self.ctx.store.read() as uow:
             while True:
                 batch = uow.items(state=ItemState.HELD, after=cursor, limit=_SCAN)
                 for record in batch:
-                    listed = self._listed(person, record, agreement_id, query)
+                    listed = self._listed(sees, record, agreement_id, query)
                     if listed and picked and _budget(len(picked), refers, query) >= query.limit:
                         return picked, True, last
                     if listed:
