@@ -283,7 +283,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.ISSUE_TOKEN: _fixed(AuthorityHeld("register")),
         Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
-        Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory")),
+        Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory", cleared=True)),
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),
         Act.REQUEST_CHECKPOINT: _fixed(CheckpointByOfficer()),
         Act.SHARE_WARNING: _share_warning,

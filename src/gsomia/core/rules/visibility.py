@@ -57,10 +57,19 @@ class OfficersOnly:
 
     key: str
     article: str = "for security officers and the authority's holders"
+    #: Whether what is seen carries markings (the ledger does), so that only a person with a
+    #: clearance in effect sees it, whatever their role (JK-7.2).
+    cleared: bool = False
 
     def evaluate(self, request: ViewRequest) -> Decision:
         rule = request.agreement.rule_id(self.key)
         p = request.person
+        if self.cleared and p.clearance_on(request.at.date()) is None:
+            return Decision.deny(
+                _ACT,
+                rule,
+                f"{p.id} holds no clearance in effect; the node's {request.what} carries markings",
+            )
         if p.role is Role.SECURITY_OFFICER:
             return Decision.allow(_ACT, rule, f"{p.id} is a security officer")
         if request.authority is not None and p.holds(request.authority):
@@ -88,6 +97,8 @@ class CheckpointByOfficer:
             return Decision.deny(act, rule, f"{p.id} is not a person of {party}")
         if p.role is not Role.SECURITY_OFFICER:
             return Decision.deny(act, rule, f"{p.id} ({p.role}) may not checkpoint the ledger")
+        if p.clearance_on(request.at.date()) is None:
+            return Decision.deny(act, rule, f"{p.id} holds no clearance in effect")
         if not p.holds(Authority.CUSTODY):
             return Decision.deny(
                 act, rule, f"{p.id} has not been granted the custody authority of {party}"
