@@ -7,6 +7,7 @@ processed (JK-9.1, JK-12.1).
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import threading
@@ -250,3 +251,27 @@ def test_an_unreachable_peer_and_a_timeout_are_retryable(world: World, node: Stu
         peers.send("KOR", b"sealed batch")
     with transport(world, "valid", timeout=0.3) as peers, pytest.raises(TransportError):
         peers.send("KOR", b"slow")
+
+
+def test_a_partners_idle_connection_does_not_hold_the_servers_stop(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stopping node drops a partner's idle keep-alive connection at once rather than
+    waiting for a TLS close the idle pool never answers (every stop used to run into the
+    graceful shutdown's time limit)."""
+    app = create_peer_app(
+        handler=StubNode().handle,
+        limits=Limits(max_request_bytes=MAX_BYTES),
+        identify=world.kor.partner_trust().identify,
+    )
+    server = start_server(app, ssl_context=world.kor.server_context(master=world.master))
+    peers = HttpsPeerTransport(
+        peers={"KOR": server.url}, ssl_contexts={"KOR": world.clients["valid"]}, timeout=10.0
+    )
+    with peers, caplog.at_level(logging.ERROR, logger="uvicorn.error"):
+        peers.send("KOR", b"one batch, then the connection idles in the pool")
+        started = time.monotonic()
+        server.stop()
+        took = time.monotonic() - started
+    assert not [r for r in caplog.records if "graceful shutdown exceeded" in r.getMessage()]
+    assert took < 2.0, f"the stop waited {took:.1f} s for an idle connection"
