@@ -1,13 +1,14 @@
 """The real-time missile-warning feed: sealed compact frames along the agreement's route.
 
 A stream is opened by providing its announcement through the custody workflow: an item
-(topic ``nk-missile``, purpose ``missile-warning stream``) decided by the rules, sealed,
-bound, recorded and received like any other. Its label is the stream's label: each warning
-then travels as a frame-v1 frame under it (AES-256-GCM with a pairwise key of the day, the
-label digest authenticated, replays refused), carrying only the three elements the 2023
-mechanism shares (launch point, trajectory state, predicted impact point with its
-uncertainty and times: RT-1), only between detection and impact (RT-2), nothing of the
-sender's sensors (RT-3), through the US node where the agreement routes so (RT-4, TI-2).
+(topic ``nk-missile`` unless its opener names another, purpose ``missile-warning stream``)
+decided by the rules, sealed, bound, recorded and received like any other. Its label is the
+stream's label: each warning then travels as a frame-v1 frame under it (AES-256-GCM with a
+pairwise key of the day, the label digest authenticated, replays refused), carrying only the
+three elements the 2023 mechanism shares (launch point, trajectory state, predicted impact
+point with its uncertainty and times: RT-1), only between detection and impact (RT-2),
+nothing of the sender's sensors (RT-3), through the US node where the agreement routes so
+(RT-4, TI-2).
 
 Frames are real time and superseding: they are sent at once (not through the durable
 outbox) and a lost frame is replaced by the next one. What must outlive a restart is kept in
@@ -52,12 +53,22 @@ from gsomia.services.acts.custody import CustodyService, Provision
 from gsomia.services.plumbing.context import NodeContext
 from gsomia.warning.tracking.sharing import SharedWarning
 
-__all__ = ["BUNDLE_MAGIC", "STREAM_PURPOSE", "FeedService", "Stream", "frame_id"]
+__all__ = [
+    "BUNDLE_MAGIC",
+    "STREAM_PURPOSE",
+    "STREAM_TOPIC",
+    "FeedService",
+    "Stream",
+    "frame_id",
+]
 
 _logger = logging.getLogger(__name__)
 
 BUNDLE_MAGIC = b"GW\x01"
 STREAM_PURPOSE = "missile-warning stream"
+#: The topic a stream is provided under unless its opener names another: the need to know
+#: (JK-7.2) a recipient's officials must hold to see it.
+STREAM_TOPIC = "nk-missile"
 _LEN = struct.Struct(">H")
 _MAX_FRAMES = 4096
 _SENDER, _RECEIVER = "sender", "receiver"
@@ -139,7 +150,13 @@ class FeedService:
     # Sending -------------------------------------------------------------------------------
 
     def open_stream(
-        self, *, recipient: str, level: str, by: str, agreement_id: str | None = None
+        self,
+        *,
+        recipient: str,
+        level: str,
+        by: str,
+        agreement_id: str | None = None,
+        topic: str = STREAM_TOPIC,
     ) -> Stream:
         """Announce a stream to ``recipient`` through the custody workflow (rules, seal, bind,
         ledger, outbox); deliver the announcement before sending frames.
@@ -153,7 +170,7 @@ class FeedService:
             provision=Provision(
                 recipient=recipient,
                 level=level,
-                topic="nk-missile",
+                topic=topic,
                 purpose=STREAM_PURPOSE,
                 agreement_id=agreement_id,
             ),

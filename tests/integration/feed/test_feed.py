@@ -14,7 +14,7 @@ from gsomia.agreement_files import load_library
 from gsomia.bootstrap import Member, connect_in_process, demonstration_registry, fresh_node
 from gsomia.core.people import Authority
 from gsomia.errors import IntegrityError, PolicyDenied
-from gsomia.services.feed import bundle, unbundle
+from gsomia.services.feed import STREAM_TOPIC, bundle, unbundle
 from gsomia.services.node import Node
 from gsomia.warning.tracking.sharing import WARNING_FORMAT, SharedWarning
 
@@ -88,6 +88,21 @@ def test_direct_under_the_gsomia(
     assert nodes["KOR"].feed.publish(stream, [warning(), warning(101.0)]) == 2
     assert [w.t for w in got] == [100.0, 101.0]
     assert got[0].originator == "KOR" and got[0].state == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+
+
+def test_a_stream_is_opened_under_the_topic_its_opener_names_and_needs(
+    world: tuple[dict[str, Node], SimulatedClock, list[SharedWarning]],
+) -> None:
+    """The topic is the opener's choice and the rules weigh it: an officer who needs only
+    nk-missile opens no nk-nuclear stream (JK-7.2), and nothing reaches the partner."""
+    nodes, _, _ = world
+    with pytest.raises(PolicyDenied, match="no official need to know nk-nuclear"):
+        nodes["KOR"].feed.open_stream(
+            recipient="JPN", level="군사II급비밀", by="duty", topic="nk-nuclear"
+        )
+    assert nodes["KOR"].delivery.drain().delivered == 0
+    stream = nodes["KOR"].feed.open_stream(recipient="JPN", level="군사II급비밀", by="duty")
+    assert stream.label.topic == STREAM_TOPIC == "nk-missile"
 
 
 def test_received_warnings_fan_out_on_the_bus(
