@@ -12,10 +12,11 @@ import pytest
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.integration.api.test_visibility import Client
-from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, refusals, registrar
+from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, refusals
 
 
 @dataclass
@@ -65,7 +66,7 @@ def served(world: World, request: pytest.FixtureRequest) -> Iterator[Served]:
         )
         enrol(node, people["contractor"], role="contractor-staff", clearance=LEVEL[node.party])
     auth = AuthService(node.ctx)
-    tokens = {k: auth.issue(person_id=v, by=registrar(node.party)).token for k, v in people.items()}
+    tokens = {k: auth.issue(person_id=v, by=NODE_ACTOR).token for k, v in people.items()}
     client = Client(create_app(node, limits=Limits(requests_per_minute_per_person=10**6)))
     yield Served(node=node, client=client, tokens=tokens)
     client.close()

@@ -20,10 +20,12 @@ from gsomia.core.rules.requests import AccessRequest, AdministerRequest, Decidin
 
 __all__ = [
     "AuthorityHeld",
+    "ByNodeOr",
     "ClearedForItem",
     "Founding",
     "GrantEligible",
     "RegisterCleared",
+    "TokenWithinIssuer",
     "eligible",
 ]
 
@@ -65,6 +67,30 @@ class AuthorityHeld:
                 act, rule, f"{p.id} has not been granted the {needed} authority of {request.party}"
             )
         return Decision.allow(act, rule, f"{p.id} holds the {needed} authority of {request.party}")
+
+
+@dataclass(frozen=True, slots=True)
+class ByNodeOr:
+    """An act the node itself may do: its operator, who holds the master secret, acts as the
+    node (no person) and is allowed; a person's act is decided by ``rule``."""
+
+    rule: AuthorityHeld
+
+    @property
+    def key(self) -> str:
+        return self.rule.key
+
+    @property
+    def article(self) -> str:
+        return self.rule.article
+
+    def evaluate(self, request: Deciding) -> Decision:
+        if request.person is None:
+            rule = request.agreement.rule_id(self.key)
+            return Decision.allow(
+                f"decide ({request.authority})", rule, f"the node of {request.party} acts itself"
+            )
+        return self.rule.evaluate(request)
 
 
 class _ItemDecision(Deciding, Protocol):
@@ -174,3 +200,41 @@ class RegisterCleared:
                 "on a facility's register",
             )
         return Decision.allow("register", rule, f"{target.id} is cleared for the register")
+
+
+class TokenWithinIssuer:
+    """A token lets whoever holds it act as its person, so it is issued for the issuer
+    themselves, or for a person of the party who holds no authority the issuer does not
+    hold: nobody gains by a token an authority the registry did not grant them (JK-6.e).
+    The node itself (its operator, no person) issues any token of its party."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "tokens issued only within the issuer's own authorities"
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        target, issuer = request.target, request.person
+        if target is None:
+            return Decision.deny("issue a token", rule, "a token is issued to a named person")
+        if target.party != request.party:
+            return Decision.deny(
+                "issue a token", rule, f"{target.id} is not a person of {request.party}"
+            )
+        if issuer is None:
+            return Decision.allow(
+                "issue a token", rule, f"the node of {request.party} issues {target.id} a token"
+            )
+        if target.id == issuer.id:
+            return Decision.allow("issue a token", rule, f"{issuer.id} issues their own token")
+        beyond = sorted(a.value for a in target.authorities - issuer.authorities)
+        if beyond:
+            return Decision.deny(
+                "issue a token",
+                rule,
+                f"{target.id} holds the {', '.join(beyond)} authority, which {issuer.id} does "
+                "not; a token is issued only for a person holding no authority the issuer "
+                "lacks",
+            )
+        return Decision.allow(
+            "issue a token", rule, f"{target.id} holds no authority {issuer.id} lacks"
+        )

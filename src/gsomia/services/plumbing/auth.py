@@ -1,5 +1,7 @@
 """Access tokens for persons: bound to a registered identity, hashed at rest, expiring,
-revocable, issued and revoked by a security officer who holds the registry authority.
+revocable. A token is issued by the node itself (its operator), by a person for themselves,
+or by a security officer who holds the registry authority for a person holding no authority
+the officer lacks; it is revoked by a security officer who holds the registry authority.
 
 A token is 256 random bits shown once (``gst_<base64url>``); the store keeps only its
 SHA-256 (a high-entropy secret needs no slow hash), the person it belongs to, its expiry
@@ -16,7 +18,7 @@ from datetime import datetime, timedelta
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.decisions import Decision
-from gsomia.core.people import Person
+from gsomia.core.people import NODE_ACTOR, Person
 from gsomia.core.rules import Act, AdministerRequest
 from gsomia.errors import IntegrityError, UnknownName
 from gsomia.ledger.entries import Event
@@ -64,13 +66,16 @@ class AuthService:
         self.ctx = ctx
 
     def issue(self, *, person_id: str, by: str, ttl: timedelta = _DEFAULT_TTL) -> IssuedToken:
-        """A new token for a registered person of this node, issued by a security officer
-        who holds the registry authority (recorded). Raises UnknownName, PolicyDenied."""
+        """A new token for a registered person of this node (recorded), issued by ``by``: the
+        node itself (:data:`NODE_ACTOR`, its operator), or a security officer who holds the
+        registry authority, for themselves or for a person holding no authority they lack
+        (the rules decide). Raises UnknownName, PolicyDenied."""
         ctx = self.ctx
         ttl = min(ttl, _MAX_TTL)
         now = ctx.clock.now()
         with ctx.store.read() as uow:
-            actor, holder = ctx.person(uow, by), ctx.person(uow, person_id)
+            actor = None if by == NODE_ACTOR else ctx.person(uow, by)
+            holder = ctx.person(uow, person_id)
         if holder.party != ctx.party:
             raise UnknownName(kind=f"person of {ctx.party}", name=person_id)
         home, decision = ctx.decide_node(
@@ -117,7 +122,7 @@ class AuthService:
             actor = ctx.person(uow, by)
             holder = ctx.get(uow, TokenRecord, token_id).record.person
         home, decision = ctx.decide_node(
-            Act.ISSUE_TOKEN,
+            Act.REVOKE_TOKEN,
             lambda a: AdministerRequest(
                 agreement=a, person=actor, party=ctx.party, what="a token", at=now
             ),
