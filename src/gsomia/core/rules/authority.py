@@ -159,7 +159,8 @@ class Founding:
 
 class GrantEligible:
     """An authority goes to an official or security officer of the party (registry and
-    custody to security officers only), never by the grantor to themselves (JK-6.e)."""
+    custody to security officers only, holding a clearance in effect that day), never by the
+    grantor to themselves (JK-6.e)."""
 
     key: ClassVar[str] = "register"
     article: ClassVar[str] = "authorities granted to eligible persons, by another"
@@ -176,6 +177,13 @@ class GrantEligible:
         if not eligible(target.role, granted):
             return Decision.deny(
                 "grant", rule, f"{target.id} ({target.role}) may not hold the {granted} authority"
+            )
+        if granted in OFFICER_ONLY and target.clearance_on(request.at.date()) is None:
+            return Decision.deny(
+                "grant",
+                rule,
+                f"{target.id} holds no clearance in effect; the {granted} authority goes to "
+                "cleared security officers only",
             )
         return Decision.allow("grant", rule, f"{target.id} may hold the {granted} authority")
 
