@@ -14,9 +14,14 @@ from typing import ClassVar, Protocol
 
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
-from gsomia.core.people import OFFICER_ONLY, Authority, Person, Role
+from gsomia.core.people import NODE_ACTOR, OFFICER_ONLY, Authority, Person, Role
 from gsomia.core.rules.access import NeedAndClearance
-from gsomia.core.rules.requests import AccessRequest, AdministerRequest, Deciding
+from gsomia.core.rules.requests import (
+    AccessRequest,
+    AdministerRequest,
+    Deciding,
+    TokenUseRequest,
+)
 
 __all__ = [
     "AuthorityHeld",
@@ -25,6 +30,7 @@ __all__ = [
     "Founding",
     "GrantEligible",
     "RegisterCleared",
+    "TokenStaysWithinIssuer",
     "TokenWithinIssuer",
     "eligible",
 ]
@@ -246,3 +252,36 @@ class TokenWithinIssuer:
         return Decision.allow(
             "issue a token", rule, f"{target.id} holds no authority {issuer.id} lacks"
         )
+
+
+class TokenStaysWithinIssuer:
+    """Whoever issued a token has seen it, so what its person may do by it, its issuer may
+    do too: at every use, the token's person holds no authority its issuer does not hold
+    now (JK-6.e). An authority granted to the person after the token was issued, or one
+    the issuer has lost since, voids the token; tokens the node itself issued, and a
+    person's own, act for their person with whatever the registry grants them."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "tokens used only within the issuer's own authorities"
+
+    def evaluate(self, request: TokenUseRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        holder, by = request.holder, request.issued_by
+        if holder.party != request.party:
+            return Decision.deny(
+                "use a token", rule, f"{holder.id} is not a person of {request.party}"
+            )
+        if by == NODE_ACTOR:
+            return Decision.allow("use a token", rule, f"the node of {request.party} issued it")
+        if by == holder.id:
+            return Decision.allow("use a token", rule, f"{holder.id} issued their own token")
+        beyond = sorted(a.value for a in holder.authorities - request.issuer_holds)
+        if beyond:
+            return Decision.deny(
+                "use a token",
+                rule,
+                f"{holder.id} holds the {', '.join(beyond)} authority, which whoever issued "
+                f"their token ({by or 'unnamed'}) does not; a token acts only within its "
+                "issuer's authorities",
+            )
+        return Decision.allow("use a token", rule, f"{holder.id} holds nothing its issuer lacks")

@@ -30,6 +30,7 @@ from gsomia.core.rules.authority import (
     Founding,
     GrantEligible,
     RegisterCleared,
+    TokenStaysWithinIssuer,
     TokenWithinIssuer,
 )
 from gsomia.core.rules.base import Act, Rule
@@ -284,6 +285,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
         Act.ISSUE_TOKEN: _fixed(ByNodeOr(AuthorityHeld("register")), TokenWithinIssuer()),
         Act.REVOKE_TOKEN: _fixed(AuthorityHeld("register")),
+        Act.USE_TOKEN: _fixed(TokenStaysWithinIssuer()),
         Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory", cleared=True)),
