@@ -13,9 +13,10 @@ import httpx
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
-from tests.support.workflows import World, build, officer, registrar
+from tests.support.workflows import World, build, officer
 
 
 @dataclass
@@ -91,7 +92,7 @@ def chunks(total: int, size: int = 64 * 1024, *, start: bytes = b"") -> Iterator
 def make_api(root: Path, limits: Limits | None = None) -> Api:
     """JPN and KOR nodes on 2 Oct 2019; the app serves JPN."""
     world = build(root, parties=("JPN", "KOR"))
-    token = AuthService(world["JPN"].ctx).issue(person_id=officer("JPN"), by=registrar("JPN")).token
+    token = AuthService(world["JPN"].ctx).issue(person_id=officer("JPN"), by=NODE_ACTOR).token
     app = create_app(world["JPN"], limits=limits or Limits(requests_per_minute_per_person=10**6))
     return Api(world=world, app=app, token=token)
 
@@ -100,8 +101,8 @@ def get_as(
     node: Node, person: str, path: str, *, app: Any = None, headers: dict[str, str] | None = None
 ) -> httpx.Response:
     """``GET path`` on ``node``'s app (a fresh user API unless ``app`` is given) as
-    ``person``, with a token the node's registrar issues them."""
-    token = AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
+    ``person``, with a token the node itself issues them."""
+    token = AuthService(node.ctx).issue(person_id=person, by=NODE_ACTOR).token
     served = app or create_app(node, limits=Limits(requests_per_minute_per_person=10**6))
     sent = {**(headers or {}), "Authorization": f"Bearer {token}"}
 

@@ -18,6 +18,7 @@ import pytest
 from gsomia.api.app import create_app
 from gsomia.api.serve import ServerHandle, start_server
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 
@@ -50,8 +51,8 @@ class Served:
 
 
 def serve(node: Node, person: str) -> Served:
-    """Start ``node``'s user API on 127.0.0.1 and issue a token to ``person``."""
-    by = f"{node.party.lower()}-registrar"
-    token = AuthService(node.ctx).issue(person_id=person, by=by).token
+    """Start ``node``'s user API on 127.0.0.1 and issue a token to ``person`` (by the node
+    itself, its operator)."""
+    token = AuthService(node.ctx).issue(person_id=person, by=NODE_ACTOR).token
     app = create_app(node, limits=Limits(requests_per_minute_per_person=100_000))
     return Served(node=node, server=start_server(app, ssl_context=None), token=token)

@@ -2,8 +2,10 @@
 console.
 
 A token is shown once, when it is issued; the node keeps only its hash, so a lost token is
-revoked and a new one issued. ``list`` shows ids, persons, states and expiries, never a
-secret.
+revoked and a new one issued. Without ``--as`` the node itself (its operator, who holds the
+master secret) issues it; a person named by ``--as`` issues their own token or, holding the
+registry authority, one for a person holding no authority they lack. ``list`` shows ids,
+persons, states and expiries, never a secret.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import typer
 
 from gsomia.cli._node import AsOpt, HomeOpt, JsonOpt, opened
 from gsomia.cli._render import console, emit_json, table
+from gsomia.core.people import NODE_ACTOR
 
 __all__ = ["app"]
 
@@ -26,15 +29,21 @@ app = typer.Typer(
 @app.command("issue")
 def issue(
     person_id: Annotated[str, typer.Argument(metavar="PERSON", help="A registered person.")],
-    as_: AsOpt,
+    as_: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="The person issuing it (a registered person id); the node itself if not given.",
+        ),
+    ] = NODE_ACTOR,
     hours: Annotated[
         int, typer.Option(min=1, max=90 * 24, help="Hours the token lasts (at most 90 days).")
     ] = 12,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Issue a token to a registered person of this node (a registry officer's act,
-    recorded); it is shown only now."""
+    """Issue a token to a registered person of this node (the node's act, or a registry
+    officer's within their own authorities; recorded); it is shown only now."""
     from gsomia.services.plumbing.auth import AuthService
 
     with opened(home) as node:

@@ -97,10 +97,13 @@ class WitnessService:
         if by != SYSTEM_ACTOR:
             with ctx.store.read() as uow:
                 person = ctx.person(uow, by)
+        # A refusal says what was asked for (``method``), as a refused view of the ledger,
+        # decided by the same article, does not.
         ctx.decide_node(
             Act.REQUEST_CHECKPOINT,
             lambda a: CheckpointRequest(agreement=a, person=person, party=ctx.party, at=now),
             person=by,
+            method="checkpoint",
         )
 
     def cosign(self, message: Message) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from gsomia.core.people import NODE_ACTOR
 from gsomia.crypto import FormKey, MasterSecret
 from gsomia.errors import PolicyDenied
 from gsomia.services.node import Node
@@ -87,7 +88,7 @@ def _signed(node: Node) -> tuple[int, int, int]:
 
 
 def _token(node: Node, person: str) -> str:
-    return AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
+    return AuthService(node.ctx).issue(person_id=person, by=NODE_ACTOR).token
 
 
 def _assert_refused_and_recorded(node: Node, person: str, before: int) -> None:

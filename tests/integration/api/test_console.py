@@ -25,6 +25,7 @@ from gsomia.api.banners import TIER_COLOURS, UNCLASSIFIED, Banner, banner, marki
 from gsomia.api.console import COOKIE, SECURITY_HEADERS
 from gsomia.config import Limits
 from gsomia.core.classification import builtin_schemes
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.acts.custody import Provision
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
@@ -115,7 +116,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     kor.registry.add_facility(facility_id="kor-vault", name=FACILITY, by=registrar("KOR"))
     kor.custody.place(item_id=secret.item_ids[0], facility_id="kor-vault", by=officer("KOR"))
     kor.audit.checkpoint(now=world.clock.now())
-    token = AuthService(kor.ctx).issue(person_id=officer("KOR"), by=registrar("KOR")).token
+    token = AuthService(kor.ctx).issue(person_id=officer("KOR"), by=NODE_ACTOR).token
     yield Setup(
         world=world,
         node=kor,
@@ -220,12 +221,12 @@ def test_a_revoked_or_expired_token_is_refused_as_the_api_refuses_it(
     browser: Browser, setup: Setup
 ) -> None:
     auth = AuthService(setup.node.ctx)
-    revoked = auth.issue(person_id=officer("KOR"), by=registrar("KOR"))
+    revoked = auth.issue(person_id=officer("KOR"), by=NODE_ACTOR)
     assert browser.login(revoked.token).status_code == 303
     assert browser.get("/console").status_code == 200
     auth.revoke(token_id=revoked.token_id, by=registrar("KOR"))
     assert browser.get("/console").status_code == 303
-    short = auth.issue(person_id=officer("KOR"), by=registrar("KOR"), ttl=timedelta(minutes=1))
+    short = auth.issue(person_id=officer("KOR"), by=NODE_ACTOR, ttl=timedelta(minutes=1))
     assert browser.login(short.token).status_code == 303
     assert browser.get("/console").status_code == 200
     setup.world.later(minutes=2)
@@ -444,7 +445,7 @@ def test_the_audit_page_marks_a_failed_check(tmp_path: Path) -> None:
     kor = world["KOR"]
     browser = Browser(create_app(kor))
     try:
-        token = AuthService(kor.ctx).issue(person_id=officer("KOR"), by=registrar("KOR")).token
+        token = AuthService(kor.ctx).issue(person_id=officer("KOR"), by=NODE_ACTOR).token
         assert browser.login(token).status_code == 303
         page = browser.get("/console/audit").text
         assert "The ledger does NOT verify" in page
@@ -480,7 +481,7 @@ def unplaced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Unplaced]:
 
 
 def _inbox_of(unplaced: Unplaced, person_id: str) -> httpx.Response:
-    token = AuthService(unplaced.node.ctx).issue(person_id=person_id, by=registrar("KOR")).token
+    token = AuthService(unplaced.node.ctx).issue(person_id=person_id, by=NODE_ACTOR).token
     reader = Browser(unplaced.app())
     try:
         assert reader.login(token).status_code == 303

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gsomia.core.people import NODE_ACTOR
 from gsomia.crypto import FormKey, MasterSecret
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
@@ -44,7 +45,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     jpn, kor = world["JPN"], world["KOR"]
     kor.custody.place(item_id=item, facility_id="kor-hq", by=officer("KOR"))
     tokens = {
-        p: AuthService(n.ctx).issue(person_id=officer(p), by=registrar(p)).token
+        p: AuthService(n.ctx).issue(person_id=officer(p), by=NODE_ACTOR).token
         for p, n in (("JPN", jpn), ("KOR", kor))
     }
     yield Setup(world=world, jpn=jpn, kor=kor, item=item, tokens=tokens)

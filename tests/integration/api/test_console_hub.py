@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import pytest
 
+from gsomia.core.people import NODE_ACTOR
 from gsomia.crypto import FormKey
 from gsomia.services.plumbing.auth import AuthService
 from tests.support.console import Client, console_app, csrf_of
-from tests.support.workflows import LEVEL, World, build, officer, registrar
+from tests.support.workflows import LEVEL, World, build, officer
 
 SECRET_KOR = "군사II급비밀 · Gunsa II-geup Bimil · SECRET"
 
@@ -29,7 +30,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def _console(world: World, party: str) -> Client:
     node = world[party]
-    token = AuthService(node.ctx).issue(person_id=officer(party), by=registrar(party)).token
+    token = AuthService(node.ctx).issue(person_id=officer(party), by=NODE_ACTOR).token
     client = Client(console_app(node, FormKey.drawn()))
     client.login(token)
     return client

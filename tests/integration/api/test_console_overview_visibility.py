@@ -10,12 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from gsomia.core.people import NODE_ACTOR
 from gsomia.crypto import FormKey
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.integration.api.test_console import Browser
 from tests.support.console import console_app
-from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, registrar
+from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def _page(node: Node, person: str) -> str:
-    token = AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
+    token = AuthService(node.ctx).issue(person_id=person, by=NODE_ACTOR).token
     browser = Browser(console_app(node, FormKey.drawn()))
     try:
         assert browser.login(token).status_code == 303

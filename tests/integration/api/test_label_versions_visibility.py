@@ -14,12 +14,13 @@ import pytest
 
 from gsomia.api.banners import banner
 from gsomia.core.labels import Label
+from gsomia.core.people import NODE_ACTOR
 from gsomia.crypto import FormKey, MasterSecret
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.support.console import Client, console_app
 from tests.support.edge import get_as
-from tests.support.workflows import LEVEL, LOW, World, build, officer, registrar
+from tests.support.workflows import LEVEL, LOW, World, build, officer
 
 MASTER = MasterSecret.from_text(MasterSecret.generate())
 
@@ -69,7 +70,7 @@ def _versions(node: Node, item: str) -> list[Label]:
 
 
 def _token(node: Node, person: str) -> str:
-    return AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
+    return AuthService(node.ctx).issue(person_id=person, by=NODE_ACTOR).token
 
 
 def _api_labels(node: Node, person: str, item: str) -> list[Label]:

@@ -1,21 +1,28 @@
 """The ledger's entries served as tlog-tiles entry bundles go only to those who may see the
 ledger (JK-6.f), as ``/v1/audit/entries`` does: an entry names who opened, provided or
 destroyed which item under which agreement, at what level. The checkpoint and the hash
-tiles carry only hashes and the log's size, and stay open to any person with a token."""
+tiles carry only hashes and the log's size, and stay open to any person with a token.
+
+What the rules decided a person may see is never kept by their browser (``no-store``): an
+entry bundle cached for a year would outlive the person's access. The hash tiles, the same
+for everyone and never changing, stay cacheable."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from gsomia.api.app import create_app
+from gsomia.api.serve import start_server
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.integration.api.test_visibility import Client
-from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, refusals, registrar
+from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, refusals
 
 
 @dataclass
@@ -65,7 +72,7 @@ def served(world: World, request: pytest.FixtureRequest) -> Iterator[Served]:
         )
         enrol(node, people["contractor"], role="contractor-staff", clearance=LEVEL[node.party])
     auth = AuthService(node.ctx)
-    tokens = {k: auth.issue(person_id=v, by=registrar(node.party)).token for k, v in people.items()}
+    tokens = {k: auth.issue(person_id=v, by=NODE_ACTOR).token for k, v in people.items()}
     client = Client(create_app(node, limits=Limits(requests_per_minute_per_person=10**6)))
     yield Served(node=node, client=client, tokens=tokens)
     client.close()
@@ -95,3 +102,33 @@ def test_the_checkpoint_and_hash_tiles_stay_open_to_any_person(served: Served, w
 def test_a_security_officer_reads_the_entry_bundles(served: Served) -> None:
     answer = served.get("officer", "/tlog/tile/entries/000.p/3")
     assert answer.status_code == 200 and b"gsomia/ledger-entry-v1" in answer.content
+
+
+def _over_a_socket(served: Served, who: str, path: str) -> httpx.Response:
+    app = create_app(served.node, limits=Limits(requests_per_minute_per_person=10**6))
+    with start_server(app, ssl_context=None) as server:
+        headers = {"Authorization": f"Bearer {served.tokens[who]}"}
+        return httpx.get(server.url + path, headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize("width", [1, 3, "all"])
+def test_an_entry_bundle_is_served_no_store(served: Served, width: int | str) -> None:
+    size = served.node.audit.latest_size()
+    path = f"/tlog/tile/entries/000.p/{size if width == 'all' else width}"
+    answer = _over_a_socket(served, "officer", path)
+    assert answer.status_code == 200, answer.text
+    assert b"gsomia/ledger-entry-v1" in answer.content
+    assert answer.headers["Cache-Control"] == "no-store"
+    refused = _over_a_socket(served, "cleared", path)
+    assert refused.status_code == 403
+    assert "immutable" not in refused.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("who", ["officer", "cleared"])
+def test_the_hash_tiles_stay_cacheable_and_the_checkpoint_fresh(served: Served, who: str) -> None:
+    tile = _over_a_socket(served, who, "/tlog/tile/0/000.p/3")
+    assert tile.status_code == 200
+    assert tile.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+    checkpoint = _over_a_socket(served, who, "/tlog/checkpoint")
+    assert checkpoint.status_code == 200
+    assert checkpoint.headers["Cache-Control"] == "no-store"

@@ -15,11 +15,12 @@ import pytest
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.integration.api.test_console import Browser
 from tests.support.edge import get_as
-from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer, registrar
+from tests.support.workflows import LEVEL, TOPIC, World, build, enrol, officer
 
 TEXT = "Written notice of the intention to terminate, delivered by hand 0417"
 FILE_TEXT = "the ROK NSC decided on 22 August"  # a note the agreement file records
@@ -60,7 +61,7 @@ def _get(node: Node, person: str, path: str) -> httpx.Response:
 
 
 def _console(node: Node, person: str, path: str) -> str:
-    token = AuthService(node.ctx).issue(person_id=person, by=registrar(node.party)).token
+    token = AuthService(node.ctx).issue(person_id=person, by=NODE_ACTOR).token
     browser = Browser(create_app(node, limits=Limits(requests_per_minute_per_person=10**6)))
     try:
         assert browser.login(token).status_code == 303

@@ -16,7 +16,7 @@ from gsomia.agreement_files import load_library
 from gsomia.api.app import create_app
 from gsomia.bootstrap import Member, demonstration_registry, fresh_node
 from gsomia.config import Limits
-from gsomia.core.people import Authority
+from gsomia.core.people import NODE_ACTOR, Authority
 from gsomia.services.plumbing.auth import AuthService
 
 
@@ -48,7 +48,7 @@ def _app(root: Path, *, per_minute: int = 1_000_000) -> tuple[object, str]:
             )
         ],
     )
-    token = AuthService(node.ctx).issue(person_id="sato", by="registrar").token
+    token = AuthService(node.ctx).issue(person_id="sato", by=NODE_ACTOR).token
     return create_app(node, limits=Limits(requests_per_minute_per_person=per_minute)), token
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
 from tests.support.workflows import (
@@ -26,7 +27,6 @@ from tests.support.workflows import (
     enrol,
     officer,
     refusals,
-    registrar,
 )
 
 NEED = frozenset({TOPIC})
@@ -84,7 +84,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         ),
     }
     auth = AuthService(kor.ctx)
-    tokens = {k: auth.issue(person_id=v, by=registrar("KOR")).token for k, v in people.items()}
+    tokens = {k: auth.issue(person_id=v, by=NODE_ACTOR).token for k, v in people.items()}
     app = create_app(kor, limits=Limits(requests_per_minute_per_person=1_000_000))
     client = Client(app)
     try:

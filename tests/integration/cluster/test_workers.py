@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from gsomia.bootstrap import init_home, open_node
 from gsomia.cluster import PARTIES, ClusterNode, node_urls, prepare, start_node, stop_node
+from gsomia.core.people import NODE_ACTOR
 from gsomia.crypto import MasterSecret
 from gsomia.services.plumbing.auth import AuthService
 from tests.support.cluster import Api
@@ -83,9 +84,7 @@ def _officer(root: Path, party: str) -> ClusterNode:
     master = MasterSecret.from_text((root / "secrets" / party).read_text())
     node = open_node(home, master=master)
     try:
-        token = AuthService(node.ctx).issue(
-            person_id=f"{party.lower()}-officer", by=f"{party.lower()}-registrar"
-        )
+        token = AuthService(node.ctx).issue(person_id=f"{party.lower()}-officer", by=NODE_ACTOR)
     finally:
         node.ctx.store.close()
     api, peer = node_urls(root)[party]

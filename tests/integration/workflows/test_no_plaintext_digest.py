@@ -11,9 +11,10 @@ import httpx
 
 from gsomia.api.app import create_app
 from gsomia.config import Limits
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
-from tests.support.workflows import World, officer, official, registrar
+from tests.support.workflows import World, officer, official
 
 #: Guessable, templated content: the kind H1 recovered by enumeration.
 REPORT = b"LAUNCH site=Sinpo type=SLBM count=2 t=2026-11-28T03:14Z"
@@ -34,9 +35,7 @@ def files_of(node: Node) -> bytes:
 
 def api_bodies(node: Node, items: list[str]) -> bytes:
     """What the user API answers about the node's items and ledger (not opened)."""
-    token = (
-        AuthService(node.ctx).issue(person_id=officer(node.party), by=registrar(node.party)).token
-    )
+    token = AuthService(node.ctx).issue(person_id=officer(node.party), by=NODE_ACTOR).token
     app = create_app(node, limits=Limits())
 
     async def fetch() -> bytes:

@@ -1,5 +1,6 @@
 """``gsomia token issue|list|revoke``: a token is shown once, works until revoked, and is
-never listed."""
+never listed; it is issued by the node itself, or by a registry officer for themselves or for
+a person holding no authority the officer lacks (JK-6.e)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def person_of(home: Path, token: str) -> str:
 
 def test_a_token_works_until_revoked_and_its_secret_is_never_listed(tmp_path: Path) -> None:
     jpn = make_homes(tmp_path)["JPN"]
-    issued = ok(jpn, "token", "issue", "jpn-officer", "--hours", "2", "--as", "jpn-registrar")
+    issued = ok(jpn, "token", "issue", "jpn-officer", "--hours", "2")  # by the node itself
     assert issued["token"].startswith("gst_") and issued["person"] == "jpn-officer"
     assert person_of(jpn, issued["token"]) == "jpn-officer"
 
@@ -51,3 +52,24 @@ def test_tokens_only_for_registered_persons_and_known_ids(tmp_path: Path) -> Non
         == 2
     )
     assert ok(jpn, "token", "list", "--as", "jpn-registrar") == []
+
+
+@pytest.mark.parametrize("party", ["JPN", "KOR"])
+def test_a_registrar_issues_no_token_for_a_person_holding_authorities_it_lacks(
+    tmp_path: Path, party: str
+) -> None:
+    home = make_homes(tmp_path)[party]
+    p = party.lower()
+    refused = invoke(home, "token", "issue", f"{p}-officer", "--as", f"{p}-registrar")
+    assert code(refused) == 4, refused.output
+    assert "JK-6.e" in str(refused.exception) and "notes" in str(refused.exception)
+    assert ok(home, "token", "list", "--as", f"{p}-registrar") == []
+    # the official holds no authority: the registrar issues theirs; the officer their own
+    own = ok(home, "token", "issue", f"{p}-officer", "--as", f"{p}-officer")
+    official = ok(home, "token", "issue", f"{p}-official", "--as", f"{p}-registrar")
+    assert person_of(home, own["token"]) == f"{p}-officer"
+    assert person_of(home, official["token"]) == f"{p}-official"
+    # a registrar still revokes the officer's token: revocation only narrows access
+    ok(home, "token", "revoke", own["token_id"], "--as", f"{p}-registrar")
+    with pytest.raises(IntegrityError):
+        person_of(home, own["token"])

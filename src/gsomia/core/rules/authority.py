@@ -14,16 +14,24 @@ from typing import ClassVar, Protocol
 
 from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
-from gsomia.core.people import OFFICER_ONLY, Authority, Person, Role
+from gsomia.core.people import NODE_ACTOR, OFFICER_ONLY, Authority, Person, Role
 from gsomia.core.rules.access import NeedAndClearance
-from gsomia.core.rules.requests import AccessRequest, AdministerRequest, Deciding
+from gsomia.core.rules.requests import (
+    AccessRequest,
+    AdministerRequest,
+    Deciding,
+    TokenUseRequest,
+)
 
 __all__ = [
     "AuthorityHeld",
+    "ByNodeOr",
     "ClearedForItem",
     "Founding",
     "GrantEligible",
     "RegisterCleared",
+    "TokenStaysWithinIssuer",
+    "TokenWithinIssuer",
     "eligible",
 ]
 
@@ -65,6 +73,30 @@ class AuthorityHeld:
                 act, rule, f"{p.id} has not been granted the {needed} authority of {request.party}"
             )
         return Decision.allow(act, rule, f"{p.id} holds the {needed} authority of {request.party}")
+
+
+@dataclass(frozen=True, slots=True)
+class ByNodeOr:
+    """An act the node itself may do: its operator, who holds the master secret, acts as the
+    node (no person) and is allowed; a person's act is decided by ``rule``."""
+
+    rule: AuthorityHeld
+
+    @property
+    def key(self) -> str:
+        return self.rule.key
+
+    @property
+    def article(self) -> str:
+        return self.rule.article
+
+    def evaluate(self, request: Deciding) -> Decision:
+        if request.person is None:
+            rule = request.agreement.rule_id(self.key)
+            return Decision.allow(
+                f"decide ({request.authority})", rule, f"the node of {request.party} acts itself"
+            )
+        return self.rule.evaluate(request)
 
 
 class _ItemDecision(Deciding, Protocol):
@@ -133,7 +165,8 @@ class Founding:
 
 class GrantEligible:
     """An authority goes to an official or security officer of the party (registry and
-    custody to security officers only), never by the grantor to themselves (JK-6.e)."""
+    custody to security officers only, holding a clearance in effect that day), never by the
+    grantor to themselves (JK-6.e)."""
 
     key: ClassVar[str] = "register"
     article: ClassVar[str] = "authorities granted to eligible persons, by another"
@@ -150,6 +183,13 @@ class GrantEligible:
         if not eligible(target.role, granted):
             return Decision.deny(
                 "grant", rule, f"{target.id} ({target.role}) may not hold the {granted} authority"
+            )
+        if granted in OFFICER_ONLY and target.clearance_on(request.at.date()) is None:
+            return Decision.deny(
+                "grant",
+                rule,
+                f"{target.id} holds no clearance in effect; the {granted} authority goes to "
+                "cleared security officers only",
             )
         return Decision.allow("grant", rule, f"{target.id} may hold the {granted} authority")
 
@@ -174,3 +214,74 @@ class RegisterCleared:
                 "on a facility's register",
             )
         return Decision.allow("register", rule, f"{target.id} is cleared for the register")
+
+
+class TokenWithinIssuer:
+    """A token lets whoever holds it act as its person, so it is issued for the issuer
+    themselves, or for a person of the party who holds no authority the issuer does not
+    hold: nobody gains by a token an authority the registry did not grant them (JK-6.e).
+    The node itself (its operator, no person) issues any token of its party."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "tokens issued only within the issuer's own authorities"
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        target, issuer = request.target, request.person
+        if target is None:
+            return Decision.deny("issue a token", rule, "a token is issued to a named person")
+        if target.party != request.party:
+            return Decision.deny(
+                "issue a token", rule, f"{target.id} is not a person of {request.party}"
+            )
+        if issuer is None:
+            return Decision.allow(
+                "issue a token", rule, f"the node of {request.party} issues {target.id} a token"
+            )
+        if target.id == issuer.id:
+            return Decision.allow("issue a token", rule, f"{issuer.id} issues their own token")
+        beyond = sorted(a.value for a in target.authorities - issuer.authorities)
+        if beyond:
+            return Decision.deny(
+                "issue a token",
+                rule,
+                f"{target.id} holds the {', '.join(beyond)} authority, which {issuer.id} does "
+                "not; a token is issued only for a person holding no authority the issuer "
+                "lacks",
+            )
+        return Decision.allow(
+            "issue a token", rule, f"{target.id} holds no authority {issuer.id} lacks"
+        )
+
+
+class TokenStaysWithinIssuer:
+    """Whoever issued a token has seen it, so what its person may do by it, its issuer may
+    do too: at every use, the token's person holds no authority its issuer does not hold
+    now (JK-6.e). An authority granted to the person after the token was issued, or one
+    the issuer has lost since, voids the token; tokens the node itself issued, and a
+    person's own, act for their person with whatever the registry grants them."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "tokens used only within the issuer's own authorities"
+
+    def evaluate(self, request: TokenUseRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        holder, by = request.holder, request.issued_by
+        if holder.party != request.party:
+            return Decision.deny(
+                "use a token", rule, f"{holder.id} is not a person of {request.party}"
+            )
+        if by == NODE_ACTOR:
+            return Decision.allow("use a token", rule, f"the node of {request.party} issued it")
+        if by == holder.id:
+            return Decision.allow("use a token", rule, f"{holder.id} issued their own token")
+        beyond = sorted(a.value for a in holder.authorities - request.issuer_holds)
+        if beyond:
+            return Decision.deny(
+                "use a token",
+                rule,
+                f"{holder.id} holds the {', '.join(beyond)} authority, which whoever issued "
+                f"their token ({by or 'unnamed'}) does not; a token acts only within its "
+                "issuer's authorities",
+            )
+        return Decision.allow("use a token", rule, f"{holder.id} holds nothing its issuer lacks")

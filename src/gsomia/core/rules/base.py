@@ -58,6 +58,8 @@ class Act(enum.StrEnum):
     CERTIFY_CONDITION = "certify-condition"
     GRANT_AUTHORITY = "grant-authority"
     ISSUE_TOKEN = "issue-token"  # noqa: S105 - an act, not a secret
+    REVOKE_TOKEN = "revoke-token"  # noqa: S105 - an act, not a secret
+    USE_TOKEN = "use-token"  # noqa: S105 - a token acting for its person, at every request
     # Seeing markings, the registry and the ledger.
     VIEW_ITEM = "view-item"
     VIEW_REGISTRY = "view-registry"

@@ -25,10 +25,13 @@ from gsomia.core.rules.access import (
 )
 from gsomia.core.rules.authority import (
     AuthorityHeld,
+    ByNodeOr,
     ClearedForItem,
     Founding,
     GrantEligible,
     RegisterCleared,
+    TokenStaysWithinIssuer,
+    TokenWithinIssuer,
 )
 from gsomia.core.rules.base import Act, Rule
 from gsomia.core.rules.handling import (
@@ -280,7 +283,9 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.ADMINISTER: _fixed(AuthorityHeld("register"), RegisterCleared()),
         Act.CERTIFY_CONDITION: _fixed(AuthorityHeld("contractor")),
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
-        Act.ISSUE_TOKEN: _fixed(AuthorityHeld("register")),
+        Act.ISSUE_TOKEN: _fixed(ByNodeOr(AuthorityHeld("register")), TokenWithinIssuer()),
+        Act.REVOKE_TOKEN: _fixed(AuthorityHeld("register")),
+        Act.USE_TOKEN: _fixed(TokenStaysWithinIssuer()),
         Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory", cleared=True)),
@@ -322,7 +327,7 @@ def all_rules(agreement: Agreement) -> Iterator[tuple[Act, AnyRule]]:
     for act, rules in CATALOGUE.items():
         for rule in rules(agreement):
             yield act, rule
-            if isinstance(rule, (OfSend, ViaAccess)):
+            if isinstance(rule, (OfSend, ViaAccess, ByNodeOr)):
                 yield act, rule.rule
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "ResealRequest",
     "RetentionRequest",
     "SendRequest",
+    "TokenUseRequest",
     "TranslateRequest",
     "UseRequest",
     "ViewRequest",
@@ -378,6 +379,23 @@ class AdministerRequest:
     target: Person | None = None
     granted: Authority | None = None
     authority: Authority = Authority.REGISTRY
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenUseRequest:
+    """May a token of ``holder`` (with the authorities the registry grants them now) act
+    for them at ``at``? ``issued_by`` is who issued it, as its record names them: the node
+    (:data:`~gsomia.core.people.NODE_ACTOR`), the holder, or another person, who holds
+    ``issuer_holds`` now (nothing, if the registry knows nobody by that name). The issuer's
+    grants need reading only when the holder holds any authority: a holder who holds none
+    holds nothing any issuer lacks."""
+
+    agreement: Agreement
+    party: str
+    at: datetime
+    holder: Person
+    issued_by: str
+    issuer_holds: frozenset[Authority] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

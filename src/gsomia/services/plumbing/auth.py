@@ -1,5 +1,10 @@
 """Access tokens for persons: bound to a registered identity, hashed at rest, expiring,
-revocable, issued and revoked by a security officer who holds the registry authority.
+revocable. A token is issued by the node itself (its operator), by a person for themselves,
+or by a security officer who holds the registry authority for a person holding no authority
+the officer lacks; it is revoked by a security officer who holds the registry authority.
+Since its issuer has seen it, it acts for its person only while they hold no authority the
+issuer lacks (a grant to the person, or a revocation from the issuer, voids it: the rules
+decide at every use, and the node revokes a refused token on the record).
 
 A token is 256 random bits shown once (``gst_<base64url>``); the store keeps only its
 SHA-256 (a high-entropy secret needs no slow hash), the person it belongs to, its expiry
@@ -10,21 +15,24 @@ the ledger. Every check fails closed with one opaque message.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gsomia.core.agreements import Agreement
 from gsomia.core.decisions import Decision
-from gsomia.core.people import Person
-from gsomia.core.rules import Act, AdministerRequest
-from gsomia.errors import IntegrityError, UnknownName
+from gsomia.core.people import NODE_ACTOR, Person
+from gsomia.core.rules import Act, AdministerRequest, TokenUseRequest
+from gsomia.errors import GsomiaError, IntegrityError, UnknownName
 from gsomia.ledger.entries import Event
 from gsomia.ports.store import UnitOfWork
 from gsomia.records import TokenRecord
 from gsomia.services.plumbing.context import NodeContext
 
 __all__ = ["TOKEN_KIND", "AuthService", "IssuedToken", "TokenView"]
+
+_logger = logging.getLogger(__name__)
 
 TOKEN_KIND = TokenRecord.KIND
 _PREFIX = "gst_"
@@ -64,13 +72,16 @@ class AuthService:
         self.ctx = ctx
 
     def issue(self, *, person_id: str, by: str, ttl: timedelta = _DEFAULT_TTL) -> IssuedToken:
-        """A new token for a registered person of this node, issued by a security officer
-        who holds the registry authority (recorded). Raises UnknownName, PolicyDenied."""
+        """A new token for a registered person of this node (recorded), issued by ``by``: the
+        node itself (:data:`NODE_ACTOR`, its operator), or a security officer who holds the
+        registry authority, for themselves or for a person holding no authority they lack
+        (the rules decide). Raises UnknownName, PolicyDenied."""
         ctx = self.ctx
         ttl = min(ttl, _MAX_TTL)
         now = ctx.clock.now()
         with ctx.store.read() as uow:
-            actor, holder = ctx.person(uow, by), ctx.person(uow, person_id)
+            actor = None if by == NODE_ACTOR else ctx.person(uow, by)
+            holder = ctx.person(uow, person_id)
         if holder.party != ctx.party:
             raise UnknownName(kind=f"person of {ctx.party}", name=person_id)
         home, decision = ctx.decide_node(
@@ -94,19 +105,79 @@ class AuthService:
         return IssuedToken(token=token, token_id=token_id, person_id=person_id, expires_at=expires)
 
     def person(self, token: str | None) -> Person:
-        """The person a token belongs to; raises the opaque IntegrityError otherwise."""
+        """The person a token belongs to, with the authorities the registry grants them now,
+        if the rules let the token act for them (``Act.USE_TOKEN``: they hold no authority
+        its issuer lacks now, JK-6.e); raises the opaque IntegrityError otherwise. A token
+        the rules refuse is revoked by the node, on the record, so it is refused once."""
         if not token or not token.startswith(_PREFIX) or len(token) > 128:
             raise IntegrityError(_REFUSED)
+        ctx = self.ctx
+        now = ctx.clock.now()
         try:
-            with self.ctx.store.read() as uow:
+            with ctx.store.read() as uow:
                 record = uow.record(TOKEN_KIND, _token_id(token))
                 if record.state != "active":
                     raise IntegrityError(_REFUSED)
-                if datetime.fromisoformat(str(record.body["expires_at"])) <= self.ctx.clock.now():
+                if datetime.fromisoformat(str(record.body["expires_at"])) <= now:
                     raise IntegrityError(_REFUSED)
-                return self.ctx.person(uow, str(record.body["person"]))
+                holder = ctx.person(uow, str(record.body["person"]))
+                by = str(record.body.get("by") or "")
+                # The issuer's grants matter only if the holder holds any authority.
+                issuer_holds = (
+                    ctx.granted(uow, by)
+                    if holder.authorities and by not in (NODE_ACTOR, holder.id, "")
+                    else frozenset()
+                )
+            home, decision = ctx.rulebook.decide_for_party(
+                Act.USE_TOKEN,
+                ctx.party,
+                lambda a: TokenUseRequest(
+                    agreement=a,
+                    party=ctx.party,
+                    at=now,
+                    holder=holder,
+                    issued_by=by,
+                    issuer_holds=issuer_holds,
+                ),
+            )
         except UnknownName:
             raise IntegrityError(_REFUSED) from None
+        if not decision.allowed:
+            self._void(record.id, home=home, decision=decision, now=now)
+            raise IntegrityError(_REFUSED)
+        return holder
+
+    def _void(self, token_id: str, *, home: Agreement, decision: Decision, now: datetime) -> None:
+        """Record that the rules refused a token's use, and revoke it as the node, in one
+        unit of work: later uses are refused as revoked, with nothing more to record. A
+        token revoked meanwhile (by a concurrent request) records nothing; a store that
+        cannot record leaves the refusal standing."""
+        ctx = self.ctx
+        try:
+            with ctx.store.unit_of_work() as uow:
+                current = ctx.get(uow, TokenRecord, token_id).record
+                if current.state != "active":
+                    return
+                refusal = ctx.refusal(
+                    home.id,
+                    decision,
+                    person=current.person,
+                    method=Act.USE_TOKEN.value,
+                    subject=current.person,
+                    token=token_id,
+                )
+                ctx.record(uow, [refusal])
+                self._store(
+                    uow,
+                    current.advance("revoked"),
+                    Event.TOKEN_REVOKED,
+                    home=home,
+                    by=NODE_ACTOR,
+                    decision=decision,
+                    now=now,
+                )
+        except GsomiaError:
+            _logger.warning("token %s refused, but its refusal could not be recorded", token_id)
 
     def revoke(self, *, token_id: str, by: str) -> None:
         """Revoke a token by its id, as a security officer with the registry authority
@@ -117,7 +188,7 @@ class AuthService:
             actor = ctx.person(uow, by)
             holder = ctx.get(uow, TokenRecord, token_id).record.person
         home, decision = ctx.decide_node(
-            Act.ISSUE_TOKEN,
+            Act.REVOKE_TOKEN,
             lambda a: AdministerRequest(
                 agreement=a, person=actor, party=ctx.party, what="a token", at=now
             ),

@@ -121,10 +121,15 @@ class NodeContext:
         """A registered person with the authorities the registry has granted them; raises
         :class:`UnknownName`."""
         person = uow.person(person_id)
+        held = self.granted(uow, person_id)
+        return replace(person, authorities=held) if held else person
+
+    def granted(self, uow: RecordsReader, person_id: str) -> frozenset[Authority]:
+        """The authorities the registry grants ``person_id`` now (none to a name it does
+        not know)."""
         grants = uow.records(AuthorityRecord.KIND, state="granted", prefix=f"{person_id}.")
         names = {str(g.body.get("authority")) for g in grants if g.body.get("person") == person_id}
-        held = frozenset(a for a in Authority if a.value in names)
-        return replace(person, authorities=held) if held else person
+        return frozenset(a for a in Authority if a.value in names)
 
     def conditions(self, uow: RecordsReader, facilities: frozenset[str]) -> Conditions:
         """For each of ``facilities``, the Art. 16 conditions recorded as met and the day."""

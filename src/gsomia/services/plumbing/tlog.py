@@ -9,7 +9,9 @@ is recorded.
 
 Only what the latest signed checkpoint covers is served: a tile or bundle that reaches past
 its tree size is not found, and a partial one is cut to exactly its width. Full tiles never
-change, partial ones only grow, so a client may cache both.
+change, partial ones only grow, so a client may cache hash tiles; an entry bundle, which the
+rules let a viewer see, is not to be kept (:meth:`LogTiles.decided`), or it would outlive the
+viewer's access.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ class LogTiles:
         if len(data) < tile.width * HASH_SIZE:
             raise UnknownName(kind="tile", name=path)
         return data[: tile.width * HASH_SIZE]
+
+    @staticmethod
+    def decided(path: str) -> bool:
+        """Whether the rules decide who sees the tile at ``path`` (an entry bundle): what a
+        viewer was let see is not to be kept past their access. Raises :class:`InputError`
+        for a path that is not canonical."""
+        return parse_tile_path(path).level == ENTRIES
 
     def _entries(self, tile: TilePath) -> bytes:
         start = tile.index * TILE_WIDTH

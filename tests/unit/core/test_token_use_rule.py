@@ -1,0 +1,87 @@
+"""Whether a token acts for its person now (``Act.USE_TOKEN``, JK-6.e): its issuer has seen
+it, so its person holds no authority its issuer does not hold now, whatever they held when
+it was issued. The node's tokens and a person's own act with every authority the registry
+grants them; an issuer the registry does not know holds nothing. Each agreement cites its
+own article."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+from gsomia.core.agreements import AgreementLibrary
+from gsomia.core.classification import SchemeRegistry
+from gsomia.core.people import NODE_ACTOR, Authority, Person, Role
+from gsomia.core.rules import Act, Rulebook, TokenUseRequest
+from tests.support.core import officer, on
+
+AGREEMENTS = ["jpn-kor-gsomia", "kor-usa-gsomia", "tisa"]
+SETS = [frozenset(c) for n in (0, 1, 2) for c in combinations(sorted(Authority), n)]
+
+
+def _person(schemes: SchemeRegistry, person_id: str, held: frozenset[Authority]) -> Person:
+    return officer(schemes, id=person_id, role=Role.SECURITY_OFFICER, authorities=held)
+
+
+def _allowed(
+    rulebook: Rulebook,
+    library: AgreementLibrary,
+    agreement_id: str,
+    holder: Person,
+    by: str,
+    issuer_holds: frozenset[Authority] = frozenset(),
+) -> bool:
+    agreement = library.get(agreement_id)
+    request = TokenUseRequest(
+        agreement=agreement,
+        party="KOR",
+        at=on(agreement, "2020-01-01"),
+        holder=holder,
+        issued_by=by,
+        issuer_holds=issuer_holds,
+    )
+    decision = rulebook.decide(Act.USE_TOKEN, request)
+    assert decision.rule_ids == (agreement.rule_id("register"),)
+    return decision.allowed
+
+
+@pytest.mark.parametrize("agreement_id", AGREEMENTS)
+@pytest.mark.parametrize("issuer_holds", SETS[::4])
+def test_a_token_acts_only_while_its_person_holds_nothing_its_issuer_lacks(
+    rulebook: Rulebook,
+    library: AgreementLibrary,
+    schemes: SchemeRegistry,
+    agreement_id: str,
+    issuer_holds: frozenset[Authority],
+) -> None:
+    issuer = _person(schemes, "kor-registrar", issuer_holds)
+    for holds in SETS:
+        holder = _person(schemes, "kor-holder", holds)
+        allowed = _allowed(rulebook, library, agreement_id, holder, issuer.id, issuer_holds)
+        assert allowed is (holds <= issuer_holds), (issuer_holds, holds)
+
+
+@pytest.mark.parametrize("agreement_id", AGREEMENTS)
+@pytest.mark.parametrize("holds", [frozenset(), frozenset(Authority)])
+def test_the_nodes_tokens_and_a_persons_own_act_with_all_they_hold(
+    rulebook: Rulebook,
+    library: AgreementLibrary,
+    schemes: SchemeRegistry,
+    agreement_id: str,
+    holds: frozenset[Authority],
+) -> None:
+    holder = _person(schemes, "kor-holder", holds)
+    assert _allowed(rulebook, library, agreement_id, holder, NODE_ACTOR)
+    assert _allowed(rulebook, library, agreement_id, holder, holder.id)
+    # an issuer the registry does not know (or no issuer on the record) holds nothing
+    for by in ("kor-gone", ""):
+        assert _allowed(rulebook, library, agreement_id, holder, by) is (not holds)
+
+
+@pytest.mark.parametrize("agreement_id", AGREEMENTS)
+def test_a_token_of_another_partys_person_does_not_act_here(
+    rulebook: Rulebook, library: AgreementLibrary, schemes: SchemeRegistry, agreement_id: str
+) -> None:
+    stranger = Person(id="sato", party="JPN", name="Sato", role=Role.OFFICIAL)
+    assert not _allowed(rulebook, library, agreement_id, stranger, NODE_ACTOR)
