@@ -68,6 +68,7 @@ __all__ = [
     "Run",
     "Tuning",
     "chi2_band",
+    "clustered_coverage_interval",
     "harness_predictor",
     "harness_updater",
     "run_case",
@@ -183,9 +184,12 @@ class ClassScore:
 
     kind: str
     coverage: float
+    coverage_lo: float
+    coverage_hi: float
     nees_in_band: float
     median_miss_m: float
     impacts: int
+    runs: int
     bins: int
     mean_nees: float
 
@@ -198,6 +202,39 @@ def chi2_band(dof: int, n: int) -> tuple[float, float]:
     lo = k * (1.0 - c - z * math.sqrt(c)) ** 3
     hi = k * (1.0 - c + z * math.sqrt(c)) ** 3
     return lo / n, hi / n
+
+
+def clustered_coverage_interval(
+    hits: Sequence[int], impacts: Sequence[int], *, z: float = 1.959964
+) -> tuple[float, float]:
+    """A 95 % interval of the pooled coverage ``sum(hits) / sum(impacts)`` that counts the
+    runs, not the impacts, as the independent draws.
+
+    A run's pointing bias is constant, so its impact predictions hit or miss together:
+    ten runs are nearer ten outcomes than a hundred. The between-run (cluster-robust)
+    variance of the ratio estimator (Cochran 1977, §6.4) gives an effective sample size
+    ``p(1 - p) / var``, held between the number of runs (every impact of a run alike) and
+    the number of impacts (none alike), and the Wilson score interval at that size. At a
+    coverage of 0 or 1 the variance says nothing, and the runs count (the interval of 10
+    runs that all cover is [0.72, 1]). Raises InputError on mismatched or empty input.
+    """
+    y = np.asarray(hits, dtype=float)
+    m = np.asarray(impacts, dtype=float)
+    keep = m > 0
+    y, m = y[keep], m[keep]
+    if y.shape != m.shape or m.size == 0 or np.any(y < 0) or np.any(y > m):
+        raise InputError("clustered_coverage_interval needs 0 <= hits <= impacts, some impacts")
+    k = m.size
+    p = float(y.sum() / m.sum())
+    n_eff = float(k)
+    if 0.0 < p < 1.0 and k > 1:
+        var = k / (k - 1) * float(np.sum((y - p * m) ** 2)) / float(m.sum()) ** 2
+        n_eff = float(m.sum()) if var <= 0.0 else p * (1.0 - p) / var
+        n_eff = min(max(n_eff, float(k)), float(m.sum()))
+    z2 = z * z
+    centre = (p + z2 / (2.0 * n_eff)) / (1.0 + z2 / n_eff)
+    half = z * math.sqrt(p * (1.0 - p) / n_eff + z2 / (4.0 * n_eff**2)) / (1.0 + z2 / n_eff)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @cache
@@ -385,8 +422,14 @@ def _filter(
 
 
 def score(kind: str, runs: Sequence[Run], *, bin_s: float = 10.0, min_runs: int = 3) -> ClassScore:
-    """Coverage, fraction of NEES bins in band and median miss of one class's runs."""
+    """Coverage (with its run-clustered 95 % interval, :func:`clustered_coverage_interval`),
+    fraction of NEES bins in band and median miss of one class's runs."""
     d2 = np.array([d for run in runs for d in run.impact_d2])
+    hits = [int(np.sum(np.asarray(run.impact_d2) <= _ELLIPSE_95)) for run in runs]
+    counts = [len(run.impact_d2) for run in runs]
+    lo_cov, hi_cov = (
+        clustered_coverage_interval(hits, counts) if sum(counts) else (math.nan, math.nan)
+    )
     miss = np.array([m for run in runs for m in run.impact_miss_m])
     inside = total = 0
     # One sample per run and bin (the last), so that a bin's samples are independent.
@@ -406,9 +449,12 @@ def score(kind: str, runs: Sequence[Run], *, bin_s: float = 10.0, min_runs: int 
     return ClassScore(
         kind=kind,
         coverage=float(np.mean(d2 <= _ELLIPSE_95)) if d2.size else math.nan,
+        coverage_lo=lo_cov,
+        coverage_hi=hi_cov,
         nees_in_band=inside / total if total else math.nan,
         median_miss_m=float(np.median(miss)) if miss.size else math.nan,
         impacts=int(d2.size),
+        runs=len(runs),
         bins=total,
         mean_nees=float(np.mean([x for run in runs for x in run.nees])) if runs else math.nan,
     )
