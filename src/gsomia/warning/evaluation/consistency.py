@@ -5,11 +5,13 @@ The tracker is scored where its model is wrong on purpose:
 * the atmosphere: the filter flies its own one-exponential air
   (:func:`gsomia.warning.tracking.models.filter_air_density`), the truth the layered table;
 * lift: the KN-23-class pull-up is in the truth, not in the filter's coast model;
-* the sensors: each run draws a constant pointing bias per radar (azimuth and elevation)
-  and leaves a fraction of the tropospheric bending in the elevation (the reports carry
-  the geometric elevation; a real radar corrects most, not all, of the bending), and none
-  of it is in the reports' own noise (the filter considers both, without knowing the
-  draw: a Schmidt-Kalman update with their prior spreads);
+* the sensors: each run draws a constant pointing bias per radar (azimuth and elevation,
+  with the spread the radar states, :attr:`~gsomia.warning.sensors.radar.Radar.bias_rad`,
+  times :attr:`Mismatch.bias_scale`) and leaves a fraction of the tropospheric bending
+  in the elevation (the reports carry the geometric elevation; a real radar corrects
+  most, not all, of the bending), and none of it is in the reports' own noise (the
+  filter considers both, without knowing the draw: a Schmidt-Kalman update with the bias
+  each report's sensor states and the refraction residual's prior spread);
 * the stage: a spent stage leaves with a separation impulse (:mod:`gsomia.warning.physics.flight`).
 
 Association is known (the payload's reports only), so the scores are about the filter, not
@@ -66,6 +68,7 @@ __all__ = [
     "Run",
     "Tuning",
     "chi2_band",
+    "clustered_coverage_interval",
     "harness_predictor",
     "harness_updater",
     "run_case",
@@ -109,11 +112,14 @@ HELD_OUT: tuple[Case, ...] = (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mismatch:
-    """What the truth has and the filter does not: ``bias_rad`` the spread of each radar's
-    constant azimuth and elevation bias per run, ``refraction_fraction`` the part of the
-    4/3-Earth bending left in the reported elevation."""
+    """What the truth has and the filter does not: ``bias_scale`` the spread of each
+    radar's constant azimuth and elevation bias per run, as a multiple of the bias the
+    radar states (:attr:`~gsomia.warning.sensors.radar.Radar.bias_rad`, carried by its
+    reports; 1: registered as specified, more: a mis-stated specification);
+    ``refraction_fraction`` the part of the 4/3-Earth bending left in the reported
+    elevation."""
 
-    bias_rad: float = 2e-4
+    bias_scale: float = 1.0
     refraction_fraction: float = 0.03
 
 
@@ -123,25 +129,34 @@ class Tuning:
 
     ``bias_rad`` and ``refraction_sigma`` are the Schmidt-Kalman consider priors of each
     radar's pointing bias and refraction-correction residual
-    (:class:`~gsomia.warning.tracking.updaters.EKFUpdater`); ``registration_rad`` a white
-    floor on top (0: none). ``widen_after_mixing`` and ``burnout_spread`` switch on the
+    (:class:`~gsomia.warning.tracking.updaters.EKFUpdater`); ``bias_rad`` None considers
+    the bias each report's sensor states (``EKFUpdater.stated_bias``), a sensor's
+    specification, not a tuned number. ``registration_rad`` is a white floor on top (0:
+    none). ``widen_after_mixing`` and ``burnout_spread`` switch on the
     IMM's two corrections (:class:`~gsomia.warning.tracking.predictors.IMMPredictor`).
+
+    ``coast_q_accel`` and ``manoeuvre_q_accel`` (m²/s³) are the white acceleration the
+    unpowered modes allow above the air: what their J2 gravity leaves out (J3 and higher
+    harmonics, of order 1e-5 m/s², correlated over minutes: ``2 σ² τ`` about 1e-8). At
+    1e-4 they were ten thousand times that, and a coasting track's best-determined
+    directions (velocity along the line of sight, a few mm/s) read several times less
+    precise than they were (docs/tracking.md, section 16, third pass).
     """
 
     registration_rad: float = 0.0
-    bias_rad: float = 1e-4
+    bias_rad: float | None = None
     refraction_sigma: float = 0.03
     lift_sigma: float = 3e-5
     lift_mean: float = 1.5e-4
     q_impact: float = 1e-3
     manoeuvre_sigma: float = 10.0
     manoeuvre_tau: float = 20.0
-    manoeuvre_q_accel: float = 1e-4
+    manoeuvre_q_accel: float = 1e-8
     manoeuvre_pressure_pa: float | None = 10_000.0
     manoeuvre_onset_s: float = 300.0
     boost_q_jerk: float = 4.0
     max_step: float = 10.0
-    coast_q_accel: float = 1e-4
+    coast_q_accel: float = 1e-8
     impact_powered_below: float = 0.5
     impact_unpowered_s: float = 10.0
     sigma_points: bool = True
@@ -169,9 +184,12 @@ class ClassScore:
 
     kind: str
     coverage: float
+    coverage_lo: float
+    coverage_hi: float
     nees_in_band: float
     median_miss_m: float
     impacts: int
+    runs: int
     bins: int
     mean_nees: float
 
@@ -184,6 +202,39 @@ def chi2_band(dof: int, n: int) -> tuple[float, float]:
     lo = k * (1.0 - c - z * math.sqrt(c)) ** 3
     hi = k * (1.0 - c + z * math.sqrt(c)) ** 3
     return lo / n, hi / n
+
+
+def clustered_coverage_interval(
+    hits: Sequence[int], impacts: Sequence[int], *, z: float = 1.959964
+) -> tuple[float, float]:
+    """A 95 % interval of the pooled coverage ``sum(hits) / sum(impacts)`` that counts the
+    runs, not the impacts, as the independent draws.
+
+    A run's pointing bias is constant, so its impact predictions hit or miss together:
+    ten runs are nearer ten outcomes than a hundred. The between-run (cluster-robust)
+    variance of the ratio estimator (Cochran 1977, §6.4) gives an effective sample size
+    ``p(1 - p) / var``, held between the number of runs (every impact of a run alike) and
+    the number of impacts (none alike), and the Wilson score interval at that size. At a
+    coverage of 0 or 1 the variance says nothing, and the runs count (the interval of 10
+    runs that all cover is [0.72, 1]). Raises InputError on mismatched or empty input.
+    """
+    y = np.asarray(hits, dtype=float)
+    m = np.asarray(impacts, dtype=float)
+    keep = m > 0
+    y, m = y[keep], m[keep]
+    if y.shape != m.shape or m.size == 0 or np.any(y < 0) or np.any(y > m):
+        raise InputError("clustered_coverage_interval needs 0 <= hits <= impacts, some impacts")
+    k = m.size
+    p = float(y.sum() / m.sum())
+    n_eff = float(k)
+    if 0.0 < p < 1.0 and k > 1:
+        var = k / (k - 1) * float(np.sum((y - p * m) ** 2)) / float(m.sum()) ** 2
+        n_eff = float(m.sum()) if var <= 0.0 else p * (1.0 - p) / var
+        n_eff = min(max(n_eff, float(k)), float(m.sum()))
+    z2 = z * z
+    centre = (p + z2 / (2.0 * n_eff)) / (1.0 + z2 / n_eff)
+    half = z * math.sqrt(p * (1.0 - p) / n_eff + z2 / (4.0 * n_eff**2)) / (1.0 + z2 / n_eff)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @cache
@@ -206,7 +257,8 @@ def _perturb(
     """The reports with this run's bias and the refraction residual added."""
     if not reports:
         return []
-    bias = rng.normal(0.0, m.bias_rad, 2)
+    # The radar's stated bias, carried by its reports (one radar per case).
+    bias = rng.normal(0.0, m.bias_scale * reports[0].bias_rad, 2)
     out = []
     for r in reports:
         truth_id = r.truth_id if r.truth_id is not None else 0
@@ -251,7 +303,8 @@ def harness_updater(tuning: Tuning) -> IMMUpdater:
     return IMMUpdater(
         updater=EKFUpdater(
             registration_rad=tuning.registration_rad,
-            bias_rad=tuning.bias_rad,
+            bias_rad=0.0 if tuning.bias_rad is None else tuning.bias_rad,
+            stated_bias=tuning.bias_rad is None,
             refraction_sigma=tuning.refraction_sigma,
             sigma_points=tuning.sigma_points,
             iterations=tuning.iterations,
@@ -369,8 +422,14 @@ def _filter(
 
 
 def score(kind: str, runs: Sequence[Run], *, bin_s: float = 10.0, min_runs: int = 3) -> ClassScore:
-    """Coverage, fraction of NEES bins in band and median miss of one class's runs."""
+    """Coverage (with its run-clustered 95 % interval, :func:`clustered_coverage_interval`),
+    fraction of NEES bins in band and median miss of one class's runs."""
     d2 = np.array([d for run in runs for d in run.impact_d2])
+    hits = [int(np.sum(np.asarray(run.impact_d2) <= _ELLIPSE_95)) for run in runs]
+    counts = [len(run.impact_d2) for run in runs]
+    lo_cov, hi_cov = (
+        clustered_coverage_interval(hits, counts) if sum(counts) else (math.nan, math.nan)
+    )
     miss = np.array([m for run in runs for m in run.impact_miss_m])
     inside = total = 0
     # One sample per run and bin (the last), so that a bin's samples are independent.
@@ -390,9 +449,12 @@ def score(kind: str, runs: Sequence[Run], *, bin_s: float = 10.0, min_runs: int 
     return ClassScore(
         kind=kind,
         coverage=float(np.mean(d2 <= _ELLIPSE_95)) if d2.size else math.nan,
+        coverage_lo=lo_cov,
+        coverage_hi=hi_cov,
         nees_in_band=inside / total if total else math.nan,
         median_miss_m=float(np.median(miss)) if miss.size else math.nan,
         impacts=int(d2.size),
+        runs=len(runs),
         bins=total,
         mean_nees=float(np.mean([x for run in runs for x in run.nees])) if runs else math.nan,
     )

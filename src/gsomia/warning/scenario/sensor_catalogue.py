@@ -43,6 +43,7 @@ class _RadarType:
     range_resolution_m: float
     range_floor_m: float | None = None
     angle_floor_rad: float | None = None
+    bias_rad: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +82,8 @@ def _radar(r: _RadarEntry, types: Mapping[str, _RadarType], where: str, field: s
         floors["range_floor_m"] = t.range_floor_m
     if t.angle_floor_rad is not None:
         floors["angle_floor_rad"] = t.angle_floor_rad
+    if t.bias_rad is not None:
+        floors["bias_rad"] = t.bias_rad
     try:
         return Radar(
             name=r.name,

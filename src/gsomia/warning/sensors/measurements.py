@@ -40,7 +40,10 @@ class RadarReport:
     """One detection: ``z = [range_m, azimuth_rad, elevation_rad]`` with covariance ``R``.
 
     ``t`` is seconds since the scenario epoch (the launch, for a single-launch scenario).
-    ``truth_id`` names the true object for scoring only; trackers must not read it.
+    ``bias_rad`` is the sensor's stated residual pointing bias (one sigma, azimuth and
+    elevation, rad): a specification of the sensor, constant over a pass and so not in
+    ``R``; 0 states none. ``truth_id`` names the true object for scoring only; trackers
+    must not read it.
     """
 
     sensor: str
@@ -49,6 +52,7 @@ class RadarReport:
     z: Array
     R: Array
     site: SensorSite
+    bias_rad: float = 0.0
     truth_id: int | None = field(default=None, compare=False)
 
 

@@ -8,9 +8,16 @@ radar equation from a reference: ``snr = snr_ref * (rcs / 1 m²) * (reach / R)^4
 ``reach`` is the range at which a 1 m² target gives ``snr_ref``. Detection probability is
 Swerling I, ``Pd = Pfa^(1 / (1 + snr))`` (Skolnik, *Radar Handbook*, ch. 2). Noise is the
 monopulse limit ``sigma_angle = beamwidth / (k_m sqrt(2 snr))`` and ``sigma_range =
-resolution / sqrt(2 snr)`` (spec §4.2), each with a floor for residual bias. Reports carry
+resolution / sqrt(2 snr)`` (spec §4.2), each with a floor. Reports carry
 ``z = radar_h(truth) + noise`` and ``R = diag(sigma^2)``, so simulation and tracker share the
 geometry of :mod:`gsomia.warning.sensors.measurements`.
+
+A radar's pointing is registered to some accuracy, not exactly: ``bias_rad`` is its stated
+residual pointing bias (one sigma per axis, azimuth and elevation) after registration. It
+is constant over a pass, so it is not in a report's white ``R``; each report carries it as
+the sensor's specification (:attr:`RadarReport.bias_rad`), for a tracker to consider. The
+bias itself is not drawn here: a truth that has one adds it (the consistency harness,
+:mod:`gsomia.warning.evaluation.consistency`).
 """
 
 from __future__ import annotations
@@ -83,11 +90,14 @@ class Radar:
     pfa: float = 1e-6
     angle_floor_rad: float = 2e-4
     range_floor_m: float = 5.0
+    bias_rad: float = 2e-4
     note: str = ""
 
     def __post_init__(self) -> None:
         if self.revisit_s <= 0.0 or self.reach_m <= 0.0 or self.max_range_m <= 0.0:
             raise InputError(f"{self.name}: revisit, reach and maximum range must be positive")
+        if not (self.bias_rad >= 0.0 and math.isfinite(self.bias_rad)):
+            raise InputError(f"{self.name}: bias_rad must be finite and non-negative")
 
     def in_service_on(self, day: date) -> bool:
         """Whether the radar exists on ``day``."""
@@ -138,6 +148,7 @@ class Radar:
                     z=looks.z[i, j].copy(),
                     R=np.diag(looks.sigma[i, j] ** 2),
                     site=site,
+                    bias_rad=self.bias_rad,
                     truth_id=truth.objects[i].truth_id,
                 )
             )

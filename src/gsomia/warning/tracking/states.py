@@ -261,7 +261,10 @@ class MeasurementBatch:
 
     ``bias_slot`` (N,) integers, if given, say which considered sensor bias (a pair of
     azimuth and elevation biases) each report carries; without it every report carries
-    slot 0. Raises InputError if the shapes disagree.
+    slot 0. ``bias_rad`` (N,), if given, is each report's stated residual pointing bias
+    (:attr:`RadarReport.bias_rad`, one sigma in rad), which an updater may consider
+    (:class:`~gsomia.warning.tracking.updaters.EKFUpdater` ``stated_bias``). Raises
+    InputError if the shapes disagree.
     """
 
     z: Array
@@ -270,6 +273,7 @@ class MeasurementBatch:
     rotation: Array
     t: Array
     bias_slot: Array | None = None
+    bias_rad: Array | None = None
 
     def __post_init__(self) -> None:
         n = self.z.shape[0]
@@ -280,6 +284,10 @@ class MeasurementBatch:
             self.bias_slot.shape != (n,) or np.any(self.bias_slot < 0)
         ):
             raise InputError("MeasurementBatch bias_slot must be (N,) non-negative integers")
+        if self.bias_rad is not None and (
+            self.bias_rad.shape != (n,) or not np.all(self.bias_rad >= 0.0)
+        ):
+            raise InputError("MeasurementBatch bias_rad must be (N,) non-negative")
 
     @classmethod
     def from_reports(cls, reports: Sequence[RadarReport]) -> MeasurementBatch:
@@ -298,6 +306,7 @@ class MeasurementBatch:
             site=np.stack([np.asarray(r.site.ecef, dtype=float) for r in reports]),
             rotation=np.stack([np.asarray(r.site.enu_rotation, dtype=float) for r in reports]),
             t=np.array([r.t for r in reports], dtype=float),
+            bias_rad=np.array([r.bias_rad for r in reports], dtype=float),
         )
 
     def __len__(self) -> int:
@@ -313,4 +322,5 @@ class MeasurementBatch:
             rotation=self.rotation[i],
             t=self.t[i],
             bias_slot=None if self.bias_slot is None else self.bias_slot[i],
+            bias_rad=None if self.bias_rad is None else self.bias_rad[i],
         )

@@ -153,6 +153,13 @@ class EKFUpdater:
     Estimation*, 2006, §7.5). A state without a cross-covariance starts at zero; the
     consider update always uses the standard covariance form (``joseph`` is not applied).
 
+    ``stated_bias`` considers each report's own stated pointing bias
+    (:attr:`MeasurementBatch.bias_rad`, the sensor's specification carried by its reports)
+    in place of ``bias_rad``: a radar registered to 0.2 mrad is considered at 0.2 mrad, one
+    registered to 0.05 mrad at 0.05, whatever the tuning. A filter that considers less
+    bias than its sensor states is over-confident wherever the bias dominates (at long
+    range, across the line of sight), however well it does where it does not.
+
     ``sigma_points`` replaces the first-order linearisation of the radar measurement at
     the predicted mean by its statistical linear regression over the predicted Gaussian
     (:func:`statistical_linearisation`): the curvature of the measurement over the state's
@@ -167,6 +174,7 @@ class EKFUpdater:
     bias_rad: float = 0.0
     refraction_sigma: float = 0.0
     bias_slots: int = 1
+    stated_bias: bool = False
     sigma_points: bool = False
     iterations: int = 0
 
@@ -221,10 +229,15 @@ class EKFUpdater:
             z_hat = z_hat + (h @ (prediction.mean - about.mean)[:, :, None])[:, :, 0]
         return z_hat, h, omega
 
+    @property
+    def considers(self) -> bool:
+        """Whether sensor biases are considered (a Schmidt-Kalman update)."""
+        return self.bias_rad > 0.0 or self.stated_bias
+
     def _one_update(
         self, prediction: GaussianBatch, measurements: MeasurementBatch, about: GaussianBatch
     ) -> tuple[GaussianBatch, Array, Array, Array]:
-        if self.bias_rad > 0.0:
+        if self.considers:
             return self._consider_update(prediction, measurements, about)
         z_hat, h, omega = self._linearise(prediction, measurements, about)
         pht = prediction.cov @ transpose(h)
@@ -256,10 +269,10 @@ class EKFUpdater:
         the born position is ``p + J b`` with ``J = ∂p/∂z G``, so the error ``x − x̂`` (the
         convention of the update, ``C = Cov(x − x̂, b)``) has cross-covariance ``−J B`` and
         ``J B Jᵀ`` is added to the position covariance; velocity and the rest start
-        uncorrelated. Without ``bias_rad`` the batch is returned as it is. (The sign was
+        uncorrelated. Without a considered bias the batch is returned as it is. (The sign was
         once ``+J B``: the update then moved the state the wrong way for the bias and the
         track started over-confident.)"""
-        if self.bias_rad <= 0.0:
+        if not self.considers:
             return born
         n, k = born.mean.shape
         z_hat, h = radar_h_and_jacobian(born.mean, measurements.site, measurements.rotation)
@@ -297,7 +310,16 @@ class EKFUpdater:
         var = np.tile(
             [self.bias_rad**2, self.bias_rad**2, self.refraction_sigma**2], self.bias_slots
         )
-        return g, np.broadcast_to(var, (n, b)).copy()
+        out = np.broadcast_to(var, (n, b)).copy()
+        if self.stated_bias:
+            if measurements.bias_rad is None:
+                raise InputError("stated_bias needs each report's stated bias (bias_rad)")
+            # Each row's G touches only its own slot, so its stated spread may stand in
+            # every slot of that row.
+            stated = np.asarray(measurements.bias_rad, dtype=float) ** 2
+            out[:, 0::3] = stated[:, None]
+            out[:, 1::3] = stated[:, None]
+        return g, out
 
     def _noise(self, measurements: MeasurementBatch) -> Array:
         r = measurements.R

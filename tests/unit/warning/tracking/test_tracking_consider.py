@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from gsomia.errors import InputError
-from gsomia.warning.sensors.measurements import radar_h
+from gsomia.warning.scenario import sensor_catalogue
+from gsomia.warning.sensors.measurements import RadarReport, radar_h
 from gsomia.warning.tracking import (
     CoastMotion,
     EKFUpdater,
@@ -208,3 +209,48 @@ def test_the_cubature_slope_matches_the_jacobian_over_a_short_step() -> None:
     _, _, slope = cubature_predict(motion, x, p0, dt, max_step=5.0)
     _, f, _ = transition(motion, x, dt, max_step=5.0)
     np.testing.assert_allclose(slope[0, :6, :6], f[0, :6, :6], atol=1e-3)
+
+
+def test_a_stated_bias_is_considered_as_the_same_bias_given_to_the_updater() -> None:
+    rng = np.random.default_rng(11)
+    x = midcourse_start()
+    p0 = np.diag([1e6] * 3 + [1e2] * 3)
+    state = GaussianBatch.of(mean=x[None], cov=p0[None], t=0.0)
+    z = radar_h(x, SITE_K.ecef, SITE_K.enu_rotation)[None] + rng.normal(0.0, SIGMA, (1, 3))
+
+    def batch(stated: float | None) -> MeasurementBatch:
+        return MeasurementBatch(
+            z=z,
+            R=np.diag(np.square(SIGMA))[None],
+            site=SITE_K.ecef[None],
+            rotation=SITE_K.enu_rotation[None],
+            t=np.zeros(1),
+            bias_rad=None if stated is None else np.array([stated]),
+        )
+
+    given = EKFUpdater(bias_rad=_BIAS).update(state, batch(None))
+    stated = EKFUpdater(stated_bias=True).update(state, batch(_BIAS))
+    np.testing.assert_allclose(stated.mean, given.mean)
+    np.testing.assert_allclose(stated.cov, given.cov)
+    assert stated.consider is not None and given.consider is not None
+    np.testing.assert_allclose(stated.consider, given.consider)
+    with pytest.raises(InputError):
+        EKFUpdater(stated_bias=True).update(state, batch(None))
+
+
+def test_reports_carry_their_radars_stated_bias_into_the_batch() -> None:
+    radar = sensor_catalogue.radars()[0]
+    assert radar.bias_rad > 0.0
+    report = RadarReport(
+        sensor=radar.name,
+        party=radar.party,
+        t=0.0,
+        z=np.array([1e6, 0.1, 0.2]),
+        R=np.diag(np.square(SIGMA)),
+        site=radar.site(),
+        bias_rad=radar.bias_rad,
+    )
+    batch = MeasurementBatch.from_reports([report, report])
+    assert batch.bias_rad is not None
+    np.testing.assert_array_equal(batch.bias_rad, [radar.bias_rad] * 2)
+    np.testing.assert_array_equal(batch.take([1]).bias_rad, [radar.bias_rad])
