@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from gsomia.bootstrap import open_node
 from gsomia.cluster import PARTIES, node_urls, prepare, start_node, stop_node
+from gsomia.core.people import NODE_ACTOR
 from gsomia.services.plumbing.auth import AuthService
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -118,7 +119,7 @@ def cluster(
             node = open_node(root / party.lower(), master=masters[party])
             try:
                 token = AuthService(node.ctx).issue(
-                    person_id=f"{party.lower()}-officer", by=f"{party.lower()}-registrar"
+                    person_id=f"{party.lower()}-officer", by=NODE_ACTOR
                 )
             finally:
                 node.ctx.store.close()

@@ -8,9 +8,6 @@ import pytest
 
 from gsomia.warning.evaluation.consistency import chi2_band
 
-# The exact quantiles come from scipy, which only the bench extras install.
-chi2 = pytest.importorskip("scipy.stats").chi2
-
 
 def _chi2_cdf_even(x: float, k: int) -> float:
     """P(X <= x) for X ~ χ²(k), k even: 1 - e^(-x/2) Σ_{j<k/2} (x/2)^j / j! (exact)."""
