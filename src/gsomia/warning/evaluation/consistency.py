@@ -216,7 +216,9 @@ def clustered_coverage_interval(
     ``p(1 - p) / var``, held between the number of runs (every impact of a run alike) and
     the number of impacts (none alike), and the Wilson score interval at that size. At a
     coverage of 0 or 1 the variance says nothing, and the runs count (the interval of 10
-    runs that all cover is [0.72, 1]). Raises InputError on mismatched or empty input.
+    runs that all cover is [0.72, 1]). Near 0 or 1 with few runs the variance is itself
+    poorly known and the interval can be too narrow (one miss in one of 10 runs, 240
+    impacts: [0.98, 1]). Raises InputError on mismatched or empty input.
     """
     y = np.asarray(hits, dtype=float)
     m = np.asarray(impacts, dtype=float)
