@@ -123,9 +123,11 @@ def test_a_registrar_issues_for_themselves_and_for_persons_holding_nothing_more(
     p = party.lower()
     for person in (registrar(party), official(party), f"{p}-low", f"{p}-translator"):
         assert auth.person(auth.issue(person_id=person, by=registrar(party)).token).id == person
-    # the officer holding every authority issues a token for anyone, themselves included
-    for person in (officer(party), registrar(party), official(party)):
+    # the officer holding every authority issues a token for anyone holding no registry
+    # authority, and their own (a registry officer's token is the node's or their own)
+    for person in (officer(party), official(party), f"{p}-translator"):
         assert auth.person(auth.issue(person_id=person, by=officer(party)).token).id == person
+    _refused_token(node, registrar(party), officer(party), lacking="registry")
 
 
 @pytest.mark.parametrize("party", PARTIES)

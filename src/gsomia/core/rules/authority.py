@@ -220,7 +220,10 @@ class TokenWithinIssuer:
     """A token lets whoever holds it act as its person, so it is issued for the issuer
     themselves, or for a person of the party who holds no authority the issuer does not
     hold: nobody gains by a token an authority the registry did not grant them (JK-6.e).
-    The node itself (its operator, no person) issues any token of its party."""
+    A person who holds the registry authority grants authorities and issues tokens, so
+    whoever held their token could grant themselves through it (the grantor never grants to
+    themselves): their token is issued by the node or by themselves only. The node itself
+    (its operator, no person) issues any token of its party."""
 
     key: ClassVar[str] = "register"
     article: ClassVar[str] = "tokens issued only within the issuer's own authorities"
@@ -240,15 +243,9 @@ class TokenWithinIssuer:
             )
         if target.id == issuer.id:
             return Decision.allow("issue a token", rule, f"{issuer.id} issues their own token")
-        beyond = sorted(a.value for a in target.authorities - issuer.authorities)
+        beyond = _beyond(target, issuer.id, issuer.authorities)
         if beyond:
-            return Decision.deny(
-                "issue a token",
-                rule,
-                f"{target.id} holds the {', '.join(beyond)} authority, which {issuer.id} does "
-                "not; a token is issued only for a person holding no authority the issuer "
-                "lacks",
-            )
+            return Decision.deny("issue a token", rule, beyond)
         return Decision.allow(
             "issue a token", rule, f"{target.id} holds no authority {issuer.id} lacks"
         )
@@ -258,8 +255,11 @@ class TokenStaysWithinIssuer:
     """Whoever issued a token has seen it, so what its person may do by it, its issuer may
     do too: at every use, the token's person holds no authority its issuer does not hold
     now (JK-6.e). An authority granted to the person after the token was issued, or one
-    the issuer has lost since, voids the token; tokens the node itself issued, and a
-    person's own, act for their person with whatever the registry grants them."""
+    the issuer has lost since, voids the token, and so does the registry authority held by
+    its person however they came to hold it (through it, its issuer could grant themselves
+    what they lack, or issue the person a token of their own that no issuer bounds); tokens
+    the node itself issued, and a person's own, act for their person with whatever the
+    registry grants them."""
 
     key: ClassVar[str] = "register"
     article: ClassVar[str] = "tokens used only within the issuer's own authorities"
@@ -275,13 +275,27 @@ class TokenStaysWithinIssuer:
             return Decision.allow("use a token", rule, f"the node of {request.party} issued it")
         if by == holder.id:
             return Decision.allow("use a token", rule, f"{holder.id} issued their own token")
-        beyond = sorted(a.value for a in holder.authorities - request.issuer_holds)
+        beyond = _beyond(holder, by or "unnamed", request.issuer_holds)
         if beyond:
-            return Decision.deny(
-                "use a token",
-                rule,
-                f"{holder.id} holds the {', '.join(beyond)} authority, which whoever issued "
-                f"their token ({by or 'unnamed'}) does not; a token acts only within its "
-                "issuer's authorities",
-            )
+            return Decision.deny("use a token", rule, beyond)
         return Decision.allow("use a token", rule, f"{holder.id} holds nothing its issuer lacks")
+
+
+def _beyond(person: Person, issuer: str, issuer_holds: frozenset[Authority]) -> str:
+    """Why a token of ``person`` issued by another, ``issuer``, who holds ``issuer_holds``,
+    would act beyond its issuer; empty if it would not. Through a token of a person holding
+    the registry authority, its issuer could grant themselves any authority (the grantor
+    never grants to themselves, JK-6.e) or issue the person a token of their own, which no
+    issuer bounds: such a token is the node's or its person's own only."""
+    beyond = sorted(a.value for a in person.authorities - issuer_holds)
+    if beyond:
+        return (
+            f"{person.id} holds the {', '.join(beyond)} authority, which {issuer} does not; "
+            "a token acts only within its issuer's authorities"
+        )
+    if person.holds(Authority.REGISTRY):
+        return (
+            f"{person.id} holds the registry authority: a token of theirs is issued by the "
+            f"node or by themselves, not by {issuer}, who could grant themselves through it"
+        )
+    return ""

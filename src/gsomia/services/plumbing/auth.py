@@ -1,7 +1,8 @@
 """Access tokens for persons: bound to a registered identity, hashed at rest, expiring,
 revocable. A token is issued by the node itself (its operator), by a person for themselves,
 or by a security officer who holds the registry authority for a person holding no authority
-the officer lacks; it is revoked by a security officer who holds the registry authority.
+the officer lacks (never for one holding the registry authority, whose token is the node's
+or their own); it is revoked by a security officer who holds the registry authority.
 Since its issuer has seen it, it acts for its person only while they hold no authority the
 issuer lacks (a grant to the person, or a revocation from the issuer, voids it: the rules
 decide at every use, and the node revokes a refused token on the record).
