@@ -19,7 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
-from gsomia.api.errors import STATUS_OF, Unauthenticated, WrongMediaType
+from gsomia.api.deps import authenticate
+from gsomia.api.errors import STATUS_OF, TooManyRequests, Unauthenticated, WrongMediaType
 from gsomia.core.people import Person
 from gsomia.errors import GsomiaError, InputError, IntegrityError, PolicyDenied
 from gsomia.interop.stix import timestamp
@@ -63,6 +64,8 @@ def _error(exc: GsomiaError) -> Response:
     if isinstance(exc, PolicyDenied):
         body["details"] = {"rule_ids": list(exc.rule_ids)}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": "60"}
     return _answer(body, status=status, headers=headers)
 
 
@@ -89,7 +92,9 @@ def _person(request: Request) -> Person:
     if scheme.lower() not in _SCHEMES:
         raise Unauthenticated("a bearer token is required")
     try:
-        person: Person = request.app.state.auth.person(token.strip())
+        # as every route authenticates: a refused token counts against the client
+        # address, which past its budget is answered 429 without a lookup
+        person = authenticate(request, token.strip())
     except IntegrityError as exc:
         raise Unauthenticated(str(exc)) from None
     request.app.state.limiter.take(person.id)

@@ -109,7 +109,7 @@ def _throttled_api(tmp_path: Path, per_minute: int = 5) -> Api:
     return api
 
 
-@pytest.mark.parametrize("path", ["/v1/me", "/v1/items", "/v1/audit/alarms"])
+@pytest.mark.parametrize("path", ["/v1/me", "/v1/items", "/v1/audit/alarms", "/taxii2/"])
 def test_refused_bearer_tokens_are_throttled_per_address_without_a_lookup(
     tmp_path: Path, path: str
 ) -> None:
