@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.geo.frames import ellipsoid_height
 from gsomia.warning.tracking import GaussianBatch
 
 __all__ = ["LandedDeleter"]
@@ -54,7 +54,7 @@ class LandedDeleter:
         if len(collapsed) == 0:
             return np.zeros(0, dtype=bool)
         mean = collapsed.mean
-        _, _, h = ecef_to_geodetic(mean[:, :3])
+        h = ellipsoid_height(mean[:, :3])
         up = mean[:, :3] / np.linalg.norm(mean[:, :3], axis=1, keepdims=True)
         falling = np.einsum("ni,ni->n", up, mean[:, 3:6]) < 0.0
         kappa = np.maximum(mean[:, 9] if mean.shape[1] > 9 else 0.0, self.min_kappa)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.geo.frames import ellipsoid_height
 from gsomia.warning.tracking._linalg import Array, Counts, Mask
 from gsomia.warning.tracking.base import Deleter
 from gsomia.warning.tracking.states import GaussianBatch
@@ -61,8 +61,15 @@ class CovarianceDeleter:
         """Mask of tracks to drop."""
         if len(collapsed) == 0:
             return np.zeros(0, dtype=bool)
-        largest = np.linalg.eigvalsh(collapsed.cov[:, :3, :3])[:, -1]
-        return np.asarray(largest > self.max_sigma_m**2)
+        limit = self.max_sigma_m**2
+        position = collapsed.cov[:, :3, :3]
+        # Gershgorin's bound (the largest absolute row sum) holds the largest eigenvalue
+        # of any symmetric matrix: below the limit, no track needs its eigenvalues (and a
+        # non-finite covariance never passes the bound).
+        if bool(np.all(np.sum(np.abs(position), axis=2) <= limit)):
+            return np.zeros(len(collapsed), dtype=bool)
+        largest = np.linalg.eigvalsh(position)[:, -1]
+        return np.asarray(largest > limit)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,8 +84,7 @@ class GroundDeleter:
         """Mask of tracks to drop."""
         if len(collapsed) == 0:
             return np.zeros(0, dtype=bool)
-        _, _, h = ecef_to_geodetic(collapsed.mean[:, :3])
-        return np.asarray(h < -self.margin_m)
+        return np.asarray(ellipsoid_height(collapsed.mean[:, :3]) < -self.margin_m)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

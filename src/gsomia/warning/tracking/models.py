@@ -34,7 +34,7 @@ import numpy as np
 from gsomia.errors import InputError
 from gsomia.warning.geo.frames import WGS84_A, ellipsoid_height
 from gsomia.warning.physics.dynamics import GM, J2, OMEGA_EARTH
-from gsomia.warning.tracking._linalg import Array
+from gsomia.warning.tracking._linalg import Array, Index
 
 __all__ = [
     "AUGMENTED_NDIM",
@@ -62,6 +62,7 @@ _CORIOLIS_V = np.array([[0.0, 2.0 * _W, 0.0], [-2.0 * _W, 0.0, 0.0], [0.0, 0.0, 
 _CENTRIFUGAL_R = np.diag([_W * _W, _W * _W, 0.0])
 _SEA_LEVEL_DENSITY = 1.225
 _SCALE_HEIGHT_M = 7250.0
+_EYE3 = np.eye(3)
 
 
 def filter_air_density(h_m: Array) -> Array:
@@ -128,6 +129,13 @@ def _gravity_gradient(r: Array) -> Array:
     return np.asarray(out)
 
 
+def _length(v: Array) -> Array:
+    """The Euclidean length of each row (N, 3): ``np.linalg.norm(v, axis=-1)``, summed in
+    the same order, without its dispatch."""
+    x, y, z = v[:, 0], v[:, 1], v[:, 2]
+    return np.asarray(np.sqrt(x * x + y * y + z * z))
+
+
 def _altitude(r: Array) -> Array:
     return ellipsoid_height(r)
 
@@ -138,7 +146,7 @@ def _drag_acceleration(r: Array, v: Array, kappa: Array) -> Array:
     A negative ``kappa`` (an estimate's tail) is taken as zero: drag never pushes.
     """
     rho = filter_air_density(_altitude(r))
-    speed = np.linalg.norm(v, axis=-1)
+    speed = _length(v)
     return np.asarray((-0.5 * rho * np.maximum(kappa, 0.0) * speed)[:, None] * v)
 
 
@@ -151,8 +159,8 @@ def _drag_partials(r: Array, v: Array, kappa: Array) -> tuple[Array, Array, Arra
     h = _altitude(r)
     rho = filter_air_density(h)
     slope = np.where(h > 0.0, -rho / _SCALE_HEIGHT_M, 0.0)
-    speed = np.maximum(np.linalg.norm(v, axis=-1), 1e-9)
-    up = r / np.linalg.norm(r, axis=-1)[:, None]
+    speed = np.maximum(_length(v), 1e-9)
+    up = r / _length(r)[:, None]
     # The clamp of :func:`_drag_acceleration`: where kappa <= 0 the drag is nil and so
     # are all its partials, the one by kappa included (else the filter would take a
     # negative kappa as observable and keep shrinking its variance while the mean
@@ -161,7 +169,7 @@ def _drag_partials(r: Array, v: Array, kappa: Array) -> tuple[Array, Array, Arra
     kappa = np.maximum(kappa, 0.0)
     d_r = (-0.5 * kappa * speed * slope)[:, None, None] * v[:, :, None] * up[:, None, :]
     outer = v[:, :, None] * v[:, None, :] / speed[:, None, None]
-    d_v = (-0.5 * rho * kappa)[:, None, None] * (speed[:, None, None] * np.eye(3) + outer)
+    d_v = (-0.5 * rho * kappa)[:, None, None] * (speed[:, None, None] * _EYE3 + outer)
     d_kappa = (-0.5 * rho * speed * active)[:, None] * v
     return d_r, d_v, d_kappa
 
@@ -182,9 +190,6 @@ def _kron_axes(block: Array, n_blocks: int) -> Array:
     for axis in range(3):
         out[:, :, axis, :, axis] = block
     return out.reshape(n, 3 * n_blocks, 3 * n_blocks)
-
-
-_EYE3 = np.eye(3)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -428,7 +433,7 @@ class ManoeuvreMotion:
         q0 = self.lift_pressure_pa
         share = q / (q + q0)
         ds_dq = q0 / (q + q0) ** 2
-        up = r / np.linalg.norm(r, axis=-1)[:, None]
+        up = r / _length(r)[:, None]
         dq_dh = np.where(h > 0.0, -q / _SCALE_HEIGHT_M, 0.0)
         ds_dr = (ds_dq * dq_dh)[:, None] * up
         ds_dv = (ds_dq * rho)[:, None] * v
@@ -496,18 +501,46 @@ def runge_kutta_step(model: Flow, x: Array, h: Array) -> Array:
     return np.asarray(x + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4))
 
 
-def _substeps(dt: Array, max_step: float) -> tuple[int, Array]:
-    longest = float(np.max(np.abs(dt))) if dt.size else 0.0
-    n = max(1, math.ceil(longest / max_step))
+def _schedule(dt: Array, max_step: float) -> tuple[Index, list[int], Array] | None:
+    """Each row cut into its own equal sub-steps no longer than ``max_step``: the rows in
+    order of their sub-step count (most first), how many rows are still stepping at each
+    sub-step (a shrinking prefix of that order), and each row's sub-step length.
+
+    ``None`` when every row has the same count (the batch keeps its order). A track just
+    updated is then neither cut as finely as one coasting through a gap in coverage nor
+    carried through its many sub-steps.
+    """
+    counts = np.maximum(np.ceil(np.abs(dt) / max_step), 1.0) if dt.size else np.ones(0)
+    if counts.size == 0 or bool(np.all(counts == counts[0])):
+        return None
+    order = np.argsort(-counts, kind="stable")
+    ranked = counts[order]
+    active = [int(np.count_nonzero(ranked > k)) for k in range(int(ranked[0]))]
+    return order, active, dt[order] / ranked
+
+
+def _uniform(dt: Array, max_step: float) -> tuple[int, Array]:
+    n = max(1, math.ceil(float(np.max(np.abs(dt))) / max_step)) if dt.size else 1
     return n, dt / n
 
 
 def integrate(model: MotionModel, x: Array, dt: Array, *, max_step: float = 5.0) -> Array:
-    """Propagate states (N, n) by ``dt`` (N,) seconds (negative runs backwards)."""
-    n, h = _substeps(np.asarray(dt, dtype=float), max_step)
-    for _ in range(n):
-        x = runge_kutta_step(model, x, h)
-    return x
+    """Propagate states (N, n) by ``dt`` (N,) seconds (negative runs backwards), each row
+    in its own equal sub-steps no longer than ``max_step``."""
+    dt = np.asarray(dt, dtype=float)
+    plan = _schedule(dt, max_step)
+    if plan is None:
+        n, h = _uniform(dt, max_step)
+        for _ in range(n):
+            x = runge_kutta_step(model, x, h)
+        return x
+    order, active, h = plan
+    y = x[order]
+    for m in active:
+        y[:m] = runge_kutta_step(model, y[:m], h[:m])
+    out = np.empty_like(y)
+    out[order] = y
+    return out
 
 
 def transition(
@@ -515,25 +548,43 @@ def transition(
 ) -> tuple[Array, Array, Array]:
     """Mean, transition matrix and accumulated process noise over ``dt`` (N,) seconds.
 
-    The step is cut into equal sub-steps no longer than ``max_step``; the noise of each
-    sub-step is carried through the later ones (``Q ← F Q Fᵀ + Q_k``). Within a sub-step
-    ``F = I + A h + (A h)²/2 + (A h)³/6``; the third-order term carries the gravity
-    gradient into the position-velocity coupling (``G h³/6``, 1e-4 at ``h = 10 s``).
+    Each row's step is cut into its own equal sub-steps no longer than ``max_step``; the
+    noise of each sub-step is carried through the later ones (``Q ← F Q Fᵀ + Q_k``).
+    Within a sub-step ``F = I + A h + (A h)²/2 + (A h)³/6``; the third-order term carries
+    the gravity gradient into the position-velocity coupling (``G h³/6``, 1e-4 at
+    ``h = 10 s``).
     """
-    n, h = _substeps(np.asarray(dt, dtype=float), max_step)
+    dt = np.asarray(dt, dtype=float)
+    plan = _schedule(dt, max_step)
+    if plan is None:
+        n, h = _uniform(dt, max_step)
+        return _transition(model, x, h, [len(x)] * n)
+    order, active, h = plan
+    y, f, q = _transition(model, x[order], h, active)
+    out = (np.empty_like(y), np.empty_like(f), np.empty_like(q))
+    out[0][order], out[1][order], out[2][order] = y, f, q
+    return out
+
+
+def _transition(
+    model: MotionModel, x: Array, h: Array, active: list[int]
+) -> tuple[Array, Array, Array]:
+    """:func:`transition` of rows stepping by ``h``, the first ``active[k]`` of them at
+    sub-step ``k`` (all at the first)."""
     eye = np.eye(x.shape[1])
-    f_total = q_total = np.zeros(0)
-    # Every sub-step has the same length, so each adds the same noise.
+    x = x.copy()
+    # Every sub-step of a row has the same length, so each adds the same noise.
     q = model.noise(np.abs(h))
-    for k in range(n):
-        x_next = runge_kutta_step(model, x, h)
-        ah = model.jacobian(0.5 * (x + x_next)) * h[:, None, None]
+    f_total, q_total = np.broadcast_to(eye, q.shape).copy(), np.zeros_like(q)
+    for k, m in enumerate(active):
+        x_next = runge_kutta_step(model, x[:m], h[:m])
+        ah = model.jacobian(0.5 * (x[:m] + x_next)) * h[:m, None, None]
         ah2 = ah @ ah
         f = eye + ah + 0.5 * ah2 + (ah2 @ ah) / 6.0
         if k == 0:
-            f_total, q_total = f, q
+            f_total[:m], q_total[:m] = f, q[:m]
         else:
-            f_total = f @ f_total
-            q_total = f @ q_total @ np.swapaxes(f, -1, -2) + q
-        x = x_next
+            f_total[:m] = f @ f_total[:m]
+            q_total[:m] = f @ q_total[:m] @ np.swapaxes(f, -1, -2) + q[:m]
+        x[:m] = x_next
     return x, f_total, q_total

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from gsomia.errors import InputError
 from gsomia.warning.tracking._linalg import Array, Index, sqrt_psd, symmetrise, transpose
@@ -316,14 +316,8 @@ class IMMPredictor:
         means, covs, considers = [], [], []
         long_gap = np.abs(dt) > self.cubature_after_s
         for j, motion in enumerate(self.motions):
-            x, f, q = transition(motion, mean0[:, j], dt, max_step=self.max_step)
-            cov = symmetrise(f @ cov0[:, j] @ transpose(f) + q)
-            if np.any(long_gap) and not motion.powered:
-                g = np.nonzero(long_gap)[0]
-                f = f.copy()
-                x[g], cov[g], f[g] = cubature_predict(
-                    motion, mean0[g, j], cov0[g, j], dt[g], max_step=self.max_step
-                )
+            cubature = long_gap if not motion.powered else np.zeros_like(long_gap)
+            x, cov, f = self._mode(motion, mean0[:, j], cov0[:, j], dt, cubature)
             means.append(x)
             covs.append(cov)
             if consider0 is not None:
@@ -336,6 +330,25 @@ class IMMPredictor:
             t=target,
             consider=np.stack(considers, axis=1) if considers else None,
         )
+
+    def _mode(
+        self, motion: MotionModel, mean: Array, cov: Array, dt: Array, cubature: NDArray[np.bool_]
+    ) -> tuple[Array, Array, Array]:
+        """One mode's predicted mean, covariance and transition matrix (or, over a long
+        gap, its statistical linearisation): the rows of ``cubature`` by
+        :func:`cubature_predict`, the others by the EKF's linearisation."""
+        if not np.any(cubature):
+            x, f, q = transition(motion, mean, dt, max_step=self.max_step)
+            return x, symmetrise(f @ cov @ transpose(f) + q), f
+        g, e = np.nonzero(cubature)[0], np.nonzero(~cubature)[0]
+        x, out, f = np.empty_like(mean), np.empty_like(cov), np.empty_like(cov)
+        x[g], out[g], f[g] = cubature_predict(
+            motion, mean[g], cov[g], dt[g], max_step=self.max_step
+        )
+        if e.size:
+            x[e], f[e], q = transition(motion, mean[e], dt[e], max_step=self.max_step)
+            out[e] = symmetrise(f[e] @ cov[e] @ transpose(f[e]) + q)
+        return x, out, f
 
     def _burnout(self, prior: MixtureBatch, mix: Array, cov0: Array, dt: Array) -> Array:
         """Each unpowered mode's mixed covariance with the spread of a thrust that may stop

@@ -189,3 +189,24 @@ def test_coast_thrust_decay_is_stable_at_the_longest_steps_used() -> None:
     out = integrate(CoastMotion(), x, np.full(3, 600.0), max_step=10.0)
     assert np.all(np.isfinite(out))
     assert np.all(np.abs(out[:, 6:9]) < 1e-6)
+
+
+def test_each_track_is_cut_into_its_own_sub_steps() -> None:
+    """A track predicted in a batch with others gives what it gives alone, bit for bit:
+    its sub-steps are its own, not set by the longest step in the batch."""
+    model = CoastMotion()
+    x = _augment(_states(4, (80e3, 900e3), seed=8), 2e-4, thrust=1.0)
+    dt = np.array([600.0, 3.0, 47.0, 3.0])
+    mean, f, q = transition(model, x, dt, max_step=10.0)
+    flown = integrate(model, x, dt, max_step=10.0)
+    for i in range(4):
+        alone = transition(model, x[i : i + 1], dt[i : i + 1], max_step=10.0)
+        assert np.array_equal(mean[i], alone[0][0])
+        assert np.array_equal(f[i], alone[1][0])
+        assert np.array_equal(q[i], alone[2][0])
+        assert np.array_equal(
+            flown[i], integrate(model, x[i : i + 1], dt[i : i + 1], max_step=10.0)[0]
+        )
+    # A short step is one sub-step of its own length, whatever else is in the batch.
+    one, _, _ = transition(model, x[1:2], dt[1:2], max_step=3.0)
+    assert np.array_equal(mean[1], one[0])

@@ -17,6 +17,7 @@ from gsomia.warning.sensors.measurements import RadarReport
 from gsomia.warning.tracking import (
     BallisticMotion,
     CoastMotion,
+    CovarianceDeleter,
     CueInitiator,
     DuplicateDeleter,
     EKFPredictor,
@@ -159,6 +160,26 @@ def test_a_duplicate_of_an_established_track_is_dropped() -> None:
     deleter = DuplicateDeleter()
     gone = deleter.delete(twin.state, last_update=twin.last_update, hits=twin.hits, now=30.0)
     assert gone.tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_covariance_deleter_drops_exactly_what_the_largest_eigenvalue_says(seed: int) -> None:
+    """Its shortcut (no eigenvalues while every row sum is under the limit) never changes
+    the answer, an indefinite covariance included."""
+    rng = np.random.default_rng(seed)
+    limit_m = 100e3
+    a = rng.normal(size=(40, 3, 3)) * rng.uniform(0.0, 1.6 * limit_m, size=(40, 1, 1))
+    cov = np.zeros((40, 6, 6))
+    cov[:, :3, :3] = a @ np.swapaxes(a, 1, 2) / 3.0
+    cov[::7, :3, :3] = (a + np.swapaxes(a, 1, 2))[::7] * limit_m / 4.0  # indefinite
+    deleter = CovarianceDeleter(max_sigma_m=limit_m)
+    for rows in ([i] for i in range(40)):
+        batch = GaussianBatch(mean=np.zeros((1, 6)), cov=cov[rows], t=np.zeros(1))
+        gone = deleter.delete(
+            batch, last_update=np.zeros(1), hits=np.ones(1, dtype=np.int64), now=0.0
+        )
+        largest = np.linalg.eigvalsh(cov[rows, :3, :3])[:, -1]
+        assert gone.tolist() == (largest > limit_m**2).tolist()
 
 
 def test_a_cue_starts_the_track_and_stays_its_launch_point() -> None:
