@@ -18,7 +18,7 @@ from gsomia.agreement_files import load_library
 from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
 from gsomia.analysis.landed import LandedDeleter
 from gsomia.analysis.looks import known_tracks, look_scheduler
-from gsomia.analysis.regimes import Regime
+from gsomia.analysis.regimes import Regime, regimes_from
 from gsomia.analysis.runner import regime_sharing, run_launch
 from gsomia.analysis.simulation import (
     _matched,
@@ -144,3 +144,15 @@ def test_a_lofted_icbms_stage_tracks_do_not_break_the_run() -> None:
     result = run_launch("2022-11-18", sharing, sim, sensors=a.sensors, runs=range(1, 2))
     (score,) = result.association[("actual", "KOR")]
     assert score.objects >= 3
+
+
+@pytest.mark.slow
+def test_a_track_whose_covariance_lost_definiteness_does_not_stop_the_analysis() -> None:
+    """2017-05-14, run 21 of the defaults: a predicted innovation covariance with a negative
+    determinant gave a NaN cost and the assignment refused the matrix, ending `gsomia value`.
+    Such a pair is now outside the gate; every regime of the run is scored."""
+    a = load_assumptions()
+    wanted = (Regime.actual(), *(r for r in regimes_from(a) if r.key != "actual"))
+    sharing = regime_sharing(load_library(), dated_launch("2017-05-14"), wanted, a)
+    result = run_launch("2017-05-14", sharing, a.simulation, sensors=a.sensors, runs=range(21, 22))
+    assert {regime for regime, _ in result.association} == {r.key for r in wanted}

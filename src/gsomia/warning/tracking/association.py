@@ -112,10 +112,22 @@ def pair_distances(
     mp = predict_measurement(
         pairs, site=measurements.site[cols], rotation=measurements.rotation[cols]
     )
-    s_inv, det = inv3_sym(mp.HPHt + measurements.R[cols])
-    nu = innovation(measurements.z[cols], mp.z_hat)
-    d2 = np.einsum("pi,pij,pj->p", nu, s_inv, nu)
-    return np.asarray(d2), np.log(det)
+    s = mp.HPHt + measurements.R[cols]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_inv, det = inv3_sym(s)
+        nu = innovation(measurements.z[cols], mp.z_hat)
+        d2 = np.einsum("pi,pij,pj->p", nu, s_inv, nu)
+    # An innovation covariance that is not positive definite (a track whose covariance has
+    # lost it) describes no Gaussian: such a pair lies outside every gate, never a NaN cost.
+    proper = (
+        (np.diagonal(s, axis1=-2, axis2=-1) > 0.0).all(axis=-1)
+        & (s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] ** 2 > 0.0)
+        & (det > 0.0)
+        & np.isfinite(d2)
+    )
+    d2 = np.where(proper, d2, math.inf)
+    logdet = np.where(proper, np.log(np.where(proper, det, 1.0)), math.inf)
+    return np.asarray(d2), np.asarray(logdet)
 
 
 def candidate_pairs(
@@ -131,7 +143,11 @@ def candidate_pairs(
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty
     position, pos_cov = report_positions(measurements)
-    spread_t = np.linalg.eigvalsh(predicted.cov[:, :3, :3])[:, -1]
+    cov = predicted.cov[:, :3, :3]
+    finite = np.isfinite(cov).all(axis=(1, 2))
+    spread_t = np.full(len(predicted), -math.inf)  # a covariance not finite gates nothing
+    if finite.any():
+        spread_t[finite] = np.linalg.eigvalsh(cov[finite])[:, -1]
     spread_r = np.linalg.eigvalsh(pos_cov)[:, -1]
     delta = predicted.mean[:, None, :3] - position[None]
     dist2 = np.einsum("nmi,nmi->nm", delta, delta)
@@ -198,8 +214,9 @@ def _per_track(
     least = np.full(unique.size, math.inf)
     np.minimum.at(least, inverse, half_cost)
     total = np.zeros(unique.size)
-    np.add.at(total, inverse, np.exp(least[inverse] - half_cost))
-    cost = 2.0 * (least - np.log(total))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a pair no mode gates: inf - inf
+        np.add.at(total, inverse, np.exp(least[inverse] - half_cost))
+        cost = 2.0 * (least - np.log(total))
     first = np.zeros(unique.size, dtype=np.intp)
     first[inverse[::-1]] = np.arange(inverse.size)[::-1]
     return track[first], cols[first], cost, best_d2

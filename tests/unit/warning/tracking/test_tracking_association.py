@@ -75,6 +75,35 @@ def test_a_report_outside_every_gate_is_left_for_initiation() -> None:
     assert assignment.unassigned_reports.tolist() == [0]
 
 
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda c: c[:3, :3] * -1.0, id="negative definite"),
+        pytest.param(lambda c: c[:3, :3] @ np.diag([1.0, -1.0, -1.0]), id="two negative axes"),
+        pytest.param(lambda c: c[:3, :3] * np.nan, id="not a number"),
+    ],
+)
+def test_a_track_whose_covariance_lost_definiteness_gates_nothing_and_breaks_nothing(
+    spoil: object,
+) -> None:
+    """A predicted covariance that is no longer positive definite (its innovation covariance
+    with it) makes no cost at all: the pair is outside the gate, never a NaN that stops the
+    assignment; the other tracks take their reports as before."""
+    a = midcourse_start()
+    b = a.copy()
+    b[:3] += 1500.0
+    c = a.copy()
+    c[:3] += 3000.0
+    tracks = _tracks(np.stack([a, b, c]))
+    cov = tracks.cov.copy()
+    cov[1, :3, :3] = spoil(cov[1])  # type: ignore[operator]
+    spoiled = GaussianBatch(mean=tracks.mean, cov=cov, t=tracks.t)
+    assignment = GNNAssociator().associate(spoiled, _measurements(np.stack([a, b, c])))
+    assert assignment.tracks.tolist() == [0, 2]
+    assert assignment.reports.tolist() == [0, 2]
+    assert assignment.unassigned_reports.tolist() == [1]
+
+
 def _run(
     tracker: Tracker[GaussianBatch], reports: list[RadarReport], times: np.ndarray
 ) -> tuple[TrackSet[GaussianBatch], list[dict[int, int]]]:
