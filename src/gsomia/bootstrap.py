@@ -169,14 +169,14 @@ def found_registry(
     master: MasterSecret,
     officer: str,
     officer_name: str,
-    clearance: str | None,
+    clearance: str,
     need_to_know: frozenset[str],
     facility: str,
     facility_name: str,
 ) -> Node:
-    """Found the registry of a new node home: its first security officer (who holds the
-    registry and custody authorities) and its receiving facility, with the officer on its
-    register. Returns the node, whose store the caller closes."""
+    """Found the registry of a new node home: its first security officer, cleared (who
+    holds the registry and custody authorities, JK-6.e), and its receiving facility, with
+    the officer on its register. Returns the node, whose store the caller closes."""
     node = open_node(home, master=master)
     try:
         node.registry.found(
@@ -186,8 +186,7 @@ def found_registry(
             need_to_know=need_to_know,
         )
         node.registry.add_facility(facility_id=facility, name=facility_name, by=officer)
-        if clearance:
-            node.registry.register(person_id=officer, facility_id=facility, by=officer)
+        node.registry.register(person_id=officer, facility_id=facility, by=officer)
     finally:
         node.ctx.store.close()
     return node

@@ -83,10 +83,14 @@ def init(
     facility: Annotated[
         str, typer.Option(help="Id of the receiving facility, where received items are kept.")
     ],
-    officer_name: Annotated[str, typer.Option(help="The officer's name.")] = "",
     clearance: Annotated[
-        str | None, typer.Option(help="The officer's clearance, a level of this party's scheme.")
-    ] = None,
+        str,
+        typer.Option(
+            help="The officer's clearance, a level of this party's scheme (required: the "
+            "registry is founded by a cleared security officer)."
+        ),
+    ],
+    officer_name: Annotated[str, typer.Option(help="The officer's name.")] = "",
     need: Annotated[
         list[str] | None, typer.Option("--need", help="The officer's need-to-know topic.")
     ] = None,

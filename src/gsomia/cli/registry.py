@@ -11,6 +11,8 @@ import typer
 
 from gsomia.cli._node import AsOpt, HomeOpt, JsonOpt, opened, parse_day, record_row
 from gsomia.cli._render import console, emit_json, table
+from gsomia.errors import InputError
+from gsomia.services.acts.registry import MissingFounderClearance
 
 __all__ = ["laws_app", "mount", "registry_app"]
 
@@ -51,14 +53,24 @@ def _show(view: object, json_: bool, text: str) -> None:
 def found(
     officer: Annotated[str, typer.Option(help="The first security officer (new or existing).")],
     name: Annotated[str, typer.Option(help="The officer's name, when new.")] = "",
-    clearance: Annotated[str | None, typer.Option(help="The officer's clearance.")] = None,
+    clearance: Annotated[
+        str | None,
+        typer.Option(help="The officer's clearance, a level of this party's scheme (when new)."),
+    ] = None,
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Found the registry of a node whose registry has no registry officer yet (a node made
-    before authorities existed): the officer gets the registry and custody authorities."""
+    before authorities existed): the officer, a security officer holding a clearance in
+    effect, gets the registry and custody authorities (JK-6.e)."""
     with opened(home) as node:
-        person = node.registry.found(officer_id=officer, name=name, clearance=clearance)
+        try:
+            person = node.registry.found(officer_id=officer, name=name, clearance=clearance)
+        except MissingFounderClearance as e:
+            raise InputError(
+                f"missing option --clearance: {e.officer_id} is new, and the registry is "
+                "founded by a cleared security officer"
+            ) from None
     _show(
         {"officer": person.id, "authorities": sorted(a.value for a in person.authorities)},
         json_,

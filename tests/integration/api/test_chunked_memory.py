@@ -43,7 +43,7 @@ _SERVER = textwrap.dedent(
         clock=SimulatedClock(datetime(2019, 10, 2, 9, tzinfo=UTC)),
     )
     node.registry.found(
-        officer_id="sato", name="Sato", clearance=None, need_to_know=frozenset()
+        officer_id="sato", name="Sato", clearance="極秘", need_to_know=frozenset()
     )
     node.registry.add_facility(facility_id="jpn-hq", name="HQ", by="sato")
     token = AuthService(node.ctx).issue(person_id="sato", by="sato").token

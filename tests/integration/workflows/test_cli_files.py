@@ -82,10 +82,14 @@ def _process(cwd: Path, *args: str, umask: int = LOOSE) -> subprocess.CompletedP
 
 #: The registry a new home is founded with: its first security officer and facility.
 FOUNDING = ("--officer", "duty-officer", "--facility", "hq")
+#: The clearance of that officer, a level of each party's scheme.
+CLEARED = {"JPN": ("--clearance", "極秘"), "KOR": ("--clearance", "군사II급비밀")}
 
 
 def test_node_init_makes_a_private_home_under_a_loose_umask(tmp_path: Path) -> None:
-    done = _process(tmp_path, "node", "init", "--party", "KOR", "--home", "kor", *FOUNDING)
+    done = _process(
+        tmp_path, "node", "init", "--party", "KOR", "--home", "kor", *FOUNDING, *CLEARED["KOR"]
+    )
     assert done.returncode == 0, done.stderr
     home = tmp_path / "kor"
     assert mode(home) == 0o700 and mode(home / "partners") == 0o700
@@ -109,7 +113,9 @@ def test_node_init_makes_a_private_home_under_a_loose_umask(tmp_path: Path) -> N
 
 
 def test_a_loose_home_is_tightened_when_the_node_starts(tmp_path: Path) -> None:
-    founded = _process(tmp_path, "node", "init", "--party", "JPN", "--home", "jpn", *FOUNDING)
+    founded = _process(
+        tmp_path, "node", "init", "--party", "JPN", "--home", "jpn", *FOUNDING, *CLEARED["JPN"]
+    )
     assert founded.returncode == 0, founded.stderr
     home = tmp_path / "jpn"
     (home / "node.log").write_text("earlier run\n")

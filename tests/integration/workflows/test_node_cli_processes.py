@@ -14,7 +14,7 @@ from tests.support.cli import code, invoke, make_homes, rows, run
 
 pytestmark = pytest.mark.slow
 
-FOUND = ("--officer", "registrar", "--facility", "hq")
+FOUND = ("--officer", "registrar", "--clearance", "極秘", "--facility", "hq")
 
 
 def test_a_master_secret_a_known_party_and_a_home_are_required(tmp_path: Path) -> None:

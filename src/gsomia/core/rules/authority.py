@@ -49,7 +49,10 @@ def eligible(role: Role, authority: Authority) -> bool:
 @dataclass(frozen=True, slots=True)
 class AuthorityHeld:
     """The person deciding for a party is one of its officials to whom the registry granted
-    the authority the act needs; the decision cites the act's own article (``key``)."""
+    the authority the act needs; the decision cites the act's own article (``key``). The
+    registry and custody authorities are exercised only by a security officer holding a
+    clearance in effect that day (JK-6.e, JK-7.2): one whose clearance has lapsed since the
+    grant exercises neither."""
 
     key: str
     article: str = "an authority granted by name in the registry"
@@ -71,6 +74,13 @@ class AuthorityHeld:
         if not p.holds(needed):
             return Decision.deny(
                 act, rule, f"{p.id} has not been granted the {needed} authority of {request.party}"
+            )
+        if needed in OFFICER_ONLY and p.clearance_on(request.at.date()) is None:
+            return Decision.deny(
+                act,
+                rule,
+                f"{p.id} holds no clearance in effect; the {needed} authority is exercised by "
+                "cleared security officers only",
             )
         return Decision.allow(act, rule, f"{p.id} holds the {needed} authority of {request.party}")
 
@@ -139,12 +149,13 @@ def _with_need(person: Person, item: Item) -> Person:
 
 
 class Founding:
-    """A node's registry is founded once, by its operator, with a first security officer
-    who then holds the registry authority; once anyone holds it, every registry act is by a
-    named security officer (JK-6.e)."""
+    """A node's registry is founded once, by its operator, with a first security officer,
+    holding a clearance in effect that day, who then holds the registry and custody
+    authorities; once anyone holds the registry authority, every registry act is by a named
+    cleared security officer (JK-6.e, JK-7.2)."""
 
     key: ClassVar[str] = "register"
-    article: ClassVar[str] = "the registry founded once, by a security officer"
+    article: ClassVar[str] = "the registry founded once, by a cleared security officer"
 
     def evaluate(self, request: AdministerRequest) -> Decision:
         rule = request.agreement.rule_id(self.key)
@@ -160,6 +171,13 @@ class Founding:
             return Decision.deny("found", rule, "the registry is founded by a security officer")
         if target.party != request.party:
             return Decision.deny("found", rule, f"{target.id} is not a person of {request.party}")
+        if target.clearance_on(request.at.date()) is None:
+            return Decision.deny(
+                "found",
+                rule,
+                f"{target.id} holds no clearance in effect; the registry is founded by a "
+                "cleared security officer",
+            )
         return Decision.allow("found", rule, f"{target.id} founds the registry of {request.party}")
 
 

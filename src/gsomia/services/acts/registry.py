@@ -28,7 +28,7 @@ from gsomia.ports.store import RecordsReader, UnitOfWork
 from gsomia.records import AuthorityRecord, ConditionRecord
 from gsomia.services.plumbing.workflow import Workflow, check_text
 
-__all__ = ["RegistryService", "authority_holders", "registry_digest"]
+__all__ = ["MissingFounderClearance", "RegistryService", "authority_holders", "registry_digest"]
 
 _TOPIC = set(string.ascii_lowercase + string.digits + "-._")
 
@@ -70,6 +70,18 @@ def authority_holders(uow: RecordsReader, authority: Authority) -> list[str]:
     )
 
 
+class MissingFounderClearance(InputError):
+    """A new first security officer was named without a clearance: the registry is founded
+    by a cleared security officer (JK-6.e), so founding names theirs."""
+
+    def __init__(self, officer_id: str) -> None:
+        super().__init__(
+            f"{officer_id} is a new security officer named without a clearance; the registry "
+            "is founded by a cleared security officer, so founding names their clearance"
+        )
+        self.officer_id = officer_id
+
+
 class RegistryService(Workflow):
     """Facilities, persons, clearances, registers and authorities of one node."""
 
@@ -85,9 +97,11 @@ class RegistryService(Workflow):
         need_to_know: frozenset[str] = frozenset(),
         rank: str = "",
     ) -> Person:
-        """Found the registry with its first security officer, who is given the registry
-        and custody authorities (an act of the node's operator, once: refused, and recorded,
-        once anyone holds the registry authority). An existing security officer of a node
+        """Found the registry with its first security officer, cleared that day, who is given
+        the registry and custody authorities (an act of the node's operator, once: refused,
+        and recorded, once anyone holds the registry authority, or if the officer holds no
+        clearance in effect, JK-6.e). A new officer is named with their clearance
+        (:class:`MissingFounderClearance` otherwise); an existing security officer of a node
         whose registry predates authorities may be named without the other details."""
         ctx = self.ctx
         now = ctx.clock.now()
@@ -97,6 +111,8 @@ class RegistryService(Workflow):
                 officer = self.person(uow, officer_id)
                 new = False
             except UnknownName:
+                if clearance is None:
+                    raise MissingFounderClearance(officer_id) from None
                 officer = self._new_person(
                     person_id=officer_id,
                     name=name or officer_id,
