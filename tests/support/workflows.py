@@ -110,6 +110,26 @@ def official(party: str) -> str:
     return f"{party.lower()}-official"
 
 
+def lapsing_officer(node: Node, authority: str, *, lapses_in: int = 1, suffix: str = "") -> str:
+    """A security officer of ``node``'s party, cleared for ``lapses_in`` more days and granted
+    ``authority`` today by the party's officer; their id."""
+    party = node.party
+    today = node.ctx.clock.now().date()
+    person = f"{party.lower()}-so-lapsing{suffix}"
+    node.registry.add_person(
+        person_id=person,
+        name="Lapsing",
+        role="security-officer",
+        clearance=str(LEVEL[party]),
+        granted_on=today - timedelta(days=400),
+        expires_on=today + timedelta(days=lapses_in),
+        need_to_know=frozenset({"nk-missile"}),
+        by=officer(party),
+    )
+    node.registry.grant(person_id=person, authority=authority, by=officer(party))
+    return person
+
+
 def build(
     root: Path,
     *,

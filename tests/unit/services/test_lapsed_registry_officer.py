@@ -7,39 +7,16 @@ officer, still act."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from gsomia.core.people import NODE_ACTOR
 from gsomia.errors import PolicyDenied
-from gsomia.services.node import Node
 from gsomia.services.plumbing.auth import AuthService
-from tests.support.workflows import LEVEL, World, officer, official, refusals
+from tests.support.workflows import World, lapsing_officer, officer, official, refusals
 
 PARTIES = ["JPN", "KOR", "USA"]
 #: Who provides each party an item to place.
 SENDER = {"JPN": "KOR", "KOR": "JPN", "USA": "JPN"}
-
-
-def _lapsing(node: Node, authority: str) -> str:
-    """A security officer of ``node``'s party, cleared until tomorrow and granted
-    ``authority`` today."""
-    party = node.party
-    today = node.ctx.clock.now().date()
-    person = f"{party.lower()}-so-lapsing"
-    node.registry.add_person(
-        person_id=person,
-        name="Lapsing",
-        role="security-officer",
-        clearance=str(LEVEL[party]),
-        granted_on=today - timedelta(days=400),
-        expires_on=today + timedelta(days=1),
-        need_to_know=frozenset({"nk-missile"}),
-        by=officer(party),
-    )
-    node.registry.grant(person_id=person, authority=authority, by=officer(party))
-    return person
 
 
 @pytest.mark.parametrize("party", PARTIES)
@@ -47,7 +24,7 @@ def test_a_registry_officer_whose_clearance_lapsed_no_longer_administers(
     world: World, party: str
 ) -> None:
     node = world[party]
-    person = _lapsing(node, "registry")
+    person = lapsing_officer(node, "registry")
     world.later(days=2)
     auth = AuthService(node.ctx)
     before = len(refusals(node))
@@ -71,7 +48,7 @@ def test_a_registry_officer_whose_clearance_lapsed_no_longer_administers(
 @pytest.mark.parametrize("party", PARTIES)
 def test_a_registry_officer_still_cleared_administers(world: World, party: str) -> None:
     node = world[party]
-    person = _lapsing(node, "registry")
+    person = lapsing_officer(node, "registry")
     node.registry.grant(person_id=official(party), authority="notes", by=person)
     node.registry.add_person(
         person_id=f"{party.lower()}-new", name="New", role="official", by=person
@@ -81,7 +58,7 @@ def test_a_registry_officer_still_cleared_administers(world: World, party: str) 
 @pytest.mark.parametrize("party", PARTIES)
 def test_a_custody_officer_whose_clearance_lapsed_places_nothing(world: World, party: str) -> None:
     node = world[party]
-    person = _lapsing(node, "custody")
+    person = lapsing_officer(node, "custody")
     item = world.provide(SENDER[party], party).item_ids[0]
     world.drain()
     world.later(days=2)

@@ -4,12 +4,10 @@ JK-7.2): the rules decide, and the refusal is recorded."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from gsomia.errors import PolicyDenied
-from tests.support.workflows import LEVEL, World, officer, refusals
+from tests.support.workflows import World, lapsing_officer, officer, refusals
 
 
 @pytest.mark.parametrize("party", ["JPN", "KOR", "USA"])
@@ -20,18 +18,7 @@ def test_an_uncleared_custody_officer_is_refused_the_ledger_and_checkpoints(
     # Custody goes to cleared security officers only (JK-6.e): the officer was cleared when
     # granted it, and the clearance has lapsed since.
     node = world[party]
-    today = node.ctx.clock.now().date()
-    person = f"{party.lower()}-so-lapsing-{lapses_in}"
-    node.registry.add_person(
-        person_id=person,
-        name="Lapsing",
-        role="security-officer",
-        clearance=str(LEVEL[party]),
-        granted_on=today - timedelta(days=400),
-        expires_on=today + timedelta(days=lapses_in),
-        by=officer(party),
-    )
-    node.registry.grant(person_id=person, authority="custody", by=officer(party))
+    person = lapsing_officer(node, "custody", lapses_in=lapses_in, suffix=f"-{lapses_in}")
     world.later(days=lapses_in + 1)
     before = len(refusals(node))
     with pytest.raises(PolicyDenied, match="no clearance in effect"):
