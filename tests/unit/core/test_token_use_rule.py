@@ -7,13 +7,15 @@ grant themselves). Each agreement cites its own article."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from itertools import combinations
 
 import pytest
 
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.classification import SchemeRegistry
-from gsomia.core.people import NODE_ACTOR, Authority, Person, Role
+from gsomia.core.people import NODE_ACTOR, OFFICER_ONLY, Authority, Person, Role
 from gsomia.core.rules import Act, Rulebook, TokenUseRequest
 from tests.support.core import officer, on
 
@@ -31,7 +33,7 @@ def _allowed(
     agreement_id: str,
     holder: Person,
     by: str,
-    issuer_holds: frozenset[Authority] = frozenset(),
+    issuer: Person | None = None,
 ) -> bool:
     agreement = library.get(agreement_id)
     request = TokenUseRequest(
@@ -40,7 +42,7 @@ def _allowed(
         at=on(agreement, "2020-01-01"),
         holder=holder,
         issued_by=by,
-        issuer_holds=issuer_holds,
+        issuer=issuer,
     )
     decision = rulebook.decide(Act.USE_TOKEN, request)
     assert decision.rule_ids == (agreement.rule_id("register"),)
@@ -56,13 +58,17 @@ def test_a_token_acts_only_while_its_person_holds_nothing_its_issuer_lacks(
     agreement_id: str,
     issuer_holds: frozenset[Authority],
 ) -> None:
-    issuer = _person(schemes, "kor-registrar", issuer_holds)
-    for holds in SETS:
-        holder = _person(schemes, "kor-holder", holds)
-        allowed = _allowed(rulebook, library, agreement_id, holder, issuer.id, issuer_holds)
-        # the registry authority acts by the node's token or the person's own only
-        within = holds <= issuer_holds and Authority.REGISTRY not in holds
-        assert allowed is within, (issuer_holds, holds)
+    for held in (issuer_holds, issuer_holds | {Authority.REGISTRY}):
+        issuer = _person(schemes, "kor-registrar", held)
+        for holds in SETS:
+            holder = _person(schemes, "kor-holder", holds)
+            allowed = _allowed(rulebook, library, agreement_id, holder, issuer.id, issuer)
+            # the issuer could issue it now (they hold the registry authority), and the
+            # registry authority acts by the node's token or the person's own only
+            within = (
+                Authority.REGISTRY in held and holds <= held and Authority.REGISTRY not in holds
+            )
+            assert allowed is within, (held, holds)
 
 
 @pytest.mark.parametrize("agreement_id", AGREEMENTS)
@@ -88,3 +94,28 @@ def test_a_token_of_another_partys_person_does_not_act_here(
 ) -> None:
     stranger = Person(id="sato", party="JPN", name="Sato", role=Role.OFFICIAL)
     assert not _allowed(rulebook, library, agreement_id, stranger, NODE_ACTOR)
+
+
+@pytest.mark.parametrize("agreement_id", AGREEMENTS)
+@pytest.mark.parametrize("holds", [frozenset(), frozenset({Authority.CONSENT})])
+def test_a_token_acts_only_while_its_issuer_could_issue_it(
+    rulebook: Rulebook,
+    library: AgreementLibrary,
+    schemes: SchemeRegistry,
+    agreement_id: str,
+    holds: frozenset[Authority],
+) -> None:
+    every = frozenset(Authority)
+    registrar = _person(schemes, "kor-registrar", every)
+    holder = _person(schemes, "kor-holder", holds)
+    assert _allowed(rulebook, library, agreement_id, holder, registrar.id, registrar)
+    assert registrar.clearance is not None
+    # the requests are decided on 2020-01-01
+    lapsed = replace(
+        registrar, clearance=replace(registrar.clearance, expires_on=date(2019, 12, 31))
+    )
+    unregistered = replace(registrar, authorities=every - {Authority.REGISTRY})
+    official = replace(registrar, role=Role.OFFICIAL, authorities=every - OFFICER_ONLY)
+    foreign = replace(registrar, party="JPN", clearance=None)
+    for issuer in (lapsed, unregistered, official, foreign):
+        assert not _allowed(rulebook, library, agreement_id, holder, issuer.id, issuer), issuer

@@ -10,6 +10,7 @@ also need clearance at or above its level and need-to-know for its topic.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import ClassVar, Protocol
 
 from gsomia.core.decisions import Decision
@@ -271,20 +272,24 @@ class TokenWithinIssuer:
 
 class TokenStaysWithinIssuer:
     """Whoever issued a token has seen it, so what its person may do by it, its issuer may
-    do too: at every use, the token's person holds no authority its issuer does not hold
-    now (JK-6.e). An authority granted to the person after the token was issued, or one
-    the issuer has lost since, voids the token, and so does the registry authority held by
-    its person however they came to hold it (through it, its issuer could grant themselves
-    what they lack, or issue the person a token of their own that no issuer bounds); tokens
-    the node itself issued, and a person's own, act for their person with whatever the
-    registry grants them."""
+    do too: at every use, its issuer could issue it now (JK-6.e, JK-7.2). They are a security
+    officer of the party who holds the registry authority with a clearance in effect that
+    day: a registrar whose grant was revoked, or whose clearance has lapsed, would otherwise
+    go on acting as every person they issued a token for, at that person's clearance. And its
+    person holds no authority its issuer does not hold now: an authority granted to the
+    person after the token was issued, or one the issuer has lost since, voids the token, and
+    so does the registry authority held by its person however they came to hold it (through
+    it, its issuer could grant themselves what they lack, or issue the person a token of
+    their own that no issuer bounds). Tokens the node itself issued, and a person's own, act
+    for their person with whatever the registry grants them; a token whose issuer the
+    registry does not know acts only for a person holding no authority."""
 
     key: ClassVar[str] = "register"
-    article: ClassVar[str] = "tokens used only within the issuer's own authorities"
+    article: ClassVar[str] = "tokens used only within the issuer's own standing and authorities"
 
     def evaluate(self, request: TokenUseRequest) -> Decision:
         rule = request.agreement.rule_id(self.key)
-        holder, by = request.holder, request.issued_by
+        holder, by, issuer = request.holder, request.issued_by, request.issuer
         if holder.party != request.party:
             return Decision.deny(
                 "use a token", rule, f"{holder.id} is not a person of {request.party}"
@@ -293,10 +298,34 @@ class TokenStaysWithinIssuer:
             return Decision.allow("use a token", rule, f"the node of {request.party} issued it")
         if by == holder.id:
             return Decision.allow("use a token", rule, f"{holder.id} issued their own token")
-        beyond = _beyond(holder, by or "unnamed", request.issuer_holds)
+        if issuer is not None:
+            lost = _standing_lost(issuer, request.party, request.at)
+            if lost:
+                return Decision.deny("use a token", rule, lost)
+        held = issuer.authorities if issuer is not None else frozenset()
+        beyond = _beyond(holder, by or "unnamed", held)
         if beyond:
             return Decision.deny("use a token", rule, beyond)
         return Decision.allow("use a token", rule, f"{holder.id} holds nothing its issuer lacks")
+
+
+def _standing_lost(issuer: Person, party: str, at: datetime) -> str:
+    """Why ``issuer`` could not issue a token of ``party`` at ``at`` (a security officer of
+    the party holding the registry authority with a clearance in effect); empty if they
+    could."""
+    if issuer.party != party or issuer.role is not Role.SECURITY_OFFICER:
+        return f"{issuer.id}, who issued the token, is no security officer of {party}"
+    if not issuer.holds(Authority.REGISTRY):
+        return (
+            f"{issuer.id}, who issued the token, no longer holds the registry authority; a "
+            "token acts only while its issuer could issue it"
+        )
+    if issuer.clearance_on(at.date()) is None:
+        return (
+            f"{issuer.id}, who issued the token, holds no clearance in effect; a token acts "
+            "only while its issuer could issue it"
+        )
+    return ""
 
 
 def _beyond(person: Person, issuer: str, issuer_holds: frozenset[Authority]) -> str:

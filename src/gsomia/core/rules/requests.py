@@ -385,17 +385,16 @@ class AdministerRequest:
 class TokenUseRequest:
     """May a token of ``holder`` (with the authorities the registry grants them now) act
     for them at ``at``? ``issued_by`` is who issued it, as its record names them: the node
-    (:data:`~gsomia.core.people.NODE_ACTOR`), the holder, or another person, who holds
-    ``issuer_holds`` now (nothing, if the registry knows nobody by that name). The issuer's
-    grants need reading only when the holder holds any authority: a holder who holds none
-    holds nothing any issuer lacks."""
+    (:data:`~gsomia.core.people.NODE_ACTOR`), the holder, or another person, ``issuer``, as
+    the registry knows them now, with the authorities it grants them (``None`` if it knows
+    nobody by that name)."""
 
     agreement: Agreement
     party: str
     at: datetime
     holder: Person
     issued_by: str
-    issuer_holds: frozenset[Authority] = frozenset()
+    issuer: Person | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

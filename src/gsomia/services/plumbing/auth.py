@@ -3,9 +3,11 @@ revocable. A token is issued by the node itself (its operator), by a person for 
 or by a security officer who holds the registry authority for a person holding no authority
 the officer lacks (never for one holding the registry authority, whose token is the node's
 or their own); it is revoked by a security officer who holds the registry authority.
-Since its issuer has seen it, it acts for its person only while they hold no authority the
-issuer lacks (a grant to the person, or a revocation from the issuer, voids it: the rules
-decide at every use, and the node revokes a refused token on the record).
+Since its issuer has seen it, it acts for its person only while the issuer could issue it
+(a registrar in standing: holding the registry authority, cleared that day) and the person
+holds no authority the issuer lacks (a grant to the person, or a revocation from the issuer,
+or the issuer's clearance lapsing, voids it: the rules decide at every use, and the node
+revokes a refused token on the record).
 
 A token is 256 random bits shown once (``gst_<base64url>``); the store keeps only its
 SHA-256 (a high-entropy secret needs no slow hash), the person it belongs to, its expiry
@@ -27,7 +29,7 @@ from gsomia.core.people import NODE_ACTOR, Person
 from gsomia.core.rules import Act, AdministerRequest, TokenUseRequest
 from gsomia.errors import GsomiaError, IntegrityError, UnknownName
 from gsomia.ledger.entries import Event
-from gsomia.ports.store import UnitOfWork
+from gsomia.ports.store import ReadView, UnitOfWork
 from gsomia.records import TokenRecord
 from gsomia.services.plumbing.context import NodeContext
 
@@ -107,8 +109,9 @@ class AuthService:
 
     def person(self, token: str | None) -> Person:
         """The person a token belongs to, with the authorities the registry grants them now,
-        if the rules let the token act for them (``Act.USE_TOKEN``: they hold no authority
-        its issuer lacks now, JK-6.e); raises the opaque IntegrityError otherwise. A token
+        if the rules let the token act for them (``Act.USE_TOKEN``: its issuer could issue it
+        now, and they hold no authority its issuer lacks, JK-6.e); raises the opaque
+        IntegrityError otherwise. A token
         the rules refuse is revoked by the node, on the record, so it is refused once."""
         if not token or not token.startswith(_PREFIX) or len(token) > 128:
             raise IntegrityError(_REFUSED)
@@ -123,12 +126,7 @@ class AuthService:
                     raise IntegrityError(_REFUSED)
                 holder = ctx.person(uow, str(record.body["person"]))
                 by = str(record.body.get("by") or "")
-                # The issuer's grants matter only if the holder holds any authority.
-                issuer_holds = (
-                    ctx.granted(uow, by)
-                    if holder.authorities and by not in (NODE_ACTOR, holder.id, "")
-                    else frozenset()
-                )
+                issuer = self._issuer(uow, by, holder.id)
             home, decision = ctx.rulebook.decide_for_party(
                 Act.USE_TOKEN,
                 ctx.party,
@@ -138,7 +136,7 @@ class AuthService:
                     at=now,
                     holder=holder,
                     issued_by=by,
-                    issuer_holds=issuer_holds,
+                    issuer=issuer,
                 ),
             )
         except UnknownName:
@@ -147,6 +145,16 @@ class AuthService:
             self._void(record.id, home=home, decision=decision, now=now)
             raise IntegrityError(_REFUSED)
         return holder
+
+    def _issuer(self, uow: ReadView, by: str, holder: str) -> Person | None:
+        """The person who issued a token, as the registry knows them now with their grants;
+        ``None`` for the node, the holder themselves, or a name the registry does not know."""
+        if by in (NODE_ACTOR, holder, ""):
+            return None
+        try:
+            return self.ctx.person(uow, by)
+        except UnknownName:
+            return None
 
     def _void(self, token_id: str, *, home: Agreement, decision: Decision, now: datetime) -> None:
         """Record that the rules refused a token's use, and revoke it as the node, in one
