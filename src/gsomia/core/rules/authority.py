@@ -31,6 +31,7 @@ __all__ = [
     "Founding",
     "GrantEligible",
     "RegisterCleared",
+    "RevokeHeld",
     "TokenStaysWithinIssuer",
     "TokenWithinIssuer",
     "eligible",
@@ -211,6 +212,29 @@ class GrantEligible:
                 "cleared security officers only",
             )
         return Decision.allow("grant", rule, f"{target.id} may hold the {granted} authority")
+
+
+class RevokeHeld:
+    """An authority is taken back from a person of the party who holds it, themselves
+    included (JK-6.e). Whether they could be granted it today does not decide: a security
+    officer whose clearance has lapsed loses the registry or custody authority as anyone
+    else does, and a registrar may give up an authority of their own."""
+
+    key: ClassVar[str] = "register"
+    article: ClassVar[str] = "authorities revoked from those who hold them"
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        rule = request.agreement.rule_id(self.key)
+        target, revoked = request.target, request.granted
+        if target is None or revoked is None:
+            return Decision.deny("revoke", rule, "a revocation names a person and an authority")
+        if target.party != request.party:
+            return Decision.deny("revoke", rule, f"{target.id} is not a person of {request.party}")
+        if not target.holds(revoked):
+            return Decision.deny(
+                "revoke", rule, f"{target.id} does not hold the {revoked} authority"
+            )
+        return Decision.allow("revoke", rule, f"{target.id} gives up the {revoked} authority")
 
 
 class RegisterCleared:

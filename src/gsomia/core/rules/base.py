@@ -57,6 +57,7 @@ class Act(enum.StrEnum):
     ADMINISTER = "administer"
     CERTIFY_CONDITION = "certify-condition"
     GRANT_AUTHORITY = "grant-authority"
+    REVOKE_AUTHORITY = "revoke-authority"
     ISSUE_TOKEN = "issue-token"  # noqa: S105 - an act, not a secret
     REVOKE_TOKEN = "revoke-token"  # noqa: S105 - an act, not a secret
     USE_TOKEN = "use-token"  # noqa: S105 - a token acting for its person, at every request

@@ -30,6 +30,7 @@ from gsomia.core.rules.authority import (
     Founding,
     GrantEligible,
     RegisterCleared,
+    RevokeHeld,
     TokenStaysWithinIssuer,
     TokenWithinIssuer,
 )
@@ -283,6 +284,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.ADMINISTER: _fixed(AuthorityHeld("register"), RegisterCleared()),
         Act.CERTIFY_CONDITION: _fixed(AuthorityHeld("contractor")),
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
+        Act.REVOKE_AUTHORITY: _fixed(AuthorityHeld("register"), RevokeHeld()),
         Act.ISSUE_TOKEN: _fixed(ByNodeOr(AuthorityHeld("register")), TokenWithinIssuer()),
         Act.REVOKE_TOKEN: _fixed(AuthorityHeld("register")),
         Act.USE_TOKEN: _fixed(TokenStaysWithinIssuer()),

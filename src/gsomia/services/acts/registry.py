@@ -305,7 +305,8 @@ class RegistryService(Workflow):
         return self._authority(person_id, authority, by=by, granted=True)
 
     def revoke(self, *, person_id: str, authority: str, by: str) -> AuthorityRecord:
-        """Revoke an authority a person holds; their later decisions are refused."""
+        """Revoke an authority a person holds, themselves included, whether or not they could
+        be granted it today (``Act.REVOKE_AUTHORITY``); their later decisions are refused."""
         return self._authority(person_id, authority, by=by, granted=False)
 
     def _authority(
@@ -317,7 +318,7 @@ class RegistryService(Workflow):
         with ctx.store.read() as uow:
             actor, target = self.person(uow, by), self.person(uow, person_id)
         home, decision = ctx.decide_node(
-            Act.GRANT_AUTHORITY,
+            Act.GRANT_AUTHORITY if granted else Act.REVOKE_AUTHORITY,
             lambda a: AdministerRequest(
                 agreement=a,
                 person=actor,
