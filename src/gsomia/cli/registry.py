@@ -60,9 +60,10 @@ def found(
     home: HomeOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Found the registry of a node whose registry has no registry officer yet (a node made
-    before authorities existed): the officer, a security officer holding a clearance in
-    effect, gets the registry and custody authorities (JK-6.e)."""
+    """Found the registry of a node whose registry has no registry officer who can act (a
+    node made before authorities existed, or one whose registry officers' clearances have
+    all lapsed): the officer, a security officer holding a clearance in effect, gets the
+    registry and custody authorities (JK-6.e)."""
     with opened(home) as node:
         try:
             person = node.registry.found(officer_id=officer, name=name, clearance=clearance)

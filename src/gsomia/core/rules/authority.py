@@ -151,23 +151,28 @@ def _with_need(person: Person, item: Item) -> Person:
 
 
 class Founding:
-    """A node's registry is founded once, by its operator, with a first security officer,
-    holding a clearance in effect that day, who then holds the registry and custody
-    authorities; once anyone holds the registry authority, every registry act is by a named
-    cleared security officer (JK-6.e, JK-7.2)."""
+    """A node's registry is founded by its operator, with a first security officer, holding
+    a clearance in effect that day, who then holds the registry and custody authorities;
+    while any holder of the registry authority can exercise it (a security officer of the
+    party with a clearance in effect), every registry act is by a named cleared security
+    officer. A registry whose every registry officer's clearance has lapsed, or was never
+    recorded, would otherwise be administered by nobody again: its operator founds it anew
+    (JK-6.e, JK-7.2)."""
 
     key: ClassVar[str] = "register"
-    article: ClassVar[str] = "the registry founded once, by a cleared security officer"
+    article: ClassVar[str] = "the registry founded by a cleared security officer"
 
     def evaluate(self, request: AdministerRequest) -> Decision:
         rule = request.agreement.rule_id(self.key)
         target = request.target
-        if not request.registry_empty:
+        acting = [
+            r.id for r in request.registrars if not _standing_lost(r, request.party, request.at)
+        ]
+        if acting:
             return Decision.deny(
                 "found",
                 rule,
-                "the registry is founded already; a security officer with the "
-                "registry authority administers it",
+                f"the registry is founded already; {', '.join(sorted(acting))} administers it",
             )
         if target is None or target.role is not Role.SECURITY_OFFICER:
             return Decision.deny("found", rule, "the registry is founded by a security officer")
@@ -180,7 +185,10 @@ class Founding:
                 f"{target.id} holds no clearance in effect; the registry is founded by a "
                 "cleared security officer",
             )
-        return Decision.allow("found", rule, f"{target.id} founds the registry of {request.party}")
+        again = " again: no registry officer can act" if request.registrars else ""
+        return Decision.allow(
+            "found", rule, f"{target.id} founds the registry of {request.party}{again}"
+        )
 
 
 class GrantEligible:
@@ -325,7 +333,11 @@ class TokenStaysWithinIssuer:
         if issuer is not None:
             lost = _standing_lost(issuer, request.party, request.at)
             if lost:
-                return Decision.deny("use a token", rule, lost)
+                return Decision.deny(
+                    "use a token",
+                    rule,
+                    f"{lost}; a token acts only while its issuer, who has seen it, could issue it",
+                )
         held = issuer.authorities if issuer is not None else frozenset()
         beyond = _beyond(holder, by or "unnamed", held)
         if beyond:
@@ -333,22 +345,16 @@ class TokenStaysWithinIssuer:
         return Decision.allow("use a token", rule, f"{holder.id} holds nothing its issuer lacks")
 
 
-def _standing_lost(issuer: Person, party: str, at: datetime) -> str:
-    """Why ``issuer`` could not issue a token of ``party`` at ``at`` (a security officer of
-    the party holding the registry authority with a clearance in effect); empty if they
-    could."""
-    if issuer.party != party or issuer.role is not Role.SECURITY_OFFICER:
-        return f"{issuer.id}, who issued the token, is no security officer of {party}"
-    if not issuer.holds(Authority.REGISTRY):
-        return (
-            f"{issuer.id}, who issued the token, no longer holds the registry authority; a "
-            "token acts only while its issuer could issue it"
-        )
-    if issuer.clearance_on(at.date()) is None:
-        return (
-            f"{issuer.id}, who issued the token, holds no clearance in effect; a token acts "
-            "only while its issuer could issue it"
-        )
+def _standing_lost(person: Person, party: str, at: datetime) -> str:
+    """Why ``person`` cannot act as a registry officer of ``party`` at ``at`` (a security
+    officer of the party holding the registry authority, with a clearance in effect); empty
+    if they can."""
+    if person.party != party or person.role is not Role.SECURITY_OFFICER:
+        return f"{person.id} is no security officer of {party}"
+    if not person.holds(Authority.REGISTRY):
+        return f"{person.id} no longer holds the registry authority"
+    if person.clearance_on(at.date()) is None:
+        return f"{person.id} holds no clearance in effect"
     return ""
 
 

@@ -366,8 +366,10 @@ class AssuranceRequest:
 class AdministerRequest:
     """May ``person`` change the registry of ``party`` (``what``: a facility, a person, a
     registration, a clearance, an Art. 16 condition, an authority, a token)? ``founding``
-    marks the founding of an empty registry by the node's operator (no ``person``);
-    ``target`` is the person an act is about, ``granted`` the authority an act grants."""
+    marks the founding of the registry by the node's operator (no ``person``), with
+    ``registrars`` the persons who hold the registry authority now, as the registry knows
+    them; ``target`` is the person an act is about, ``granted`` the authority an act grants
+    (or revokes)."""
 
     agreement: Agreement
     person: Person | None
@@ -375,7 +377,7 @@ class AdministerRequest:
     what: str
     at: datetime
     founding: bool = False
-    registry_empty: bool = False
+    registrars: tuple[Person, ...] = ()
     target: Person | None = None
     granted: Authority | None = None
     authority: Authority = Authority.REGISTRY

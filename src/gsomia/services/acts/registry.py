@@ -98,15 +98,18 @@ class RegistryService(Workflow):
         rank: str = "",
     ) -> Person:
         """Found the registry with its first security officer, cleared that day, who is given
-        the registry and custody authorities (an act of the node's operator, once: refused,
-        and recorded, once anyone holds the registry authority, or if the officer holds no
-        clearance in effect, JK-6.e). A new officer is named with their clearance
-        (:class:`MissingFounderClearance` otherwise); an existing security officer of a node
-        whose registry predates authorities may be named without the other details."""
+        the registry and custody authorities (an act of the node's operator: refused, and
+        recorded, while a holder of the registry authority can exercise it, or if the officer
+        holds no clearance in effect, JK-6.e). A registry whose registry officers all hold no
+        clearance in effect is founded anew this way; the new officer then revokes theirs. A
+        new officer is named with their clearance (:class:`MissingFounderClearance`
+        otherwise); an existing security officer of a node whose registry predates
+        authorities may be named without the other details."""
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
-            empty = not authority_holders(uow, Authority.REGISTRY)
+            holders = authority_holders(uow, Authority.REGISTRY)
+            registrars = tuple(self.person(uow, h) for h in holders)
             try:
                 officer = self.person(uow, officer_id)
                 new = False
@@ -132,14 +135,15 @@ class RegistryService(Workflow):
                 what="registry",
                 at=now,
                 founding=True,
-                registry_empty=empty,
+                registrars=registrars,
                 target=officer,
             ),
             subject=officer_id,
         )
         with ctx.store.unit_of_work() as uow:
-            if authority_holders(uow, Authority.REGISTRY):
+            if authority_holders(uow, Authority.REGISTRY) != holders:
                 raise ConflictError("the registry was founded meanwhile")
+            held = ctx.granted(uow, officer_id)
             if new:
                 uow.add_person(officer)
             entries = [
@@ -152,7 +156,7 @@ class RegistryService(Workflow):
                     record=registry_digest(officer),
                 )
             ]
-            for authority in sorted(OFFICER_ONLY):
+            for authority in sorted(OFFICER_ONLY - held):
                 entries.append(
                     self._grant(
                         uow, home, officer_id, authority, by="node", now=now, decision=decision
