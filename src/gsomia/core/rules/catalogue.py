@@ -289,7 +289,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.REVOKE_TOKEN: _fixed(AuthorityHeld("register")),
         Act.USE_TOKEN: _fixed(TokenStaysWithinIssuer()),
         Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
-        Act.VIEW_REGISTRY: _fixed(OfficersOnly("register")),
+        Act.VIEW_REGISTRY: _fixed(OfficersOnly("register", cleared=True)),
         Act.VIEW_LEDGER: _fixed(OfficersOnly("inventory", cleared=True)),
         Act.VIEW_RECORDS: _fixed(OfficersOnly("register")),
         Act.REQUEST_CHECKPOINT: _fixed(CheckpointByOfficer()),

@@ -8,7 +8,8 @@ officer, who keeps the inventory, needs the clearance only), and contractor staf
 the Art. 16 conditions are met where they are registered (JK-16.x, the access rule
 ``ContractorConditions``, which the catalogue reads for seeing a marking too). The registry
 and the ledger are for security officers; records of a workflow for security officers and
-the persons who hold that workflow's authority. A checkpoint of the ledger is signed by the
+the persons who hold that workflow's authority (the registry and the ledger for those
+holding a clearance in effect). A checkpoint of the ledger is signed by the
 node or at the request of a security officer who keeps the inventory.
 """
 
@@ -57,8 +58,9 @@ class OfficersOnly:
 
     key: str
     article: str = "for security officers and the authority's holders"
-    #: Whether what is seen carries markings (the ledger does), so that only a person with a
-    #: clearance in effect sees it, whatever their role (JK-7.2).
+    #: Whether what is seen is for cleared persons only, whatever their role (JK-7.2): the
+    #: ledger carries the items' markings, and the registry the persons' clearances and
+    #: need-to-know topics.
     cleared: bool = False
 
     def evaluate(self, request: ViewRequest) -> Decision:
@@ -68,7 +70,8 @@ class OfficersOnly:
             return Decision.deny(
                 _ACT,
                 rule,
-                f"{p.id} holds no clearance in effect; the node's {request.what} carries markings",
+                f"{p.id} holds no clearance in effect; the node's {request.what} is seen by "
+                "cleared persons only",
             )
         if p.role is Role.SECURITY_OFFICER:
             return Decision.allow(_ACT, rule, f"{p.id} is a security officer")
