@@ -1,7 +1,7 @@
 """Who may issue a person's token (``Act.ISSUE_TOKEN``, JK-6.e): the node itself, or a
 security officer holding the registry authority, for themselves or for a person of the
 party holding no authority the officer lacks. Revoking one (``Act.REVOKE_TOKEN``) needs the
-registry authority only. Each agreement cites its own article."""
+registry authority, unless it is the revoker's own. Each agreement cites its own article."""
 
 from __future__ import annotations
 
@@ -125,3 +125,22 @@ def test_revocation_needs_the_registry_authority_only(
     issuer = _issuer(schemes, frozenset())
     assert _decide(rulebook, library, agreement_id, Act.REVOKE_TOKEN, issuer, None)[0]
     assert not _decide(rulebook, library, agreement_id, Act.REVOKE_TOKEN, None, None)[0]
+
+
+@pytest.mark.parametrize("agreement_id", AGREEMENTS)
+@pytest.mark.parametrize("role", [Role.OFFICIAL, Role.CONTRACTOR_STAFF, Role.SECURITY_OFFICER])
+def test_a_person_revokes_a_token_of_their_own_only(
+    rulebook: Rulebook,
+    library: AgreementLibrary,
+    schemes: SchemeRegistry,
+    agreement_id: str,
+    role: Role,
+) -> None:
+    person = officer(schemes, id="kor-self", role=role, clearance=None)
+    other = officer(schemes, id="kor-other")
+    assert _decide(rulebook, library, agreement_id, Act.REVOKE_TOKEN, person, person)[0]
+    assert not _decide(rulebook, library, agreement_id, Act.REVOKE_TOKEN, person, other)[0]
+    # a registry officer revokes anyone's, and the node's operator acts through one
+    issuer = _issuer(schemes, frozenset())
+    assert _decide(rulebook, library, agreement_id, Act.REVOKE_TOKEN, issuer, other)[0]
+    assert not _decide(rulebook, library, agreement_id, Act.REVOKE_TOKEN, None, other)[0]

@@ -30,6 +30,7 @@ __all__ = [
     "ClearedForItem",
     "Founding",
     "GrantEligible",
+    "OwnTokenOr",
     "RegisterCleared",
     "RevokeHeld",
     "TokenStaysWithinIssuer",
@@ -108,6 +109,30 @@ class ByNodeOr:
             return Decision.allow(
                 f"decide ({request.authority})", rule, f"the node of {request.party} acts itself"
             )
+        return self.rule.evaluate(request)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnTokenOr:
+    """A person ends a token of their own: one who fears it was seen need not wait while
+    whoever holds it acts as them (it grants nothing). Any other token is revoked as
+    ``rule`` decides (JK-6.e)."""
+
+    rule: AuthorityHeld
+
+    @property
+    def key(self) -> str:
+        return self.rule.key
+
+    @property
+    def article(self) -> str:
+        return self.rule.article
+
+    def evaluate(self, request: AdministerRequest) -> Decision:
+        p, target = request.person, request.target
+        if p is not None and target is not None and p.id == target.id:
+            rule = request.agreement.rule_id(self.key)
+            return Decision.allow("revoke a token", rule, f"{p.id} revokes a token of their own")
         return self.rule.evaluate(request)
 
 

@@ -29,6 +29,7 @@ from gsomia.core.rules.authority import (
     ClearedForItem,
     Founding,
     GrantEligible,
+    OwnTokenOr,
     RegisterCleared,
     RevokeHeld,
     TokenStaysWithinIssuer,
@@ -286,7 +287,7 @@ CATALOGUE: Mapping[Act, Callable[[Agreement], tuple[AnyRule, ...]]] = MappingPro
         Act.GRANT_AUTHORITY: _fixed(AuthorityHeld("register"), GrantEligible()),
         Act.REVOKE_AUTHORITY: _fixed(AuthorityHeld("register"), RevokeHeld()),
         Act.ISSUE_TOKEN: _fixed(ByNodeOr(AuthorityHeld("register")), TokenWithinIssuer()),
-        Act.REVOKE_TOKEN: _fixed(AuthorityHeld("register")),
+        Act.REVOKE_TOKEN: _fixed(OwnTokenOr(AuthorityHeld("register"))),
         Act.USE_TOKEN: _fixed(TokenStaysWithinIssuer()),
         Act.VIEW_ITEM: _fixed(MarkingVisible(), ContractorConditions()),
         Act.VIEW_REGISTRY: _fixed(OfficersOnly("register", cleared=True)),
@@ -329,7 +330,7 @@ def all_rules(agreement: Agreement) -> Iterator[tuple[Act, AnyRule]]:
     for act, rules in CATALOGUE.items():
         for rule in rules(agreement):
             yield act, rule
-            if isinstance(rule, (OfSend, ViaAccess, ByNodeOr)):
+            if isinstance(rule, (OfSend, ViaAccess, ByNodeOr, OwnTokenOr)):
                 yield act, rule.rule
 
 

@@ -2,7 +2,8 @@
 revocable. A token is issued by the node itself (its operator), by a person for themselves,
 or by a security officer who holds the registry authority for a person holding no authority
 the officer lacks (never for one holding the registry authority, whose token is the node's
-or their own); it is revoked by a security officer who holds the registry authority.
+or their own); it is revoked by its own person, or by a security officer who holds the
+registry authority.
 Since its issuer has seen it, it acts for its person only while the issuer could issue it
 (a registrar in standing: holding the registry authority, cleared that day) and the person
 holds no authority the issuer lacks (a grant to the person, or a revocation from the issuer,
@@ -189,20 +190,21 @@ class AuthService:
             _logger.warning("token %s refused, but its refusal could not be recorded", token_id)
 
     def revoke(self, *, token_id: str, by: str) -> None:
-        """Revoke a token by its id, as a security officer with the registry authority
-        (recorded); later checks refuse it. Raises UnknownName, PolicyDenied."""
+        """Revoke a token by its id, as its own person or a security officer with the registry
+        authority (the rules decide; recorded); later checks refuse it. Raises UnknownName,
+        PolicyDenied."""
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
             actor = ctx.person(uow, by)
-            holder = ctx.get(uow, TokenRecord, token_id).record.person
+            holder = ctx.person(uow, ctx.get(uow, TokenRecord, token_id).record.person)
         home, decision = ctx.decide_node(
             Act.REVOKE_TOKEN,
             lambda a: AdministerRequest(
-                agreement=a, person=actor, party=ctx.party, what="a token", at=now
+                agreement=a, person=actor, party=ctx.party, what="a token", at=now, target=holder
             ),
             person=by,
-            subject=holder,
+            subject=holder.id,
         )
         with ctx.store.unit_of_work() as uow:
             current = ctx.get(uow, TokenRecord, token_id).record
