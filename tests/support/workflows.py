@@ -110,16 +110,24 @@ def official(party: str) -> str:
     return f"{party.lower()}-official"
 
 
-def lapsing_officer(node: Node, authority: str, *, lapses_in: int = 1, suffix: str = "") -> str:
-    """A security officer of ``node``'s party, cleared for ``lapses_in`` more days and granted
-    ``authority`` today by the party's officer; their id."""
+def lapsing_officer(
+    node: Node,
+    authority: str,
+    *,
+    lapses_in: int = 1,
+    suffix: str = "",
+    role: str = "security-officer",
+) -> str:
+    """A person of ``node``'s party (a security officer unless ``role`` says otherwise),
+    cleared for ``lapses_in`` more days and granted ``authority`` today by the party's
+    officer; their id."""
     party = node.party
     today = node.ctx.clock.now().date()
-    person = f"{party.lower()}-so-lapsing{suffix}"
+    person = f"{party.lower()}-{'so' if role == 'security-officer' else role}-lapsing{suffix}"
     node.registry.add_person(
         person_id=person,
         name="Lapsing",
-        role="security-officer",
+        role=role,
         clearance=str(LEVEL[party]),
         granted_on=today - timedelta(days=400),
         expires_on=today + timedelta(days=lapses_in),

@@ -39,8 +39,9 @@ class Authority(enum.StrEnum):
 
     The role ``official`` alone authorises nothing beyond what the access rules allow; each
     of these is granted (and revoked) by a security officer who holds ``registry``, and
-    every grant is recorded in the ledger. Decisions about an item also need clearance at or
-    above its level and need-to-know for its topic.
+    every grant is recorded in the ledger. Each goes to, and is exercised by, a person
+    holding a clearance in effect (JK-7.2); decisions about an item also need clearance at
+    or above its level and need-to-know for its topic.
     """
 
     REGISTRY = "registry"  # facilities, persons, clearances, registers, Art. 16, tokens (JK-6.e)

@@ -52,10 +52,11 @@ def eligible(role: Role, authority: Authority) -> bool:
 @dataclass(frozen=True, slots=True)
 class AuthorityHeld:
     """The person deciding for a party is one of its officials to whom the registry granted
-    the authority the act needs; the decision cites the act's own article (``key``). The
-    registry and custody authorities are exercised only by a security officer holding a
-    clearance in effect that day (JK-6.e, JK-7.2): one whose clearance has lapsed since the
-    grant exercises neither."""
+    the authority the act needs; the decision cites the act's own article (``key``). Every
+    authority is exercised only by a person holding a clearance in effect that day, and the
+    registry and custody authorities by a security officer (JK-6.e, JK-7.2): an official
+    without a clearance answers no consent and gives no notice ending an agreement, and one
+    whose clearance has lapsed since the grant exercises nothing it grants."""
 
     key: str
     article: str = "an authority granted by name in the registry"
@@ -78,12 +79,13 @@ class AuthorityHeld:
             return Decision.deny(
                 act, rule, f"{p.id} has not been granted the {needed} authority of {request.party}"
             )
-        if needed in OFFICER_ONLY and p.clearance_on(request.at.date()) is None:
+        if p.clearance_on(request.at.date()) is None:
+            who = "cleared security officers" if needed in OFFICER_ONLY else "cleared persons"
             return Decision.deny(
                 act,
                 rule,
                 f"{p.id} holds no clearance in effect; the {needed} authority is exercised by "
-                "cleared security officers only",
+                f"{who} only",
             )
         return Decision.allow(act, rule, f"{p.id} holds the {needed} authority of {request.party}")
 
@@ -217,9 +219,9 @@ class Founding:
 
 
 class GrantEligible:
-    """An authority goes to an official or security officer of the party (registry and
-    custody to security officers only, holding a clearance in effect that day), never by the
-    grantor to themselves (JK-6.e)."""
+    """An authority goes to an official or security officer of the party holding a clearance
+    in effect that day (registry and custody to security officers only), never by the
+    grantor to themselves (JK-6.e, JK-7.2)."""
 
     key: ClassVar[str] = "register"
     article: ClassVar[str] = "authorities granted to eligible persons, by another"
@@ -237,12 +239,13 @@ class GrantEligible:
             return Decision.deny(
                 "grant", rule, f"{target.id} ({target.role}) may not hold the {granted} authority"
             )
-        if granted in OFFICER_ONLY and target.clearance_on(request.at.date()) is None:
+        if target.clearance_on(request.at.date()) is None:
+            who = "cleared security officers" if granted in OFFICER_ONLY else "cleared persons"
             return Decision.deny(
                 "grant",
                 rule,
                 f"{target.id} holds no clearance in effect; the {granted} authority goes to "
-                "cleared security officers only",
+                f"{who} only",
             )
         return Decision.allow("grant", rule, f"{target.id} may hold the {granted} authority")
 
