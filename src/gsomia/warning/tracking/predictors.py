@@ -316,7 +316,9 @@ class IMMPredictor:
         takes over a whole batch is taken per batch here: the mode transition
         probabilities (their series is scaled by the batch's longest step) and the
         cubature over long gaps (its matrix roots fall back to eigenvalues for the whole
-        batch). Batches that carry considered biases are predicted one by one.
+        batch; and even with every root found, a lone track's cubature joined with
+        another batch's came out different in the last bits). Batches that carry
+        considered biases are predicted one by one.
         """
         if len(priors) != len(targets):
             raise InputError("predict_groups needs one target per batch")

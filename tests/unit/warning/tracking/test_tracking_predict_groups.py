@@ -55,6 +55,14 @@ def test_each_batch_gets_what_it_gets_alone(predictor: IMMPredictor) -> None:
     assert all(_same(a, b) for a, b in zip(together, alone, strict=True))
 
 
+def test_gaps_of_several_batches_are_flown_together_as_alone(predictor: IMMPredictor) -> None:
+    priors = [_batch([40.0, 50.0], seed=2), _batch([10.0], seed=6), _batch([100.0], seed=7)]
+    targets = [400.0, 700.0, 105.0]
+    together = predictor.predict_groups(priors, targets)
+    alone = [predictor.predict(p, t=t) for p, t in zip(priors, targets, strict=True)]
+    assert all(_same(a, b) for a, b in zip(together, alone, strict=True))
+
+
 def test_joined_naively_the_batches_would_not_get_the_same(predictor: IMMPredictor) -> None:
     short, long = _batch([100.0], seed=1), _batch([40.0], seed=2)
     joined = short.concat(long)
