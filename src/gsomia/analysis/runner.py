@@ -6,6 +6,8 @@ the sensors once and every regime reads the same reports (common random numbers)
 shared wherever regimes agree: a party's tracker runs once per distinct set of report
 flows into it, its fused estimate is built once per distinct set of flows, and every
 distinct state is flown to the ground once (:class:`~gsomia.analysis.scoring.Scorer`).
+The trackers of all the runs given to :func:`run_launch` step in lockstep, their
+predictions made together (:mod:`gsomia.analysis.lockstep`; the same numbers as one by one).
 Launches may run in parallel worker processes; results do not depend on how many.
 """
 
@@ -17,6 +19,7 @@ import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +28,9 @@ from gsomia.analysis.association import AssociationScore
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
 from gsomia.analysis.fusion import Estimate, fuse_round
 from gsomia.analysis.ground import footprints
+from gsomia.analysis.lockstep import LockstepPool
 from gsomia.analysis.looks import look_scheduler
-from gsomia.analysis.regimes import Regime, Sharing, derive_sharing
+from gsomia.analysis.regimes import Flow, Regime, Sharing, derive_sharing
 from gsomia.analysis.scoring import RoundScore, Scorer
 from gsomia.analysis.sensors import sensors_on
 from gsomia.analysis.simulation import (
@@ -35,13 +39,14 @@ from gsomia.analysis.simulation import (
     pictures_and_association,
     run_tracker,
     stream,
+    tracker_predictor,
     world_under,
 )
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.scenario.launches import DatedLaunch, dated_launch
 from gsomia.warning.simulation.world import Observations, RoundTruth, World, observe
-from gsomia.warning.tracking import GroundEstimate
+from gsomia.warning.tracking import GroundEstimate, IMMPredictor
 
 __all__ = [
     "LaunchResult",
@@ -120,37 +125,52 @@ class _Run:
 
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
-            party, partners, recipient = feed
-            arrivals = stream(
-                self.world, self.obs, party=party, partners=partners, releasing_to=recipient
-            )
-            tracker = make_tracker(max((d for _, d in partners), default=0.0))
-            scheduler = look_scheduler(self.sim)
-            snapshots = run_tracker(
-                arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
-            )
-            self.pictures[feed], self.association[feed] = pictures_and_association(
-                snapshots, self.world, tracker=tracker, radius_m=self.sim.association_radius_m
-            )
+            self.pictures[feed], self.association[feed] = self.track(feed)
         return self.pictures[feed]
+
+    def track(
+        self, feed: Feed, predictor: IMMPredictor | None = None
+    ) -> tuple[tuple[RoundPicture, ...], AssociationScore]:
+        """The pictures and association score of the tracker fed ``feed``; ``predictor``
+        stands in for the tracker's own (with its settings)."""
+        party, partners, recipient = feed
+        arrivals = stream(
+            self.world, self.obs, party=party, partners=partners, releasing_to=recipient
+        )
+        tracker = make_tracker(max((d for _, d in partners), default=0.0), predictor=predictor)
+        scheduler = look_scheduler(self.sim)
+        snapshots = run_tracker(
+            arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
+        )
+        return pictures_and_association(
+            snapshots, self.world, tracker=tracker, radius_m=self.sim.association_radius_m
+        )
+
+    def feeds(self, sharing: Sharing, party: str) -> tuple[Feed, list[tuple[Feed, Flow]]]:
+        """The feed of ``party``'s own tracker under ``sharing``, and those of the
+        partners' trackers whose warnings it fuses, each with the flow bringing them."""
+        flows = tuple((f.originator, f.delay_s) for f in sharing.reports_into(party))
+        fastest = {o: d for o, d in flows}
+        partners: list[tuple[Feed, Flow]] = [
+            ((f.originator, (), self._for(f.originator, party)), f)
+            for f in sharing.warnings_into(party)
+            if f.delay_s < fastest.get(f.originator, float("inf"))
+        ]
+        own: Feed = (party, flows, None)
+        return own, partners
 
     def own_association(self, sharing: Sharing, party: str) -> AssociationScore:
         """The association score of ``party``'s own tracker under ``sharing``."""
-        flows = tuple((f.originator, f.delay_s) for f in sharing.reports_into(party))
-        self.picture((party, flows, None))
-        return self.association[(party, flows, None)]
+        own, _ = self.feeds(sharing, party)
+        self.picture(own)
+        return self.association[own]
 
     def estimate(self, sharing: Sharing, party: str) -> tuple[Estimate, ...]:
         key = (party, sharing.signature(party))
         if key not in self.estimates:
-            flows = tuple((f.originator, f.delay_s) for f in sharing.reports_into(party))
-            own = self.picture((party, flows, None))
-            fastest = {o: d for o, d in flows}
-            partners = [
-                (self.picture((f.originator, (), self._for(f.originator, party))), f)
-                for f in sharing.warnings_into(party)
-                if f.delay_s < fastest.get(f.originator, float("inf"))
-            ]
+            own_feed, partner_feeds = self.feeds(sharing, party)
+            own = self.picture(own_feed)
+            partners = [(self.picture(feed), f) for feed, f in partner_feeds]
             grid = self.world.grid
             self.estimates[key] = tuple(
                 fuse_round(own[r], [(p[r], f) for p, f in partners], grid, self.world.window(r))
@@ -161,6 +181,26 @@ class _Run:
     def _for(self, originator: str, recipient: str) -> str | None:
         """The recipient a partner's picture is built for (``None`` if it releases all)."""
         return None if self.world.releasable(originator, recipient) is None else recipient
+
+
+def _track_together(
+    states: Sequence[_Run], sharing: Mapping[str, Sharing], parties: Sequence[str]
+) -> None:
+    """Run every tracker the runs' regimes and parties need, all in lockstep
+    (:mod:`.lockstep`: the same pictures as one by one, fewer numpy calls)."""
+    wanted: list[tuple[_Run, Feed]] = []
+    for state in states:
+        feeds: dict[Feed, None] = {}
+        for shared in sharing.values():
+            for party in parties:
+                own, partners = state.feeds(shared, party)
+                feeds.update(dict.fromkeys([own, *(feed for feed, _ in partners)]))
+        wanted.extend((state, feed) for feed in feeds if feed not in state.pictures)
+    pool = LockstepPool(tracker_predictor())
+    predictor = pool.predictor_for()
+    done = pool.run([partial(state.track, feed, predictor) for state, feed in wanted])
+    for (state, feed), (pictures, association) in zip(wanted, done, strict=True):
+        state.pictures[feed], state.association[feed] = pictures, association
 
 
 def _truth_paths(world: World) -> tuple[np.ndarray, ...]:
@@ -297,8 +337,9 @@ def run_launch(
     chosen = runs if runs is not None else range(sim.runs)
     judged: list[tuple[str, tuple[Estimate, ...]]] = []
     association: dict[tuple[str, str], list[AssociationScore]] = {}
-    for run in chosen:
-        state = _Run(world, observe(world, seed=sim.seed, run=run), sim, {}, {})
+    states = [_Run(world, observe(world, seed=sim.seed, run=run), sim, {}, {}) for run in chosen]
+    _track_together(states, sharing, sim.parties)
+    for run, state in zip(chosen, states, strict=True):
         for regime, shared in sharing.items():
             for party in sim.parties:
                 estimates = state.estimate(shared, party)

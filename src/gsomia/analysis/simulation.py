@@ -68,6 +68,7 @@ __all__ = [
     "round_pictures",
     "run_tracker",
     "stream",
+    "tracker_predictor",
     "world_under",
 ]
 
@@ -144,10 +145,20 @@ def stream(
     return sorted(arrivals, key=lambda a: (a[0], a[1].t, a[1].sensor))
 
 
-def make_tracker(reorder_window_s: float) -> Tracker[MixtureBatch]:
+def tracker_predictor() -> IMMPredictor:
+    """The prediction of the tracker every party runs: the boost/coast IMM with 10 s
+    largest integration sub-steps."""
+    return replace(IMMPredictor.boost_coast(), max_step=_PREDICT_STEP_S)
+
+
+def make_tracker(
+    reorder_window_s: float, *, predictor: IMMPredictor | None = None
+) -> Tracker[MixtureBatch]:
     """The boost/coast IMM tracker every party runs, holding reports ``reorder_window_s``;
-    its deleters also drop a track whose object must have landed (:mod:`.landed`)."""
-    predictor = replace(IMMPredictor.boost_coast(), max_step=_PREDICT_STEP_S)
+    its deleters also drop a track whose object must have landed (:mod:`.landed`).
+    ``predictor`` stands in for :func:`tracker_predictor` (with its settings: the
+    lockstep one, :mod:`.lockstep`)."""
+    predictor = predictor or tracker_predictor()
     deleter = AnyDeleter(deleters=(*AnyDeleter().deleters, LandedDeleter()))
     return boost_coast_tracker(
         predictor=predictor, deleter=deleter, reorder_window_s=reorder_window_s

@@ -10,6 +10,7 @@ Applications to Tracking and Navigation* (2001), §10.3 (EKF) and §11.6.6 (IMM)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -301,7 +302,44 @@ class IMMPredictor:
 
     def predict(self, prior: MixtureBatch, *, t: ArrayLike) -> MixtureBatch:
         """Mix, then predict every mode to time(s) ``t``."""
-        target = _targets(t, len(prior))
+        return self._predict(prior, _targets(t, len(prior)), (len(prior),))
+
+    def predict_groups(
+        self, priors: Sequence[MixtureBatch], targets: Sequence[ArrayLike]
+    ) -> list[MixtureBatch]:
+        """:meth:`predict` of several batches (``priors[i]`` to ``targets[i]``) in one pass
+        through the models, so that each numpy call carries the tracks of all of them.
+
+        Each result is the one :meth:`predict` gives its batch alone, bit for bit: every
+        row of the models' integration is cut into its own sub-steps
+        (:func:`~gsomia.warning.tracking.models.transition`), while what :meth:`predict`
+        takes over a whole batch is taken per batch here: the mode transition
+        probabilities (their series is scaled by the batch's longest step) and the
+        cubature over long gaps (its matrix roots fall back to eigenvalues for the whole
+        batch; and even with every root found, a lone track's cubature joined with
+        another batch's came out different in the last bits). Batches that carry
+        considered biases are predicted one by one.
+        """
+        if len(priors) != len(targets):
+            raise InputError("predict_groups needs one target per batch")
+        if len(priors) < 2 or any(p.consider is not None for p in priors):
+            return [self.predict(p, t=t) for p, t in zip(priors, targets, strict=True)]
+        sizes = tuple(len(p) for p in priors)
+        joined = MixtureBatch(
+            mean=np.concatenate([p.mean for p in priors]),
+            cov=np.concatenate([p.cov for p in priors]),
+            weight=np.concatenate([p.weight for p in priors]),
+            t=np.concatenate([p.t for p in priors]),
+        )
+        target = np.concatenate([_targets(t, n) for t, n in zip(targets, sizes, strict=True)])
+        out = self._predict(joined, target, sizes)
+        ends = np.cumsum(sizes)
+        return [
+            out.take(np.arange(end - n, end)) for n, end in zip(sizes, ends.tolist(), strict=True)
+        ]
+
+    def _predict(self, prior: MixtureBatch, target: Array, sizes: tuple[int, ...]) -> MixtureBatch:
+        """:meth:`predict` of consecutive batches of ``sizes`` rows, each as if alone."""
         dt = target - prior.t
         widening: list[tuple[int, Index, Array]] = []
         if self.reseed_weight > 0.0:
@@ -309,7 +347,7 @@ class IMMPredictor:
             if not self.widen_after_mixing:
                 prior = replace(prior, cov=_widen(prior.cov, widening))
                 widening = []
-        weight, mean0, cov0, consider0, mix = _mix(prior, markov_matrix(self.rates, dt))
+        weight, mean0, cov0, consider0, mix = _mix(prior, self._markov(dt, sizes))
         cov0 = _widen(cov0, widening)
         if self.burnout_spread and self.ndim == AUGMENTED_NDIM:
             cov0 = self._burnout(prior, mix, cov0, dt)
@@ -317,7 +355,7 @@ class IMMPredictor:
         long_gap = np.abs(dt) > self.cubature_after_s
         for j, motion in enumerate(self.motions):
             cubature = long_gap if not motion.powered else np.zeros_like(long_gap)
-            x, cov, f = self._mode(motion, mean0[:, j], cov0[:, j], dt, cubature)
+            x, cov, f = self._mode(motion, mean0[:, j], cov0[:, j], dt, cubature, sizes=sizes)
             means.append(x)
             covs.append(cov)
             if consider0 is not None:
@@ -331,20 +369,42 @@ class IMMPredictor:
             consider=np.stack(considers, axis=1) if considers else None,
         )
 
+    def _markov(self, dt: Array, sizes: tuple[int, ...]) -> Array:
+        """The mode transition probabilities of each batch of ``sizes`` rows."""
+        if len(sizes) == 1:
+            return markov_matrix(self.rates, dt)
+        starts = np.cumsum((0, *sizes[:-1])).tolist()
+        return np.concatenate(
+            [markov_matrix(self.rates, dt[a : a + n]) for a, n in zip(starts, sizes, strict=True)]
+        )
+
     def _mode(
-        self, motion: MotionModel, mean: Array, cov: Array, dt: Array, cubature: NDArray[np.bool_]
+        self,
+        motion: MotionModel,
+        mean: Array,
+        cov: Array,
+        dt: Array,
+        cubature: NDArray[np.bool_],
+        *,
+        sizes: tuple[int, ...],
     ) -> tuple[Array, Array, Array]:
         """One mode's predicted mean, covariance and transition matrix (or, over a long
         gap, its statistical linearisation): the rows of ``cubature`` by
-        :func:`cubature_predict`, the others by the EKF's linearisation."""
+        :func:`cubature_predict` (per batch of ``sizes`` rows), the others by the EKF's
+        linearisation."""
         if not np.any(cubature):
             x, f, q = transition(motion, mean, dt, max_step=self.max_step)
             return x, symmetrise(f @ cov @ transpose(f) + q), f
-        g, e = np.nonzero(cubature)[0], np.nonzero(~cubature)[0]
+        e = np.nonzero(~cubature)[0]
         x, out, f = np.empty_like(mean), np.empty_like(cov), np.empty_like(cov)
-        x[g], out[g], f[g] = cubature_predict(
-            motion, mean[g], cov[g], dt[g], max_step=self.max_step
-        )
+        start = 0
+        for n in sizes:
+            g = start + np.nonzero(cubature[start : start + n])[0]
+            start += n
+            if g.size:
+                x[g], out[g], f[g] = cubature_predict(
+                    motion, mean[g], cov[g], dt[g], max_step=self.max_step
+                )
         if e.size:
             x[e], f[e], q = transition(motion, mean[e], dt[e], max_step=self.max_step)
             out[e] = symmetrise(f[e] @ cov[e] @ transpose(f[e]) + q)
