@@ -277,6 +277,7 @@ def _routes(app: FastAPI) -> None:
                 agreement_id=body.agreement,
             ),
             by=person.id,
+            officer=person,
         )
         return ProvideOut(
             agreement=result.agreement_id,
