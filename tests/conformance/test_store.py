@@ -369,6 +369,31 @@ def test_a_duplicate_raises_conflict_and_rolls_back_the_unit_of_work(
         assert (queued.id, queued.body) == ("m1", message("m1").body)
 
 
+@pytest.mark.parametrize(
+    "duplicate", ["item in a batch", "outbox message", "label digest", "inbox message"]
+)
+def test_a_conflict_caught_inside_the_unit_of_work_still_stores_nothing(
+    backend: Backend, duplicate: str
+) -> None:
+    """An insert refused halfway through its rows leaves no row behind, and a caller that
+    catches the ConflictError cannot commit the rest of its unit of work (on PostgreSQL the
+    database refuses the next statement of the aborted transaction already)."""
+    store = backend.store
+    with store.unit_of_work() as uow:
+        write_everything(uow)
+    before = snapshot(store)
+    with pytest.raises((ConflictError, StorageError)), store.unit_of_work() as uow:
+        uow.add_facility(ANNEX)
+        with pytest.raises(ConflictError):
+            DUPLICATES[duplicate](uow)
+        uow.append_ledger([b"after the conflict"], keys=[None])
+    assert snapshot(store) == before
+    with store.unit_of_work() as uow:
+        uow.add_facility(ANNEX)
+    with store.read() as uow:
+        assert ANNEX in uow.facilities()
+
+
 UNKNOWN: dict[str, Callable[[UnitOfWork], object]] = {
     "facility": lambda u: u.facility("nowhere"),
     "person": lambda u: u.person("nobody"),

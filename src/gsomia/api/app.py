@@ -66,6 +66,7 @@ from gsomia.services.what_if import SendQuestion, WhatIfService
 
 __all__ = ["create_app"]
 
+_JSON = "application/json"
 _BANNER_HEADER = "X-Gsomia-Handling"
 _BANNER = "contains labels of classified military information"
 
@@ -263,8 +264,8 @@ def _routes(app: FastAPI) -> None:
         )
         return [DecisionOut(agreement=a.id, **decision_view(d)) for a, d in results]
 
-    @app.post("/v1/items", tags=["custody"], status_code=201)
-    def provide(node: NodeDep, body: ProvideIn, person: PersonDep) -> ProvideOut:
+    @app.post("/v1/items", tags=["custody"], status_code=201, response_model=ProvideOut)
+    def provide(node: NodeDep, body: ProvideIn, person: PersonDep) -> Response:
         """Provide items to a partner along the agreement's route (JK-4, JK-9, TI-2)."""
         contents = [_unb64(c, i) for i, c in enumerate(body.contents)]
         result = node.custody.provide(
@@ -277,14 +278,18 @@ def _routes(app: FastAPI) -> None:
                 agreement_id=body.agreement,
             ),
             by=person.id,
+            officer=person,
         )
-        return ProvideOut(
+        out = ProvideOut(
             agreement=result.agreement_id,
             route=list(result.route),
             items=list(result.item_ids),
             transfers=list(result.transfer_ids),
             **decision_view(result.decision),
         )
+        # The answer as it is: a returned model is checked again by FastAPI, and for a
+        # synchronous route on the thread pool, one more hand-over per provision.
+        return Response(out.model_dump_json(), status_code=201, media_type=_JSON)
 
     @app.get("/v1/items", tags=["custody"])
     def items(

@@ -17,8 +17,9 @@ __all__ = ["NodeDep", "PersonDep", "authenticate", "current_person", "node_of"]
 _bearer = HTTPBearer(auto_error=False, description="A person's access token (gst_...)")
 
 
-def node_of(request: Request) -> Node:
-    """The node the app serves."""
+async def node_of(request: Request) -> Node:
+    """The node the app serves. Asynchronous, since it only reads the app's state: a
+    synchronous dependency is run on the thread pool, a hop of its own for every request."""
     node: Node = request.app.state.node
     return node
 

@@ -95,9 +95,19 @@ class CustodyService(Receiving):
     # Provide -------------------------------------------------------------------------------
 
     def provide(
-        self, *, contents: Sequence[bytes], provision: Provision, by: str
+        self,
+        *,
+        contents: Sequence[bytes],
+        provision: Provision,
+        by: str,
+        officer: Person | None = None,
     ) -> ProvisionResult:
         """Label, seal, bind and release ``contents`` to a partner along the agreement's route.
+
+        ``officer``, when given, is ``by`` as the registry stated them, authorities included,
+        in the same request (the user API passes the person its token check has just read
+        from the registry), so that one request reads them once; without it, or when it
+        names another person, they are read here.
 
         Raises :class:`PolicyDenied` (recorded in the ledger) when no agreement allows it,
         :class:`InputError` on empty or oversized input or an unknown person.
@@ -115,7 +125,8 @@ class CustodyService(Receiving):
         ctx = self.ctx
         now = ctx.clock.now()
         with ctx.store.read() as uow:
-            officer = self.person(uow, by)
+            if officer is None or officer.id != by:
+                officer = self.person(uow, by)
             assured = self._assured(uow, provision, now)
         agreement, level, decision, path = self._choose(provision, officer, assured, now)
         holders = _holders(agreement, path)

@@ -26,23 +26,34 @@ class UnitParts:
     _schemes: SchemeRegistry
     sealer: Sealer
     enqueued: bool
+    #: The first insert the store refused in this unit of work: once set, the unit cannot
+    #: commit, even if a caller caught the ConflictError (see :meth:`_insert`).
+    refused: ConflictError | None = None
 
     def _sealed(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         row["seal"] = self.sealer.seal(table, row)
         return row
 
     def _insert(self, table: Any, rows: list[dict[str, Any]], *, what: str) -> None:
+        """Insert ``rows``; a duplicate or a broken constraint raises ConflictError and
+        leaves the unit of work unable to commit (:attr:`refused`), so that nothing of it
+        is stored. No savepoint of its own: an insert refused halfway through its rows is
+        undone with the whole unit (two statements fewer per insert)."""
         try:
-            with self._conn.begin_nested():
-                self._conn.execute(insert(table), rows)
+            self._conn.execute(insert(table), rows)
         except SqlIntegrityError as exc:
-            raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
+            raise self._refuse(what) from exc
 
     def _insert_rows(self, table: Table, rows: list[tuple[Any, ...]], *, what: str) -> None:
         """:meth:`_insert` for rows given as tuples of every column's value, in order,
         through the driver's ``executemany`` (see ``insert_rows``)."""
         try:
-            with self._conn.begin_nested():
-                insert_rows(self._conn, table, rows)
+            insert_rows(self._conn, table, rows)
         except SqlIntegrityError as exc:
-            raise ConflictError(f"{what} already exists or conflicts with a stored record") from exc
+            raise self._refuse(what) from exc
+
+    def _refuse(self, what: str) -> ConflictError:
+        refused = ConflictError(f"{what} already exists or conflicts with a stored record")
+        if self.refused is None:
+            self.refused = refused
+        return refused

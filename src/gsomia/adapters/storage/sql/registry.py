@@ -13,6 +13,7 @@ from gsomia.adapters.storage.sql import tables as t
 from gsomia.adapters.storage.sql._unit import UnitParts
 from gsomia.core.people import Clearance, Facility, Person, Role
 from gsomia.errors import UnknownName
+from gsomia.ports.state import StateWrite
 
 __all__ = ["RegistryMethods"]
 
@@ -89,8 +90,11 @@ class RegistryMethods(UnitParts):
             for r in self._conn.execute(st.REGISTRATIONS_OF, {"id": row.id})
         ]
         if fresh:
-            self.sealer.fresh("persons", [row._mapping])
-            self._fresh_registrations(row.id, regs)
+            newest, registered = self.sealer.newest_and_under(
+                "persons", row.id, "registrations", f"{row.id}/"
+            )
+            self.sealer.fresh("persons", [row._mapping], newest)
+            self._fresh_registrations(row.id, regs, registered)
         clearance = None
         if row.clearance_ref:
             clearance = Clearance(
@@ -110,10 +114,12 @@ class RegistryMethods(UnitParts):
             nationality=row.nationality,
         )
 
-    def _fresh_registrations(self, person_id: str, rows: list[Any]) -> None:
-        """The person's registrations are exactly those the journal says stand."""
+    def _fresh_registrations(
+        self, person_id: str, rows: list[Any], newest: dict[str, StateWrite]
+    ) -> None:
+        """The person's registrations are exactly those the journal says stand (``newest``:
+        the journal's newest write of each key under the person's)."""
         prefix = f"{person_id}/"
-        newest = self.sealer.newest_under("registrations", prefix)
         self.sealer.fresh("registrations", rows, newest)
         stored = {f"{prefix}{r['facility_id']}" for r in rows}
         for key, write in newest.items():

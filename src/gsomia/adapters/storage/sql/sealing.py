@@ -58,8 +58,22 @@ _JOURNAL_COLUMNS = ("entry", "tbl", "key", "version", "seal")
 _WRITES_OF = select(_J.key, _J.version, _J.seq, _J.seal).where(
     _J.tbl == bindparam("tbl"), _J.key.in_(bindparam("keys", expanding=True))
 )
+#: The writes of one key: a keyed read of one row (a token, a person, an item) is the
+#: common case, and a list of one still costs an expanding IN's rewrite at every execution.
+_WRITES_OF_ONE = select(_J.key, _J.version, _J.seq, _J.seal).where(
+    _J.tbl == bindparam("tbl"), _J.key == bindparam("key")
+)
 _WRITES_UNDER = select(_J.key, _J.version, _J.seq, _J.seal).where(
     _J.tbl == bindparam("tbl"), _J.key.like(bindparam("pattern"), escape="/")
+)
+
+#: The writes of one key of one table and of the keys under a prefix of another, in one
+#: statement (a person and their registrations: a keyed read of a person).
+_WRITES_OF_ONE_AND_UNDER = select(_J.tbl, _J.key, _J.version, _J.seq, _J.seal).where(
+    or_(
+        and_(_J.tbl == bindparam("tbl"), _J.key == bindparam("key")),
+        and_(_J.tbl == bindparam("under_tbl"), _J.key.like(bindparam("pattern"), escape="/")),
+    )
 )
 
 
@@ -302,8 +316,12 @@ class Sealer(TamperFindings):
         """The newest journaled write of each of ``keys`` (this unit of work's included)."""
         wanted = set(keys)
         found: dict[str, tuple[int, int, Any]] = {}
-        for chunk in chunks(sorted(wanted), 500):
-            _keep_newest(found, self.conn.execute(_WRITES_OF, {"tbl": table, "keys": chunk}))
+        if len(wanted) == 1:
+            (key,) = wanted
+            _keep_newest(found, self.conn.execute(_WRITES_OF_ONE, {"tbl": table, "key": key}))
+        else:
+            for chunk in chunks(sorted(wanted), 500):
+                _keep_newest(found, self.conn.execute(_WRITES_OF, {"tbl": table, "keys": chunk}))
         newest = _writes(table, found)
         for (tbl, key), write in self.pending.items():
             if tbl == table and key in wanted:
@@ -322,6 +340,27 @@ class Sealer(TamperFindings):
             if tbl == table and key.startswith(prefix):
                 newest[key] = write
         return newest
+
+    def newest_and_under(
+        self, table: str, key: str, under_table: str, prefix: str
+    ) -> tuple[dict[str, StateWrite], dict[str, StateWrite]]:
+        """:meth:`newest` of ``key`` in ``table`` and :meth:`newest_under` of ``prefix`` in
+        ``under_table`` (another table), read in one statement."""
+        if under_table == table:
+            raise InputError("newest_and_under: two different tables")
+        found: dict[str, tuple[int, int, Any]] = {}
+        under: dict[str, tuple[int, int, Any]] = {}
+        params = {"tbl": table, "key": key, "under_tbl": under_table, "pattern": starting(prefix)}
+        rows = self.conn.execute(_WRITES_OF_ONE_AND_UNDER, params).all()
+        _keep_newest(found, (r[1:] for r in rows if r[0] == table and r[1] == key))
+        _keep_newest(under, (r[1:] for r in rows if r[0] == under_table))
+        newest, newest_under = _writes(table, found), _writes(under_table, under)
+        for (tbl, pending_key), write in self.pending.items():
+            if tbl == table and pending_key == key:
+                newest[key] = write
+            elif tbl == under_table and pending_key.startswith(prefix):
+                newest_under[pending_key] = write
+        return newest, newest_under
 
     # Walking (audits) ------------------------------------------------------------------------
 

@@ -132,6 +132,8 @@ class SqlStore:
             with self._transaction() as conn:
                 uow = self._uow(conn)
                 yield uow
+                if uow.refused is not None:  # caught inside the block: still nothing stored
+                    raise uow.refused
                 uow.sealer.flush()
                 if pending is not None:
                     rk.record_claim(conn, pending)
