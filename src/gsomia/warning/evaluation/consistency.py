@@ -141,6 +141,12 @@ class Tuning:
     1e-4 they were ten thousand times that, and a coasting track's best-determined
     directions (velocity along the line of sight, a few mm/s) read several times less
     precise than they were (docs/tracking.md, section 16, third pass).
+
+    ``manoeuvre_onset_pressure_pa`` ties the coast-to-manoeuvre rate (one per
+    ``manoeuvre_onset_s`` at that dynamic pressure) to the air the track is in
+    (``IMMPredictor.onset_pressure_pa``; None: a constant rate); ``manoeuvre_sigma`` is
+    the manoeuvre mode's stationary lift spread per axis (m/s²), 6 with the pressure-tied
+    onset (docs/tracking.md, section 16, fifth pass).
     """
 
     registration_rad: float = 0.0
@@ -149,11 +155,12 @@ class Tuning:
     lift_sigma: float = 3e-5
     lift_mean: float = 1.5e-4
     q_impact: float = 1e-3
-    manoeuvre_sigma: float = 10.0
+    manoeuvre_sigma: float = 6.0
     manoeuvre_tau: float = 20.0
     manoeuvre_q_accel: float = 1e-8
     manoeuvre_pressure_pa: float | None = 10_000.0
     manoeuvre_onset_s: float = 300.0
+    manoeuvre_onset_pressure_pa: float | None = 10_000.0
     boost_q_jerk: float = 4.0
     max_step: float = 10.0
     coast_q_accel: float = 1e-8
@@ -294,6 +301,7 @@ def harness_predictor(tuning: Tuning) -> IMMPredictor:
         max_step=tuning.max_step,
         widen_after_mixing=tuning.widen_after_mixing,
         burnout_spread=tuning.burnout_spread,
+        onset_pressure_pa=tuning.manoeuvre_onset_pressure_pa,
     )
 
 
