@@ -118,9 +118,18 @@ def _mix(prior: MixtureBatch, pi: Array) -> tuple[Array, Array, Array, Array | N
     """IMM interaction: predicted mode probabilities and the mixed means and covariances
     (and cross-covariances with considered biases, whose mean is zero in every mode), and
     the mixing probabilities ``μ[i, j]`` (N, M, M) of mode i given mode j."""
-    c = np.einsum("nij,ni->nj", pi, prior.weight)
+    joint = pi * prior.weight[:, :, None]
+    c = np.sum(joint, axis=1)
+    # A mode that nothing enters and that its own weight has left (its predicted
+    # probability underflows, e.g. a manoeuvre mode over a long gap in vacuum, where its
+    # onset hazard is nil) keeps its own state: dividing by a floored probability made
+    # its mixing weights sum to almost nothing and its mixed mean almost zero, the
+    # Earth's centre.
+    empty = c <= _MIN_PROBABILITY
+    safe = np.where(empty, 1.0, c)
+    own = np.broadcast_to(np.eye(pi.shape[-1], dtype=bool), pi.shape) & empty[:, None, :]
+    mix = np.where(empty[:, None, :], own.astype(float), joint / safe[:, None, :])
     c = np.maximum(c, _MIN_PROBABILITY)
-    mix = pi * prior.weight[:, :, None] / c[:, None, :]
     mean0 = np.einsum("nij,nik->njk", mix, prior.mean)
     d = prior.mean[:, :, None, :] - mean0[:, None, :, :]
     spread = d[..., :, None] * d[..., None, :]

@@ -88,3 +88,21 @@ def test_the_harness_ties_the_onset_to_the_air_and_the_node_default_does_not() -
 def test_a_non_positive_reference_pressure_is_refused() -> None:
     with pytest.raises(InputError):
         replace(IMMPredictor.boost_coast_manoeuvre(), onset_pressure_pa=0.0)
+
+
+def test_a_mode_whose_probability_underflows_over_a_gap_keeps_its_own_state() -> None:
+    # 1,200 km up at 7 km/s (in vacuum all along): nothing enters the manoeuvre mode and
+    # over 2,000 s its weight (0.08 x e^(-2000/60)) underflows. It keeps its own state;
+    # its mixed mean used to be its weights' tiny sum times its mean, near the Earth's
+    # centre, and its predicted covariance blew up.
+    mean = _state(1_200_000.0, speed=7000.0)
+    cov = np.diag([50.0**2] * 3 + [2.0**2] * 3 + [1.0] * 3 + [1e-10])
+    g = GaussianBatch.of(mean=mean, cov=cov, t=0.0)
+    prior = MixtureBatch.from_gaussian(g, weight=[0.001, 0.919, 0.08])
+    imm = replace(IMMPredictor.boost_coast_manoeuvre(), onset_pressure_pa=_Q_REF)
+    out = imm.predict(prior, t=2000.0)
+    coast, manoeuvre = out.mean[0, 1], out.mean[0, 2]
+    assert np.linalg.norm(manoeuvre[:3] - coast[:3]) < 1_000.0
+    eig = np.linalg.eigvalsh(out.cov[0, 2, :6, :6])
+    assert np.all(np.isfinite(eig)) and eig.min() > -1e-6 * eig.max()
+    assert out.weight[0, 2] < 1e-9
