@@ -79,9 +79,10 @@ def test_the_onset_hazard_is_none_in_vacuum_and_the_rate_at_the_reference_pressu
     assert fed == pytest.approx(0.998 * 2.0 * q[1] / _Q_REF / _ONSET_S, rel=0.05)
 
 
-def test_the_harness_ties_the_onset_to_the_air_and_the_node_default_does_not() -> None:
-    assert harness_predictor(Tuning()).onset_pressure_pa == Tuning().manoeuvre_onset_pressure_pa
-    assert Tuning().manoeuvre_onset_pressure_pa is not None
+def test_the_harness_passes_its_onset_pressure_and_neither_default_sets_one() -> None:
+    tied = replace(Tuning(), manoeuvre_onset_pressure_pa=_Q_REF)
+    assert harness_predictor(tied).onset_pressure_pa == _Q_REF
+    assert harness_predictor(Tuning()).onset_pressure_pa is None
     assert IMMPredictor.boost_coast_manoeuvre().onset_pressure_pa is None
 
 
