@@ -45,6 +45,7 @@ __all__ = [
     "Flow",
     "ManoeuvreMotion",
     "MotionModel",
+    "dynamic_pressure",
     "filter_air_density",
     "integrate",
     "runge_kutta_step",
@@ -77,6 +78,14 @@ def filter_air_density(h_m: Array) -> Array:
     """
     h = np.maximum(np.asarray(h_m, dtype=float), 0.0)
     return np.asarray(_SEA_LEVEL_DENSITY * np.exp(-h / _SCALE_HEIGHT_M))
+
+
+def dynamic_pressure(x: Array) -> Array:
+    """Dynamic pressure ``q = ½ ρ(h) |v|²`` (Pa) of states (N, ≥6) in the filter's own
+    atmosphere (:func:`filter_air_density`), with ``v`` the velocity in the rotating
+    frame the states are kept in."""
+    r, v = x[:, :3], x[:, 3:6]
+    return np.asarray(0.5 * filter_air_density(_altitude(r)) * np.einsum("ni,ni->n", v, v))
 
 
 class MotionModel(Protocol):

@@ -24,6 +24,7 @@ from gsomia.warning.tracking.models import (
     CoastMotion,
     ManoeuvreMotion,
     MotionModel,
+    dynamic_pressure,
     integrate,
     transition,
 )
@@ -92,15 +93,17 @@ def cubature_predict(
 
 
 def markov_matrix(rates: Array, dt: Array) -> Array:
-    """Mode transition probabilities ``exp(Λ |dt|)`` (N, M, M) from a rate matrix Λ (1/s).
+    """Mode transition probabilities ``exp(Λ |dt|)`` (N, M, M) from a rate matrix Λ (1/s),
+    one for all tracks (M, M) or one per track (N, M, M).
 
     Scaling and squaring of an 8-term Taylor series; rows of the result sum to one.
     """
-    a = rates[None] * np.abs(dt)[:, None, None]
+    per_track = rates if rates.ndim == 3 else rates[None]
+    a = per_track * np.abs(dt)[:, None, None]
     norm = float(np.max(np.sum(np.abs(a), axis=-1))) if a.size else 0.0
     squarings = max(0, math.ceil(math.log2(norm)) + 2) if norm > 0 else 0
     a = a / 2.0**squarings
-    eye = np.eye(rates.shape[0])
+    eye = np.eye(rates.shape[-1])
     out = np.broadcast_to(eye, a.shape).copy()
     term = out.copy()
     for k in range(1, 9):
@@ -116,9 +119,18 @@ def _mix(prior: MixtureBatch, pi: Array) -> tuple[Array, Array, Array, Array | N
     """IMM interaction: predicted mode probabilities and the mixed means and covariances
     (and cross-covariances with considered biases, whose mean is zero in every mode), and
     the mixing probabilities ``μ[i, j]`` (N, M, M) of mode i given mode j."""
-    c = np.einsum("nij,ni->nj", pi, prior.weight)
+    joint = pi * prior.weight[:, :, None]
+    c = np.sum(joint, axis=1)
+    # A mode that nothing enters and that its own weight has left (its predicted
+    # probability underflows, e.g. a manoeuvre mode over a long gap in vacuum, where its
+    # onset hazard is nil) keeps its own state: dividing by a floored probability made
+    # its mixing weights sum to almost nothing and its mixed mean almost zero, the
+    # Earth's centre.
+    empty = c <= _MIN_PROBABILITY
+    safe = np.where(empty, 1.0, c)
+    own = np.broadcast_to(np.eye(pi.shape[-1], dtype=bool), pi.shape) & empty[:, None, :]
+    mix = np.where(empty[:, None, :], own.astype(float), joint / safe[:, None, :])
     c = np.maximum(c, _MIN_PROBABILITY)
-    mix = pi * prior.weight[:, :, None] / c[:, None, :]
     mean0 = np.einsum("nij,nik->njk", mix, prior.mean)
     d = prior.mean[:, :, None, :] - mean0[:, None, :, :]
     spread = d[..., :, None] * d[..., None, :]
@@ -215,6 +227,19 @@ class IMMPredictor:
     the leak's extra spread was hiding that update's over-confidence, and the end-to-end
     Hwasong-12 test's impact miss grew from under 2 km to 4.8 km without it.
 
+    ``onset_pressure_pa`` (off by default) makes the switch into a manoeuvre mode a
+    hazard of the air the track is in: each track's rates into the
+    :class:`~gsomia.warning.tracking.models.ManoeuvreMotion` modes are the generator's
+    times ``q / onset_pressure_pa``, ``q`` the dynamic pressure of the track's mean state
+    in the filter's atmosphere (:func:`~gsomia.warning.tracking.models.dynamic_pressure`)
+    at the start of the step. Lift is ``q C_L A / m``: a body that cannot pull cannot
+    start a pull-up, so in vacuum the hazard is nil, and it grows with the control
+    authority in denser air (a state-dependent transition probability; Li & Jilkov,
+    "Survey of maneuvering target tracking, Part V: multiple-model methods", IEEE Trans.
+    AES 41(4), 2005). With a constant rate the manoeuvre mode kept a weight of 0.01-0.03
+    through a KN-23-class coast near apogee (4 kPa) and widened it (docs/tracking.md,
+    section 16, fifth pass).
+
     Raises InputError if the rates are malformed or the models' layouts
     differ.
     """
@@ -227,8 +252,11 @@ class IMMPredictor:
     cubature_after_s: float = 120.0
     widen_after_mixing: bool = False
     burnout_spread: bool = False
+    onset_pressure_pa: float | None = None
 
     def __post_init__(self) -> None:
+        if self.onset_pressure_pa is not None and not self.onset_pressure_pa > 0.0:
+            raise InputError("IMMPredictor needs onset_pressure_pa > 0 (or None)")
         m = len(self.motions)
         if m < 1 or len({model.ndim for model in self.motions}) != 1:
             raise InputError("IMMPredictor needs models of one state layout")
@@ -277,6 +305,8 @@ class IMMPredictor:
         manoeuvre at a rate of one per ``manoeuvre_onset_s`` and a manoeuvre returns to
         coast after ``mean_manoeuvre_s``. Lift is unpowered, so a pull-up no longer
         reads as thrust (``powered_probability``); :meth:`manoeuvre_probability` reports it.
+        With ``onset_pressure_pa`` set (``dataclasses.replace``) the onset rate is the one
+        at that dynamic pressure, in proportion to it elsewhere.
         """
         b, c, m = 1.0 / mean_boost_s, 1.0 / mean_coast_s, 1.0 / manoeuvre_onset_s
         back = 1.0 / mean_manoeuvre_s
@@ -347,7 +377,7 @@ class IMMPredictor:
             if not self.widen_after_mixing:
                 prior = replace(prior, cov=_widen(prior.cov, widening))
                 widening = []
-        weight, mean0, cov0, consider0, mix = _mix(prior, self._markov(dt, sizes))
+        weight, mean0, cov0, consider0, mix = _mix(prior, self._markov(prior, dt, sizes))
         cov0 = _widen(cov0, widening)
         if self.burnout_spread and self.ndim == AUGMENTED_NDIM:
             cov0 = self._burnout(prior, mix, cov0, dt)
@@ -369,14 +399,33 @@ class IMMPredictor:
             consider=np.stack(considers, axis=1) if considers else None,
         )
 
-    def _markov(self, dt: Array, sizes: tuple[int, ...]) -> Array:
-        """The mode transition probabilities of each batch of ``sizes`` rows."""
-        if len(sizes) == 1:
-            return markov_matrix(self.rates, dt)
+    def _markov(self, prior: MixtureBatch, dt: Array, sizes: tuple[int, ...]) -> Array:
+        """The mode transition probabilities of each batch of ``sizes`` rows (per-track
+        rates, with ``onset_pressure_pa``, are already one per row)."""
+        rates = self._rates(prior)
+        if len(sizes) == 1 or rates.ndim == 3:
+            return markov_matrix(rates, dt)
         starts = np.cumsum((0, *sizes[:-1])).tolist()
         return np.concatenate(
             [markov_matrix(self.rates, dt[a : a + n]) for a, n in zip(starts, sizes, strict=True)]
         )
+
+    def _rates(self, prior: MixtureBatch) -> Array:
+        """The generator (M, M), or with ``onset_pressure_pa`` one per track (N, M, M)
+        whose rates into the manoeuvre modes scale with the dynamic pressure of the
+        track's mean state: ``rate · q / onset_pressure_pa``."""
+        if self.onset_pressure_pa is None:
+            return self.rates
+        into = np.array([isinstance(m, ManoeuvreMotion) for m in self.motions])
+        mean = np.einsum("nj,njk->nk", prior.weight, prior.mean)
+        scale = dynamic_pressure(mean) / self.onset_pressure_pa
+        rates = np.broadcast_to(self.rates, (len(prior), *self.rates.shape)).copy()
+        off = ~np.eye(len(self.motions), dtype=bool) & into[None, :] & ~into[:, None]
+        rates[:, off] *= scale[:, None]
+        eye = np.eye(len(self.motions), dtype=bool)
+        rates[:, eye] = 0.0
+        rates[:, eye] = -np.sum(rates, axis=-1)
+        return rates
 
     def _mode(
         self,
