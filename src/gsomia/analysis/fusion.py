@@ -14,11 +14,14 @@ gate (:data:`~gsomia.warning.tracking.GATE_6DOF_999`) and
 own track while it is live (updated within the last 30 s): a partner's track can be far
 worse, and a warning sent minutes ago and predicted without lift can be far off in the
 atmosphere. Otherwise (an own track coasting since it lost the missile, or no own track:
-the estimate held so far is an earlier warning) one of the two stays, chosen by what each
-says of itself, never by its age alone: an unpowered estimate before a powered one; of two
-unpowered ones the more precise at the common time (the smaller determinant of the
-covariance predicted there, which grows with the estimate's age); of two powered ones the
-newer. Taking the newer warning let a fresh transient replace a good estimate:
+the estimate held so far is an earlier warning) one of the two stays. Where the older one
+was predicted only above the atmosphere (150 km, where the coast model omits no lift), it
+is chosen by what each says of itself, not by its age alone: an unpowered estimate before
+a powered one; of two unpowered ones the more precise at the common time (the smaller
+determinant of the covariance predicted there, which grows with the estimate's age); of
+two powered ones the newer. Lower, the newer stays: an older estimate carried through the
+air (a KN-23's pull-up glide) can be far off whatever its covariance says. Taking the
+newer warning everywhere let a fresh transient replace a good estimate:
 on the lofted flights an originator re-acquiring the warhead after the mid-course gap
 holds, for a few seconds, a track whose velocity is hundreds of m/s off (sometimes flagged
 powered), and the 2023 link delivered it 5 s later in place of the GSOMIA's consistent
@@ -53,6 +56,7 @@ from numpy.typing import NDArray
 
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.simulation import RoundPicture
+from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.tracking import (
     GATE_6DOF_999,
     CoastMotion,
@@ -80,6 +84,11 @@ replaces it."""
 
 POWERED = 0.5
 """A track with at least this probability of powered flight is not fused."""
+
+_EXO_M = 150_000.0
+"""Above this altitude (m) the coast model omits nothing that matters (no lift: the
+footprints' ceiling, :func:`~gsomia.warning.tracking.lift_envelope`): an older estimate
+predicted there may be chosen over a newer one for what it says of itself."""
 
 _PREDICTOR = EKFPredictor(motion=CoastMotion(), max_step=10.0)
 
@@ -275,18 +284,34 @@ def _merge(est: Estimate, got: _Received, own_live: NDArray[np.bool_]) -> None:
     # off, or flagged powered), while an older estimate predicted to its time carries its
     # age, and its drag's uncertainty, in its covariance. Of two powered ones the newer,
     # since a powered state predicted without thrust says nothing.
+    # That holds only where the prediction omits nothing but drag: above the atmosphere.
+    # An older estimate carried through the air (a KN-23's pull-up glide, lift the coast
+    # model does not fly) can be far off whatever its covariance says: there the newer one
+    # stays, as before.
     a_powered = (est.powered[kb] >= POWERED)[first]
     b_powered = (w_powered >= POWERED)[first]
     precise = _log_det(b_cov, b_ok) < _log_det(a_cov, a_ok)
-    better = np.where(
-        a_powered == b_powered, np.where(a_powered, warn_t > own_t, precise), a_powered
-    )
+    newer = warn_t > own_t
+    by_content = np.where(a_powered == b_powered, np.where(a_powered, newer, precise), a_powered)
+    older_mean = np.where(newer[:, None], est.state[kb][first], w_mean[first])
+    older_now = np.where(newer[:, None], a_mean, b_mean)
+    exo = (_altitude(older_mean) >= _EXO_M) & (_altitude(older_now) >= _EXO_M)
+    better = np.where(exo, by_content, newer)
     take = ~gated & ~own_live[kb] & better[inverse]
     g = kb[take]
     est.t[g], est.state[g], est.cov[g] = w_t[take], w_mean[take], w_cov[take]
     est.powered[g] = w_powered[take]
     est.shared[g] = True
     own_live[g] = False
+
+
+def _altitude(state: Array) -> Array:
+    """Geodetic altitudes (m) of ECEF states (n, 6); NaN where a state is not finite."""
+    out = np.full(state.shape[0], np.nan)
+    ok = np.all(np.isfinite(state[:, :3]), axis=1)
+    if np.any(ok):
+        out[ok] = ecef_to_geodetic(state[ok, :3])[2]
+    return out
 
 
 def _log_det(cov: Array, ok: NDArray[np.bool_]) -> Array:

@@ -127,3 +127,25 @@ def test_a_fresh_transient_warning_does_not_displace_a_better_estimate(
     calm = k0 - 10
     assert both.t[calm] == pytest.approx(float(fast.t[calm - 1]))
     assert both.shared[calm]
+
+
+def test_an_older_warning_carried_through_the_air_does_not_displace_a_newer_track(
+    sim: SimulationAssumptions,
+) -> None:
+    """The 25 Jul 2019 KN-23 stays below 60 km: a warning predicted through the air omits
+    the pull-up's lift whatever its covariance says, so when it disagrees with the party's
+    newer own track (coasting, flagged powered by the manoeuvre) the newer one stays."""
+    world = _world(sim, "2019-07-25")
+    rt = world.rounds[0]
+    grid = world.grid
+    frozen = rt.launch_t + 250.0
+    own = _picture(world, sigma_m=300.0, frozen_at=frozen)
+    own.powered[own.present] = 0.99
+    stale = _picture(world, sigma_m=100.0)
+    stale.mean[:, 0] += 100e3
+    est = fuse_round(own, [(stale, _flow("JPN", 180.0, level="tracks", conceal=False))], grid)
+    k = int(np.searchsorted(grid, frozen + 60.0))
+    assert grid[k] < rt.end_t
+    assert not est.shared[k]
+    assert est.t[k] == pytest.approx(frozen)
+    np.testing.assert_allclose(est.state[k], own.mean[k, :6])
