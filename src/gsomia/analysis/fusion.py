@@ -5,17 +5,28 @@ party's own tracker (:mod:`gsomia.analysis.simulation`). Partners' *warnings* (R
 trajectory state with its covariance and the launch point) arrive here: the warning a
 partner held at picture time ``τ`` reaches the party at ``τ + delay``, the party predicts
 it to its own picture time with the unpowered model with drag (the party's own inverse
-ballistic coefficient for the missile, else the prior), and fuses it with its own
-estimate by covariance intersection when the two pass the chi-square gate on their
-difference (99.9 %, six degrees of freedom): the tracker's own gate
-(:data:`~gsomia.warning.tracking.GATE_6DOF_999`) and
+ballistic coefficient for the missile, else the prior, and that coefficient's variance,
+so that a prediction through the atmosphere carries the drag the party does not know),
+and fuses it with its own estimate by covariance intersection when the two pass the
+chi-square gate on their difference (99.9 %, six degrees of freedom): the tracker's own
+gate (:data:`~gsomia.warning.tracking.GATE_6DOF_999`) and
 :func:`~gsomia.warning.tracking.covariance_intersection`. When they do not, the party keeps its
 own track while it is live (updated within the last 30 s): a partner's track can be far
-worse, and a warning sent minutes ago and predicted without drag or lift can be far off in
-the atmosphere. An own track coasting since it lost the missile gives way to a warning
-resting on a more recent measurement. Where a flow conceals
-geometry (RT-3), the warning's covariance is coarsened first
-(:func:`~gsomia.warning.tracking.conceal_covariance`).
+worse, and a warning sent minutes ago and predicted without lift can be far off in the
+atmosphere. Otherwise (an own track coasting since it lost the missile, or no own track:
+the estimate held so far is an earlier warning) one of the two stays. Where the older one
+was predicted only above the atmosphere (150 km, where the coast model omits no lift), it
+is chosen by what each says of itself, not by its age alone: an unpowered estimate before
+a powered one; of two unpowered ones the more precise at the common time (the smaller
+determinant of the covariance predicted there, which grows with the estimate's age); of
+two powered ones the newer. Lower, the newer stays: an older estimate carried through the
+air (a KN-23's pull-up glide) can be far off whatever its covariance says. Taking the
+newer warning everywhere let a fresh transient replace a good estimate:
+on the lofted flights an originator re-acquiring the warhead after the mid-course gap
+holds, for a few seconds, a track whose velocity is hundreds of m/s off (sometimes flagged
+powered), and the 2023 link delivered it 5 s later in place of the GSOMIA's consistent
+track (docs/value.md §6). Where a flow conceals geometry (RT-3), the warning's covariance
+is coarsened first (:func:`~gsomia.warning.tracking.conceal_covariance`).
 
 This is not :func:`~gsomia.warning.tracking.fuse_warnings`, and cannot be without changing
 the figures. That function fuses whole pictures in real time: it predicts every estimate
@@ -24,7 +35,7 @@ source and keeps an estimate that fails the gate as a track of its own. Here one
 is scored at every picture time of a run: each distinct pair (own state, warning) is
 predicted once, to the later of its two update times, with drag at the party's own
 inverse ballistic coefficient, and a pair that fails the gate leaves one estimate (the
-live own track, else the newer warning), not two.
+live own track, else the one chosen as above), not two.
 
 A warning carries whether its track is powered (RT-1) and its age (its time). A powered
 track is never fused: its state predicted over the delay without thrust says nothing of
@@ -45,6 +56,7 @@ from numpy.typing import NDArray
 
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.simulation import RoundPicture
+from gsomia.warning.geo.frames import ecef_to_geodetic
 from gsomia.warning.tracking import (
     GATE_6DOF_999,
     CoastMotion,
@@ -72,6 +84,11 @@ replaces it."""
 
 POWERED = 0.5
 """A track with at least this probability of powered flight is not fused."""
+
+_EXO_M = 150_000.0
+"""Above this altitude (m) the coast model omits nothing that matters (no lift: the
+footprints' ceiling, :func:`~gsomia.warning.tracking.lift_envelope`): an older estimate
+predicted there may be chosen over a newer one for what it says of itself."""
 
 _PREDICTOR = EKFPredictor(motion=CoastMotion(), max_step=10.0)
 
@@ -158,13 +175,17 @@ def _received(picture: RoundPicture, flow: Flow, grid: Array, live: NDArray[np.b
     )
 
 
-def _predict(mean: Array, cov: Array, t: Array, to: Array, kappa: Array) -> tuple[Array, Array]:
-    """Six-state estimates predicted with drag at a known ``kappa`` (the coast model's
-    ten-state layout with no thrust and κ held)."""
+def _predict(
+    mean: Array, cov: Array, t: Array, to: Array, *, kappa: Array, kappa_var: Array
+) -> tuple[Array, Array]:
+    """Six-state estimates predicted with drag at ``kappa`` and its variance ``kappa_var``
+    (the coast model's ten-state layout with no thrust and κ held): through the atmosphere
+    the covariance grows with the drag the party does not know."""
     n = mean.shape[0]
     x = np.concatenate([mean, np.zeros((n, 3)), kappa[:, None]], axis=1)
     p = np.zeros((n, 10, 10))
     p[:, :6, :6] = cov
+    p[:, 9, 9] = kappa_var
     now = _PREDICTOR.predict(GaussianBatch(mean=x, cov=p, t=t), t=to)
     return now.mean[:, :6], now.cov[:, :6, :6]
 
@@ -207,35 +228,43 @@ def _distance2(diff: Array, s: Array) -> Array:
     return out
 
 
-def _merge(est: Estimate, got: _Received, grid: Array) -> None:
-    """Fold received warnings into ``est`` (in place)."""
+def _merge(est: Estimate, got: _Received, own_live: NDArray[np.bool_]) -> None:
+    """Fold received warnings into ``est`` (in place); ``own_live`` marks the picture
+    times where ``est`` still rests on the party's own live track (updated in place)."""
     both = est.present[got.k]
     alone = got.k[~both]
     est.t[alone], est.state[alone], est.cov[alone] = got.t[~both], got.mean[~both], got.cov[~both]
     est.powered[alone] = got.powered[~both]
     est.present[alone] = True
     est.shared[alone] = True
-    # Neither side may be powered: thrust over the delay is in neither prediction.
-    both &= (got.powered < POWERED) & (est.powered[got.k] < POWERED)
     kb = got.k[both]
     if kb.size == 0:
         return
-    newer = got.t[both] > est.t[kb]
-    live = grid[kb] - est.t[kb] <= LIVE_S
-    # Each distinct pair (own state, warning) is fused once, at the later of the two
+    w_t, w_mean, w_cov, w_powered = got.t[both], got.mean[both], got.cov[both], got.powered[both]
+    # Neither side may be powered to be fused: thrust over the delay is in neither
+    # prediction. Both are still predicted, to choose between them.
+    unpowered = (w_powered < POWERED) & (est.powered[kb] < POWERED)
+    # Each distinct pair (own state, warning) is predicted once, to the later of the two
     # update times: in mid-course neither changes for minutes, and a fused estimate
     # predicts the same impact from either time.
-    kappa_all = est.kappa[kb]
-    key = np.column_stack([est.t[kb], est.state[kb, 0], got.t[both], got.mean[both, 0], kappa_all])
+    kappa_all, kappa_var_all = est.kappa[kb], est.kappa_var[kb]
+    key = np.column_stack(
+        [est.t[kb], est.state[kb, 0], w_t, w_mean[:, 0], kappa_all, kappa_var_all, unpowered]
+    )
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = np.asarray(inverse, dtype=np.intp).reshape(-1)
-    own_t, warn_t = est.t[kb][first], got.t[both][first]
+    own_t, warn_t = est.t[kb][first], w_t[first]
     at = np.maximum(own_t, warn_t)
-    kappa = kappa_all[first]
-    a_mean, a_cov = _predict(est.state[kb][first], est.cov[kb][first], own_t, at, kappa)
-    b_mean, b_cov = _predict(got.mean[both][first], got.cov[both][first], warn_t, at, kappa)
-    passed = _distance2(a_mean - b_mean, a_cov + b_cov) <= GATE_6DOF_999
-    passed &= _positive_definite(a_cov) & _positive_definite(b_cov)
+    kappa, kappa_var = kappa_all[first], kappa_var_all[first]
+    a_mean, a_cov = _predict(
+        est.state[kb][first], est.cov[kb][first], own_t, at, kappa=kappa, kappa_var=kappa_var
+    )
+    b_mean, b_cov = _predict(
+        w_mean[first], w_cov[first], warn_t, at, kappa=kappa, kappa_var=kappa_var
+    )
+    a_ok, b_ok = _positive_definite(a_cov), _positive_definite(b_cov)
+    passed = unpowered[first] & a_ok & b_ok
+    passed &= _distance2(a_mean - b_mean, a_cov + b_cov) <= GATE_6DOF_999
     gated = passed[inverse]
     if np.any(passed):
         fused_mean = np.full_like(a_mean, np.nan)
@@ -247,14 +276,50 @@ def _merge(est: Estimate, got: _Received, grid: Array) -> None:
         rows = inverse[gated]
         est.t[g], est.state[g], est.cov[g] = at[rows], fused_mean[rows], fused_cov[rows]
         est.shared[g] = True
-    take = ~gated & ~live & newer
+    # Two estimates that cannot be fused: the party's own live track stays. Otherwise an
+    # unpowered estimate goes before a powered one; of two unpowered ones the more precise
+    # at the common time (the smaller determinant, the measure covariance intersection
+    # weighs by), not the newer: a warning that has just arrived can be an originator's
+    # transient (a track re-acquired after the mid-course gap, its velocity hundreds of m/s
+    # off, or flagged powered), while an older estimate predicted to its time carries its
+    # age, and its drag's uncertainty, in its covariance. Of two powered ones the newer,
+    # since a powered state predicted without thrust says nothing.
+    # That holds only where the prediction omits nothing but drag: above the atmosphere.
+    # An older estimate carried through the air (a KN-23's pull-up glide, lift the coast
+    # model does not fly) can be far off whatever its covariance says: there the newer one
+    # stays, as before.
+    a_powered = (est.powered[kb] >= POWERED)[first]
+    b_powered = (w_powered >= POWERED)[first]
+    precise = _log_det(b_cov, b_ok) < _log_det(a_cov, a_ok)
+    newer = warn_t > own_t
+    by_content = np.where(a_powered == b_powered, np.where(a_powered, newer, precise), a_powered)
+    older_mean = np.where(newer[:, None], est.state[kb][first], w_mean[first])
+    older_now = np.where(newer[:, None], a_mean, b_mean)
+    exo = (_altitude(older_mean) >= _EXO_M) & (_altitude(older_now) >= _EXO_M)
+    better = np.where(exo, by_content, newer)
+    take = ~gated & ~own_live[kb] & better[inverse]
     g = kb[take]
-    est.t[g], est.state[g], est.cov[g] = (
-        got.t[both][take],
-        got.mean[both][take],
-        got.cov[both][take],
-    )
+    est.t[g], est.state[g], est.cov[g] = w_t[take], w_mean[take], w_cov[take]
+    est.powered[g] = w_powered[take]
     est.shared[g] = True
+    own_live[g] = False
+
+
+def _altitude(state: Array) -> Array:
+    """Geodetic altitudes (m) of ECEF states (n, 6); NaN where a state is not finite."""
+    out = np.full(state.shape[0], np.nan)
+    ok = np.all(np.isfinite(state[:, :3]), axis=1)
+    if np.any(ok):
+        out[ok] = ecef_to_geodetic(state[ok, :3])[2]
+    return out
+
+
+def _log_det(cov: Array, ok: NDArray[np.bool_]) -> Array:
+    """Log-determinants; ``inf`` where a covariance is not usable."""
+    out = np.full(cov.shape[0], np.inf)
+    if np.any(ok):
+        out[ok] = np.linalg.slogdet(cov[ok])[1]
+    return out
 
 
 def fuse_round(
@@ -270,6 +335,7 @@ def fuse_round(
     live[np.arange(grid.size) if window is None else window] = True
     est = _own(own)
     est.present[~live] = False
+    own_live = est.present & (grid - est.t <= LIVE_S)
     for picture, flow in partners:
         got = _received(picture, flow, grid, live)
         if got.k.size == 0:
@@ -278,7 +344,7 @@ def fuse_round(
         src = lagged_index(grid, flow.delay_s)[take]
         est.launch_lat[take] = picture.cue_lat[src]
         est.launch_lon[take] = picture.cue_lon[src]
-        _merge(est, got, grid)
+        _merge(est, got, own_live)
     est.kappa[~own.present] = KAPPA_PRIOR
     est.kappa_var[~own.present] = KAPPA_SIGMA**2
     return est
