@@ -17,6 +17,7 @@ from gsomia.core.decisions import Decision
 from gsomia.core.items import Item
 from gsomia.core.people import NODE_ACTOR, OFFICER_ONLY, Authority, Person, Role
 from gsomia.core.rules.access import NeedAndClearance
+from gsomia.core.rules.base import Wrapping
 from gsomia.core.rules.requests import (
     AccessRequest,
     AdministerRequest,
@@ -91,19 +92,11 @@ class AuthorityHeld:
 
 
 @dataclass(frozen=True, slots=True)
-class ByNodeOr:
+class ByNodeOr(Wrapping):
     """An act the node itself may do: its operator, who holds the master secret, acts as the
     node (no person) and is allowed; a person's act is decided by ``rule``."""
 
     rule: AuthorityHeld
-
-    @property
-    def key(self) -> str:
-        return self.rule.key
-
-    @property
-    def article(self) -> str:
-        return self.rule.article
 
     def evaluate(self, request: Deciding) -> Decision:
         if request.person is None:
@@ -115,20 +108,12 @@ class ByNodeOr:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnTokenOr:
+class OwnTokenOr(Wrapping):
     """A person ends a token of their own: one who fears it was seen need not wait while
     whoever holds it acts as them (it grants nothing). Any other token is revoked as
     ``rule`` decides (JK-6.e)."""
 
     rule: AuthorityHeld
-
-    @property
-    def key(self) -> str:
-        return self.rule.key
-
-    @property
-    def article(self) -> str:
-        return self.rule.article
 
     def evaluate(self, request: AdministerRequest) -> Decision:
         p, target = request.person, request.target

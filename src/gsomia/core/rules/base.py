@@ -4,11 +4,11 @@ acts the rules decide."""
 from __future__ import annotations
 
 import enum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from gsomia.core.decisions import Decision
 
-__all__ = ["Act", "Rule"]
+__all__ = ["Act", "Rule", "Wrapping"]
 
 RequestT_contra = TypeVar("RequestT_contra", contravariant=True)
 
@@ -101,3 +101,20 @@ class Rule(Protocol[RequestT_contra]):
     def article(self) -> str: ...
 
     def evaluate(self, request: RequestT_contra) -> Decision: ...
+
+
+class Wrapping:
+    """A rule that reads another for a different request or in a narrower case (``rule``):
+    it cites the wrapped rule's article (``key``, ``article``). Subclasses are frozen
+    dataclasses with a ``rule`` field."""
+
+    __slots__ = ()
+    rule: Rule[Any]
+
+    @property
+    def key(self) -> str:
+        return self.rule.key
+
+    @property
+    def article(self) -> str:
+        return self.rule.article

@@ -35,7 +35,7 @@ from gsomia.core.rules.authority import (
     TokenStaysWithinIssuer,
     TokenWithinIssuer,
 )
-from gsomia.core.rules.base import Act, Rule
+from gsomia.core.rules.base import Act, Rule, Wrapping
 from gsomia.core.rules.handling import (
     Destruction,
     Disposal,
@@ -109,19 +109,11 @@ NOT_ENFORCED: Mapping[str, str] = MappingProxyType(
 
 
 @dataclass(frozen=True, slots=True)
-class OfSend:
+class OfSend(Wrapping):
     """A send rule read for a receipt: the provision as the authenticated label states it,
     decided as of the transfer's time. Without a provision to read, it denies."""
 
     rule: Rule[Any]
-
-    @property
-    def key(self) -> str:
-        return self.rule.key
-
-    @property
-    def article(self) -> str:
-        return self.rule.article
 
     def evaluate(self, request: ReceiveRequest) -> Decision:
         if request.send is None:
@@ -131,19 +123,11 @@ class OfSend:
 
 
 @dataclass(frozen=True, slots=True)
-class ViaAccess:
+class ViaAccess(Wrapping):
     """An access rule read for an act on an item that another rule also decides (a release):
     the acting person's access to the item. Without a person, it denies."""
 
     rule: Rule[Any]
-
-    @property
-    def key(self) -> str:
-        return self.rule.key
-
-    @property
-    def article(self) -> str:
-        return self.rule.article
 
     def evaluate(self, request: ReleaseRequest) -> Decision:
         if request.person is None:
