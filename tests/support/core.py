@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from gsomia.core.agreements import Agreement, parse_instant
+from gsomia.core.agreements import Agreement, AgreementLibrary, parse_instant
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.items import Item
 from gsomia.core.people import Clearance, Person, Role
+from gsomia.core.rules import Act, AdministerRequest, Rulebook
 
 
 def on(agreement: Agreement, text: str) -> datetime:
     return parse_instant(text, tz=agreement.tz)
+
+
+def administer(
+    rulebook: Rulebook, library: AgreementLibrary, agreement_id: str, act: Act, **fields: Any
+) -> bool:
+    """Whether ``act`` on the ROK's registry (``fields`` of an AdministerRequest: person,
+    target, what...) is allowed under ``agreement_id`` on 1 January 2020; the decision cites
+    the agreement's registry article and nothing else."""
+    agreement = library.get(agreement_id)
+    fields.setdefault("person", None)
+    fields.setdefault("what", "registry")
+    request = AdministerRequest(
+        agreement=agreement, party="KOR", at=on(agreement, "2020-01-01"), **fields
+    )
+    decision = rulebook.decide(act, request)
+    assert decision.rule_ids == (agreement.rule_id("register"),), decision
+    return decision.allowed
 
 
 def held_item(agreement: Agreement, schemes: SchemeRegistry, **changes: object) -> Item:

@@ -13,8 +13,8 @@ import pytest
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Authority, Person, Role
-from gsomia.core.rules import Act, AdministerRequest, Rulebook
-from tests.support.core import officer, on
+from gsomia.core.rules import Act, Rulebook
+from tests.support.core import administer, officer
 
 AGREEMENTS = ["jpn-kor-gsomia", "kor-usa-gsomia", "tisa"]
 
@@ -26,20 +26,15 @@ def _found(
     target: Person,
     registrars: tuple[Person, ...],
 ) -> bool:
-    agreement = library.get(agreement_id)
-    request = AdministerRequest(
-        agreement=agreement,
-        person=None,
-        party="KOR",
-        what="registry",
-        at=on(agreement, "2020-01-01"),
+    return administer(
+        rulebook,
+        library,
+        agreement_id,
+        Act.FOUND,
         founding=True,
         registrars=registrars,
         target=target,
     )
-    decision = rulebook.decide(Act.FOUND, request)
-    assert set(decision.rule_ids) == {agreement.rule_id("register")}
-    return decision.allowed
 
 
 @pytest.mark.parametrize("agreement_id", AGREEMENTS)

@@ -12,8 +12,8 @@ import pytest
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.core.classification import SchemeRegistry
 from gsomia.core.people import Authority, Person, Role
-from gsomia.core.rules import Act, AdministerRequest, Rulebook
-from tests.support.core import officer, on
+from gsomia.core.rules import Act, Rulebook
+from tests.support.core import administer, officer
 
 AGREEMENTS = ["jpn-kor-gsomia", "kor-usa-gsomia", "tisa"]
 
@@ -26,19 +26,16 @@ def _decide(
     target: Person,
     authority: Authority,
 ) -> bool:
-    agreement = library.get(agreement_id)
-    request = AdministerRequest(
-        agreement=agreement,
+    return administer(
+        rulebook,
+        library,
+        agreement_id,
+        Act.REVOKE_AUTHORITY,
         person=by,
-        party="KOR",
         what="an authority",
-        at=on(agreement, "2020-01-01"),
         target=target,
         granted=authority,
     )
-    decision = rulebook.decide(Act.REVOKE_AUTHORITY, request)
-    assert set(decision.rule_ids) == {agreement.rule_id("register")}
-    return decision.allowed
 
 
 @pytest.mark.parametrize("agreement_id", AGREEMENTS)
