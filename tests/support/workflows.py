@@ -12,7 +12,7 @@ import functools
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -304,15 +304,18 @@ def enrol(
     need: frozenset[str] = frozenset(),
     facilities: frozenset[str] = frozenset(),
     authorities: tuple[str, ...] = (),
+    expires_on: date | None = None,
 ) -> str:
-    """Register a person through the registry (by the party's registrar) and grant them
-    ``authorities``; returns their id."""
+    """Register a person through the registry (by the party's registrar), with a clearance
+    until ``expires_on`` if given, and grant them ``authorities``; returns their id."""
     by = registrar(node.party)
     node.registry.add_person(
         person_id=person_id,
         name=person_id.title(),
         role=role,
         clearance=clearance,
+        granted_on=None if expires_on is None else expires_on - timedelta(days=400),
+        expires_on=expires_on,
         need_to_know=need,
         facilities=facilities,
         by=by,

@@ -53,10 +53,13 @@ def world(tmp_path: Path) -> Iterator[World]:
             need=NEED,
             facilities=frozenset({f"{p}-hq"}),
         )
-        # Holding every decision authority, but cleared for nothing.
+        # Holding every decision authority, granted while cleared, but the clearance has
+        # lapsed since (an authority needs a clearance in effect to be granted, JK-7.2).
         enrol(
             node,
             f"{p}-empowered",
+            clearance=LEVEL[node.party],
+            expires_on=w.clock.now().date() + timedelta(days=1),
             authorities=(
                 "consent",
                 "reclassification",
@@ -66,6 +69,7 @@ def world(tmp_path: Path) -> Iterator[World]:
                 "liaison",
             ),
         )
+    w.later(days=2)
     yield w
     for node in w.nodes.values():
         node.ctx.store.close()
