@@ -17,10 +17,13 @@ atmosphere. Otherwise (an own track coasting since it lost the missile, or no ow
 the estimate held so far is an earlier warning) one of the two stays. Where the older one
 was predicted only above the atmosphere (150 km, where the coast model omits no lift), it
 is chosen by what each says of itself, not by its age alone: an unpowered estimate before
-a powered one; of two unpowered ones the more precise at the common time (the smaller
-determinant of the covariance predicted there, which grows with the estimate's age); of
-two powered ones the newer. Lower, the newer stays: an older estimate carried through the
-air (a KN-23's pull-up glide) can be far off whatever its covariance says. Taking the
+a powered one; of two unpowered ones the one that places the impact more precisely (the
+smaller volume of its position covariance carried, in straight flight, over the time left
+to fall: a track started seconds ago knows where the warhead is but not where it goes,
+and its six-dimensional covariance can be the smaller while its impact is tens of
+kilometres off); of two powered ones the newer. Lower, the newer stays: an older
+estimate carried through the air (a KN-23's pull-up glide) can be far off whatever its
+covariance says. Taking the
 newer warning everywhere let a fresh transient replace a good estimate:
 on the lofted flights an originator re-acquiring the warhead after the mid-course gap
 holds, for a few seconds, a track whose velocity is hundreds of m/s off (sometimes flagged
@@ -56,7 +59,8 @@ from numpy.typing import NDArray
 
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.simulation import RoundPicture
-from gsomia.warning.geo.frames import ecef_to_geodetic
+from gsomia.warning.geo.frames import MEAN_RADIUS, ecef_to_geodetic
+from gsomia.warning.physics.dynamics import GM
 from gsomia.warning.tracking import (
     GATE_6DOF_999,
     CoastMotion,
@@ -278,8 +282,8 @@ def _merge(est: Estimate, got: _Received, own_live: NDArray[np.bool_]) -> None:
         est.shared[g] = True
     # Two estimates that cannot be fused: the party's own live track stays. Otherwise an
     # unpowered estimate goes before a powered one; of two unpowered ones the more precise
-    # at the common time (the smaller determinant, the measure covariance intersection
-    # weighs by), not the newer: a warning that has just arrived can be an originator's
+    # at the common time (the smaller spread of the impact its covariance implies), not
+    # the newer: a warning that has just arrived can be an originator's
     # transient (a track re-acquired after the mid-course gap, its velocity hundreds of m/s
     # off, or flagged powered), while an older estimate predicted to its time carries its
     # age, and its drag's uncertainty, in its covariance. Of two powered ones the newer,
@@ -290,7 +294,8 @@ def _merge(est: Estimate, got: _Received, own_live: NDArray[np.bool_]) -> None:
     # stays, as before.
     a_powered = (est.powered[kb] >= POWERED)[first]
     b_powered = (w_powered >= POWERED)[first]
-    precise = _log_det(b_cov, b_ok) < _log_det(a_cov, a_ok)
+    to_go = _time_to_ground(0.5 * (a_mean + b_mean))
+    precise = _impact_spread(b_cov, b_ok, to_go) < _impact_spread(a_cov, a_ok, to_go)
     newer = warn_t > own_t
     by_content = np.where(a_powered == b_powered, np.where(a_powered, newer, precise), a_powered)
     older_mean = np.where(newer[:, None], est.state[kb][first], w_mean[first])
@@ -314,11 +319,31 @@ def _altitude(state: Array) -> Array:
     return out
 
 
-def _log_det(cov: Array, ok: NDArray[np.bool_]) -> Array:
-    """Log-determinants; ``inf`` where a covariance is not usable."""
+def _time_to_ground(state: Array) -> Array:
+    """Seconds until ECEF states (n, 6) would reach the ground in free fall under their
+    own gravity (no drag, no curvature): the horizon over which an estimate's velocity
+    error becomes impact error. Zero for a state not finite or already down."""
+    r = np.linalg.norm(state[:, :3], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_up = np.einsum("ni,ni->n", state[:, :3], state[:, 3:6]) / r
+        g = GM / r**2
+        height = np.maximum(r - MEAN_RADIUS, 0.0)
+        out = (v_up + np.sqrt(v_up**2 + 2.0 * g * height)) / g
+    return np.where(np.isfinite(out), np.maximum(out, 0.0), 0.0)
+
+
+def _impact_spread(cov: Array, ok: NDArray[np.bool_], to_go: Array) -> Array:
+    """How precisely each estimate places the impact: the log-determinant of its position
+    covariance carried ``to_go`` seconds ahead in straight flight (P_pp + T(P_pv + P_vp)
+    + T² P_vv); ``inf`` where a covariance is not usable. A track started seconds ago
+    knows its position well and its velocity badly, an older one the reverse; the 6-D
+    determinant weighs them alike, the impact does not."""
     out = np.full(cov.shape[0], np.inf)
     if np.any(ok):
-        out[ok] = np.linalg.slogdet(cov[ok])[1]
+        c, t = cov[ok], to_go[ok][:, None, None]
+        pos = c[:, :3, :3] + t * (c[:, :3, 3:] + c[:, 3:, :3]) + t**2 * c[:, 3:, 3:]
+        sign, logdet = np.linalg.slogdet(pos)
+        out[ok] = np.where(sign > 0, logdet, np.inf)
     return out
 
 

@@ -149,3 +149,45 @@ def test_an_older_warning_carried_through_the_air_does_not_displace_a_newer_trac
     assert not est.shared[k]
     assert est.t[k] == pytest.approx(frozen)
     np.testing.assert_allclose(est.state[k], own.mean[k, :6])
+
+
+@pytest.mark.parametrize(
+    ("launch", "glitch_velocity"),
+    [
+        ("2017-11-29", 300.0),  # Hwasong-15, lofted: a warhead track started late in the descent
+        ("2022-11-18", 250.0),  # Hwasong-17, lofted
+        ("2017-05-14", 300.0),  # Hwasong-12, lofted to 2,100 km
+    ],
+)
+def test_a_fresh_track_does_not_displace_a_mature_one_that_places_the_impact_better(
+    sim: SimulationAssumptions, launch: str, glitch_velocity: float
+) -> None:
+    """An originator that followed a stage through the mid-course starts a new track on
+    the re-entering warhead: its position is known to 100 m, its velocity to 50 m/s (and
+    is 250-300 m/s off for its first seconds). A mature track 3 km wide in position but
+    known to 2 m/s in velocity places the impact far better, though its six-dimensional
+    covariance is the larger. The two disagree (no fusion); the mature one stays."""
+    world = _world(sim, launch)
+    rt = world.rounds[0]
+    grid = world.grid
+    payload = world.truth.object(rt.payload_id)
+    mature = _picture(world, sigma_m=3_000.0)
+    mature.cov[:, 3:6, 3:6] = np.eye(3) * 2.0**2
+    fresh = _picture(world, sigma_m=100.0)
+    k0 = int(np.searchsorted(grid, rt.launch_t + 0.85 * (rt.impact_t - rt.launch_t)))
+    sent = np.arange(k0, k0 + 4)
+    fresh.mean[sent, 3] += glitch_velocity
+    fresh.cov[sent, 3:6, 3:6] = np.eye(3) * 50.0**2
+    # The fresh track's 6-D covariance is the smaller: a choice by its determinant would
+    # take it.
+    assert (
+        np.linalg.slogdet(fresh.cov[k0, :6, :6])[1] < np.linalg.slogdet(mature.cov[k0, :6, :6])[1]
+    )
+    link = _flow("JPN", 5.0, level="tracks", conceal=False)
+    gsomia = _flow("USA", 180.0, level="tracks", conceal=False)
+    est = fuse_round(RoundPicture.empty(grid.size), [(fresh, link), (mature, gsomia)], grid)
+    received = sent + 1
+    assert np.all(est.present[received])
+    truth = payload.states_at(est.t[received])
+    velocity_error = np.linalg.norm(est.state[received, 3:6] - truth[:, 3:6], axis=1)
+    assert np.max(velocity_error) < 1.0, velocity_error
