@@ -70,7 +70,15 @@ from gsomia.warning.tracking import (
     covariance_intersection,
 )
 
-__all__ = ["KAPPA_PRIOR", "KAPPA_SIGMA", "LIVE_S", "Estimate", "fuse_round", "lagged_index"]
+__all__ = [
+    "KAPPA_PRIOR",
+    "KAPPA_SIGMA",
+    "LIVE_S",
+    "POWERED",
+    "Estimate",
+    "fuse_round",
+    "lagged_index",
+]
 
 Array = NDArray[np.float64]
 

@@ -282,7 +282,8 @@ class ValueReport:
     def coverage_rows(self) -> list[dict[str, str]]:
         """Per missile class and party (regime ``actual``): the share of missile-runs whose
         true impact lay inside the 95 % ellipse predicted a minute after burnout (target
-        90–99 %), over those with an estimate then."""
+        90–99 %), over those with an impact estimate then (none, or one still flagged
+        powered, is counted apart)."""
         tallies: dict[tuple[str, str], list[bool]] = {}
         missing: dict[tuple[str, str], int] = {}
         for result in self.results:
@@ -297,7 +298,7 @@ class ValueReport:
                 "missile": missile,
                 "party": PARTY_NAMES.get(party, party),
                 "inside 95 % ellipse": share,
-                "runs": f"{len(hits)} (+{missing[(missile, party)]} without an estimate)",
+                "runs": f"{len(hits)} (+{missing[(missile, party)]} without an impact estimate)",
                 "target met": "yes" if hits and 0.90 <= sum(hits) / len(hits) <= 0.99 else "no",
             })  # fmt: skip
         return rows

@@ -26,7 +26,7 @@ import numpy as np
 
 from gsomia.analysis.association import AssociationScore
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
-from gsomia.analysis.fusion import Estimate, fuse_round
+from gsomia.analysis.fusion import POWERED, Estimate, fuse_round
 from gsomia.analysis.ground import footprints
 from gsomia.analysis.lockstep import LockstepPool
 from gsomia.analysis.looks import look_scheduler
@@ -279,7 +279,12 @@ def _coverage(
     world: World, judged: Sequence[tuple[str, tuple[Estimate, ...]]]
 ) -> dict[str, tuple[bool | None, ...]]:
     """Whether each judged round's true impact lay inside the 95 % footprint predicted a
-    minute after its burnout (``None``: no estimate then)."""
+    minute after its burnout (``None``: no impact estimate then). An estimate then that
+    still says the missile is powered (a partner's boost-phase warning, minutes old, or
+    the party's own track not yet through the cut-off) is a warning of a launch, not an
+    impact estimate (:data:`~gsomia.analysis.fusion.POWERED`, as fusion and scoring
+    treat it): a ballistic footprint flown from it says nothing of where the missile
+    lands, so it is counted with the rounds that had none."""
     rows: list[tuple[str, int]] = []
     chosen: list[Estimate] = []
     k: list[int] = []
@@ -291,8 +296,10 @@ def _coverage(
             k.append(_index(world, min(rt.burnout_t + 60.0, rt.end_t)))
     found = _footprints(chosen, k)
     out: dict[str, list[bool | None]] = {}
-    for (party, r), g in zip(rows, found, strict=True):
-        out.setdefault(party, []).append(None if g is None else _inside(g, world.rounds[r]))
+    for (party, r), g, est, j in zip(rows, found, chosen, k, strict=True):
+        boosting = j >= 0 and bool(est.present[j]) and float(est.powered[j]) >= POWERED
+        hit = None if g is None or boosting else _inside(g, world.rounds[r])
+        out.setdefault(party, []).append(hit)
     return {party: tuple(v) for party, v in out.items()}
 
 
