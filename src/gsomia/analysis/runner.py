@@ -26,7 +26,7 @@ import numpy as np
 
 from gsomia.analysis.association import AssociationScore
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
-from gsomia.analysis.fusion import Estimate, fuse_round
+from gsomia.analysis.fusion import Estimate, Predictions, fuse_round
 from gsomia.analysis.ground import footprints
 from gsomia.analysis.lockstep import LockstepPool
 from gsomia.analysis.looks import look_scheduler
@@ -122,6 +122,7 @@ class _Run:
     pictures: dict[Feed, tuple[RoundPicture, ...]]
     estimates: dict[tuple[str, tuple[object, ...]], tuple[Estimate, ...]]
     association: dict[Feed, AssociationScore] = field(default_factory=dict)
+    predictions: Predictions = field(default_factory=Predictions)
 
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
@@ -173,7 +174,13 @@ class _Run:
             partners = [(self.picture(feed), f) for feed, f in partner_feeds]
             grid = self.world.grid
             self.estimates[key] = tuple(
-                fuse_round(own[r], [(p[r], f) for p, f in partners], grid, self.world.window(r))
+                fuse_round(
+                    own[r],
+                    [(p[r], f) for p, f in partners],
+                    grid,
+                    self.world.window(r),
+                    predictions=self.predictions,
+                )
                 for r in range(len(self.world.rounds))
             )
         return self.estimates[key]

@@ -98,19 +98,32 @@ def markov_matrix(rates: Array, dt: Array) -> Array:
 
     Scaling and squaring of an 8-term Taylor series; rows of the result sum to one.
     """
+    return markov_matrices(rates, dt, (int(np.shape(dt)[0]),))
+
+
+def markov_matrices(rates: Array, dt: Array, sizes: Sequence[int]) -> Array:
+    """:func:`markov_matrix` of consecutive batches of ``sizes`` rows in one pass, each
+    batch's series scaled by its own longest step: the numbers of each batch alone."""
     per_track = rates if rates.ndim == 3 else rates[None]
     a = per_track * np.abs(dt)[:, None, None]
-    norm = float(np.max(np.sum(np.abs(a), axis=-1))) if a.size else 0.0
-    squarings = max(0, math.ceil(math.log2(norm)) + 2) if norm > 0 else 0
-    a = a / 2.0**squarings
+    row_norm = np.max(np.sum(np.abs(a), axis=-1), axis=-1) if a.size else np.zeros(0)
+    squarings = np.zeros(a.shape[0], dtype=np.intp)
+    start = 0
+    for n in sizes:
+        norm = float(np.max(row_norm[start : start + n])) if n else 0.0
+        squarings[start : start + n] = max(0, math.ceil(math.log2(norm)) + 2) if norm > 0 else 0
+        start += n
+    a = a / (2.0**squarings)[:, None, None]
     eye = np.eye(rates.shape[-1])
     out = np.broadcast_to(eye, a.shape).copy()
     term = out.copy()
     for k in range(1, 9):
         term = term @ a / k
         out = out + term
-    for _ in range(squarings):
-        out = out @ out
+    most = int(np.max(squarings)) if squarings.size else 0
+    for k in range(most):
+        more = np.nonzero(squarings > k)[0]
+        out[more] = out[more] @ out[more]
     out = np.clip(out, 0.0, None)
     return np.asarray(out / np.sum(out, axis=-1, keepdims=True))
 
@@ -405,10 +418,7 @@ class IMMPredictor:
         rates = self._rates(prior)
         if len(sizes) == 1 or rates.ndim == 3:
             return markov_matrix(rates, dt)
-        starts = np.cumsum((0, *sizes[:-1])).tolist()
-        return np.concatenate(
-            [markov_matrix(self.rates, dt[a : a + n]) for a, n in zip(starts, sizes, strict=True)]
-        )
+        return markov_matrices(self.rates, dt, sizes)
 
     def _rates(self, prior: MixtureBatch) -> Array:
         """The generator (M, M), or with ``onset_pressure_pa`` one per track (N, M, M)
