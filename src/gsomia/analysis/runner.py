@@ -4,8 +4,10 @@ For each launch the sharing of every regime is derived from the agreement data o
 launch's date (:func:`~gsomia.analysis.regimes.derive_sharing`), then each run simulates
 the sensors once and every regime reads the same reports (common random numbers). Work is
 shared wherever regimes agree: a party's tracker runs once per distinct set of report
-flows into it, its fused estimate is built once per distinct set of flows, and every
-distinct state is flown to the ground once (:class:`~gsomia.analysis.scoring.Scorer`).
+flows into it, its fused estimate is built once per distinct set of flows, an estimate
+is predicted to fuse a warning once per run (:class:`~gsomia.analysis.fusion.Predictions`),
+and every distinct state is flown to the ground once
+(:class:`~gsomia.analysis.scoring.Scorer`).
 The trackers of all the runs given to :func:`run_launch` step in lockstep, their
 predictions made together (:mod:`gsomia.analysis.lockstep`; the same numbers as one by one).
 Launches may run in parallel worker processes; results do not depend on how many.
