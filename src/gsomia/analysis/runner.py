@@ -47,6 +47,7 @@ from gsomia.analysis.simulation import (
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.scenario.launches import DatedLaunch, dated_launch
+from gsomia.warning.sensors.scheduling import LookGeometry
 from gsomia.warning.simulation.world import Observations, RoundTruth, World, observe
 from gsomia.warning.tracking import GroundEstimate, IMMPredictor
 
@@ -125,6 +126,7 @@ class _Run:
     estimates: dict[tuple[str, tuple[object, ...]], tuple[Estimate, ...]]
     association: dict[Feed, AssociationScore] = field(default_factory=dict)
     predictions: Predictions = field(default_factory=Predictions)
+    geometry: LookGeometry = field(default_factory=LookGeometry)
 
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
@@ -141,7 +143,7 @@ class _Run:
             self.world, self.obs, party=party, partners=partners, releasing_to=recipient
         )
         tracker = make_tracker(max((d for _, d in partners), default=0.0), predictor=predictor)
-        scheduler = look_scheduler(self.sim)
+        scheduler = look_scheduler(self.sim, geometry=self.geometry)
         snapshots = run_tracker(
             arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
         )
