@@ -47,17 +47,26 @@ def main() -> None:
     pooled, _ = timed(lambda: run_value(library, launches, runs=runs, plots=False,
                                         workers=args.workers))  # fmt: skip
     cpu1 = os.times()
-    children = (cpu1.children_user - cpu0.children_user) + (cpu1.user - cpu0.user)
+    children = _cpu(cpu1) - _cpu(cpu0)
     if args.full:
         print(f"full analysis: {len(launches)} launches × {runs} runs, all regimes: "
               f"{pooled:.0f} s wall, {children:.0f} s CPU, {args.workers} workers")  # fmt: skip
         print(f"value full analysis  gsomia {count / pooled:.3f} launch-runs/s wall  "
               f"{count / children:.3f} per CPU-s  ratio {children / pooled:.2f}x")  # fmt: skip
         return
+    cpu2 = os.times()
     serial, _ = timed(lambda: run_value(library, launches, runs=runs, plots=False, workers=1))
+    serial_cpu = _cpu(os.times()) - _cpu(cpu2)
     print(f"value pipeline ({len(launches)} launches × {runs} runs)  gsomia "
           f"{count / pooled:.3f} launch-runs/s with {args.workers} workers  serial "
-          f"{count / serial:.3f} launch-runs/s  ratio {serial / pooled:.2f}x")  # fmt: skip
+          f"{count / serial:.3f} launch-runs/s  ratio {serial / pooled:.2f}x  CPU "
+          f"{children / count:.2f} s per launch-run with {args.workers} workers, "
+          f"{serial_cpu / count:.2f} s serial")  # fmt: skip
+
+
+def _cpu(t: os.times_result) -> float:
+    """User and system seconds of this process and its finished children."""
+    return t.user + t.system + t.children_user + t.children_system
 
 
 if __name__ == "__main__":

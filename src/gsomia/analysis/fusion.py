@@ -52,7 +52,7 @@ received from others (releasing those would need their originators' consent, JK-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,6 +76,7 @@ __all__ = [
     "LIVE_S",
     "POWERED",
     "Estimate",
+    "Predictions",
     "fuse_round",
     "lagged_index",
 ]
@@ -202,6 +203,47 @@ def _predict(
     return now.mean[:, :6], now.cov[:, :6, :6]
 
 
+@dataclass(slots=True, eq=False)
+class Predictions:
+    """The predictions of :func:`_predict` made so far, by their exact inputs.
+
+    Within one run the same estimate is predicted to the same time again and again: by
+    every regime and partner that pairs it with a warning of the same age (a track in
+    mid-course keeps its update time for minutes). Each row is predicted on its own, so
+    a row predicted in an earlier batch is the same numbers, and is taken from here.
+    """
+
+    _done: dict[bytes, tuple[Array, Array]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+    def predict(
+        self, mean: Array, cov: Array, t: Array, to: Array, *, kappa: Array, kappa_var: Array
+    ) -> tuple[Array, Array]:
+        """As :func:`_predict`; rows not seen before are predicted together."""
+        n = mean.shape[0]
+        inputs = np.column_stack([mean, cov.reshape(n, -1), t, to, kappa, kappa_var])
+        keys = [row.tobytes() for row in inputs]
+        missing: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            if key not in self._done:
+                missing.setdefault(key, i)
+        if missing:
+            rows = np.fromiter(missing.values(), dtype=np.intp, count=len(missing))
+            new_mean, new_cov = _predict(
+                mean[rows], cov[rows], t[rows], to[rows], kappa=kappa[rows],
+                kappa_var=kappa_var[rows],
+            )  # fmt: skip
+            for j, key in enumerate(missing):
+                self._done[key] = (new_mean[j], new_cov[j])
+        found = [self._done[key] for key in keys]
+        return (
+            np.array([m for m, _ in found]).reshape(n, 6),
+            np.array([c for _, c in found]).reshape(n, 6, 6),
+        )
+
+
 def _positive_definite(cov: Array) -> NDArray[np.bool_]:
     """Which covariances are finite and positive definite (usable to fuse)."""
     ok: NDArray[np.bool_] = np.all(np.isfinite(cov), axis=(1, 2))
@@ -240,9 +282,12 @@ def _distance2(diff: Array, s: Array) -> Array:
     return out
 
 
-def _merge(est: Estimate, got: _Received, own_live: NDArray[np.bool_]) -> None:
+def _merge(
+    est: Estimate, got: _Received, own_live: NDArray[np.bool_], predictions: Predictions
+) -> None:
     """Fold received warnings into ``est`` (in place); ``own_live`` marks the picture
-    times where ``est`` still rests on the party's own live track (updated in place)."""
+    times where ``est`` still rests on the party's own live track (updated in place);
+    ``predictions`` makes (or recalls) the predictions."""
     both = est.present[got.k]
     alone = got.k[~both]
     est.t[alone], est.state[alone], est.cov[alone] = got.t[~both], got.mean[~both], got.cov[~both]
@@ -268,10 +313,10 @@ def _merge(est: Estimate, got: _Received, own_live: NDArray[np.bool_]) -> None:
     own_t, warn_t = est.t[kb][first], w_t[first]
     at = np.maximum(own_t, warn_t)
     kappa, kappa_var = kappa_all[first], kappa_var_all[first]
-    a_mean, a_cov = _predict(
+    a_mean, a_cov = predictions.predict(
         est.state[kb][first], est.cov[kb][first], own_t, at, kappa=kappa, kappa_var=kappa_var
     )
-    b_mean, b_cov = _predict(
+    b_mean, b_cov = predictions.predict(
         w_mean[first], w_cov[first], warn_t, at, kappa=kappa, kappa_var=kappa_var
     )
     a_ok, b_ok = _positive_definite(a_cov), _positive_definite(b_cov)
@@ -360,10 +405,14 @@ def fuse_round(
     partners: Sequence[tuple[RoundPicture, Flow]],
     grid: Array,
     window: NDArray[np.intp] | None = None,
+    *,
+    predictions: Predictions | None = None,
 ) -> Estimate:
     """The party's estimate of one missile: ``own`` picture fused with each partner's
     warnings (partners in the given order), over the picture times ``window`` (the
-    missile's life; every picture time when ``None``). Outside it nothing is held."""
+    missile's life; every picture time when ``None``). Outside it nothing is held.
+    ``predictions`` recalls predictions already made in the run (the same numbers)."""
+    predictions = predictions if predictions is not None else Predictions()
     live = np.zeros(grid.size, dtype=bool)
     live[np.arange(grid.size) if window is None else window] = True
     est = _own(own)
@@ -377,7 +426,7 @@ def fuse_round(
         src = lagged_index(grid, flow.delay_s)[take]
         est.launch_lat[take] = picture.cue_lat[src]
         est.launch_lon[take] = picture.cue_lon[src]
-        _merge(est, got, own_live)
+        _merge(est, got, own_live, predictions)
     est.kappa[~own.present] = KAPPA_PRIOR
     est.kappa_var[~own.present] = KAPPA_SIGMA**2
     return est

@@ -26,12 +26,21 @@ __all__ = ["LockstepPool", "LockstepPredictor"]
 T = TypeVar("T")
 
 
+def _taken() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(slots=True, eq=False)
 class _Request:
+    """One tracker's waiting prediction; ``done`` is released once it is made."""
+
     prior: MixtureBatch
     t: ArrayLike
     result: MixtureBatch | None = None
     error: BaseException | None = None
+    done: threading.Lock = field(default_factory=_taken)
 
 
 @dataclass(slots=True, eq=False)
@@ -43,7 +52,7 @@ class LockstepPool:
     """
 
     predictor: IMMPredictor
-    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _running: int = 0
     _waiting: list[_Request] = field(default_factory=list)
     _members: set[int] = field(default_factory=set)
@@ -58,18 +67,18 @@ class LockstepPool:
         error is raised once every job has ended."""
         results: dict[int, T] = {}
         errors: list[BaseException] = []
-        with self._cond:
+        with self._lock:
             self._running = len(jobs)
 
         def work(i: int, job: Callable[[], T]) -> None:
-            with self._cond:
+            with self._lock:
                 self._members.add(threading.get_ident())
             try:
                 results[i] = job()
             except BaseException as exc:  # re-raised by run, after every thread ended
                 errors.append(exc)
             finally:
-                with self._cond:
+                with self._lock:
                     self._members.discard(threading.get_ident())
                     self._running -= 1
                     if self._running == 0 and self._waiting:
@@ -89,13 +98,14 @@ class LockstepPool:
         if threading.get_ident() not in self._members:
             return self.predictor.predict(prior, t=t)
         request = _Request(prior, t)
-        with self._cond:
+        with self._lock:
             self._waiting.append(request)
             self._running -= 1
             if self._running == 0:
                 self._flush()
-            while request.result is None and request.error is None:
-                self._cond.wait()
+        # Each waiting thread is woken by its own lock: no thread queues again on the
+        # pool's lock after a pass.
+        request.done.acquire()
         if request.result is None:
             raise request.error or RuntimeError("a lockstep prediction was not made")
         return request.result
@@ -112,7 +122,8 @@ class LockstepPool:
             for r, result in zip(batch, out, strict=True):
                 r.result = result
         self._running += len(batch)
-        self._cond.notify_all()
+        for r in batch:
+            r.done.release()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

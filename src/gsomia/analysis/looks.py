@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gsomia.analysis.assumptions import SimulationAssumptions
-from gsomia.warning.sensors.scheduling import KnownTracks, LookScheduler
+from gsomia.warning.sensors.scheduling import KnownTracks, LookGeometry, LookScheduler
 from gsomia.warning.tracking import PRUNE_WEIGHT, MixtureBatch, Tracker, TrackSet
 
 __all__ = ["MATURE_HITS", "known_tracks", "look_scheduler"]
@@ -21,13 +21,17 @@ MATURE_HITS = 6
 """Updates after which a track's looks are rationed rather than all used to acquire it."""
 
 
-def look_scheduler(sim: SimulationAssumptions) -> LookScheduler:
-    """A fresh scheduler with the simulation's look intervals."""
+def look_scheduler(
+    sim: SimulationAssumptions, *, geometry: LookGeometry | None = None
+) -> LookScheduler:
+    """A fresh scheduler with the simulation's look intervals; ``geometry`` shares the
+    reports' worked-out positions with the other schedulers of the run."""
     return LookScheduler(
         dense_s=sim.dense_s,
         boost_s=sim.boost_s,
         update_s=sim.update_s,
         settle_sigma_ms=sim.settle_sigma_ms,
+        geometry=geometry if geometry is not None else LookGeometry(),
     )
 
 

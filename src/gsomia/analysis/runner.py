@@ -4,8 +4,10 @@ For each launch the sharing of every regime is derived from the agreement data o
 launch's date (:func:`~gsomia.analysis.regimes.derive_sharing`), then each run simulates
 the sensors once and every regime reads the same reports (common random numbers). Work is
 shared wherever regimes agree: a party's tracker runs once per distinct set of report
-flows into it, its fused estimate is built once per distinct set of flows, and every
-distinct state is flown to the ground once (:class:`~gsomia.analysis.scoring.Scorer`).
+flows into it, its fused estimate is built once per distinct set of flows, an estimate
+is predicted to fuse a warning once per run (:class:`~gsomia.analysis.fusion.Predictions`),
+and every distinct state is flown to the ground once
+(:class:`~gsomia.analysis.scoring.Scorer`).
 The trackers of all the runs given to :func:`run_launch` step in lockstep, their
 predictions made together (:mod:`gsomia.analysis.lockstep`; the same numbers as one by one).
 Launches may run in parallel worker processes; results do not depend on how many.
@@ -26,7 +28,7 @@ import numpy as np
 
 from gsomia.analysis.association import AssociationScore
 from gsomia.analysis.assumptions import Assumptions, SensorAssumptions, SimulationAssumptions
-from gsomia.analysis.fusion import POWERED, Estimate, fuse_round
+from gsomia.analysis.fusion import POWERED, Estimate, Predictions, fuse_round
 from gsomia.analysis.ground import footprints
 from gsomia.analysis.lockstep import LockstepPool
 from gsomia.analysis.looks import look_scheduler
@@ -45,6 +47,7 @@ from gsomia.analysis.simulation import (
 from gsomia.core.agreements import AgreementLibrary
 from gsomia.warning.geo.frames import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from gsomia.warning.scenario.launches import DatedLaunch, dated_launch
+from gsomia.warning.sensors.scheduling import LookGeometry
 from gsomia.warning.simulation.world import Observations, RoundTruth, World, observe
 from gsomia.warning.tracking import GroundEstimate, IMMPredictor
 
@@ -122,6 +125,8 @@ class _Run:
     pictures: dict[Feed, tuple[RoundPicture, ...]]
     estimates: dict[tuple[str, tuple[object, ...]], tuple[Estimate, ...]]
     association: dict[Feed, AssociationScore] = field(default_factory=dict)
+    predictions: Predictions = field(default_factory=Predictions)
+    geometry: LookGeometry = field(default_factory=LookGeometry)
 
     def picture(self, feed: Feed) -> tuple[RoundPicture, ...]:
         if feed not in self.pictures:
@@ -138,7 +143,7 @@ class _Run:
             self.world, self.obs, party=party, partners=partners, releasing_to=recipient
         )
         tracker = make_tracker(max((d for _, d in partners), default=0.0), predictor=predictor)
-        scheduler = look_scheduler(self.sim)
+        scheduler = look_scheduler(self.sim, geometry=self.geometry)
         snapshots = run_tracker(
             arrivals, grid=self.world.grid, tracker=tracker, scheduler=scheduler
         )
@@ -173,7 +178,13 @@ class _Run:
             partners = [(self.picture(feed), f) for feed, f in partner_feeds]
             grid = self.world.grid
             self.estimates[key] = tuple(
-                fuse_round(own[r], [(p[r], f) for p, f in partners], grid, self.world.window(r))
+                fuse_round(
+                    own[r],
+                    [(p[r], f) for p, f in partners],
+                    grid,
+                    self.world.window(r),
+                    predictions=self.predictions,
+                )
                 for r in range(len(self.world.rounds))
             )
         return self.estimates[key]

@@ -281,10 +281,18 @@ def _entries(
     parts: list[GaussianBatch] = []
     powered: list[Array] = []
     cues: list[tuple[float, float]] = []
+    # A picture time where the tracker did not step holds the previous one's track set.
+    last: TrackSet[MixtureBatch] | None = None
+    last_held: list[int] = []
     for k in np.nonzero(_scored(world))[0].tolist():
         tracks = snapshots[k]
+        if tracks is last:
+            for e in last_held:
+                held[e].append(k)
+            continue
         keep = np.nonzero(tracks.confirmed & (tracks.hits >= tracker.confirm_hits))[0]
         fresh = []
+        last, last_held = tracks, []
         for j in keep.tolist():
             key = (int(tracks.track_id[j]), float(tracks.state.t[j]))
             if key not in index:
@@ -295,6 +303,7 @@ def _entries(
                 cue = tracks.cue[j]
                 cues.append((math.nan, math.nan) if cue is None else (cue.lat_deg, cue.lon_deg))
             held[index[key]].append(k)
+            last_held.append(index[key])
         if fresh:
             state = tracks.state.take(np.array(fresh))
             parts.append(state.collapse(min_weight=PRUNE_WEIGHT))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gsomia.analysis.assumptions import SimulationAssumptions, load_assumptions
-from gsomia.analysis.fusion import KAPPA_PRIOR, Estimate, fuse_round, lagged_index
+from gsomia.analysis.fusion import KAPPA_PRIOR, Estimate, Predictions, fuse_round, lagged_index
 from gsomia.analysis.regimes import Flow
 from gsomia.analysis.scoring import Scorer
 from gsomia.analysis.simulation import RoundPicture, world_under
@@ -97,6 +97,22 @@ def test_consistent_estimates_fuse_tighter_and_inconsistent_ones_do_not(world: W
     # The warning rests on an older measurement than the own track: the own track stays.
     assert not kept.shared[k]
     np.testing.assert_allclose(kept.state[k], own.mean[k, :6])
+
+
+def test_predictions_recalled_within_a_run_change_no_estimate(world: World) -> None:
+    own = _picture(world, start=160.0, sigma_m=300.0)
+    partner = _picture(world, start=100.0, sigma_m=150.0)
+    fresh = [fuse_round(own, [(partner, _flow(d))], world.grid) for d in (5.0, 30.0)]
+    shared = Predictions()
+    first = fuse_round(own, [(partner, _flow(5.0))], world.grid, predictions=shared)
+    made = len(shared)
+    recalled = fuse_round(own, [(partner, _flow(30.0))], world.grid, predictions=shared)
+    # The second delay pairs the same own states with warnings of the same age: many of
+    # its predictions were made for the first.
+    assert 0 < len(shared) - made < made
+    for a, b in zip(fresh, [first, recalled], strict=True):
+        for name in ("present", "t", "state", "cov", "shared", "powered"):
+            assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
 
 
 def test_concealed_geometry_coarsens_the_warning(world: World) -> None:

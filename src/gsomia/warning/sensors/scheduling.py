@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from gsomia.warning.sensors.measurements import RadarReport
 
-__all__ = ["KnownTracks", "LookScheduler", "Mode"]
+__all__ = ["KnownTracks", "LookGeometry", "LookScheduler", "Mode"]
 
 Array = NDArray[np.float64]
 
@@ -84,17 +84,34 @@ def _volume(report: RadarReport) -> float:
     return float(sigma[0] * sigma[1] * sigma[2] * report.z[0] ** 2)
 
 
-def _positions(reports: Sequence[RadarReport]) -> Array:
-    """The ECEF positions the reports put their objects at (the radar model inverted)."""
-    out = np.empty((len(reports), 3))
-    for i, report in enumerate(reports):
-        rng, az, el = (float(v) for v in report.z)
-        enu = np.array(
-            [rng * math.cos(el) * math.sin(az), rng * math.cos(el) * math.cos(az),
-             rng * math.sin(el)]
-        )  # fmt: skip
-        out[i] = report.site.ecef + report.site.enu_rotation.T @ enu
-    return out
+def _position(report: RadarReport) -> Array:
+    """The ECEF position the report puts its object at (the radar model inverted)."""
+    rng, az, el = (float(v) for v in report.z)
+    enu = np.array(
+        [rng * math.cos(el) * math.sin(az), rng * math.cos(el) * math.cos(az),
+         rng * math.sin(el)]
+    )  # fmt: skip
+    return np.asarray(report.site.ecef + report.site.enu_rotation.T @ enu)
+
+
+@dataclass(slots=True, eq=False)
+class LookGeometry:
+    """Each report's position and error volume, worked out once for every scheduler that
+    shares this (the trackers of one simulated run all see the same reports).
+
+    Reports are known by identity; each one seen is held, so that no other object can
+    take its identity while this lives.
+    """
+
+    _seen: dict[int, tuple[RadarReport, Array, float]] = field(default_factory=dict)
+
+    def of(self, report: RadarReport) -> tuple[Array, float]:
+        """The report's ECEF position (the radar model inverted) and its error volume."""
+        known = self._seen.get(id(report))
+        if known is None:
+            known = (report, _position(report), _volume(report))
+            self._seen[id(report)] = known
+        return known[1], known[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +135,7 @@ class LookScheduler:
     update_s: float
     settle_sigma_ms: float
     near_m: float = 10_000.0
+    geometry: LookGeometry = field(default_factory=LookGeometry)
     _used: set[tuple[int, Mode, int]] = field(default_factory=set)
 
     def _mature(self, known: KnownTracks) -> _Mature:
@@ -149,7 +167,8 @@ class LookScheduler:
         when = np.array([r.t for r in reports])
         dt = when[:, None] - mature.t[None, :]
         ahead = mature.position[None] + mature.velocity[None] * dt[..., None]
-        gap = np.linalg.norm(ahead - _positions(reports)[:, None, :], axis=-1)
+        positions = np.array([self.geometry.of(r)[0] for r in reports])
+        gap = np.linalg.norm(ahead - positions[:, None, :], axis=-1)
         gap = np.where(gap <= mature.slack[None, :], gap, np.inf)
         best = np.argmin(gap, axis=1)
         out: list[tuple[int, Mode]] = []
@@ -180,7 +199,7 @@ class LookScheduler:
             if key in self._used:
                 continue
             owned.append((r, key))
-            look = (_volume(r), r.sensor, r.t)
+            look = (self.geometry.of(r)[1], r.sensor, r.t)
             if key not in best or look < best[key]:
                 best[key] = look
         self._used.update(best)

@@ -48,6 +48,7 @@ __all__ = [
     "dynamic_pressure",
     "filter_air_density",
     "integrate",
+    "integrated_like",
     "runge_kutta_step",
     "transition",
 ]
@@ -550,6 +551,14 @@ def integrate(model: MotionModel, x: Array, dt: Array, *, max_step: float = 5.0)
     out = np.empty_like(y)
     out[order] = y
     return out
+
+
+def integrated_like(x: Array, dt: Array, *, max_step: float = 5.0) -> Array:
+    """An empty array laid out in memory as :func:`integrate` lays out its result for
+    ``x`` and ``dt``: ``x``'s layout when every row takes as many sub-steps, else that
+    of its rows re-ordered. A sum over the result's rows can depend on the layout."""
+    plan = _schedule(np.asarray(dt, dtype=float), max_step)
+    return np.empty_like(x if plan is None else x[plan[0]])
 
 
 def transition(

@@ -26,6 +26,7 @@ from gsomia.warning.tracking.models import (
     MotionModel,
     dynamic_pressure,
     integrate,
+    integrated_like,
     transition,
 )
 from gsomia.warning.tracking.states import GaussianBatch, MixtureBatch
@@ -79,17 +80,63 @@ def cubature_predict(
     value is the statistical linearisation ``Pₓᵧᵀ P⁻¹`` (N, n, n) of the flight, with which
     a cross-covariance with considered parameters moves consistently with the spread."""
     n_tracks, n = mean.shape
+    offsets, points = _cubature_points(mean, cov)
+    flown = integrate(motion, points, np.repeat(dt, 2 * n), max_step=max_step)
+    _, _, q = transition(motion, mean, dt, max_step=max_step)
+    return _cubature_moments(flown.reshape(n_tracks, 2 * n, n), offsets, cov, q)
+
+
+def _cubature_batches(
+    motion: MotionModel,
+    mean: Array,
+    cov: Array,
+    dt: Array,
+    *,
+    q: Array,
+    batches: Sequence[Index],
+    max_step: float,
+) -> list[tuple[Index, tuple[Array, Array, Array]]]:
+    """:func:`cubature_predict` of the rows of each batch, ``q`` the process noise along
+    every row's mean: every batch's points flown in one pass, each batch's matrix
+    roots and moments taken on their own, over its flight laid out in memory as if
+    flown alone (the roots fall back to eigenvalues for a whole batch, and the order of
+    the moments' sums follows the layout), so that each gets its numbers alone."""
+    if not batches:
+        return []
+    parts = [_cubature_points(mean[g], cov[g]) for g in batches]
+    n_points = 2 * mean.shape[1]
+    steps = np.concatenate([np.repeat(dt[g], n_points) for g in batches])
+    flown = integrate(motion, np.concatenate([p for _, p in parts]), steps, max_step=max_step)
+    out = []
+    first = 0
+    for g, (offsets, points) in zip(batches, parts, strict=True):
+        alone = integrated_like(points, np.repeat(dt[g], n_points), max_step=max_step)
+        alone[...] = flown[first : first + points.shape[0]]
+        first += points.shape[0]
+        flight = alone.reshape(g.size, n_points, -1)
+        out.append((g, _cubature_moments(flight, offsets, cov[g], q[g])))
+    return out
+
+
+def _cubature_points(mean: Array, cov: Array) -> tuple[Array, Array]:
+    """The cubature offsets ``±√n Lᵢ`` (N, 2n, n) and points (N·2n, n), track-major."""
+    n = mean.shape[1]
     chol = sqrt_psd(cov) * math.sqrt(n)
     offsets = np.concatenate([np.swapaxes(chol, 1, 2), -np.swapaxes(chol, 1, 2)], axis=1)
-    points = (mean[:, None, :] + offsets).reshape(-1, n)
-    flown = integrate(motion, points, np.repeat(dt, 2 * n), max_step=max_step)
-    flown = flown.reshape(n_tracks, 2 * n, n)
+    return offsets, (mean[:, None, :] + offsets).reshape(-1, n)
+
+
+def _cubature_moments(
+    flown: Array, offsets: Array, cov: Array, q: Array
+) -> tuple[Array, Array, Array]:
+    """Mean, covariance (plus the process noise ``q``) and statistical linearisation of
+    the flown points (N, 2n, n) of :func:`cubature_predict`."""
+    two_n = flown.shape[1]
     centre = np.mean(flown, axis=1)
     d = flown - centre[:, None, :]
-    _, _, q = transition(motion, mean, dt, max_step=max_step)
-    cross = np.einsum("npi,npj->nij", d, offsets) / (2 * n)  # Cov(x after, x before)
+    cross = np.einsum("npi,npj->nij", d, offsets) / two_n  # Cov(x after, x before)
     slope = transpose(np.asarray(np.linalg.solve(cov, transpose(cross)), dtype=float))
-    return centre, symmetrise(np.einsum("npi,npj->nij", d, d) / (2 * n) + q), slope
+    return centre, symmetrise(np.einsum("npi,npj->nij", d, d) / two_n + q), slope
 
 
 def markov_matrix(rates: Array, dt: Array) -> Array:
@@ -98,19 +145,32 @@ def markov_matrix(rates: Array, dt: Array) -> Array:
 
     Scaling and squaring of an 8-term Taylor series; rows of the result sum to one.
     """
+    return markov_matrices(rates, dt, (int(np.shape(dt)[0]),))
+
+
+def markov_matrices(rates: Array, dt: Array, sizes: Sequence[int]) -> Array:
+    """:func:`markov_matrix` of consecutive batches of ``sizes`` rows in one pass, each
+    batch's series scaled by its own longest step: the numbers of each batch alone."""
     per_track = rates if rates.ndim == 3 else rates[None]
     a = per_track * np.abs(dt)[:, None, None]
-    norm = float(np.max(np.sum(np.abs(a), axis=-1))) if a.size else 0.0
-    squarings = max(0, math.ceil(math.log2(norm)) + 2) if norm > 0 else 0
-    a = a / 2.0**squarings
+    row_norm = np.max(np.sum(np.abs(a), axis=-1), axis=-1) if a.size else np.zeros(0)
+    squarings = np.zeros(a.shape[0], dtype=np.intp)
+    start = 0
+    for n in sizes:
+        norm = float(np.max(row_norm[start : start + n])) if n else 0.0
+        squarings[start : start + n] = max(0, math.ceil(math.log2(norm)) + 2) if norm > 0 else 0
+        start += n
+    a = a / (2.0**squarings)[:, None, None]
     eye = np.eye(rates.shape[-1])
     out = np.broadcast_to(eye, a.shape).copy()
     term = out.copy()
     for k in range(1, 9):
         term = term @ a / k
         out = out + term
-    for _ in range(squarings):
-        out = out @ out
+    most = int(np.max(squarings)) if squarings.size else 0
+    for k in range(most):
+        more = np.nonzero(squarings > k)[0]
+        out[more] = out[more] @ out[more]
     out = np.clip(out, 0.0, None)
     return np.asarray(out / np.sum(out, axis=-1, keepdims=True))
 
@@ -345,9 +405,9 @@ class IMMPredictor:
         (:func:`~gsomia.warning.tracking.models.transition`), while what :meth:`predict`
         takes over a whole batch is taken per batch here: the mode transition
         probabilities (their series is scaled by the batch's longest step) and the
-        cubature over long gaps (its matrix roots fall back to eigenvalues for the whole
-        batch; and even with every root found, a lone track's cubature joined with
-        another batch's came out different in the last bits). Batches that carry
+        cubature's matrix roots and moments over long gaps (the roots fall back to
+        eigenvalues for the whole batch, and the moments' sums follow the memory layout
+        of the batch's own flight: :func:`_cubature_batches`). Batches that carry
         considered biases are predicted one by one.
         """
         if len(priors) != len(targets):
@@ -405,10 +465,7 @@ class IMMPredictor:
         rates = self._rates(prior)
         if len(sizes) == 1 or rates.ndim == 3:
             return markov_matrix(rates, dt)
-        starts = np.cumsum((0, *sizes[:-1])).tolist()
-        return np.concatenate(
-            [markov_matrix(self.rates, dt[a : a + n]) for a, n in zip(starts, sizes, strict=True)]
-        )
+        return markov_matrices(self.rates, dt, sizes)
 
     def _rates(self, prior: MixtureBatch) -> Array:
         """The generator (M, M), or with ``onset_pressure_pa`` one per track (N, M, M)
@@ -441,22 +498,24 @@ class IMMPredictor:
         gap, its statistical linearisation): the rows of ``cubature`` by
         :func:`cubature_predict` (per batch of ``sizes`` rows), the others by the EKF's
         linearisation."""
+        # Every row's flight goes through the model in one pass (each row is integrated on
+        # its own); only the cubature's matrix roots and moments are taken per batch.
+        x, f, q = transition(motion, mean, dt, max_step=self.max_step)
         if not np.any(cubature):
-            x, f, q = transition(motion, mean, dt, max_step=self.max_step)
             return x, symmetrise(f @ cov @ transpose(f) + q), f
         e = np.nonzero(~cubature)[0]
-        x, out, f = np.empty_like(mean), np.empty_like(cov), np.empty_like(cov)
-        start = 0
-        for n in sizes:
-            g = start + np.nonzero(cubature[start : start + n])[0]
-            start += n
-            if g.size:
-                x[g], out[g], f[g] = cubature_predict(
-                    motion, mean[g], cov[g], dt[g], max_step=self.max_step
-                )
+        out = np.empty_like(cov)
         if e.size:
-            x[e], f[e], q = transition(motion, mean[e], dt[e], max_step=self.max_step)
-            out[e] = symmetrise(f[e] @ cov[e] @ transpose(f[e]) + q)
+            out[e] = symmetrise(f[e] @ cov[e] @ transpose(f[e]) + q[e])
+        starts = np.cumsum((0, *sizes[:-1])).tolist()
+        groups = [
+            a + np.nonzero(cubature[a : a + n])[0] for a, n in zip(starts, sizes, strict=True)
+        ]
+        batches = [g for g in groups if g.size]
+        for g, moments in _cubature_batches(
+            motion, mean, cov, dt, q=q, batches=batches, max_step=self.max_step
+        ):
+            x[g], out[g], f[g] = moments
         return x, out, f
 
     def _burnout(self, prior: MixtureBatch, mix: Array, cov0: Array, dt: Array) -> Array:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gsomia.warning.sensors.measurements import RadarReport, SensorSite
-from gsomia.warning.sensors.scheduling import KnownTracks, LookScheduler, Mode
+from gsomia.warning.sensors.scheduling import KnownTracks, LookGeometry, LookScheduler, Mode
 
 SITE = SensorSite(ecef=np.array([6_378_137.0, 0.0, 0.0]), enu_rotation=np.eye(3))
 
@@ -76,3 +76,24 @@ def test_a_look_is_near_within_three_position_sigmas_or_near_m() -> None:
     look = [report("A", 1.0, 125_000.0)]  # 25 km from the track
     assert scheduler().owners(look, known(position_sigma=100.0)) == [(-1, Mode.ACQUIRE)]
     assert scheduler().owners(look, known(position_sigma=9_000.0)) == [(7, Mode.MAINTAIN)]
+
+
+def test_schedulers_sharing_the_reports_geometry_choose_as_each_alone() -> None:
+    reports = [
+        report("A", 1.0, 100_500.0, 500.0),
+        report("B", 1.0, 99_800.0, 50.0),
+        report("C", 1.0, 400_000.0),
+    ]
+    geometry = LookGeometry()
+    first = LookScheduler(
+        dense_s=1.0, boost_s=2.0, update_s=10.0, settle_sigma_ms=50.0, geometry=geometry
+    )
+    second = LookScheduler(
+        dense_s=1.0, boost_s=2.0, update_s=10.0, settle_sigma_ms=50.0, geometry=geometry
+    )
+    alone = scheduler().select(reports, known())
+    assert first.select(reports, known()) == alone
+    assert second.select(reports, known()) == alone
+    position, volume = geometry.of(reports[0])
+    np.testing.assert_allclose(position, SITE.ecef + np.array([0.0, 100_500.0, 0.0]))
+    assert volume == pytest.approx(500.0 * 1e-3 * 1e-3 * 100_500.0**2)

@@ -20,6 +20,7 @@ from gsomia.warning.tracking.models import (
     _free_acceleration,
     filter_air_density,
     integrate,
+    integrated_like,
     transition,
 )
 
@@ -210,3 +211,14 @@ def test_each_track_is_cut_into_its_own_sub_steps() -> None:
     # A short step is one sub-step of its own length, whatever else is in the batch.
     one, _, _ = transition(model, x[1:2], dt[1:2], max_step=3.0)
     assert np.array_equal(mean[1], one[0])
+
+
+@pytest.mark.parametrize("dt", [[300.0, 300.0, 300.0], [300.0, 40.0, 300.0]])
+def test_integrated_like_is_laid_out_as_the_integration(dt: list[float]) -> None:
+    # Points laid out column-major, as the cubature's are for a single track.
+    x = np.asfortranarray(
+        np.tile(np.array([-3.5e6, 4.1e6, 3.9e6, 1.2e3, 0.8e3, 2.1e3, 0.0, 0.0, 0.0, 3e-4]), (3, 1))
+    )
+    steps = np.array(dt)
+    flown = integrate(CoastMotion(), x, steps, max_step=10.0)
+    assert integrated_like(x, steps, max_step=10.0).strides == flown.strides

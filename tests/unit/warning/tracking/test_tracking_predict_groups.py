@@ -9,6 +9,7 @@ import pytest
 
 from gsomia.errors import InputError
 from gsomia.warning.tracking import GaussianBatch, IMMPredictor, MixtureBatch
+from gsomia.warning.tracking.predictors import markov_matrices, markov_matrix
 
 
 def _batch(t: list[float], *, seed: int, broken: bool = False) -> MixtureBatch:
@@ -76,3 +77,13 @@ def test_joined_naively_the_batches_would_not_get_the_same(predictor: IMMPredict
 def test_groups_need_one_target_each(predictor: IMMPredictor) -> None:
     with pytest.raises(InputError):
         predictor.predict_groups([_batch([0.0], seed=1)], [1.0, 2.0])
+
+
+def test_mode_transitions_of_several_batches_are_each_batch_s_own(
+    predictor: IMMPredictor,
+) -> None:
+    # Each batch's series is scaled by its own longest step (none, a few, many squarings).
+    dts = [np.array([0.0, 0.5]), np.array([3.0, 40.0, 1.0]), np.array([900.0])]
+    both = markov_matrices(predictor.rates, np.concatenate(dts), [d.size for d in dts])
+    alone = np.concatenate([markov_matrix(predictor.rates, d) for d in dts])
+    assert np.array_equal(both, alone)
