@@ -196,9 +196,25 @@ class Envelope:
         return tuple(dict.fromkeys(w.holder for w in self.wrapped_keys))
 
     def without_keys(self) -> Envelope:
-        """The same item with every wrapped key removed: the form kept at rest."""
+        """The same item with every wrapped key removed: the form kept at rest.
+
+        When this envelope's encoding is known (it was parsed or encoded), the at-rest form's
+        is that encoding with the wraps cut out and their count set to 0, the same bytes as
+        encoding the at-rest form anew, without encoding the label and content again.
+        """
+        wire = self._wire
+        if wire:
+            size = (_WRAP if self.commitment else _WRAP_V1).size * len(self.wrapped_keys)
+            tail = len(wire) - 4 - len(self.ciphertext)
+            wire = wire[: tail - size - 1] + b"\x00" + wire[tail:]
         return new_envelope(
-            self.label, self.nonce, self.ciphertext, (), self.commitment, self.data_reference, b""
+            self.label,
+            self.nonce,
+            self.ciphertext,
+            (),
+            self.commitment,
+            self.data_reference,
+            wire,
         )
 
     def to_bytes(self) -> bytes:

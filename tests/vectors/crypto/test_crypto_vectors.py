@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -129,6 +130,24 @@ def test_envelope_v2_vectors(index: int) -> None:
         for item in (envelope, parsed):
             opened = crypto.open(keyring=keyring(party), envelope=item, binding=binding)
             assert opened == vector["content"].encode()
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [bytes.fromhex(v["envelope"]) for v in (*ENVELOPES["items"], *ENVELOPES_V2["items"])],
+)
+def test_the_at_rest_form_of_a_parsed_envelope_is_its_bytes_without_the_wraps(
+    wire: bytes,
+) -> None:
+    """The at-rest form cut from the bytes an envelope was read from is the same as the one
+    encoded anew from its fields (K = 0, nothing else changed), for envelope-v1 and -v2."""
+    parsed = crypto.Envelope.from_bytes(wire)
+    assert parsed.wrapped_keys
+    kept = parsed.without_keys()
+    anew = dataclasses.replace(parsed, wrapped_keys=())
+    assert kept == anew and kept.to_bytes() == anew.to_bytes()
+    assert crypto.Envelope.from_bytes(kept.to_bytes()) == anew
+    assert kept.without_keys().to_bytes() == anew.to_bytes()
 
 
 def test_binding_v2_vectors() -> None:

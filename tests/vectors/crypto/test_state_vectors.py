@@ -8,6 +8,7 @@ import hmac
 import json
 import struct
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,38 @@ def test_a_batch_seals_each_value_as_its_own_type() -> None:
     assert alone[0] == alone[1] and len({alone[0], alone[2], alone[3], alone[4]}) == 4
     with pytest.raises(InputError):
         crypto.seal_rows(keyring=ring, table="t", rows=[("k", 0, [datetime(2026, 11, 28)])])
+
+
+def test_a_batch_of_columns_seals_each_row_as_a_row_alone() -> None:
+    """Rows sealed a column at a time (each distinct value of a column encoded once) give
+    what each row sealed alone gives, whatever mix of types and empty values a column holds:
+    none beside one type, a boolean beside an integer, a text beside its enumeration member,
+    one instant in two zones, bytes, and rows without values."""
+
+    class Kind(StrEnum):
+        ONE = "one"
+
+    instant = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    elsewhere = instant.astimezone(timezone(timedelta(hours=9)))
+    columns: list[list[object]] = [
+        [None, "text", "text", None],
+        [True, 1, False, 0],
+        ["one", Kind.ONE, Kind.ONE, "one"],
+        [instant, elsewhere, None, instant],
+        [b"", b"\x00bytes", None, b"\x00bytes"],
+        [date(2026, 11, 28), date(2026, 11, 29), date(2026, 11, 28), None],
+        [None, None, None, None],
+        [7, 7, 2**70, -1],
+    ]
+    ring = keyring()
+    rows = [(f"k{i}", i % 2, [column[i] for column in columns]) for i in range(4)]
+    alone = [
+        crypto.seal_row(keyring=ring, table="t", key=k, version=v, values=x) for k, v, x in rows
+    ]
+    assert crypto.seal_rows(keyring=ring, table="t", rows=rows) == alone
+    empty = [("a", 0, []), ("b", 1, [])]
+    assert crypto.seal_rows(keyring=ring, table="t", rows=empty) == [
+        crypto.seal_row(keyring=ring, table="t", key=k, version=v, values=x) for k, v, x in empty
+    ]
+    with pytest.raises(InputError):
+        crypto.seal_rows(keyring=ring, table="t", rows=[("a", 0, [instant]), ("b", 0, [1.5])])

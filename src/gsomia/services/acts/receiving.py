@@ -206,42 +206,51 @@ class Receiving(Workflow):
         everything it reads but the item's id: the items of one transfer share it.
         """
         label = envelope.label
+        me = self.ctx.party
         provider = _provider(label)
-        request = ReceiveRequest(
-            agreement=self._receipt_agreement(label, message),
-            label_agreement=label.agreement_id,
-            me=self.ctx.party,
-            sender=message.sender,
-            provider=provider,
-            binding_verified=label.item_id in good and binding.signer == provider,
-            already_held=label.item_id in held,
-            route=label.route,
-            marked=label.equivalent_for(self.ctx.party),
-            send=None,
-            relayed=_relayed(label, message.sender, self.ctx.party),
-        )
-        if request.relayed:
-            request = replace(request, consent=self._relay_consent(label, consent))
+        agreement = self._receipt_agreement(label, message)
+        verified = label.item_id in good and binding.signer == provider
+        already_held = label.item_id in held
+        marked = label.equivalent_for(me)
+        relayed = _relayed(label, message.sender, me)
+        # Everything the request below holds but the item's id (the sender, this node and
+        # the transfer's time are the transfer's): a relayed item's consent is its own.
         key = (
-            request.agreement.id,
-            request.label_agreement,
+            agreement.id,
+            label.agreement_id,
             label.originator,
             provider,
             *label.route,
             label.level,
             label.equivalent_for(provider),
             label.topic,
-            request.marked,
-            request.binding_verified,
-            request.already_held,
-            label.item_id if request.relayed else None,
+            marked,
+            verified,
+            already_held,
+            label.item_id if relayed else None,
         )
         decision = decided.get(key)
-        if decision is None:
-            request = replace(request, send=self._provision(request, label, message))
-            decision = decided[key] = self.ctx.rulebook.decide(Act.RECEIVE, request)
-            if request.relayed and not decision.allowed and request.consent is None:
-                self._alarm(label, message, decision)
+        if decision is not None:
+            return decision
+        request = ReceiveRequest(
+            agreement=agreement,
+            label_agreement=label.agreement_id,
+            me=me,
+            sender=message.sender,
+            provider=provider,
+            binding_verified=verified,
+            already_held=already_held,
+            route=label.route,
+            marked=marked,
+            send=None,
+            relayed=relayed,
+        )
+        if relayed:
+            request = replace(request, consent=self._relay_consent(label, consent))
+        request = replace(request, send=self._provision(request, label, message))
+        decision = decided[key] = self.ctx.rulebook.decide(Act.RECEIVE, request)
+        if relayed and not decision.allowed and request.consent is None:
+            self._alarm(label, message, decision)
         return decision
 
     def _relay_consent(self, label: Label, blob: bytes | None) -> Consent | None:

@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from gsomia.adapters.storage.sql import tables as t
@@ -31,6 +31,13 @@ __all__ = ["SqlItemKeyStore", "purge_destroyed", "vacuum_item_keys"]
 
 #: Pauses before each attempt to purge destroyed keys (seconds).
 _PURGE_PAUSES = (0.0, 0.05, 0.1, 0.2, 0.4)
+
+
+#: The stored records of some items: built once, so a transfer's thousand keys pay for
+#: executing it, not for compiling a thousand bound values again.
+_KEYS_OF = select(t.item_keys.c.item_id, t.item_keys.c.record).where(
+    t.item_keys.c.item_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def budget() -> int:
@@ -53,19 +60,17 @@ class SqlItemKeyStore:
         if not keys:
             return
         ids = [k.item_id for k in keys]
-        existing = {
-            r.item_id: r.record
-            for r in self._conn.execute(select(t.item_keys).where(t.item_keys.c.item_id.in_(ids)))
-        }
+        existing = {r.item_id: r.record for r in self._conn.execute(_KEYS_OF, {"ids": ids})}
         fresh = []
         for k in keys:
+            record = k.to_bytes()
             if k.item_id in existing:
-                if existing[k.item_id] is None or bytes(existing[k.item_id]) != k.to_bytes():
+                if existing[k.item_id] is None or bytes(existing[k.item_id]) != record:
                     raise ConflictError(
                         f"item {k.item_id} already has a different or destroyed key"
                     )
                 continue
-            fresh.append((k.item_id, k.key_id, k.to_bytes()))
+            fresh.append((k.item_id, k.key_id, record))
         self._use([k.key_id for k in keys if k.item_id not in existing])
         insert_rows(self._conn, t.item_keys, fresh)
 

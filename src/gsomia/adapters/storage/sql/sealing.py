@@ -114,8 +114,13 @@ def tuple_sealing(
     booleans = [j for j, name in enumerate(COLUMNS[table]) if name in _BOOLEAN]
     pick = itemgetter(*covered) if len(covered) > 1 else lambda row: tuple(row[i] for i in covered)
 
+    by_id = named[0][1] if table not in _IDENTITY else None
+
     def of(row: Sequence[Any]) -> tuple[str, int, Sequence[object]]:
-        key, version = identity(table, {name: row[i] for name, i in named})
+        if by_id is not None:
+            key, version = str(row[by_id]), 0
+        else:
+            key, version = identity(table, {name: row[i] for name, i in named})
         values: Sequence[object] = pick(row)
         if booleans:
             values = list(values)
