@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gsomia.crypto import Envelope
 from gsomia.formats.messages import Kind, b64
 from gsomia.ports.store import ItemState
 from gsomia.services.acts.consent import CONSENT_FORMAT
@@ -120,3 +121,34 @@ def test_a_hub_forwarding_with_consent_carries_it_and_the_recipient_takes_the_it
     with kor.ctx.store.read() as uow:
         assert uow.item(item).state is ItemState.HELD
     assert not kor.ctx.store.ledger.alarms()
+
+
+@pytest.mark.parametrize(("originator", "recipient"), [("JPN", "KOR"), ("KOR", "JPN")])
+def test_a_hub_that_also_holds_the_item_keeps_only_the_at_rest_form_once_it_has_forwarded(
+    world: World, originator: str, recipient: str
+) -> None:
+    """Until it forwards, the hub keeps the envelope with the other holders' wraps (it is
+    what it sends on); afterwards a copy of its store must open nothing (threat model C7,
+    "Transit copies")."""
+    sent = world.provide(originator, recipient, agreement=TISA)
+    world.drain()
+    item = sent.item_ids[0]
+    usa = world["USA"]
+    with usa.ctx.store.read() as uow:
+        before = Envelope.from_bytes(uow.item(item).ciphertext)
+    assert before.wrapped_keys  # the originator's and the recipient's, to forward
+    asked = usa.consent.request(item_id=item, to_party=recipient, by=officer("USA"), reason="x")
+    world.drain()
+    world[originator].consent.grant(request_id=asked.id, by=officer(originator))
+    world.drain()
+    usa.release.forward(item_id=item, by=officer("USA"))
+    world.drain()
+    with usa.ctx.store.read() as uow:
+        record = uow.item(item)
+        uow.keys.get(item)  # its own key, kept apart, is still there
+    assert record.state is ItemState.HELD
+    after = Envelope.from_bytes(record.ciphertext)
+    assert after.wrapped_keys == ()
+    assert after.to_bytes() == before.without_keys().to_bytes()
+    with world[recipient].ctx.store.read() as uow:
+        assert uow.item(item).state is ItemState.HELD
