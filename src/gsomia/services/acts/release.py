@@ -312,9 +312,7 @@ class ReleaseService(Workflow):
                 # at-rest form: the envelope it kept to forward still carries the other
                 # holders' wraps, which a copy of this store must not hold (C7).
                 at_rest = Envelope.from_bytes(plan.record.ciphertext).without_keys()
-                uow.reseal_item(
-                    item_id, ciphertext=at_rest.to_bytes(), binding=plan.record.binding
-                )
+                uow.reseal_item(item_id, ciphertext=at_rest.to_bytes(), binding=plan.record.binding)
                 uow.set_item_state(item_id, ItemState.HELD)
             except UnknownName:
                 uow.erase_ciphertext(item_id)
